@@ -1,0 +1,2 @@
+//! Shared fixtures for the winlaps criterion benches.
+#![forbid(unsafe_code)]
