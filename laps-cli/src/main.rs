@@ -1,1 +1,53 @@
-fn main() {}
+//! `winlaps`: Windows LAPS passwords, policy and encrypted attributes from the command line.
+#![forbid(unsafe_code)]
+
+mod crypto_cmd;
+mod demo;
+mod generate;
+mod policy_cmd;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+/// Result type of every command: errors are printed by `main` and exit non-zero.
+pub(crate) type CliResult<T = ()> = Result<T, Box<dyn std::error::Error>>;
+
+/// Windows LAPS, re-implemented: passwords, policy, encrypted attributes.
+#[derive(Parser)]
+#[command(name = "winlaps", version, about, propagate_version = true)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Generate passwords exactly as Windows LAPS does (PasswordComplexity 1-8).
+    Generate(generate::GenerateArgs),
+    /// Walk through policy -> password -> encrypted attribute -> decrypt -> rotation on sample data.
+    Demo,
+    /// Resolve and explain the effective Windows LAPS policy from GPO/CSP/.reg inputs.
+    Policy {
+        #[command(subcommand)]
+        command: policy_cmd::PolicyCommand,
+    },
+    #[command(flatten)]
+    Crypto(crypto_cmd::CryptoCommand),
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Generate(args) => generate::run(&args),
+        Command::Demo => demo::run(),
+        Command::Policy { command } => policy_cmd::run(command),
+        Command::Crypto(command) => crypto_cmd::run(command),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("winlaps: error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
