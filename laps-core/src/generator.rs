@@ -154,24 +154,13 @@ impl<R: RngCore + CryptoRng> Generator<R> {
 
     /// `n` passwords from the same generator (no re-seeding between them).
     pub fn generate_batch(&mut self, spec: &PasswordSpec, n: usize) -> Vec<Password> {
-        let c = spec.complexity();
-        let alphabet = (!c.is_passphrase()).then(|| Alphabet::for_complexity(c));
-        (0..n)
-            .map(|_| {
-                let mut out = String::new();
-                match &alphabet {
-                    Some(a) => self.chars_into(a, spec.length() as usize, &mut out),
-                    None => self.passphrase_into(c, spec.passphrase_words(), &mut out),
-                }
-                Password::new(out)
-            })
-            .collect()
+        (0..n).map(|_| self.generate(spec)).collect()
     }
 
     fn chars_into(&mut self, a: &Alphabet, len: usize, out: &mut String) {
         let mut tmp = [0u8; PasswordSpec::MAX_LENGTH as usize];
         let tmp = &mut tmp[..len];
-        let n = a.chars.len() as u32;
+        let n = a.len;
         loop {
             let mut seen = 0u8;
             for slot in tmp.iter_mut() {
@@ -183,9 +172,8 @@ impl<R: RngCore + CryptoRng> Generator<R> {
                 break;
             }
         }
-        out.reserve_exact(len);
-        // Every byte is ASCII from the class tables.
-        out.extend(tmp.iter().map(|&b| char::from(b)));
+        // Every byte comes from the ASCII class tables, so this never falls back.
+        out.push_str(core::str::from_utf8(tmp).unwrap_or_default());
         tmp.zeroize();
     }
 
@@ -207,25 +195,52 @@ impl<R: RngCore + CryptoRng> Generator<R> {
 
 /// The union alphabet of a character mode with each character's class bit.
 struct Alphabet {
-    chars: Vec<u8>,
-    class_bit: Vec<u8>,
+    chars: [u8; 80],
+    class_bit: [u8; 80],
+    len: u32,
     all_classes: u8,
 }
 
 impl Alphabet {
-    fn for_complexity(c: Complexity) -> Self {
-        let classes = charset::classes(c);
-        let mut chars = Vec::with_capacity(80);
-        let mut class_bit = Vec::with_capacity(80);
-        for (i, class) in classes.iter().enumerate() {
-            chars.extend_from_slice(class.as_bytes());
-            class_bit.extend(core::iter::repeat(1u8 << i).take(class.len()));
+    /// Built at compile time from the class tables.
+    const fn new(classes: &[&str]) -> Self {
+        let mut a = Alphabet {
+            chars: [0; 80],
+            class_bit: [0; 80],
+            len: 0,
+            all_classes: 0,
+        };
+        let mut i = 0;
+        while i < classes.len() {
+            let class = classes[i].as_bytes();
+            let mut j = 0;
+            while j < class.len() {
+                a.chars[a.len as usize] = class[j];
+                a.class_bit[a.len as usize] = 1 << i;
+                a.len += 1;
+                j += 1;
+            }
+            a.all_classes |= 1 << i;
+            i += 1;
         }
-        Alphabet {
-            chars,
-            class_bit,
-            all_classes: ((1u16 << classes.len()) - 1) as u8,
-        }
+        a
+    }
+
+    fn for_complexity(c: Complexity) -> &'static Alphabet {
+        use charset::*;
+        static ALPHABETS: [Alphabet; 5] = [
+            Alphabet::new(&[UPPER]),
+            Alphabet::new(&[UPPER, LOWER]),
+            Alphabet::new(&[UPPER, LOWER, DIGITS]),
+            Alphabet::new(&[UPPER, LOWER, DIGITS, SPECIAL]),
+            Alphabet::new(&[
+                READABLE_UPPER,
+                READABLE_LOWER,
+                READABLE_DIGITS,
+                READABLE_SPECIAL,
+            ]),
+        ];
+        &ALPHABETS[(c.get() as usize).clamp(1, 5) - 1]
     }
 }
 
