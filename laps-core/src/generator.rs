@@ -144,7 +144,7 @@ impl<R: RngCore + CryptoRng> Generator<R> {
             self.passphrase_into(c, spec.passphrase_words(), &mut out);
         } else {
             self.chars_into(
-                &Alphabet::for_complexity(c),
+                Alphabet::for_complexity(c),
                 spec.length() as usize,
                 &mut out,
             );

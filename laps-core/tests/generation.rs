@@ -137,7 +137,7 @@ fn chi_square_characters_and_positions_are_uniform_over_valid_passwords() {
         let class_of: Vec<usize> = charset::classes(*c)
             .iter()
             .enumerate()
-            .flat_map(|(i, cl)| std::iter::repeat(i).take(cl.len()))
+            .flat_map(|(i, cl)| std::iter::repeat_n(i, cl.len()))
             .collect();
         let mut index = [usize::MAX; 256];
         for (i, &b) in alphabet.iter().enumerate() {
