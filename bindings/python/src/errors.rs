@@ -1,0 +1,194 @@
+//! The exception hierarchy and the one mapping from Rust errors to it.
+//!
+//! ```text
+//! WinlapsError(Exception)
+//! ├── FormatError(WinlapsError, ValueError)      malformed input bytes or text
+//! ├── PolicyError(WinlapsError, ValueError)      a value outside what the policy allows
+//! ├── DecryptionError(WinlapsError)              wrong key, bad tag, failed unwrap (opaque)
+//! ├── KeyNotFoundError(WinlapsError)             no root key / group key envelope for the blob
+//! └── UnsupportedError(WinlapsError, NotImplementedError)
+//! ```
+//!
+//! The classes are built once per interpreter with `type(name, bases, dict)`, because an
+//! exception with two bases cannot come from `create_exception!`. Messages come from the Rust
+//! crates' `Display`, which never contains secrets.
+
+use pyo3::exceptions::{PyException, PyNotImplementedError, PyValueError};
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyDict, PyTuple, PyType};
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+/// Which exception class an error maps to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[allow(dead_code)] // until the crypto wrappers land (issue 3)
+pub(crate) enum Kind {
+    /// `WinlapsError` itself (e.g. the OS random source failed, an internal error).
+    Base,
+    /// `FormatError`.
+    Format,
+    /// `PolicyError`.
+    Policy,
+    /// `DecryptionError`.
+    Decryption,
+    /// `KeyNotFoundError`.
+    KeyNotFound,
+    /// `UnsupportedError`.
+    Unsupported,
+}
+
+/// An error on its way to Python: the class and a message without secrets.
+///
+/// Plain Rust data, so it can be built without the GIL (inside `Python::detach`) and
+/// sent between threads (`decrypt_many`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Error {
+    kind: Kind,
+    message: String,
+}
+
+impl Error {
+    /// An error of `kind` with `message` (which must not contain secrets).
+    pub(crate) fn new(kind: Kind, message: impl Into<String>) -> Self {
+        Error {
+            kind,
+            message: message.into(),
+        }
+    }
+
+    /// Converts to the Python exception instance (for `decrypt_many`'s result list).
+    pub(crate) fn into_pyerr(self, py: Python<'_>) -> PyErr {
+        match classes(py) {
+            Ok(c) => PyErr::from_type(c.get(self.kind).bind(py).clone(), self.message),
+            Err(e) => e,
+        }
+    }
+}
+
+impl From<Error> for PyErr {
+    fn from(e: Error) -> PyErr {
+        Python::attach(|py| e.into_pyerr(py))
+    }
+}
+
+impl From<laps_core::Error> for Error {
+    fn from(e: laps_core::Error) -> Self {
+        let kind = match e {
+            laps_core::Error::Rng => Kind::Base,
+            _ => Kind::Policy,
+        };
+        Error::new(kind, e.to_string())
+    }
+}
+
+/// Runs `f`, turning a Rust panic into `WinlapsError("internal error: ...")` so that no
+/// `PanicException` (a `BaseException`) ever reaches Python. The crates promise not to
+/// panic; this is the belt to those braces on every path that reads untrusted input.
+#[allow(dead_code)] // until the crypto wrappers land (issue 3)
+pub(crate) fn guard<T>(f: impl FnOnce() -> Result<T, Error>) -> Result<T, Error> {
+    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|_| {
+        Err(Error::new(
+            Kind::Base,
+            "internal error (a bug in winlaps; please report it with the input's shape, not its secrets)",
+        ))
+    })
+}
+
+/// The six exception classes of one interpreter.
+pub(crate) struct Classes {
+    base: Py<PyType>,
+    format: Py<PyType>,
+    policy: Py<PyType>,
+    decryption: Py<PyType>,
+    key_not_found: Py<PyType>,
+    unsupported: Py<PyType>,
+}
+
+impl Classes {
+    fn get(&self, kind: Kind) -> &Py<PyType> {
+        match kind {
+            Kind::Base => &self.base,
+            Kind::Format => &self.format,
+            Kind::Policy => &self.policy,
+            Kind::Decryption => &self.decryption,
+            Kind::KeyNotFound => &self.key_not_found,
+            Kind::Unsupported => &self.unsupported,
+        }
+    }
+
+    /// `(name, class)` pairs in declaration order, for module registration.
+    pub(crate) fn all<'a, 'py>(
+        &'a self,
+        py: Python<'py>,
+    ) -> [(&'static str, &'a Bound<'py, PyType>); 6] {
+        [
+            ("WinlapsError", self.base.bind(py)),
+            ("FormatError", self.format.bind(py)),
+            ("PolicyError", self.policy.bind(py)),
+            ("DecryptionError", self.decryption.bind(py)),
+            ("KeyNotFoundError", self.key_not_found.bind(py)),
+            ("UnsupportedError", self.unsupported.bind(py)),
+        ]
+    }
+}
+
+static CLASSES: PyOnceLock<Classes> = PyOnceLock::new();
+
+/// The exception classes, created on first use.
+pub(crate) fn classes(py: Python<'_>) -> PyResult<&Classes> {
+    CLASSES.get_or_try_init(py, || {
+        let base = new_class(
+            py,
+            "WinlapsError",
+            &[py.get_type::<PyException>()],
+            "Base class of every error winlaps raises. Messages never contain secrets.",
+        )?;
+        let sub = |name: &str, extra: Option<Bound<'_, PyType>>, doc: &str| {
+            let mut bases = vec![base.bind(py).clone()];
+            bases.extend(extra);
+            new_class(py, name, &bases, doc)
+        };
+        Ok(Classes {
+            format: sub(
+                "FormatError",
+                Some(py.get_type::<PyValueError>()),
+                "The input bytes or text are malformed; the message says where (byte offset or line).",
+            )?,
+            policy: sub(
+                "PolicyError",
+                Some(py.get_type::<PyValueError>()),
+                "A value outside what Windows LAPS policy allows (e.g. complexity 9), or an invalid policy input.",
+            )?,
+            decryption: sub(
+                "DecryptionError",
+                None,
+                "Decryption failed: wrong key, failed AES key unwrap or bad GCM tag (deliberately opaque).",
+            )?,
+            key_not_found: sub(
+                "KeyNotFoundError",
+                None,
+                "No root key or group key envelope in the key store can derive the key the blob names.",
+            )?,
+            unsupported: sub(
+                "UnsupportedError",
+                Some(py.get_type::<PyNotImplementedError>()),
+                "A protector, algorithm or operation winlaps does not implement (e.g. network RPC).",
+            )?,
+            base,
+        })
+    })
+}
+
+fn new_class(
+    py: Python<'_>,
+    name: &str,
+    bases: &[Bound<'_, PyType>],
+    doc: &str,
+) -> PyResult<Py<PyType>> {
+    let dict = PyDict::new(py);
+    dict.set_item("__module__", "winlaps")?;
+    dict.set_item("__doc__", doc)?;
+    let bases = PyTuple::new(py, bases)?;
+    let class = py.get_type::<PyType>().call1((name, bases, dict))?;
+    Ok(class.cast_into::<PyType>()?.unbind())
+}

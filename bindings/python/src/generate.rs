@@ -1,0 +1,100 @@
+//! `generate_password`, `generate_passwords` and `entropy_bits` over laps-core.
+
+use crate::errors::{Error, Kind};
+use laps_core::{entropy, Generator, Password, PasswordSpec};
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyInt, PyList, PyString};
+use zeroize::Zeroizing;
+
+/// The generator for one call: OS-seeded ChaCha20, or the caller's fixed seed.
+///
+/// A seed is `bytes` of exactly 32 bytes or a non-negative `int` below 2**256 (taken as
+/// 32 little-endian bytes). Seeded output is reproducible, so it is for tests only.
+fn generator(seed: Option<&Bound<'_, PyAny>>) -> PyResult<Generator> {
+    let Some(seed) = seed else {
+        return Ok(Generator::new().map_err(Error::from)?);
+    };
+    let mut bytes = Zeroizing::new([0u8; 32]);
+    if let Ok(b) = seed.cast::<PyBytes>() {
+        let b = b.as_bytes();
+        if b.len() != 32 {
+            return Err(Error::new(
+                Kind::Policy,
+                format!("seed must be 32 bytes, got {}", b.len()),
+            )
+            .into());
+        }
+        bytes.copy_from_slice(b);
+    } else if let Ok(i) = seed.cast::<PyInt>() {
+        let fits = i.ge(0)? && i.lt(PyInt::new(seed.py(), 1).call_method1("__lshift__", (256,))?)?;
+        if !fits {
+            return Err(Error::new(Kind::Policy, "an int seed must be in 0 .. 2**256").into());
+        }
+        let le = i.call_method1("to_bytes", (32, "little"))?;
+        bytes.copy_from_slice(le.cast::<PyBytes>()?.as_bytes());
+    } else {
+        return Err(pyo3::exceptions::PyTypeError::new_err(
+            "seed must be bytes, int or None",
+        ));
+    }
+    Ok(Generator::from_seed_insecure(*bytes))
+}
+
+fn spec(complexity: u32, length: u32, words: u32) -> Result<PasswordSpec, Error> {
+    Ok(PasswordSpec::new(complexity, length, words)?)
+}
+
+/// generate_password(complexity=4, length=14, words=6, *, seed=None)
+/// --
+///
+/// One Windows LAPS password (complexity 1-5, `length` characters) or passphrase
+/// (complexity 6-8, `words` words). `seed` (32 bytes or an int) makes the output
+/// reproducible and is for tests only; without it the generator is seeded from the OS.
+#[pyfunction]
+#[pyo3(signature = (complexity = 4, length = 14, words = 6, *, seed = None))]
+pub(crate) fn generate_password(
+    py: Python<'_>,
+    complexity: u32,
+    length: u32,
+    words: u32,
+    seed: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Py<PyString>> {
+    let spec = spec(complexity, length, words)?;
+    let mut g = generator(seed)?;
+    let pw = g.generate(&spec);
+    Ok(PyString::new(py, pw.expose()).unbind())
+}
+
+/// generate_passwords(n, complexity=4, length=14, words=6, *, seed=None)
+/// --
+///
+/// `n` passwords in one native call (the GIL is released while they are generated).
+/// With `seed`, the list equals `n` successive draws from one seeded generator.
+#[pyfunction]
+#[pyo3(signature = (n, complexity = 4, length = 14, words = 6, *, seed = None))]
+pub(crate) fn generate_passwords<'py>(
+    py: Python<'py>,
+    n: usize,
+    complexity: u32,
+    length: u32,
+    words: u32,
+    seed: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyList>> {
+    let spec = spec(complexity, length, words)?;
+    let mut g = generator(seed)?;
+    let passwords: Vec<Password> = py.detach(|| g.generate_batch(&spec, n));
+    PyList::new(py, passwords.iter().map(|p| PyString::new(py, p.expose())))
+}
+
+/// entropy_bits(complexity, length=14, words=6, *, naive=False)
+/// --
+///
+/// Entropy in bits of what the generator produces for this specification: by default the
+/// exact figure (log2 of the number of equally likely outputs); with `naive=True` the
+/// `length * log2(alphabet)` figure Microsoft publishes.
+#[pyfunction]
+#[pyo3(signature = (complexity, length = 14, words = 6, *, naive = false))]
+pub(crate) fn entropy_bits(complexity: u32, length: u32, words: u32, naive: bool) -> PyResult<f64> {
+    let e = entropy::bits(&spec(complexity, length, words)?);
+    Ok(if naive { e.naive } else { e.exact })
+}

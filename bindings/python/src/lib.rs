@@ -1,0 +1,29 @@
+//! `winlaps._winlaps`: the native module behind the `winlaps` Python package.
+//!
+//! Thin pyo3 wrappers over laps-core, laps-policy and laps-crypto. The public Python
+//! API is re-exported by `python/winlaps/__init__.py` with an explicit `__all__`; the
+//! types are in the hand-owned `python/winlaps/_winlaps.pyi`, checked by `mypy.stubtest`.
+//!
+//! Rules every wrapper follows:
+//! * errors become the classes in [`errors`], with the crates' secret-free messages;
+//! * work over untrusted input runs under [`errors::guard`], so no panic reaches Python;
+//! * anything holding a secret has a redacted `__repr__`.
+#![forbid(unsafe_code)]
+
+mod errors;
+mod generate;
+
+use pyo3::prelude::*;
+
+/// The module initialiser.
+#[pymodule]
+fn _winlaps(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    let py = m.py();
+    for (name, class) in errors::classes(py)?.all(py) {
+        m.add(name, class)?;
+    }
+    m.add_function(wrap_pyfunction!(generate::generate_password, m)?)?;
+    m.add_function(wrap_pyfunction!(generate::generate_passwords, m)?)?;
+    m.add_function(wrap_pyfunction!(generate::entropy_bits, m)?)?;
+    Ok(())
+}

@@ -1,0 +1,171 @@
+"""Generation: the Windows LAPS alphabets and word lists, lengths, seeds, entropy."""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+
+import pytest
+
+import winlaps
+from conftest import REPO
+
+# The character classes exactly as Microsoft publishes them (password-generation spec).
+UPPER = "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+LOWER = "abcdefghijklmnopqrstuvwxyz"
+DIGITS = "0123456789"
+SPECIAL = ",.-+;!#&@{}[]$/()%"
+CLASSES = {
+    1: [UPPER],
+    2: [UPPER, LOWER],
+    3: [UPPER, LOWER, DIGITS],
+    4: [UPPER, LOWER, DIGITS, SPECIAL],
+    5: ["ABCDEFGHJKLMNPRSTUVWXYZ", "abcdefghijkmnpqrstuvwxyz", "23456789", "!#%+@:=?*"],
+}
+WORDLISTS = {
+    6: "eff_large_wordlist.words.txt",
+    7: "eff_short_wordlist_1.words.txt",
+    8: "eff_short_wordlist_2_0.words.txt",
+}
+
+
+def words_of(complexity: int) -> set[str]:
+    path = REPO / "laps-wordlist" / "data" / WORDLISTS[complexity]
+    return {w.strip() for w in path.read_text(encoding="utf-8").splitlines() if w.strip()}
+
+
+def split_passphrase(s: str) -> list[str]:
+    out: list[str] = []
+    for ch in s:
+        if ch.isupper() or not out:
+            out.append("")
+        out[-1] += ch.lower()
+    return out
+
+
+@pytest.mark.parametrize("complexity", [1, 2, 3, 4, 5])
+@pytest.mark.parametrize("length", [8, 14, 64])
+def test_character_modes_use_exactly_the_alphabet_and_every_class(complexity: int, length: int) -> None:
+    classes = CLASSES[complexity]
+    alphabet = set("".join(classes))
+    for pw in winlaps.generate_passwords(300, complexity, length, seed=complexity * 100 + length):
+        assert len(pw) == length
+        assert set(pw) <= alphabet
+        for cls in classes:
+            assert set(pw) & set(cls), f"{pw!r} misses a class"
+
+
+def test_every_character_of_the_alphabet_appears() -> None:
+    for complexity, classes in CLASSES.items():
+        seen = set("".join(winlaps.generate_passwords(2000, complexity, 14, seed=7)))
+        assert seen == set("".join(classes))
+
+
+@pytest.mark.parametrize("complexity", [6, 7, 8])
+@pytest.mark.parametrize("words", [3, 6, 10])
+def test_passphrases_are_capitalised_words_from_the_eff_list(complexity: int, words: int) -> None:
+    vocabulary = words_of(complexity)
+    for pw in winlaps.generate_passwords(200, complexity, words=words, seed=words):
+        parts = split_passphrase(pw)
+        assert len(parts) == words
+        assert all(p in vocabulary for p in parts), pw
+        assert " " not in pw
+
+
+def test_passphrase_mode_ignores_length_and_character_mode_ignores_words() -> None:
+    assert len(winlaps.generate_password(4, 20, 3)) == 20
+    a = winlaps.generate_password(6, 8, 5, seed=1)
+    b = winlaps.generate_password(6, 64, 5, seed=1)
+    assert a == b
+
+
+def test_defaults_are_complexity_4_length_14() -> None:
+    pw = winlaps.generate_password()
+    assert len(pw) == 14
+    assert set(pw) <= set(UPPER + LOWER + DIGITS + SPECIAL)
+
+
+def test_seed_reproduces_and_batches_continue_one_stream() -> None:
+    assert winlaps.generate_password(seed=42) == winlaps.generate_password(seed=42)
+    assert winlaps.generate_password(seed=42) != winlaps.generate_password(seed=43)
+    assert winlaps.generate_password(seed=b"\x2a" + bytes(31)) == winlaps.generate_password(seed=42)
+    batch = winlaps.generate_passwords(5, seed=9)
+    assert batch[0] == winlaps.generate_password(seed=9)
+    assert len(set(batch)) == 5
+
+
+def test_unseeded_output_differs() -> None:
+    assert len(set(winlaps.generate_passwords(1000))) == 1000
+    assert winlaps.generate_password() != winlaps.generate_password()
+
+
+def test_generate_passwords_edge_counts() -> None:
+    assert winlaps.generate_passwords(0) == []
+    assert len(winlaps.generate_passwords(1, 8, words=3)) == 1
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        ((0,), "complexity 0"),
+        ((9,), "complexity 9"),
+        ((4, 7), "length 7"),
+        ((4, 65), "length 65"),
+        ((6, 14, 2), "2 words"),
+        ((6, 14, 11), "11 words"),
+    ],
+)
+def test_out_of_range_specs_raise_policy_error(args: tuple[int, ...], message: str) -> None:
+    with pytest.raises(winlaps.PolicyError, match=message):
+        winlaps.generate_password(*args)
+    with pytest.raises(ValueError):
+        winlaps.generate_passwords(1, *args)
+    with pytest.raises(winlaps.PolicyError):
+        winlaps.entropy_bits(*args)
+
+
+@pytest.mark.parametrize("seed", [b"short", bytes(33), -1, 1 << 256])
+def test_bad_seeds_are_rejected(seed: object) -> None:
+    with pytest.raises(winlaps.PolicyError, match="seed"):
+        winlaps.generate_password(seed=seed)  # type: ignore[arg-type]
+
+
+def test_seed_of_wrong_type_is_a_type_error() -> None:
+    with pytest.raises(TypeError):
+        winlaps.generate_password(seed="abc")  # type: ignore[arg-type]
+
+
+def test_negative_count_is_rejected() -> None:
+    with pytest.raises(OverflowError):
+        winlaps.generate_passwords(-1)
+
+
+def test_entropy_matches_the_published_tables() -> None:
+    # Microsoft's published (naive) figures and the exact ones from the spec.
+    assert round(winlaps.entropy_bits(4, naive=True)) == 89
+    assert round(winlaps.entropy_bits(4), 2) == 88.21
+    assert round(winlaps.entropy_bits(5, 14), 2) == 83.56
+    assert round(winlaps.entropy_bits(1, 14), 2) == 65.81
+    assert round(winlaps.entropy_bits(6), 2) == 77.55
+    assert round(winlaps.entropy_bits(7, words=10), 2) == 103.40
+    assert winlaps.entropy_bits(8) == winlaps.entropy_bits(7)
+
+
+def test_exact_entropy_equals_log2_of_the_valid_password_count() -> None:
+    # Inclusion-exclusion over the missing classes, computed independently here.
+    for complexity, classes in CLASSES.items():
+        for length in (8, 14, 20):
+            u = sum(len(c) for c in classes)
+            total = 0
+            for mask in range(1 << len(classes)):
+                missing = sum(len(classes[i]) for i in range(len(classes)) if mask >> i & 1)
+                total += (-1) ** bin(mask).count("1") * (u - missing) ** length
+            assert winlaps.entropy_bits(complexity, length) == pytest.approx(math.log2(total), abs=1e-9)
+
+
+def test_characters_are_roughly_uniform() -> None:
+    # 20 000 × 14 characters of mode 1: each letter's count within 5 sigma of the mean.
+    counts = Counter("".join(winlaps.generate_passwords(20_000, 1, 14, seed=3)))
+    n = 20_000 * 14
+    mean, sigma = n / 26, math.sqrt(n * (1 / 26) * (25 / 26))
+    assert all(abs(c - mean) < 5 * sigma for c in counts.values())
