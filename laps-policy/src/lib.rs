@@ -1,2 +1,46 @@
-//! Windows LAPS policy resolution (in progress, see issue 4).
+//! Windows LAPS policy, offline: resolve the effective policy of a device from
+//! the real input files (Registry.pol, SyncML, `.reg`, JSON/TOML), explain it,
+//! and decide rotations, exactly as Windows LAPS does.
+//!
+//! No I/O: inputs come in as bytes or values, time as a [`laps_core::FileTime`].
+//!
+//! ```
+//! use laps_policy::{resolve, Device, Mode, RegValue, Snapshot};
+//! let mut snap = Snapshot::new();
+//! snap.gpo.set("BackupDirectory", RegValue::Dword(2));
+//! snap.gpo.set("PasswordComplexity", RegValue::Dword(5));
+//! snap.gpo.set("PasswordLength", RegValue::Dword(20));
+//! let policy = resolve(&snap, &Device::default());
+//! assert_eq!(policy.mode, Mode::ActiveDirectory);
+//! assert_eq!(policy.password_spec().length(), 20);
+//! println!("{}", policy.explain());
+//! ```
 #![forbid(unsafe_code)]
+
+pub mod catalog;
+mod device;
+mod effective;
+mod error;
+pub mod events;
+mod explain;
+mod pol;
+mod post_auth;
+mod resolve;
+mod snapshot;
+mod value;
+
+pub use catalog::{SettingId, SettingInfo};
+pub use device::{Device, JoinState};
+pub use effective::{
+    AccountTarget, BackupDirectory, Diagnostic, DiagnosticCode, EffectivePolicy, InvalidReason,
+    ManagedAccount, Mode, NotApplicableReason, Provenance, RootReport, RootStatus,
+    SettingResolution, SettingValue, Severity, Shadowed, Source,
+};
+pub use error::Error;
+pub use pol::{parse_registry_pol, PolEntry, RegistryPol};
+pub use post_auth::{
+    post_authentication_timeline, PostAuthActions, PostAuthOff, PostAuthStep, PostAuthTimeline,
+};
+pub use resolve::resolve;
+pub use snapshot::{Applied, RegOp, Root, RootValues, Snapshot, STATE_KEY};
+pub use value::{reg_type, RegValue};

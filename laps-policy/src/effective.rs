@@ -1,0 +1,827 @@
+//! The output of resolution: [`EffectivePolicy`], per-setting provenance and diagnostics.
+
+use crate::catalog::{self, Family, SettingId};
+use crate::device::Device;
+use crate::post_auth::PostAuthActions;
+use crate::snapshot::Root;
+use crate::value::RegValue;
+use laps_core::{Complexity, PasswordSpec};
+use serde::{Serialize, Serializer};
+use std::fmt;
+
+/// Which root the policy came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Source {
+    /// The CSP root.
+    Csp,
+    /// The GPO root.
+    Gpo,
+    /// The local-config root.
+    Local,
+    /// The legacy AdmPwd root.
+    Legacy,
+    /// No root holds any LAPS setting.
+    None,
+}
+
+impl Source {
+    /// The root, if any.
+    pub const fn root(self) -> Option<Root> {
+        match self {
+            Source::Csp => Some(Root::Csp),
+            Source::Gpo => Some(Root::Gpo),
+            Source::Local => Some(Root::Local),
+            Source::Legacy => Some(Root::Legacy),
+            Source::None => None,
+        }
+    }
+
+    /// Lower-case name: `csp`, `gpo`, `local`, `legacy`, `none`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Source::Csp => "csp",
+            Source::Gpo => "gpo",
+            Source::Local => "local",
+            Source::Legacy => "legacy",
+            Source::None => "none",
+        }
+    }
+}
+
+impl From<Root> for Source {
+    fn from(r: Root) -> Self {
+        match r {
+            Root::Csp => Source::Csp,
+            Root::Gpo => Source::Gpo,
+            Root::Local => Source::Local,
+            Root::Legacy => Source::Legacy,
+        }
+    }
+}
+
+/// What Windows LAPS does with the device.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// No policy, or BackupDirectory 0 (event 10024): nothing is managed.
+    Disabled,
+    /// Backs up to Microsoft Entra ID.
+    Entra,
+    /// Backs up to Active Directory.
+    #[serde(rename = "ad")]
+    ActiveDirectory,
+    /// Domain controller backing up its DSRM account to Active Directory.
+    #[serde(rename = "ad_dsrm")]
+    ActiveDirectoryDsrm,
+    /// Windows LAPS enforcing a legacy Microsoft LAPS policy (clear text in `ms-Mcs-AdmPwd`).
+    LegacyEmulation,
+    /// A policy exists but this device cannot act on it (see [`EffectivePolicy::blocker`]).
+    Unmanaged,
+}
+
+impl Mode {
+    /// Lower-case name: `disabled`, `entra`, `ad`, `ad_dsrm`, `legacy_emulation`, `unmanaged`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Mode::Disabled => "disabled",
+            Mode::Entra => "entra",
+            Mode::ActiveDirectory => "ad",
+            Mode::ActiveDirectoryDsrm => "ad_dsrm",
+            Mode::LegacyEmulation => "legacy_emulation",
+            Mode::Unmanaged => "unmanaged",
+        }
+    }
+
+    /// True for the modes in which a password is managed (possibly blocked by an error).
+    pub const fn is_managed(self) -> bool {
+        matches!(
+            self,
+            Mode::Entra | Mode::ActiveDirectory | Mode::ActiveDirectoryDsrm | Mode::LegacyEmulation
+        )
+    }
+
+    /// True when the password goes to Active Directory.
+    pub const fn is_active_directory(self) -> bool {
+        matches!(
+            self,
+            Mode::ActiveDirectory | Mode::ActiveDirectoryDsrm | Mode::LegacyEmulation
+        )
+    }
+}
+
+/// `BackupDirectory`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BackupDirectory {
+    /// 0: disabled.
+    Disabled,
+    /// 1: Microsoft Entra ID.
+    Entra,
+    /// 2: Active Directory.
+    #[serde(rename = "ad")]
+    ActiveDirectory,
+}
+
+impl BackupDirectory {
+    /// From the raw value (0, 1, 2).
+    pub const fn from_u32(v: u32) -> Option<Self> {
+        match v {
+            0 => Some(BackupDirectory::Disabled),
+            1 => Some(BackupDirectory::Entra),
+            2 => Some(BackupDirectory::ActiveDirectory),
+            _ => None,
+        }
+    }
+}
+
+/// `AutomaticAccountManagementTarget`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AccountTarget {
+    /// 0: rename and manage the built-in administrator.
+    BuiltInAdministrator,
+    /// 1: create and manage a new account (the default).
+    NewAccount,
+}
+
+/// The account Windows LAPS manages under the effective policy.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ManagedAccount {
+    /// Nothing is managed.
+    None,
+    /// The built-in administrator, found by RID 500 whatever its name.
+    BuiltInAdministrator,
+    /// A named account that must already exist (event 10013 otherwise).
+    Named {
+        /// Account name.
+        name: String,
+    },
+    /// Automatic account management (24H2).
+    Automatic {
+        /// Built-in (renamed) or new account.
+        target: AccountTarget,
+        /// Name, or prefix when randomized.
+        name_or_prefix: String,
+        /// Account left enabled.
+        enabled: bool,
+        /// Name re-randomized at every rotation.
+        randomize_name: bool,
+    },
+    /// The DSRM administrator of a domain controller (RID 500 of the DSRM SAM).
+    DsrmAdministrator,
+}
+
+impl fmt::Display for ManagedAccount {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ManagedAccount::None => f.write_str("none"),
+            ManagedAccount::BuiltInAdministrator => {
+                f.write_str("built-in administrator (RID 500, whatever its name)")
+            }
+            ManagedAccount::Named { name } => write!(f, "{name:?} (must already exist)"),
+            ManagedAccount::Automatic {
+                target,
+                name_or_prefix,
+                enabled,
+                randomize_name,
+            } => {
+                let what = match target {
+                    AccountTarget::BuiltInAdministrator => "built-in administrator renamed to",
+                    AccountTarget::NewAccount => "new account",
+                };
+                let name = if *randomize_name {
+                    format!("{name_or_prefix:?} + random digits")
+                } else {
+                    format!("{name_or_prefix:?}")
+                };
+                let state = if *enabled { "enabled" } else { "disabled" };
+                write!(f, "automatic: {what} {name}, {state}")
+            }
+            ManagedAccount::DsrmAdministrator => f.write_str("DSRM administrator (RID 500)"),
+        }
+    }
+}
+
+/// A resolved setting value.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(untagged)]
+pub enum SettingValue {
+    /// A number.
+    Number(u32),
+    /// A boolean.
+    Bool(bool),
+    /// A text.
+    Text(String),
+    /// The text settings' special default: the built-in administrator
+    /// (AdministratorAccountName) or Domain Admins (ADPasswordEncryptionPrincipal).
+    /// `null` in JSON, `None` in Python.
+    None,
+}
+
+impl SettingValue {
+    /// The number, if this is one.
+    pub fn as_number(&self) -> Option<u32> {
+        match self {
+            SettingValue::Number(n) => Some(*n),
+            _ => None,
+        }
+    }
+
+    /// The boolean, if this is one.
+    pub fn as_bool(&self) -> Option<bool> {
+        match self {
+            SettingValue::Bool(b) => Some(*b),
+            _ => None,
+        }
+    }
+
+    /// The text, if this is one.
+    pub fn as_text(&self) -> Option<&str> {
+        match self {
+            SettingValue::Text(s) => Some(s),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for SettingValue {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SettingValue::Number(n) => write!(f, "{n}"),
+            SettingValue::Bool(b) => f.write_str(if *b { "1 (on)" } else { "0 (off)" }),
+            SettingValue::Text(s) => write!(f, "{s:?}"),
+            SettingValue::None => f.write_str("(none)"),
+        }
+    }
+}
+
+/// Why a configured value was rejected (the setting then takes its default).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(tag = "reason", rename_all = "snake_case")]
+pub enum InvalidReason {
+    /// Wrong registry type (e.g. `REG_SZ "30"` for a DWORD).
+    WrongType,
+    /// Outside the allowed range or enumeration.
+    OutOfRange,
+    /// Allowed, but only from a newer build (e.g. complexity 6 before 24H2).
+    ValueNeedsNewerBuild {
+        /// First build that accepts the value.
+        min_build: u32,
+    },
+    /// Text longer than allowed.
+    TooLong {
+        /// Maximum characters.
+        max_chars: u32,
+    },
+    /// Empty text where a name is needed.
+    Empty,
+}
+
+impl fmt::Display for InvalidReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            InvalidReason::WrongType => f.write_str("wrong registry type"),
+            InvalidReason::OutOfRange => f.write_str("not an allowed value"),
+            InvalidReason::ValueNeedsNewerBuild { min_build } => {
+                write!(f, "needs build {min_build} or later")
+            }
+            InvalidReason::TooLong { max_chars } => write!(f, "longer than {max_chars} characters"),
+            InvalidReason::Empty => f.write_str("empty"),
+        }
+    }
+}
+
+/// Why a setting has no effect under the effective policy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NotApplicableReason {
+    /// LAPS is disabled (no policy, or BackupDirectory 0).
+    LapsDisabled,
+    /// The device cannot act on the policy (see the blocker).
+    Unmanaged,
+    /// The setting is newer than the device's build, which does not know it.
+    SettingNeedsNewerBuild,
+    /// PasswordLength with a passphrase complexity (6–8).
+    PassphraseComplexity,
+    /// PassphraseLength with a character complexity (1–5).
+    CharacterComplexity,
+    /// An AD-only setting while backing up to Entra.
+    ActiveDirectoryOnly,
+    /// Needs ADPasswordEncryptionEnabled.
+    EncryptionOff,
+    /// An automatic-account-management element while that feature is off.
+    AutomaticAccountManagementOff,
+    /// AdministratorAccountName while automatic account management is on.
+    AutomaticAccountManagementOverrides,
+    /// DSRM mode always manages the DSRM administrator (RID 500).
+    DsrmManagesBuiltInAccount,
+    /// DSRM mode always encrypts to Domain Admins.
+    DsrmEncryptsToDomainAdmins,
+    /// Not available on domain controllers.
+    NotOnDomainController,
+    /// ADBackupDSRMPassword on a device that is not a domain controller.
+    DomainControllersOnly,
+    /// A grace period of 0 turns the post-authentication actions off.
+    GracePeriodZero,
+    /// Legacy emulation uses only the legacy settings.
+    NotInLegacyEmulation,
+}
+
+impl fmt::Display for NotApplicableReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            NotApplicableReason::LapsDisabled => "LAPS is disabled",
+            NotApplicableReason::Unmanaged => "the device cannot act on this policy",
+            NotApplicableReason::SettingNeedsNewerBuild => {
+                "this OS build does not know the setting"
+            }
+            NotApplicableReason::PassphraseComplexity => "complexity 6-8 uses PassphraseLength",
+            NotApplicableReason::CharacterComplexity => "complexity 1-5 uses PasswordLength",
+            NotApplicableReason::ActiveDirectoryOnly => "AD-only setting, backing up to Entra",
+            NotApplicableReason::EncryptionOff => "password encryption is off",
+            NotApplicableReason::AutomaticAccountManagementOff => {
+                "automatic account management is off"
+            }
+            NotApplicableReason::AutomaticAccountManagementOverrides => {
+                "automatic account management chooses the account"
+            }
+            NotApplicableReason::DsrmManagesBuiltInAccount => {
+                "DSRM mode manages the DSRM administrator"
+            }
+            NotApplicableReason::DsrmEncryptsToDomainAdmins => {
+                "DSRM mode always encrypts to Domain Admins"
+            }
+            NotApplicableReason::NotOnDomainController => "not used on domain controllers",
+            NotApplicableReason::DomainControllersOnly => "domain controllers only",
+            NotApplicableReason::GracePeriodZero => "grace period 0 turns the actions off",
+            NotApplicableReason::NotInLegacyEmulation => "not part of legacy emulation",
+        })
+    }
+}
+
+/// Where a setting's effective value came from.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Provenance {
+    /// Set in the source root.
+    Configured {
+        /// The source root.
+        root: Root,
+        /// The raw registry value.
+        raw: RegValue,
+    },
+    /// Not set in the source root: the built-in default.
+    Default,
+    /// Set, but invalid: the default is used instead (not clamped, not fatal).
+    FellBack {
+        /// The source root.
+        root: Root,
+        /// The rejected raw value.
+        raw: RegValue,
+        /// Why it was rejected.
+        #[serde(flatten)]
+        reason: InvalidReason,
+    },
+    /// Set, and raised to the Entra minimum age of 7 days (event 10058).
+    RaisedToEntraMinimum {
+        /// The source root.
+        root: Root,
+        /// The raw value.
+        raw: RegValue,
+    },
+    /// Imposed by legacy emulation (backup to AD, clear text).
+    LegacyEmulation,
+    /// Resolved as above, but without effect.
+    NotApplicable {
+        /// Why.
+        reason: NotApplicableReason,
+        /// What the setting would otherwise have come from.
+        from: Box<Provenance>,
+    },
+}
+
+impl Provenance {
+    /// The raw value of the source root, if it set this setting.
+    pub fn raw(&self) -> Option<&RegValue> {
+        match self {
+            Provenance::Configured { raw, .. }
+            | Provenance::FellBack { raw, .. }
+            | Provenance::RaisedToEntraMinimum { raw, .. } => Some(raw),
+            Provenance::NotApplicable { from, .. } => from.raw(),
+            Provenance::Default | Provenance::LegacyEmulation => None,
+        }
+    }
+
+    /// True when the setting is in effect.
+    pub fn is_applicable(&self) -> bool {
+        !matches!(self, Provenance::NotApplicable { .. })
+    }
+
+    /// Short words for tables: `configured (GPO)`, `default`, ...
+    pub fn describe(&self) -> String {
+        match self {
+            Provenance::Configured { root, .. } => format!("configured ({root})"),
+            Provenance::Default => "default".into(),
+            Provenance::FellBack { root, raw, reason } => {
+                format!("default: {root} value {raw} rejected ({reason})")
+            }
+            Provenance::RaisedToEntraMinimum { root, raw } => {
+                format!("raised to the Entra minimum 7 ({root} value {raw}, event 10058)")
+            }
+            Provenance::LegacyEmulation => "fixed by legacy emulation".into(),
+            Provenance::NotApplicable { reason, from } => {
+                format!("not applicable: {reason} [{}]", from.describe())
+            }
+        }
+    }
+}
+
+/// A value of the same setting in a lower-precedence root, ignored because
+/// another root won.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
+pub struct Shadowed {
+    /// The ignored root.
+    pub root: Root,
+    /// Its value name (differs from the setting's for legacy values).
+    pub name: String,
+    /// Its raw value.
+    pub raw: RegValue,
+}
+
+/// One resolved setting.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SettingResolution {
+    /// The setting.
+    #[serde(rename = "name")]
+    pub setting: SettingId,
+    /// The value it resolved to (see `provenance` for whether it applies).
+    pub value: SettingValue,
+    /// Where the value came from.
+    pub provenance: Provenance,
+    /// Values in lower-precedence roots, ignored because the source root won.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub shadowed: Vec<Shadowed>,
+}
+
+impl SettingResolution {
+    /// True when the setting is in effect.
+    pub fn is_applicable(&self) -> bool {
+        self.provenance.is_applicable()
+    }
+}
+
+/// Severity of a diagnostic, as the matching Windows LAPS event's level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// Informational.
+    Info,
+    /// Something is probably not what the admin meant.
+    Warning,
+    /// The password will not be managed or backed up.
+    Error,
+}
+
+/// Stable diagnostic codes (snake_case in JSON and in the bindings).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum DiagnosticCode {
+    /// The effective policy, as events 10021/10022/10023 print it.
+    PolicyInEffect,
+    /// No root holds any LAPS setting (10024).
+    NoPolicy,
+    /// BackupDirectory is 0 in the source root (10024).
+    BackupDisabled,
+    /// A lower root holds settings but another root won.
+    RootIgnored,
+    /// A value name that is not a LAPS setting (or unknown to this build).
+    UnknownValueIgnored,
+    /// A value was rejected and the default used.
+    InvalidValue,
+    /// PasswordAgeDays below 7 raised for Entra (10058).
+    EntraMinimumAge,
+    /// The build predates Windows LAPS.
+    OsTooOld,
+    /// The join state cannot use the chosen directory.
+    DirectoryNotJoined,
+    /// Entra backup asked for on a domain controller.
+    EntraOnDomainController,
+    /// A domain controller with a policy but no DSRM backup (10008).
+    DsrmNotConfigured,
+    /// DSRM backup needs encryption on.
+    DsrmNeedsEncryption,
+    /// Encryption on, domain below 2016 functional level (10006).
+    EncryptionNeedsDfl2016,
+    /// Encryption principal is an isolated name (10034).
+    PrincipalIsolatedName,
+    /// Encryption principal cannot be mapped (10035).
+    PrincipalUnmappable,
+    /// Legacy LAPS client extension installed: Windows LAPS stands aside (10033).
+    LegacyCseInstalled,
+    /// Legacy policy on a domain controller: always ignored.
+    LegacyIgnoredOnDomainController,
+    /// Legacy root present but AdmPwdEnabled is not 1.
+    LegacyNotEnabled,
+    /// Legacy emulation without the legacy schema (10012).
+    LegacySchemaMissing,
+}
+
+/// One finding, with the Windows LAPS event ID where one exists.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Diagnostic {
+    /// Level.
+    pub severity: Severity,
+    /// Stable code.
+    pub code: DiagnosticCode,
+    /// Matching Windows LAPS event, if any.
+    pub event_id: Option<u32>,
+    /// The setting concerned, if any.
+    pub setting: Option<SettingId>,
+    /// The root concerned, if any.
+    pub root: Option<Root>,
+    /// Human message.
+    pub message: String,
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let level = match self.severity {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        };
+        match self.event_id {
+            Some(id) => write!(f, "{level} [event {id}]: {}", self.message),
+            None => write!(f, "{level}: {}", self.message),
+        }
+    }
+}
+
+/// What happened to one root.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RootStatus {
+    /// The source of the policy.
+    Source,
+    /// Holds LAPS settings but a higher root won.
+    Ignored,
+    /// Holds no LAPS setting (possibly unknown values only).
+    Empty,
+}
+
+/// Per-root summary.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RootReport {
+    /// The root.
+    pub root: Root,
+    /// Its key path.
+    pub key: &'static str,
+    /// What happened to it.
+    pub status: RootStatus,
+    /// LAPS settings it holds (registry names).
+    pub settings: Vec<&'static str>,
+    /// Other value names it holds (ignored).
+    pub unknown: Vec<String>,
+}
+
+/// The effective Windows LAPS policy of one device, with the full trace.
+///
+/// Build it with [`resolve`](crate::resolve). Every one of the 18 Windows LAPS
+/// settings is present, in catalogue order, with its provenance.
+///
+/// ```
+/// use laps_policy::{resolve, Device, Mode, RegValue, Snapshot, Source};
+/// let mut snap = Snapshot::new();
+/// snap.gpo.set("BackupDirectory", RegValue::Dword(2));
+/// snap.gpo.set("PasswordLength", RegValue::Dword(20));
+/// snap.csp.set("PasswordComplexity", RegValue::Dword(3)); // a stray CSP value
+/// let p = resolve(&snap, &Device::default());
+/// assert_eq!(p.source, Source::Csp);
+/// assert_eq!(p.mode, Mode::Disabled); // BackupDirectory defaults to 0 in the CSP root
+/// assert_eq!(p.password_length(), 14); // the GPO's 20 is ignored
+/// assert!(p.explain().contains("GPO root is ignored"));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EffectivePolicy {
+    /// The root the policy came from.
+    pub source: Source,
+    /// What LAPS does.
+    pub mode: Mode,
+    /// Why nothing is managed or backed up, when that is the case.
+    pub blocker: Option<DiagnosticCode>,
+    /// The device the policy was resolved for.
+    pub device: Device,
+    /// The 18 Windows LAPS settings, in catalogue order.
+    #[serde(serialize_with = "settings_as_map")]
+    pub settings: Vec<SettingResolution>,
+    /// What each root held and what happened to it.
+    pub roots: Vec<RootReport>,
+    /// Findings, most important first.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+fn settings_as_map<S: Serializer>(v: &[SettingResolution], s: S) -> Result<S::Ok, S::Error> {
+    use serde::ser::SerializeMap;
+    let mut m = s.serialize_map(Some(v.len()))?;
+    for r in v {
+        m.serialize_entry(r.setting.snake_name(), r)?;
+    }
+    m.end()
+}
+
+impl EffectivePolicy {
+    /// The resolution of one Windows LAPS setting. A legacy setting gives its
+    /// Windows LAPS counterpart (legacy `AdminAccountName` gives
+    /// `AdministratorAccountName`); the CSP actions give `None`.
+    pub fn setting(&self, id: SettingId) -> Option<&SettingResolution> {
+        let id = crate::resolve::windows_laps_counterpart(id)?;
+        // Settings are stored in catalogue order.
+        self.settings.get(id as usize)
+    }
+
+    /// The resolution of a setting by registry name (any case) or snake_case name.
+    pub fn provenance(&self, name: &str) -> Option<&SettingResolution> {
+        catalog::find(Family::WindowsLaps, name).and_then(|info| self.setting(info.id))
+    }
+
+    /// The value of a setting by registry name or snake_case name.
+    pub fn value(&self, name: &str) -> Option<&SettingValue> {
+        self.provenance(name).map(|r| &r.value)
+    }
+
+    /// True when the setting is in effect under this policy.
+    pub fn is_applicable(&self, id: SettingId) -> bool {
+        self.setting(id)
+            .is_some_and(SettingResolution::is_applicable)
+    }
+
+    fn number(&self, id: SettingId) -> u32 {
+        self.setting(id)
+            .and_then(|r| r.value.as_number())
+            .unwrap_or(0)
+    }
+
+    fn flag(&self, id: SettingId) -> bool {
+        self.setting(id)
+            .and_then(|r| r.value.as_bool())
+            .unwrap_or(false)
+    }
+
+    fn text(&self, id: SettingId) -> Option<&str> {
+        self.setting(id).and_then(|r| r.value.as_text())
+    }
+
+    /// `BackupDirectory`.
+    pub fn backup_directory(&self) -> BackupDirectory {
+        BackupDirectory::from_u32(self.number(SettingId::BackupDirectory))
+            .unwrap_or(BackupDirectory::Disabled)
+    }
+
+    /// `AdministratorAccountName`; `None` is the built-in administrator.
+    pub fn administrator_account_name(&self) -> Option<&str> {
+        self.text(SettingId::AdministratorAccountName)
+    }
+
+    /// `PasswordAgeDays`.
+    pub fn password_age_days(&self) -> u32 {
+        self.number(SettingId::PasswordAgeDays)
+    }
+
+    /// `PasswordComplexity`.
+    pub fn password_complexity(&self) -> Complexity {
+        Complexity::new(self.number(SettingId::PasswordComplexity)).unwrap_or_default()
+    }
+
+    /// `PasswordLength`.
+    pub fn password_length(&self) -> u32 {
+        self.number(SettingId::PasswordLength)
+    }
+
+    /// `PassphraseLength`.
+    pub fn passphrase_length(&self) -> u32 {
+        self.number(SettingId::PassphraseLength)
+    }
+
+    /// The password specification to generate with.
+    pub fn password_spec(&self) -> PasswordSpec {
+        PasswordSpec::new(
+            self.password_complexity().get(),
+            self.password_length(),
+            self.passphrase_length(),
+        )
+        .unwrap_or_default()
+    }
+
+    /// `PasswordExpirationProtectionEnabled`.
+    pub fn password_expiration_protection_enabled(&self) -> bool {
+        self.flag(SettingId::PasswordExpirationProtectionEnabled)
+    }
+
+    /// `ADPasswordEncryptionEnabled`.
+    pub fn ad_password_encryption_enabled(&self) -> bool {
+        self.flag(SettingId::AdPasswordEncryptionEnabled)
+    }
+
+    /// `ADPasswordEncryptionPrincipal`; `None` is Domain Admins.
+    pub fn ad_password_encryption_principal(&self) -> Option<&str> {
+        self.text(SettingId::AdPasswordEncryptionPrincipal)
+    }
+
+    /// `ADEncryptedPasswordHistorySize`.
+    pub fn ad_encrypted_password_history_size(&self) -> u32 {
+        self.number(SettingId::AdEncryptedPasswordHistorySize)
+    }
+
+    /// `ADBackupDSRMPassword`.
+    pub fn ad_backup_dsrm_password(&self) -> bool {
+        self.flag(SettingId::AdBackupDsrmPassword)
+    }
+
+    /// `PostAuthenticationResetDelay` in hours.
+    pub fn post_authentication_reset_delay(&self) -> u32 {
+        self.number(SettingId::PostAuthenticationResetDelay)
+    }
+
+    /// `PostAuthenticationActions`.
+    pub fn post_authentication_actions(&self) -> PostAuthActions {
+        PostAuthActions::from_bits(self.number(SettingId::PostAuthenticationActions))
+    }
+
+    /// True when the password is encrypted in AD under this policy.
+    pub fn encrypts(&self) -> bool {
+        self.mode.is_active_directory()
+            && self.is_applicable(SettingId::AdPasswordEncryptionEnabled)
+            && self.ad_password_encryption_enabled()
+    }
+
+    /// The principal passwords are encrypted to, when encrypting
+    /// (`Domain Admins` for the default and in DSRM mode).
+    pub fn encryption_target(&self) -> Option<String> {
+        if !self.encrypts() {
+            return None;
+        }
+        match self.ad_password_encryption_principal() {
+            Some(p) if self.is_applicable(SettingId::AdPasswordEncryptionPrincipal) => {
+                Some(p.to_owned())
+            }
+            _ => Some("Domain Admins".to_owned()),
+        }
+    }
+
+    /// The account that is managed.
+    pub fn managed_account(&self) -> ManagedAccount {
+        match self.mode {
+            Mode::Disabled | Mode::Unmanaged => return ManagedAccount::None,
+            Mode::ActiveDirectoryDsrm => return ManagedAccount::DsrmAdministrator,
+            _ => {}
+        }
+        if self.is_applicable(SettingId::AutomaticAccountManagementEnabled)
+            && self.flag(SettingId::AutomaticAccountManagementEnabled)
+        {
+            let target = match self.number(SettingId::AutomaticAccountManagementTarget) {
+                0 => AccountTarget::BuiltInAdministrator,
+                _ => AccountTarget::NewAccount,
+            };
+            return ManagedAccount::Automatic {
+                target,
+                name_or_prefix: self
+                    .text(SettingId::AutomaticAccountManagementNameOrPrefix)
+                    .unwrap_or("WLapsAdmin")
+                    .to_owned(),
+                enabled: self.flag(SettingId::AutomaticAccountManagementEnableAccount),
+                randomize_name: self.flag(SettingId::AutomaticAccountManagementRandomizeName),
+            };
+        }
+        match self.administrator_account_name() {
+            Some(name) => ManagedAccount::Named {
+                name: name.to_owned(),
+            },
+            None => ManagedAccount::BuiltInAdministrator,
+        }
+    }
+
+    /// The diagnostics of a given code.
+    pub fn diagnostics_with(&self, code: DiagnosticCode) -> impl Iterator<Item = &Diagnostic> {
+        self.diagnostics.iter().filter(move |d| d.code == code)
+    }
+
+    /// One line on what happened to `root` and why, e.g. why a GPO is ignored.
+    pub fn root_verdict(&self, root: Root) -> String {
+        crate::explain::root_verdict(self, root)
+    }
+
+    /// A human explanation: the outcome, each root's fate, every setting with
+    /// its provenance, and the diagnostics.
+    pub fn explain(&self) -> String {
+        crate::explain::explain(self)
+    }
+
+    /// The JSON form (what `to_dict` in the bindings returns), with a
+    /// `values` table of snake_case name -> value added for convenience.
+    pub fn to_json(&self) -> String {
+        crate::explain::to_json(self)
+    }
+}

@@ -1,0 +1,101 @@
+//! The one error type of laps-policy.
+//!
+//! Only malformed *input files* are errors. Bad policy *values* never are:
+//! Windows falls back to defaults and so does the resolver, reporting a
+//! [`Diagnostic`](crate::Diagnostic) instead.
+
+/// Errors from the laps-policy parsers.
+///
+/// Every variant says where the problem is: a byte offset for binary
+/// Registry.pol input, a line (and column) for text input.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Registry.pol: the input ends before the structure it announced.
+    #[error("Registry.pol truncated at byte {offset}: expected {expected}")]
+    PolTruncated {
+        /// Byte offset where more input was needed.
+        offset: usize,
+        /// What the parser was reading.
+        expected: &'static str,
+    },
+    /// Registry.pol: the 8-byte header is not `PReg` + version 1.
+    #[error("Registry.pol header invalid at byte {offset}: {reason}")]
+    PolHeader {
+        /// Byte offset of the bad field (0 for the signature, 4 for the version).
+        offset: usize,
+        /// What is wrong.
+        reason: &'static str,
+    },
+    /// Registry.pol: a delimiter (`[`, `;`, `]`) is missing.
+    #[error("Registry.pol malformed at byte {offset}: expected '{expected}'")]
+    PolDelimiter {
+        /// Byte offset of the unexpected code unit.
+        offset: usize,
+        /// The delimiter that should be there.
+        expected: char,
+    },
+    /// SyncML: not well-formed XML, or not the SyncML shape.
+    #[error("SyncML invalid at line {line}, column {column}: {reason}")]
+    SyncMl {
+        /// 1-based line.
+        line: u32,
+        /// 1-based column.
+        column: u32,
+        /// What is wrong.
+        reason: String,
+    },
+    /// `.reg`: unknown header, bad line or bad value syntax.
+    #[error(".reg file invalid at line {line}: {reason}")]
+    Reg {
+        /// 1-based line (0 when the problem is the encoding of the whole file).
+        line: usize,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A text input is neither UTF-8 nor UTF-16 with a byte-order mark.
+    #[error("{format} input is not valid text at byte {offset}")]
+    Encoding {
+        /// Which format was being decoded.
+        format: &'static str,
+        /// Byte offset of the first undecodable byte.
+        offset: usize,
+    },
+    /// JSON snapshot or device document invalid.
+    #[error("JSON invalid at line {line}, column {column}: {reason}")]
+    Json {
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// What is wrong.
+        reason: String,
+    },
+    /// TOML snapshot or device document invalid.
+    #[error("TOML invalid at byte {offset}: {reason}")]
+    Toml {
+        /// Byte offset of the error (0 when unknown).
+        offset: usize,
+        /// What is wrong.
+        reason: String,
+    },
+}
+
+impl From<serde_json::Error> for Error {
+    fn from(e: serde_json::Error) -> Self {
+        Error::Json {
+            line: e.line(),
+            column: e.column(),
+            reason: e.to_string(),
+        }
+    }
+}
+
+impl From<toml::de::Error> for Error {
+    fn from(e: toml::de::Error) -> Self {
+        Error::Toml {
+            offset: e.span().map_or(0, |s| s.start),
+            reason: e.message().to_owned(),
+        }
+    }
+}
