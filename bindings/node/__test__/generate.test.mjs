@@ -1,0 +1,105 @@
+// Generation properties through the addon: alphabets, classes, lengths, passphrase
+// words, reproducible seeds, batch size and the entropy figures of the spec.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import { entropy, entropyBits, generatePassword, generatePasswords } from 'winlaps'
+
+// The Windows LAPS classes (spec/password-generation.md §2), written out independently of laps-core.
+const UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ'
+const LOWER = 'abcdefghijklmnopqrstuvwxyz'
+const DIGITS = '0123456789'
+const SPECIAL = ',.-+;!#&@{}[]$/()%'
+const CLASSES = {
+  1: [UPPER],
+  2: [UPPER, LOWER],
+  3: [UPPER, LOWER, DIGITS],
+  4: [UPPER, LOWER, DIGITS, SPECIAL],
+  5: ['ABCDEFGHJKLMNPRSTUVWXYZ', 'abcdefghijkmnpqrstuvwxyz', '23456789', '!#%+@:=?*'],
+}
+const WORDLISTS = { 6: 'eff_large_wordlist', 7: 'eff_short_wordlist_1', 8: 'eff_short_wordlist_2_0' }
+
+function words(complexity) {
+  const url = new URL(`../../../laps-wordlist/data/${WORDLISTS[complexity]}.words.txt`, import.meta.url)
+  return new Set(readFileSync(fileURLToPath(url), 'utf8').split('\n').filter(Boolean))
+}
+
+/** Splits a passphrase at its capital letters (each word starts with one). */
+function splitPassphrase(p) {
+  return p.match(/[A-Z][^A-Z]*/g).map((w) => w.toLowerCase())
+}
+
+test('default is complexity 4, 14 characters, every class present', () => {
+  for (const p of generatePasswords(200)) {
+    assert.equal(p.length, 14)
+    for (const cls of CLASSES[4]) assert.ok([...p].some((c) => cls.includes(c)), `${cls} missing`)
+    assert.ok([...p].every((c) => CLASSES[4].join('').includes(c)))
+  }
+})
+
+for (const complexity of [1, 2, 3, 4, 5]) {
+  test(`complexity ${complexity}: only its alphabet, every class, the asked length`, () => {
+    const alphabet = CLASSES[complexity].join('')
+    for (const length of [8, 20, 64]) {
+      for (const p of generatePasswords(100, { complexity, length })) {
+        assert.equal(p.length, length)
+        assert.ok([...p].every((c) => alphabet.includes(c)), p)
+        for (const cls of CLASSES[complexity]) assert.ok([...p].some((c) => cls.includes(c)))
+      }
+    }
+  })
+}
+
+for (const complexity of [6, 7, 8]) {
+  test(`complexity ${complexity}: capitalised words from its EFF list, no separator`, () => {
+    const list = words(complexity)
+    for (const count of [3, 6, 10]) {
+      for (const p of generatePasswords(50, { complexity, words: count })) {
+        const ws = splitPassphrase(p)
+        assert.equal(ws.length, count, p)
+        for (const w of ws) assert.ok(list.has(w), `${w} not in the list`)
+      }
+    }
+  })
+}
+
+test('the length that does not apply is ignored, but still validated', () => {
+  assert.equal(splitPassphrase(generatePassword({ complexity: 6, length: 64, words: 4 })).length, 4)
+  assert.equal(generatePassword({ complexity: 4, length: 9, words: 10 }).length, 9)
+  assert.throws(() => generatePassword({ complexity: 6, length: 7 }), { code: 'LAPS_INVALID_ARG' })
+})
+
+test('a seed makes the output reproducible, different seeds differ', () => {
+  const seed = new Uint8Array(32).fill(7)
+  assert.deepEqual(generatePasswords(5, { seed }), generatePasswords(5, { seed }))
+  assert.equal(generatePassword({ seed: Buffer.alloc(32, 7) }), generatePasswords(1, { seed })[0])
+  assert.notDeepEqual(generatePasswords(5, { seed }), generatePasswords(5, { seed: new Uint8Array(32) }))
+})
+
+test('unseeded output does not repeat', () => {
+  const batch = generatePasswords(10_000)
+  assert.equal(batch.length, 10_000)
+  assert.equal(new Set(batch).size, batch.length)
+  assert.notEqual(generatePassword(), generatePassword())
+})
+
+test('generatePasswords(0) is an empty array', () => {
+  assert.deepEqual(generatePasswords(0), [])
+})
+
+test('every character of the alphabet shows up (no missing symbol)', () => {
+  const seen = new Set(generatePasswords(2000, { complexity: 4, length: 64 }).join(''))
+  assert.equal(seen.size, CLASSES[4].join('').length)
+})
+
+test('entropy figures match the spec table', () => {
+  const r2 = (x) => Math.round(x * 100) / 100
+  assert.equal(r2(entropyBits()), 88.21)
+  assert.deepEqual({ naive: r2(entropy().naive), exact: r2(entropy().exact) }, { naive: 88.51, exact: 88.21 })
+  assert.equal(r2(entropyBits({ complexity: 5, length: 14 })), 83.56)
+  assert.equal(r2(entropyBits({ complexity: 1 })), 65.81)
+  assert.equal(r2(entropyBits({ complexity: 6 })), 77.55)
+  assert.equal(r2(entropyBits({ complexity: 7, words: 10 })), 103.4)
+  assert.equal(r2(entropyBits({ complexity: 8, words: 3 })), 31.02)
+})

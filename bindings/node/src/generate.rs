@@ -1,0 +1,124 @@
+//! `generatePassword`, `generatePasswords`, `entropyBits`: laps-core generation.
+
+use crate::args::{arg, options, whole};
+use crate::error::{core_error, invalid_arg, Result};
+use crate::guard::guarded;
+use laps_core::{entropy, Generator, PasswordSpec};
+use napi::bindgen_prelude::Uint8Array;
+use napi::Unknown;
+use napi_derive::napi;
+
+/// The most passwords one `generatePasswords` call returns.
+pub const MAX_BATCH: u32 = 10_000_000;
+use zeroize::Zeroize;
+
+/// What to generate; every field is optional and defaults as Windows does.
+#[napi(object)]
+pub struct PasswordOptions {
+    /// PasswordComplexity 1–8 (default 4).
+    pub complexity: Option<f64>,
+    /// PasswordLength 8–64, used by complexities 1–5 (default 14).
+    pub length: Option<f64>,
+    /// PassphraseLength 3–10 words, used by complexities 6–8 (default 6).
+    pub words: Option<f64>,
+    /// 32 bytes seeding ChaCha20 for reproducible output. **Insecure**: anyone
+    /// who knows the seed knows every password. For tests and benchmarks only;
+    /// leave it out in production (the OS random source is used).
+    pub seed: Option<Uint8Array>,
+}
+
+/// Both entropy figures of a specification, in bits.
+#[napi(object)]
+pub struct EntropyBits {
+    /// `length × log2(|alphabet|)` (or `words × log2(|list|)`): Microsoft's published figure.
+    pub naive: f64,
+    /// log2 of the number of equally likely outputs (every class present).
+    pub exact: f64,
+}
+
+/// The validated spec of `opts`.
+fn spec_of(opts: Option<&PasswordOptions>) -> Result<PasswordSpec> {
+    let d = PasswordSpec::default();
+    let field = |name: &str, v: Option<f64>, default: u32| match v {
+        None => Ok(default),
+        Some(v) => whole(name, v, u32::MAX),
+    };
+    let (c, l, w) = match opts {
+        None => (None, None, None),
+        Some(o) => (o.complexity, o.length, o.words),
+    };
+    PasswordSpec::new(
+        field("opts.complexity", c, d.complexity().get())?,
+        field("opts.length", l, d.length())?,
+        field("opts.words", w, d.passphrase_words())?,
+    )
+    .map_err(core_error)
+}
+
+/// The generator of `opts`: seeded when a seed is given, else from the OS.
+fn generator_of(opts: Option<&PasswordOptions>) -> Result<Generator> {
+    match opts.and_then(|o| o.seed.as_ref()) {
+        None => Generator::new().map_err(core_error),
+        Some(seed) => {
+            let mut bytes: [u8; 32] = seed.as_ref().try_into().map_err(|_| {
+                invalid_arg(format!("opts.seed must be 32 bytes, got {}", seed.len()))
+            })?;
+            let g = Generator::from_seed_insecure(bytes);
+            bytes.zeroize();
+            Ok(g)
+        }
+    }
+}
+
+/// One Windows LAPS password or passphrase.
+///
+/// ```js
+/// generatePassword()                              // complexity 4, 14 characters
+/// generatePassword({ complexity: 6, words: 5 })   // five EFF words
+/// ```
+#[napi(ts_args_type = "opts?: PasswordOptions | undefined | null")]
+pub fn generate_password(opts: Unknown<'_>) -> Result<String> {
+    guarded(|| {
+        let opts: Option<PasswordOptions> = options("opts", opts)?;
+        let spec = spec_of(opts.as_ref())?;
+        let password = generator_of(opts.as_ref())?.generate(&spec);
+        Ok(password.expose().to_owned())
+    })
+}
+
+/// `n` passwords (at most 10 million) from one generator in a single native call.
+#[napi(ts_args_type = "n: number, opts?: PasswordOptions | undefined | null")]
+pub fn generate_passwords(n: Unknown<'_>, opts: Unknown<'_>) -> Result<Vec<String>> {
+    guarded(|| {
+        let n = whole("n", arg("n", n)?, MAX_BATCH)?;
+        let opts: Option<PasswordOptions> = options("opts", opts)?;
+        let spec = spec_of(opts.as_ref())?;
+        let mut g = generator_of(opts.as_ref())?;
+        Ok((0..n)
+            .map(|_| g.generate(&spec).expose().to_owned())
+            .collect())
+    })
+}
+
+/// Entropy in bits of what `generatePassword(opts)` produces: the exact figure
+/// (log2 of the number of equally likely outputs). `entropy(opts)` gives both figures.
+#[napi(ts_args_type = "opts?: PasswordOptions | undefined | null")]
+pub fn entropy_bits(opts: Unknown<'_>) -> Result<f64> {
+    guarded(|| {
+        let opts: Option<PasswordOptions> = options("opts", opts)?;
+        Ok(entropy::bits(&spec_of(opts.as_ref())?).exact)
+    })
+}
+
+/// Both entropy figures of `opts`: Microsoft's naive one and the exact one.
+#[napi(ts_args_type = "opts?: PasswordOptions | undefined | null")]
+pub fn entropy(opts: Unknown<'_>) -> Result<EntropyBits> {
+    guarded(|| {
+        let opts: Option<PasswordOptions> = options("opts", opts)?;
+        let e = entropy::bits(&spec_of(opts.as_ref())?);
+        Ok(EntropyBits {
+            naive: e.naive,
+            exact: e.exact,
+        })
+    })
+}
