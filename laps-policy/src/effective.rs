@@ -6,11 +6,11 @@ use crate::post_auth::PostAuthActions;
 use crate::snapshot::Root;
 use crate::value::RegValue;
 use laps_core::{Complexity, PasswordSpec};
-use serde::{Serialize, Serializer};
+use serde::{Deserialize, Serialize, Serializer};
 use std::fmt;
 
 /// Which root the policy came from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Source {
     /// The CSP root.

@@ -25,8 +25,13 @@ pub mod events;
 mod explain;
 mod pol;
 mod post_auth;
+mod regfile;
+mod reset_status;
 mod resolve;
+mod rotation;
 mod snapshot;
+mod syncml;
+mod text;
 mod value;
 
 pub use catalog::{SettingId, SettingInfo};
@@ -41,6 +46,13 @@ pub use pol::{parse_registry_pol, PolEntry, RegistryPol};
 pub use post_auth::{
     post_authentication_timeline, PostAuthActions, PostAuthOff, PostAuthStep, PostAuthTimeline,
 };
+pub use regfile::{parse_reg, RegFile, RegFileEntry, RegFileVersion};
+pub use reset_status::{ResetPasswordStatus, E_PENDING, E_PENDING_AS_DOCUMENTED, S_OK};
 pub use resolve::resolve;
+pub use rotation::{
+    days_to_change, decide_rotation, DirectoryState, LocalState, RotationDecision, RotationReason,
+    BUILTIN_ADMINISTRATOR_RID,
+};
 pub use snapshot::{Applied, RegOp, Root, RootValues, Snapshot, STATE_KEY};
+pub use syncml::{parse_syncml, CspNode, SyncMl, SyncMlCommand, SyncMlVerb};
 pub use value::{reg_type, RegValue};

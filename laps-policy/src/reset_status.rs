@@ -1,0 +1,92 @@
+//! `./Device/Vendor/MSFT/LAPS/Actions/ResetPasswordStatus`: the HRESULT of
+//! the last `ResetPassword`.
+
+use serde::Serialize;
+
+/// `S_OK`: the last ResetPassword succeeded.
+pub const S_OK: u32 = 0;
+/// `E_PENDING` (0x8000000A): the last ResetPassword is still running.
+pub const E_PENDING: u32 = 0x8000_000A;
+/// The value the CSP documentation prints for E_PENDING (`0x8000000`, a
+/// typo). Accepted as "pending" too, since which one devices return is UNCERTAIN.
+pub const E_PENDING_AS_DOCUMENTED: u32 = 0x0800_0000;
+
+/// A decoded ResetPasswordStatus.
+///
+/// ```
+/// use laps_policy::ResetPasswordStatus;
+/// assert_eq!(ResetPasswordStatus::from_hresult(0), ResetPasswordStatus::Succeeded);
+/// assert_eq!(ResetPasswordStatus::parse("-2147483638"), Some(ResetPasswordStatus::Pending));
+/// assert_eq!(ResetPasswordStatus::parse("0x80070005"), Some(ResetPasswordStatus::Failed(0x8007_0005)));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(tag = "status", content = "hresult", rename_all = "snake_case")]
+pub enum ResetPasswordStatus {
+    /// `S_OK`.
+    Succeeded,
+    /// `E_PENDING` (either spelling).
+    Pending,
+    /// Any other HRESULT: the error the reset hit.
+    Failed(u32),
+}
+
+impl ResetPasswordStatus {
+    /// Decodes an HRESULT.
+    pub const fn from_hresult(hr: u32) -> Self {
+        match hr {
+            S_OK => ResetPasswordStatus::Succeeded,
+            E_PENDING | E_PENDING_AS_DOCUMENTED => ResetPasswordStatus::Pending,
+            other => ResetPasswordStatus::Failed(other),
+        }
+    }
+
+    /// Parses the CSP `int` text: decimal (signed, as SyncML shows a negative
+    /// HRESULT, or unsigned) or `0x` hex.
+    pub fn parse(text: &str) -> Option<Self> {
+        let t = text.trim();
+        let hr = if let Some(hex) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+            u32::from_str_radix(hex, 16).ok()?
+        } else if let Ok(signed) = t.parse::<i32>() {
+            signed as u32
+        } else {
+            t.parse::<u32>().ok()?
+        };
+        Some(Self::from_hresult(hr))
+    }
+
+    /// The HRESULT (E_PENDING in its real spelling).
+    pub const fn hresult(self) -> u32 {
+        match self {
+            ResetPasswordStatus::Succeeded => S_OK,
+            ResetPasswordStatus::Pending => E_PENDING,
+            ResetPasswordStatus::Failed(hr) => hr,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reset_password_status_accepts_both_e_pending_spellings() {
+        assert_eq!(
+            ResetPasswordStatus::from_hresult(E_PENDING),
+            ResetPasswordStatus::Pending
+        );
+        assert_eq!(
+            ResetPasswordStatus::from_hresult(E_PENDING_AS_DOCUMENTED),
+            ResetPasswordStatus::Pending
+        );
+        assert_eq!(
+            ResetPasswordStatus::parse("2147483658"),
+            Some(ResetPasswordStatus::Pending)
+        );
+        assert_eq!(
+            ResetPasswordStatus::parse("0"),
+            Some(ResetPasswordStatus::Succeeded)
+        );
+        assert_eq!(ResetPasswordStatus::parse("nope"), None);
+        assert_eq!(ResetPasswordStatus::Failed(5).hresult(), 5);
+    }
+}
