@@ -85,10 +85,13 @@ pub(crate) fn root_verdict(p: &EffectivePolicy, root: Root) -> String {
                 .take_while(|r| **r != root)
                 .map(|r| r.label())
                 .collect();
-            let why = if higher.is_empty() {
-                "it has the highest precedence".to_owned()
-            } else {
-                format!("the {} root(s) above it hold no LAPS setting", higher.join(", "))
+            let why = match higher.as_slice() {
+                [] => "it has the highest precedence".to_owned(),
+                [one] => format!("the {one} root above it holds no LAPS setting"),
+                [init @ .., last] => format!(
+                    "the {} and {last} roots above it hold no LAPS setting",
+                    init.join(", ")
+                ),
             };
             format!(
                 "{root} root is the source: it holds {} ({}) and {why}.",

@@ -29,6 +29,7 @@ mod regfile;
 mod reset_status;
 mod resolve;
 mod rotation;
+pub mod samples;
 mod snapshot;
 mod syncml;
 mod text;

@@ -47,6 +47,11 @@ impl PostAuthActions {
         self.0
     }
 
+    /// Both masks combined.
+    pub const fn union(self, other: PostAuthActions) -> Self {
+        PostAuthActions(self.0 | other.0)
+    }
+
     /// True when every bit of `other` is set.
     pub const fn contains(self, other: PostAuthActions) -> bool {
         self.0 & other.0 == other.0

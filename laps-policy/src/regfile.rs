@@ -334,7 +334,8 @@ impl RegFile {
     fn value_text(&self, name: &str, v: &RegValue) -> String {
         match v {
             RegValue::Dword(d) => format!("dword:{d:08x}"),
-            RegValue::Sz(s) => format!("\"{}\"", escape(s)),
+            // Quoted strings cannot hold line breaks: those go out as hex(1).
+            RegValue::Sz(s) if !s.contains(char::is_control) => format!("\"{}\"", escape(s)),
             RegValue::Binary(b) => hex_list("hex:", name, b),
             other => {
                 let bytes = match (self.version, other) {
