@@ -835,8 +835,18 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.EffectivePolicy = nativeBinding.EffectivePolicy
+module.exports.decideRotation = nativeBinding.decideRotation
 module.exports.entropy = nativeBinding.entropy
 module.exports.entropyBits = nativeBinding.entropyBits
 module.exports.ErrorCode = nativeBinding.ErrorCode
 module.exports.generatePassword = nativeBinding.generatePassword
 module.exports.generatePasswords = nativeBinding.generatePasswords
+module.exports.Join = nativeBinding.Join
+module.exports.parseReg = nativeBinding.parseReg
+module.exports.parseRegistryPol = nativeBinding.parseRegistryPol
+module.exports.parseSyncml = nativeBinding.parseSyncml
+module.exports.PolicyMode = nativeBinding.PolicyMode
+module.exports.PolicySource = nativeBinding.PolicySource
+module.exports.postAuthenticationTimeline = nativeBinding.postAuthenticationTimeline
+module.exports.resolvePolicy = nativeBinding.resolvePolicy

@@ -13,3 +13,7 @@ mod args;
 pub mod error;
 pub mod generate;
 mod guard;
+pub mod policy;
+pub mod regvalue;
+pub mod rotation;
+mod time;

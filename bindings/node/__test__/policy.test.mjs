@@ -1,0 +1,265 @@
+// The policy rules of spec/policy.md §0, through the addon: root precedence,
+// BackupDirectory gating, fallbacks, join states, DCs, legacy emulation, the
+// three parsers, rotation factors and the post-authentication timeline.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
+import {
+  decideRotation,
+  parseReg,
+  parseRegistryPol,
+  parseSyncml,
+  postAuthenticationTimeline,
+  resolvePolicy,
+} from 'winlaps'
+
+const data = (name) => readFileSync(new URL(`./data/policy/${name}`, import.meta.url))
+const DAY = 86_400_000
+
+test('rule 1: the first root holding any setting is the only source, no merging', () => {
+  const p = resolvePolicy({
+    csp: { PasswordComplexity: 3 },
+    gpo: { BackupDirectory: 2, PasswordLength: 20, PasswordComplexity: 5 },
+  })
+  assert.equal(p.source, 'csp')
+  assert.equal(p.passwordLength, 14, 'the GPO length is not merged in')
+  assert.equal(p.mode, 'disabled', 'BackupDirectory defaults to 0 in the CSP root')
+  assert.match(p.rootVerdict('gpo'), /GPO root is ignored/)
+  assert.ok(p.diagnostics.some((d) => d.code === 'root_ignored' && d.root === 'gpo'))
+  const shadowed = p.provenance('PasswordComplexity').shadowed
+  assert.deepEqual(shadowed, [{ root: 'gpo', name: 'PasswordComplexity', raw: 5 }])
+})
+
+test('rule 1: the order is CSP, GPO, local, legacy', () => {
+  assert.equal(resolvePolicy({ gpo: { BackupDirectory: 2 }, local: { BackupDirectory: 1 } }).source, 'gpo')
+  assert.equal(resolvePolicy({ local: { BackupDirectory: 2 }, legacy: { AdmPwdEnabled: 1 } }).source, 'local')
+  assert.equal(resolvePolicy({}).source, 'none')
+  assert.equal(resolvePolicy().mode, 'disabled')
+})
+
+test('rule 1: a stray CSP value silences a complete GPO (real files)', () => {
+  const p = resolvePolicy(parseReg(data('csp-leftover.reg')))
+  assert.equal(p.source, 'csp')
+  assert.equal(p.mode, 'disabled')
+})
+
+test('rule 3: BackupDirectory 0 disables everything; the dropdown left on Disabled', () => {
+  const p = resolvePolicy(parseRegistryPol(data('gpo-dropdown-disabled.pol')))
+  assert.equal(p.source, 'gpo')
+  assert.equal(p.backupDirectory, 0)
+  assert.equal(p.mode, 'disabled')
+  assert.equal(p.provenance('PasswordLength').applicable, false)
+})
+
+test('rule 3: a join state that cannot use the directory leaves the device unmanaged', () => {
+  assert.equal(resolvePolicy({ gpo: { BackupDirectory: 1 }, device: { join: 'ad' } }).mode, 'unmanaged')
+  assert.equal(resolvePolicy({ gpo: { BackupDirectory: 2 }, device: { join: 'entra' } }).mode, 'unmanaged')
+  assert.equal(resolvePolicy({ gpo: { BackupDirectory: 2 }, device: { join: 'none' } }).mode, 'unmanaged')
+  assert.equal(resolvePolicy({ gpo: { BackupDirectory: 1 }, device: { join: 'hybrid' } }).mode, 'entra')
+})
+
+test('rule 4: out-of-range and too-new values fall back to the default, with provenance', () => {
+  const old = resolvePolicy({ gpo: { BackupDirectory: 2, PasswordComplexity: 6 }, device: { osBuild: 19045 } })
+  assert.equal(old.passwordComplexity, 4)
+  const prov = old.provenance('password_complexity')
+  assert.equal(prov.kind, 'fell_back')
+  assert.equal(prov.raw, 6)
+  assert.equal(prov.root, 'gpo')
+  assert.match(prov.reason, /26100/)
+  assert.equal(resolvePolicy({ gpo: { BackupDirectory: 2, PasswordComplexity: 6 } }).passwordComplexity, 6)
+
+  const actions = resolvePolicy({ gpo: { BackupDirectory: 2, PostAuthenticationActions: 11 }, device: { osBuild: 22631 } })
+  assert.equal(actions.postAuthenticationActions, 3)
+  const tooLong = resolvePolicy({ gpo: { BackupDirectory: 2, PasswordLength: 65 } })
+  assert.equal(tooLong.passwordLength, 14)
+  assert.ok(tooLong.diagnostics.some((d) => d.code === 'invalid_value' && d.setting === 'PasswordLength'))
+  const wrongType = resolvePolicy({ gpo: { BackupDirectory: 2, PasswordLength: '20' } })
+  assert.equal(wrongType.passwordLength, 14)
+})
+
+test('rule 4b: Entra raises PasswordAgeDays below 7 to 7 (event 10058)', () => {
+  const p = resolvePolicy({ csp: { BackupDirectory: 1, PasswordAgeDays: 1 }, device: { join: 'entra' } })
+  assert.equal(p.passwordAgeDays, 7)
+  assert.equal(p.provenance('PasswordAgeDays').kind, 'raised_to_entra_minimum')
+  assert.ok(p.diagnostics.some((d) => d.eventId === 10058))
+})
+
+test('rule 4c: encryption below DFL 2016 means no backup', () => {
+  const p = resolvePolicy({ gpo: { BackupDirectory: 2, ADPasswordEncryptionEnabled: 1 }, device: { join: 'ad', dfl2016: false } })
+  assert.ok(p.blocker)
+  assert.ok(p.diagnostics.some((d) => d.eventId === 10006))
+})
+
+test('dependencies: PasswordLength only for 1-5, PassphraseLength only for 6-8', () => {
+  const words = resolvePolicy(parseRegistryPol(data('gpo-entra-passphrase.pol')))
+  assert.equal(words.mode, 'entra')
+  assert.equal(words.passwordComplexity, 6)
+  assert.equal(words.provenance('PasswordLength').applicable, false)
+  assert.equal(words.provenance('PassphraseLength').applicable, true)
+  assert.deepEqual(words.passwordOptions, { complexity: 6, length: 14, words: words.passphraseLength })
+  const chars = resolvePolicy({ gpo: { BackupDirectory: 2, PasswordComplexity: 4, PassphraseLength: 8 } })
+  assert.equal(chars.provenance('PassphraseLength').applicable, false)
+})
+
+test('AD with encryption from a real Registry.pol', () => {
+  const parsed = parseRegistryPol(data('gpo-ad-encrypted.pol'))
+  assert.deepEqual(parsed.ignoredKeys, [])
+  const p = resolvePolicy({ ...parsed, device: { join: 'ad' } })
+  assert.equal(p.source, 'gpo')
+  assert.equal(p.mode, 'ad')
+  assert.equal(p.passwordLength, 20)
+  assert.equal(p.administratorAccountName, 'LapsAdmin')
+  assert.equal(p.adPasswordEncryptionEnabled, true)
+  assert.equal(p.encrypts, true)
+  assert.equal(typeof p.encryptionTarget, 'string')
+})
+
+test('a GPO whose policies were all disabled (**del.) falls through', () => {
+  const parsed = parseRegistryPol(data('gpo-disabled-policies.pol'))
+  assert.deepEqual(parsed.gpo, {})
+  assert.equal(resolvePolicy(parsed).source, 'none')
+})
+
+test('domain controllers: DSRM mode, no post-authentication actions', () => {
+  const p = resolvePolicy({ ...parseRegistryPol(data('gpo-dsrm.pol')), device: { domainController: true } })
+  assert.equal(p.mode, 'ad_dsrm')
+  const t = postAuthenticationTimeline(p, new Date('2026-01-01T00:00:00Z'))
+  assert.equal(t.deadline, undefined)
+  assert.equal(t.off, 'dsrm_mode')
+})
+
+test('legacy emulation: only when the three Windows LAPS roots are empty, never on a DC', () => {
+  const legacy = parseRegistryPol(data('legacy-admpwd.pol'))
+  const p = resolvePolicy({ ...legacy, device: { join: 'ad' } })
+  assert.equal(p.source, 'legacy')
+  assert.equal(p.mode, 'legacy_emulation')
+  assert.equal(p.administratorAccountName, 'LegacyAdmin')
+  const withCse = resolvePolicy({ ...legacy, device: { join: 'ad', legacyCseInstalled: true } })
+  assert.notEqual(withCse.mode, 'legacy_emulation')
+  assert.ok(withCse.diagnostics.some((d) => d.eventId === 10033))
+  assert.notEqual(resolvePolicy({ ...legacy, device: { domainController: true } }).mode, 'legacy_emulation')
+})
+
+test('SyncML from the LAPS CSP documentation (Entra and hybrid/AD)', () => {
+  const entra = parseSyncml(data('ms-csp-entra.syncml').toString('utf8'))
+  assert.equal(entra.resetPasswordRequested, false)
+  const pe = resolvePolicy({ ...entra, device: { join: 'entra' } })
+  assert.equal(pe.source, 'csp')
+  assert.equal(pe.mode, 'entra')
+  assert.equal(pe.passwordLength, 32)
+
+  const ad = resolvePolicy({ ...parseSyncml(data('ms-csp-hybrid-ad.syncml')), device: { join: 'hybrid' } })
+  assert.equal(ad.mode, 'ad')
+  assert.equal(ad.adPasswordEncryptionEnabled, true)
+  assert.equal(ad.adEncryptedPasswordHistorySize, 6)
+  assert.equal(ad.postAuthenticationActions, 5)
+})
+
+test('registry values of every type round-trip through a parser into resolvePolicy', () => {
+  const p = resolvePolicy({
+    gpo: {
+      BackupDirectory: true, // a boolean is a DWORD 1... which is Entra
+      AdministratorAccountName: 'Admin',
+      Big: 2n ** 40n,
+      List: ['a', 'b'],
+      Bin: Buffer.from([1, 2]),
+      Expand: { type: 2, data: Buffer.from('x\0\0\0', 'latin1') },
+      Absent: undefined,
+    },
+  })
+  assert.equal(p.backupDirectory, 1)
+  assert.equal(p.administratorAccountName, 'Admin')
+  assert.ok(p.diagnostics.some((d) => d.code === 'unknown_value_ignored'))
+})
+
+test('explain() answers "why is my GPO ignored" and toJSON() is the JSON form', () => {
+  const p = resolvePolicy({ csp: { PasswordAgeDays: 30 }, gpo: { BackupDirectory: 2 } })
+  assert.match(p.explain(), /GPO root is ignored/)
+  const json = JSON.parse(JSON.stringify(p))
+  assert.equal(json.source, 'csp')
+  assert.equal(json.mode, 'disabled')
+  assert.equal(json.settings.password_age_days.value, 30)
+  assert.deepEqual(Object.keys(p.toJSON()).slice(0, 3), ['headline', 'source', 'mode'], 'the Rust key order')
+  assert.equal(p.value('PasswordAgeDays'), 30)
+  assert.equal(p.value('password_age_days'), 30)
+  assert.equal(p.value('AdministratorAccountName'), null)
+  assert.throws(() => p.value('no_such_setting'), { code: 'LAPS_INVALID_ARG' })
+  assert.throws(() => p.provenance('no_such_setting'), { code: 'LAPS_INVALID_ARG' })
+})
+
+test('rotation: expired, first run, and nothing to do', () => {
+  const p = resolvePolicy({ gpo: { BackupDirectory: 2, ADPasswordEncryptionEnabled: 0 }, device: { join: 'ad' } })
+  const set = new Date('2026-01-01T00:00:00Z')
+  const first = decideRotation(p, null, null, set)
+  assert.equal(first.rotate, true)
+  assert.ok(first.reasons.includes('expiration_missing'))
+  assert.deepEqual(first.newExpiration, new Date(+set + 30 * DAY))
+
+  const local = { policySource: 'gpo', lastPasswordUpdate: set, lastAccountRid: 500, dsrmMode: false }
+  const directory = { passwordExpirationTime: new Date(+set + 30 * DAY) }
+  const quiet = decideRotation(p, local, directory, new Date(+set + 10 * DAY))
+  assert.equal(quiet.rotate, false)
+  assert.deepEqual(quiet.reasons, [])
+  assert.deepEqual(quiet.nextExpiration, new Date(+set + 30 * DAY))
+
+  const late = decideRotation(p, local, directory, new Date(+set + 31 * DAY))
+  assert.deepEqual(late.reasons, ['expired'])
+  assert.deepEqual(late.newExpiration, new Date(+set + 61 * DAY))
+  assert.equal(late.reasonMask & 1, 1)
+
+  const reset = decideRotation(p, { ...local, resetRequested: true }, directory, new Date(+set + DAY))
+  assert.deepEqual(reset.reasons, ['manual_reset'])
+  assert.deepEqual(decideRotation(p, { ...local, policySource: 'csp' }, directory, new Date(+set + DAY)).reasons, ['policy_source_changed'])
+})
+
+test('rotation: Entra uses its local expiry only', () => {
+  const p = resolvePolicy({ csp: { BackupDirectory: 1 }, device: { join: 'entra' } })
+  const set = new Date('2026-01-01T00:00:00Z')
+  const local = { policySource: 'csp', lastPasswordUpdate: set, lastAccountRid: 500, azurePasswordExpiry: new Date(+set + 30 * DAY) }
+  const d = decideRotation(p, local, { passwordExpirationTime: new Date(+set - DAY) }, new Date(+set + DAY))
+  assert.equal(d.rotate, false, 'the directory expiry is never read in Entra mode')
+})
+
+test('rotation of a disabled policy is blocked', () => {
+  const d = decideRotation(resolvePolicy({}), null, null, new Date())
+  assert.equal(d.rotate, false)
+  assert.equal(typeof d.blocked, 'string')
+})
+
+test('post-authentication: deadline after the grace period; 0 hours turns it off', () => {
+  const p = resolvePolicy({ gpo: { BackupDirectory: 2, PostAuthenticationResetDelay: 8, PostAuthenticationActions: 3 } })
+  const logon = new Date('2026-01-01T00:00:00Z')
+  const t = postAuthenticationTimeline(p, logon)
+  assert.deepEqual(t.deadline, new Date(+logon + 8 * 3_600_000))
+  assert.equal(t.actions, 3)
+  assert.deepEqual(t.actionNames, ['reset password', 'sign out'])
+  assert.ok(t.steps.length > 0)
+  const off = postAuthenticationTimeline(resolvePolicy({ gpo: { BackupDirectory: 2, PostAuthenticationResetDelay: 0 } }), logon)
+  assert.equal(off.deadline, undefined)
+  assert.equal(off.off, 'grace_period_zero')
+})
+
+test('parser errors are LAPS_FORMAT with the byte offset or line', () => {
+  assert.throws(() => parseRegistryPol(Buffer.from('PReg')), { code: 'LAPS_FORMAT', message: /byte 4/ })
+  assert.throws(() => parseRegistryPol(Buffer.from('XXXX\x01\0\0\0')), { code: 'LAPS_FORMAT' })
+  assert.throws(() => parseSyncml('<SyncML><SyncBody>'), { code: 'LAPS_FORMAT', message: /line/ })
+  assert.throws(() => parseSyncml('<NotSyncML/>'), { code: 'LAPS_FORMAT' })
+  assert.throws(() => parseReg('not a reg file'), { code: 'LAPS_FORMAT', message: /line/ })
+})
+
+test('policy argument errors are LAPS_INVALID_ARG', () => {
+  const bad = { code: 'LAPS_INVALID_ARG' }
+  assert.throws(() => resolvePolicy({ device: { join: 'moon' } }), bad)
+  assert.throws(() => resolvePolicy({ device: { osBuild: -1 } }), bad)
+  assert.throws(() => resolvePolicy({ gpo: 5 }), bad)
+  assert.throws(() => resolvePolicy({ gpo: { A: -1 } }), bad)
+  assert.throws(() => resolvePolicy({ gpo: { A: 2n ** 64n } }), bad)
+  assert.throws(() => resolvePolicy({ gpo: { A: [1, 2] } }), bad)
+  assert.throws(() => resolvePolicy('gpo'), bad)
+  assert.throws(() => parseRegistryPol('PReg'), bad)
+  assert.throws(() => parseSyncml(42), bad)
+  assert.throws(() => decideRotation({}, null, null, new Date()), bad)
+  assert.throws(() => decideRotation(resolvePolicy(), { policySource: 'moon' }), bad)
+  assert.throws(() => postAuthenticationTimeline(resolvePolicy(), 'yesterday'), bad)
+  assert.throws(() => resolvePolicy().rootVerdict('registry'), bad)
+})

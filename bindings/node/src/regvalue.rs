@@ -1,0 +1,168 @@
+//! Registry values between JS and [`RegValue`], and the four policy roots as
+//! JS objects (`Record<string, RegistryValue>`).
+//!
+//! | JS                                   | registry                          |
+//! |--------------------------------------|-----------------------------------|
+//! | whole `number` ≤ 0xFFFFFFFF, boolean | `REG_DWORD` (true = 1)            |
+//! | `bigint`, whole `number` above that  | `REG_QWORD`                       |
+//! | `string`                             | `REG_SZ`                          |
+//! | `string[]`                           | `REG_MULTI_SZ`                    |
+//! | `Uint8Array` / `Buffer`              | `REG_BINARY`                      |
+//! | `{ type, data }`                     | any `REG_*` type with its raw data (e.g. `REG_EXPAND_SZ`) |
+//!
+//! Going out, a QWORD is a `bigint` and `REG_EXPAND_SZ` and malformed data come
+//! back as `{ type, data }`, so every value round-trips unchanged.
+
+use crate::args::{arg, whole};
+use crate::error::{invalid_arg, Result};
+use laps_policy::{RegValue, Root, RootValues, Snapshot};
+use napi::bindgen_prelude::{BigInt, Buffer, Either6, Object};
+use napi::{Env, JsValue, Unknown, ValueType};
+use napi_derive::napi;
+
+/// A registry value of an explicit type: `type` is the `REG_*` code, `data` the
+/// raw bytes exactly as the registry stores them (strings in UTF-16LE with NUL).
+#[napi(object)]
+pub struct RawRegistryValue {
+    /// `REG_*` type code (1 SZ, 2 EXPAND_SZ, 3 BINARY, 4 DWORD, 7 MULTI_SZ, 11 QWORD, …).
+    #[napi(js_name = "type")]
+    pub kind: u32,
+    /// The raw data bytes.
+    pub data: Buffer,
+}
+
+/// A registry value as JS sees it.
+pub(crate) type JsRegValue = Either6<u32, BigInt, String, Vec<String>, Buffer, RawRegistryValue>;
+
+/// Largest integer a JS `number` holds exactly.
+const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
+
+/// The JS form of a registry value.
+pub(crate) fn to_js(value: &RegValue) -> JsRegValue {
+    match value {
+        RegValue::Dword(v) => Either6::A(*v),
+        RegValue::Qword(v) => Either6::B(BigInt::from(*v)),
+        RegValue::Sz(s) => Either6::C(s.clone()),
+        RegValue::MultiSz(items) => Either6::D(items.clone()),
+        RegValue::Binary(b) => Either6::E(Buffer::from(b.clone())),
+        other => Either6::F(RawRegistryValue {
+            kind: other.reg_type(),
+            data: Buffer::from(other.to_bytes()),
+        }),
+    }
+}
+
+/// A registry value from JS; `None` for `undefined` / `null` (the value is absent).
+pub(crate) fn from_js(name: &str, value: Unknown<'_>) -> Result<Option<RegValue>> {
+    let ty = value
+        .get_type()
+        .map_err(|e| invalid_arg(format!("{name}: {}", e.reason)))?;
+    let v = match ty {
+        ValueType::Undefined | ValueType::Null => return Ok(None),
+        ValueType::Boolean => RegValue::Dword(u32::from(arg::<bool>(name, value)?)),
+        ValueType::Number => {
+            let n: f64 = arg(name, value)?;
+            if n.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&n) {
+                RegValue::Dword(whole(name, n, u32::MAX)?)
+            } else if n.fract() == 0.0 && (0.0..=MAX_SAFE_INTEGER).contains(&n) {
+                RegValue::Qword(n as u64)
+            } else {
+                return Err(invalid_arg(format!(
+                    "{name} must be a whole number from 0 to 2^53 - 1 (use a bigint for larger QWORDs), got {n}"
+                )));
+            }
+        }
+        ValueType::BigInt => {
+            let b: BigInt = arg(name, value)?;
+            match b.words.as_slice() {
+                [] => RegValue::Qword(0),
+                [w] if !b.sign_bit => RegValue::Qword(*w),
+                _ => return Err(invalid_arg(format!("{name} must fit in an unsigned 64-bit QWORD"))),
+            }
+        }
+        ValueType::String => RegValue::Sz(arg(name, value)?),
+        ValueType::Object if is_true(value.is_array()) => RegValue::MultiSz(
+            arg::<Vec<String>>(name, value)
+                .map_err(|_| invalid_arg(format!("{name}: a REG_MULTI_SZ must be an array of strings")))?,
+        ),
+        ValueType::Object if is_true(value.is_typedarray()) => {
+            RegValue::Binary(arg::<&[u8]>(name, value)?.to_vec())
+        }
+        ValueType::Object => {
+            let raw: RawRegistryValue = arg(name, value)?;
+            RegValue::from_bytes(raw.kind, &raw.data)
+        }
+        _ => {
+            return Err(invalid_arg(format!(
+                "{name} must be a number, bigint, boolean, string, string[], Uint8Array or {{ type, data }}"
+            )))
+        }
+    };
+    Ok(Some(v))
+}
+
+fn is_true(r: napi::Result<bool>) -> bool {
+    r.unwrap_or(false)
+}
+
+/// A root's values from a JS object (`undefined`/`null` is an empty root).
+pub(crate) fn root_from_js(name: &str, value: Option<Unknown<'_>>) -> Result<RootValues> {
+    let mut out = RootValues::new();
+    let Some(value) = value else { return Ok(out) };
+    match value.get_type() {
+        Ok(ValueType::Undefined | ValueType::Null) => return Ok(out),
+        Ok(ValueType::Object) => {}
+        _ => {
+            return Err(invalid_arg(format!(
+                "{name} must be an object of value name -> value"
+            )))
+        }
+    }
+    let obj: Object<'_> = arg(name, value)?;
+    let keys = Object::keys(&obj).map_err(|e| invalid_arg(format!("{name}: {}", e.reason)))?;
+    for key in keys {
+        let field = format!("{name}.{key}");
+        let v: Option<Unknown<'_>> = obj
+            .get(&key)
+            .map_err(|e| invalid_arg(format!("{field}: {}", e.reason)))?;
+        if let Some(v) = v {
+            if let Some(v) = from_js(&field, v)? {
+                out.set(key, v);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// A root as a JS object, in the root's own order.
+pub(crate) fn root_to_js<'env>(env: &'env Env, values: &RootValues) -> napi::Result<Object<'env>> {
+    let mut obj = Object::new(env)?;
+    for (name, value) in values.iter() {
+        obj.set(name, to_js(value))?;
+    }
+    Ok(obj)
+}
+
+/// The four policy roots of a snapshot, from the `csp`, `gpo`, `local` and
+/// `legacy` fields of a JS object.
+pub(crate) fn snapshot_from_js(obj: &Object<'_>) -> Result<Snapshot> {
+    let mut snap = Snapshot::new();
+    for root in Root::ALL {
+        let name = root_name(root);
+        let field: Option<Unknown<'_>> = obj
+            .get(name)
+            .map_err(|e| invalid_arg(format!("{name}: {}", e.reason)))?;
+        *snap.root_mut(root) = root_from_js(name, field)?;
+    }
+    Ok(snap)
+}
+
+/// The lower-case name of a root (`csp`, `gpo`, `local`, `legacy`).
+pub(crate) const fn root_name(root: Root) -> &'static str {
+    match root {
+        Root::Csp => "csp",
+        Root::Gpo => "gpo",
+        Root::Local => "local",
+        Root::Legacy => "legacy",
+    }
+}

@@ -1,0 +1,230 @@
+//! `decideRotation` and `postAuthenticationTimeline`: pure decisions over a resolved policy.
+
+use crate::args::{arg, options};
+use crate::error::{invalid_arg, Result};
+use crate::guard::guarded;
+use crate::policy::{serde_name, EffectivePolicy};
+use crate::time::{from_date, opt_from_date, to_date};
+use chrono::{DateTime, Utc};
+use laps_policy::{DirectoryState, LocalState, Source};
+use napi::bindgen_prelude::ClassInstance;
+use napi::Unknown;
+use napi_derive::napi;
+
+/// The device's `LAPS\State` as far as rotation needs it; everything is
+/// optional (a first run has nothing).
+#[napi(object)]
+pub struct LocalStateInput {
+    /// Policy source of the last successful update.
+    #[napi(ts_type = "'csp' | 'gpo' | 'local' | 'legacy' | 'none'")]
+    pub policy_source: Option<String>,
+    /// `LastPasswordUpdateTime`.
+    pub last_password_update: Option<DateTime<Utc>>,
+    /// `AzurePasswordExpiryTime` (the Entra-mode expiry, kept only on the device).
+    pub azure_password_expiry: Option<DateTime<Utc>>,
+    /// `LastAccountRidUpdated`.
+    pub last_account_rid: Option<u32>,
+    /// Name of the account last managed.
+    pub last_account_name: Option<String>,
+    /// Principal the last password was encrypted to.
+    pub last_encryption_target: Option<String>,
+    /// `DSRMMode` of the last update.
+    pub dsrm_mode: Option<bool>,
+    /// `LastPasswordVersion` (GUID text, 24H2).
+    pub last_password_version: Option<String>,
+    /// A rotation was requested (`Reset-LapsPassword` or the CSP `ResetPassword` action).
+    pub reset_requested: Option<bool>,
+    /// `PostAuthResetDeadline`: a pending post-authentication deadline.
+    pub post_auth_reset_deadline: Option<DateTime<Utc>>,
+}
+
+/// The computer object's LAPS attributes (AD modes only).
+#[napi(object)]
+pub struct DirectoryStateInput {
+    /// `msLAPS-PasswordExpirationTime`.
+    pub password_expiration_time: Option<DateTime<Utc>>,
+    /// `msLAPS-EncryptedPassword` (or the DSRM one) is present.
+    pub encrypted_password_present: Option<bool>,
+    /// `msLAPS-CurrentPasswordVersion` (GUID text, 24H2 schema).
+    pub current_password_version: Option<String>,
+}
+
+/// The verdict of one policy-processing cycle.
+#[napi(object)]
+pub struct RotationDecision {
+    /// Rotate now.
+    pub rotate: bool,
+    /// Every update factor that is set, e.g. `'expired'`, `'policy_source_changed'`.
+    pub reasons: Vec<String>,
+    /// Why nothing can happen (a diagnostic code), when the policy is blocked or unmanaged.
+    pub blocked: Option<String>,
+    /// The expiry currently in force.
+    pub current_expiration: Option<DateTime<Utc>>,
+    /// The expiry a rotation now writes (now + PasswordAgeDays).
+    pub new_expiration: Option<DateTime<Utc>>,
+    /// The new expiry after a rotation, else the current one.
+    pub next_expiration: Option<DateTime<Utc>>,
+    /// Known bits of the event-10015 reason mask.
+    pub reason_mask: u32,
+    /// The Windows LAPS events the cycle logs.
+    pub event_ids: Vec<u32>,
+}
+
+/// One step after a managed-account logon.
+#[napi(object)]
+pub struct PostAuthStep {
+    /// When it happens.
+    pub at: DateTime<Utc>,
+    /// What happens.
+    pub what: String,
+    /// The matching Windows LAPS event, if any.
+    pub event_id: Option<u32>,
+}
+
+/// What follows a logon with the managed account.
+#[napi(object)]
+pub struct PostAuthTimeline {
+    /// The logon time.
+    pub logon: DateTime<Utc>,
+    /// When the actions run (`null` when they are off).
+    pub deadline: Option<DateTime<Utc>>,
+    /// The action bit mask (1 reset, 2 sign out, 4 reboot, 8 terminate processes).
+    pub actions: u32,
+    /// The actions by name.
+    pub action_names: Vec<String>,
+    /// Grace period in hours.
+    pub grace_hours: u32,
+    /// Why there is no deadline (`'grace_period_zero'`, `'dsrm_mode'`, …).
+    pub off: Option<String>,
+    /// The steps, in time order.
+    pub steps: Vec<PostAuthStep>,
+}
+
+fn source_of(name: &str) -> Result<Source> {
+    Ok(match name {
+        "csp" => Source::Csp,
+        "gpo" => Source::Gpo,
+        "local" => Source::Local,
+        "legacy" => Source::Legacy,
+        "none" => Source::None,
+        other => {
+            return Err(invalid_arg(format!(
+                "local.policySource must be csp, gpo, local, legacy or none, got {other:?}"
+            )))
+        }
+    })
+}
+
+impl LocalStateInput {
+    fn to_state(&self) -> Result<LocalState> {
+        Ok(LocalState {
+            policy_source: self.policy_source.as_deref().map(source_of).transpose()?,
+            last_password_update: opt_from_date(
+                "local.lastPasswordUpdate",
+                self.last_password_update.as_ref(),
+            )?,
+            azure_password_expiry: opt_from_date(
+                "local.azurePasswordExpiry",
+                self.azure_password_expiry.as_ref(),
+            )?,
+            last_account_rid: self.last_account_rid,
+            last_account_name: self.last_account_name.clone(),
+            last_encryption_target: self.last_encryption_target.clone(),
+            dsrm_mode: self.dsrm_mode,
+            last_password_version: self.last_password_version.clone(),
+            reset_requested: self.reset_requested.unwrap_or(false),
+            post_auth_reset_deadline: opt_from_date(
+                "local.postAuthResetDeadline",
+                self.post_auth_reset_deadline.as_ref(),
+            )?,
+        })
+    }
+}
+
+impl DirectoryStateInput {
+    fn to_state(&self) -> Result<DirectoryState> {
+        Ok(DirectoryState {
+            password_expiration_time: opt_from_date(
+                "directory.passwordExpirationTime",
+                self.password_expiration_time.as_ref(),
+            )?,
+            encrypted_password_present: self.encrypted_password_present.unwrap_or(false),
+            current_password_version: self.current_password_version.clone(),
+        })
+    }
+}
+
+/// The instant `now` (a `Date`; `undefined` is the current time).
+fn now_of(now: Unknown<'_>) -> Result<laps_core::FileTime> {
+    let now: Option<DateTime<Utc>> = arg("now", now)?;
+    from_date("now", &now.unwrap_or_else(Utc::now))
+}
+
+/// Decides whether the password must rotate now: the AD update factors
+/// (expired, source / account / encryption target changed, encrypted attribute
+/// missing, local state inconsistent, expiry beyond policy, version mismatch,
+/// DSRM mode changed, manual reset), or in Entra mode the local expiry only.
+#[napi(
+    ts_args_type = "policy: EffectivePolicy, local?: LocalStateInput | null, directory?: DirectoryStateInput | null, now?: Date | null"
+)]
+pub fn decide_rotation(
+    policy: Unknown<'_>,
+    local: Unknown<'_>,
+    directory: Unknown<'_>,
+    now: Unknown<'_>,
+) -> Result<RotationDecision> {
+    guarded(|| {
+        let policy: ClassInstance<'_, EffectivePolicy> = arg("policy", policy)?;
+        let local = match options::<LocalStateInput>("local", local)? {
+            Some(l) => l.to_state()?,
+            None => LocalState::default(),
+        };
+        let directory = match options::<DirectoryStateInput>("directory", directory)? {
+            Some(d) => d.to_state()?,
+            None => DirectoryState::default(),
+        };
+        let d = laps_policy::decide_rotation(&policy.inner, &local, &directory, now_of(now)?);
+        Ok(RotationDecision {
+            rotate: d.rotate,
+            reasons: d.reasons.iter().map(serde_name).collect(),
+            blocked: d.blocked.as_ref().map(serde_name),
+            current_expiration: d.current_expiration.map(to_date),
+            new_expiration: d.new_expiration.map(to_date),
+            next_expiration: d.next_expiration().map(to_date),
+            reason_mask: d.reason_mask,
+            event_ids: d.event_ids,
+        })
+    })
+}
+
+/// What follows a logon with the managed account at `logon`: the deadline and
+/// the post-authentication actions (a grace period of 0 turns them off).
+#[napi(ts_args_type = "policy: EffectivePolicy, logon: Date")]
+pub fn post_authentication_timeline(
+    policy: Unknown<'_>,
+    logon: Unknown<'_>,
+) -> Result<PostAuthTimeline> {
+    guarded(|| {
+        let policy: ClassInstance<'_, EffectivePolicy> = arg("policy", policy)?;
+        let logon: DateTime<Utc> = arg("logon", logon)?;
+        let t =
+            laps_policy::post_authentication_timeline(&policy.inner, from_date("logon", &logon)?);
+        Ok(PostAuthTimeline {
+            logon: to_date(t.logon),
+            deadline: t.deadline.map(to_date),
+            actions: t.actions.bits(),
+            action_names: t.actions.names().into_iter().map(str::to_owned).collect(),
+            grace_hours: t.grace_hours,
+            off: t.off.as_ref().map(serde_name),
+            steps: t
+                .steps
+                .iter()
+                .map(|s| PostAuthStep {
+                    at: to_date(s.at),
+                    what: s.what.to_owned(),
+                    event_id: s.event_id,
+                })
+                .collect(),
+        })
+    })
+}
