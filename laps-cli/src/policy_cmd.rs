@@ -1,24 +1,312 @@
-//! `winlaps policy resolve | explain` (issue 4 fills this in).
+//! `winlaps policy resolve | explain`, and the policy sections of `winlaps demo`.
 
 use crate::CliResult;
-use laps_core::PasswordSpec;
+use laps_core::{FileTime, PasswordSpec};
+use laps_policy::{
+    decide_rotation, post_authentication_timeline, resolve, samples, Device, DirectoryState,
+    EffectivePolicy, LocalState, RegFile, RegValue, RegistryPol, Root, Severity, Snapshot, SyncMl,
+};
+use std::path::{Path, PathBuf};
 
 /// `winlaps policy ...` subcommands.
 #[derive(clap::Subcommand)]
-pub(crate) enum PolicyCommand {}
+pub(crate) enum PolicyCommand {
+    /// Resolve the effective policy: a table of every setting, or JSON with --json.
+    Resolve(PolicyArgs),
+    /// Explain the effective policy: which root won and why, and where every value came from.
+    Explain(PolicyArgs),
+}
+
+/// The inputs of `resolve` and `explain`. Files are applied in this order:
+/// snapshots, .reg, Registry.pol, SyncML; each lands in the root its keys name.
+#[derive(clap::Args)]
+pub(crate) struct PolicyArgs {
+    /// Registry.pol of a GPO (repeat for several GPOs, lowest precedence first).
+    #[arg(long = "gpo", value_name = "FILE.pol")]
+    gpo: Vec<PathBuf>,
+    /// SyncML sent by Intune or another MDM (LAPS CSP).
+    #[arg(long = "csp", value_name = "FILE.syncml")]
+    csp: Vec<PathBuf>,
+    /// regedit export (.reg), version 5 (UTF-16) or REGEDIT4.
+    #[arg(long = "reg", value_name = "FILE.reg")]
+    reg: Vec<PathBuf>,
+    /// Snapshot of the roots as JSON or TOML (by extension): {"csp": {...}, "gpo": {...}, ...}.
+    #[arg(long = "snapshot", value_name = "FILE.json|FILE.toml")]
+    snapshot: Vec<PathBuf>,
+    /// Device context: inline JSON, or a .json/.toml file. Default: hybrid joined, build 26100.
+    #[arg(long, value_name = "JSON|FILE")]
+    device: Option<String>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    json: bool,
+}
+
+fn read(path: &Path) -> CliResult<Vec<u8>> {
+    std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()).into())
+}
+
+fn read_text(path: &Path) -> CliResult<String> {
+    String::from_utf8(read(path)?).map_err(|e| format!("{}: {e}", path.display()).into())
+}
+
+fn is_toml(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("toml"))
+}
+
+/// Wraps a parse error with the file it came from.
+fn in_file<T>(path: &Path, r: Result<T, laps_policy::Error>) -> CliResult<T> {
+    r.map_err(|e| format!("{}: {e}", path.display()).into())
+}
+
+fn device(arg: Option<&str>) -> CliResult<Device> {
+    let Some(arg) = arg else {
+        return Ok(Device::default());
+    };
+    if arg.trim_start().starts_with('{') {
+        return Ok(Device::from_json(arg).map_err(|e| format!("--device: {e}"))?);
+    }
+    let path = Path::new(arg);
+    let text = read_text(path)?;
+    if is_toml(path) {
+        in_file(path, Device::from_toml(&text))
+    } else {
+        in_file(path, Device::from_json(&text))
+    }
+}
+
+/// Builds the snapshot from every input; returns it with the ignored keys.
+fn snapshot(args: &PolicyArgs) -> CliResult<(Snapshot, Vec<String>)> {
+    let mut snap = Snapshot::new();
+    for path in &args.snapshot {
+        let text = read_text(path)?;
+        let part = if is_toml(path) {
+            in_file(path, Snapshot::from_toml(&text))?
+        } else {
+            in_file(path, Snapshot::from_json(&text))?
+        };
+        for root in Root::ALL {
+            for (name, value) in part.root(root).iter() {
+                snap.root_mut(root).set(name, value.clone());
+            }
+        }
+        for (name, value) in part.state.iter() {
+            snap.state.set(name, value.clone());
+        }
+    }
+    let mut ignored = Vec::new();
+    for path in &args.reg {
+        ignored.extend(in_file(path, RegFile::parse(&read(path)?))?.apply_to(&mut snap));
+    }
+    for path in &args.gpo {
+        ignored.extend(in_file(path, RegistryPol::parse(&read(path)?))?.apply_to(&mut snap));
+    }
+    for path in &args.csp {
+        ignored.extend(in_file(path, SyncMl::parse(&read(path)?))?.apply_to(&mut snap));
+    }
+    Ok((snap, ignored))
+}
+
+fn note_ignored(ignored: &[String]) {
+    if !ignored.is_empty() {
+        eprintln!(
+            "note: {} key(s) outside the LAPS keys were ignored: {}",
+            ignored.len(),
+            ignored.join(", ")
+        );
+    }
+}
 
 pub(crate) fn run(command: PolicyCommand) -> CliResult {
-    match command {}
+    let (args, explain) = match &command {
+        PolicyCommand::Resolve(a) => (a, false),
+        PolicyCommand::Explain(a) => (a, true),
+    };
+    let device = device(args.device.as_deref())?;
+    let (snap, ignored) = snapshot(args)?;
+    note_ignored(&ignored);
+    let policy = resolve(&snap, &device);
+    if args.json {
+        println!("{}", policy.to_json());
+    } else if explain {
+        print!("{}", policy.explain());
+    } else {
+        print_table(&policy);
+    }
+    Ok(())
+}
+
+fn print_table(p: &EffectivePolicy) {
+    let source = match p.source.root() {
+        Some(r) => format!("{} root (HKLM\\{})", r.label(), r.key_path()),
+        None => "none".to_owned(),
+    };
+    println!("Source:  {source}");
+    println!("Mode:    {}", p.mode.as_str());
+    if let Some(b) = p.diagnostics.iter().find(|d| Some(d.code) == p.blocker) {
+        println!("Blocked: {}", b.message);
+    }
+    println!("Account: {}", p.managed_account());
+    println!();
+    println!(
+        "{:<40} {:<22} {:<7} PROVENANCE",
+        "SETTING", "VALUE", "APPLIES"
+    );
+    for r in &p.settings {
+        println!(
+            "{:<40} {:<22} {:<7} {}",
+            r.setting.name(),
+            r.value.to_string(),
+            if r.is_applicable() { "yes" } else { "no" },
+            r.provenance.describe()
+        );
+    }
+    let notable: Vec<_> = p
+        .diagnostics
+        .iter()
+        .filter(|d| d.severity > Severity::Info)
+        .collect();
+    if !notable.is_empty() {
+        println!();
+        for d in notable {
+            println!("{d}");
+        }
+    }
+}
+
+/// The demo device's snapshot: the bundled GPO, then the bundled Intune SyncML.
+fn demo_snapshot() -> CliResult<Snapshot> {
+    let mut snap = Snapshot::new();
+    RegistryPol::parse(samples::DEMO_GPO_POL)?.apply_to(&mut snap);
+    SyncMl::parse_str(samples::DEMO_CSP_SYNCML)?.apply_to(&mut snap);
+    Ok(snap)
 }
 
 /// Demo section: resolve the embedded sample policy, explain it and return the password spec it yields.
 pub(crate) fn demo() -> CliResult<PasswordSpec> {
-    println!("Windows LAPS default policy: PasswordComplexity 4, PasswordLength 14, PassphraseLength 6, PasswordAgeDays 30");
-    Ok(PasswordSpec::default())
+    let gpo = RegistryPol::parse(samples::DEMO_GPO_POL)?;
+    let gpo_only = {
+        let mut s = Snapshot::new();
+        gpo.apply_to(&mut s);
+        resolve(&s, &Device::default())
+    };
+    println!(
+        "GPO Registry.pol ({} bytes, {} values): {}",
+        samples::DEMO_GPO_POL.len(),
+        gpo.entries.len(),
+        gpo_only.explain().lines().next().unwrap_or_default()
+    );
+    let csp = SyncMl::parse_str(samples::DEMO_CSP_SYNCML)?;
+    let sets: Vec<String> = csp
+        .commands
+        .iter()
+        .filter_map(|c| {
+            Some(format!(
+                "{}={}",
+                c.target.rsplit('/').next()?,
+                c.value.as_ref()?
+            ))
+        })
+        .collect();
+    println!("Intune SyncML on the same device: {}", sets.join(", "));
+
+    let policy = resolve(&demo_snapshot()?, &Device::default());
+    println!(
+        "\nEffective policy: {}",
+        policy.explain().lines().next().unwrap_or_default()
+    );
+    for root in [Root::Csp, Root::Gpo] {
+        println!("  {}", policy.root_verdict(root));
+    }
+    let spec = policy.password_spec();
+    println!(
+        "  Account: {}; complexity {}, {} words, every {} days, encrypted to {}",
+        policy.managed_account(),
+        spec.complexity().get(),
+        spec.passphrase_words(),
+        policy.password_age_days(),
+        policy
+            .encryption_target()
+            .unwrap_or_else(|| "nobody".into()),
+    );
+    let lost: Vec<String> = policy
+        .settings
+        .iter()
+        .flat_map(|r| {
+            r.shadowed
+                .iter()
+                .map(move |s| format!("{}={}", r.setting.name(), s.raw))
+        })
+        .collect();
+    println!("  Ignored GPO values: {}", lost.join(", "));
+
+    // The classic trap, in one line: a single stray CSP value.
+    let mut stray = Snapshot::new();
+    gpo.apply_to(&mut stray);
+    stray.csp.set("PasswordComplexity", RegValue::Dword(6));
+    let stray = resolve(&stray, &Device::default());
+    println!(
+        "\nHad Intune sent only PasswordComplexity: {}",
+        stray.explain().lines().next().unwrap_or_default()
+    );
+    Ok(spec)
 }
 
 /// Demo section: the rotation decision for a device whose password was set at `set_at`, evaluated at `now`.
-pub(crate) fn demo_rotation(_set_at: laps_core::FileTime, _now: laps_core::FileTime) -> CliResult {
-    println!("(laps-policy is not implemented yet: rotation decision is skipped)");
+pub(crate) fn demo_rotation(set_at: FileTime, now: FileTime) -> CliResult {
+    let policy = resolve(&demo_snapshot()?, &Device::default());
+    let local = LocalState::after_rotation(&policy, set_at, None);
+    let directory = DirectoryState {
+        password_expiration_time: Some(set_at.add_days(policy.password_age_days())),
+        encrypted_password_present: true,
+        current_password_version: None,
+    };
+    println!(
+        "Password set {set_at}, expires {} (PasswordAgeDays {}); evaluated at {now}",
+        set_at.add_days(policy.password_age_days()),
+        policy.password_age_days()
+    );
+    let d = decide_rotation(&policy, &local, &directory, now);
+    let reasons: Vec<String> = d
+        .reasons
+        .iter()
+        .map(|r| match r.event_bit() {
+            Some(bit) => format!("{r} [0x{bit:x}]"),
+            None => r.to_string(),
+        })
+        .collect();
+    let events: Vec<String> = d.event_ids.iter().map(u32::to_string).collect();
+    println!(
+        "Rotate: {}{}; events {}",
+        if d.rotate { "yes" } else { "no" },
+        if reasons.is_empty() {
+            String::new()
+        } else {
+            format!(" ({})", reasons.join(", "))
+        },
+        events.join(", ")
+    );
+    if let Some(next) = d.next_expiration() {
+        println!("Next expiry: {next}");
+    }
+
+    let logon = now.add_seconds(3600);
+    let t = post_authentication_timeline(&policy, logon);
+    match t.deadline {
+        Some(deadline) => {
+            println!(
+                "If the managed account signs in at {logon}: after {} h ({deadline}) -> {}",
+                t.grace_hours, t.actions
+            );
+            for s in &t.steps {
+                let event = s
+                    .event_id
+                    .map(|e| format!(" [event {e}]"))
+                    .unwrap_or_default();
+                println!("  {}  {}{event}", s.at, s.what);
+            }
+        }
+        None => println!("Post-authentication actions: off ({:?})", t.off),
+    }
     Ok(())
 }

@@ -174,6 +174,25 @@ impl RotationReason {
     }
 }
 
+impl std::fmt::Display for RotationReason {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            RotationReason::Expired => "password expired",
+            RotationReason::ExpirationMissing => "no expiration time recorded",
+            RotationReason::PolicySourceChanged => "policy source changed",
+            RotationReason::ManagedAccountChanged => "managed account changed",
+            RotationReason::EncryptionTargetChanged => "encryption target changed",
+            RotationReason::EncryptedPasswordMissing => "encrypted password attribute missing",
+            RotationReason::LocalStateInconsistent => "local state missing or inconsistent",
+            RotationReason::ExpirationBeyondPolicy => "expiration beyond PasswordAgeDays",
+            RotationReason::PasswordVersionMismatch => "password version mismatch (image rollback)",
+            RotationReason::DsrmModeChanged => "DSRM mode changed",
+            RotationReason::ManualReset => "administrator requested a reset",
+            RotationReason::PostAuthentication => "post-authentication deadline passed",
+        })
+    }
+}
+
 /// The verdict of one policy-processing cycle.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RotationDecision {

@@ -1,0 +1,227 @@
+//! `winlaps policy resolve | explain` and the policy sections of `winlaps demo`, end to end.
+
+use laps_policy::{RegFile, RegOp, RegValue, RegistryPol, SyncMl};
+use std::path::PathBuf;
+use std::process::Command;
+
+const GPO_KEY: &str = r"Software\Microsoft\Windows\CurrentVersion\Policies\LAPS";
+
+fn winlaps(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_winlaps"))
+        .args(args)
+        .output()
+        .expect("run winlaps")
+}
+
+/// Writes `bytes` to a fresh temporary file and returns its path.
+fn temp(name: &str, bytes: &[u8]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("winlaps-policy-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, bytes).unwrap();
+    path
+}
+
+fn gpo_file(name: &str) -> PathBuf {
+    let mut pol = RegistryPol::new();
+    pol.set(GPO_KEY, "BackupDirectory", RegValue::Dword(2))
+        .set(GPO_KEY, "PasswordComplexity", RegValue::Dword(5))
+        .set(GPO_KEY, "PasswordLength", RegValue::Dword(20))
+        .set(
+            r"Software\Policies\Microsoft\Windows\Other",
+            "X",
+            RegValue::Dword(1),
+        );
+    temp(name, &pol.to_bytes())
+}
+
+fn ms_syncml() -> String {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../laps-policy/tests/data/ms-csp-hybrid-ad.syncml");
+    p.to_string_lossy().into_owned()
+}
+
+fn stdout(out: &std::process::Output) -> String {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+#[test]
+fn policy_resolve_prints_a_table_of_every_setting() {
+    let gpo = gpo_file("table.pol");
+    let out = winlaps(&["policy", "resolve", "--gpo", gpo.to_str().unwrap()]);
+    let text = stdout(&out);
+    assert!(text.contains("Source:  GPO root (HKLM\\Software\\Microsoft\\Windows\\CurrentVersion\\Policies\\LAPS)"), "{text}");
+    assert!(text.contains("Mode:    ad"));
+    let row = text
+        .lines()
+        .find(|l| l.starts_with("PasswordLength "))
+        .unwrap();
+    assert!(
+        row.contains("20") && row.contains("yes") && row.contains("configured (GPO)"),
+        "{row}"
+    );
+    assert_eq!(
+        text.lines()
+            .filter(|l| l.contains("configured (GPO)") || l.contains("default"))
+            .count(),
+        18
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(r"Software\Policies\Microsoft\Windows\Other"),
+        "ignored keys are reported: {err}"
+    );
+}
+
+#[test]
+fn policy_resolve_json_is_machine_readable() {
+    let gpo = gpo_file("json.pol");
+    let out = winlaps(&[
+        "policy",
+        "resolve",
+        "--gpo",
+        gpo.to_str().unwrap(),
+        "--csp",
+        &ms_syncml(),
+        "--json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(v["source"], "csp");
+    assert_eq!(v["mode"], "ad");
+    assert_eq!(v["values"]["ad_encrypted_password_history_size"], 6);
+    assert_eq!(v["values"]["post_authentication_actions"], 5);
+    assert_eq!(
+        v["settings"]["password_length"]["shadowed"][0]["root"],
+        "gpo"
+    );
+    assert_eq!(v["encryption_target"], "LAPSAdmins@contoso.com");
+}
+
+#[test]
+fn policy_explain_says_in_one_line_why_the_gpo_is_ignored() {
+    let gpo = gpo_file("explain.pol");
+    let mut stray = SyncMl::new();
+    stray.replace("PasswordAgeDays", RegValue::Dword(30));
+    let csp = temp("stray.syncml", stray.to_xml().as_bytes());
+    let out = winlaps(&[
+        "policy",
+        "explain",
+        "--gpo",
+        gpo.to_str().unwrap(),
+        "--csp",
+        csp.to_str().unwrap(),
+    ]);
+    let text = stdout(&out);
+    assert!(
+        text.starts_with("LAPS is disabled: the CSP root wins (it holds PasswordAgeDays)"),
+        "{text}"
+    );
+    assert!(text.contains("GPO root is ignored: the CSP root holds PasswordAgeDays, and Windows LAPS uses only the first root with any LAPS setting, without merging."));
+    assert!(text.contains("[event 10024]"));
+}
+
+#[test]
+fn policy_device_context_comes_inline_or_from_a_file() {
+    let gpo = gpo_file("device.pol");
+    let g = gpo.to_str().unwrap();
+    let out = winlaps(&[
+        "policy",
+        "resolve",
+        "--gpo",
+        g,
+        "--device",
+        r#"{"join": "entra"}"#,
+    ]);
+    let text = stdout(&out);
+    assert!(text.contains("Mode:    unmanaged"), "{text}");
+    assert!(text.contains(
+        "Blocked: BackupDirectory 2 (Active Directory) but the device is Entra joined only"
+    ));
+    let toml = temp("device.toml", b"join = \"ad\"\nos_build = 19045\n");
+    let out = winlaps(&[
+        "policy",
+        "resolve",
+        "--gpo",
+        g,
+        "--device",
+        toml.to_str().unwrap(),
+        "--json",
+    ]);
+    let v: serde_json::Value = serde_json::from_str(&stdout(&out)).unwrap();
+    assert_eq!(
+        v["values"]["password_complexity"], 4,
+        "complexity 5 needs 24H2"
+    );
+    assert_eq!(v["device"]["os_build"], 19045);
+}
+
+#[test]
+fn policy_reads_reg_exports_and_json_snapshots() {
+    let mut reg = RegFile::default();
+    reg.push(RegOp::Set {
+        key: r"HKEY_LOCAL_MACHINE\SOFTWARE\Policies\Microsoft Services\AdmPwd".into(),
+        name: "AdmPwdEnabled".into(),
+        value: RegValue::Dword(1),
+    });
+    let reg = temp("legacy.reg", &reg.to_bytes());
+    let out = winlaps(&["policy", "resolve", "--reg", reg.to_str().unwrap()]);
+    assert!(stdout(&out).contains("Mode:    legacy_emulation"));
+    let snap = temp("snap.json", br#"{"local": {"BackupDirectory": 0}}"#);
+    let out = winlaps(&[
+        "policy",
+        "explain",
+        "--reg",
+        reg.to_str().unwrap(),
+        "--snapshot",
+        snap.to_str().unwrap(),
+    ]);
+    let text = stdout(&out);
+    assert!(
+        text.starts_with("LAPS is disabled: BackupDirectory is 0 in the Local root"),
+        "{text}"
+    );
+}
+
+#[test]
+fn policy_errors_name_the_file_and_the_byte_offset() {
+    let bad = temp("bad.pol", b"PReg\x01\0\0\0[\0");
+    let out = winlaps(&["policy", "resolve", "--gpo", bad.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("bad.pol: Registry.pol truncated at byte 10"),
+        "{err}"
+    );
+    let out = winlaps(&["policy", "resolve", "--gpo", "/nonexistent/x.pol"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/x.pol"));
+    let out = winlaps(&["policy", "resolve", "--device", "{\"join\": \"moon\"}"]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--device: JSON invalid at line 1"));
+}
+
+#[test]
+fn demo_resolves_the_bundled_gpo_and_csp_and_decides_the_rotation() {
+    let text = stdout(&winlaps(&["demo"]));
+    assert!(
+        text.contains(
+            "GPO root is ignored: the CSP root holds BackupDirectory and PasswordComplexity"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains("With the resolved policy (complexity 6, 6 words)"),
+        "{text}"
+    );
+    assert!(text.contains("Had Intune sent only PasswordComplexity: LAPS is disabled"));
+    assert!(
+        text.contains("Rotate: yes (password expired [0x1]); events 10015"),
+        "{text}"
+    );
+    assert!(text.contains("after 24 h"));
+}
