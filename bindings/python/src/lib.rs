@@ -10,8 +10,10 @@
 //! * anything holding a secret has a redacted `__repr__`.
 #![forbid(unsafe_code)]
 
+mod convert;
 mod errors;
 mod generate;
+mod policy;
 
 use pyo3::prelude::*;
 
@@ -25,5 +27,20 @@ fn _winlaps(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(generate::generate_password, m)?)?;
     m.add_function(wrap_pyfunction!(generate::generate_passwords, m)?)?;
     m.add_function(wrap_pyfunction!(generate::entropy_bits, m)?)?;
+
+    m.add_class::<policy::PyDevice>()?;
+    m.add_class::<policy::PyEffectivePolicy>()?;
+    m.add_class::<policy::PySettingResolution>()?;
+    m.add_class::<policy::PyDiagnostic>()?;
+    m.add_class::<policy::PyRegistryPol>()?;
+    m.add_class::<policy::PySyncMl>()?;
+    m.add_class::<policy::PyRegFile>()?;
+    m.add_class::<policy::PyRotationDecision>()?;
+    m.add_function(wrap_pyfunction!(policy::resolve_policy, m)?)?;
+    m.add_function(wrap_pyfunction!(policy::parse_registry_pol, m)?)?;
+    m.add_function(wrap_pyfunction!(policy::parse_syncml, m)?)?;
+    m.add_function(wrap_pyfunction!(policy::parse_reg, m)?)?;
+    m.add_function(wrap_pyfunction!(policy::decide_rotation, m)?)?;
+    m.add_function(wrap_pyfunction!(policy::local_state_after_rotation, m)?)?;
     Ok(())
 }

@@ -12,14 +12,28 @@ from __future__ import annotations
 
 from winlaps._winlaps import (
     DecryptionError,
+    Device,
+    Diagnostic,
+    EffectivePolicy,
     FormatError,
     KeyNotFoundError,
     PolicyError,
+    RegFile,
+    RegistryPol,
+    RotationDecision,
+    SettingResolution,
+    SyncMl,
     UnsupportedError,
     WinlapsError,
+    decide_rotation,
     entropy_bits,
     generate_password,
     generate_passwords,
+    local_state_after_rotation,
+    parse_reg,
+    parse_registry_pol,
+    parse_syncml,
+    resolve_policy,
 )
 
 __all__ = [
@@ -34,4 +48,19 @@ __all__ = [
     "generate_password",
     "generate_passwords",
     "entropy_bits",
+    # policy
+    "resolve_policy",
+    "Device",
+    "EffectivePolicy",
+    "SettingResolution",
+    "Diagnostic",
+    "parse_registry_pol",
+    "parse_syncml",
+    "parse_reg",
+    "RegistryPol",
+    "SyncMl",
+    "RegFile",
+    "decide_rotation",
+    "local_state_after_rotation",
+    "RotationDecision",
 ]

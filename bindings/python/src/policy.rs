@@ -1,0 +1,931 @@
+//! Policy: `Device`, `resolve_policy`, `EffectivePolicy`, the three file parsers and
+//! `decide_rotation`, over laps-policy.
+
+use crate::convert::{
+    filetime_from_py, json_to_py, opt_filetime_to_py, py_to_json, reg_value_from_py,
+    reg_value_to_py, text_or_bytes,
+};
+use crate::errors::{guard, Error, Kind};
+use laps_policy::{
+    decide_rotation as rust_decide_rotation, Device, DirectoryState, EffectivePolicy, LocalState,
+    Provenance, RegFile, RegOp, RegistryPol, Root, RootValues, RotationDecision, SettingId,
+    SettingResolution, Snapshot, Source, SyncMl,
+};
+use pyo3::prelude::*;
+use pyo3::types::{PyDict, PyList, PyTuple};
+use serde::Serialize;
+
+/// The snake_case name serde gives a unit enum variant (`Mode::ActiveDirectory` → `"ad"`).
+fn snake<T: Serialize>(v: &T) -> String {
+    match serde_json::to_value(v) {
+        Ok(serde_json::Value::String(s)) => s,
+        _ => String::new(),
+    }
+}
+
+fn root_name(r: Root) -> &'static str {
+    Source::from(r).as_str()
+}
+
+fn invalid(message: String) -> PyErr {
+    Error::new(Kind::Policy, message).into()
+}
+
+// --- Device -------------------------------------------------------------------------------
+
+/// The device a policy is resolved for. Defaults: a hybrid-joined, up-to-date (24H2,
+/// build 26100) member that is not a domain controller, without the legacy LAPS client
+/// extension, in a domain at 2016 functional level with the legacy schema present.
+#[pyclass(frozen, eq, module = "winlaps", name = "Device")]
+#[derive(Clone, PartialEq)]
+pub(crate) struct PyDevice {
+    pub(crate) inner: Device,
+}
+
+#[pymethods]
+impl PyDevice {
+    #[new]
+    #[pyo3(signature = (*, join = "hybrid", domain_controller = false, os_build = 26100,
+        legacy_cse_installed = false, dfl_2016 = true, legacy_schema_present = true))]
+    fn new(
+        join: &str,
+        domain_controller: bool,
+        os_build: u32,
+        legacy_cse_installed: bool,
+        dfl_2016: bool,
+        legacy_schema_present: bool,
+    ) -> PyResult<Self> {
+        let join =
+            serde_json::from_value(serde_json::Value::String(join.to_owned())).map_err(|_| {
+                invalid(format!(
+                    "join must be \"entra\", \"ad\", \"hybrid\" or \"none\", not {join:?}"
+                ))
+            })?;
+        Ok(PyDevice {
+            inner: Device {
+                join,
+                domain_controller,
+                os_build,
+                legacy_cse_installed,
+                dfl_2016,
+                legacy_schema_present,
+            },
+        })
+    }
+
+    /// `"entra"`, `"ad"`, `"hybrid"` or `"none"`.
+    #[getter]
+    fn join(&self) -> &'static str {
+        self.inner.join.as_str()
+    }
+    /// The device is a domain controller.
+    #[getter]
+    fn domain_controller(&self) -> bool {
+        self.inner.domain_controller
+    }
+    /// Windows build number (e.g. 19045, 22631, 26100).
+    #[getter]
+    fn os_build(&self) -> u32 {
+        self.inner.os_build
+    }
+    /// The legacy Microsoft LAPS client-side extension is installed.
+    #[getter]
+    fn legacy_cse_installed(&self) -> bool {
+        self.inner.legacy_cse_installed
+    }
+    /// The domain is at Windows Server 2016 functional level or higher.
+    #[getter]
+    fn dfl_2016(&self) -> bool {
+        self.inner.dfl_2016
+    }
+    /// The legacy LAPS schema (`ms-Mcs-AdmPwd`) is in the forest.
+    #[getter]
+    fn legacy_schema_present(&self) -> bool {
+        self.inner.legacy_schema_present
+    }
+
+    fn __repr__(&self) -> String {
+        let d = &self.inner;
+        format!(
+            "Device(join='{}', domain_controller={}, os_build={}, legacy_cse_installed={}, dfl_2016={}, legacy_schema_present={})",
+            d.join.as_str(),
+            py_bool(d.domain_controller),
+            d.os_build,
+            py_bool(d.legacy_cse_installed),
+            py_bool(d.dfl_2016),
+            py_bool(d.legacy_schema_present),
+        )
+    }
+}
+
+fn py_bool(b: bool) -> &'static str {
+    if b {
+        "True"
+    } else {
+        "False"
+    }
+}
+
+fn device_from_py(v: Option<&Bound<'_, PyAny>>) -> PyResult<Device> {
+    let Some(v) = v.filter(|v| !v.is_none()) else {
+        return Ok(Device::default());
+    };
+    if let Ok(d) = v.cast::<PyDevice>() {
+        return Ok(d.get().inner.clone());
+    }
+    if v.is_instance_of::<PyDict>() {
+        return serde_json::from_value(py_to_json(v)?)
+            .map_err(|e| invalid(format!("invalid device: {e}")));
+    }
+    Err(pyo3::exceptions::PyTypeError::new_err(
+        "device must be a Device, a dict or None",
+    ))
+}
+
+// --- parsed registry files ----------------------------------------------------------------
+
+/// The registry operations of a parsed file, as a list of dicts.
+fn ops_to_py<'py>(py: Python<'py>, ops: &[RegOp]) -> PyResult<Bound<'py, PyList>> {
+    let items = ops
+        .iter()
+        .map(|op| {
+            let d = PyDict::new(py);
+            let (kind, key, name, value) = match op {
+                RegOp::Set { key, name, value } => ("set", key, Some(name), Some(value)),
+                RegOp::SetIfAbsent { key, name, value } => {
+                    ("set_if_absent", key, Some(name), Some(value))
+                }
+                RegOp::DeleteValue { key, name } => ("delete_value", key, Some(name), None),
+                RegOp::DeleteAllValues { key } => ("delete_all_values", key, None, None),
+                RegOp::DeleteKey { key } => ("delete_key", key, None, None),
+            };
+            d.set_item("op", kind)?;
+            d.set_item("key", key)?;
+            d.set_item("name", name)?;
+            match value {
+                Some(v) => d.set_item("value", reg_value_to_py(py, v)?)?,
+                None => d.set_item("value", py.None())?,
+            }
+            Ok(d)
+        })
+        .collect::<PyResult<Vec<_>>>()?;
+    PyList::new(py, items)
+}
+
+/// The values the operations leave in each LAPS key, applied to an empty registry:
+/// `{"csp": {...}, "gpo": {...}, "local": {...}, "legacy": {...}, "state": {...}}`.
+fn ops_to_values<'py>(py: Python<'py>, ops: &[RegOp]) -> PyResult<Bound<'py, PyDict>> {
+    let mut snap = Snapshot::new();
+    snap.apply_all(ops);
+    let out = PyDict::new(py);
+    let roots = Root::ALL.map(|r| (root_name(r), snap.root(r)));
+    for (name, values) in roots.into_iter().chain([("state", &snap.state)]) {
+        out.set_item(name, root_values_to_py(py, values)?)?;
+    }
+    Ok(out)
+}
+
+fn root_values_to_py<'py>(py: Python<'py>, values: &RootValues) -> PyResult<Bound<'py, PyDict>> {
+    let d = PyDict::new(py);
+    for (n, v) in values.iter() {
+        d.set_item(n, reg_value_to_py(py, v)?)?;
+    }
+    Ok(d)
+}
+
+/// A parsed Registry.pol (PReg) file: the records of one GPO's machine policy.
+#[pyclass(frozen, module = "winlaps", name = "RegistryPol")]
+pub(crate) struct PyRegistryPol {
+    inner: RegistryPol,
+}
+
+#[pymethods]
+impl PyRegistryPol {
+    /// The registry operations, in file order: dicts with `op`, `key`, `name`, `value`.
+    fn operations<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        ops_to_py(py, &self.inner.ops())
+    }
+    /// The values left in each LAPS key after applying the file to an empty registry.
+    fn values<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        ops_to_values(py, &self.inner.ops())
+    }
+    /// The file's bytes, as Group Policy writes them.
+    fn to_bytes<'py>(&self, py: Python<'py>) -> Bound<'py, pyo3::types::PyBytes> {
+        pyo3::types::PyBytes::new(py, &self.inner.to_bytes())
+    }
+    fn __len__(&self) -> usize {
+        self.inner.entries.len()
+    }
+    fn __repr__(&self) -> String {
+        format!("RegistryPol(<{} records>)", self.inner.entries.len())
+    }
+}
+
+/// A parsed SyncML message for the LAPS CSP (`./Device/Vendor/MSFT/LAPS/...`).
+#[pyclass(frozen, module = "winlaps", name = "SyncMl")]
+pub(crate) struct PySyncMl {
+    inner: SyncMl,
+}
+
+#[pymethods]
+impl PySyncMl {
+    /// The registry operations the LAPS CSP performs for the message.
+    fn operations<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        ops_to_py(py, &self.inner.ops())
+    }
+    /// The values left in each LAPS key after applying the message to an empty registry.
+    fn values<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        ops_to_values(py, &self.inner.ops())
+    }
+    /// The message asks for `Actions/ResetPassword`.
+    #[getter]
+    fn reset_password_requested(&self) -> bool {
+        self.inner.reset_password_requested()
+    }
+    /// The message as SyncML XML.
+    fn to_xml(&self) -> String {
+        self.inner.to_xml()
+    }
+    fn __len__(&self) -> usize {
+        self.inner.commands.len()
+    }
+    fn __repr__(&self) -> String {
+        format!("SyncMl(<{} commands>)", self.inner.commands.len())
+    }
+}
+
+/// A parsed `.reg` file (regedit export, version 5 or 4).
+#[pyclass(frozen, module = "winlaps", name = "RegFile")]
+pub(crate) struct PyRegFile {
+    inner: RegFile,
+}
+
+#[pymethods]
+impl PyRegFile {
+    /// The registry operations, in file order.
+    fn operations<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        ops_to_py(py, &self.inner.ops())
+    }
+    /// The values left in each LAPS key after importing the file into an empty registry.
+    fn values<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        ops_to_values(py, &self.inner.ops())
+    }
+    /// The file as regedit writes it.
+    fn to_text(&self) -> String {
+        self.inner.to_text()
+    }
+    fn __len__(&self) -> usize {
+        self.inner.entries.len()
+    }
+    fn __repr__(&self) -> String {
+        format!("RegFile(<{} entries>)", self.inner.entries.len())
+    }
+}
+
+/// parse_registry_pol(data)
+/// --
+///
+/// Parses a Registry.pol file (`...\Machine\Registry.pol` of a GPO).
+#[pyfunction]
+pub(crate) fn parse_registry_pol(data: &[u8]) -> PyResult<PyRegistryPol> {
+    let inner = guard(|| RegistryPol::parse(data).map_err(Error::from))?;
+    Ok(PyRegistryPol { inner })
+}
+
+/// parse_syncml(data)
+/// --
+///
+/// Parses a SyncML message (`str`, or `bytes` in UTF-8 / UTF-16 with a BOM).
+#[pyfunction]
+pub(crate) fn parse_syncml(data: &Bound<'_, PyAny>) -> PyResult<PySyncMl> {
+    let bytes = text_or_bytes(data)?;
+    let inner = guard(|| SyncMl::parse(&bytes).map_err(Error::from))?;
+    Ok(PySyncMl { inner })
+}
+
+/// parse_reg(data)
+/// --
+///
+/// Parses a `.reg` file (`str`, or `bytes` in UTF-16LE with a BOM as regedit writes it, or UTF-8).
+#[pyfunction]
+pub(crate) fn parse_reg(data: &Bound<'_, PyAny>) -> PyResult<PyRegFile> {
+    let bytes = text_or_bytes(data)?;
+    let inner = guard(|| RegFile::parse(&bytes).map_err(Error::from))?;
+    Ok(PyRegFile { inner })
+}
+
+impl From<laps_policy::Error> for Error {
+    fn from(e: laps_policy::Error) -> Self {
+        Error::new(Kind::Format, e.to_string())
+    }
+}
+
+// --- resolve ------------------------------------------------------------------------------
+
+/// Fills `root` of `snap` from one `resolve_policy` argument: a dict of value name → value,
+/// a parsed file (its operations land in the keys they name), or a list of parsed files
+/// applied in order (several GPOs, lowest precedence first).
+fn load_root(snap: &mut Snapshot, root: Root, v: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
+    let Some(v) = v.filter(|v| !v.is_none()) else {
+        return Ok(());
+    };
+    if let Ok(d) = v.cast::<PyDict>() {
+        for (k, x) in d.iter() {
+            let name: String = k.extract().map_err(|_| {
+                pyo3::exceptions::PyTypeError::new_err("registry value names must be str")
+            })?;
+            let value = reg_value_from_py(&name, &x)?;
+            snap.root_mut(root).set(name, value);
+        }
+        return Ok(());
+    }
+    if v.is_instance_of::<PyList>() || v.is_instance_of::<PyTuple>() {
+        for item in v.try_iter()? {
+            apply_parsed(snap, root, &item?)?;
+        }
+        return Ok(());
+    }
+    apply_parsed(snap, root, v)
+}
+
+fn apply_parsed(snap: &mut Snapshot, root: Root, v: &Bound<'_, PyAny>) -> PyResult<()> {
+    let ops = if let Ok(p) = v.cast::<PyRegistryPol>() {
+        p.get().inner.ops()
+    } else if let Ok(p) = v.cast::<PySyncMl>() {
+        p.get().inner.ops()
+    } else if let Ok(p) = v.cast::<PyRegFile>() {
+        p.get().inner.ops()
+    } else {
+        return Err(pyo3::exceptions::PyTypeError::new_err(format!(
+            "the {} root must be a dict, a RegistryPol, SyncMl or RegFile, or a list of those",
+            root_name(root)
+        )));
+    };
+    snap.apply_all(&ops);
+    Ok(())
+}
+
+/// resolve_policy(*, csp=None, gpo=None, local=None, legacy=None, device=None)
+/// --
+///
+/// The effective Windows LAPS policy of a device from its four policy roots.
+#[pyfunction]
+#[pyo3(signature = (*, csp = None, gpo = None, local = None, legacy = None, device = None))]
+pub(crate) fn resolve_policy(
+    csp: Option<&Bound<'_, PyAny>>,
+    gpo: Option<&Bound<'_, PyAny>>,
+    local: Option<&Bound<'_, PyAny>>,
+    legacy: Option<&Bound<'_, PyAny>>,
+    device: Option<&Bound<'_, PyAny>>,
+) -> PyResult<PyEffectivePolicy> {
+    let mut snap = Snapshot::new();
+    // Lowest precedence first, so a parsed file that spans keys cannot undo a higher root's dict.
+    load_root(&mut snap, Root::Legacy, legacy)?;
+    load_root(&mut snap, Root::Local, local)?;
+    load_root(&mut snap, Root::Gpo, gpo)?;
+    load_root(&mut snap, Root::Csp, csp)?;
+    let device = device_from_py(device)?;
+    let inner = guard(|| Ok(laps_policy::resolve(&snap, &device)))?;
+    Ok(PyEffectivePolicy { inner })
+}
+
+// --- EffectivePolicy ----------------------------------------------------------------------
+
+/// The effective Windows LAPS policy of one device, with the full trace.
+#[pyclass(frozen, module = "winlaps", name = "EffectivePolicy")]
+pub(crate) struct PyEffectivePolicy {
+    pub(crate) inner: EffectivePolicy,
+}
+
+impl PyEffectivePolicy {
+    fn value<'py>(&self, py: Python<'py>, id: SettingId) -> PyResult<Bound<'py, PyAny>> {
+        match self.inner.setting(id) {
+            Some(r) => setting_value_to_py(py, &r.value),
+            None => Ok(py.None().into_bound(py)),
+        }
+    }
+}
+
+fn setting_value_to_py<'py>(
+    py: Python<'py>,
+    v: &laps_policy::SettingValue,
+) -> PyResult<Bound<'py, PyAny>> {
+    use laps_policy::SettingValue as V;
+    use pyo3::IntoPyObjectExt;
+    match v {
+        V::Number(n) => n.into_bound_py_any(py),
+        V::Bool(b) => b.into_bound_py_any(py),
+        V::Text(s) => s.into_bound_py_any(py),
+        _ => Ok(py.None().into_bound(py)),
+    }
+}
+
+#[pymethods]
+impl PyEffectivePolicy {
+    /// The root the policy came from: `"csp"`, `"gpo"`, `"local"`, `"legacy"` or `"none"`.
+    #[getter]
+    fn source(&self) -> &'static str {
+        self.inner.source.as_str()
+    }
+    /// What LAPS does: `"disabled"`, `"entra"`, `"ad"`, `"ad_dsrm"`, `"legacy_emulation"` or
+    /// `"unmanaged"`.
+    #[getter]
+    fn mode(&self) -> &'static str {
+        self.inner.mode.as_str()
+    }
+    /// Why nothing is managed or backed up (a diagnostic code), or `None`.
+    #[getter]
+    fn blocker(&self) -> Option<String> {
+        self.inner.blocker.as_ref().map(snake)
+    }
+    /// The device the policy was resolved for.
+    #[getter]
+    fn device(&self) -> PyDevice {
+        PyDevice {
+            inner: self.inner.device.clone(),
+        }
+    }
+    /// The account LAPS manages, in words (e.g. `built-in administrator (RID 500, ...)`).
+    #[getter]
+    fn managed_account(&self) -> String {
+        self.inner.managed_account().to_string()
+    }
+    /// The principal passwords are encrypted to, when they are encrypted; else `None`.
+    #[getter]
+    fn encryption_target(&self) -> Option<String> {
+        self.inner.encryption_target()
+    }
+
+    // One attribute per setting, in catalogue order. `None` for the text settings means the
+    // Windows default (the built-in administrator / Domain Admins).
+
+    /// `BackupDirectory`: 0 disabled, 1 Entra, 2 AD.
+    #[getter]
+    fn backup_directory<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.value(py, SettingId::BackupDirectory)
+    }
+    /// `AdministratorAccountName`; `None` is the built-in administrator.
+    #[getter]
+    fn administrator_account_name<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.value(py, SettingId::AdministratorAccountName)
+    }
+    /// `PasswordAgeDays`.
+    #[getter]
+    fn password_age_days<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.value(py, SettingId::PasswordAgeDays)
+    }
+    /// `PasswordLength`.
+    #[getter]
+    fn password_length<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.value(py, SettingId::PasswordLength)
+    }
+    /// `PassphraseLength` (words).
+    #[getter]
+    fn passphrase_length<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.value(py, SettingId::PassphraseLength)
+    }
+    /// `PasswordComplexity` (1-8).
+    #[getter]
+    fn password_complexity<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.value(py, SettingId::PasswordComplexity)
+    }
+    /// `PasswordExpirationProtectionEnabled`.
+    #[getter]
+    fn password_expiration_protection_enabled<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.value(py, SettingId::PasswordExpirationProtectionEnabled)
+    }
+    /// `ADPasswordEncryptionEnabled`.
+    #[getter]
+    fn ad_password_encryption_enabled<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.value(py, SettingId::AdPasswordEncryptionEnabled)
+    }
+    /// `ADPasswordEncryptionPrincipal`; `None` is Domain Admins.
+    #[getter]
+    fn ad_password_encryption_principal<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.value(py, SettingId::AdPasswordEncryptionPrincipal)
+    }
+    /// `ADEncryptedPasswordHistorySize`.
+    #[getter]
+    fn ad_encrypted_password_history_size<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.value(py, SettingId::AdEncryptedPasswordHistorySize)
+    }
+    /// `ADBackupDSRMPassword`.
+    #[getter]
+    fn ad_backup_dsrm_password<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.value(py, SettingId::AdBackupDsrmPassword)
+    }
+    /// `PostAuthenticationResetDelay` (hours).
+    #[getter]
+    fn post_authentication_reset_delay<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.value(py, SettingId::PostAuthenticationResetDelay)
+    }
+    /// `PostAuthenticationActions` (bit mask: 1 reset, 2 sign out, 4 reboot, 8 terminate).
+    #[getter]
+    fn post_authentication_actions<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        self.value(py, SettingId::PostAuthenticationActions)
+    }
+    /// `AutomaticAccountManagementEnabled`.
+    #[getter]
+    fn automatic_account_management_enabled<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.value(py, SettingId::AutomaticAccountManagementEnabled)
+    }
+    /// `AutomaticAccountManagementTarget`: 0 built-in administrator, 1 new account.
+    #[getter]
+    fn automatic_account_management_target<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.value(py, SettingId::AutomaticAccountManagementTarget)
+    }
+    /// `AutomaticAccountManagementNameOrPrefix`.
+    #[getter]
+    fn automatic_account_management_name_or_prefix<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.value(py, SettingId::AutomaticAccountManagementNameOrPrefix)
+    }
+    /// `AutomaticAccountManagementEnableAccount`.
+    #[getter]
+    fn automatic_account_management_enable_account<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.value(py, SettingId::AutomaticAccountManagementEnableAccount)
+    }
+    /// `AutomaticAccountManagementRandomizeName`.
+    #[getter]
+    fn automatic_account_management_randomize_name<'py>(
+        &self,
+        py: Python<'py>,
+    ) -> PyResult<Bound<'py, PyAny>> {
+        self.value(py, SettingId::AutomaticAccountManagementRandomizeName)
+    }
+
+    /// How one setting was resolved, by snake_case or registry name (any case).
+    fn provenance(&self, name: &str) -> PyResult<PySettingResolution> {
+        self.inner
+            .provenance(name)
+            .map(|r| PySettingResolution { inner: r.clone() })
+            .ok_or_else(|| invalid(format!("{name:?} is not a Windows LAPS setting")))
+    }
+    /// Every setting's resolution, in catalogue order.
+    #[getter]
+    fn settings(&self) -> Vec<PySettingResolution> {
+        self.inner
+            .settings
+            .iter()
+            .map(|r| PySettingResolution { inner: r.clone() })
+            .collect()
+    }
+    /// Findings, most important first.
+    #[getter]
+    fn diagnostics(&self) -> Vec<PyDiagnostic> {
+        self.inner
+            .diagnostics
+            .iter()
+            .map(|d| PyDiagnostic { inner: d.clone() })
+            .collect()
+    }
+    /// A human explanation: the outcome, each root's fate, every setting with its provenance,
+    /// and the diagnostics.
+    fn explain(&self) -> String {
+        self.inner.explain()
+    }
+    /// The JSON form as plain Python data.
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let v: serde_json::Value = serde_json::from_str(&self.inner.to_json())
+            .map_err(|e| Error::new(Kind::Base, format!("internal error: {e}")))?;
+        json_to_py(py, &v)
+    }
+    /// The JSON form as text.
+    fn to_json(&self) -> String {
+        self.inner.to_json()
+    }
+    fn __repr__(&self) -> String {
+        format!(
+            "EffectivePolicy(source='{}', mode='{}')",
+            self.inner.source.as_str(),
+            self.inner.mode.as_str()
+        )
+    }
+}
+
+/// How one setting was resolved: its value, where it came from and whether it applies.
+#[pyclass(frozen, module = "winlaps", name = "SettingResolution")]
+pub(crate) struct PySettingResolution {
+    inner: SettingResolution,
+}
+
+/// The provenance below any `NotApplicable` wrappers.
+fn origin(p: &Provenance) -> &Provenance {
+    match p {
+        Provenance::NotApplicable { from, .. } => origin(from),
+        other => other,
+    }
+}
+
+#[pymethods]
+impl PySettingResolution {
+    /// snake_case name, e.g. `password_length`.
+    #[getter]
+    fn name(&self) -> &'static str {
+        self.inner.setting.snake_name()
+    }
+    /// Registry value name, e.g. `PasswordLength`.
+    #[getter]
+    fn registry_name(&self) -> &'static str {
+        self.inner.setting.name()
+    }
+    /// The resolved value.
+    #[getter]
+    fn value<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        setting_value_to_py(py, &self.inner.value)
+    }
+    /// `"configured"`, `"default"`, `"fell_back"`, `"raised_to_entra_minimum"`,
+    /// `"legacy_emulation"` or `"not_applicable"`.
+    #[getter]
+    fn kind(&self) -> String {
+        match serde_json::to_value(&self.inner.provenance) {
+            Ok(serde_json::Value::Object(m)) => m
+                .get("kind")
+                .and_then(|k| k.as_str())
+                .unwrap_or_default()
+                .to_owned(),
+            _ => String::new(),
+        }
+    }
+    /// The root whose value was used or rejected, if any.
+    #[getter]
+    fn root(&self) -> Option<&'static str> {
+        match origin(&self.inner.provenance) {
+            Provenance::Configured { root, .. }
+            | Provenance::FellBack { root, .. }
+            | Provenance::RaisedToEntraMinimum { root, .. } => Some(root_name(*root)),
+            _ => None,
+        }
+    }
+    /// The raw registry value of the source root, if it set this setting.
+    #[getter]
+    fn raw<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        match self.inner.provenance.raw() {
+            Some(v) => reg_value_to_py(py, v),
+            None => Ok(py.None().into_bound(py)),
+        }
+    }
+    /// The setting is in effect under this policy.
+    #[getter]
+    fn applicable(&self) -> bool {
+        self.inner.is_applicable()
+    }
+    /// Why the value was rejected or does not apply, in words; `None` otherwise.
+    #[getter]
+    fn reason(&self) -> Option<String> {
+        match &self.inner.provenance {
+            Provenance::NotApplicable { reason, .. } => Some(reason.to_string()),
+            Provenance::FellBack { reason, .. } => Some(reason.to_string()),
+            _ => None,
+        }
+    }
+    /// Short words, e.g. `configured (GPO)` or `default: GPO value 99 rejected (...)`.
+    #[getter]
+    fn description(&self) -> String {
+        self.inner.provenance.describe()
+    }
+    /// Values of the same setting in lower-precedence roots, ignored: `(root, name, value)`.
+    #[getter]
+    fn shadowed<'py>(&self, py: Python<'py>) -> PyResult<Vec<Bound<'py, PyTuple>>> {
+        self.inner
+            .shadowed
+            .iter()
+            .map(|s| {
+                PyTuple::new(
+                    py,
+                    [
+                        root_name(s.root).into_pyobject(py)?.into_any(),
+                        s.name.as_str().into_pyobject(py)?.into_any(),
+                        reg_value_to_py(py, &s.raw)?,
+                    ],
+                )
+            })
+            .collect()
+    }
+    /// The JSON form as plain Python data.
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let v = serde_json::to_value(&self.inner)
+            .map_err(|e| Error::new(Kind::Base, format!("internal error: {e}")))?;
+        json_to_py(py, &v)
+    }
+    fn __repr__(&self) -> String {
+        format!(
+            "SettingResolution(name='{}', value={}, {})",
+            self.inner.setting.snake_name(),
+            self.inner.value,
+            self.inner.provenance.describe()
+        )
+    }
+}
+
+/// One finding, with the Windows LAPS event ID where one exists.
+#[pyclass(frozen, module = "winlaps", name = "Diagnostic")]
+pub(crate) struct PyDiagnostic {
+    inner: laps_policy::Diagnostic,
+}
+
+#[pymethods]
+impl PyDiagnostic {
+    /// `"info"`, `"warning"` or `"error"`.
+    #[getter]
+    fn severity(&self) -> String {
+        snake(&self.inner.severity)
+    }
+    /// Stable snake_case code, e.g. `"root_ignored"`.
+    #[getter]
+    fn code(&self) -> String {
+        snake(&self.inner.code)
+    }
+    /// The matching Windows LAPS event ID, if any.
+    #[getter]
+    fn event_id(&self) -> Option<u32> {
+        self.inner.event_id
+    }
+    /// The setting concerned (snake_case), if any.
+    #[getter]
+    fn setting(&self) -> Option<&'static str> {
+        self.inner.setting.map(SettingId::snake_name)
+    }
+    /// The root concerned, if any.
+    #[getter]
+    fn root(&self) -> Option<&'static str> {
+        self.inner.root.map(root_name)
+    }
+    /// The message.
+    #[getter]
+    fn message(&self) -> &str {
+        &self.inner.message
+    }
+    fn __str__(&self) -> String {
+        self.inner.to_string()
+    }
+    fn __repr__(&self) -> String {
+        let event = self
+            .inner
+            .event_id
+            .map_or_else(|| "None".to_owned(), |e| e.to_string());
+        format!(
+            "Diagnostic(severity='{}', code='{}', event_id={event})",
+            snake(&self.inner.severity),
+            snake(&self.inner.code),
+        )
+    }
+}
+
+// --- rotation -----------------------------------------------------------------------------
+
+/// The verdict of one policy-processing cycle.
+#[pyclass(frozen, module = "winlaps", name = "RotationDecision")]
+pub(crate) struct PyRotationDecision {
+    inner: RotationDecision,
+}
+
+#[pymethods]
+impl PyRotationDecision {
+    /// Rotate now.
+    #[getter]
+    fn rotate(&self) -> bool {
+        self.inner.rotate
+    }
+    /// Why (the update factors), e.g. `["expired"]`.
+    #[getter]
+    fn reasons(&self) -> Vec<String> {
+        self.inner.reasons.iter().map(snake).collect()
+    }
+    /// Why rotation cannot happen (a diagnostic code), or `None`.
+    #[getter]
+    fn blocked(&self) -> Option<String> {
+        self.inner.blocked.as_ref().map(snake)
+    }
+    /// The expiry in force before this cycle.
+    #[getter]
+    fn current_expiration<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        opt_filetime_to_py(py, self.inner.current_expiration)
+    }
+    /// The expiry after the rotation, when rotating.
+    #[getter]
+    fn new_expiration<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        opt_filetime_to_py(py, self.inner.new_expiration)
+    }
+    /// When the password expires next (new expiry if rotating, else the current one).
+    #[getter]
+    fn next_expiration<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        opt_filetime_to_py(py, self.inner.next_expiration())
+    }
+    /// Known bits of the event-10015 reason mask.
+    #[getter]
+    fn reason_mask(&self) -> u32 {
+        self.inner.reason_mask
+    }
+    /// The events the cycle logs (10014, 10015, 10016, 10051).
+    #[getter]
+    fn event_ids(&self) -> Vec<u32> {
+        self.inner.event_ids.clone()
+    }
+    /// The JSON form as plain Python data (times as FILETIME integers).
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let v = serde_json::to_value(&self.inner)
+            .map_err(|e| Error::new(Kind::Base, format!("internal error: {e}")))?;
+        json_to_py(py, &v)
+    }
+    fn __bool__(&self) -> bool {
+        self.inner.rotate
+    }
+    fn __repr__(&self) -> String {
+        format!(
+            "RotationDecision(rotate={}, reasons=[{}])",
+            py_bool(self.inner.rotate),
+            self.reasons()
+                .iter()
+                .map(|r| format!("'{r}'"))
+                .collect::<Vec<_>>()
+                .join(", ")
+        )
+    }
+}
+
+/// decide_rotation(policy, *, now, local=None, directory=None)
+/// --
+///
+/// Whether the password must rotate now. `local` is the device's `LAPS\State` (dict with
+/// `policy_source`, `last_password_update`, `azure_password_expiry`, `last_account_rid`,
+/// `last_account_name`, `last_encryption_target`, `dsrm_mode`, `last_password_version`,
+/// `reset_requested`, `post_auth_reset_deadline`); `directory` the computer object's
+/// attributes (`password_expiration_time`, `encrypted_password_present`,
+/// `current_password_version`). Times are aware `datetime`s or FILETIME ints.
+#[pyfunction]
+#[pyo3(signature = (policy, *, now, local = None, directory = None))]
+pub(crate) fn decide_rotation(
+    policy: &Bound<'_, PyEffectivePolicy>,
+    now: &Bound<'_, PyAny>,
+    local: Option<&Bound<'_, PyAny>>,
+    directory: Option<&Bound<'_, PyAny>>,
+) -> PyResult<PyRotationDecision> {
+    let now = filetime_from_py(now)?;
+    let local: LocalState = from_dict("local", local)?;
+    let directory: DirectoryState = from_dict("directory", directory)?;
+    let inner = guard(|| {
+        Ok(rust_decide_rotation(
+            &policy.get().inner,
+            &local,
+            &directory,
+            now,
+        ))
+    })?;
+    Ok(PyRotationDecision { inner })
+}
+
+/// local_state_after_rotation(policy, *, now, password_version=None)
+/// --
+///
+/// The `local` state a successful rotation at `now` under `policy` leaves behind, as the
+/// dict `decide_rotation` takes.
+#[pyfunction]
+#[pyo3(signature = (policy, *, now, password_version = None))]
+pub(crate) fn local_state_after_rotation<'py>(
+    py: Python<'py>,
+    policy: &Bound<'py, PyEffectivePolicy>,
+    now: &Bound<'py, PyAny>,
+    password_version: Option<String>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let now = filetime_from_py(now)?;
+    let state = LocalState::after_rotation(&policy.get().inner, now, password_version);
+    let v = serde_json::to_value(&state)
+        .map_err(|e| Error::new(Kind::Base, format!("internal error: {e}")))?;
+    json_to_py(py, &v)
+}
+
+fn from_dict<T: serde::de::DeserializeOwned + Default>(
+    what: &str,
+    v: Option<&Bound<'_, PyAny>>,
+) -> PyResult<T> {
+    let Some(v) = v.filter(|v| !v.is_none()) else {
+        return Ok(T::default());
+    };
+    if !v.is_instance_of::<PyDict>() {
+        return Err(pyo3::exceptions::PyTypeError::new_err(format!(
+            "{what} must be a dict or None"
+        )));
+    }
+    serde_json::from_value(py_to_json(v)?).map_err(|e| invalid(format!("invalid {what}: {e}")))
+}

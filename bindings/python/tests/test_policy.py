@@ -1,0 +1,399 @@
+"""Policy through the bindings: the rules of the policy spec, the parsers, rotation."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+import winlaps
+from conftest import DATA
+
+POLICY = DATA / "policy"
+UTC = dt.timezone.utc
+GPO_KEY = r"Software\Microsoft\Windows\CurrentVersion\Policies\LAPS"
+
+
+def read(name: str) -> bytes:
+    return (POLICY / name).read_bytes()
+
+
+def codes(p: winlaps.EffectivePolicy) -> set[str]:
+    return {d.code for d in p.diagnostics}
+
+
+def events(p: winlaps.EffectivePolicy) -> set[int]:
+    return {d.event_id for d in p.diagnostics if d.event_id is not None}
+
+
+# --- rule 1: four roots, first non-empty root wins, no merging -----------------------------
+
+
+def test_first_root_holding_any_setting_is_the_only_source() -> None:
+    p = winlaps.resolve_policy(
+        gpo={"BackupDirectory": 2, "PasswordLength": 20}, local={"BackupDirectory": 1}
+    )
+    assert (p.source, p.mode, p.password_length) == ("gpo", "ad", 20)
+
+
+def test_a_single_stray_csp_value_silences_a_complete_gpo() -> None:
+    p = winlaps.resolve_policy(
+        csp={"PasswordComplexity": 3}, gpo={"BackupDirectory": 2, "PasswordLength": 20}
+    )
+    assert (p.source, p.mode) == ("csp", "disabled")
+    assert p.password_length == 14  # the GPO's 20 is not inherited
+    assert "root_ignored" in codes(p)
+    prov = p.provenance("PasswordLength")
+    assert prov.shadowed == [("gpo", "PasswordLength", 20)]
+    assert "GPO root is ignored" in p.explain()
+
+
+def test_no_policy_means_disabled_with_event_10024() -> None:
+    p = winlaps.resolve_policy()
+    assert (p.source, p.mode) == ("none", "disabled")
+    assert 10024 in events(p)
+
+
+def test_settings_missing_from_the_source_root_take_their_defaults() -> None:
+    p = winlaps.resolve_policy(gpo={"BackupDirectory": 2})
+    assert p.password_age_days == 30
+    assert p.password_complexity == 4
+    assert p.password_length == 14
+    assert p.passphrase_length == 6
+    assert p.administrator_account_name is None
+    assert p.post_authentication_reset_delay == 24
+    assert p.post_authentication_actions == 3
+    assert p.provenance("password_age_days").kind == "default"
+
+
+# --- rule 2: the GPO root is ...\CurrentVersion\Policies\LAPS ------------------------------
+
+
+def test_the_gpo_root_is_policies_laps_not_policies_microsoft_windows_laps() -> None:
+    wrong = (
+        "Windows Registry Editor Version 5.00\r\n\r\n"
+        "[HKEY_LOCAL_MACHINE\\Software\\Policies\\Microsoft Windows\\LAPS]\r\n"
+        '"BackupDirectory"=dword:00000002\r\n'
+    )
+    reg = winlaps.parse_reg(wrong)
+    assert all(not v for v in reg.values().values())
+    assert winlaps.resolve_policy(gpo=reg).mode == "disabled"
+
+
+# --- rule 3: BackupDirectory gates everything ----------------------------------------------
+
+
+def test_backup_directory_0_disables_every_other_setting() -> None:
+    p = winlaps.resolve_policy(gpo={"BackupDirectory": 0, "PasswordLength": 30})
+    assert p.mode == "disabled"
+    assert not p.provenance("password_length").applicable
+    assert p.provenance("password_length").reason == "LAPS is disabled"
+
+
+@pytest.mark.parametrize(
+    ("join", "backup", "mode"),
+    [
+        ("hybrid", 1, "entra"),
+        ("hybrid", 2, "ad"),
+        ("entra", 1, "entra"),
+        ("entra", 2, "unmanaged"),
+        ("ad", 1, "unmanaged"),
+        ("ad", 2, "ad"),
+        ("none", 1, "unmanaged"),
+        ("none", 2, "unmanaged"),
+    ],
+)
+def test_join_state_decides_which_directory_can_be_used(join: str, backup: int, mode: str) -> None:
+    for device in (winlaps.Device(join=join), {"join": join}):
+        assert winlaps.resolve_policy(gpo={"BackupDirectory": backup}, device=device).mode == mode
+
+
+# --- rule 4: invalid values fall back to the default, with the documented exceptions --------
+
+
+def test_out_of_range_values_fall_back_to_the_default_not_clamped() -> None:
+    p = winlaps.resolve_policy(gpo={"BackupDirectory": 2, "PasswordLength": 99, "PasswordAgeDays": 0})
+    assert p.password_length == 14
+    assert p.password_age_days == 30
+    r = p.provenance("PasswordLength")
+    assert (r.kind, r.root, r.raw) == ("fell_back", "gpo", 99)
+    assert "invalid_value" in codes(p)
+
+
+def test_wrong_registry_type_falls_back_to_default() -> None:
+    p = winlaps.resolve_policy(gpo={"BackupDirectory": 2, "PasswordAgeDays": "30"})
+    assert p.password_age_days == 30
+    assert p.provenance("PasswordAgeDays").reason == "wrong registry type"
+
+
+def test_complexity_6_on_a_pre_24h2_build_becomes_4() -> None:
+    gpo = {"BackupDirectory": 2, "PasswordComplexity": 6}
+    assert winlaps.resolve_policy(gpo=gpo).password_complexity == 6
+    old = winlaps.resolve_policy(gpo=gpo, device=winlaps.Device(os_build=22631))
+    assert old.password_complexity == 4
+    assert old.provenance("password_complexity").kind == "fell_back"
+
+
+def test_an_isolated_encryption_principal_is_a_hard_failure_event_10034() -> None:
+    p = winlaps.resolve_policy(
+        gpo={"BackupDirectory": 2, "ADPasswordEncryptionEnabled": 1, "ADPasswordEncryptionPrincipal": "LAPS Admins"}
+    )
+    assert p.blocker == "principal_isolated_name"
+    assert 10034 in events(p)
+
+
+def test_entra_password_age_below_7_is_raised_to_7_with_event_10058() -> None:
+    p = winlaps.resolve_policy(gpo={"BackupDirectory": 1, "PasswordAgeDays": 3})
+    assert p.password_age_days == 7
+    assert p.provenance("PasswordAgeDays").kind == "raised_to_entra_minimum"
+    assert 10058 in events(p)
+
+
+def test_encryption_below_dfl_2016_means_no_backup_event_10006() -> None:
+    p = winlaps.resolve_policy(gpo={"BackupDirectory": 2}, device={"dfl_2016": False})
+    assert p.blocker is not None
+    assert 10006 in events(p)
+
+
+def test_encryption_defaults_on_and_targets_domain_admins() -> None:
+    p = winlaps.resolve_policy(gpo={"BackupDirectory": 2})
+    assert p.ad_password_encryption_enabled is True
+    assert p.ad_password_encryption_principal is None
+    assert p.encryption_target == "Domain Admins"
+
+
+# --- rule 5: legacy emulation ---------------------------------------------------------------
+
+
+def test_legacy_emulation_needs_every_windows_laps_root_empty() -> None:
+    legacy = winlaps.parse_registry_pol(read("legacy-admpwd.pol"))
+    p = winlaps.resolve_policy(legacy=legacy, device={"join": "ad"})
+    assert (p.source, p.mode) == ("legacy", "legacy_emulation")
+    assert p.ad_password_encryption_enabled is False
+    p = winlaps.resolve_policy(legacy=legacy, local={"BackupDirectory": 0}, device={"join": "ad"})
+    assert p.source == "local"
+
+
+def test_an_installed_legacy_client_extension_defers_with_event_10033() -> None:
+    legacy = winlaps.parse_registry_pol(read("legacy-admpwd.pol"))
+    p = winlaps.resolve_policy(legacy=legacy, device={"join": "ad", "legacy_cse_installed": True})
+    assert p.mode != "legacy_emulation"
+    assert 10033 in events(p)
+
+
+def test_a_legacy_policy_is_always_ignored_on_domain_controllers() -> None:
+    legacy = winlaps.parse_registry_pol(read("legacy-admpwd.pol"))
+    p = winlaps.resolve_policy(legacy=legacy, device={"domain_controller": True})
+    assert p.mode != "legacy_emulation"
+
+
+# --- DSRM -------------------------------------------------------------------------------------
+
+
+def test_dsrm_mode_on_a_domain_controller() -> None:
+    p = winlaps.resolve_policy(
+        gpo=winlaps.parse_registry_pol(read("gpo-dsrm.pol")), device=winlaps.Device(domain_controller=True)
+    )
+    assert p.mode == "ad_dsrm"
+    assert p.encryption_target == "Domain Admins"
+
+
+# --- rule 7: post-authentication actions ----------------------------------------------------
+
+
+@pytest.mark.parametrize(("value", "effective"), [(1, 1), (3, 3), (5, 5), (11, 11), (2, 3), (7, 3)])
+def test_post_authentication_actions_allow_only_1_3_5_11(value: int, effective: int) -> None:
+    p = winlaps.resolve_policy(gpo={"BackupDirectory": 2, "PostAuthenticationActions": value})
+    assert p.post_authentication_actions == effective
+
+
+def test_a_grace_period_of_0_turns_post_authentication_actions_off() -> None:
+    p = winlaps.resolve_policy(gpo={"BackupDirectory": 2, "PostAuthenticationResetDelay": 0})
+    assert not p.provenance("post_authentication_actions").applicable
+
+
+# --- rule 6: rotation -------------------------------------------------------------------------
+
+
+SET_AT = dt.datetime(2025, 1, 1, tzinfo=UTC)
+
+
+def ad_policy() -> winlaps.EffectivePolicy:
+    return winlaps.resolve_policy(gpo={"BackupDirectory": 2})
+
+
+def directory(expiry: dt.datetime | None) -> dict[str, object]:
+    return {"password_expiration_time": expiry, "encrypted_password_present": True}
+
+
+def test_no_rotation_before_expiry_and_rotation_after() -> None:
+    policy = ad_policy()
+    local = winlaps.local_state_after_rotation(policy, now=SET_AT)
+    d = winlaps.decide_rotation(policy, now=SET_AT + dt.timedelta(days=10), local=local, directory=directory(SET_AT + dt.timedelta(days=30)))
+    assert not d.rotate and not d and d.reasons == []
+    assert d.next_expiration == SET_AT + dt.timedelta(days=30)
+    d = winlaps.decide_rotation(policy, now=SET_AT + dt.timedelta(days=31), local=local, directory=directory(SET_AT + dt.timedelta(days=30)))
+    assert d.rotate and d.reasons == ["expired"]
+    assert d.new_expiration == SET_AT + dt.timedelta(days=61)
+    assert d.reason_mask & 0x1
+    assert 10015 in d.event_ids
+
+
+def test_missing_expiration_and_first_run_rotate() -> None:
+    d = winlaps.decide_rotation(ad_policy(), now=SET_AT)
+    assert d.rotate
+    assert "expiration_missing" in d.reasons
+    assert "local_state_inconsistent" in d.reasons
+
+
+def test_an_admin_request_always_rotates() -> None:
+    policy = ad_policy()
+    local = winlaps.local_state_after_rotation(policy, now=SET_AT)
+    local["reset_requested"] = True
+    d = winlaps.decide_rotation(policy, now=SET_AT + dt.timedelta(days=1), local=local, directory=directory(SET_AT + dt.timedelta(days=30)))
+    assert d.rotate and "manual_reset" in d.reasons
+
+
+def test_entra_uses_the_local_expiry_and_never_the_directory() -> None:
+    policy = winlaps.resolve_policy(gpo={"BackupDirectory": 1})
+    local = winlaps.local_state_after_rotation(policy, now=SET_AT)
+    d = winlaps.decide_rotation(policy, now=SET_AT + dt.timedelta(days=10), local=local, directory=directory(SET_AT))
+    assert not d.rotate
+    assert d.current_expiration == SET_AT + dt.timedelta(days=30)
+
+
+def test_rotation_accepts_filetime_ints_and_rejects_naive_datetimes() -> None:
+    policy = ad_policy()
+    ticks = 133_800_000_000_000_000
+    assert winlaps.decide_rotation(policy, now=ticks).rotate
+    with pytest.raises(winlaps.PolicyError, match="naive"):
+        winlaps.decide_rotation(policy, now=dt.datetime(2025, 1, 1))
+    with pytest.raises(winlaps.PolicyError, match="invalid local"):
+        winlaps.decide_rotation(policy, now=ticks, local={"no_such_field": 1})
+
+
+def test_a_blocked_policy_never_rotates() -> None:
+    p = winlaps.resolve_policy()
+    d = winlaps.decide_rotation(p, now=SET_AT)
+    assert not d.rotate and d.blocked == "no_policy"
+
+
+# --- parsers --------------------------------------------------------------------------------
+
+
+def test_registry_pol_parses_and_round_trips() -> None:
+    data = read("gpo-ad-encrypted.pol")
+    pol = winlaps.parse_registry_pol(data)
+    assert len(pol) > 0
+    assert pol.to_bytes() == data
+    ops = pol.operations()
+    assert ops[0]["op"] == "set" and ops[0]["key"] == GPO_KEY
+    values = pol.values()
+    assert values["gpo"]["BackupDirectory"] == 2
+    p = winlaps.resolve_policy(gpo=pol)
+    assert (p.source, p.mode) == ("gpo", "ad")
+    assert p.ad_password_encryption_principal == values["gpo"]["ADPasswordEncryptionPrincipal"]
+
+
+def test_several_gpos_apply_in_order() -> None:
+    first = winlaps.parse_registry_pol(read("gpo-ad-encrypted.pol"))
+    second = winlaps.parse_registry_pol(read("gpo-entra-passphrase.pol"))
+    assert winlaps.resolve_policy(gpo=[first, second]).mode == "entra"
+    assert winlaps.resolve_policy(gpo=[second, first]).mode == "ad"
+
+
+def test_syncml_parses_str_and_bytes() -> None:
+    data = read("ms-csp-entra.syncml")
+    a = winlaps.parse_syncml(data)
+    b = winlaps.parse_syncml(data.decode("utf-8"))
+    assert a.values() == b.values()
+    assert a.values()["csp"]["BackupDirectory"] == 1
+    assert not a.reset_password_requested
+    p = winlaps.resolve_policy(csp=a, device={"join": "entra"})
+    assert (p.source, p.mode) == ("csp", "entra")
+    assert winlaps.parse_syncml(a.to_xml()).values() == a.values()
+
+
+def test_reg_file_lands_each_key_in_its_root() -> None:
+    reg = winlaps.parse_reg(read("csp-leftover.reg"))
+    values = reg.values()
+    assert values["csp"] == {"PasswordAgeDays": 30}
+    assert values["gpo"]["BackupDirectory"] == 2
+    p = winlaps.resolve_policy(gpo=reg)
+    assert p.source == "csp"  # the leftover CSP value wins
+    assert winlaps.parse_reg(reg.to_text()).values() == values
+
+
+@pytest.mark.parametrize(
+    ("parser", "data", "where"),
+    [
+        (winlaps.parse_registry_pol, b"PReg\x01\x00\x00\x00[", "byte"),
+        (winlaps.parse_registry_pol, b"NOPE\x01\x00\x00\x00", "byte 0"),
+        (winlaps.parse_syncml, "<SyncML><SyncBody>", "line"),
+        (winlaps.parse_reg, "not a reg file", "line"),
+    ],
+)
+def test_malformed_files_raise_format_error_with_a_position(parser: object, data: object, where: str) -> None:
+    with pytest.raises(winlaps.FormatError, match=where) as e:
+        parser(data)  # type: ignore[operator]
+    assert isinstance(e.value, ValueError)
+
+
+def test_truncated_registry_pol_prefixes_never_crash() -> None:
+    data = read("gpo-24h2-features.pol")
+    for n in range(len(data)):
+        try:
+            winlaps.parse_registry_pol(data[:n])
+        except winlaps.FormatError:
+            pass
+
+
+# --- argument checking ------------------------------------------------------------------------
+
+
+def test_root_values_are_checked() -> None:
+    with pytest.raises(winlaps.PolicyError):
+        winlaps.resolve_policy(gpo={"PasswordLength": -1})
+    with pytest.raises(TypeError):
+        winlaps.resolve_policy(gpo={"PasswordLength": 1.5})
+    with pytest.raises(TypeError):
+        winlaps.resolve_policy(gpo={"Names": ["a", 1]})
+    with pytest.raises(TypeError):
+        winlaps.resolve_policy(gpo="BackupDirectory=2")  # type: ignore[arg-type]
+    with pytest.raises(winlaps.PolicyError, match="join"):
+        winlaps.Device(join="moon")
+    with pytest.raises(winlaps.PolicyError, match="device"):
+        winlaps.resolve_policy(device={"joined": "ad"})
+
+
+def test_value_types_map_to_registry_types() -> None:
+    p = winlaps.resolve_policy(
+        gpo={"BackupDirectory": True, "AdministratorAccountName": "Admin", "X": b"\x01", "Y": ["a"], "Z": 1 << 40}
+    )
+    assert p.backup_directory == 1
+    assert p.administrator_account_name == "Admin"
+
+
+# --- the result object ----------------------------------------------------------------------
+
+
+def test_effective_policy_exposes_every_setting_and_serialises() -> None:
+    p = winlaps.resolve_policy(gpo=winlaps.parse_registry_pol(read("gpo-24h2-features.pol")))
+    d = p.to_dict()
+    names = [s.name for s in p.settings]
+    assert len(names) == 18
+    for name in names:
+        assert getattr(p, name) == p.provenance(name).value, name
+        assert name in d["settings"]
+    assert d["source"] == p.source and d["mode"] == p.mode
+    assert isinstance(p.to_json(), str)
+    assert repr(p) == f"EffectivePolicy(source='{p.source}', mode='{p.mode}')"
+    assert p.device == winlaps.Device()
+    r = p.provenance("PASSWORDLENGTH")
+    assert r.registry_name == "PasswordLength"
+    assert r.to_dict()["name"] == "PasswordLength"
+    with pytest.raises(winlaps.PolicyError):
+        p.provenance("NoSuchSetting")
+    for diag in p.diagnostics:
+        assert diag.severity in ("info", "warning", "error")
+        assert str(diag)
