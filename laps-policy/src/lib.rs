@@ -57,3 +57,8 @@ pub use rotation::{
 pub use snapshot::{Applied, RegOp, Root, RootValues, Snapshot, STATE_KEY};
 pub use syncml::{parse_syncml, CspNode, SyncMl, SyncMlCommand, SyncMlVerb};
 pub use value::{reg_type, RegValue};
+
+/// The README's examples run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;
