@@ -1,10 +1,10 @@
 //! Rendering an [`EffectivePolicy`] for people (`explain`) and scripts (`to_json`).
 
-use crate::effective::{
-    EffectivePolicy, ManagedAccount, Mode, Provenance, RootStatus, SettingResolution, Source,
-};
 use crate::resolve::{list_short, plural};
 use crate::snapshot::Root;
+use crate::{
+    EffectivePolicy, ManagedAccount, Mode, Provenance, RootStatus, SettingResolution, Source,
+};
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
 use std::fmt::Write;

@@ -19,12 +19,14 @@
 
 pub mod catalog;
 mod device;
+mod diagnostic;
 mod effective;
 mod error;
 pub mod events;
 mod explain;
 mod pol;
 mod post_auth;
+mod provenance;
 mod regfile;
 mod reset_status;
 mod resolve;
@@ -37,15 +39,18 @@ mod value;
 
 pub use catalog::{SettingId, SettingInfo};
 pub use device::{Device, JoinState};
+pub use diagnostic::{Diagnostic, DiagnosticCode, Severity};
 pub use effective::{
-    AccountTarget, BackupDirectory, Diagnostic, DiagnosticCode, EffectivePolicy, InvalidReason,
-    ManagedAccount, Mode, NotApplicableReason, Provenance, RootReport, RootStatus,
-    SettingResolution, SettingValue, Severity, Shadowed, Source,
+    AccountTarget, BackupDirectory, EffectivePolicy, ManagedAccount, Mode, RootReport, RootStatus,
+    Source,
 };
 pub use error::Error;
 pub use pol::{parse_registry_pol, PolEntry, RegistryPol};
 pub use post_auth::{
     post_authentication_timeline, PostAuthActions, PostAuthOff, PostAuthStep, PostAuthTimeline,
+};
+pub use provenance::{
+    InvalidReason, NotApplicableReason, Provenance, SettingResolution, SettingValue, Shadowed,
 };
 pub use regfile::{parse_reg, RegFile, RegFileEntry, RegFileVersion};
 pub use reset_status::{ResetPasswordStatus, E_PENDING, E_PENDING_AS_DOCUMENTED, S_OK};

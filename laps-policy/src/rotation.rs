@@ -2,12 +2,10 @@
 //! device's `LAPS\State`, the directory's attributes and the time.
 
 use crate::catalog::BUILD_24H2;
-use crate::effective::{
-    AccountTarget, DiagnosticCode, EffectivePolicy, ManagedAccount, Mode, Source,
-};
 use crate::events;
 use crate::snapshot::RootValues;
 use crate::value::RegValue;
+use crate::{AccountTarget, DiagnosticCode, EffectivePolicy, ManagedAccount, Mode, Source};
 use laps_core::FileTime;
 use serde::{Deserialize, Serialize};
 

@@ -1,0 +1,94 @@
+//! Findings of resolution, with the Windows LAPS event IDs where they exist.
+
+use crate::catalog::SettingId;
+use crate::snapshot::Root;
+use serde::Serialize;
+use std::fmt;
+
+/// Severity of a diagnostic, as the matching Windows LAPS event's level.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Severity {
+    /// Informational.
+    Info,
+    /// Something is probably not what the admin meant.
+    Warning,
+    /// The password will not be managed or backed up.
+    Error,
+}
+
+/// Stable diagnostic codes (snake_case in JSON and in the bindings).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+#[non_exhaustive]
+pub enum DiagnosticCode {
+    /// The effective policy, as events 10021/10022/10023 print it.
+    PolicyInEffect,
+    /// No root holds any LAPS setting (10024).
+    NoPolicy,
+    /// BackupDirectory is 0 in the source root (10024).
+    BackupDisabled,
+    /// A lower root holds settings but another root won.
+    RootIgnored,
+    /// A value name that is not a LAPS setting (or unknown to this build).
+    UnknownValueIgnored,
+    /// A value was rejected and the default used.
+    InvalidValue,
+    /// PasswordAgeDays below 7 raised for Entra (10058).
+    EntraMinimumAge,
+    /// The build predates Windows LAPS.
+    OsTooOld,
+    /// The join state cannot use the chosen directory.
+    DirectoryNotJoined,
+    /// Entra backup asked for on a domain controller.
+    EntraOnDomainController,
+    /// A domain controller with a policy but no DSRM backup (10008).
+    DsrmNotConfigured,
+    /// DSRM backup needs encryption on.
+    DsrmNeedsEncryption,
+    /// Encryption on, domain below 2016 functional level (10006).
+    EncryptionNeedsDfl2016,
+    /// Encryption principal is an isolated name (10034).
+    PrincipalIsolatedName,
+    /// Encryption principal cannot be mapped (10035).
+    PrincipalUnmappable,
+    /// Legacy LAPS client extension installed: Windows LAPS stands aside (10033).
+    LegacyCseInstalled,
+    /// Legacy policy on a domain controller: always ignored.
+    LegacyIgnoredOnDomainController,
+    /// Legacy root present but AdmPwdEnabled is not 1.
+    LegacyNotEnabled,
+    /// Legacy emulation without the legacy schema (10012).
+    LegacySchemaMissing,
+}
+
+/// One finding, with the Windows LAPS event ID where one exists.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Diagnostic {
+    /// Level.
+    pub severity: Severity,
+    /// Stable code.
+    pub code: DiagnosticCode,
+    /// Matching Windows LAPS event, if any.
+    pub event_id: Option<u32>,
+    /// The setting concerned, if any.
+    pub setting: Option<SettingId>,
+    /// The root concerned, if any.
+    pub root: Option<Root>,
+    /// Human message.
+    pub message: String,
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let level = match self.severity {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        };
+        match self.event_id {
+            Some(id) => write!(f, "{level} [event {id}]: {}", self.message),
+            None => write!(f, "{level}: {}", self.message),
+        }
+    }
+}

@@ -1,0 +1,301 @@
+//! Resolution, exactly as Windows LAPS does it: pick the source root, validate
+//! every setting (falling back to defaults), apply the join state, domain
+//! controller and legacy-emulation rules, and record why.
+
+mod builder;
+mod legacy;
+mod principal;
+mod windows;
+
+use crate::catalog::{self, Family, SettingId, SettingInfo, BUILD_LAPS_MIN};
+use crate::device::{Device, JoinState};
+use crate::events;
+use crate::snapshot::{Root, Snapshot};
+use crate::value::RegValue;
+use crate::{
+    DiagnosticCode, EffectivePolicy, Mode, NotApplicableReason, RootReport, RootStatus, Severity,
+    Source,
+};
+use builder::Builder;
+use std::cmp::Reverse;
+
+/// Number of Windows LAPS policy settings.
+pub(super) const N: usize = 18;
+
+/// The Windows LAPS setting a legacy setting stands for; `None` for the CSP actions.
+pub(crate) fn windows_laps_counterpart(id: SettingId) -> Option<SettingId> {
+    Some(match id {
+        SettingId::ResetPassword | SettingId::ResetPasswordStatus => return None,
+        SettingId::LegacyAdmPwdEnabled => SettingId::BackupDirectory,
+        SettingId::LegacyAdminAccountName => SettingId::AdministratorAccountName,
+        SettingId::LegacyPasswordComplexity => SettingId::PasswordComplexity,
+        SettingId::LegacyPasswordLength => SettingId::PasswordLength,
+        SettingId::LegacyPasswordAgeDays => SettingId::PasswordAgeDays,
+        SettingId::LegacyPwdExpirationProtectionEnabled => {
+            SettingId::PasswordExpirationProtectionEnabled
+        }
+        other => other,
+    })
+}
+
+/// One known value found in a root.
+#[derive(Clone, Copy)]
+pub(super) struct Found<'a> {
+    pub(super) root: Root,
+    pub(super) info: &'static SettingInfo,
+    pub(super) name: &'a str,
+    pub(super) raw: &'a RegValue,
+}
+
+/// What one root holds, indexed by Windows LAPS setting.
+pub(super) struct Scan<'a> {
+    pub(super) root: Root,
+    pub(super) known: [Option<Found<'a>>; N],
+    pub(super) count: usize,
+    pub(super) unknown: Vec<&'a str>,
+    pub(super) too_new: Vec<(&'a str, &'static SettingInfo)>,
+}
+
+fn scan<'a>(snapshot: &'a Snapshot, root: Root, build: u32) -> Scan<'a> {
+    let mut out = Scan {
+        root,
+        known: [None; N],
+        count: 0,
+        unknown: Vec::new(),
+        too_new: Vec::new(),
+    };
+    let family = root.family();
+    let candidates = match family {
+        Family::Legacy => catalog::legacy(),
+        _ => catalog::windows_laps(),
+    };
+    for (name, raw) in snapshot.root(root).iter() {
+        let info = candidates
+            .iter()
+            .find(|s| s.name.eq_ignore_ascii_case(name));
+        match info {
+            // Only settings this build knows are probed (the trace's LoadSettingOrDefault).
+            Some(info) if info.min_build <= build => {
+                if let Some(idx) = windows_laps_counterpart(info.id).map(|id| id as usize) {
+                    if let Some(slot) = out.known.get_mut(idx) {
+                        *slot = Some(Found {
+                            root,
+                            info,
+                            name,
+                            raw,
+                        });
+                        out.count += 1;
+                    }
+                }
+            }
+            Some(info) => out.too_new.push((name, info)),
+            None => out.unknown.push(name),
+        }
+    }
+    out
+}
+
+pub(super) fn join_words(join: JoinState) -> &'static str {
+    match join {
+        JoinState::Entra => "Entra joined only",
+        JoinState::Ad => "AD joined only",
+        JoinState::Hybrid => "hybrid joined",
+        JoinState::None => "not joined to a directory (workplace joined or none)",
+    }
+}
+
+/// Resolves the effective policy of one device, as Windows LAPS would.
+///
+/// Never fails and never panics: bad values fall back to defaults and are
+/// reported in [`EffectivePolicy::diagnostics`].
+///
+/// ```
+/// use laps_policy::{resolve, Device, JoinState, Mode, RegValue, Snapshot};
+/// let mut s = Snapshot::new();
+/// s.gpo.set("BackupDirectory", RegValue::Dword(1));
+/// s.gpo.set("PasswordComplexity", RegValue::Dword(6));
+/// let old = Device { join: JoinState::Entra, os_build: 22631, ..Device::default() };
+/// let p = resolve(&s, &old);
+/// assert_eq!(p.mode, Mode::Entra);
+/// assert_eq!(p.password_complexity().get(), 4); // 6 needs 24H2: default, not clamped
+/// ```
+pub fn resolve(snapshot: &Snapshot, device: &Device) -> EffectivePolicy {
+    let os_too_old = device.os_build < BUILD_LAPS_MIN;
+    // An OS without Windows LAPS still has its roots read, to say what was there.
+    let build = device.os_build.max(BUILD_LAPS_MIN);
+    let scans: Vec<Scan<'_>> = Root::ALL
+        .iter()
+        .map(|&r| scan(snapshot, r, build))
+        .collect();
+    let source_idx = scans.iter().position(|s| s.count > 0);
+    let source = source_idx.map_or(Source::None, |i| Source::from(Root::ALL[i]));
+
+    let mut b = Builder::new(device, build);
+
+    for s in &scans {
+        for name in &s.unknown {
+            b.diag(
+                Severity::Info,
+                DiagnosticCode::UnknownValueIgnored,
+                None,
+                None,
+                Some(s.root),
+                format!(
+                    "{} root: value {name:?} is not a LAPS setting and is ignored",
+                    s.root
+                ),
+            );
+        }
+        for (name, info) in &s.too_new {
+            b.diag(
+                Severity::Warning,
+                DiagnosticCode::UnknownValueIgnored,
+                None,
+                Some(info.id),
+                Some(s.root),
+                format!(
+                    "{} root: {name} is unknown to build {build} (it needs {}) and is ignored",
+                    s.root, info.min_build
+                ),
+            );
+        }
+    }
+
+    let mode = match source_idx {
+        None => {
+            fill_defaults(&mut b);
+            b.not_applicable_all_but_backup_directory(NotApplicableReason::LapsDisabled);
+            b.not_applicable(
+                SettingId::BackupDirectory,
+                NotApplicableReason::LapsDisabled,
+            );
+            b.diag(
+                Severity::Info,
+                DiagnosticCode::NoPolicy,
+                Some(events::POLICY_DISABLED),
+                None,
+                None,
+                "no policy root holds any LAPS setting: LAPS is disabled".into(),
+            );
+            Mode::Disabled
+        }
+        Some(i) => {
+            let (source_scan, lower) = scans[i..]
+                .split_first()
+                .map_or((None, &[][..]), |(a, b)| (Some(a), b));
+            match source_scan {
+                Some(src) if src.root == Root::Legacy => legacy::resolve_legacy(&mut b, src),
+                Some(src) => windows::resolve_windows_laps(&mut b, src, lower),
+                None => Mode::Disabled,
+            }
+        }
+    };
+
+    let mode = if os_too_old {
+        b.blocker = None;
+        b.block(
+            DiagnosticCode::OsTooOld,
+            None,
+            None,
+            format!(
+                "build {} predates Windows LAPS (it needs build {BUILD_LAPS_MIN} with the April 2023 update or later)",
+                device.os_build
+            ),
+        );
+        if mode != Mode::Disabled {
+            b.not_applicable_all_but_backup_directory(NotApplicableReason::Unmanaged);
+            b.not_applicable(SettingId::BackupDirectory, NotApplicableReason::Unmanaged);
+        }
+        Mode::Unmanaged
+    } else {
+        mode
+    };
+
+    // Roots below the source that hold settings are ignored: say so, loudly.
+    let mut roots = Vec::with_capacity(4);
+    for (i, s) in scans.iter().enumerate() {
+        let status = match source_idx {
+            Some(src) if src == i => RootStatus::Source,
+            Some(src) if i > src && s.count > 0 => RootStatus::Ignored,
+            _ => RootStatus::Empty,
+        };
+        let settings: Vec<&'static str> = s.known.iter().flatten().map(|f| f.info.name).collect();
+        if status == RootStatus::Ignored {
+            let winner = source.root().unwrap_or(Root::Csp);
+            let winner_settings: Vec<&str> =
+                scans.get(source_idx.unwrap_or(0)).map_or(Vec::new(), |w| {
+                    w.known.iter().flatten().map(|f| f.name).collect()
+                });
+            b.diag(
+                Severity::Warning,
+                DiagnosticCode::RootIgnored,
+                None,
+                None,
+                Some(s.root),
+                format!(
+                    "{} root holds {} ({}) but is ignored: the {winner} root holds {} and Windows LAPS uses only the first root with any setting, without merging",
+                    s.root,
+                    plural(settings.len(), "setting"),
+                    settings.join(", "),
+                    list_short(&winner_settings),
+                ),
+            );
+        }
+        roots.push(RootReport {
+            root: s.root,
+            key: s.root.key_path(),
+            status,
+            settings,
+            unknown: s.unknown.iter().map(|n| (*n).to_owned()).collect(),
+        });
+    }
+
+    let mut diagnostics = b.diagnostics;
+    diagnostics.sort_by_key(|d| Reverse(d.severity));
+    EffectivePolicy {
+        source,
+        mode,
+        blocker: b.blocker,
+        device: device.clone(),
+        settings: b.settings,
+        roots,
+        diagnostics,
+    }
+}
+
+pub(crate) fn plural(n: usize, word: &str) -> String {
+    if n == 1 {
+        format!("1 {word}")
+    } else {
+        format!("{n} {word}s")
+    }
+}
+
+pub(crate) fn list_short(names: &[&str]) -> String {
+    match names {
+        [] => "nothing".into(),
+        [one] => (*one).to_owned(),
+        [a, b] => format!("{a} and {b}"),
+        [a, b, rest @ ..] => format!("{a}, {b} and {} more", rest.len()),
+    }
+}
+
+fn fill_defaults(b: &mut Builder<'_>) {
+    for info in catalog::windows_laps() {
+        b.take(info, None, Vec::new());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn legacy_ids_map_to_their_windows_laps_counterpart() {
+        for l in catalog::legacy() {
+            let c = windows_laps_counterpart(l.id).unwrap();
+            assert_eq!(c.info().family, Family::WindowsLaps);
+        }
+        assert_eq!(windows_laps_counterpart(SettingId::ResetPassword), None);
+    }
+}
