@@ -148,6 +148,9 @@ fn format_of(node: &roxmltree::Node<'_, '_>) -> Option<String> {
 
 struct Ctx<'a, 'i> {
     doc: &'a roxmltree::Document<'i>,
+    /// Line numbering cursor: commands come in document order, so counting
+    /// newlines from the previous command keeps this linear.
+    cursor: std::cell::Cell<(usize, u32)>,
 }
 
 impl Ctx<'_, '_> {
@@ -158,6 +161,21 @@ impl Ctx<'_, '_> {
             column: pos.col,
             reason,
         }
+    }
+
+    /// 1-based line of byte offset `pos` (error paths use `text_pos_at`).
+    fn line_at(&self, pos: usize) -> u32 {
+        let (mut at, mut line) = self.cursor.get();
+        if pos < at {
+            (at, line) = (0, 1);
+        }
+        let text = self.doc.input_text();
+        let newlines = text
+            .get(at..pos)
+            .map_or(0, |s| s.bytes().filter(|&b| b == b'\n').count());
+        line = line.saturating_add(u32::try_from(newlines).unwrap_or(u32::MAX));
+        self.cursor.set((pos, line));
+        line
     }
 
     fn walk(
@@ -191,7 +209,7 @@ impl Ctx<'_, '_> {
     ) -> Result<(), Error> {
         let cmd_id = child(cmd, "CmdID").map(|c| text_of(&c).trim().to_owned());
         let cmd_format = format_of(cmd);
-        let line = self.doc.text_pos_at(cmd.range().start).row;
+        let line = self.line_at(cmd.range().start);
         let mut any = false;
         for item in cmd.children().filter(|c| eq(c, "Item")) {
             any = true;
@@ -287,7 +305,10 @@ impl SyncMl {
                 reason: e.to_string(),
             }
         })?;
-        let ctx = Ctx { doc: &doc };
+        let ctx = Ctx {
+            doc: &doc,
+            cursor: std::cell::Cell::new((0, 1)),
+        };
         let root = doc.root_element();
         if !eq(&root, "SyncML") {
             return Err(ctx.error(

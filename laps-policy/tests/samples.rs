@@ -26,6 +26,8 @@ fn microsoft_entra_syncml_example_backs_up_to_entra() {
     let doc = SyncMl::parse(&data("tests/data/ms-csp-entra.syncml")).unwrap();
     assert_eq!(doc.commands.len(), 7);
     assert!(doc.commands.iter().all(|c| c.verb == SyncMlVerb::Add));
+    let lines: Vec<u32> = doc.commands.iter().map(|c| c.line).collect();
+    assert_eq!(lines, vec![3, 16, 29, 42, 55, 68, 81]);
     let mut s = Snapshot::new();
     assert!(doc.apply_to(&mut s).is_empty());
     let entra = Device {
