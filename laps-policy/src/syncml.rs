@@ -146,6 +146,67 @@ fn format_of(node: &roxmltree::Node<'_, '_>) -> Option<String> {
         .map(|f| text_of(&f).trim().to_ascii_lowercase())
 }
 
+/// Deepest element nesting accepted. roxmltree 0.20 recurses once per level
+/// while parsing (RazrFalcon/roxmltree#154) and so does [`Ctx::walk`], so
+/// deeper input is refused before it is parsed; real SyncML nests ~8 levels.
+const MAX_DEPTH: usize = 64;
+
+/// Refuses text whose element nesting exceeds [`MAX_DEPTH`], at the element
+/// that does. One linear scan that skips comments, CDATA, processing
+/// instructions, declarations and quoted attribute values, so it opens exactly
+/// the elements an XML parser would.
+fn check_depth(text: &str) -> Result<(), Error> {
+    let b = text.as_bytes();
+    let skip_to = |from: usize, end: &str| {
+        text[from..]
+            .find(end)
+            .map_or(b.len(), |p| from + p + end.len())
+    };
+    let (mut i, mut depth) = (0, 0usize);
+    while let Some(p) = text[i..].find('<') {
+        let at = i + p;
+        let rest = &text[at..];
+        i = if rest.starts_with("<!--") {
+            skip_to(at, "-->")
+        } else if rest.starts_with("<![CDATA[") {
+            skip_to(at, "]]>")
+        } else if rest.starts_with("<?") {
+            skip_to(at, "?>")
+        } else if rest.starts_with("<!") {
+            skip_to(at, ">")
+        } else if rest.starts_with("</") {
+            depth = depth.saturating_sub(1);
+            skip_to(at, ">")
+        } else {
+            // A start tag: its `>` is the first one outside a quoted attribute value.
+            let (mut j, mut quote) = (at + 1, None);
+            while j < b.len() && (quote.is_some() || b[j] != b'>') {
+                match (quote, b[j]) {
+                    (Some(q), c) if c == q => quote = None,
+                    (None, c @ (b'"' | b'\'')) => quote = Some(c),
+                    _ => {}
+                }
+                j += 1;
+            }
+            if b.get(j - 1) != Some(&b'/') {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    let line_start = text[..at].rfind('\n').map_or(0, |n| n + 1);
+                    return Err(Error::SyncMl {
+                        line: u32::try_from(text[..at].matches('\n').count() + 1)
+                            .unwrap_or(u32::MAX),
+                        column: u32::try_from(text[line_start..at].chars().count() + 1)
+                            .unwrap_or(u32::MAX),
+                        reason: format!("elements nested deeper than {MAX_DEPTH}"),
+                    });
+                }
+            }
+            (j + 1).min(b.len())
+        };
+    }
+    Ok(())
+}
+
 struct Ctx<'a, 'i> {
     doc: &'a roxmltree::Document<'i>,
     /// Line numbering cursor: commands come in document order, so counting
@@ -297,6 +358,7 @@ impl SyncMl {
 
     /// Parses a SyncML message from text.
     pub fn parse_str(text: &str) -> Result<Self, Error> {
+        check_depth(text)?;
         let doc = roxmltree::Document::parse(text).map_err(|e| {
             let pos = e.pos();
             Error::SyncMl {
