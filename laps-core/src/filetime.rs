@@ -79,7 +79,7 @@ impl FileTime {
     pub fn add_days(self, days: u32) -> Self {
         FileTime(
             self.0
-                .saturating_add(u64::from(days) * 86_400 * TICKS_PER_SECOND),
+                .saturating_add(u64::from(days).saturating_mul(86_400 * TICKS_PER_SECOND)),
         )
     }
 
@@ -142,7 +142,10 @@ impl FileTime {
         minute: u32,
         second: u32,
     ) -> Option<Self> {
-        if !(1..=12).contains(&month)
+        // Years outside 1601..=60056 are out of range anyway; checking first also keeps the
+        // day arithmetic below from overflowing on extreme years.
+        if !(1601..=60_056).contains(&year)
+            || !(1..=12).contains(&month)
             || day == 0
             || day > days_in_month(year, month)
             || hour > 23
