@@ -1,2 +1,70 @@
-//! Windows LAPS encrypted attributes and DPAPI-NG (in progress, see issue 3).
+//! Windows LAPS encrypted attributes and DPAPI-NG, in pure Rust: parse, decrypt and encrypt
+//! `msLAPS-EncryptedPassword` (and its history and DSRM siblings) and generic
+//! `NCryptProtectSecret` blobs, byte-exact with Windows.
+//!
+//! **No I/O.** You bring the attribute bytes and the key material — a KDS root key
+//! (`msKds-ProvRootKey`) or a Group Key Envelope (a [MS-GKDI] GetKey answer); randomness for
+//! encryption comes from an injected RNG. [`parse_encrypted_attribute`] tells you, without any
+//! key, what to fetch: root key id, L0/L1/L2, target SID, domain and forest.
+//!
+//! ```
+//! use laps_crypto::{parse_encrypted_attribute, sample, KeyStore};
+//! # use laps_crypto::{encrypt, GroupKeyEnvelope, KeyIndex, LapsCredential};
+//! # use laps_core::{FileTime, Password};
+//! # let now = FileTime::parse_rfc3339("2026-11-22T09:00:00Z").unwrap();
+//! # let sid = sample::SID.parse()?;
+//! # let gke = GroupKeyEnvelope::from_root_key(&sample::root_key(), &sid, KeyIndex::from_filetime(now), "contoso.com", "contoso.com", true)?;
+//! # let value = encrypt::encrypt_credential(&gke, &sid, &LapsCredential::new("Administrator", Password::from("Z,E2q68}"), now), &mut rand_core::OsRng)?;
+//! // `value`: the bytes of an msLAPS-EncryptedPassword attribute read over LDAP.
+//! let info = parse_encrypted_attribute(&value)?;
+//! assert_eq!(info.blob.target_sid.as_deref(), Some(sample::SID));
+//!
+//! let store = KeyStore::new();
+//! store.add_root_key(sample::root_key());
+//! let credential = store.decrypt_attribute(&value)?;
+//! assert_eq!(credential.account, "Administrator");
+//! assert_eq!(credential.password.expose(), "Z,E2q68}");
+//! # Ok::<(), laps_crypto::Error>(())
+//! ```
+//!
+//! Layers, bottom up: [`kdf`] (SP 800-108, concat KDF) → [`seed`] (the GKDI seed-key tree) →
+//! [`agreement`] (DH / ECDH) → [`content`] (KEK, key wrap, GCM) → [`cms`], [`key_identifier`],
+//! [`gke`], [`cng`] (the byte formats) → [`KeyStore`] (selection + caching) and [`encrypt`].
 #![forbid(unsafe_code)]
+
+pub mod agreement;
+mod attribute;
+pub mod cleartext;
+pub mod cms;
+pub mod cng;
+pub mod content;
+mod credential;
+mod der;
+mod dh;
+pub mod encrypt;
+mod error;
+pub mod gke;
+mod guid;
+pub mod kdf;
+pub mod key_identifier;
+mod keystore;
+mod root_key;
+pub mod sample;
+pub mod seed;
+pub mod sid;
+
+pub use attribute::{
+    parse_blob, parse_encrypted_attribute, BlobInfo, EncryptedAttributeInfo, KeyIdentifierInfo,
+    LapsHeader, RecipientInfo, HEADER_LEN,
+};
+pub use cng::SecretAgreement;
+pub use credential::LapsCredential;
+pub use encrypt::{encrypt_attribute, encrypt_blob, encrypt_credential};
+pub use error::{Error, Result};
+pub use gke::GroupKeyEnvelope;
+pub use guid::Guid;
+pub use kdf::KdfHash;
+pub use key_identifier::{KeyIdentifier, KeyIndex};
+pub use keystore::{KeyStore, Plaintext};
+pub use root_key::{RootKey, RootKeyAttributes};
+pub use sid::Sid;

@@ -1,0 +1,235 @@
+//! The 16-byte header of `msLAPS-EncryptedPassword`, `…History`, `msLAPS-EncryptedDSRMPassword`
+//! and `…DSRMPasswordHistory` values, and the read-only inspection of a value.
+
+use crate::cms::{DpapiNgBlob, Recipient};
+use crate::error::{malformed, Result};
+use crate::key_identifier::{KeyIdentifier, KeyInfo};
+use crate::Guid;
+use laps_core::FileTime;
+
+/// Length of the header before the DPAPI-NG blob.
+pub const HEADER_LEN: usize = 16;
+const S: &str = "LAPS attribute header";
+
+/// The header: `PasswordUpdateTimestamp` (FILETIME, **high dword first**), `EncryptedPasswordSize`
+/// (bytes after the header), `Reserved` (0).
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+pub struct LapsHeader {
+    /// When the password was set.
+    pub update_time: FileTime,
+    /// Length of the DPAPI-NG blob (CMS + detached ciphertext).
+    pub encrypted_size: u32,
+    /// Reserved, 0.
+    pub reserved: u32,
+}
+
+impl LapsHeader {
+    /// Splits an attribute value into header and blob.
+    ///
+    /// Strict: at least 16 bytes, `size ≤ len − 16`, `Reserved == 0`. Bytes after `16 + size` are
+    /// ignored (UNCERTAIN, no sample: the spec recommends tolerating them).
+    pub fn split(value: &[u8]) -> Result<(LapsHeader, &[u8])> {
+        let head: &[u8; HEADER_LEN] = value
+            .get(..HEADER_LEN)
+            .and_then(|h| h.try_into().ok())
+            .ok_or(malformed(S, value.len(), "shorter than 16 bytes"))?;
+        let u = |i: usize| u32::from_le_bytes([head[i], head[i + 1], head[i + 2], head[i + 3]]);
+        let header = LapsHeader {
+            update_time: FileTime::from_parts(u(0), u(4)),
+            encrypted_size: u(8),
+            reserved: u(12),
+        };
+        if header.reserved != 0 {
+            return Err(malformed(S, 12, "Reserved is not 0"));
+        }
+        let size = header.encrypted_size as usize;
+        if size > value.len() - HEADER_LEN {
+            return Err(malformed(S, 8, "EncryptedPasswordSize exceeds the value"));
+        }
+        Ok((header, &value[HEADER_LEN..HEADER_LEN + size]))
+    }
+
+    /// The 16 header bytes.
+    pub fn to_bytes(&self) -> [u8; HEADER_LEN] {
+        let mut h = [0u8; HEADER_LEN];
+        h[0..4].copy_from_slice(&self.update_time.high().to_le_bytes());
+        h[4..8].copy_from_slice(&self.update_time.low().to_le_bytes());
+        h[8..12].copy_from_slice(&self.encrypted_size.to_le_bytes());
+        h[12..16].copy_from_slice(&self.reserved.to_le_bytes());
+        h
+    }
+}
+
+/// Everything a caller needs to know before decrypting an attribute value (no keys needed):
+/// serializable to JSON.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct EncryptedAttributeInfo {
+    /// Header timestamp, RFC 3339.
+    pub update_time: String,
+    /// Header timestamp, raw FILETIME ticks.
+    pub update_filetime: u64,
+    /// Header `EncryptedPasswordSize`.
+    pub encrypted_size: u32,
+    /// Header `Reserved`.
+    pub reserved: u32,
+    /// The DPAPI-NG blob.
+    #[serde(flatten)]
+    pub blob: BlobInfo,
+}
+
+/// The parsed structure of a DPAPI-NG blob.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct BlobInfo {
+    /// The protection descriptor, e.g. `SID=S-1-5-21-…-512`.
+    pub protection_descriptor: String,
+    /// The target SID when the blob has a single-SID recipient (what GetKey needs).
+    pub target_sid: Option<String>,
+    /// The key of the first SID recipient: root key id, L0/L1/L2, path, domain, forest.
+    pub key: Option<KeyIdentifierInfo>,
+    /// Every recipient.
+    pub recipients: Vec<RecipientInfo>,
+    /// Ciphertext after the CMS (LAPS) or inside it.
+    pub content_detached: bool,
+    /// Length of `ciphertext ‖ tag`.
+    pub ciphertext_len: usize,
+    /// The GCM nonce (public).
+    pub gcm_nonce_hex: String,
+}
+
+/// One recipient, for display.
+#[derive(Clone, Debug, serde::Serialize)]
+pub struct RecipientInfo {
+    /// `kek`, `and`, `certificate` or `other`.
+    pub kind: &'static str,
+    /// Its descriptor.
+    pub descriptor: String,
+    /// Its KeyIdentifier, when it has a GKDI one.
+    pub key: Option<KeyIdentifierInfo>,
+}
+
+/// A KeyIdentifier, for display and for callers that run GetKey themselves.
+#[derive(Clone, Debug, serde::Serialize, PartialEq, Eq)]
+pub struct KeyIdentifierInfo {
+    /// Structure version.
+    pub version: u32,
+    /// Flags (3 = public-key path, 2 = private-key path).
+    pub flags: u32,
+    /// Root key id.
+    pub root_key_id: Guid,
+    /// L0 index.
+    pub l0: i32,
+    /// L1 index.
+    pub l1: i32,
+    /// L2 index.
+    pub l2: i32,
+    /// `public_key` (group public key; every real LAPS blob) or `private_key`.
+    pub path: &'static str,
+    /// `DHPB`, `ECK1`, `ECK3` or `kdf_context_nonce`.
+    pub key_info_kind: &'static str,
+    /// Length of `key_info`.
+    pub key_info_len: usize,
+    /// Domain DNS name.
+    pub domain_name: String,
+    /// Forest DNS name.
+    pub forest_name: String,
+}
+
+impl From<&KeyIdentifier> for KeyIdentifierInfo {
+    fn from(k: &KeyIdentifier) -> Self {
+        let (kind, len) = match &k.key_info {
+            KeyInfo::Nonce(n) => ("kdf_context_nonce", n.len()),
+            KeyInfo::PublicKey(pk) => (pk.kind(), pk.to_bytes().len()),
+        };
+        KeyIdentifierInfo {
+            version: k.version,
+            flags: k.flags,
+            root_key_id: k.root_key_id,
+            l0: k.index.l0,
+            l1: k.index.l1,
+            l2: k.index.l2,
+            path: if k.is_public_key() {
+                "public_key"
+            } else {
+                "private_key"
+            },
+            key_info_kind: kind,
+            key_info_len: len,
+            domain_name: k.domain_name.clone(),
+            forest_name: k.forest_name.clone(),
+        }
+    }
+}
+
+/// Parses an encrypted attribute value (header + DPAPI-NG blob) without any key.
+///
+/// Strict about the header and the CMS; the KeyIdentifier of each SID recipient is parsed
+/// strictly too (index ranges included). Unsupported protectors still parse (the descriptor says
+/// what they are), since there is nothing to decrypt here.
+///
+/// ```
+/// # use laps_crypto::{encrypt, sample, GroupKeyEnvelope, KeyIndex, LapsCredential};
+/// # use laps_core::{FileTime, Password};
+/// # let now = FileTime::parse_rfc3339("2026-11-22T09:00:00Z").unwrap();
+/// # let sid = sample::SID.parse()?;
+/// # let gke = GroupKeyEnvelope::from_root_key(&sample::root_key(), &sid, KeyIndex::from_filetime(now), "contoso.com", "contoso.com", true)?;
+/// # let value = encrypt::encrypt_credential(&gke, &sid, &LapsCredential::new("Administrator", Password::from("pw"), now), &mut rand_core::OsRng)?;
+/// let info = laps_crypto::parse_encrypted_attribute(&value)?;
+/// let key = info.blob.key.as_ref().unwrap();
+/// println!("{} needs root key {} ({}, {}, {})", info.update_time, key.root_key_id, key.l0, key.l1, key.l2);
+/// # Ok::<(), laps_crypto::Error>(())
+/// ```
+pub fn parse_encrypted_attribute(value: &[u8]) -> Result<EncryptedAttributeInfo> {
+    let (header, blob) = LapsHeader::split(value)?;
+    Ok(EncryptedAttributeInfo {
+        update_time: header.update_time.to_rfc3339(),
+        update_filetime: header.update_time.ticks(),
+        encrypted_size: header.encrypted_size,
+        reserved: header.reserved,
+        blob: inspect(&DpapiNgBlob::parse(blob, HEADER_LEN)?)?,
+    })
+}
+
+/// Parses a DPAPI-NG blob (e.g. `NCryptProtectSecret` output) without any key.
+pub fn parse_blob(blob: &[u8]) -> Result<BlobInfo> {
+    inspect(&DpapiNgBlob::parse(blob, 0)?)
+}
+
+fn inspect(blob: &DpapiNgBlob) -> Result<BlobInfo> {
+    let mut first_sid_key = None;
+    let mut target_sid = None;
+    for (rec, sid) in blob.sid_recipients() {
+        let ki = KeyIdentifier::parse_at(&rec.key_identifier, rec.key_identifier_offset)?;
+        if first_sid_key.is_none() {
+            first_sid_key = Some(KeyIdentifierInfo::from(&ki));
+            target_sid = Some(sid.to_string());
+        }
+    }
+    Ok(BlobInfo {
+        protection_descriptor: blob.protection_descriptor(),
+        target_sid,
+        key: first_sid_key,
+        recipients: blob.recipients.iter().map(recipient_info).collect(),
+        content_detached: blob.content_detached,
+        ciphertext_len: blob.ciphertext.len(),
+        gcm_nonce_hex: hex::encode(blob.nonce),
+    })
+}
+
+fn recipient_info(r: &Recipient) -> RecipientInfo {
+    let (kind, key) = match r {
+        Recipient::Kek(k) => (
+            "kek",
+            KeyIdentifier::parse_at(&k.key_identifier, k.key_identifier_offset)
+                .ok()
+                .map(|ki| KeyIdentifierInfo::from(&ki)),
+        ),
+        Recipient::And(_) => ("and", None),
+        Recipient::Certificate(_) => ("certificate", None),
+        Recipient::Other(_) => ("other", None),
+    };
+    RecipientInfo {
+        kind,
+        descriptor: r.descriptor(),
+        key,
+    }
+}
