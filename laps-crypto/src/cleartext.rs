@@ -20,7 +20,7 @@ pub fn parse_legacy_password(value: &[u8]) -> Result<Password> {
 ///
 /// ```
 /// let t = laps_crypto::cleartext::parse_expiration_time("133928369137884253")?.unwrap();
-/// assert_eq!(t.to_rfc3339(), "2025-05-24T16:28:33.7884253Z");
+/// assert_eq!(t.to_rfc3339(), "2025-05-27T16:28:33.7884253Z");
 /// assert_eq!(laps_crypto::cleartext::parse_expiration_time("0")?, None);
 /// # Ok::<(), laps_crypto::Error>(())
 /// ```
