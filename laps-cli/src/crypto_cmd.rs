@@ -1,18 +1,331 @@
-//! `winlaps inspect | decrypt | encrypt` (issue 3 fills this in).
+//! `winlaps inspect | decrypt | encrypt`, and the encrypted-attribute section of `winlaps demo`.
+//!
+//! Values are given as hex, base64, or `@FILE` (a file holding raw bytes, hex or base64).
 
 use crate::CliResult;
+use base64::Engine as _;
 use laps_core::{FileTime, Password};
+use laps_crypto::rand_core::OsRng;
+use laps_crypto::{
+    encrypt, parse_blob, parse_encrypted_attribute, sample, GroupKeyEnvelope, KeyIndex, KeyStore,
+    LapsCredential, RootKey, Sid,
+};
+use serde_json::{json, Value};
+use std::path::PathBuf;
 
 /// The crypto subcommands, flattened into the top level.
 #[derive(clap::Subcommand)]
-pub(crate) enum CryptoCommand {}
-
-pub(crate) fn run(command: CryptoCommand) -> CliResult {
-    match command {}
+pub(crate) enum CryptoCommand {
+    /// Show the structure of an encrypted LAPS attribute value or DPAPI-NG blob as JSON (no keys needed):
+    /// update time, root key id, L0/L1/L2, path, target SID, domain and forest.
+    Inspect {
+        /// The value: hex, base64 or @FILE.
+        value: String,
+        /// Treat the value as a bare DPAPI-NG blob (no 16-byte LAPS header).
+        #[arg(long)]
+        blob: bool,
+    },
+    /// Decrypt encrypted LAPS attribute values (or DPAPI-NG blobs) with a KDS root key or a group
+    /// key envelope; prints one JSON result per value.
+    Decrypt {
+        #[command(flatten)]
+        keys: KeyArgs,
+        /// The values (e.g. every value of msLAPS-EncryptedPasswordHistory): hex, base64 or @FILE.
+        #[arg(required = true)]
+        values: Vec<String>,
+        /// Treat the values as bare DPAPI-NG blobs (NCryptProtectSecret output).
+        #[arg(long)]
+        blob: bool,
+    },
+    /// Encrypt a password into an msLAPS-EncryptedPassword value, exactly as Windows LAPS does.
+    Encrypt {
+        /// KDS root key as JSON (see laps-crypto's README): derive the key for --time.
+        #[arg(
+            long,
+            value_name = "FILE.json",
+            conflicts_with = "gke",
+            required_unless_present = "gke"
+        )]
+        root_key: Option<PathBuf>,
+        /// A group key envelope (GetKey answer) as raw bytes, hex or base64.
+        #[arg(long, value_name = "FILE")]
+        gke: Option<PathBuf>,
+        /// The protecting principal (ADPasswordEncryptionPrincipal), e.g. S-1-5-21-…-512.
+        #[arg(long)]
+        sid: String,
+        /// Managed account name.
+        #[arg(long, default_value = "Administrator")]
+        account: String,
+        /// The password to encrypt.
+        #[arg(long)]
+        password: String,
+        /// Update time (RFC 3339 UTC); default: now.
+        #[arg(long)]
+        time: Option<String>,
+        /// Domain DNS name written into the key identifier (with --root-key).
+        #[arg(long, default_value = "contoso.com")]
+        domain: String,
+        /// Forest DNS name (with --root-key); default: the domain.
+        #[arg(long)]
+        forest: Option<String>,
+        /// Use the private-key (seed) path instead of the public-key path LAPS clients use
+        /// (with --root-key).
+        #[arg(long)]
+        private_key_path: bool,
+        /// Print base64 instead of hex.
+        #[arg(long)]
+        base64: bool,
+    },
 }
 
-/// Demo section: encrypt `password` for `account` at `now` into an msLAPS-EncryptedPassword value and decrypt it back.
-pub(crate) fn demo(_password: &Password, _account: &str, _now: FileTime) -> CliResult {
-    println!("(laps-crypto is not implemented yet: encryption is skipped)");
+/// Key material for `decrypt`.
+#[derive(clap::Args)]
+#[group(required = true, multiple = true)]
+pub(crate) struct KeyArgs {
+    /// KDS root key as JSON ({"root_key_id", "root_key_data_hex", ...}; omitted fields: Windows defaults).
+    /// May be given several times.
+    #[arg(long, value_name = "FILE.json")]
+    root_key: Vec<PathBuf>,
+    /// Group key envelope (GetKey answer) as raw bytes, hex or base64. May be given several times.
+    #[arg(long, value_name = "FILE")]
+    gke: Vec<PathBuf>,
+}
+
+pub(crate) fn run(command: CryptoCommand) -> CliResult {
+    match command {
+        CryptoCommand::Inspect { value, blob } => {
+            let bytes = read_value(&value)?;
+            println!(
+                "{}",
+                serde_json::to_string_pretty(&inspect_json(&bytes, blob)?)?
+            );
+            Ok(())
+        }
+        CryptoCommand::Decrypt { keys, values, blob } => decrypt(&keys, &values, blob),
+        CryptoCommand::Encrypt {
+            root_key,
+            gke,
+            sid,
+            account,
+            password,
+            time,
+            domain,
+            forest,
+            private_key_path,
+            base64,
+        } => {
+            let sid: Sid = sid.strip_prefix("SID=").unwrap_or(&sid).parse()?;
+            let now = match time {
+                Some(t) => FileTime::parse_rfc3339(&t)
+                    .ok_or_else(|| format!("bad --time {t:?} (RFC 3339 UTC expected)"))?,
+                None => now()?,
+            };
+            let envelope = match (root_key, gke) {
+                (Some(path), _) => {
+                    let root = RootKey::from_json(
+                        &std::fs::read_to_string(&path)
+                            .map_err(|e| format!("{}: {e}", path.display()))?,
+                    )?;
+                    let forest = forest.as_deref().unwrap_or(&domain);
+                    GroupKeyEnvelope::from_root_key(
+                        &root,
+                        &sid,
+                        KeyIndex::from_filetime(now),
+                        &domain,
+                        forest,
+                        !private_key_path,
+                    )?
+                }
+                (None, Some(path)) => GroupKeyEnvelope::parse(&read_file_value(&path)?)?,
+                (None, None) => return Err("give --root-key or --gke".into()),
+            };
+            let credential = LapsCredential::new(account, Password::from(password), now);
+            let value = encrypt::encrypt_credential(&envelope, &sid, &credential, &mut OsRng)?;
+            if base64 {
+                println!(
+                    "{}",
+                    base64::engine::general_purpose::STANDARD.encode(&value)
+                );
+            } else {
+                println!("{}", hex::encode(&value));
+            }
+            Ok(())
+        }
+    }
+}
+
+fn now() -> CliResult<FileTime> {
+    let d = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?;
+    FileTime::from_unix_nanos(d.as_nanos() as i128).ok_or_else(|| "clock out of range".into())
+}
+
+/// `inspect` output: the parsed attribute (or blob) plus what it is.
+fn inspect_json(bytes: &[u8], force_blob: bool) -> CliResult<Value> {
+    // A bare blob starts with a DER SEQUENCE; an attribute starts with a FILETIME high dword.
+    let as_attribute = if force_blob {
+        None
+    } else {
+        Some(parse_encrypted_attribute(bytes))
+    };
+    let (kind, mut v) = match as_attribute {
+        Some(Ok(info)) => ("laps_attribute", serde_json::to_value(info)?),
+        None => ("dpapi_ng_blob", serde_json::to_value(parse_blob(bytes)?)?),
+        Some(Err(attr_err)) => match parse_blob(bytes) {
+            Ok(info) => ("dpapi_ng_blob", serde_json::to_value(info)?),
+            Err(blob_err) => {
+                return Err(format!(
+                    "not an encrypted attribute ({attr_err}) nor a DPAPI-NG blob ({blob_err})"
+                )
+                .into())
+            }
+        },
+    };
+    if let Value::Object(map) = &mut v {
+        map.insert("kind".into(), json!(kind));
+        map.insert("length".into(), json!(bytes.len()));
+    }
+    Ok(v)
+}
+
+fn decrypt(keys: &KeyArgs, values: &[String], blob: bool) -> CliResult {
+    let store = KeyStore::new();
+    for path in &keys.root_key {
+        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        store.add_root_key(RootKey::from_json(&text)?);
+    }
+    for path in &keys.gke {
+        store.add_group_key_envelope_bytes(&read_file_value(path)?)?;
+    }
+    let inputs = values
+        .iter()
+        .map(|v| read_value(v))
+        .collect::<CliResult<Vec<_>>>()?;
+    let results: Vec<Value> = if blob {
+        inputs
+            .iter()
+            .map(|b| match store.decrypt_blob(b) {
+                Ok(pt) => json!({"ok": true, "plaintext_hex": hex::encode(pt.as_bytes())}),
+                Err(e) => error_json(&e),
+            })
+            .collect()
+    } else {
+        store
+            .decrypt_many(&inputs)
+            .iter()
+            .map(|r| match r {
+                Ok(c) => json!({
+                    "ok": true,
+                    "account": c.account,
+                    "password": c.password.expose(),
+                    "update_time": c.update_time.to_rfc3339(),
+                }),
+                Err(e) => error_json(e),
+            })
+            .collect()
+    };
+    let failed = results.iter().filter(|r| r["ok"] != true).count();
+    println!("{}", serde_json::to_string_pretty(&results)?);
+    if failed == results.len() {
+        return Err(format!("{failed} of {} values failed to decrypt", results.len()).into());
+    }
+    Ok(())
+}
+
+fn error_json(e: &laps_crypto::Error) -> Value {
+    json!({"ok": false, "error": e.to_string()})
+}
+
+/// A value given on the command line: `@FILE`, hex or base64.
+fn read_value(arg: &str) -> CliResult<Vec<u8>> {
+    match arg.strip_prefix('@') {
+        Some(path) => read_file_value(path.as_ref()),
+        None => decode_text(arg)
+            .ok_or_else(|| format!("value is neither hex nor base64: {}", preview(arg)).into()),
+    }
+}
+
+/// A file holding raw bytes, or hex / base64 text.
+fn read_file_value(path: &std::path::Path) -> CliResult<Vec<u8>> {
+    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    Ok(std::str::from_utf8(&bytes)
+        .ok()
+        .and_then(decode_text)
+        .unwrap_or(bytes))
+}
+
+fn decode_text(text: &str) -> Option<Vec<u8>> {
+    let t: String = text.split_whitespace().collect();
+    if t.is_empty() {
+        return None;
+    }
+    if t.len() % 2 == 0 && t.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return hex::decode(&t).ok();
+    }
+    base64::engine::general_purpose::STANDARD.decode(&t).ok()
+}
+
+fn preview(s: &str) -> String {
+    let p: String = s.chars().take(24).collect();
+    if p.len() < s.len() {
+        format!("{p}…")
+    } else {
+        p
+    }
+}
+
+/// Demo section: encrypt `password` for `account` at `now` into an msLAPS-EncryptedPassword value
+/// with the embedded sample root key (public test key), show it, and decrypt it back.
+pub(crate) fn demo(password: &Password, account: &str, now: FileTime) -> CliResult {
+    let root = sample::root_key();
+    let sid: Sid = sample::SID.parse()?;
+    let index = KeyIndex::from_filetime(now);
+    println!(
+        "Sample KDS root key {} ({}, {}; a published test key)",
+        root.id(),
+        root.kdf_hash().name(),
+        root.secret_agreement().name()
+    );
+    println!("Protected for SID={sid} (Domain Admins)");
+    // What the LAPS client does: ask a DC for the group public key, then encrypt.
+    let gke =
+        GroupKeyEnvelope::from_root_key(&root, &sid, index, sample::DOMAIN, sample::DOMAIN, true)?;
+    let credential = LapsCredential::new(account, password.clone(), now);
+    let value = encrypt::encrypt_credential(&gke, &sid, &credential, &mut OsRng)?;
+    let hex_value = hex::encode(&value);
+    println!(
+        "msLAPS-EncryptedPassword ({} bytes): {}…{}",
+        value.len(),
+        &hex_value[..48],
+        &hex_value[hex_value.len() - 16..]
+    );
+
+    let info = parse_encrypted_attribute(&value)?;
+    let key = info.blob.key.as_ref().ok_or("no key identifier")?;
+    println!(
+        "  header: updated {} (FILETIME {:#x}, high dword first), {} encrypted bytes",
+        info.update_time, info.update_filetime, info.encrypted_size
+    );
+    println!(
+        "  key identifier: root key {}, L0/L1/L2 = {}/{}/{}, {} path ({} ephemeral key), {}",
+        key.root_key_id, key.l0, key.l1, key.l2, key.path, key.key_info_kind, key.domain_name
+    );
+    println!(
+        "  protection descriptor: {}",
+        info.blob.protection_descriptor
+    );
+
+    let store = KeyStore::new();
+    store.add_root_key(root);
+    let decrypted = store.decrypt_attribute(&value)?;
+    let same = decrypted == credential;
+    println!(
+        "Decrypted with the root key: account {:?}, updated {}, password {}",
+        decrypted.account,
+        decrypted.update_time,
+        if same { "matches" } else { "DOES NOT MATCH" }
+    );
+    if !same {
+        return Err("the decrypted credential differs".into());
+    }
     Ok(())
 }

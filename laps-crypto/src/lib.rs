@@ -68,3 +68,7 @@ pub use key_identifier::{KeyIdentifier, KeyIndex};
 pub use keystore::{KeyStore, Plaintext};
 pub use root_key::{RootKey, RootKeyAttributes};
 pub use sid::Sid;
+
+/// Re-exported so callers can name the RNG traits (and, with the default `os-rng` feature,
+/// `rand_core::OsRng`) without another dependency.
+pub use rand_core;

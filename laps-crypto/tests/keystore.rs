@@ -275,7 +275,7 @@ fn root_key_json_defaults_and_validation() {
     );
     for bad in [
         format!(r#"{{"root_key_id":"{id}","root_key_data_hex":"zz"}}"#),
-        format!(r#"{{"root_key_id":"nope","root_key_data_hex":"00"}}"#),
+        r#"{"root_key_id":"nope","root_key_data_hex":"00"}"#.to_string(),
         format!(
             r#"{{"root_key_id":"{id}","root_key_data_hex":"00","secret_agreement_algorithm":"ECDH_P521"}}"#
         ),
