@@ -21,7 +21,6 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 
 /// Which exception class an error maps to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[allow(dead_code)] // until the crypto wrappers land (issue 3)
 pub(crate) enum Kind {
     /// `WinlapsError` itself (e.g. the OS random source failed, an internal error).
     Base,
@@ -84,7 +83,6 @@ impl From<laps_core::Error> for Error {
 /// Runs `f`, turning a Rust panic into `WinlapsError("internal error: ...")` so that no
 /// `PanicException` (a `BaseException`) ever reaches Python. The crates promise not to
 /// panic; this is the belt to those braces on every path that reads untrusted input.
-#[allow(dead_code)] // until the crypto wrappers land (issue 3)
 pub(crate) fn guard<T>(f: impl FnOnce() -> Result<T, Error>) -> Result<T, Error> {
     catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|_| {
         Err(Error::new(

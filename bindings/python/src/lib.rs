@@ -11,6 +11,7 @@
 #![forbid(unsafe_code)]
 
 mod convert;
+mod crypto;
 mod errors;
 mod generate;
 mod policy;
@@ -42,5 +43,19 @@ fn _winlaps(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(policy::parse_reg, m)?)?;
     m.add_function(wrap_pyfunction!(policy::decide_rotation, m)?)?;
     m.add_function(wrap_pyfunction!(policy::local_state_after_rotation, m)?)?;
+
+    m.add_class::<crypto::PyRootKey>()?;
+    m.add_class::<crypto::PyKeyStore>()?;
+    m.add_class::<crypto::PyLapsCredential>()?;
+    m.add_class::<crypto::PyEncryptedAttributeInfo>()?;
+    m.add_class::<crypto::PyGraphPassword>()?;
+    m.add_function(wrap_pyfunction!(crypto::parse_encrypted_attribute, m)?)?;
+    m.add_function(wrap_pyfunction!(crypto::parse_blob, m)?)?;
+    m.add_function(wrap_pyfunction!(crypto::encrypt_attribute, m)?)?;
+    m.add_function(wrap_pyfunction!(crypto::encrypt_blob, m)?)?;
+    m.add_function(wrap_pyfunction!(crypto::parse_laps_password_json, m)?)?;
+    m.add_function(wrap_pyfunction!(crypto::parse_legacy_password, m)?)?;
+    m.add_function(wrap_pyfunction!(crypto::parse_expiration_time, m)?)?;
+    m.add_function(wrap_pyfunction!(crypto::decode_graph_password, m)?)?;
     Ok(())
 }

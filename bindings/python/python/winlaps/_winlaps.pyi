@@ -1,6 +1,7 @@
 """Types of the native module ``winlaps._winlaps`` (hand-owned; checked by mypy.stubtest)."""
 
 import datetime
+import uuid
 from typing import Any, Literal, Mapping, Optional, Sequence, Union, final
 
 from typing_extensions import TypeAlias
@@ -29,6 +30,19 @@ __all__ = [
     "parse_reg",
     "decide_rotation",
     "local_state_after_rotation",
+    "RootKey",
+    "KeyStore",
+    "LapsCredential",
+    "EncryptedAttributeInfo",
+    "GraphPassword",
+    "parse_encrypted_attribute",
+    "parse_blob",
+    "encrypt_attribute",
+    "encrypt_blob",
+    "parse_laps_password_json",
+    "parse_legacy_password",
+    "parse_expiration_time",
+    "decode_graph_password",
 ]
 
 # --- errors -------------------------------------------------------------------------------
@@ -284,3 +298,139 @@ def decide_rotation(
 def local_state_after_rotation(
     policy: EffectivePolicy, *, now: _Time, password_version: Optional[str] = None
 ) -> dict[str, Any]: ...
+
+# --- crypto -------------------------------------------------------------------------------
+
+@final
+class RootKey:
+    """A KDS root key (msKds-ProvRootKey). ``repr`` never shows the key data."""
+
+    def __new__(
+        cls,
+        root_key_id: Union[str, uuid.UUID],
+        root_key_data: bytes,
+        *,
+        version: int = 1,
+        kdf_algorithm: str = "SP800_108_CTR_HMAC",
+        kdf_parameters: Optional[bytes] = None,
+        secret_agreement_algorithm: str = "DH",
+        secret_agreement_parameters: Optional[bytes] = None,
+        private_key_length: int = 512,
+        public_key_length: int = 2048,
+    ) -> RootKey: ...
+    @staticmethod
+    def from_json(text: str) -> RootKey: ...
+    @property
+    def root_key_id(self) -> uuid.UUID: ...
+    @property
+    def kdf_hash(self) -> Literal["SHA1", "SHA256", "SHA384", "SHA512"]: ...
+    @property
+    def secret_agreement_algorithm(self) -> Literal["DH", "ECDH_P256", "ECDH_P384"]: ...
+    @property
+    def private_key_length(self) -> int: ...
+    @property
+    def public_key_length(self) -> int: ...
+
+@final
+class LapsCredential:
+    """A managed account's credential. ``repr`` redacts the password."""
+
+    def __new__(cls, account: str, password: str, update_time: _Time) -> LapsCredential: ...
+    @property
+    def account(self) -> str: ...
+    @property
+    def password(self) -> str: ...
+    def password_bytes(self) -> bytearray: ...
+    @property
+    def update_time(self) -> datetime.datetime: ...
+    @property
+    def update_filetime(self) -> int: ...
+    def to_json(self) -> str: ...
+    __hash__: None  # type: ignore[assignment]
+
+@final
+class KeyStore:
+    """Root keys and group key envelopes with a thread-safe cache of derived keys."""
+
+    def __new__(cls) -> KeyStore: ...
+    def add_root_key(self, key: RootKey) -> None: ...
+    def add_group_key_envelope(self, data: bytes) -> None: ...
+    def decrypt_attribute(self, value: bytes) -> LapsCredential: ...
+    def decrypt_blob(self, blob: bytes) -> bytes: ...
+    def decrypt_many(self, values: Sequence[bytes]) -> list[Union[LapsCredential, WinlapsError]]: ...
+    @property
+    def cached_seed_count(self) -> int: ...
+
+@final
+class EncryptedAttributeInfo:
+    """What an encrypted value says about itself: which key to fetch."""
+
+    @property
+    def update_time(self) -> Optional[datetime.datetime]: ...
+    @property
+    def update_filetime(self) -> Optional[int]: ...
+    @property
+    def encrypted_size(self) -> Optional[int]: ...
+    @property
+    def protection_descriptor(self) -> str: ...
+    @property
+    def target_sid(self) -> Optional[str]: ...
+    @property
+    def root_key_id(self) -> Optional[uuid.UUID]: ...
+    @property
+    def l0(self) -> Optional[int]: ...
+    @property
+    def l1(self) -> Optional[int]: ...
+    @property
+    def l2(self) -> Optional[int]: ...
+    @property
+    def path(self) -> Optional[Literal["public_key", "private_key"]]: ...
+    @property
+    def flags(self) -> Optional[int]: ...
+    @property
+    def domain_name(self) -> Optional[str]: ...
+    @property
+    def forest_name(self) -> Optional[str]: ...
+    @property
+    def content_detached(self) -> bool: ...
+    def to_dict(self) -> dict[str, Any]: ...
+
+@final
+class GraphPassword:
+    """A decoded Graph ``passwordBase64``. ``repr`` redacts the password."""
+
+    @property
+    def password(self) -> str: ...
+    @property
+    def encoding(self) -> Literal["utf-16le", "utf-8"]: ...
+    @property
+    def raw(self) -> bytes: ...
+
+def parse_encrypted_attribute(value: bytes) -> EncryptedAttributeInfo: ...
+def parse_blob(blob: bytes) -> EncryptedAttributeInfo: ...
+def encrypt_attribute(
+    credential: Union[LapsCredential, bytes],
+    *,
+    key: Union[RootKey, bytes],
+    sid: str,
+    update_time: Optional[_Time] = None,
+    public_key: bool = True,
+    domain_name: str = "",
+    forest_name: str = "",
+    randomness: Optional[bytes] = None,
+) -> bytes: ...
+def encrypt_blob(
+    data: bytes,
+    *,
+    key: Union[RootKey, bytes],
+    sid: str,
+    time: Optional[_Time] = None,
+    public_key: bool = False,
+    domain_name: str = "",
+    forest_name: str = "",
+    randomness: Optional[bytes] = None,
+) -> bytes: ...
+def parse_laps_password_json(value: Union[str, bytes]) -> LapsCredential: ...
+def parse_legacy_password(value: Union[str, bytes]) -> str: ...
+def parse_expiration_time(value: Union[str, bytes, int]) -> Optional[datetime.datetime]: ...
+def decode_graph_password(password_base64: str) -> GraphPassword: ...

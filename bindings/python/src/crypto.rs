@@ -1,0 +1,833 @@
+//! Crypto: `RootKey`, `KeyStore`, `LapsCredential`, `parse_encrypted_attribute`, encryption and
+//! the clear-text formats, over laps-crypto.
+
+use crate::convert::{
+    filetime_from_py, filetime_to_py, json_to_py, opt_filetime_to_py, text_or_bytes,
+};
+use crate::errors::{guard, Error, Kind};
+use laps_core::{FileTime, Password};
+use laps_crypto::cleartext::{self, GraphPassword, GraphPasswordEncoding};
+use laps_crypto::{
+    EncryptedAttributeInfo, GroupKeyEnvelope, Guid, KeyIndex, KeyStore, LapsCredential, RootKey,
+    RootKeyAttributes, SecretAgreement, Sid,
+};
+use pyo3::exceptions::PyTypeError;
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyByteArray, PyBytes, PyDict, PyList, PyString};
+use rand_core::{CryptoRng, RngCore, SeedableRng};
+use std::borrow::Cow;
+use zeroize::Zeroizing;
+
+impl From<laps_crypto::Error> for Error {
+    fn from(e: laps_crypto::Error) -> Self {
+        use laps_crypto::Error as E;
+        let kind = match &e {
+            E::Malformed { .. } | E::InvalidKey(_) | E::InvalidInput(_) => Kind::Format,
+            E::UnsupportedProtector(_) | E::UnsupportedAlgorithm(_) => Kind::Unsupported,
+            E::UnknownRootKey { .. } | E::KeyNotCovered { .. } => Kind::KeyNotFound,
+            E::DecryptionFailed => Kind::Decryption,
+            _ => Kind::Base,
+        };
+        Error::new(kind, e.to_string())
+    }
+}
+
+// --- GUIDs ----------------------------------------------------------------------------------
+
+/// `uuid.UUID`, imported once.
+fn uuid_class(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
+    static UUID: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
+    UUID.get_or_try_init(py, || {
+        Ok::<_, PyErr>(py.import("uuid")?.getattr("UUID")?.unbind())
+    })
+    .map(|u| u.bind(py))
+}
+
+/// A `str` (`xxxxxxxx-xxxx-...`, braces allowed) or a `uuid.UUID`.
+fn guid_from_py(v: &Bound<'_, PyAny>) -> PyResult<Guid> {
+    if let Ok(s) = v.cast::<PyString>() {
+        return Ok(s.to_cow()?.parse::<Guid>().map_err(Error::from)?);
+    }
+    if v.is_instance(uuid_class(v.py())?)? {
+        let le: [u8; 16] = v.getattr("bytes_le")?.extract()?;
+        return Ok(Guid::from_bytes_le(le));
+    }
+    Err(PyTypeError::new_err(
+        "a root key id must be a str or a uuid.UUID",
+    ))
+}
+
+fn guid_to_py(py: Python<'_>, g: Guid) -> PyResult<Bound<'_, PyAny>> {
+    let kwargs = PyDict::new(py);
+    kwargs.set_item("bytes_le", PyBytes::new(py, &g.to_bytes_le()))?;
+    uuid_class(py)?.call((), Some(&kwargs))
+}
+
+// --- RootKey --------------------------------------------------------------------------------
+
+/// A KDS root key (an `msKds-ProvRootKey` object). The key data is held in Rust and zeroized
+/// when the object is freed; `repr` never shows it.
+#[pyclass(frozen, module = "winlaps", name = "RootKey")]
+pub(crate) struct PyRootKey {
+    inner: RootKey,
+}
+
+#[pymethods]
+impl PyRootKey {
+    /// `None` for the byte fields means the Windows default (SHA-512 KDF parameters; the RFC 5114
+    /// 2.3 DH group). The key lengths default to the DH values; for an ECDH root key the DH pair
+    /// (512, 2048) is read as "the curve's own lengths" (256/256, 384/384), which AD stores.
+    #[new]
+    #[pyo3(signature = (root_key_id, root_key_data, *, version = 1,
+        kdf_algorithm = "SP800_108_CTR_HMAC", kdf_parameters = None,
+        secret_agreement_algorithm = "DH", secret_agreement_parameters = None,
+        private_key_length = 512, public_key_length = 2048))]
+    #[allow(clippy::too_many_arguments)]
+    fn new(
+        root_key_id: &Bound<'_, PyAny>,
+        root_key_data: &[u8],
+        version: u32,
+        kdf_algorithm: &str,
+        kdf_parameters: Option<Vec<u8>>,
+        secret_agreement_algorithm: &str,
+        secret_agreement_parameters: Option<Vec<u8>>,
+        private_key_length: u32,
+        public_key_length: u32,
+    ) -> PyResult<Self> {
+        let id = guid_from_py(root_key_id)?;
+        let is_dh = SecretAgreement::from_name(secret_agreement_algorithm)
+            .map(|a| a == SecretAgreement::Dh)
+            .unwrap_or(true);
+        // For ECDH, the untouched DH defaults (512, 2048) mean "the curve's own lengths".
+        let untouched = (private_key_length, public_key_length) == (512, 2048);
+        let (private_len, public_len) = if untouched && !is_dh {
+            (None, None)
+        } else {
+            (Some(private_key_length), Some(public_key_length))
+        };
+        let attributes = RootKeyAttributes {
+            id,
+            version: Some(version),
+            root_key_data: Zeroizing::new(root_key_data.to_vec()),
+            kdf_algorithm: Some(kdf_algorithm.to_owned()),
+            kdf_parameters,
+            secret_agreement_algorithm: Some(secret_agreement_algorithm.to_owned()),
+            secret_agreement_parameters,
+            private_key_length: private_len,
+            public_key_length: public_len,
+        };
+        let inner = guard(|| RootKey::from_attributes(attributes).map_err(Error::from))?;
+        Ok(PyRootKey { inner })
+    }
+
+    /// From the JSON form used by the test vectors and the CLI (`root_key_id`,
+    /// `root_key_data_hex`, optional `kdf_parameters_hex`, `secret_agreement_algorithm`, ...).
+    #[staticmethod]
+    fn from_json(text: &str) -> PyResult<Self> {
+        let inner = guard(|| RootKey::from_json(text).map_err(Error::from))?;
+        Ok(PyRootKey { inner })
+    }
+
+    /// The root key id (`cn`).
+    #[getter]
+    fn root_key_id<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        guid_to_py(py, self.inner.id())
+    }
+    /// The KDF hash from `msKds-KDFParam`: `"SHA1"`, `"SHA256"`, `"SHA384"` or `"SHA512"`.
+    #[getter]
+    fn kdf_hash(&self) -> &'static str {
+        self.inner.kdf_hash().name()
+    }
+    /// `"DH"`, `"ECDH_P256"` or `"ECDH_P384"`.
+    #[getter]
+    fn secret_agreement_algorithm(&self) -> &'static str {
+        self.inner.secret_agreement().name()
+    }
+    /// `msKds-PrivateKeyLength` in bits.
+    #[getter]
+    fn private_key_length(&self) -> u32 {
+        self.inner.private_key_bits()
+    }
+    /// `msKds-PublicKeyLength` in bits.
+    #[getter]
+    fn public_key_length(&self) -> u32 {
+        self.inner.public_key_bits()
+    }
+    fn __repr__(&self) -> String {
+        format!(
+            "RootKey(root_key_id='{}', kdf_hash='{}', secret_agreement_algorithm='{}', root_key_data=<redacted>)",
+            self.inner.id(),
+            self.inner.kdf_hash().name(),
+            self.inner.secret_agreement().name()
+        )
+    }
+}
+
+// --- LapsCredential -------------------------------------------------------------------------
+
+/// A managed account's credential: what every LAPS decryption ends with.
+///
+/// `repr` redacts the password. `.password` is a Python `str`, which cannot be wiped; use
+/// `password_bytes()` for a `bytearray` you can overwrite when done.
+#[pyclass(frozen, eq, module = "winlaps", name = "LapsCredential")]
+#[derive(PartialEq)]
+pub(crate) struct PyLapsCredential {
+    inner: LapsCredential,
+}
+
+#[pymethods]
+impl PyLapsCredential {
+    #[new]
+    fn new(
+        account: String,
+        password: &Bound<'_, PyString>,
+        update_time: &Bound<'_, PyAny>,
+    ) -> PyResult<Self> {
+        let update_time = filetime_from_py(update_time)?;
+        let password = Password::new(password.to_cow()?.into_owned());
+        Ok(PyLapsCredential {
+            inner: LapsCredential::new(account, password, update_time),
+        })
+    }
+    /// `n`: the managed account name.
+    #[getter]
+    fn account(&self) -> &str {
+        &self.inner.account
+    }
+    /// `p`: the password.
+    #[getter]
+    fn password(&self) -> &str {
+        self.inner.password.expose()
+    }
+    /// The password as UTF-8 in a fresh `bytearray` (which the caller can wipe).
+    fn password_bytes<'py>(&self, py: Python<'py>) -> Bound<'py, PyByteArray> {
+        PyByteArray::new(py, self.inner.password.as_bytes())
+    }
+    /// `t`: when the password was set, an aware UTC `datetime` (microsecond precision).
+    #[getter]
+    fn update_time<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        filetime_to_py(py, self.inner.update_time)
+    }
+    /// `t` as raw FILETIME ticks (100 ns since 1601), exact.
+    #[getter]
+    fn update_filetime(&self) -> u64 {
+        self.inner.update_time.ticks()
+    }
+    /// The JSON `{"n","t","p"}` exactly as Windows writes it (contains the password).
+    fn to_json(&self) -> String {
+        self.inner.to_json().to_string()
+    }
+    fn __repr__(&self) -> String {
+        format!(
+            "LapsCredential(account={}, password=<redacted>, update_time='{}')",
+            py_str_repr(&self.inner.account),
+            self.inner.update_time.to_rfc3339()
+        )
+    }
+}
+
+/// A Python-style quoted string (single quotes, escapes) for reprs of non-secret text.
+fn py_str_repr(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push('\'');
+    for c in s.chars() {
+        match c {
+            '\'' => out.push_str("\\'"),
+            '\\' => out.push_str("\\\\"),
+            c if c.is_control() => out.push_str(&c.escape_default().to_string()),
+            c => out.push(c),
+        }
+    }
+    out.push('\'');
+    out
+}
+
+fn credential(py: Python<'_>, c: LapsCredential) -> PyResult<Py<PyLapsCredential>> {
+    Py::new(py, PyLapsCredential { inner: c })
+}
+
+// --- KeyStore -------------------------------------------------------------------------------
+
+/// Root keys and group key envelopes, with a thread-safe cache of everything derived from them.
+/// Decryption releases the GIL; one store can be shared by many threads.
+#[pyclass(frozen, module = "winlaps", name = "KeyStore")]
+pub(crate) struct PyKeyStore {
+    inner: KeyStore,
+}
+
+#[pymethods]
+impl PyKeyStore {
+    #[new]
+    fn new() -> Self {
+        PyKeyStore {
+            inner: KeyStore::new(),
+        }
+    }
+    /// Adds (or replaces) a root key.
+    fn add_root_key(&self, key: &Bound<'_, PyRootKey>) {
+        self.inner.add_root_key(key.get().inner.clone());
+    }
+    /// Adds a group key envelope (the bytes of an [MS-GKDI] GetKey answer). Only seed envelopes
+    /// (members of the protecting group get those) can decrypt.
+    fn add_group_key_envelope(&self, data: &[u8]) -> PyResult<()> {
+        Ok(guard(|| {
+            self.inner
+                .add_group_key_envelope_bytes(data)
+                .map_err(Error::from)
+        })?)
+    }
+    /// Decrypts one `msLAPS-EncryptedPassword` (or history / DSRM) value.
+    fn decrypt_attribute(&self, py: Python<'_>, value: &[u8]) -> PyResult<Py<PyLapsCredential>> {
+        let c = py.detach(|| guard(|| self.inner.decrypt_attribute(value).map_err(Error::from)))?;
+        credential(py, c)
+    }
+    /// Decrypts a DPAPI-NG blob (`NCryptProtectSecret` output) to its plaintext bytes.
+    fn decrypt_blob<'py>(&self, py: Python<'py>, blob: &[u8]) -> PyResult<Bound<'py, PyBytes>> {
+        let p = py.detach(|| guard(|| self.inner.decrypt_blob(blob).map_err(Error::from)))?;
+        Ok(PyBytes::new(py, p.as_bytes()))
+    }
+    /// Decrypts many attribute values in parallel, without the GIL: one entry per input, in
+    /// order, either a `LapsCredential` or the exception (not raised) for that value.
+    fn decrypt_many<'py>(
+        &self,
+        py: Python<'py>,
+        values: &Bound<'py, PyAny>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        if values.is_instance_of::<PyBytes>() || values.is_instance_of::<PyString>() {
+            return Err(PyTypeError::new_err(
+                "decrypt_many takes a sequence of bytes values, not one value",
+            ));
+        }
+        let items = values.try_iter()?.collect::<PyResult<Vec<_>>>()?;
+        // `bytes` are immutable, so they are borrowed while the GIL is released; anything else
+        // (bytearray, memoryview) is copied first.
+        let values = items
+            .iter()
+            .map(|v| match v.cast::<PyBytes>() {
+                Ok(b) => Ok(Cow::Borrowed(b.as_bytes())),
+                Err(_) => v.extract::<Vec<u8>>().map(Cow::Owned),
+            })
+            .collect::<PyResult<Vec<Cow<'_, [u8]>>>>()?;
+        let results = py.detach(|| {
+            guard(|| {
+                Ok(self
+                    .inner
+                    .decrypt_many(&values)
+                    .into_iter()
+                    .map(|r| r.map_err(Error::from))
+                    .collect::<Vec<_>>())
+            })
+        })?;
+        let items = results
+            .into_iter()
+            .map(|r| match r {
+                Ok(c) => Ok(credential(py, c)?.into_bound(py).into_any()),
+                Err(e) => Ok(e.into_pyerr(py).into_value(py).into_bound(py).into_any()),
+            })
+            .collect::<PyResult<Vec<_>>>()?;
+        PyList::new(py, items)
+    }
+    /// Number of cached seed keys.
+    #[getter]
+    fn cached_seed_count(&self) -> usize {
+        self.inner.cached_seed_count()
+    }
+    fn __repr__(&self) -> String {
+        format!("{:?}", self.inner)
+    }
+}
+
+// --- inspection -----------------------------------------------------------------------------
+
+/// What an encrypted value (or a DPAPI-NG blob) says about itself, no key needed: enough to
+/// know which key to fetch (root key id, L0/L1/L2, target SID, domain).
+#[pyclass(frozen, module = "winlaps", name = "EncryptedAttributeInfo")]
+pub(crate) struct PyEncryptedAttributeInfo {
+    /// The header, for attribute values; `None` for bare blobs.
+    header: Option<(FileTime, u32)>,
+    blob: laps_crypto::BlobInfo,
+}
+
+impl PyEncryptedAttributeInfo {
+    fn key(&self) -> Option<&laps_crypto::KeyIdentifierInfo> {
+        self.blob.key.as_ref()
+    }
+}
+
+#[pymethods]
+impl PyEncryptedAttributeInfo {
+    /// Header `PasswordUpdateTimestamp` (aware UTC `datetime`); `None` for a bare blob.
+    #[getter]
+    fn update_time<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        opt_filetime_to_py(py, self.header.map(|h| h.0))
+    }
+    /// Header timestamp as raw FILETIME ticks; `None` for a bare blob.
+    #[getter]
+    fn update_filetime(&self) -> Option<u64> {
+        self.header.map(|h| h.0.ticks())
+    }
+    /// Header `EncryptedPasswordSize`; `None` for a bare blob.
+    #[getter]
+    fn encrypted_size(&self) -> Option<u32> {
+        self.header.map(|h| h.1)
+    }
+    /// The protection descriptor, e.g. `SID=S-1-5-21-...-512`.
+    #[getter]
+    fn protection_descriptor(&self) -> &str {
+        &self.blob.protection_descriptor
+    }
+    /// The target SID of a single-SID protector (what GetKey needs), else `None`.
+    #[getter]
+    fn target_sid(&self) -> Option<&str> {
+        self.blob.target_sid.as_deref()
+    }
+    /// The root key id the blob needs.
+    #[getter]
+    fn root_key_id<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
+        self.key()
+            .map(|k| guid_to_py(py, k.root_key_id))
+            .transpose()
+    }
+    /// L0 index.
+    #[getter]
+    fn l0(&self) -> Option<i32> {
+        self.key().map(|k| k.l0)
+    }
+    /// L1 index.
+    #[getter]
+    fn l1(&self) -> Option<i32> {
+        self.key().map(|k| k.l1)
+    }
+    /// L2 index.
+    #[getter]
+    fn l2(&self) -> Option<i32> {
+        self.key().map(|k| k.l2)
+    }
+    /// `"public_key"` (every real LAPS value) or `"private_key"`.
+    #[getter]
+    fn path(&self) -> Option<&'static str> {
+        self.key().map(|k| k.path)
+    }
+    /// KeyIdentifier flags (3 public-key path, 2 private-key path).
+    #[getter]
+    fn flags(&self) -> Option<u32> {
+        self.key().map(|k| k.flags)
+    }
+    /// Domain DNS name from the KeyIdentifier.
+    #[getter]
+    fn domain_name(&self) -> Option<&str> {
+        self.key().map(|k| k.domain_name.as_str())
+    }
+    /// Forest DNS name from the KeyIdentifier.
+    #[getter]
+    fn forest_name(&self) -> Option<&str> {
+        self.key().map(|k| k.forest_name.as_str())
+    }
+    /// The ciphertext follows the CMS (LAPS values) rather than being inside it.
+    #[getter]
+    fn content_detached(&self) -> bool {
+        self.blob.content_detached
+    }
+    /// Every field as plain Python data (the CLI's JSON form).
+    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let mut v = serde_json::to_value(&self.blob)
+            .map_err(|e| Error::new(Kind::Base, format!("internal error: {e}")))?;
+        if let (Some((t, size)), serde_json::Value::Object(m)) = (self.header, &mut v) {
+            m.insert("update_time".into(), t.to_rfc3339().into());
+            m.insert("update_filetime".into(), t.ticks().into());
+            m.insert("encrypted_size".into(), size.into());
+        }
+        json_to_py(py, &v)
+    }
+    fn __repr__(&self) -> String {
+        match self.key() {
+            Some(k) => format!(
+                "EncryptedAttributeInfo(root_key_id='{}', l0={}, l1={}, l2={}, path='{}', target_sid={})",
+                k.root_key_id,
+                k.l0,
+                k.l1,
+                k.l2,
+                k.path,
+                self.blob
+                    .target_sid
+                    .as_deref()
+                    .map_or_else(|| "None".to_owned(), py_str_repr)
+            ),
+            None => format!(
+                "EncryptedAttributeInfo(protection_descriptor={})",
+                py_str_repr(&self.blob.protection_descriptor)
+            ),
+        }
+    }
+}
+
+/// parse_encrypted_attribute(value)
+/// --
+///
+/// Parses an `msLAPS-EncryptedPassword` value (header + DPAPI-NG blob) without any key.
+#[pyfunction]
+pub(crate) fn parse_encrypted_attribute(value: &[u8]) -> PyResult<PyEncryptedAttributeInfo> {
+    let info: EncryptedAttributeInfo =
+        guard(|| laps_crypto::parse_encrypted_attribute(value).map_err(Error::from))?;
+    Ok(PyEncryptedAttributeInfo {
+        header: Some((
+            FileTime::from_ticks(info.update_filetime),
+            info.encrypted_size,
+        )),
+        blob: info.blob,
+    })
+}
+
+/// parse_blob(blob)
+/// --
+///
+/// Parses a bare DPAPI-NG blob (`NCryptProtectSecret` output) without any key.
+#[pyfunction]
+pub(crate) fn parse_blob(blob: &[u8]) -> PyResult<PyEncryptedAttributeInfo> {
+    let blob = guard(|| laps_crypto::parse_blob(blob).map_err(Error::from))?;
+    Ok(PyEncryptedAttributeInfo { header: None, blob })
+}
+
+// --- encryption -----------------------------------------------------------------------------
+
+/// Replays recorded random bytes (tests only), so that a blob can be reproduced byte for byte.
+struct Replay {
+    bytes: Zeroizing<Vec<u8>>,
+    pos: usize,
+    short: bool,
+}
+
+impl RngCore for Replay {
+    fn next_u32(&mut self) -> u32 {
+        let mut b = [0u8; 4];
+        self.fill_bytes(&mut b);
+        u32::from_le_bytes(b)
+    }
+    fn next_u64(&mut self) -> u64 {
+        let mut b = [0u8; 8];
+        self.fill_bytes(&mut b);
+        u64::from_le_bytes(b)
+    }
+    fn fill_bytes(&mut self, dest: &mut [u8]) {
+        if self.try_fill_bytes(dest).is_err() {
+            dest.fill(0);
+        }
+    }
+    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core::Error> {
+        let end = self.pos.saturating_add(dest.len());
+        match self.bytes.get(self.pos..end) {
+            Some(src) => {
+                dest.copy_from_slice(src);
+                self.pos = end;
+                Ok(())
+            }
+            None => {
+                self.short = true;
+                Err(rand_core::Error::from(
+                    core::num::NonZeroU32::new(rand_core::Error::CUSTOM_START)
+                        .unwrap_or(core::num::NonZeroU32::MIN),
+                ))
+            }
+        }
+    }
+}
+
+// Only ever built from caller-supplied bytes for reproducible tests; documented as insecure.
+impl CryptoRng for Replay {}
+
+/// Runs `f` with the caller's recorded randomness, or with ChaCha20 seeded from the OS.
+fn with_rng<T>(
+    randomness: Option<&[u8]>,
+    f: impl FnOnce(&mut dyn RngCoreCrypto) -> Result<T, Error>,
+) -> Result<T, Error> {
+    match randomness {
+        Some(bytes) => {
+            let mut rng = Replay {
+                bytes: Zeroizing::new(bytes.to_vec()),
+                pos: 0,
+                short: false,
+            };
+            let out = f(&mut rng);
+            if rng.short {
+                return Err(Error::new(
+                    Kind::Format,
+                    format!("randomness: {} bytes are not enough", bytes.len()),
+                ));
+            }
+            out
+        }
+        None => {
+            let mut seed = Zeroizing::new([0u8; 32]);
+            getrandom::getrandom(&mut seed[..])
+                .map_err(|_| Error::new(Kind::Base, "the OS random number generator failed"))?;
+            let mut rng = rand_chacha::ChaCha20Rng::from_seed(*seed);
+            f(&mut rng)
+        }
+    }
+}
+
+/// `RngCore + CryptoRng` as one object-safe trait.
+trait RngCoreCrypto: RngCore + CryptoRng {}
+impl<T: RngCore + CryptoRng> RngCoreCrypto for T {}
+
+/// A `&mut dyn` RNG usable where the crate wants `R: RngCore + CryptoRng`.
+struct DynRng<'a>(&'a mut dyn RngCoreCrypto);
+
+impl RngCore for DynRng<'_> {
+    fn next_u32(&mut self) -> u32 {
+        self.0.next_u32()
+    }
+    fn next_u64(&mut self) -> u64 {
+        self.0.next_u64()
+    }
+    fn fill_bytes(&mut self, dest: &mut [u8]) {
+        self.0.fill_bytes(dest)
+    }
+    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core::Error> {
+        self.0.try_fill_bytes(dest)
+    }
+}
+
+impl CryptoRng for DynRng<'_> {}
+
+/// The key to encrypt with: a root key (a group key envelope is derived for `time`, as a DC
+/// would answer GetKey) or the bytes of a group key envelope.
+fn envelope(
+    key: &Bound<'_, PyAny>,
+    sid: &Sid,
+    time: FileTime,
+    public_key: bool,
+    domain_name: &str,
+    forest_name: &str,
+) -> PyResult<GroupKeyEnvelope> {
+    if let Ok(root) = key.cast::<PyRootKey>() {
+        let root = &root.get().inner;
+        return Ok(guard(|| {
+            GroupKeyEnvelope::from_root_key(
+                root,
+                sid,
+                KeyIndex::from_filetime(time),
+                domain_name,
+                forest_name,
+                public_key,
+            )
+            .map_err(Error::from)
+        })?);
+    }
+    if let Ok(b) = key.cast::<PyBytes>() {
+        return Ok(guard(|| {
+            GroupKeyEnvelope::parse(b.as_bytes()).map_err(Error::from)
+        })?);
+    }
+    Err(PyTypeError::new_err(
+        "key must be a RootKey or the bytes of a group key envelope",
+    ))
+}
+
+fn now() -> Result<FileTime, Error> {
+    let d = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_err(|_| Error::new(Kind::Base, "the system clock is before 1970"))?;
+    FileTime::from_unix_nanos(d.as_nanos() as i128)
+        .ok_or_else(|| Error::new(Kind::Base, "the system clock is out of range"))
+}
+
+fn parse_sid(sid: &str) -> Result<Sid, Error> {
+    Ok(sid.parse::<Sid>()?)
+}
+
+/// encrypt_attribute(credential, *, key, sid, update_time=None, public_key=True, domain_name="", forest_name="", randomness=None)
+/// --
+///
+/// An `msLAPS-EncryptedPassword` value, exactly as Windows LAPS writes it.
+#[pyfunction]
+#[pyo3(signature = (credential, *, key, sid, update_time = None, public_key = true,
+    domain_name = "", forest_name = "", randomness = None))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn encrypt_attribute<'py>(
+    py: Python<'py>,
+    credential: &Bound<'py, PyAny>,
+    key: &Bound<'py, PyAny>,
+    sid: &str,
+    update_time: Option<&Bound<'py, PyAny>>,
+    public_key: bool,
+    domain_name: &str,
+    forest_name: &str,
+    randomness: Option<&[u8]>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let (plaintext, default_time) = if let Ok(c) = credential.cast::<PyLapsCredential>() {
+        let c = &c.get().inner;
+        (c.to_plaintext(), Some(c.update_time))
+    } else if let Ok(b) = credential.cast::<PyBytes>() {
+        (Zeroizing::new(b.as_bytes().to_vec()), None)
+    } else {
+        return Err(PyTypeError::new_err(
+            "credential must be a LapsCredential or the plaintext bytes",
+        ));
+    };
+    let time = match update_time.filter(|t| !t.is_none()) {
+        Some(t) => filetime_from_py(t)?,
+        None => default_time.ok_or_else(|| {
+            Error::new(
+                Kind::Format,
+                "update_time is required with a bytes plaintext",
+            )
+        })?,
+    };
+    let sid = parse_sid(sid)?;
+    let gke = envelope(key, &sid, time, public_key, domain_name, forest_name)?;
+    let out = py.detach(|| {
+        guard(|| {
+            with_rng(randomness, |rng| {
+                Ok(laps_crypto::encrypt_attribute(
+                    &gke,
+                    &sid,
+                    time,
+                    &plaintext,
+                    &mut DynRng(rng),
+                )?)
+            })
+        })
+    })?;
+    Ok(PyBytes::new(py, &out))
+}
+
+/// encrypt_blob(data, *, key, sid, time=None, public_key=False, domain_name="", forest_name="", randomness=None)
+/// --
+///
+/// A DPAPI-NG blob as `NCryptProtectSecret` makes it (ciphertext inside the CMS).
+#[pyfunction]
+#[pyo3(signature = (data, *, key, sid, time = None, public_key = false,
+    domain_name = "", forest_name = "", randomness = None))]
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn encrypt_blob<'py>(
+    py: Python<'py>,
+    data: &[u8],
+    key: &Bound<'py, PyAny>,
+    sid: &str,
+    time: Option<&Bound<'py, PyAny>>,
+    public_key: bool,
+    domain_name: &str,
+    forest_name: &str,
+    randomness: Option<&[u8]>,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let time = match time.filter(|t| !t.is_none()) {
+        Some(t) => filetime_from_py(t)?,
+        None => now()?,
+    };
+    let sid = parse_sid(sid)?;
+    let gke = envelope(key, &sid, time, public_key, domain_name, forest_name)?;
+    let out = py.detach(|| {
+        guard(|| {
+            with_rng(randomness, |rng| {
+                Ok(laps_crypto::encrypt_blob(
+                    &gke,
+                    &sid,
+                    data,
+                    &mut DynRng(rng),
+                )?)
+            })
+        })
+    })?;
+    Ok(PyBytes::new(py, &out))
+}
+
+// --- clear-text formats ---------------------------------------------------------------------
+
+/// parse_laps_password_json(value)
+/// --
+///
+/// Clear-text `msLAPS-Password` (`{"n","t","p"}` JSON, `str` or UTF-8 `bytes`).
+#[pyfunction]
+pub(crate) fn parse_laps_password_json(
+    py: Python<'_>,
+    value: &Bound<'_, PyAny>,
+) -> PyResult<Py<PyLapsCredential>> {
+    let bytes = Zeroizing::new(text_or_bytes(value)?);
+    let c = guard(|| {
+        let text = core::str::from_utf8(&bytes).map_err(|e| {
+            Error::new(
+                Kind::Format,
+                format!("msLAPS-Password is not UTF-8 at byte {}", e.valid_up_to()),
+            )
+        })?;
+        Ok(LapsCredential::from_json(text)?)
+    })?;
+    credential(py, c)
+}
+
+/// parse_legacy_password(value)
+/// --
+///
+/// Legacy `ms-Mcs-AdmPwd`: the bare password (`str` or UTF-8 `bytes`).
+#[pyfunction]
+pub(crate) fn parse_legacy_password(value: &Bound<'_, PyAny>) -> PyResult<String> {
+    let bytes = Zeroizing::new(text_or_bytes(value)?);
+    let p = guard(|| Ok(cleartext::parse_legacy_password(&bytes)?))?;
+    Ok(p.expose().to_owned())
+}
+
+/// parse_expiration_time(value)
+/// --
+///
+/// `msLAPS-PasswordExpirationTime` / `ms-Mcs-AdmPwdExpirationTime` (decimal FILETIME as
+/// `str`, `bytes` or `int`) as an aware UTC `datetime`; `None` for 0 (unset / expire now).
+#[pyfunction]
+pub(crate) fn parse_expiration_time<'py>(
+    py: Python<'py>,
+    value: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let text = if let Ok(i) = value.cast::<pyo3::types::PyInt>() {
+        i.to_string()
+    } else {
+        String::from_utf8_lossy(&text_or_bytes(value)?).into_owned()
+    };
+    let t = guard(|| Ok(cleartext::parse_expiration_time(&text)?))?;
+    opt_filetime_to_py(py, t)
+}
+
+/// A decoded Microsoft Graph `passwordBase64`: the password, the detected encoding and the
+/// raw bytes. `repr` redacts the password.
+#[pyclass(frozen, module = "winlaps", name = "GraphPassword")]
+pub(crate) struct PyGraphPassword {
+    inner: GraphPassword,
+}
+
+#[pymethods]
+impl PyGraphPassword {
+    /// The password.
+    #[getter]
+    fn password(&self) -> &str {
+        self.inner.password.expose()
+    }
+    /// `"utf-16le"` (Microsoft's documented example) or `"utf-8"` (what some scripts assume).
+    #[getter]
+    fn encoding(&self) -> &'static str {
+        match self.inner.encoding {
+            GraphPasswordEncoding::Utf16Le => "utf-16le",
+            GraphPasswordEncoding::Utf8 => "utf-8",
+        }
+    }
+    /// The base64-decoded bytes, for callers that know the encoding better.
+    #[getter]
+    fn raw<'py>(&self, py: Python<'py>) -> Bound<'py, PyBytes> {
+        PyBytes::new(py, &self.inner.raw)
+    }
+    fn __repr__(&self) -> String {
+        format!(
+            "GraphPassword(password=<redacted>, encoding='{}')",
+            self.encoding()
+        )
+    }
+}
+
+/// decode_graph_password(password_base64)
+/// --
+///
+/// Decodes `deviceLocalCredentialInfo.credentials[].passwordBase64` (Microsoft Graph).
+#[pyfunction]
+pub(crate) fn decode_graph_password(password_base64: &str) -> PyResult<PyGraphPassword> {
+    let inner = guard(|| Ok(cleartext::decode_graph_password(password_base64)?))?;
+    Ok(PyGraphPassword { inner })
+}
