@@ -48,6 +48,7 @@ mod guid;
 pub mod kdf;
 pub mod key_identifier;
 mod keystore;
+mod montgomery;
 mod root_key;
 pub mod sample;
 pub mod seed;
