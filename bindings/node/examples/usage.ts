@@ -2,6 +2,16 @@
 // declarations in index.d.ts stay true to how the package is meant to be used.
 import { readFileSync } from 'node:fs'
 import {
+  KeyStore,
+  LapsCredential,
+  decodeGraphPassword,
+  encryptAttribute,
+  encryptBlob,
+  parseBlob,
+  parseEncryptedAttribute,
+  parseExpirationTime,
+  parseLapsPasswordJson,
+  parseLegacyPassword,
   decideRotation,
   entropy,
   entropyBits,
@@ -12,7 +22,11 @@ import {
   parseSyncml,
   postAuthenticationTimeline,
   resolvePolicy,
+  type BlobInfo,
   type DeviceOptions,
+  type EncryptedAttributeInfo,
+  type LapsError,
+  type RootKeyInput,
   type EffectivePolicy,
   type EntropyBits,
   type ErrorCode,
@@ -47,8 +61,8 @@ const source: PolicySource = policy.source
 const mode: PolicyMode = resolvePolicy(inline).mode
 const prov: SettingProvenance = policy.provenance('PasswordLength')
 const diagnostics: PolicyDiagnostic[] = policy.diagnostics
-const value: number | boolean | string | null = policy.value('password_age_days')
-console.log(source, mode, prov.description, diagnostics.length, value, csp.resetPasswordRequested)
+const ageDays: number | boolean | string | null = policy.value('password_age_days')
+console.log(source, mode, prov.description, diagnostics.length, ageDays, csp.resetPasswordRequested)
 console.log(policy.explain(), JSON.stringify(policy.toJSON()), policy.rootVerdict('gpo'))
 console.log(generatePassword(policy.passwordOptions), policy.passwordComplexity, policy.adPasswordEncryptionEnabled)
 const decision: RotationDecision = decideRotation(
@@ -61,10 +75,40 @@ if (decision.rotate) console.log(decision.reasons.join(', '), decision.newExpira
 const timeline = postAuthenticationTimeline(policy, new Date())
 console.log(timeline.deadline, timeline.actionNames)
 
+// --- crypto -------------------------------------------------------------------
+const rootKey: RootKeyInput = { rootKeyId: '7dc8f7a1-4b2e-4f59-9c3e-3f1d2b9a6c01', rootKeyData: new Uint8Array(64) }
+const store = new KeyStore()
+store.addRootKey(rootKey)
+store.addRootKey({ ...rootKey, kdfParameters: Buffer.alloc(26), secretAgreementAlgorithm: 'ECDH_P256', privateKeyLength: 256, publicKeyLength: 256 })
+store.addGroupKeyEnvelope(readFileSync('gke.bin'))
+const sid = 'S-1-5-21-1004336348-1177238915-682003330-512'
+const value: Buffer = encryptAttribute({ rootKey, sid, account: 'Administrator', password: one, updateTime: new Date() })
+const exact: Buffer = encryptAttribute({ groupKeyEnvelope: readFileSync('gke.bin'), sid, plaintext: Buffer.alloc(4), updateTime: 133928369137884253n, randomness: Buffer.alloc(76) })
+const blob: Buffer = encryptBlob({ rootKey, sid, plaintext: new TextEncoder().encode('secret'), publicKey: false, domain: 'corp.example' })
+const info: EncryptedAttributeInfo = parseEncryptedAttribute(value)
+const blobInfo: BlobInfo = parseBlob(blob)
+console.log(info.blob.key?.rootKeyId, info.blob.key?.l0, info.updateFiletime + 1n, blobInfo.targetSid, exact.length)
+const cred: LapsCredential = store.decryptAttribute(value)
+const when: Date = cred.updateTime
+console.log(cred.account, cred.password.length, when.toISOString(), cred.updateFiletime, JSON.stringify(cred), String(cred))
+const plaintext: Buffer = store.decryptBlob(blob)
+const results: Array<LapsCredential | LapsError> = store.decryptMany([value, exact])
+for (const r of results) console.log(r instanceof LapsCredential ? r.account : r.code)
+async function serve(values: Uint8Array[]): Promise<number> {
+  const batch = await store.decryptManyAsync(values)
+  return batch.filter((r): r is LapsCredential => r instanceof LapsCredential).length
+}
+void serve([value]).then((n) => console.log(n, plaintext.length))
+const fromLdap: LapsCredential = parseLapsPasswordJson('{"n":"Administrator","t":"1d8161b41c41cde","p":"x"}')
+const legacy: string = parseLegacyPassword(Buffer.from('pw'))
+const expires: Date | null = parseExpirationTime('133928369137884253')
+const graph: string = decodeGraphPassword('UQBRAEAAZAA4AGYAOABnAFkA')
+console.log(fromLdap.account, legacy, expires, graph)
+
 // --- errors -------------------------------------------------------------------
 /** Narrows a caught value to a winlaps error. */
 function lapsCode(e: unknown): ErrorCode | undefined {
-  return e instanceof Error && 'code' in e ? (e.code as ErrorCode) : undefined
+  return e instanceof Error && 'code' in e ? (e as LapsError).code : undefined
 }
 try {
   generatePassword({ complexity: 9 })

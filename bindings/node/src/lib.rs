@@ -10,6 +10,7 @@
 #![deny(unsafe_code)]
 
 mod args;
+pub mod crypto;
 pub mod error;
 pub mod generate;
 mod guard;

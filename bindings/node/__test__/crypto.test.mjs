@@ -1,0 +1,261 @@
+// The shared vectors through the addon: every positive vector decrypts to its
+// plaintext, parseEncryptedAttribute reads the key identifiers, encryption with
+// the recorded randomness reproduces the bytes, negatives fail with their codes.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import {
+  KeyStore,
+  LapsCredential,
+  decodeGraphPassword,
+  encryptAttribute,
+  encryptBlob,
+  parseBlob,
+  parseEncryptedAttribute,
+  parseExpirationTime,
+  parseLapsPasswordJson,
+  parseLegacyPassword,
+} from 'winlaps'
+import { addKey, hex, load, positives, rootKeyInput } from './vectors.mjs'
+
+const FILETIME_UNIX_EPOCH = 116444736000000000n
+
+test('every positive vector decrypts to its plaintext', () => {
+  const all = positives()
+  assert.ok(all.length >= 70, `only ${all.length} vectors`)
+  for (const v of all) {
+    const store = new KeyStore()
+    addKey(store, v.key_source)
+    const input = hex(v.input_hex)
+    if (v.input_kind === 'laps_attribute') {
+      const cred = store.decryptAttribute(input)
+      assert.ok(cred instanceof LapsCredential)
+      const j = v.expected.laps_json
+      assert.equal(cred.account, j.n, v.id)
+      assert.equal(cred.password, j.p, v.id)
+      assert.equal(cred.updateFiletime, BigInt(`0x${j.t}`), v.id)
+      assert.equal(cred.updateTime.getTime(), Number((BigInt(`0x${j.t}`) - FILETIME_UNIX_EPOCH) / 10000n), v.id)
+    } else {
+      assert.equal(v.input_kind, 'dpapi_ng_blob')
+      assert.deepEqual(store.decryptBlob(input), hex(v.expected.plaintext_hex), v.id)
+    }
+  }
+})
+
+test('decryptBlob of an attribute value`s blob gives the UTF-16LE JSON plaintext', () => {
+  const v = load('laps_attribute.json').vectors[0]
+  const store = new KeyStore()
+  addKey(store, v.key_source)
+  const plaintext = store.decryptBlob(hex(v.input_hex).subarray(16))
+  assert.ok(Buffer.isBuffer(plaintext))
+  assert.deepEqual(plaintext, hex(v.expected.plaintext_hex))
+})
+
+test('parseEncryptedAttribute tells which key to fetch, without any key', () => {
+  for (const v of positives().filter((v) => v.input_kind === 'laps_attribute')) {
+    const info = parseEncryptedAttribute(hex(v.input_hex))
+    const k = v.expected.key_identifier
+    if (k) {
+      assert.equal(info.blob.key.rootKeyId, k.root_key_id, v.id)
+      assert.deepEqual([info.blob.key.l0, info.blob.key.l1, info.blob.key.l2], [k.l0, k.l1, k.l2], v.id)
+      assert.equal(info.blob.key.domainName, k.domain_name)
+      assert.equal(info.blob.key.forestName, k.forest_name)
+    }
+    assert.equal(info.blob.key.path, v.expected.path)
+    assert.equal(info.blob.protectionDescriptor, v.expected.protection_descriptor)
+    assert.equal(info.blob.targetSid, v.expected.protection_descriptor.replace(/^SID=/, ''))
+    assert.equal(info.blob.contentDetached, true)
+    if (v.expected.laps_header) {
+      // JSON numbers above 2^53 lose precision in JS: the header time equals the JSON `t` (hex).
+      assert.equal(info.updateFiletime, BigInt(`0x${v.expected.laps_json.t}`))
+      assert.equal(info.encryptedSize, v.expected.laps_header.encrypted_size)
+      assert.equal(info.reserved, 0)
+    }
+    assert.ok(info.updateTime instanceof Date)
+  }
+  for (const v of load('ncrypt_blob.json').vectors) {
+    const info = parseBlob(hex(v.input_hex))
+    assert.equal(info.contentDetached, false)
+    assert.equal(info.key.rootKeyId, v.expected.key_identifier.root_key_id)
+  }
+})
+
+test('history: each value decrypts on its own (decryptMany)', () => {
+  for (const v of load('laps_history.json').vectors) {
+    const store = new KeyStore()
+    addKey(store, v.key_source)
+    const results = store.decryptMany(v.input_values_hex.map(hex))
+    assert.equal(results.length, v.expected.values.length)
+    results.forEach((r, i) => {
+      assert.ok(r instanceof LapsCredential, `${v.id}[${i}]: ${r.message}`)
+      assert.equal(r.password, v.expected.values[i].laps_json.p)
+    })
+  }
+})
+
+test('a bad history value does not break the others', () => {
+  const v = load('laps_history.json').vectors[0]
+  const store = new KeyStore()
+  addKey(store, v.key_source)
+  const values = v.input_values_hex.map(hex)
+  const broken = Buffer.from(values[1])
+  broken[broken.length - 1] ^= 1
+  const results = store.decryptMany([values[0], broken, values[2], Buffer.from('junk')])
+  assert.ok(results[0] instanceof LapsCredential)
+  assert.ok(results[1] instanceof Error)
+  assert.equal(results[1].code, 'LAPS_DECRYPT_FAILED')
+  assert.ok(results[2] instanceof LapsCredential)
+  assert.equal(results[3].code, 'LAPS_FORMAT')
+})
+
+test('decryptManyAsync resolves to the same results off the main thread', async () => {
+  const v = load('laps_history.json').vectors[0]
+  const store = new KeyStore()
+  addKey(store, v.key_source)
+  const values = v.input_values_hex.map(hex)
+  const pending = store.decryptManyAsync([...values, Buffer.alloc(3)])
+  assert.ok(pending instanceof Promise)
+  const results = await pending
+  assert.deepEqual(results.slice(0, 3).map((c) => c.password), store.decryptMany(values).map((c) => c.password))
+  assert.equal(results[3].code, 'LAPS_FORMAT')
+  assert.deepEqual(await store.decryptManyAsync([]), [])
+})
+
+test('negative vectors all fail, each with its code', () => {
+  const codes = {
+    authentication_failed: 'LAPS_DECRYPT_FAILED',
+    key_unwrap_failed: 'LAPS_DECRYPT_FAILED',
+    root_key_not_found: 'LAPS_KEY_NOT_FOUND',
+    malformed: 'LAPS_FORMAT',
+    unsupported_algorithm: ['LAPS_UNSUPPORTED', 'LAPS_FORMAT'],
+  }
+  for (const v of load('negative.json').vectors) {
+    const store = new KeyStore()
+    addKey(store, v.key_source)
+    assert.throws(() => store.decryptAttribute(hex(v.input_hex)), (e) => {
+      const want = [codes[v.expected.error_class]].flat()
+      assert.ok(want.includes(e.code), `${v.id}: ${e.code} ${e.message}`)
+      return true
+    })
+  }
+})
+
+test('other protectors give LAPS_UNSUPPORTED (or parse, for OR)', () => {
+  for (const v of load('parse_only.json').vectors) {
+    const blob = hex(v.blob_hex)
+    const info = parseBlob(blob)
+    assert.equal(info.protectionDescriptor, v.expected_descriptor, v.id)
+    if (!v.supported_by_laps_reader) {
+      assert.throws(() => new KeyStore().decryptBlob(blob), (e) => ['LAPS_UNSUPPORTED', 'LAPS_KEY_NOT_FOUND'].includes(e.code))
+    }
+  }
+})
+
+test('encryptAttribute with the recorded randomness reproduces the value byte for byte', () => {
+  let checked = 0
+  for (const v of load('laps_attribute.json').vectors) {
+    const e = v.encrypt_inputs
+    if (!e) continue
+    const r = e.randomness
+    const randomness = hex(r.cek + r.gcm_nonce + (r.ephemeral_private_key ?? r.kdf_context_nonce ?? ''))
+    const value = encryptAttribute({
+      groupKeyEnvelope: hex(e.group_key_envelope_hex),
+      sid: e.protection_descriptor.replace(/^SID=/, ''),
+      plaintext: hex(e.plaintext_hex),
+      updateTime: BigInt(`0x${v.expected.laps_json.t}`), // = the header time, exact
+      randomness,
+    })
+    assert.equal(value.toString('hex'), v.input_hex, v.id)
+    checked++
+  }
+  assert.ok(checked > 20, `only ${checked}`)
+})
+
+test('encryptBlob with the recorded randomness reproduces the blob byte for byte', () => {
+  let checked = 0
+  for (const v of load('ncrypt_blob.json').vectors) {
+    const e = v.encrypt_inputs
+    if (!e) continue
+    const r = e.randomness
+    const blob = encryptBlob({
+      groupKeyEnvelope: hex(e.group_key_envelope_hex),
+      sid: e.protection_descriptor.replace(/^SID=/, ''),
+      plaintext: hex(e.plaintext_hex),
+      randomness: hex(r.cek + r.gcm_nonce + (r.ephemeral_private_key ?? r.kdf_context_nonce ?? '')),
+    })
+    assert.equal(blob.toString('hex'), v.input_hex, v.id)
+    checked++
+  }
+  assert.ok(checked > 0)
+})
+
+test('encrypt from a root key and decrypt back, for every root-key configuration', () => {
+  const rootKeys = load('laps_attribute.json').root_keys
+  const sid = 'S-1-5-21-1004336348-1177238915-682003330-512'
+  for (const [name, ks] of Object.entries(rootKeys)) {
+    for (const publicKey of [true, false]) {
+      const updateTime = new Date('2026-11-22T09:00:00.123Z')
+      const value = encryptAttribute({ rootKey: rootKeyInput(ks), sid, account: 'Administrator', password: 'Z,E2q68}"\\é', updateTime, publicKey, domain: 'corp.example' })
+      const info = parseEncryptedAttribute(value)
+      assert.equal(info.blob.key.path, publicKey ? 'public_key' : 'private_key', name)
+      assert.equal(info.blob.key.domainName, 'corp.example')
+      assert.equal(info.blob.targetSid, sid)
+      const store = new KeyStore()
+      store.addRootKey(rootKeyInput(ks))
+      const cred = store.decryptAttribute(value)
+      assert.equal(cred.account, 'Administrator')
+      assert.equal(cred.password, 'Z,E2q68}"\\é')
+      assert.deepEqual(cred.updateTime, updateTime)
+    }
+  }
+})
+
+test('addRootKey fills Windows defaults for what is left out', () => {
+  const ks = load('laps_attribute.json').root_keys['rk-sha512-dh']
+  assert.ok(ks, 'the Windows default configuration is among the vectors')
+  const store = new KeyStore()
+  store.addRootKey({ rootKeyId: ks.root_key_id, rootKeyData: hex(ks.root_key_data_hex) })
+  const v = load('laps_attribute.json').vectors.find((v) => v.key_source.name === 'rk-sha512-dh' && v.input_kind === 'laps_attribute')
+  assert.equal(store.decryptAttribute(hex(v.input_hex)).password, v.expected.laps_json.p)
+})
+
+test('clear-text formats: msLAPS-Password JSON, legacy, expiration time, Graph base64', () => {
+  const c = load('cleartext_formats.json')
+  for (const x of c['msLAPS-Password']) {
+    const cred = parseLapsPasswordJson(x.ldap_value_utf8)
+    assert.equal(cred.account, x.n)
+    assert.equal(cred.password, x.p)
+    assert.equal(cred.updateFiletime, BigInt(`0x${x.t_hex}`))
+  }
+  for (const x of c.graph_deviceLocalCredentials_passwordBase64.vectors) {
+    assert.equal(decodeGraphPassword(x.passwordBase64), x.decoded_utf16le)
+  }
+  assert.equal(decodeGraphPassword(Buffer.from('pässword').toString('base64')), 'pässword')
+  assert.equal(parseLegacyPassword(Buffer.from('Legacy!Pw1')), 'Legacy!Pw1')
+  assert.equal(parseLegacyPassword('Legacy!Pw1'), 'Legacy!Pw1')
+  assert.equal(parseExpirationTime('133928369137884253').toISOString(), '2025-05-27T16:28:33.788Z')
+  assert.equal(parseExpirationTime('0'), null)
+  assert.throws(() => parseExpirationTime('soon'), { code: 'LAPS_FORMAT' })
+  assert.throws(() => parseLapsPasswordJson('{"n":1}'), { code: 'LAPS_FORMAT' })
+  assert.throws(() => decodeGraphPassword('%%%'), { code: 'LAPS_FORMAT' })
+})
+
+test('crypto argument errors are LAPS_INVALID_ARG or LAPS_KEY_NOT_FOUND', () => {
+  const store = new KeyStore()
+  const bad = { code: 'LAPS_INVALID_ARG' }
+  assert.throws(() => store.addRootKey({ rootKeyId: 'not-a-guid', rootKeyData: Buffer.alloc(64) }), bad)
+  assert.throws(() => store.addRootKey({ rootKeyId: '108e67ae-2ef9-d45e-4379-0141bb7a49d1', rootKeyData: Buffer.alloc(0) }), bad)
+  assert.throws(() => store.addRootKey({ rootKeyId: '108e67ae-2ef9-d45e-4379-0141bb7a49d1', rootKeyData: 'x' }), bad)
+  assert.throws(() => store.addRootKey(), bad)
+  assert.throws(() => store.decryptAttribute('abc'), bad)
+  assert.throws(() => store.decryptMany('abc'), bad)
+  assert.throws(() => store.decryptMany([1, 2]), bad)
+  assert.throws(() => store.addGroupKeyEnvelope(Buffer.alloc(4)), { code: 'LAPS_FORMAT' })
+  const v = load('laps_attribute.json').vectors[0]
+  assert.throws(() => store.decryptAttribute(hex(v.input_hex)), { code: 'LAPS_KEY_NOT_FOUND' })
+  const ks = load('laps_attribute.json').root_keys['rk-sha512-dh']
+  assert.throws(() => encryptAttribute({ sid: 'S-1-5-32-544', account: 'a', password: 'b' }), bad)
+  assert.throws(() => encryptAttribute({ sid: 'nope', rootKey: rootKeyInput(ks), account: 'a', password: 'b' }), bad)
+  assert.throws(() => encryptAttribute({ sid: 'S-1-5-32-544', rootKey: rootKeyInput(ks) }), bad)
+  assert.throws(() => encryptAttribute({ sid: 'S-1-5-32-544', rootKey: rootKeyInput(ks), account: 'a', password: 'b', randomness: Buffer.alloc(8) }), { code: 'LAPS_INVALID_ARG', message: /randomness ran out/ })
+  assert.throws(() => encryptBlob({ sid: 'S-1-5-32-544', rootKey: rootKeyInput(ks) }), bad)
+})
