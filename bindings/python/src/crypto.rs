@@ -68,6 +68,10 @@ fn guid_to_py(py: Python<'_>, g: Guid) -> PyResult<Bound<'_, PyAny>> {
 
 /// A KDS root key (an `msKds-ProvRootKey` object). The key data is held in Rust and zeroized
 /// when the object is freed; `repr` never shows it.
+///
+/// `None` for the byte fields means the Windows default (SHA-512 KDF parameters; the RFC 5114
+/// 2.3 DH group). The key lengths default to the DH values; for an ECDH root key the DH pair
+/// (512, 2048) is read as "the curve's own lengths" (256/256, 384/384), which AD stores.
 #[pyclass(frozen, module = "winlaps", name = "RootKey")]
 pub(crate) struct PyRootKey {
     inner: RootKey,
@@ -75,9 +79,6 @@ pub(crate) struct PyRootKey {
 
 #[pymethods]
 impl PyRootKey {
-    /// `None` for the byte fields means the Windows default (SHA-512 KDF parameters; the RFC 5114
-    /// 2.3 DH group). The key lengths default to the DH values; for an ECDH root key the DH pair
-    /// (512, 2048) is read as "the curve's own lengths" (256/256, 384/384), which AD stores.
     #[new]
     #[pyo3(signature = (root_key_id, root_key_data, *, version = 1,
         kdf_algorithm = "SP800_108_CTR_HMAC", kdf_parameters = None,
@@ -462,9 +463,6 @@ impl PyEncryptedAttributeInfo {
     }
 }
 
-/// parse_encrypted_attribute(value)
-/// --
-///
 /// Parses an `msLAPS-EncryptedPassword` value (header + DPAPI-NG blob) without any key.
 #[pyfunction]
 pub(crate) fn parse_encrypted_attribute(value: &[u8]) -> PyResult<PyEncryptedAttributeInfo> {
@@ -479,9 +477,6 @@ pub(crate) fn parse_encrypted_attribute(value: &[u8]) -> PyResult<PyEncryptedAtt
     })
 }
 
-/// parse_blob(blob)
-/// --
-///
 /// Parses a bare DPAPI-NG blob (`NCryptProtectSecret` output) without any key.
 #[pyfunction]
 pub(crate) fn parse_blob(blob: &[u8]) -> PyResult<PyEncryptedAttributeInfo> {
@@ -637,9 +632,6 @@ fn parse_sid(sid: &str) -> Result<Sid, Error> {
     Ok(sid.parse::<Sid>()?)
 }
 
-/// encrypt_attribute(credential, *, key, sid, update_time=None, public_key=True, domain_name="", forest_name="", randomness=None)
-/// --
-///
 /// An `msLAPS-EncryptedPassword` value, exactly as Windows LAPS writes it.
 #[pyfunction]
 #[pyo3(signature = (credential, *, key, sid, update_time = None, public_key = true,
@@ -693,9 +685,6 @@ pub(crate) fn encrypt_attribute<'py>(
     Ok(PyBytes::new(py, &out))
 }
 
-/// encrypt_blob(data, *, key, sid, time=None, public_key=False, domain_name="", forest_name="", randomness=None)
-/// --
-///
 /// A DPAPI-NG blob as `NCryptProtectSecret` makes it (ciphertext inside the CMS).
 #[pyfunction]
 #[pyo3(signature = (data, *, key, sid, time = None, public_key = false,
@@ -735,9 +724,6 @@ pub(crate) fn encrypt_blob<'py>(
 
 // --- clear-text formats ---------------------------------------------------------------------
 
-/// parse_laps_password_json(value)
-/// --
-///
 /// Clear-text `msLAPS-Password` (`{"n","t","p"}` JSON, `str` or UTF-8 `bytes`).
 #[pyfunction]
 pub(crate) fn parse_laps_password_json(
@@ -757,9 +743,6 @@ pub(crate) fn parse_laps_password_json(
     credential(py, c)
 }
 
-/// parse_legacy_password(value)
-/// --
-///
 /// Legacy `ms-Mcs-AdmPwd`: the bare password (`str` or UTF-8 `bytes`).
 #[pyfunction]
 pub(crate) fn parse_legacy_password(value: &Bound<'_, PyAny>) -> PyResult<String> {
@@ -768,9 +751,6 @@ pub(crate) fn parse_legacy_password(value: &Bound<'_, PyAny>) -> PyResult<String
     Ok(p.expose().to_owned())
 }
 
-/// parse_expiration_time(value)
-/// --
-///
 /// `msLAPS-PasswordExpirationTime` / `ms-Mcs-AdmPwdExpirationTime` (decimal FILETIME as
 /// `str`, `bytes` or `int`) as an aware UTC `datetime`; `None` for 0 (unset / expire now).
 #[pyfunction]
@@ -822,9 +802,6 @@ impl PyGraphPassword {
     }
 }
 
-/// decode_graph_password(password_base64)
-/// --
-///
 /// Decodes `deviceLocalCredentialInfo.credentials[].passwordBase64` (Microsoft Graph).
 #[pyfunction]
 pub(crate) fn decode_graph_password(password_base64: &str) -> PyResult<PyGraphPassword> {

@@ -44,9 +44,6 @@ fn spec(complexity: u32, length: u32, words: u32) -> Result<PasswordSpec, Error>
     Ok(PasswordSpec::new(complexity, length, words)?)
 }
 
-/// generate_password(complexity=4, length=14, words=6, *, seed=None)
-/// --
-///
 /// One Windows LAPS password (complexity 1-5, `length` characters) or passphrase
 /// (complexity 6-8, `words` words). `seed` (32 bytes or an int) makes the output
 /// reproducible and is for tests only; without it the generator is seeded from the OS.
@@ -65,9 +62,6 @@ pub(crate) fn generate_password(
     Ok(PyString::new(py, pw.expose()).unbind())
 }
 
-/// generate_passwords(n, complexity=4, length=14, words=6, *, seed=None)
-/// --
-///
 /// `n` passwords in one native call (the GIL is released while they are generated).
 /// With `seed`, the list equals `n` successive draws from one seeded generator.
 #[pyfunction]
@@ -86,9 +80,6 @@ pub(crate) fn generate_passwords<'py>(
     PyList::new(py, passwords.iter().map(|p| PyString::new(py, p.expose())))
 }
 
-/// entropy_bits(complexity, length=14, words=6, *, naive=False)
-/// --
-///
 /// Entropy in bits of what the generator produces for this specification: by default the
 /// exact figure (log2 of the number of equally likely outputs); with `naive=True` the
 /// `length * log2(alphabet)` figure Microsoft publishes.

@@ -282,9 +282,6 @@ impl PyRegFile {
     }
 }
 
-/// parse_registry_pol(data)
-/// --
-///
 /// Parses a Registry.pol file (`...\Machine\Registry.pol` of a GPO).
 #[pyfunction]
 pub(crate) fn parse_registry_pol(data: &[u8]) -> PyResult<PyRegistryPol> {
@@ -292,9 +289,6 @@ pub(crate) fn parse_registry_pol(data: &[u8]) -> PyResult<PyRegistryPol> {
     Ok(PyRegistryPol { inner })
 }
 
-/// parse_syncml(data)
-/// --
-///
 /// Parses a SyncML message (`str`, or `bytes` in UTF-8 / UTF-16 with a BOM).
 #[pyfunction]
 pub(crate) fn parse_syncml(data: &Bound<'_, PyAny>) -> PyResult<PySyncMl> {
@@ -303,9 +297,6 @@ pub(crate) fn parse_syncml(data: &Bound<'_, PyAny>) -> PyResult<PySyncMl> {
     Ok(PySyncMl { inner })
 }
 
-/// parse_reg(data)
-/// --
-///
 /// Parses a `.reg` file (`str`, or `bytes` in UTF-16LE with a BOM as regedit writes it, or UTF-8).
 #[pyfunction]
 pub(crate) fn parse_reg(data: &Bound<'_, PyAny>) -> PyResult<PyRegFile> {
@@ -365,9 +356,6 @@ fn apply_parsed(snap: &mut Snapshot, root: Root, v: &Bound<'_, PyAny>) -> PyResu
     Ok(())
 }
 
-/// resolve_policy(*, csp=None, gpo=None, local=None, legacy=None, device=None)
-/// --
-///
 /// The effective Windows LAPS policy of a device from its four policy roots.
 #[pyfunction]
 #[pyo3(signature = (*, csp = None, gpo = None, local = None, legacy = None, device = None))]
@@ -864,9 +852,6 @@ impl PyRotationDecision {
     }
 }
 
-/// decide_rotation(policy, *, now, local=None, directory=None)
-/// --
-///
 /// Whether the password must rotate now. `local` is the device's `LAPS\State` (dict with
 /// `policy_source`, `last_password_update`, `azure_password_expiry`, `last_account_rid`,
 /// `last_account_name`, `last_encryption_target`, `dsrm_mode`, `last_password_version`,
@@ -895,9 +880,6 @@ pub(crate) fn decide_rotation(
     Ok(PyRotationDecision { inner })
 }
 
-/// local_state_after_rotation(policy, *, now, password_version=None)
-/// --
-///
 /// The `local` state a successful rotation at `now` under `policy` leaves behind, as the
 /// dict `decide_rotation` takes.
 #[pyfunction]
