@@ -5,8 +5,8 @@
 //! types are in the hand-owned `python/winlaps/_winlaps.pyi`, checked by `mypy.stubtest`.
 //!
 //! Rules every wrapper follows:
-//! * errors become the classes in [`errors`], with the crates' secret-free messages;
-//! * work over untrusted input runs under [`errors::guard`], so no panic reaches Python;
+//! * errors become the classes in `errors.rs`, with the crates' secret-free messages;
+//! * work over untrusted input runs under `errors::guard`, so no panic reaches Python;
 //! * anything holding a secret has a redacted `__repr__`.
 #![forbid(unsafe_code)]
 
