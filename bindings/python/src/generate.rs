@@ -89,3 +89,17 @@ pub(crate) fn entropy_bits(complexity: u32, length: u32, words: u32, naive: bool
     let e = entropy::bits(&spec(complexity, length, words)?);
     Ok(if naive { e.naive } else { e.exact })
 }
+
+/// Whether `password` uses only the alphabet of `complexity` (1-5) and contains every class
+/// (what a Windows LAPS password of that complexity always satisfies); `False` for 6-8.
+#[pyfunction]
+pub(crate) fn is_valid_password(complexity: u32, password: &str) -> PyResult<bool> {
+    let c = laps_core::Complexity::new(complexity).map_err(Error::from)?;
+    Ok(laps_core::charset::is_valid_password(c, password))
+}
+
+/// Splits a generated passphrase back into its lower-case words at the capital letters.
+#[pyfunction]
+pub(crate) fn split_passphrase(passphrase: &str) -> Vec<String> {
+    laps_core::split_passphrase(passphrase)
+}

@@ -28,6 +28,8 @@ fn _winlaps(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(generate::generate_password, m)?)?;
     m.add_function(wrap_pyfunction!(generate::generate_passwords, m)?)?;
     m.add_function(wrap_pyfunction!(generate::entropy_bits, m)?)?;
+    m.add_function(wrap_pyfunction!(generate::is_valid_password, m)?)?;
+    m.add_function(wrap_pyfunction!(generate::split_passphrase, m)?)?;
 
     m.add_class::<policy::PyDevice>()?;
     m.add_class::<policy::PyEffectivePolicy>()?;
@@ -43,6 +45,9 @@ fn _winlaps(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(policy::parse_reg, m)?)?;
     m.add_function(wrap_pyfunction!(policy::decide_rotation, m)?)?;
     m.add_function(wrap_pyfunction!(policy::local_state_after_rotation, m)?)?;
+    m.add_function(wrap_pyfunction!(policy::local_state_from_registry, m)?)?;
+    m.add_function(wrap_pyfunction!(policy::post_authentication_timeline, m)?)?;
+    m.add_function(wrap_pyfunction!(policy::reset_password_status, m)?)?;
 
     m.add_class::<crypto::PyRootKey>()?;
     m.add_class::<crypto::PyKeyStore>()?;

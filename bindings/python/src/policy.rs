@@ -2,8 +2,8 @@
 //! `decide_rotation`, over laps-policy.
 
 use crate::convert::{
-    filetime_from_py, json_to_py, opt_filetime_to_py, py_to_json, reg_value_from_py,
-    reg_value_to_py, text_or_bytes,
+    filetime_from_py, filetime_to_py, json_to_py, opt_filetime_to_py, py_to_json,
+    reg_value_from_py, reg_value_to_py, text_or_bytes,
 };
 use crate::errors::{guard, Error, Kind};
 use laps_policy::{
@@ -910,4 +910,93 @@ fn from_dict<T: serde::de::DeserializeOwned + Default>(
         )));
     }
     serde_json::from_value(py_to_json(v)?).map_err(|e| invalid(format!("invalid {what}: {e}")))
+}
+
+/// The `local` dict `decide_rotation` takes, read from the values of the device's
+/// `HKLM\Software\Microsoft\Windows\CurrentVersion\LAPS\State` key (value name → value, as in a
+/// policy root: `PolicySource`, `LastPasswordUpdateTime`, `AzurePasswordExpiryTime`, ...).
+#[pyfunction]
+pub(crate) fn local_state_from_registry<'py>(
+    py: Python<'py>,
+    values: &Bound<'py, PyDict>,
+) -> PyResult<Bound<'py, PyAny>> {
+    let mut snap = Snapshot::new();
+    for (k, x) in values.iter() {
+        let name: String = k.extract().map_err(|_| {
+            pyo3::exceptions::PyTypeError::new_err("registry value names must be str")
+        })?;
+        let value = reg_value_from_py(&name, &x)?;
+        snap.state.set(name, value);
+    }
+    let state = guard(|| Ok(LocalState::from_registry(&snap.state)))?;
+    let v = serde_json::to_value(&state)
+        .map_err(|e| Error::new(Kind::Base, format!("internal error: {e}")))?;
+    json_to_py(py, &v)
+}
+
+/// What follows a logon with the managed account at `logon`: a dict with `logon`, `deadline`
+/// (aware datetimes; `None` when the actions are off), `actions` (bit mask), `action_names`,
+/// `grace_hours`, `off` (why there is no deadline, or `None`) and `steps` (`at`, `what`,
+/// `event_id`).
+#[pyfunction]
+#[pyo3(signature = (policy, *, logon))]
+pub(crate) fn post_authentication_timeline<'py>(
+    py: Python<'py>,
+    policy: &Bound<'py, PyEffectivePolicy>,
+    logon: &Bound<'py, PyAny>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let logon = filetime_from_py(logon)?;
+    let t = guard(|| {
+        Ok(laps_policy::post_authentication_timeline(
+            &policy.get().inner,
+            logon,
+        ))
+    })?;
+    let out = PyDict::new(py);
+    out.set_item("logon", filetime_to_py(py, t.logon)?)?;
+    out.set_item("deadline", opt_filetime_to_py(py, t.deadline)?)?;
+    out.set_item("actions", t.actions.bits())?;
+    out.set_item("action_names", t.actions.names())?;
+    out.set_item("grace_hours", t.grace_hours)?;
+    out.set_item("off", t.off.as_ref().map(snake))?;
+    let steps = t
+        .steps
+        .iter()
+        .map(|s| {
+            let d = PyDict::new(py);
+            d.set_item("at", filetime_to_py(py, s.at)?)?;
+            d.set_item("what", s.what)?;
+            d.set_item("event_id", s.event_id)?;
+            Ok(d)
+        })
+        .collect::<PyResult<Vec<_>>>()?;
+    out.set_item("steps", steps)?;
+    Ok(out)
+}
+
+/// Decodes the LAPS CSP `Actions/ResetPasswordStatus` (an HRESULT as `int`, or the CSP's text:
+/// signed or unsigned decimal, or `0x` hex) to `("succeeded" | "pending" | "failed", hresult)`.
+/// Both spellings of E_PENDING (`0x8000000A` and the documentation's `0x8000000`) are pending.
+#[pyfunction]
+pub(crate) fn reset_password_status(value: &Bound<'_, PyAny>) -> PyResult<(&'static str, u32)> {
+    use laps_policy::ResetPasswordStatus as S;
+    let status = if let Ok(i) = value.cast::<pyo3::types::PyInt>() {
+        let hr = i
+            .extract::<u32>()
+            .or_else(|_| i.extract::<i32>().map(|s| s as u32))
+            .map_err(|_| invalid("an HRESULT must fit in 32 bits".into()))?;
+        S::from_hresult(hr)
+    } else {
+        let text: String = value
+            .extract()
+            .map_err(|_| pyo3::exceptions::PyTypeError::new_err("expected int or str"))?;
+        S::parse(&text)
+            .ok_or_else(|| Error::new(Kind::Format, format!("not an HRESULT: {text:?}")))?
+    };
+    let name = match status {
+        S::Succeeded => "succeeded",
+        S::Pending => "pending",
+        _ => "failed",
+    };
+    Ok((name, status.hresult()))
 }

@@ -169,3 +169,17 @@ def test_characters_are_roughly_uniform() -> None:
     n = 20_000 * 14
     mean, sigma = n / 26, math.sqrt(n * (1 / 26) * (25 / 26))
     assert all(abs(c - mean) < 5 * sigma for c in counts.values())
+
+
+def test_is_valid_password_and_split_passphrase() -> None:
+    for complexity in range(1, 6):
+        for pw in winlaps.generate_passwords(50, complexity, seed=complexity):
+            assert winlaps.is_valid_password(complexity, pw)
+    assert not winlaps.is_valid_password(4, "aB3aaaaa")  # no special character
+    assert not winlaps.is_valid_password(5, "aB3!aaaO")  # no 'O' in mode 5
+    assert not winlaps.is_valid_password(6, "Anything")
+    with pytest.raises(winlaps.PolicyError):
+        winlaps.is_valid_password(0, "x")
+    assert winlaps.split_passphrase("SkiingProduceT-shirt") == ["skiing", "produce", "t-shirt"]
+    pw = winlaps.generate_password(7, words=4, seed=5)
+    assert len(winlaps.split_passphrase(pw)) == 4

@@ -397,3 +397,56 @@ def test_effective_policy_exposes_every_setting_and_serialises() -> None:
     for diag in p.diagnostics:
         assert diag.severity in ("info", "warning", "error")
         assert str(diag)
+
+
+# --- LAPS\State, post-authentication actions, ResetPasswordStatus ----------------------------
+
+
+def test_local_state_from_the_registry_state_key() -> None:
+    ticks = 133_800_000_000_000_000
+    local = winlaps.local_state_from_registry(
+        {"PolicySource": 2, "LastPasswordUpdateTime": ticks, "LastAccountRidUpdated": 500, "DSRMMode": 0}
+    )
+    assert local["policy_source"] == "gpo"
+    assert local["last_password_update"] == ticks
+    assert local["last_account_rid"] == 500 and local["dsrm_mode"] is False
+    policy = winlaps.resolve_policy(gpo={"BackupDirectory": 2, "ADPasswordEncryptionEnabled": 0})
+    expiry = ticks + 30 * 864_000_000_000
+    d = winlaps.decide_rotation(policy, now=ticks + 1, local=local, directory={"password_expiration_time": expiry})
+    assert not d.rotate, d.reasons
+
+
+def test_post_authentication_timeline_defaults_to_24_hours_then_reset_and_sign_out() -> None:
+    policy = winlaps.resolve_policy(gpo={"BackupDirectory": 2})
+    logon = dt.datetime(2025, 3, 1, 8, 0, tzinfo=UTC)
+    t = winlaps.post_authentication_timeline(policy, logon=logon)
+    assert t["logon"] == logon
+    assert t["deadline"] == logon + dt.timedelta(hours=24)
+    assert (t["actions"], t["grace_hours"], t["off"]) == (3, 24, None)
+    assert len(t["action_names"]) == 2
+    assert [s["at"] for s in t["steps"]] == sorted(s["at"] for s in t["steps"])
+    off = winlaps.post_authentication_timeline(
+        winlaps.resolve_policy(gpo={"BackupDirectory": 2, "PostAuthenticationResetDelay": 0}), logon=logon
+    )
+    assert off["deadline"] is None and off["off"] == "grace_period_zero"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        (0, ("succeeded", 0)),
+        ("0", ("succeeded", 0)),
+        (0x8000000A, ("pending", 0x8000000A)),
+        ("-2147483638", ("pending", 0x8000000A)),
+        ("0x8000000", ("pending", 0x8000000A)),  # the documentation's misspelling
+        ("0x80070005", ("failed", 0x80070005)),
+        (-2147024891, ("failed", 0x80070005)),
+    ],
+)
+def test_reset_password_status(value: int | str, expected: tuple[str, int]) -> None:
+    assert winlaps.reset_password_status(value) == expected
+
+
+def test_reset_password_status_rejects_garbage() -> None:
+    with pytest.raises(winlaps.FormatError):
+        winlaps.reset_password_status("soon")

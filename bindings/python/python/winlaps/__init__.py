@@ -37,7 +37,9 @@ from winlaps._winlaps import (
     entropy_bits,
     generate_password,
     generate_passwords,
+    is_valid_password,
     local_state_after_rotation,
+    local_state_from_registry,
     parse_blob,
     parse_encrypted_attribute,
     parse_expiration_time,
@@ -46,7 +48,10 @@ from winlaps._winlaps import (
     parse_reg,
     parse_registry_pol,
     parse_syncml,
+    post_authentication_timeline,
+    reset_password_status,
     resolve_policy,
+    split_passphrase,
 )
 
 __all__ = [
@@ -61,6 +66,8 @@ __all__ = [
     "generate_password",
     "generate_passwords",
     "entropy_bits",
+    "is_valid_password",
+    "split_passphrase",
     # policy
     "resolve_policy",
     "Device",
@@ -75,7 +82,10 @@ __all__ = [
     "RegFile",
     "decide_rotation",
     "local_state_after_rotation",
+    "local_state_from_registry",
     "RotationDecision",
+    "post_authentication_timeline",
+    "reset_password_status",
     # crypto
     "RootKey",
     "KeyStore",

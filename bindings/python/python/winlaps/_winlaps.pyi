@@ -16,6 +16,8 @@ __all__ = [
     "generate_password",
     "generate_passwords",
     "entropy_bits",
+    "is_valid_password",
+    "split_passphrase",
     "Device",
     "EffectivePolicy",
     "SettingResolution",
@@ -30,6 +32,9 @@ __all__ = [
     "parse_reg",
     "decide_rotation",
     "local_state_after_rotation",
+    "local_state_from_registry",
+    "post_authentication_timeline",
+    "reset_password_status",
     "RootKey",
     "KeyStore",
     "LapsCredential",
@@ -81,6 +86,8 @@ def generate_passwords(
     seed: Optional[_Seed] = None,
 ) -> list[str]: ...
 def entropy_bits(complexity: int, length: int = 14, words: int = 6, *, naive: bool = False) -> float: ...
+def is_valid_password(complexity: int, password: str) -> bool: ...
+def split_passphrase(passphrase: str) -> list[str]: ...
 
 # --- policy -------------------------------------------------------------------------------
 
@@ -298,6 +305,9 @@ def decide_rotation(
 def local_state_after_rotation(
     policy: EffectivePolicy, *, now: _Time, password_version: Optional[str] = None
 ) -> dict[str, Any]: ...
+def local_state_from_registry(values: dict[str, _RegValue]) -> dict[str, Any]: ...
+def post_authentication_timeline(policy: EffectivePolicy, *, logon: _Time) -> dict[str, Any]: ...
+def reset_password_status(value: Union[int, str]) -> tuple[Literal["succeeded", "pending", "failed"], int]: ...
 
 # --- crypto -------------------------------------------------------------------------------
 
