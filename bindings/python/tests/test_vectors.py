@@ -248,3 +248,34 @@ def test_one_store_serves_many_python_threads() -> None:
         results = list(pool.map(store.decrypt_attribute, values))
     for c, v in zip(results, vs * 4):
         check_credential(c, v["expected"]["laps_json"])
+
+
+def test_decrypt_many_releases_the_gil() -> None:
+    """A Python thread keeps running while decrypt_many works (it would stall if the GIL were held)."""
+    import threading
+    import time
+
+    v = next(v for v in vectors("laps_attribute.json") if v["expected"]["path"] == "public_key" and v["key_source"]["name"] == "rk-sha512-dh")
+    store = store_for(v)
+    values = [bytes.fromhex(v["input_hex"])] * 150  # DH path: tens of milliseconds of native work
+    ticks = 0
+    stop = threading.Event()
+
+    def spin() -> None:
+        nonlocal ticks
+        while not stop.is_set():
+            ticks += 1
+            time.sleep(0)
+
+    t = threading.Thread(target=spin)
+    t.start()
+    try:
+        time.sleep(0.01)
+        before = ticks
+        results = store.decrypt_many(values)
+        during = ticks - before
+    finally:
+        stop.set()
+        t.join()
+    assert all(isinstance(r, winlaps.LapsCredential) for r in results)
+    assert during > 100  # held GIL: at most a switch or two; released: thousands of iterations
