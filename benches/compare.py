@@ -126,7 +126,7 @@ def openssl_ffdh2048(seconds: int) -> Optional[float]:
     for line in out.splitlines():
         m = re.search(r"ffdh.*?\s([\d.]+)s\s+([\d.]+)\s*$", line)
         if m:
-            return float(m.group(1)) * 1e3
+            return 1e3 / float(m.group(2))
     return None
 
 

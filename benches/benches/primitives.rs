@@ -1,5 +1,6 @@
 //! The building blocks of a decryption, each alone: attribute parse, the seed-key walk, the KEK
-//! of every path, AES key unwrap, AES-GCM, and the physical limit (one bare 2048-bit modexp).
+//! of every path, AES key unwrap, AES-GCM, and the physical limit (one bare 2048-bit modexp in
+//! laps-crypto's bignum, and in crypto-bigint for reference).
 //! `compare.py` divides the full-path times of `decrypt.rs` by these.
 #![allow(missing_docs)]
 
@@ -10,7 +11,7 @@ use laps_crypto::content::{
 };
 use laps_crypto::sid::target_security_descriptor;
 use laps_crypto::{agreement, parse_encrypted_attribute, seed, KdfHash, KeyIndex, KeyStore};
-use winlaps_benches::limits::{reduce_mod_q, Modexp};
+use winlaps_benches::limits::{reduce_mod_q, CryptoBigintModexp, DhModexp};
 use winlaps_benches::{scaled, Fleet, KeyPath};
 
 /// An index in the middle of an L0 period: 16 L1 steps and 16 L2 steps from the top.
@@ -24,9 +25,11 @@ fn limits(c: &mut Criterion) {
     let mut g = c.benchmark_group("modexp_2048");
     g.throughput(Throughput::Elements(1));
     for bits in [512, 256] {
-        let m = Modexp::rfc5114(bits);
+        let m = DhModexp::rfc5114(bits);
         g.bench_function(format!("exp{bits}"), |b| b.iter(|| black_box(m.run())));
     }
+    let m = CryptoBigintModexp::rfc5114(512);
+    g.bench_function("crypto_bigint_exp512", |b| b.iter(|| black_box(m.run())));
     g.finish();
 }
 
