@@ -808,3 +808,59 @@ pub(crate) fn decode_graph_password(password_base64: &str) -> PyResult<PyGraphPa
     let inner = guard(|| Ok(cleartext::decode_graph_password(password_base64)?))?;
     Ok(PyGraphPassword { inner })
 }
+
+// --- group key envelopes --------------------------------------------------------------------
+
+/// What a group key envelope (a [MS-GKDI] GetKey answer) holds, without its secrets:
+/// `root_key_id`, `l0`, `l1`, `l2`, `flags`, `public_key` (a public-key envelope, which cannot
+/// decrypt), `kdf_hash`, `secret_agreement_algorithm`, `domain_name`, `forest_name`.
+#[pyfunction]
+pub(crate) fn parse_group_key_envelope<'py>(
+    py: Python<'py>,
+    data: &[u8],
+) -> PyResult<Bound<'py, PyDict>> {
+    let gke = guard(|| Ok(GroupKeyEnvelope::parse(data)?))?;
+    let d = PyDict::new(py);
+    d.set_item("root_key_id", guid_to_py(py, gke.root_key_id)?)?;
+    d.set_item("l0", gke.index.l0)?;
+    d.set_item("l1", gke.index.l1)?;
+    d.set_item("l2", gke.index.l2)?;
+    d.set_item("flags", gke.flags)?;
+    d.set_item("public_key", gke.is_public_key())?;
+    d.set_item("kdf_hash", gke.kdf_hash.name())?;
+    d.set_item("secret_agreement_algorithm", gke.secret_agreement.name())?;
+    d.set_item("domain_name", gke.domain_name.as_str())?;
+    d.set_item("forest_name", gke.forest_name.as_str())?;
+    Ok(d)
+}
+
+/// The group key envelope a domain controller would answer GetKey with for `sid` at `time`
+/// (default: now): a public-key envelope (what the LAPS client gets) or, with
+/// `public_key=False`, a seed envelope (what members of the protecting group get). For tests
+/// and offline tooling that plays the DC.
+#[pyfunction]
+#[pyo3(signature = (key, *, sid, time = None, public_key = true, domain_name = "", forest_name = ""))]
+pub(crate) fn make_group_key_envelope<'py>(
+    py: Python<'py>,
+    key: &Bound<'py, PyRootKey>,
+    sid: &str,
+    time: Option<&Bound<'py, PyAny>>,
+    public_key: bool,
+    domain_name: &str,
+    forest_name: &str,
+) -> PyResult<Bound<'py, PyBytes>> {
+    let time = match time.filter(|t| !t.is_none()) {
+        Some(t) => filetime_from_py(t)?,
+        None => now()?,
+    };
+    let sid = parse_sid(sid)?;
+    let gke = envelope(
+        key.as_any(),
+        &sid,
+        time,
+        public_key,
+        domain_name,
+        forest_name,
+    )?;
+    Ok(PyBytes::new(py, &gke.to_bytes()))
+}

@@ -279,3 +279,41 @@ def test_decrypt_many_releases_the_gil() -> None:
         t.join()
     assert all(isinstance(r, winlaps.LapsCredential) for r in results)
     assert during > 100  # held GIL: at most a switch or two; released: thousands of iterations
+
+
+GKE_VECTORS = vectors("gke_decrypt.json")
+
+
+@pytest.mark.parametrize("v", GKE_VECTORS, ids=[v["id"] for v in GKE_VECTORS])
+def test_group_key_envelope_fields(v: dict[str, Any]) -> None:
+    f = v["key_source"]["gke_fields"]
+    info = winlaps.parse_group_key_envelope(bytes.fromhex(v["key_source"]["gke_hex"]))
+    assert (info["l0"], info["l1"], info["l2"], info["flags"]) == (f["l0"], f["l1"], f["l2"], f["flags"])
+    assert info["public_key"] is False
+    assert info["root_key_id"] == uuid.UUID(v["root_key_for_crosscheck"]["root_key_id"])
+
+
+def test_playing_the_dc_a_seed_envelope_decrypts_and_a_public_one_does_not() -> None:
+    from conftest import root_key
+
+    v = vectors("laps_attribute.json")[0]
+    key = root_key(v["key_source"])
+    sid = "S-1-5-21-1-2-3-512"
+    t = 133_928_369_137_884_253
+    cred = winlaps.LapsCredential("Administrator", "pw", t)
+    value = winlaps.encrypt_attribute(cred, key=key, sid=sid)
+    seed = winlaps.make_group_key_envelope(key, sid=sid, time=t, public_key=False, domain_name="contoso.com")
+    public = winlaps.make_group_key_envelope(key, sid=sid, time=t)
+    assert winlaps.parse_group_key_envelope(seed)["public_key"] is False
+    assert winlaps.parse_group_key_envelope(public)["public_key"] is True
+    assert winlaps.parse_group_key_envelope(seed)["domain_name"] == "contoso.com"
+    s = winlaps.KeyStore()
+    s.add_group_key_envelope(seed)
+    assert s.decrypt_attribute(value) == cred
+    p = winlaps.KeyStore()
+    p.add_group_key_envelope(public)
+    with pytest.raises(winlaps.KeyNotFoundError):
+        p.decrypt_attribute(value)
+    # The LAPS client's side: encrypt with the public envelope, decrypt with the root key.
+    value2 = winlaps.encrypt_attribute(cred, key=public, sid=sid)
+    assert store_for(v).decrypt_attribute(value2) == cred

@@ -48,6 +48,8 @@ __all__ = [
     "parse_legacy_password",
     "parse_expiration_time",
     "decode_graph_password",
+    "parse_group_key_envelope",
+    "make_group_key_envelope",
 ]
 
 # --- errors -------------------------------------------------------------------------------
@@ -444,3 +446,13 @@ def parse_laps_password_json(value: Union[str, bytes]) -> LapsCredential: ...
 def parse_legacy_password(value: Union[str, bytes]) -> str: ...
 def parse_expiration_time(value: Union[str, bytes, int]) -> Optional[datetime.datetime]: ...
 def decode_graph_password(password_base64: str) -> GraphPassword: ...
+def parse_group_key_envelope(data: bytes) -> dict[str, Any]: ...
+def make_group_key_envelope(
+    key: RootKey,
+    *,
+    sid: str,
+    time: Optional[_Time] = None,
+    public_key: bool = True,
+    domain_name: str = "",
+    forest_name: str = "",
+) -> bytes: ...
