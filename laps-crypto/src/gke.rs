@@ -272,9 +272,10 @@ impl GroupKeyEnvelope {
         ] {
             v.extend_from_slice(part);
         }
-        // The seeds were copied into `v`; the caller owns it. Wipe our temporaries.
-        let mut l1 = l1;
+        // The seeds were copied into `v`, which the caller owns; wipe our temporaries.
+        let (mut l1, mut l2) = (l1, l2);
         zeroize::Zeroize::zeroize(&mut l1);
+        zeroize::Zeroize::zeroize(&mut l2);
         v
     }
 
