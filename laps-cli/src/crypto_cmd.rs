@@ -95,10 +95,10 @@ pub(crate) fn run(command: CryptoCommand) -> CliResult {
     match command {
         CryptoCommand::Inspect { value, blob } => {
             let bytes = read_value(&value)?;
-            println!(
+            outln!(
                 "{}",
                 serde_json::to_string_pretty(&inspect_json(&bytes, blob)?)?
-            );
+            )?;
             Ok(())
         }
         CryptoCommand::Decrypt { keys, values, blob } => decrypt(&keys, &values, blob),
@@ -142,12 +142,12 @@ pub(crate) fn run(command: CryptoCommand) -> CliResult {
             let credential = LapsCredential::new(account, Password::from(password), now);
             let value = encrypt::encrypt_credential(&envelope, &sid, &credential, &mut OsRng)?;
             if base64 {
-                println!(
+                outln!(
                     "{}",
                     base64::engine::general_purpose::STANDARD.encode(&value)
-                );
+                )?;
             } else {
-                println!("{}", hex::encode(&value));
+                outln!("{}", hex::encode(&value))?;
             }
             Ok(())
         }
@@ -224,7 +224,7 @@ fn decrypt(keys: &KeyArgs, values: &[String], blob: bool) -> CliResult {
             .collect()
     };
     let failed = results.iter().filter(|r| r["ok"] != true).count();
-    println!("{}", serde_json::to_string_pretty(&results)?);
+    outln!("{}", serde_json::to_string_pretty(&results)?)?;
     if failed == results.len() {
         return Err(format!("{failed} of {} values failed to decrypt", results.len()).into());
     }
@@ -279,51 +279,59 @@ pub(crate) fn demo(password: &Password, account: &str, now: FileTime) -> CliResu
     let root = sample::root_key();
     let sid: Sid = sample::SID.parse()?;
     let index = KeyIndex::from_filetime(now);
-    println!(
+    outln!(
         "Sample KDS root key {} ({}, {}; a published test key)",
         root.id(),
         root.kdf_hash().name(),
         root.secret_agreement().name()
-    );
-    println!("Protected for SID={sid} (Domain Admins)");
+    )?;
+    outln!("Protected for SID={sid} (Domain Admins)")?;
     // What the LAPS client does: ask a DC for the group public key, then encrypt.
     let gke =
         GroupKeyEnvelope::from_root_key(&root, &sid, index, sample::DOMAIN, sample::DOMAIN, true)?;
     let credential = LapsCredential::new(account, password.clone(), now);
     let value = encrypt::encrypt_credential(&gke, &sid, &credential, &mut OsRng)?;
     let hex_value = hex::encode(&value);
-    println!(
+    outln!(
         "msLAPS-EncryptedPassword ({} bytes): {}…{}",
         value.len(),
         &hex_value[..48],
         &hex_value[hex_value.len() - 16..]
-    );
+    )?;
 
     let info = parse_encrypted_attribute(&value)?;
     let key = info.blob.key.as_ref().ok_or("no key identifier")?;
-    println!(
+    outln!(
         "  header: updated {} (FILETIME {:#x}, high dword first), {} encrypted bytes",
-        info.update_time, info.update_filetime, info.encrypted_size
-    );
-    println!(
+        info.update_time,
+        info.update_filetime,
+        info.encrypted_size
+    )?;
+    outln!(
         "  key identifier: root key {}, L0/L1/L2 = {}/{}/{}, {} path ({} ephemeral key), {}",
-        key.root_key_id, key.l0, key.l1, key.l2, key.path, key.key_info_kind, key.domain_name
-    );
-    println!(
+        key.root_key_id,
+        key.l0,
+        key.l1,
+        key.l2,
+        key.path,
+        key.key_info_kind,
+        key.domain_name
+    )?;
+    outln!(
         "  protection descriptor: {}",
         info.blob.protection_descriptor
-    );
+    )?;
 
     let store = KeyStore::new();
     store.add_root_key(root);
     let decrypted = store.decrypt_attribute(&value)?;
     let same = decrypted == credential;
-    println!(
+    outln!(
         "Decrypted with the root key: account {:?}, updated {}, password {}",
         decrypted.account,
         decrypted.update_time,
         if same { "matches" } else { "DOES NOT MATCH" }
-    );
+    )?;
     if !same {
         return Err("the decrypted credential differs".into());
     }

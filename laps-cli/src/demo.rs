@@ -8,33 +8,36 @@ const DEMO_NOW: &str = "2026-11-22T09:00:00Z";
 
 pub(crate) fn run() -> CliResult {
     let now = FileTime::parse_rfc3339(DEMO_NOW).ok_or("bad demo time")?;
-    println!("winlaps demo: Windows LAPS on embedded sample data (now = {now})\n");
+    outln!("winlaps demo: Windows LAPS on embedded sample data (now = {now})\n")?;
 
-    println!("== 1. Policy ==");
+    outln!("== 1. Policy ==")?;
     let spec = policy_cmd::demo()?;
 
-    println!("\n== 2. Password generation (every PasswordComplexity, 14 chars / 6 words) ==");
+    outln!("\n== 2. Password generation (every PasswordComplexity, 14 chars / 6 words) ==")?;
     let mut g = Generator::new()?;
-    println!(
+    outln!(
         "{:<4} {:<86} {:>8} {:>8}  sample",
-        "mode", "PasswordComplexity", "naive", "exact"
-    );
+        "mode",
+        "PasswordComplexity",
+        "naive",
+        "exact"
+    )?;
     for c in Complexity::ALL {
         let s = PasswordSpec::default().with_complexity(c);
         let e = entropy::bits(&s);
         let p = g.generate(&s);
-        println!(
+        outln!(
             "{:<4} {:<86} {:>8.2} {:>8.2}  {}",
             c.get(),
             c.description(),
             e.naive,
             e.exact,
             p.expose()
-        );
+        )?;
     }
     let password = g.generate(&spec);
     let e = entropy::bits(&spec);
-    println!(
+    outln!(
         "\nWith the resolved policy (complexity {}, {}): {}  ({} bits)",
         spec.complexity().get(),
         if spec.complexity().is_passphrase() {
@@ -44,12 +47,12 @@ pub(crate) fn run() -> CliResult {
         },
         password.expose(),
         round2(e.exact)
-    );
+    )?;
 
-    println!("\n== 3. Encrypted attribute (msLAPS-EncryptedPassword) ==");
+    outln!("\n== 3. Encrypted attribute (msLAPS-EncryptedPassword) ==")?;
     crypto_cmd::demo(&password, "Administrator", now)?;
 
-    println!("\n== 4. Rotation decision ==");
+    outln!("\n== 4. Rotation decision ==")?;
     policy_cmd::demo_rotation(now, now.add_days(31))?;
     Ok(())
 }

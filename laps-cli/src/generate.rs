@@ -56,7 +56,7 @@ pub(crate) fn run(args: &GenerateArgs) -> CliResult {
                 entropy_bits_naive: round2(e.naive),
             })
             .collect();
-        println!("{}", serde_json::to_string_pretty(&items)?);
+        outln!("{}", serde_json::to_string_pretty(&items)?)?;
     } else {
         use std::io::Write;
         let mut out = std::io::BufWriter::new(std::io::stdout().lock());

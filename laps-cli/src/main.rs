@@ -1,6 +1,23 @@
 //! `winlaps`: Windows LAPS passwords, policy and encrypted attributes from the command line.
 #![forbid(unsafe_code)]
 
+/// `println!` that returns an `io::Result` instead of panicking when stdout is closed
+/// (`winlaps ... | head`); `main` turns a broken pipe into a quiet exit.
+macro_rules! outln {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        writeln!(std::io::stdout().lock(), $($arg)*)
+    }};
+}
+
+/// `print!` counterpart of [`outln!`].
+macro_rules! out {
+    ($($arg:tt)*) => {{
+        use std::io::Write as _;
+        write!(std::io::stdout().lock(), $($arg)*)
+    }};
+}
+
 mod crypto_cmd;
 mod demo;
 mod generate;
@@ -45,9 +62,16 @@ fn main() -> ExitCode {
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
+        Err(e) if is_broken_pipe(e.as_ref()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("winlaps: error: {e}");
             ExitCode::FAILURE
         }
     }
+}
+
+/// True when the reader of our stdout went away (e.g. `| head`): not an error worth reporting.
+fn is_broken_pipe(e: &(dyn std::error::Error + 'static)) -> bool {
+    e.downcast_ref::<std::io::Error>()
+        .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
 }

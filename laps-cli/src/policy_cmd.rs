@@ -127,39 +127,41 @@ pub(crate) fn run(command: PolicyCommand) -> CliResult {
     note_ignored(&ignored);
     let policy = resolve(&snap, &device);
     if args.json {
-        println!("{}", policy.to_json());
+        outln!("{}", policy.to_json())?;
     } else if explain {
-        print!("{}", policy.explain());
+        out!("{}", policy.explain())?;
     } else {
-        print_table(&policy);
+        print_table(&policy)?;
     }
     Ok(())
 }
 
-fn print_table(p: &EffectivePolicy) {
+fn print_table(p: &EffectivePolicy) -> CliResult {
     let source = match p.source.root() {
         Some(r) => format!("{} root (HKLM\\{})", r.label(), r.key_path()),
         None => "none".to_owned(),
     };
-    println!("Source:  {source}");
-    println!("Mode:    {}", p.mode.as_str());
+    outln!("Source:  {source}")?;
+    outln!("Mode:    {}", p.mode.as_str())?;
     if let Some(b) = p.diagnostics.iter().find(|d| Some(d.code) == p.blocker) {
-        println!("Blocked: {}", b.message);
+        outln!("Blocked: {}", b.message)?;
     }
-    println!("Account: {}", p.managed_account());
-    println!();
-    println!(
+    outln!("Account: {}", p.managed_account())?;
+    outln!()?;
+    outln!(
         "{:<40} {:<22} {:<7} PROVENANCE",
-        "SETTING", "VALUE", "APPLIES"
-    );
+        "SETTING",
+        "VALUE",
+        "APPLIES"
+    )?;
     for r in &p.settings {
-        println!(
+        outln!(
             "{:<40} {:<22} {:<7} {}",
             r.setting.name(),
             r.value.to_string(),
             if r.is_applicable() { "yes" } else { "no" },
             r.provenance.describe()
-        );
+        )?;
     }
     let notable: Vec<_> = p
         .diagnostics
@@ -167,11 +169,12 @@ fn print_table(p: &EffectivePolicy) {
         .filter(|d| d.severity > Severity::Info)
         .collect();
     if !notable.is_empty() {
-        println!();
+        outln!()?;
         for d in notable {
-            println!("{d}");
+            outln!("{d}")?;
         }
     }
+    Ok(())
 }
 
 /// The demo device's snapshot: the bundled GPO, then the bundled Intune SyncML.
@@ -190,12 +193,12 @@ pub(crate) fn demo() -> CliResult<PasswordSpec> {
         gpo.apply_to(&mut s);
         resolve(&s, &Device::default())
     };
-    println!(
+    outln!(
         "GPO Registry.pol ({} bytes, {} values): {}",
         samples::DEMO_GPO_POL.len(),
         gpo.entries.len(),
         gpo_only.explain().lines().next().unwrap_or_default()
-    );
+    )?;
     let csp = SyncMl::parse_str(samples::DEMO_CSP_SYNCML)?;
     let sets: Vec<String> = csp
         .commands
@@ -208,18 +211,18 @@ pub(crate) fn demo() -> CliResult<PasswordSpec> {
             ))
         })
         .collect();
-    println!("Intune SyncML on the same device: {}", sets.join(", "));
+    outln!("Intune SyncML on the same device: {}", sets.join(", "))?;
 
     let policy = resolve(&demo_snapshot()?, &Device::default());
-    println!(
+    outln!(
         "\nEffective policy: {}",
         policy.explain().lines().next().unwrap_or_default()
-    );
+    )?;
     for root in [Root::Csp, Root::Gpo] {
-        println!("  {}", policy.root_verdict(root));
+        outln!("  {}", policy.root_verdict(root))?;
     }
     let spec = policy.password_spec();
-    println!(
+    outln!(
         "  Account: {}; complexity {}, {} words, every {} days, encrypted to {}",
         policy.managed_account(),
         spec.complexity().get(),
@@ -228,7 +231,7 @@ pub(crate) fn demo() -> CliResult<PasswordSpec> {
         policy
             .encryption_target()
             .unwrap_or_else(|| "nobody".into()),
-    );
+    )?;
     let lost: Vec<String> = policy
         .settings
         .iter()
@@ -238,17 +241,17 @@ pub(crate) fn demo() -> CliResult<PasswordSpec> {
                 .map(move |s| format!("{}={}", r.setting.name(), s.raw))
         })
         .collect();
-    println!("  Ignored GPO values: {}", lost.join(", "));
+    outln!("  Ignored GPO values: {}", lost.join(", "))?;
 
     // The classic trap, in one line: a single stray CSP value.
     let mut stray = Snapshot::new();
     gpo.apply_to(&mut stray);
     stray.csp.set("PasswordComplexity", RegValue::Dword(6));
     let stray = resolve(&stray, &Device::default());
-    println!(
+    outln!(
         "\nHad Intune sent only PasswordComplexity: {}",
         stray.explain().lines().next().unwrap_or_default()
-    );
+    )?;
     Ok(spec)
 }
 
@@ -261,11 +264,11 @@ pub(crate) fn demo_rotation(set_at: FileTime, now: FileTime) -> CliResult {
         encrypted_password_present: true,
         current_password_version: None,
     };
-    println!(
+    outln!(
         "Password set {set_at}, expires {} (PasswordAgeDays {}); evaluated at {now}",
         set_at.add_days(policy.password_age_days()),
         policy.password_age_days()
-    );
+    )?;
     let d = decide_rotation(&policy, &local, &directory, now);
     let reasons: Vec<String> = d
         .reasons
@@ -276,7 +279,7 @@ pub(crate) fn demo_rotation(set_at: FileTime, now: FileTime) -> CliResult {
         })
         .collect();
     let events: Vec<String> = d.event_ids.iter().map(u32::to_string).collect();
-    println!(
+    outln!(
         "Rotate: {}{}; events {}",
         if d.rotate { "yes" } else { "no" },
         if reasons.is_empty() {
@@ -285,28 +288,29 @@ pub(crate) fn demo_rotation(set_at: FileTime, now: FileTime) -> CliResult {
             format!(" ({})", reasons.join(", "))
         },
         events.join(", ")
-    );
+    )?;
     if let Some(next) = d.next_expiration() {
-        println!("Next expiry: {next}");
+        outln!("Next expiry: {next}")?;
     }
 
     let logon = now.add_seconds(3600);
     let t = post_authentication_timeline(&policy, logon);
     match t.deadline {
         Some(deadline) => {
-            println!(
+            outln!(
                 "If the managed account signs in at {logon}: after {} h ({deadline}) -> {}",
-                t.grace_hours, t.actions
-            );
+                t.grace_hours,
+                t.actions
+            )?;
             for s in &t.steps {
                 let event = s
                     .event_id
                     .map(|e| format!(" [event {e}]"))
                     .unwrap_or_default();
-                println!("  {}  {}{event}", s.at, s.what);
+                outln!("  {}  {}{event}", s.at, s.what)?;
             }
         }
-        None => println!("Post-authentication actions: off ({:?})", t.off),
+        None => outln!("Post-authentication actions: off ({:?})", t.off)?,
     }
     Ok(())
 }

@@ -3,19 +3,33 @@
 use std::process::Command;
 
 fn winlaps(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_winlaps")).args(args).output().expect("run winlaps")
+    Command::new(env!("CARGO_BIN_EXE_winlaps"))
+        .args(args)
+        .output()
+        .expect("run winlaps")
 }
 
 #[test]
 fn generate_prints_one_password_per_line() {
-    let out = winlaps(&["generate", "--complexity", "5", "--length", "20", "--count", "7"]);
+    let out = winlaps(&[
+        "generate",
+        "--complexity",
+        "5",
+        "--length",
+        "20",
+        "--count",
+        "7",
+    ]);
     assert!(out.status.success());
     let text = String::from_utf8(out.stdout).unwrap();
     let lines: Vec<_> = text.lines().collect();
     assert_eq!(lines.len(), 7);
     for l in lines {
         assert_eq!(l.len(), 20);
-        assert!(laps_core::charset::is_valid_password(laps_core::Complexity::READABLE, l), "{l}");
+        assert!(
+            laps_core::charset::is_valid_password(laps_core::Complexity::READABLE, l),
+            "{l}"
+        );
     }
 }
 
@@ -59,7 +73,11 @@ fn generate_rejects_out_of_range_arguments() {
 #[test]
 fn demo_runs_end_to_end() {
     let out = winlaps(&["demo"]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let text = String::from_utf8(out.stdout).unwrap();
     for section in [
         "== 1. Policy ==",
@@ -71,5 +89,23 @@ fn demo_runs_end_to_end() {
     }
     for bits in ["88.51", "88.21", "77.55", "62.04"] {
         assert!(text.contains(bits), "entropy {bits} missing");
+    }
+}
+
+#[test]
+fn closed_stdout_is_a_quiet_exit_not_a_panic() {
+    use std::process::Stdio;
+    for args in [&["generate", "-n", "200000"][..], &["demo"]] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_winlaps"))
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        drop(child.stdout.take()); // the reader goes away, as with `| head -0`
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!err.contains("panicked"), "{args:?}: {err}");
+        assert!(out.status.success(), "{args:?}: {:?} {err}", out.status);
     }
 }
