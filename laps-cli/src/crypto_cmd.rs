@@ -56,9 +56,10 @@ pub(crate) enum CryptoCommand {
         /// Managed account name.
         #[arg(long, default_value = "Administrator")]
         account: String,
-        /// The password to encrypt.
+        /// The password to encrypt. Omit it (or give `-`) to read one line from stdin, which
+        /// keeps the password out of the process list and shell history.
         #[arg(long)]
-        password: String,
+        password: Option<String>,
         /// Update time (RFC 3339 UTC); default: now.
         #[arg(long)]
         time: Option<String>,
@@ -139,7 +140,11 @@ pub(crate) fn run(command: CryptoCommand) -> CliResult {
                 (None, Some(path)) => GroupKeyEnvelope::parse(&read_file_value(&path)?)?,
                 (None, None) => return Err("give --root-key or --gke".into()),
             };
-            let credential = LapsCredential::new(account, Password::from(password), now);
+            let password = match password {
+                Some(p) if p != "-" => Password::new(p),
+                _ => password_from_stdin()?,
+            };
+            let credential = LapsCredential::new(account, password, now);
             let value = encrypt::encrypt_credential(&envelope, &sid, &credential, &mut OsRng)?;
             if base64 {
                 outln!(
@@ -271,6 +276,19 @@ fn preview(s: &str) -> String {
     } else {
         p
     }
+}
+
+/// Reads the password from the first line of stdin (without its line ending).
+fn password_from_stdin() -> CliResult<Password> {
+    let mut buf = String::new();
+    std::io::stdin().read_line(&mut buf)?;
+    let len = buf.trim_end_matches(['\r', '\n']).len();
+    buf.truncate(len); // only the line ending is cut off; the password is wiped with `Password`
+    let password = Password::new(buf);
+    if password.is_empty() {
+        return Err("no password on stdin (give --password or pipe one line)".into());
+    }
+    Ok(password)
 }
 
 /// Demo section: encrypt `password` for `account` at `now` into an msLAPS-EncryptedPassword value

@@ -241,3 +241,45 @@ fn base64_of(hex_text: &str) -> String {
     use base64::Engine as _;
     base64::engine::general_purpose::STANDARD.encode(hex::decode(hex_text).unwrap())
 }
+
+#[test]
+fn encrypt_reads_the_password_from_stdin_when_not_given() {
+    use std::io::Write;
+    use std::process::Stdio;
+    let root = vector("laps_attribute.json", "gen-laps-rk-sha512-p256-pub-1")["key_source"].clone();
+    let key = temp_file("root-key-stdin.json", root.to_string().as_bytes());
+    let key = key.to_str().unwrap();
+    for password_args in [&[][..], &["--password", "-"]] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_winlaps"))
+            .args(["encrypt", "--root-key", key, "--sid", "S-1-5-21-1-2-3-512"])
+            .args(password_args)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(b"From-Stdin-9\r\n")
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let value = String::from_utf8(out.stdout).unwrap().trim().to_string();
+        let j = ok_json(&["decrypt", "--root-key", key, &value]);
+        assert_eq!(j[0]["password"], "From-Stdin-9");
+    }
+    // An empty stdin is an error, not an empty password.
+    let out = Command::new(env!("CARGO_BIN_EXE_winlaps"))
+        .args(["encrypt", "--root-key", key, "--sid", "S-1-5-21-1-2-3-512"])
+        .stdin(Stdio::null())
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("no password on stdin"));
+}
