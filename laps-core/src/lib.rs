@@ -15,6 +15,9 @@
 //! # Ok::<(), laps_core::Error>(())
 //! ```
 #![forbid(unsafe_code)]
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
 
 pub mod charset;
 pub mod entropy;

@@ -19,6 +19,9 @@
 //! ```
 #![no_std]
 #![forbid(unsafe_code)]
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
 
 /// One embedded word list: lower-case ASCII words, sorted, unique and prefix-free.
 #[derive(Debug)]
