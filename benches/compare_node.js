@@ -4,10 +4,12 @@
 //   * KeyStore.decryptMany over 1000 msLAPS-EncryptedPassword values on the DH public-key
 //     path (one root key with the Windows defaults, update times spread over 60 days, so
 //     about 150 distinct L1/L2 keys), a fresh KeyStore per run;
-//   * generatePasswords(1_000_000) with the default spec (complexity 4, 14 characters).
+//   * generatePasswords(1_000_000) with the default spec (complexity 4, 14 characters), and the
+//     same into one Buffer (generatePasswordsBuffer); the Rust side is Generator::generate_batch.
 //
 // The Rust side is `cargo run --release -p winlaps-node --example baseline` on the very same
-// values. Prints median milliseconds of each and the binding's overhead in percent.
+// values, one run per Node run, interleaved. Prints median milliseconds of each and the
+// binding's overhead in percent.
 //
 // Usage (after `npm run build` in bindings/node):  node benches/compare_node.js [runs]
 'use strict'
@@ -69,37 +71,48 @@ function decryptOnce() {
 function generateOnce() {
   if (winlaps.generatePasswords(1_000_000).length !== 1_000_000) throw new Error('short batch')
 }
-decryptOnce()
-generateOnce() // warm-up
-const node = { decrypt: [], generate: [] }
-for (let r = 0; r < RUNS; r++) {
-  node.decrypt.push(time(decryptOnce))
-  node.generate.push(time(generateOnce))
+function generateBufferOnce() {
+  if (winlaps.generatePasswordsBuffer(1_000_000).length < 14_000_000) throw new Error('short batch')
 }
-
-// --- Rust --------------------------------------------------------------------------------
+// --- runs: Node and Rust interleaved, so a change in machine load hits both alike ----------
 const dir = mkdtempSync(path.join(tmpdir(), 'winlaps-bench-'))
-let rust
+const node = { decrypt: [], generate: [], buffer: [] }
+const rust = { decrypt: [], generate: [] }
 try {
   const file = path.join(dir, 'blobs.json')
   writeFileSync(file, JSON.stringify({
     root_key: { root_key_id: rootKey.rootKeyId, root_key_data_hex: rootKey.rootKeyData.toString('hex') },
     values_hex: values.map((v) => v.toString('hex')),
   }))
-  const out = execFileSync('cargo', ['run', '--quiet', '--release', '-p', 'winlaps-node', '--example', 'baseline', '--', String(RUNS), file], {
-    cwd: root,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-  })
-  rust = JSON.parse(out.trim().split('\n').pop())
+  const baseline = () => {
+    const out = execFileSync('cargo', ['run', '--quiet', '--release', '-p', 'winlaps-node', '--example', 'baseline', '--', '1', file], {
+      cwd: root,
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
+    return JSON.parse(out.trim().split('\n').pop())
+  }
+  baseline() // build it, warm up
+  decryptOnce()
+  generateOnce()
+  generateBufferOnce()
+  for (let r = 0; r < RUNS; r++) {
+    node.decrypt.push(time(decryptOnce))
+    node.generate.push(time(generateOnce))
+    node.buffer.push(time(generateBufferOnce))
+    const b = baseline()
+    rust.decrypt.push(b.decrypt_many_ms)
+    rust.generate.push(b.generate_passwords_ms)
+  }
 } finally {
   rmSync(dir, { recursive: true, force: true })
 }
 
 // --- report ------------------------------------------------------------------------------
 const rows = [
-  [`decryptMany(${BLOBS} DH-path values, ${distinctKeys} L0/L1/L2 keys)`, median(node.decrypt), rust.decrypt_many_ms],
-  ['generatePasswords(1_000_000)', median(node.generate), rust.generate_passwords_ms],
+  [`decryptMany(${BLOBS} DH-path values, ${distinctKeys} L0/L1/L2 keys)`, median(node.decrypt), median(rust.decrypt)],
+  ['generatePasswords(1_000_000) → string[]', median(node.generate), median(rust.generate)],
+  ['generatePasswordsBuffer(1_000_000) → Buffer', median(node.buffer), median(rust.generate)],
 ]
 console.log(`winlaps Node binding vs the Rust crates (median of ${RUNS} runs, ${require('node:os').cpus().length} CPUs, Node ${process.version})`)
 console.log('| workload | Node (ms) | Rust (ms) | overhead |')

@@ -360,6 +360,14 @@ export declare function generatePassword(opts?: PasswordOptions | undefined | nu
 /** `n` passwords (at most 10 million) from one generator in a single native call. */
 export declare function generatePasswords(n: number, opts?: PasswordOptions | undefined | null): string[]
 
+/**
+ * `n` passwords (at most 10 million) in one `Buffer`, ASCII, separated by `
+`
+ * (no trailing newline): the bulk form, for writing to a file or a pipe.
+ * Unlike strings, a `Buffer` can be wiped: `buf.fill(0)` when done.
+ */
+export declare function generatePasswordsBuffer(n: number, opts?: PasswordOptions | undefined | null): Buffer
+
 /** How the device is joined. */
 export type Join = 'entra' | 'ad' | 'hybrid' | 'none'
 

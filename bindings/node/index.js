@@ -847,6 +847,7 @@ module.exports.entropyBits = nativeBinding.entropyBits
 module.exports.ErrorCode = nativeBinding.ErrorCode
 module.exports.generatePassword = nativeBinding.generatePassword
 module.exports.generatePasswords = nativeBinding.generatePasswords
+module.exports.generatePasswordsBuffer = nativeBinding.generatePasswordsBuffer
 module.exports.Join = nativeBinding.Join
 module.exports.parseBlob = nativeBinding.parseBlob
 module.exports.parseEncryptedAttribute = nativeBinding.parseEncryptedAttribute

@@ -4,7 +4,7 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { entropy, entropyBits, generatePassword, generatePasswords } from 'winlaps'
+import { entropy, entropyBits, generatePassword, generatePasswords, generatePasswordsBuffer } from 'winlaps'
 
 // The Windows LAPS classes (spec/password-generation.md §2), written out independently of laps-core.
 const UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ'
@@ -86,6 +86,21 @@ test('unseeded output does not repeat', () => {
 
 test('generatePasswords(0) is an empty array', () => {
   assert.deepEqual(generatePasswords(0), [])
+})
+
+test('generatePasswordsBuffer: the same passwords, newline-separated ASCII, wipeable', () => {
+  const seed = new Uint8Array(32).fill(3)
+  for (const opts of [{ seed }, { seed, complexity: 7, words: 4 }, { seed, complexity: 5, length: 8 }]) {
+    const buf = generatePasswordsBuffer(70_000, opts) // more than one internal chunk of anything
+    assert.ok(Buffer.isBuffer(buf))
+    assert.deepEqual(buf.toString('latin1').split('\n'), generatePasswords(70_000, opts))
+    assert.ok(buf.every((b) => b < 0x80))
+    buf.fill(0)
+    assert.ok(buf.every((b) => b === 0))
+  }
+  assert.equal(generatePasswordsBuffer(0).length, 0)
+  assert.equal(generatePasswordsBuffer(1).length, 14)
+  assert.throws(() => generatePasswordsBuffer(-1), { code: 'LAPS_INVALID_ARG' })
 })
 
 test('every character of the alphabet shows up (no missing symbol)', () => {

@@ -17,6 +17,7 @@ import {
   entropyBits,
   generatePassword,
   generatePasswords,
+  generatePasswordsBuffer,
   parseReg,
   parseRegistryPol,
   parseSyncml,
@@ -45,6 +46,8 @@ const opts: PasswordOptions = { complexity: 5, length: 20 }
 const one: string = generatePassword(opts)
 const many: string[] = generatePasswords(1000, { complexity: 6, words: 5 })
 const reproducible: string = generatePassword({ seed: new Uint8Array(32) })
+const bulk: Buffer = generatePasswordsBuffer(100_000, { complexity: 4 })
+bulk.fill(0)
 const bits: number = entropyBits({ complexity: 4, length: 14 })
 const both: EntropyBits = entropy()
 console.log(one.length, many.length, reproducible.length, bits.toFixed(2), both.naive - both.exact)

@@ -69,3 +69,34 @@ pub(crate) fn core_error(e: laps_core::Error) -> JsError {
     };
     laps_error(code, e.to_string())
 }
+
+/// Maps a laps-policy error: every parser error is malformed input.
+pub(crate) fn policy_error(e: laps_policy::Error) -> JsError {
+    use laps_policy::Error as E;
+    let code = match e {
+        E::PolTruncated { .. }
+        | E::PolHeader { .. }
+        | E::PolDelimiter { .. }
+        | E::SyncMl { .. }
+        | E::Reg { .. }
+        | E::Encoding { .. }
+        | E::Json { .. }
+        | E::Toml { .. } => ErrorCode::Format,
+        _ => ErrorCode::Policy,
+    };
+    laps_error(code, e.to_string())
+}
+
+/// Maps a laps-crypto error to its stable code. The crate's messages never hold secrets.
+pub(crate) fn crypto_error(e: laps_crypto::Error) -> JsError {
+    use laps_crypto::Error as E;
+    let code = match e {
+        E::Malformed { .. } => ErrorCode::Format,
+        E::UnsupportedProtector(_) | E::UnsupportedAlgorithm(_) => ErrorCode::Unsupported,
+        E::UnknownRootKey { .. } | E::KeyNotCovered { .. } => ErrorCode::KeyNotFound,
+        E::DecryptionFailed => ErrorCode::DecryptFailed,
+        E::InvalidKey(_) | E::InvalidInput(_) => ErrorCode::InvalidArg,
+        _ => ErrorCode::Internal,
+    };
+    laps_error(code, e.to_string())
+}

@@ -4,8 +4,8 @@ use crate::args::{arg, options, whole};
 use crate::error::{core_error, invalid_arg, laps_error, ErrorCode, Result};
 use crate::guard::guarded;
 use laps_core::{entropy, Generator, PasswordSpec};
-use napi::bindgen_prelude::{Array, Function, JsObjectValue, Uint8Array};
-use napi::{Env, JsValue, Unknown};
+use napi::bindgen_prelude::{Array, Buffer, Uint8Array};
+use napi::{Env, Unknown};
 use napi_derive::napi;
 
 /// The most passwords one `generatePasswords` call returns.
@@ -100,27 +100,23 @@ pub fn generate_passwords<'env>(
         let n = whole("n", arg("n", n)?, MAX_BATCH)?;
         let opts: Option<PasswordOptions> = options("opts", opts)?;
         let spec = spec_of(opts.as_ref())?;
+        let g = generator_of(opts.as_ref())?;
+        crate::batch::passwords_to_js(env, g, spec, n)
+            .map_err(|e| laps_error(ErrorCode::Internal, e.reason))
+    })
+}
+
+/// `n` passwords (at most 10 million) in one `Buffer`, ASCII, separated by `\n`
+/// (no trailing newline): the bulk form, for writing to a file or a pipe.
+/// Unlike strings, a `Buffer` can be wiped: `buf.fill(0)` when done.
+#[napi(ts_args_type = "n: number, opts?: PasswordOptions | undefined | null")]
+pub fn generate_passwords_buffer(n: Unknown<'_>, opts: Unknown<'_>) -> Result<Buffer> {
+    guarded(|| {
+        let n = whole("n", arg("n", n)?, MAX_BATCH)?;
+        let opts: Option<PasswordOptions> = options("opts", opts)?;
+        let spec = spec_of(opts.as_ref())?;
         let mut g = generator_of(opts.as_ref())?;
-        if n == 0 {
-            return env
-                .create_array(0)
-                .map_err(|e| laps_error(ErrorCode::Internal, e.reason));
-        }
-        // One Latin-1 string of newline-separated passwords (they are ASCII and never
-        // contain a newline), split by V8 itself: far cheaper than n separate napi calls.
-        let mut joined = zeroize::Zeroizing::new(Vec::with_capacity(n as usize * 16));
-        for _ in 0..n {
-            joined.extend_from_slice(g.generate(&spec).as_bytes());
-            joined.push(b'\n');
-        }
-        joined.pop();
-        let build = || -> napi::Result<Array<'env>> {
-            let text = env.create_string_latin1(joined.as_slice())?;
-            let split: Function<'_, &str, Array<'env>> =
-                text.coerce_to_object()?.get_named_property("split")?;
-            split.apply(text, "\n")
-        };
-        build().map_err(|e| laps_error(ErrorCode::Internal, e.reason))
+        Ok(Buffer::from(crate::batch::joined(&mut g, &spec, n)))
     })
 }
 

@@ -10,10 +10,16 @@
 #![deny(unsafe_code)]
 
 mod args;
-pub mod crypto;
+mod batch;
+pub mod cleartext;
+pub mod credential;
+pub mod encrypt;
 pub mod error;
 pub mod generate;
 mod guard;
+pub mod inspect;
+pub mod keystore;
+pub mod parsers;
 pub mod policy;
 pub mod regvalue;
 pub mod rotation;

@@ -1,0 +1,214 @@
+//! `encryptAttribute` and `encryptBlob`: what the LAPS client (or `NCryptProtectSecret`) writes.
+
+use crate::args::options;
+use crate::error::{crypto_error, invalid_arg, Result};
+use crate::guard::guarded;
+use crate::keystore::RootKeyInput;
+use crate::time::from_date;
+use chrono::{DateTime, Utc};
+use laps_core::{FileTime, Password};
+use laps_crypto::{GroupKeyEnvelope, KeyIndex, Sid};
+use napi::bindgen_prelude::{BigInt, Buffer, Either, Uint8Array};
+use napi::Unknown;
+use napi_derive::napi;
+use zeroize::Zeroizing;
+
+/// What to encrypt and with which key.
+#[napi(object)]
+pub struct EncryptOptions {
+    /// The target principal's SID (`SID=` protector), e.g. Domain Admins `'S-1-5-21-…-512'`.
+    pub sid: String,
+    /// Key source 1: a Group Key Envelope (what GetKey returns to the LAPS client).
+    pub group_key_envelope: Option<Uint8Array>,
+    /// Key source 2: a KDS root key; the envelope is derived at the key index of `updateTime`.
+    pub root_key: Option<RootKeyInput>,
+    /// With `rootKey`: derive a public-key envelope (the path every LAPS client uses; default
+    /// true) or a seed envelope (private-key path).
+    pub public_key: Option<bool>,
+    /// With `rootKey`: the DNS domain name written into the key identifier (default `'contoso.com'`).
+    pub domain: Option<String>,
+    /// With `rootKey`: the DNS forest name (default: the domain).
+    pub forest: Option<String>,
+    /// `encryptAttribute`: the managed account (`n`) of the credential.
+    pub account: Option<String>,
+    /// `encryptAttribute`: the password (`p`) of the credential.
+    pub password: Option<String>,
+    /// Raw plaintext instead of a credential (`encryptBlob` always takes this).
+    pub plaintext: Option<Uint8Array>,
+    /// When the password was set: the header time and `t` (default now). A `bigint` is exact
+    /// FILETIME ticks.
+    pub update_time: Option<Either<DateTime<Utc>, BigInt>>,
+    /// **Tests only**: the random bytes to use instead of the OS random source, consumed in
+    /// order (CEK, GCM nonce, then the ephemeral key or KDF nonce), to reproduce a recorded
+    /// value byte for byte. Running out is an error.
+    pub randomness: Option<Uint8Array>,
+}
+
+/// An RNG that replays recorded bytes (for reproducing vectors). It claims
+/// `CryptoRng` only so the encryptor accepts it; it is reachable solely
+/// through the documented test-only `randomness` option.
+struct Replay {
+    bytes: Zeroizing<Vec<u8>>,
+    pos: usize,
+}
+
+impl rand_core::RngCore for Replay {
+    fn next_u32(&mut self) -> u32 {
+        let mut b = [0; 4];
+        self.fill_bytes(&mut b);
+        u32::from_le_bytes(b)
+    }
+
+    fn next_u64(&mut self) -> u64 {
+        let mut b = [0; 8];
+        self.fill_bytes(&mut b);
+        u64::from_le_bytes(b)
+    }
+
+    fn fill_bytes(&mut self, dest: &mut [u8]) {
+        // Running out zero-fills; `try_fill_bytes` (what the encryptor calls) reports it instead.
+        if self.try_fill_bytes(dest).is_err() {
+            dest.fill(0);
+        }
+    }
+
+    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> core::result::Result<(), rand_core::Error> {
+        let end = self
+            .pos
+            .checked_add(dest.len())
+            .filter(|&e| e <= self.bytes.len());
+        match end.and_then(|e| self.bytes.get(self.pos..e)) {
+            Some(src) => {
+                dest.copy_from_slice(src);
+                self.pos += dest.len();
+                Ok(())
+            }
+            None => Err(rand_core::Error::from(
+                core::num::NonZeroU32::new(rand_core::Error::CUSTOM_START)
+                    .unwrap_or(core::num::NonZeroU32::MIN),
+            )),
+        }
+    }
+}
+
+impl rand_core::CryptoRng for Replay {}
+
+impl EncryptOptions {
+    fn update_time(&self) -> Result<FileTime> {
+        match &self.update_time {
+            None => from_date("updateTime", &Utc::now()),
+            Some(Either::A(d)) => from_date("updateTime", d),
+            Some(Either::B(b)) => match (b.sign_bit, b.words.as_slice()) {
+                (false, [w]) => Ok(FileTime::from_ticks(*w)),
+                (_, []) => Ok(FileTime::from_ticks(0)),
+                _ => Err(invalid_arg(
+                    "updateTime must be a non-negative 64-bit FILETIME",
+                )),
+            },
+        }
+    }
+
+    fn sid(&self) -> Result<Sid> {
+        self.sid
+            .parse()
+            .map_err(|_| invalid_arg(format!("sid {:?} is not a SID (S-1-…)", self.sid)))
+    }
+
+    /// The envelope to encrypt with: the given one, or one derived from the root key at `t`.
+    fn envelope(&self, sid: &Sid, t: FileTime) -> Result<GroupKeyEnvelope> {
+        match (&self.group_key_envelope, &self.root_key) {
+            (Some(gke), None) => GroupKeyEnvelope::parse(gke).map_err(crypto_error),
+            (None, Some(root)) => {
+                let domain = self.domain.as_deref().unwrap_or("contoso.com");
+                GroupKeyEnvelope::from_root_key(
+                    &root.to_root_key()?,
+                    sid,
+                    KeyIndex::from_filetime(t),
+                    domain,
+                    self.forest.as_deref().unwrap_or(domain),
+                    self.public_key.unwrap_or(true),
+                )
+                .map_err(crypto_error)
+            }
+            _ => Err(invalid_arg(
+                "give exactly one of groupKeyEnvelope and rootKey",
+            )),
+        }
+    }
+
+    /// Runs `f` with the RNG the options ask for.
+    fn with_rng<T>(&self, f: impl FnOnce(&mut dyn RngBox) -> laps_crypto::Result<T>) -> Result<T> {
+        match &self.randomness {
+            None => f(&mut rand_core::OsRng).map_err(crypto_error),
+            Some(bytes) => {
+                let mut rng = Replay {
+                    bytes: Zeroizing::new(bytes.to_vec()),
+                    pos: 0,
+                };
+                f(&mut rng).map_err(|e| match e {
+                    laps_crypto::Error::Rng => invalid_arg("randomness ran out"),
+                    e => crypto_error(e),
+                })
+            }
+        }
+    }
+}
+
+/// An object-safe cryptographic RNG.
+trait RngBox: rand_core::RngCore + rand_core::CryptoRng {}
+impl<T: rand_core::RngCore + rand_core::CryptoRng> RngBox for T {}
+
+fn encrypt_options(opts: Unknown<'_>) -> Result<EncryptOptions> {
+    options("opts", opts)?.ok_or_else(|| invalid_arg("opts is required"))
+}
+
+/// Encrypts a LAPS credential (or raw `plaintext`) into an
+/// `msLAPS-EncryptedPassword` value exactly as Windows writes it: the 16-byte
+/// header, the DPAPI-NG CMS for `SID=<sid>`, then the AES-256-GCM ciphertext.
+/// The credential becomes Windows' compact JSON `{"n","t","p"}` in UTF-16LE + NUL.
+/// The same bytes serve for history and DSRM values.
+#[napi(ts_args_type = "opts: EncryptOptions")]
+pub fn encrypt_attribute(opts: Unknown<'_>) -> Result<Buffer> {
+    guarded(|| {
+        let o = encrypt_options(opts)?;
+        let sid = o.sid()?;
+        let t = o.update_time()?;
+        let gke = o.envelope(&sid, t)?;
+        let plaintext = match (&o.plaintext, &o.account, &o.password) {
+            (Some(p), None, None) => Zeroizing::new(p.to_vec()),
+            (None, Some(account), Some(password)) => laps_crypto::LapsCredential::new(
+                account.clone(),
+                Password::from(password.as_str()),
+                t,
+            )
+            .to_plaintext(),
+            _ => {
+                return Err(invalid_arg(
+                    "give either account and password, or plaintext",
+                ))
+            }
+        };
+        let value = o.with_rng(|rng| {
+            laps_crypto::encrypt_attribute(&gke, &sid, t, &plaintext, &mut &mut *rng)
+        })?;
+        Ok(Buffer::from(value))
+    })
+}
+
+/// Encrypts `plaintext` into a generic DPAPI-NG blob (`NCryptProtectSecret`
+/// layout: the ciphertext inside the CMS) for `SID=<sid>`.
+#[napi(ts_args_type = "opts: EncryptOptions & { plaintext: Uint8Array }")]
+pub fn encrypt_blob(opts: Unknown<'_>) -> Result<Buffer> {
+    guarded(|| {
+        let o = encrypt_options(opts)?;
+        let sid = o.sid()?;
+        let plaintext = o
+            .plaintext
+            .as_ref()
+            .ok_or_else(|| invalid_arg("encryptBlob needs plaintext"))?;
+        let gke = o.envelope(&sid, o.update_time()?)?;
+        let blob =
+            o.with_rng(|rng| laps_crypto::encrypt_blob(&gke, &sid, plaintext, &mut &mut *rng))?;
+        Ok(Buffer::from(blob))
+    })
+}
