@@ -225,8 +225,10 @@ def fmt_rate(per_s: float) -> str:
     return f"{per_s:.1f} /s"
 
 
-def table(header: list[str], rows: list[list[str]]) -> str:
-    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---" if i == 0 else "---:" for i in range(len(header))) + "|"]
+def table(header: list[str], rows: list[list[str]], align: str = "") -> str:
+    """A Markdown table; `align` has one letter per column, l or r (default: first left, rest right)."""
+    align = align or "l" + "r" * (len(header) - 1)
+    lines = ["| " + " | ".join(header) + " |", "|" + "|".join("---:" if a == "r" else "---" for a in align) + "|"]
     lines += ["| " + " | ".join(r) + " |" for r in rows]
     return "\n".join(lines)
 
@@ -274,7 +276,7 @@ def goals(r: dict[str, Result], py: Optional[dict[str, float]]) -> str:
     pol = get(r, "resolve/typical_gpo_device")
     if pol:
         row("policy resolution (typical GPO, one device)", fmt_time(pol.median_ns), "≤ 5 µs", pol.median_ns <= 5e3)
-    return table(["measure", "median", "goal", "verdict", "note"], rows)
+    return table(["measure", "median", "goal", "verdict", "note"], rows, "lrlll")
 
 
 def primitives_ratio(r: dict[str, Result]) -> str:
@@ -293,7 +295,7 @@ def primitives_ratio(r: dict[str, Result]) -> str:
         a, b = get(r, full), get(r, prim)
         if a and b:
             rows.append([f"`{full}`", fmt_time(a.median_ns), what, fmt_time(b.median_ns), f"{a.median_ns / b.median_ns:.2f}×"])
-    return table(["full path", "median", "dominant primitive", "median", "ratio"], rows)
+    return table(["full path", "median", "dominant primitive", "median", "ratio"], rows, "lrlrr")
 
 
 def all_results(r: dict[str, Result]) -> str:
@@ -350,7 +352,7 @@ def plots(r: dict[str, Result]) -> list[str]:
         ax.bar(xs, [v / b for v, b in zip(vals, base)], width, label=f"{threads} thread{'s' if threads > 1 else ''}")
     ax.axhline(1.8, color="grey", linestyle="--", linewidth=1, label="goal for 2 threads (1.8×)")
     ax.set_xticks(range(len(groups)), [g[0] for g in groups])
-    ax.set(ylabel="throughput relative to 1 thread", title="decrypt_many: thread scaling (2-core machine)")
+    ax.set(ylabel="throughput relative to 1 thread", title="decrypt_many: thread scaling (2-core machine)", ylim=(0, 2.2))
     ax.legend()
     fig.tight_layout()
     fig.savefig(PLOTS / "decrypt_many_threads.png", dpi=110)
@@ -447,7 +449,7 @@ def main() -> int:
             peer_rows.append([f"generate {50_000 if args.quick else 1_000_000:,} passwords (mode 4, 14 chars)",
                               "`secrets.choice` loop", f"{gen[0] * 1e3:.1f} ms", "`winlaps.generate_passwords`",
                               f"{gen[1] * 1e3:.1f} ms", f"{gen[0] / gen[1]:.1f}×"])
-        parts.append(table(["workload", "peer", "peer median", "winlaps", "winlaps median", "speed-up"], peer_rows))
+        parts.append(table(["workload", "peer", "peer median", "winlaps", "winlaps median", "speed-up"], peer_rows, "llrlrr"))
     else:
         parts.append(f"Python peers not measured ({pyerr}).")
     parts += ["", "Node addon against the Rust crate (`benches/compare_node.js`, its own 1000-value DH fleet, fresh store per run):", ""]
