@@ -13,7 +13,7 @@ import {
   resolvePolicy,
 } from 'winlaps'
 
-const data = (name) => readFileSync(new URL(`./data/policy/${name}`, import.meta.url))
+const data = (name) => readFileSync(new URL(`../../../laps-policy/tests/data/${name}`, import.meta.url))
 const DAY = 86_400_000
 
 test('rule 1: the first root holding any setting is the only source, no merging', () => {

@@ -1,11 +1,11 @@
-// Shared helpers: load the vector files copied into __test__/data/vectors and
+// Shared helpers: load the shared DPAPI-NG/LAPS vectors (kept once, in laps-crypto/tests/data) and
 // turn their key sources into addon inputs.
 import { readFileSync } from 'node:fs'
 
 export const hex = (s) => Buffer.from(s, 'hex')
 
 export function load(name) {
-  return JSON.parse(readFileSync(new URL(`./data/vectors/${name}`, import.meta.url), 'utf8'))
+  return JSON.parse(readFileSync(new URL(`../../../laps-crypto/tests/data/${name}`, import.meta.url), 'utf8'))
 }
 
 /** The `RootKeyInput` of a vector's `root_key` key source. */
