@@ -1,7 +1,7 @@
 """Shared helpers for the winlaps tests.
 
 The DPAPI-NG / LAPS vectors are the project's shared vector set, kept once in the repository
-under ``laps-crypto/tests/data`` (this package's own ``tests/data`` is searched first). No test
+under ``laps-crypto/tests/data``; the policy samples under ``laps-policy/tests/data``. No test
 reads anything outside the repository.
 """
 
@@ -13,9 +13,8 @@ from typing import Any
 
 import winlaps
 
-DATA = Path(__file__).parent / "data"
 REPO = Path(__file__).resolve().parents[3]
-VECTOR_DIRS = [DATA, REPO / "laps-crypto" / "tests" / "data"]
+VECTOR_DIRS = [REPO / "laps-crypto" / "tests" / "data"]
 
 
 def load_json(name: str) -> Any:

@@ -7,9 +7,9 @@ import datetime as dt
 import pytest
 
 import winlaps
-from conftest import DATA
+from conftest import REPO
 
-POLICY = DATA / "policy"
+POLICY = REPO / "laps-policy" / "tests" / "data"
 UTC = dt.timezone.utc
 GPO_KEY = r"Software\Microsoft\Windows\CurrentVersion\Policies\LAPS"
 
