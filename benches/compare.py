@@ -362,9 +362,10 @@ def plots(r: dict[str, Result]) -> list[str]:
     xs, ys = series("generate_batch_mode4")
     if xs:
         fig, ax = plt.subplots(figsize=(7, 4.2))
-        ax.plot(xs, ys, marker="o", label="generate_batch, mode 4, 14 chars")
-        ax.axhline(1e7, color="grey", linestyle="--", linewidth=1, label="goal: 10 M/s per core")
-        ax.set(xscale="log", xlabel="batch size", ylabel="passwords per second (one core)", title="Password generation throughput against batch size")
+        ax.plot(xs, [y / 1e6 for y in ys], marker="o", label="generate_batch, mode 4, 14 chars")
+        ax.axhline(10, color="grey", linestyle="--", linewidth=1, label="goal: 10 M/s per core")
+        ax.set(xscale="log", xlabel="batch size", ylabel="million passwords per second (one core)",
+               title="Password generation throughput against batch size", ylim=(0, max(12, max(ys) / 1e6 * 1.1)))
         ax.grid(True, which="both", alpha=0.3)
         ax.legend()
         fig.tight_layout()
