@@ -166,7 +166,14 @@ impl GroupKeyEnvelope {
         let secret_agreement = SecretAgreement::from_name(&utf16z_to_string(sa_alg, S, o_sa_alg)?)?;
         let dh_group = match secret_agreement {
             SecretAgreement::Dh => Some(DhGroup::from_dhpm_at(sa_params, o_sa_params)?),
-            _ => None,
+            _ if sa_params.is_empty() => None,
+            _ => {
+                return Err(malformed(
+                    S,
+                    o_sa_params,
+                    "ECDH takes no secret-agreement parameters",
+                ))
+            }
         };
         validate_lengths(
             secret_agreement,

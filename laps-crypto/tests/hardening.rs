@@ -210,6 +210,24 @@ fn regression_envelope_decrypt_does_not_deadlock() {
     assert_eq!(password.unwrap(), expected);
 }
 
+/// `fuzz/` `group_key_envelope`: an ECDH envelope with non-empty secret-agreement parameters was
+/// accepted and the parameters silently dropped (so it did not re-encode to itself), while a root
+/// key with the same parameters is refused. ECDH envelopes carry none (every vector: 0 bytes).
+#[test]
+fn regression_ecdh_envelope_with_parameters_is_malformed() {
+    let found = regression("gke-ecdh-with-parameters.bin");
+    let e = GroupKeyEnvelope::parse(&found).unwrap_err();
+    assert_eq!(malformed_offset(&e), Some(0xa8), "{e}");
+    // Every envelope that parses re-encodes to itself, ECDH ones included.
+    for g in vectors("laps_attribute.json")
+        .iter()
+        .filter_map(|v| v["encrypt_inputs"]["group_key_envelope_hex"].as_str())
+    {
+        let bytes = hex::decode(g).unwrap();
+        assert_eq!(GroupKeyEnvelope::parse(&bytes).unwrap().to_bytes(), bytes);
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // No panic, bounded work, typed errors with offsets
 
