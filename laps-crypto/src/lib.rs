@@ -49,6 +49,7 @@ pub mod kdf;
 pub mod key_identifier;
 mod keystore;
 mod montgomery;
+mod replay;
 mod root_key;
 pub mod sample;
 pub mod seed;
@@ -67,6 +68,7 @@ pub use guid::Guid;
 pub use kdf::KdfHash;
 pub use key_identifier::{KeyIdentifier, KeyIndex};
 pub use keystore::{KeyStore, Plaintext};
+pub use replay::RecordedRandomness;
 pub use root_key::{RootKey, RootKeyAttributes};
 pub use sid::Sid;
 

@@ -4,7 +4,7 @@
 
 mod common;
 
-use common::{positive_vectors, root_key, store_for, unhex, vectors, Replay};
+use common::{positive_vectors, replay, root_key, store_for, unhex, vectors};
 use laps_core::FileTime;
 use laps_crypto::cms::{DpapiNgBlob, Recipient};
 use laps_crypto::cng::PublicKeyBlob;
@@ -309,7 +309,7 @@ fn encrypt_inputs_reencrypt_byte_for_byte() {
             .get("ephemeral_private_key")
             .or(r.get("kdf_context_nonce"))
             .unwrap();
-        let mut rng = Replay::new(&[&unhex(&r["cek"]), &unhex(&r["gcm_nonce"]), &unhex(extra)]);
+        let mut rng = replay(&[&unhex(&r["cek"]), &unhex(&r["gcm_nonce"]), &unhex(extra)]);
         let sid: Sid = ei["protection_descriptor"]
             .as_str()
             .unwrap()
@@ -326,7 +326,7 @@ fn encrypt_inputs_reencrypt_byte_for_byte() {
             _ => encrypt::encrypt_blob(&gke, &sid, &plaintext, &mut rng).unwrap(),
         };
         assert_eq!(hex::encode(&out), v["input_hex"].as_str().unwrap(), "{id}");
-        assert!(rng.exhausted(), "{id}: all recorded randomness used");
+        assert!(rng.is_exhausted(), "{id}: all recorded randomness used");
         n += 1;
     }
     assert_eq!(n, 56 + 11);

@@ -44,55 +44,6 @@ pub struct EncryptOptions {
     pub randomness: Option<Uint8Array>,
 }
 
-/// An RNG that replays recorded bytes (for reproducing vectors). It claims
-/// `CryptoRng` only so the encryptor accepts it; it is reachable solely
-/// through the documented test-only `randomness` option.
-struct Replay {
-    bytes: Zeroizing<Vec<u8>>,
-    pos: usize,
-}
-
-impl rand_core::RngCore for Replay {
-    fn next_u32(&mut self) -> u32 {
-        let mut b = [0; 4];
-        self.fill_bytes(&mut b);
-        u32::from_le_bytes(b)
-    }
-
-    fn next_u64(&mut self) -> u64 {
-        let mut b = [0; 8];
-        self.fill_bytes(&mut b);
-        u64::from_le_bytes(b)
-    }
-
-    fn fill_bytes(&mut self, dest: &mut [u8]) {
-        // Running out zero-fills; `try_fill_bytes` (what the encryptor calls) reports it instead.
-        if self.try_fill_bytes(dest).is_err() {
-            dest.fill(0);
-        }
-    }
-
-    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> core::result::Result<(), rand_core::Error> {
-        let end = self
-            .pos
-            .checked_add(dest.len())
-            .filter(|&e| e <= self.bytes.len());
-        match end.and_then(|e| self.bytes.get(self.pos..e)) {
-            Some(src) => {
-                dest.copy_from_slice(src);
-                self.pos += dest.len();
-                Ok(())
-            }
-            None => Err(rand_core::Error::from(
-                core::num::NonZeroU32::new(rand_core::Error::CUSTOM_START)
-                    .unwrap_or(core::num::NonZeroU32::MIN),
-            )),
-        }
-    }
-}
-
-impl rand_core::CryptoRng for Replay {}
-
 impl EncryptOptions {
     fn update_time(&self) -> Result<FileTime> {
         match &self.update_time {
@@ -141,10 +92,7 @@ impl EncryptOptions {
         match &self.randomness {
             None => f(&mut rand_core::OsRng).map_err(crypto_error),
             Some(bytes) => {
-                let mut rng = Replay {
-                    bytes: Zeroizing::new(bytes.to_vec()),
-                    pos: 0,
-                };
+                let mut rng = laps_crypto::RecordedRandomness::new(bytes.to_vec());
                 f(&mut rng).map_err(|e| match e {
                     laps_crypto::Error::Rng => invalid_arg("randomness ran out"),
                     e => crypto_error(e),

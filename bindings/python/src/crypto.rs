@@ -486,51 +486,6 @@ pub(crate) fn parse_blob(blob: &[u8]) -> PyResult<PyEncryptedAttributeInfo> {
 
 // --- encryption -----------------------------------------------------------------------------
 
-/// Replays recorded random bytes (tests only), so that a blob can be reproduced byte for byte.
-struct Replay {
-    bytes: Zeroizing<Vec<u8>>,
-    pos: usize,
-    short: bool,
-}
-
-impl RngCore for Replay {
-    fn next_u32(&mut self) -> u32 {
-        let mut b = [0u8; 4];
-        self.fill_bytes(&mut b);
-        u32::from_le_bytes(b)
-    }
-    fn next_u64(&mut self) -> u64 {
-        let mut b = [0u8; 8];
-        self.fill_bytes(&mut b);
-        u64::from_le_bytes(b)
-    }
-    fn fill_bytes(&mut self, dest: &mut [u8]) {
-        if self.try_fill_bytes(dest).is_err() {
-            dest.fill(0);
-        }
-    }
-    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core::Error> {
-        let end = self.pos.saturating_add(dest.len());
-        match self.bytes.get(self.pos..end) {
-            Some(src) => {
-                dest.copy_from_slice(src);
-                self.pos = end;
-                Ok(())
-            }
-            None => {
-                self.short = true;
-                Err(rand_core::Error::from(
-                    core::num::NonZeroU32::new(rand_core::Error::CUSTOM_START)
-                        .unwrap_or(core::num::NonZeroU32::MIN),
-                ))
-            }
-        }
-    }
-}
-
-// Only ever built from caller-supplied bytes for reproducible tests; documented as insecure.
-impl CryptoRng for Replay {}
-
 /// Runs `f` with the caller's recorded randomness, or with ChaCha20 seeded from the OS.
 fn with_rng<T>(
     randomness: Option<&[u8]>,
@@ -538,13 +493,9 @@ fn with_rng<T>(
 ) -> Result<T, Error> {
     match randomness {
         Some(bytes) => {
-            let mut rng = Replay {
-                bytes: Zeroizing::new(bytes.to_vec()),
-                pos: 0,
-                short: false,
-            };
+            let mut rng = laps_crypto::RecordedRandomness::new(bytes);
             let out = f(&mut rng);
-            if rng.short {
+            if rng.ran_out() {
                 return Err(Error::new(
                     Kind::Format,
                     format!("randomness: {} bytes are not enough", bytes.len()),

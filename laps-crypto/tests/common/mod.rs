@@ -43,54 +43,10 @@ pub fn store_for(v: &Value) -> KeyStore {
     store
 }
 
-/// An RNG that replays recorded bytes and fails when they run out.
-pub struct Replay {
-    data: Vec<u8>,
-    pos: usize,
+/// The recorded randomness of a vector, in the order the encryptor consumes it.
+pub fn replay(parts: &[&[u8]]) -> laps_crypto::RecordedRandomness {
+    laps_crypto::RecordedRandomness::new(parts.concat())
 }
-
-impl Replay {
-    pub fn new(parts: &[&[u8]]) -> Self {
-        Replay {
-            data: parts.concat(),
-            pos: 0,
-        }
-    }
-
-    pub fn exhausted(&self) -> bool {
-        self.pos == self.data.len()
-    }
-}
-
-impl rand_core::RngCore for Replay {
-    fn next_u32(&mut self) -> u32 {
-        let mut b = [0; 4];
-        self.fill_bytes(&mut b);
-        u32::from_le_bytes(b)
-    }
-    fn next_u64(&mut self) -> u64 {
-        let mut b = [0; 8];
-        self.fill_bytes(&mut b);
-        u64::from_le_bytes(b)
-    }
-    fn fill_bytes(&mut self, dest: &mut [u8]) {
-        self.try_fill_bytes(dest)
-            .expect("recorded randomness exhausted")
-    }
-    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core::Error> {
-        let end = self.pos + dest.len();
-        let src = self.data.get(self.pos..end).ok_or_else(|| {
-            rand_core::Error::from(
-                core::num::NonZeroU32::new(rand_core::Error::CUSTOM_START).unwrap(),
-            )
-        })?;
-        dest.copy_from_slice(src);
-        self.pos = end;
-        Ok(())
-    }
-}
-
-impl rand_core::CryptoRng for Replay {}
 
 /// Every positive single-value vector from every file, with its file name.
 pub fn positive_vectors() -> Vec<(String, Value)> {
