@@ -264,8 +264,11 @@ impl RegFile {
     }
 
     /// The file as text (CRLF line ends, regedit's 80-column hex wrapping).
-    /// Keys without a hive get `HKEY_LOCAL_MACHINE\`. `DeleteAllValues` has no
-    /// `.reg` syntax and is written as a key deletion followed by the key.
+    /// Keys without a hive, and keys under an HKLM alias that
+    /// [`Snapshot::apply`](crate::Snapshot::apply) understands (`HKLM\`,
+    /// `MACHINE\`, ...), get `HKEY_LOCAL_MACHINE\`; other hives are kept.
+    /// `DeleteAllValues` has no `.reg` syntax and is written as a key deletion
+    /// followed by the key.
     pub fn to_text(&self) -> String {
         let header = match self.version {
             RegFileVersion::V5 => HEADER_V5,
@@ -273,12 +276,9 @@ impl RegFile {
         };
         let mut out = format!("{header}\r\n");
         let mut current: Option<String> = None;
-        let full = |k: &str| {
-            if k.to_ascii_uppercase().starts_with("HKEY_") {
-                k.to_owned()
-            } else {
-                format!("HKEY_LOCAL_MACHINE\\{}", k.trim_start_matches('\\'))
-            }
+        let full = |k: &str| match crate::snapshot::machine_relative(k) {
+            Some(rest) => format!("HKEY_LOCAL_MACHINE\\{rest}"),
+            None => k.to_owned(),
         };
         for e in &self.entries {
             let (key, line) = match &e.op {

@@ -242,7 +242,7 @@ enum Target {
 }
 
 /// Strips an HKLM hive prefix and surrounding backslashes. `None` for other hives.
-fn machine_relative(key: &str) -> Option<&str> {
+pub(crate) fn machine_relative(key: &str) -> Option<&str> {
     let k = key.trim_matches('\\');
     let lower_starts = |p: &str| k.get(..p.len()).is_some_and(|h| h.eq_ignore_ascii_case(p));
     for prefix in [

@@ -137,6 +137,46 @@ fn deeply_nested_json_and_toml_snapshots_are_refused_not_a_stack_overflow() {
     }
 }
 
+/// `fuzz/` `reg_file`: keys spelled with a hive alias the snapshot understands (`MACHINE\…`,
+/// `HKLM\…`, `HKLM:\…`, `Registry\Machine\…`) were written by the `.reg` writer as
+/// `HKEY_LOCAL_MACHINE\MACHINE\…`, so the rewritten file no longer set the policy.
+#[test]
+fn regression_reg_writer_keeps_the_meaning_of_hive_aliases() {
+    let found = sample("regressions/reg-machine-hive-alias.reg");
+    let reg = parse_reg(&found).unwrap();
+    let again = laps_policy::RegFile::parse_str(&reg.to_text()).unwrap();
+    let (mut a, mut b) = (Snapshot::new(), Snapshot::new());
+    reg.apply_to(&mut a);
+    again.apply_to(&mut b);
+    assert!(!a.gpo.is_empty());
+    assert_eq!(a, b);
+    for alias in [
+        "MACHINE",
+        "HKLM",
+        "HKLM:",
+        "Registry\\Machine",
+        "hkey_local_machine",
+        "\\HKLM",
+    ] {
+        let mut reg = laps_policy::RegFile::default();
+        reg.push(laps_policy::RegOp::Set {
+            key: format!("{alias}\\{}", Root::Gpo.key_path()),
+            name: "PasswordLength".into(),
+            value: RegValue::Dword(20),
+        });
+        let text = reg.to_text();
+        let mut s = Snapshot::new();
+        laps_policy::RegFile::parse_str(&text)
+            .unwrap()
+            .apply_to(&mut s);
+        assert_eq!(
+            s.gpo.get("PasswordLength"),
+            Some(&RegValue::Dword(20)),
+            "{alias}: {text}"
+        );
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Truncation, hostile lengths, error positions
 
