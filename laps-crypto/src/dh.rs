@@ -172,7 +172,7 @@ mod tests {
         };
         let mut bytes = |n: usize| (0..n).map(|_| next() as u8).collect::<Vec<u8>>();
         let g = DhGroup::rfc5114_2048();
-        for exp_len in [1usize, 7, 32, 64, 256] {
+        for exp_len in [0usize, 1, 7, 32, 40, 41, 64, 256] {
             let mut base = bytes(256);
             base[0] &= 0x7f; // < p (p starts with 0x87)
             let exp = bytes(exp_len);
