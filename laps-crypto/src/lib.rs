@@ -41,6 +41,7 @@ pub mod content;
 mod credential;
 mod der;
 mod dh;
+mod ecmul;
 pub mod encrypt;
 mod error;
 pub mod gke;
