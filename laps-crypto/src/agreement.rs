@@ -23,9 +23,8 @@ pub fn concat_kdf_output(agreement: SecretAgreement, shared_secret: &[u8]) -> Ze
 
 /// The shared secret `Z` between a private key (big-endian bytes) and a peer public key blob:
 /// DH → `y^x mod p` left-padded to `k` bytes; ECDH → the x-coordinate of `x·Q`.
-/// Points are validated (on the curve, not the identity) by the `p256`/`p384` constructors; the
-/// multiplication itself is `ecmul.rs` (Jacobian
-/// coordinates, 25 % faster than the crates').
+/// Points are validated (on the curve, not the identity) by the `p256`/`p384` constructors;
+/// the multiplication itself is `ecmul.rs` (Jacobian coordinates, 25 % faster than the crates').
 pub fn shared_secret(private_key: &[u8], peer: &PublicKeyBlob) -> Result<Zeroizing<Vec<u8>>> {
     match peer {
         PublicKeyBlob::Dh { group, y } => dh::modexp(group, y, private_key),
