@@ -12,6 +12,8 @@
 #                       $FUZZ_CORPUS/logs/. Used for the longer campaigns in fuzz/README.md.
 # Without FUZZ_CORPUS the tree stays clean: new inputs go to a scratch directory deleted at exit.
 set -euo pipefail
+# FUZZ_CORPUS is relative to where the script is called from, not to fuzz/.
+export CORPUS=${FUZZ_CORPUS:+$(realpath -m "$FUZZ_CORPUS")}
 cd "$(dirname "$0")"
 FUZZ=$PWD
 export SECONDS_PER_TARGET=${FUZZ_SECONDS:-20}
@@ -34,7 +36,6 @@ BIN=$FUZZ/target/$(rustc +nightly -vV | sed -n 's/^host: //p')/release
 
 SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/winlaps-fuzz.XXXXXX")
 trap 'rm -rf "$SCRATCH"' EXIT
-export CORPUS=${FUZZ_CORPUS:+$(realpath -m "$FUZZ_CORPUS")}
 CORPUS=${CORPUS:-$SCRATCH}
 
 run_one() {
