@@ -302,9 +302,12 @@ impl RegFile {
                 ),
                 RegOp::DeleteValue { key, name } => (key, Some(format!("{}=-", name_text(name)))),
             };
-            if current.as_deref() != Some(key.as_str()) {
-                let _ = write!(out, "\r\n[{}]\r\n", full(key));
-                current = Some(key.clone());
+            // Compare keys as written: two spellings of one key (`MACHINE\…`, `HKLM\…`) share a
+            // section, as they will when the output is read back.
+            let written = full(key);
+            if current.as_deref() != Some(written.as_str()) {
+                let _ = write!(out, "\r\n[{written}]\r\n");
+                current = Some(written);
             }
             if let Some(line) = line {
                 out.push_str(&line);

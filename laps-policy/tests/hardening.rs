@@ -379,3 +379,31 @@ proptest! {
         prop_assert_eq!(parse_registry_pol(&bytes).unwrap().to_bytes(), bytes);
     }
 }
+
+/// Found by the `reg_file` fuzzer (third campaign): two keys spelled differently but written the
+/// same (`MACHINE\…` and `HKEY_LOCAL_MACHINE\…`) got two sections on the first write and one on
+/// the second, so write ∘ parse was not a fixed point. The writer now compares keys as written.
+#[test]
+fn regression_reg_writer_merges_sections_of_one_key_spelled_two_ways() {
+    let mut reg = laps_policy::RegFile::default();
+    for (alias, name) in [
+        ("HKEY_LOCAL_MACHINE", "PasswordLength"),
+        ("MACHINE", "PasswordAgeDays"),
+    ] {
+        reg.push(laps_policy::RegOp::Set {
+            key: format!("{alias}\\{}", Root::Gpo.key_path()),
+            name: name.into(),
+            value: RegValue::Dword(20),
+        });
+    }
+    let text = reg.to_text();
+    assert_eq!(text.matches("\r\n[").count(), 1, "one section: {text}");
+    let again = laps_policy::RegFile::parse_str(&text).unwrap();
+    assert_eq!(again.to_text(), text);
+
+    let found = sample("regressions/reg-alias-section-fixed-point.reg");
+    let reg = parse_reg(&found).unwrap();
+    let text = reg.to_text();
+    let again = laps_policy::RegFile::parse_str(&text).unwrap();
+    assert_eq!(again.to_text(), text, "write ∘ parse is a fixed point");
+}
