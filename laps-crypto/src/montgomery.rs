@@ -41,6 +41,8 @@ pub(crate) struct Montgomery<const N: usize> {
     n0: Limb,
     /// R² mod p, R = 2^(64·N).
     r2: [Limb; N],
+    /// R mod p: 1 in Montgomery form.
+    r1: [Limb; N],
 }
 
 /// A column accumulator: `lo` (128 bits) plus an overflow word.
@@ -102,18 +104,6 @@ impl Acc {
 /// The widest window of the exponentiation (its table has `2^MAX_WINDOW` entries).
 const MAX_WINDOW: usize = 5;
 
-/// The fixed window width for an exponent of `bits` bits: the one with the fewest operations
-/// (table + one multiplication per window). 4 bits for the 256-bit `x mod q` exponents
-/// (14 + 64 multiplications against 30 + 52 with 5 bits, and half the table to scan per window),
-/// 5 bits for the full 512-bit exponents (14 + 128 against 30 + 103).
-fn window_for(bits: usize) -> usize {
-    if bits <= 320 {
-        4
-    } else {
-        MAX_WINDOW
-    }
-}
-
 impl<const N: usize> Montgomery<N> {
     /// Parameters for odd `p` (big-endian bytes, at most `8·N`); `None` for an even or zero modulus.
     pub(crate) fn new(p_be: &[u8]) -> Option<Self> {
@@ -143,7 +133,14 @@ impl<const N: usize> Montgomery<N> {
                 x = diff;
             }
         }
-        Some(Montgomery { p, n0, r2: x })
+        let mut m = Montgomery {
+            p,
+            n0,
+            r2: x,
+            r1: [0; N],
+        };
+        m.r1 = m.retrieve(&m.r2);
+        Some(m)
     }
 
     /// `a·b·R⁻¹ mod p` in product-scanning form (Montgomery "FIPS"): the output is built column
@@ -235,9 +232,13 @@ impl<const N: usize> Montgomery<N> {
         let base = from_be::<N>(base_be)?;
         let bits = exp_be.len() * 8;
         if bits == 0 {
-            return Some(Zeroizing::new(to_be(&self.retrieve(&self.r1()))));
+            return Some(Zeroizing::new(to_be(&self.retrieve(&self.r1))));
         }
-        Some(if window_for(bits) == 4 {
+        // The window with the fewest operations (table + one multiplication per window): 4 bits
+        // for the 256-bit `x mod q` exponents (14 + 64 multiplications against 30 + 52 with 5
+        // bits, and half the table to scan per window), 5 bits for the full 512-bit exponents
+        // (14 + 128 against 30 + 103).
+        Some(if bits <= 320 {
             self.pow_windowed::<4>(&base, exp_be)
         } else {
             self.pow_windowed::<MAX_WINDOW>(&base, exp_be)
@@ -255,7 +256,7 @@ impl<const N: usize> Montgomery<N> {
         // table[i] = x^i in Montgomery form, i < 2^WINDOW; even entries by squaring (cheaper).
         let mut storage = [[0 as Limb; N]; 1 << MAX_WINDOW];
         let table = &mut storage[..1 << WINDOW];
-        table[0] = self.r1();
+        table[0] = self.r1;
         table[1] = self.mul(base, &self.r2);
         for i in 2..table.len() {
             table[i] = if i % 2 == 0 {
@@ -281,11 +282,6 @@ impl<const N: usize> Montgomery<N> {
         out.zeroize();
         storage.zeroize();
         bytes
-    }
-
-    /// `R mod p`: 1 in Montgomery form.
-    fn r1(&self) -> [Limb; N] {
-        self.retrieve(&self.r2)
     }
 
     /// Leaves Montgomery form: `a·R⁻¹ mod p`.

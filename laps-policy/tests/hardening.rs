@@ -380,7 +380,7 @@ proptest! {
     }
 }
 
-/// Found by the `reg_file` fuzzer (third campaign): two keys spelled differently but written the
+/// Found by the `reg_file` fuzzer (round 4 of the campaign in fuzz/README.md): two keys spelled differently but written the
 /// same (`MACHINE\…` and `HKEY_LOCAL_MACHINE\…`) got two sections on the first write and one on
 /// the second, so write ∘ parse was not a fixed point. The writer now compares keys as written.
 #[test]
