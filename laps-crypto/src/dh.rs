@@ -164,14 +164,8 @@ mod tests {
     #[test]
     fn montgomery_pow_matches_crypto_bigint() {
         use crypto_bigint::modular::runtime_mod::{DynResidue, DynResidueParams};
-        let mut state = 0x1234_5678_9abc_def0u64;
-        let mut next = move || {
-            state ^= state << 13;
-            state ^= state >> 7;
-            state ^= state << 17;
-            state
-        };
-        let mut bytes = |n: usize| (0..n).map(|_| next() as u8).collect::<Vec<u8>>();
+        let mut rng = crate::test_rng::TestRng::new(0x1234_5678_9abc_def0);
+        let mut bytes = |n: usize| rng.bytes(n);
         let g = DhGroup::rfc5114_2048();
         for exp_len in [0usize, 1, 7, 32, 40, 41, 64, 256] {
             let mut base = bytes(256);

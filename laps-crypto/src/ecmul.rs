@@ -153,16 +153,9 @@ mod tests {
             .map(|&v| small(v))
             .collect();
         out.extend([1, 2, 15, 16, 17].iter().map(|&d| below_n(d)));
-        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut rng = crate::test_rng::TestRng::new(0x2545_f491_4f6c_dd1d);
         for _ in 0..count {
-            let mut s: Vec<u8> = (0..len)
-                .map(|_| {
-                    state ^= state << 13;
-                    state ^= state >> 7;
-                    state ^= state << 17;
-                    state as u8
-                })
-                .collect();
+            let mut s = rng.bytes(len);
             s[0] &= 0x7f; // below n
             out.push(s);
         }

@@ -55,6 +55,8 @@ mod root_key;
 pub mod sample;
 pub mod seed;
 pub mod sid;
+#[cfg(test)]
+mod test_rng;
 
 pub use attribute::{
     parse_blob, parse_encrypted_attribute, BlobInfo, EncryptedAttributeInfo, KeyIdentifierInfo,
