@@ -49,9 +49,8 @@ macro_rules! ecdh_on {
             .zip(coordinate(point.y()))
             .and_then(|(x, y)| ecmul::mul_x::<$curve::FieldElement>(x, y, &scalar))
             .map(|x| Zeroizing::new(x.to_repr().to_vec()))
-            .ok_or(Error::InvalidKey(
-                "ECDH public key is not a point on the curve",
-            ))
+            // Unreachable for the validated inputs above (prime order, 1 ≤ k < n), but typed.
+            .ok_or(Error::InvalidKey("ECDH shared point is the identity"))
     }};
 }
 
