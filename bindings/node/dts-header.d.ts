@@ -34,6 +34,29 @@ export interface PolicyInput {
   device?: DeviceOptions | null
 }
 
+/** One rule of the device's password policy that rejects some generated passwords. */
+export interface LocalPolicyProblem {
+  rule: 'too_short' | 'too_few_categories'
+  /** The share of generated passwords this rule rejects (0 < r ≤ 1). */
+  rejected: number
+  /** `too_short`: the shortest password the specification produces. */
+  shortest?: number
+  /** `too_short`: the policy's minimum length. */
+  minimum?: number
+  /** `too_few_categories`: the character categories every password contains. */
+  guaranteed?: number
+  /** The problem as a sentence. */
+  message: string
+}
+
+/** How a specification fares against a device's password policy (`checkLocalPasswordPolicy`). */
+export interface LocalPolicyFit {
+  /** The probability that one generated password is accepted: 1 always, 0 never. */
+  acceptance: number
+  /** Each rule that rejects some passwords (empty when `acceptance` is 1). */
+  problems: LocalPolicyProblem[]
+}
+
 /** What a policy parser found: the four roots, ready to spread into `resolvePolicy`. */
 export interface ParsedPolicy {
   csp: Record<string, RegistryValueOut>

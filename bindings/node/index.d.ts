@@ -34,6 +34,29 @@ export interface PolicyInput {
   device?: DeviceOptions | null
 }
 
+/** One rule of the device's password policy that rejects some generated passwords. */
+export interface LocalPolicyProblem {
+  rule: 'too_short' | 'too_few_categories'
+  /** The share of generated passwords this rule rejects (0 < r ≤ 1). */
+  rejected: number
+  /** `too_short`: the shortest password the specification produces. */
+  shortest?: number
+  /** `too_short`: the policy's minimum length. */
+  minimum?: number
+  /** `too_few_categories`: the character categories every password contains. */
+  guaranteed?: number
+  /** The problem as a sentence. */
+  message: string
+}
+
+/** How a specification fares against a device's password policy (`checkLocalPasswordPolicy`). */
+export interface LocalPolicyFit {
+  /** The probability that one generated password is accepted: 1 always, 0 never. */
+  acceptance: number
+  /** Each rule that rejects some passwords (empty when `acceptance` is 1). */
+  problems: LocalPolicyProblem[]
+}
+
 /** What a policy parser found: the four roots, ready to spread into `resolvePolicy`. */
 export interface ParsedPolicy {
   csp: Record<string, RegistryValueOut>
@@ -211,6 +234,12 @@ export interface BlobInfo {
 }
 
 /**
+ * Whether the device's password policy accepts what `opts` generates (predicts Windows LAPS
+ * event 10027), with the exact share accepted.
+ */
+export declare function checkLocalPasswordPolicy(opts: PasswordOptions | undefined | null, policy: LocalPasswordPolicyOptions): LocalPolicyFit
+
+/**
  * Decides whether the password must rotate now: the AD update factors
  * (expired, source / account / encryption target changed, encrypted attribute
  * missing, local state inconsistent, expiry beyond policy, version mismatch,
@@ -230,7 +259,8 @@ export declare function decodeGraphPassword(passwordBase64: string): string
 /**
  * The device a policy is resolved for. Everything is optional; the defaults
  * are a hybrid-joined Windows 11 24H2 (build 26100) member, not a domain
- * controller, legacy client extension not installed, domain at 2016 functional level.
+ * controller, legacy client extension not installed, domain at 2016 functional level,
+ * normal boot.
  */
 export interface DeviceOptions {
   /** Join state (default `'hybrid'`). */
@@ -245,6 +275,16 @@ export interface DeviceOptions {
   dfl2016?: boolean
   /** The legacy LAPS schema (`ms-Mcs-AdmPwd`) is in the forest (default true). */
   legacySchemaPresent?: boolean
+  /**
+   * Safe mode, Directory Services Restore Mode or another non-normal boot (default false):
+   * Windows LAPS does nothing this boot, even if the password has expired.
+   */
+  safeMode?: boolean
+  /**
+   * The managed account's password policy, when known: resolution then predicts event
+   * 10027 (a diagnostic, and a blocker when no generated password can pass).
+   */
+  passwordPolicy?: LocalPasswordPolicyOptions
 }
 
 /** The computer object's LAPS attributes (AD modes only). */
@@ -395,6 +435,14 @@ export interface KeyIdentifierInfo {
   domainName: string
   /** DNS forest name. */
   forestName: string
+}
+
+/** The managed account's password policy (`secpol.msc`, or the domain's); both optional. */
+export interface LocalPasswordPolicyOptions {
+  /** *Minimum password length* (default 0). */
+  minimumLength?: number
+  /** *Password must meet complexity requirements*: 3 of 5 categories (default false). */
+  complexityRequired?: boolean
 }
 
 /**

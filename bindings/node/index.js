@@ -838,6 +838,7 @@ module.exports = nativeBinding
 module.exports.EffectivePolicy = nativeBinding.EffectivePolicy
 module.exports.KeyStore = nativeBinding.KeyStore
 module.exports.LapsCredential = nativeBinding.LapsCredential
+module.exports.checkLocalPasswordPolicy = nativeBinding.checkLocalPasswordPolicy
 module.exports.decideRotation = nativeBinding.decideRotation
 module.exports.decodeGraphPassword = nativeBinding.decodeGraphPassword
 module.exports.encryptAttribute = nativeBinding.encryptAttribute

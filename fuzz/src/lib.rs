@@ -203,6 +203,12 @@ impl FuzzDevice {
             legacy_cse_installed: self.legacy_cse_installed,
             dfl_2016: self.dfl_2016,
             legacy_schema_present: self.legacy_schema_present,
+            // A spare bit of `join`, so the seeds recorded before this field keep their meaning.
+            safe_mode: self.join & 0x40 != 0,
+            password_policy: (self.join & 0x20 != 0).then(|| laps_core::LocalPasswordPolicy {
+                minimum_length: (self.os_build >> 16) % 130,
+                complexity_required: self.join & 0x10 != 0,
+            }),
         }
     }
 }

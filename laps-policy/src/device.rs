@@ -1,6 +1,7 @@
 //! The device context resolution depends on.
 
 use crate::catalog::BUILD_24H2;
+use laps_core::LocalPasswordPolicy;
 use serde::{Deserialize, Serialize};
 
 /// How the device is joined.
@@ -47,7 +48,8 @@ impl JoinState {
 ///
 /// Defaults: hybrid joined, Windows 11 24H2 (build 26100), not a domain
 /// controller, legacy LAPS client extension not installed, domain at 2016
-/// functional level, legacy LAPS schema present.
+/// functional level, legacy LAPS schema present, normal boot (not safe mode), password
+/// policy unknown (not checked).
 ///
 /// ```
 /// use laps_policy::{Device, JoinState};
@@ -76,6 +78,14 @@ pub struct Device {
     /// The legacy LAPS schema (`ms-Mcs-AdmPwd`) is in the forest (`Update-AdmPwdADSchema`);
     /// legacy emulation logs 10012 without it.
     pub legacy_schema_present: bool,
+    /// The device is running in safe mode, Directory Services Restore Mode or another
+    /// non-normal boot. Windows LAPS does nothing then, not even when the password has
+    /// expired; the policy still resolves, for the next normal boot.
+    pub safe_mode: bool,
+    /// The managed account's password policy (local `secpol.msc`, or the domain's), when
+    /// known. Resolution then predicts event 10027: a policy that rejects every generated
+    /// password blocks rotation; one that rejects some of them is a warning.
+    pub password_policy: Option<LocalPasswordPolicy>,
 }
 
 impl Default for Device {
@@ -87,6 +97,8 @@ impl Default for Device {
             legacy_cse_installed: false,
             dfl_2016: true,
             legacy_schema_present: true,
+            safe_mode: false,
+            password_policy: None,
         }
     }
 }

@@ -60,6 +60,11 @@ pub enum DiagnosticCode {
     LegacyNotEnabled,
     /// Legacy emulation without the legacy schema (10012).
     LegacySchemaMissing,
+    /// Safe mode, DSRM or another non-normal boot: Windows LAPS does nothing this boot.
+    SafeModeBoot,
+    /// The device's password policy rejects every (error) or some (warning) of the
+    /// passwords the policy generates (10027).
+    PasswordPolicyConflict,
 }
 
 /// One finding, with the Windows LAPS event ID where one exists.

@@ -352,12 +352,7 @@ impl EffectivePolicy {
 
     /// The password specification to generate with.
     pub fn password_spec(&self) -> PasswordSpec {
-        PasswordSpec::new(
-            self.password_complexity().get(),
-            self.password_length(),
-            self.passphrase_length(),
-        )
-        .unwrap_or_default()
+        spec_from(|id| self.number(id))
     }
 
     /// `PasswordExpirationProtectionEnabled`.
@@ -469,4 +464,15 @@ impl EffectivePolicy {
     pub fn to_json(&self) -> String {
         crate::explain::to_json(self)
     }
+}
+
+/// The password specification of resolved settings (`number` reads one); the default spec if
+/// they do not form one (they always do once resolved: every value has passed its range).
+pub(crate) fn spec_from(number: impl Fn(SettingId) -> u32) -> PasswordSpec {
+    PasswordSpec::new(
+        number(SettingId::PasswordComplexity),
+        number(SettingId::PasswordLength),
+        number(SettingId::PassphraseLength),
+    )
+    .unwrap_or_default()
 }

@@ -29,6 +29,8 @@ pub const POLICY_ENTRA: u32 = 10022;
 pub const POLICY_LEGACY: u32 = 10023;
 /// Policy configured as disabled (no policy at all, or BackupDirectory 0).
 pub const POLICY_DISABLED: u32 = 10024;
+/// No password acceptable to the local/domain password policy could be built; rotation failed.
+pub const PASSWORD_POLICY_CONFLICT: u32 = 10027;
 /// Legacy policy present but the legacy LAPS client extension is installed; Windows LAPS stands aside.
 pub const LEGACY_CSE_INSTALLED: u32 = 10033;
 /// The encryption principal is an isolated (unqualified) name.

@@ -71,6 +71,8 @@ fn device() -> impl Strategy<Value = Device> {
         any::<bool>(),
         any::<bool>(),
         any::<bool>(),
+        any::<bool>(),
+        prop::option::of((0u32..=130, any::<bool>())),
     )
         .prop_map(
             |(
@@ -80,6 +82,8 @@ fn device() -> impl Strategy<Value = Device> {
                 legacy_cse_installed,
                 dfl_2016,
                 legacy_schema_present,
+                safe_mode,
+                password_policy,
             )| Device {
                 join,
                 domain_controller,
@@ -87,6 +91,13 @@ fn device() -> impl Strategy<Value = Device> {
                 legacy_cse_installed,
                 dfl_2016,
                 legacy_schema_present,
+                safe_mode,
+                password_policy: password_policy.map(|(minimum_length, complexity_required)| {
+                    laps_core::LocalPasswordPolicy {
+                        minimum_length,
+                        complexity_required,
+                    }
+                }),
             },
         )
 }

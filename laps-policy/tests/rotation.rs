@@ -465,3 +465,22 @@ fn no_post_authentication_deadline_in_dsrm_mode_or_when_disabled() {
         (Some(PostAuthOff::NotManaged), None, 0)
     );
 }
+
+#[test]
+fn an_expired_password_is_not_rotated_during_a_safe_mode_boot() {
+    let s = gpo(&[("BackupDirectory", dw(2))]);
+    let normal = resolve_default(&s);
+    let (l, d) = in_step(&normal);
+    let now = t0().add_days(45);
+    assert!(decide_rotation(&normal, &l, &d, now).rotate);
+    let safe = resolve(
+        &s,
+        &Device {
+            safe_mode: true,
+            ..Device::default()
+        },
+    );
+    let r = decide_rotation(&safe, &l, &d, now);
+    assert!(!r.rotate, "nothing is backed up even if expired");
+    assert_eq!(r.blocked, Some(DiagnosticCode::SafeModeBoot));
+}

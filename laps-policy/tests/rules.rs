@@ -670,6 +670,120 @@ fn an_operating_system_before_windows_laps_is_unmanaged() {
     );
 }
 
+#[test]
+fn a_safe_mode_or_dsrm_boot_blocks_windows_laps_but_keeps_the_policy_for_the_next_boot() {
+    let s = gpo(&[("BackupDirectory", dw(2)), ("PasswordAgeDays", dw(10))]);
+    let safe = Device {
+        safe_mode: true,
+        ..Device::default()
+    };
+    let p = resolve(&s, &safe);
+    assert_eq!(
+        p.mode,
+        Mode::ActiveDirectory,
+        "the policy itself is unchanged"
+    );
+    assert_eq!(p.password_age_days(), 10);
+    assert_eq!(p.blocker, Some(DiagnosticCode::SafeModeBoot));
+    let d = has(&p, DiagnosticCode::SafeModeBoot).unwrap();
+    assert_eq!(d.severity, Severity::Error);
+    assert!(d.message.contains("normal boot"), "{}", d.message);
+    assert!(p.explain().contains("safe mode"), "{}", p.explain());
+    // Nothing to block when there is no policy, or when the OS has no Windows LAPS at all.
+    let none = resolve(&Snapshot::new(), &safe);
+    assert_eq!(none.mode, Mode::Disabled);
+    assert!(has(&none, DiagnosticCode::SafeModeBoot).is_none());
+    let old = Device {
+        os_build: 14393,
+        ..safe.clone()
+    };
+    let old = resolve(&s, &old);
+    assert_eq!(old.blocker, Some(DiagnosticCode::OsTooOld));
+    assert!(has(&old, DiagnosticCode::SafeModeBoot).is_none());
+    // A normal boot of the same device is managed.
+    assert_eq!(resolve(&s, &Device::default()).blocker, None);
+    assert_eq!(Device::from_json(r#"{"safe_mode": true}"#).unwrap(), safe);
+}
+
+fn with_password_policy(minimum_length: u32, complexity_required: bool) -> Device {
+    Device {
+        password_policy: Some(laps_core::LocalPasswordPolicy {
+            minimum_length,
+            complexity_required,
+        }),
+        ..Device::default()
+    }
+}
+
+#[test]
+fn a_device_password_policy_that_rejects_every_password_blocks_rotation_event_10027() {
+    // Mode 2 (letters only) against "must meet complexity requirements".
+    let s = gpo(&[("BackupDirectory", dw(2)), ("PasswordComplexity", dw(2))]);
+    let p = resolve(&s, &with_password_policy(0, true));
+    assert_eq!(p.mode, Mode::ActiveDirectory);
+    assert_eq!(p.blocker, Some(DiagnosticCode::PasswordPolicyConflict));
+    let d = has(&p, DiagnosticCode::PasswordPolicyConflict).unwrap();
+    assert_eq!(
+        (d.severity, d.event_id, d.setting),
+        (
+            Severity::Error,
+            Some(events::PASSWORD_POLICY_CONFLICT),
+            Some(SettingId::PasswordComplexity)
+        )
+    );
+    assert!(d.message.contains("every rotation fails"), "{}", d.message);
+    // Too short: 12 characters against a minimum of 14 points at PasswordLength.
+    let s = gpo(&[("BackupDirectory", dw(2)), ("PasswordLength", dw(12))]);
+    let p = resolve(&s, &with_password_policy(14, false));
+    let d = has(&p, DiagnosticCode::PasswordPolicyConflict).unwrap();
+    assert_eq!(d.setting, Some(SettingId::PasswordLength));
+    assert_eq!(p.blocker, Some(DiagnosticCode::PasswordPolicyConflict));
+    // The Windows default (mode 4, 14 characters) meets the strictest classic policy.
+    let p = resolve(
+        &gpo(&[("BackupDirectory", dw(2))]),
+        &with_password_policy(14, true),
+    );
+    assert!(has(&p, DiagnosticCode::PasswordPolicyConflict).is_none());
+    assert_eq!(p.blocker, None);
+}
+
+#[test]
+fn passphrases_under_a_complexity_policy_are_a_warning_with_the_share_accepted() {
+    let s = gpo(&[("BackupDirectory", dw(2)), ("PasswordComplexity", dw(6))]);
+    let p = resolve(&s, &with_password_policy(0, true));
+    assert_eq!(
+        p.blocker, None,
+        "some passphrases (with a hyphenated word) pass"
+    );
+    let d = has(&p, DiagnosticCode::PasswordPolicyConflict).unwrap();
+    assert_eq!(d.severity, Severity::Warning);
+    assert_eq!(d.event_id, Some(10027));
+    assert!(
+        d.message
+            .contains("0.31 % of generated passwords are accepted"),
+        "{}",
+        d.message
+    );
+    assert!(p.explain().contains("10027"));
+}
+
+#[test]
+fn the_password_policy_is_not_checked_when_unknown_or_nothing_is_managed() {
+    let s = gpo(&[("BackupDirectory", dw(2)), ("PasswordComplexity", dw(1))]);
+    assert!(has(&resolve_default(&s), DiagnosticCode::PasswordPolicyConflict).is_none());
+    let off = resolve(
+        &gpo(&[("BackupDirectory", dw(0)), ("PasswordComplexity", dw(1))]),
+        &with_password_policy(0, true),
+    );
+    assert!(has(&off, DiagnosticCode::PasswordPolicyConflict).is_none());
+    let json = r#"{"password_policy": {"minimum_length": 14, "complexity_required": true}}"#;
+    assert_eq!(
+        Device::from_json(json).unwrap(),
+        with_password_policy(14, true)
+    );
+    assert!(Device::from_json(r#"{"password_policy": {"minimum": 14}}"#).is_err());
+}
+
 // ---- Dependencies between settings (§1.1, §1.2, §3.2) ----
 
 #[test]

@@ -4,7 +4,14 @@ import { test } from 'node:test'
 import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
-import { entropy, entropyBits, generatePassword, generatePasswords, generatePasswordsBuffer } from 'winlaps'
+import {
+  checkLocalPasswordPolicy,
+  entropy,
+  entropyBits,
+  generatePassword,
+  generatePasswords,
+  generatePasswordsBuffer,
+} from 'winlaps'
 
 // The Windows LAPS classes (spec/password-generation.md §2), written out independently of laps-core.
 const UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ'
@@ -117,4 +124,20 @@ test('entropy figures match the spec table', () => {
   assert.equal(r2(entropyBits({ complexity: 6 })), 77.55)
   assert.equal(r2(entropyBits({ complexity: 7, words: 10 })), 103.4)
   assert.equal(r2(entropyBits({ complexity: 8, words: 3 })), 31.02)
+})
+
+test('checkLocalPasswordPolicy predicts event 10027 exactly', () => {
+  const strict = { minimumLength: 14, complexityRequired: true }
+  assert.deepEqual(checkLocalPasswordPolicy(null, strict), { acceptance: 1, problems: [] })
+  const letters = checkLocalPasswordPolicy({ complexity: 2 }, strict)
+  assert.equal(letters.acceptance, 0)
+  assert.deepEqual(letters.problems.map((p) => [p.rule, p.guaranteed, p.rejected]), [['too_few_categories', 2, 1]])
+  const phrase = checkLocalPasswordPolicy({ complexity: 6, words: 6 }, { complexityRequired: true })
+  assert.ok(Math.abs(phrase.acceptance - (1 - (1 - 4 / 7776) ** 6)) < 1e-12)
+  assert.match(phrase.problems[0].message, /3 of the 5/)
+  const short = checkLocalPasswordPolicy({ length: 12 }, { minimumLength: 14 })
+  assert.deepEqual([short.problems[0].rule, short.problems[0].shortest, short.problems[0].minimum], ['too_short', 12, 14])
+  assert.throws(() => checkLocalPasswordPolicy(null, null), { code: 'LAPS_INVALID_ARG' })
+  assert.throws(() => checkLocalPasswordPolicy(null, { minimumLength: -1 }), { code: 'LAPS_INVALID_ARG' })
+  assert.throws(() => checkLocalPasswordPolicy({ complexity: 9 }, strict), { code: 'LAPS_INVALID_ARG' })
 })

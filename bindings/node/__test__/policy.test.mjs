@@ -220,6 +220,34 @@ test('rotation: Entra uses its local expiry only', () => {
   assert.equal(d.rotate, false, 'the directory expiry is never read in Entra mode')
 })
 
+test('a safe mode or DSRM boot blocks Windows LAPS, even for an expired password', () => {
+  const gpo = { BackupDirectory: 2, PasswordAgeDays: 10 }
+  const p = resolvePolicy({ gpo, device: { safeMode: true } })
+  assert.equal(p.mode, 'ad', 'the policy is unchanged, for the next normal boot')
+  assert.equal(p.value('PasswordAgeDays'), 10)
+  assert.equal(p.blocker, 'safe_mode_boot')
+  assert.ok(p.diagnostics.some((d) => d.code === 'safe_mode_boot' && d.severity === 'error'))
+  assert.match(p.explain(), /safe mode/)
+  const d = decideRotation(p, null, null, new Date())
+  assert.equal(d.rotate, false)
+  assert.equal(d.blocked, 'safe_mode_boot')
+  assert.equal(resolvePolicy({ gpo, device: { safeMode: false } }).blocker, null)
+})
+
+test('a device password policy predicts event 10027', () => {
+  const passwordPolicy = { minimumLength: 14, complexityRequired: true }
+  const p = resolvePolicy({ gpo: { BackupDirectory: 2, PasswordComplexity: 1 }, device: { passwordPolicy } })
+  assert.equal(p.blocker, 'password_policy_conflict')
+  const d = p.diagnostics.find((x) => x.code === 'password_policy_conflict')
+  assert.deepEqual([d.severity, d.eventId, d.setting], ['error', 10027, 'PasswordComplexity'])
+  assert.equal(decideRotation(p, null, null, new Date()).rotate, false)
+  const phrase = resolvePolicy({ gpo: { BackupDirectory: 2, PasswordComplexity: 7 }, device: { passwordPolicy } })
+  assert.equal(phrase.blocker, null, 'a passphrase with a hyphenated word can pass')
+  assert.equal(phrase.diagnostics.find((x) => x.code === 'password_policy_conflict').severity, 'warning')
+  assert.equal(resolvePolicy({ gpo: { BackupDirectory: 2 }, device: { passwordPolicy } }).blocker, null)
+  assert.throws(() => resolvePolicy({ gpo: {}, device: { passwordPolicy: { minimumLength: 1.5 } } }), { code: 'LAPS_INVALID_ARG' })
+})
+
 test('rotation of a disabled policy is blocked', () => {
   const d = decideRotation(resolvePolicy({}), null, null, new Date())
   assert.equal(d.rotate, false)

@@ -12,6 +12,7 @@ import {
   parseExpirationTime,
   parseLapsPasswordJson,
   parseLegacyPassword,
+  checkLocalPasswordPolicy,
   decideRotation,
   entropy,
   entropyBits,
@@ -27,6 +28,8 @@ import {
   type DeviceOptions,
   type EncryptedAttributeInfo,
   type LapsError,
+  type LocalPasswordPolicyOptions,
+  type LocalPolicyFit,
   type RootKeyInput,
   type EffectivePolicy,
   type EntropyBits,
@@ -51,9 +54,14 @@ bulk.fill(0)
 const bits: number = entropyBits({ complexity: 4, length: 14 })
 const both: EntropyBits = entropy()
 console.log(one.length, many.length, reproducible.length, bits.toFixed(2), both.naive - both.exact)
+const strict: LocalPasswordPolicyOptions = { minimumLength: 14, complexityRequired: true }
+const fit: LocalPolicyFit = checkLocalPasswordPolicy({ complexity: 6 }, strict)
+for (const p of fit.problems) console.log(p.rule, p.rejected, p.message, p.shortest ?? p.guaranteed)
 
 // --- policy --------------------------------------------------------------------
-const device: DeviceOptions = { join: 'ad', osBuild: 26100, domainController: false, dfl2016: true }
+const device: DeviceOptions = {
+  join: 'ad', osBuild: 26100, domainController: false, dfl2016: true, safeMode: false, passwordPolicy: strict,
+}
 const gpo: ParsedPolicy = parseRegistryPol(readFileSync('Registry.pol'))
 const csp = parseSyncml('<SyncML>...</SyncML>')
 const fromReg: ParsedPolicy = parseReg(Buffer.from('Windows Registry Editor Version 5.00'))

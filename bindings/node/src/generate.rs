@@ -36,6 +36,50 @@ pub struct EntropyBits {
     pub exact: f64,
 }
 
+/// The managed account's password policy (`secpol.msc`, or the domain's); both optional.
+#[napi(object)]
+pub struct LocalPasswordPolicyOptions {
+    /// *Minimum password length* (default 0).
+    pub minimum_length: Option<f64>,
+    /// *Password must meet complexity requirements*: 3 of 5 categories (default false).
+    pub complexity_required: Option<bool>,
+}
+
+impl LocalPasswordPolicyOptions {
+    /// The laps-core policy; `name` prefixes argument errors.
+    pub(crate) fn to_policy(&self, name: &str) -> Result<laps_core::LocalPasswordPolicy> {
+        Ok(laps_core::LocalPasswordPolicy {
+            minimum_length: match self.minimum_length {
+                None => 0,
+                Some(v) => whole(&format!("{name}.minimumLength"), v, u32::MAX)?,
+            },
+            complexity_required: self.complexity_required.unwrap_or(false),
+        })
+    }
+}
+
+/// Whether the device's password policy accepts what `opts` generates (predicts Windows LAPS
+/// event 10027), with the exact share accepted.
+#[napi(
+    ts_args_type = "opts: PasswordOptions | undefined | null, policy: LocalPasswordPolicyOptions",
+    ts_return_type = "LocalPolicyFit"
+)]
+pub fn check_local_password_policy(
+    opts: Unknown<'_>,
+    policy: Unknown<'_>,
+) -> Result<serde_json::Value> {
+    guarded(|| {
+        let opts: Option<PasswordOptions> = options("opts", opts)?;
+        let spec = spec_of(opts.as_ref())?;
+        let policy: Option<LocalPasswordPolicyOptions> = options("policy", policy)?;
+        let policy = policy
+            .ok_or_else(|| invalid_arg("policy must be an object"))?
+            .to_policy("policy")?;
+        let fit = laps_core::check_local_policy(&spec, &policy);
+        serde_json::to_value(&fit).map_err(|e| laps_error(ErrorCode::Internal, e.to_string()))
+    })
+}
+
 /// The validated spec of `opts`.
 fn spec_of(opts: Option<&PasswordOptions>) -> Result<PasswordSpec> {
     let d = PasswordSpec::default();

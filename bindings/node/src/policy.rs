@@ -30,7 +30,8 @@ pub enum Join {
 
 /// The device a policy is resolved for. Everything is optional; the defaults
 /// are a hybrid-joined Windows 11 24H2 (build 26100) member, not a domain
-/// controller, legacy client extension not installed, domain at 2016 functional level.
+/// controller, legacy client extension not installed, domain at 2016 functional level,
+/// normal boot.
 #[napi(object)]
 pub struct DeviceOptions {
     /// Join state (default `'hybrid'`).
@@ -45,6 +46,12 @@ pub struct DeviceOptions {
     pub dfl_2016: Option<bool>,
     /// The legacy LAPS schema (`ms-Mcs-AdmPwd`) is in the forest (default true).
     pub legacy_schema_present: Option<bool>,
+    /// Safe mode, Directory Services Restore Mode or another non-normal boot (default false):
+    /// Windows LAPS does nothing this boot, even if the password has expired.
+    pub safe_mode: Option<bool>,
+    /// The managed account's password policy, when known: resolution then predicts event
+    /// 10027 (a diagnostic, and a blocker when no generated password can pass).
+    pub password_policy: Option<crate::generate::LocalPasswordPolicyOptions>,
 }
 
 impl DeviceOptions {
@@ -68,6 +75,12 @@ impl DeviceOptions {
             legacy_schema_present: self
                 .legacy_schema_present
                 .unwrap_or(d.legacy_schema_present),
+            safe_mode: self.safe_mode.unwrap_or(d.safe_mode),
+            password_policy: self
+                .password_policy
+                .as_ref()
+                .map(|p| p.to_policy("device.passwordPolicy"))
+                .transpose()?,
         })
     }
 }

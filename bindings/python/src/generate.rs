@@ -98,6 +98,32 @@ pub(crate) fn is_valid_password(complexity: u32, password: &str) -> PyResult<boo
     Ok(laps_core::charset::is_valid_password(c, password))
 }
 
+/// Whether the device's password policy accepts what this specification generates (predicts
+/// Windows LAPS event 10027), exactly: `{"acceptance": p, "problems": [...]}` where `p` is the
+/// probability that one generated password is accepted (1.0 always, 0.0 never) and each
+/// problem is a dict with `rule` (`"too_short"` or `"too_few_categories"`), its figures, the
+/// share it `rejected` and a `message`.
+#[pyfunction]
+#[pyo3(signature = (complexity, length = 14, words = 6, *, minimum_length = 0,
+    complexity_required = false))]
+pub(crate) fn check_local_password_policy<'py>(
+    py: Python<'py>,
+    complexity: u32,
+    length: u32,
+    words: u32,
+    minimum_length: u32,
+    complexity_required: bool,
+) -> PyResult<Bound<'py, PyAny>> {
+    let policy = laps_core::LocalPasswordPolicy {
+        minimum_length,
+        complexity_required,
+    };
+    let fit = laps_core::check_local_policy(&spec(complexity, length, words)?, &policy);
+    let value = serde_json::to_value(&fit)
+        .map_err(|e| Error::new(Kind::Base, format!("policy fit: {e}")))?;
+    crate::convert::json_to_py(py, &value)
+}
+
 /// Splits a generated passphrase back into its lower-case words at the capital letters.
 #[pyfunction]
 pub(crate) fn split_passphrase(passphrase: &str) -> Vec<String> {

@@ -30,6 +30,7 @@ fn _winlaps(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(generate::entropy_bits, m)?)?;
     m.add_function(wrap_pyfunction!(generate::is_valid_password, m)?)?;
     m.add_function(wrap_pyfunction!(generate::split_passphrase, m)?)?;
+    m.add_function(wrap_pyfunction!(generate::check_local_password_policy, m)?)?;
 
     m.add_class::<policy::PyDevice>()?;
     m.add_class::<policy::PyEffectivePolicy>()?;

@@ -46,7 +46,9 @@ pub(crate) struct PyDevice {
 impl PyDevice {
     #[new]
     #[pyo3(signature = (*, join = "hybrid", domain_controller = false, os_build = 26100,
-        legacy_cse_installed = false, dfl_2016 = true, legacy_schema_present = true))]
+        legacy_cse_installed = false, dfl_2016 = true, legacy_schema_present = true,
+        safe_mode = false, password_policy = None))]
+    #[allow(clippy::too_many_arguments)] // one keyword argument per `Device` field
     fn new(
         join: &str,
         domain_controller: bool,
@@ -54,6 +56,8 @@ impl PyDevice {
         legacy_cse_installed: bool,
         dfl_2016: bool,
         legacy_schema_present: bool,
+        safe_mode: bool,
+        password_policy: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<Self> {
         let join =
             serde_json::from_value(serde_json::Value::String(join.to_owned())).map_err(|_| {
@@ -69,6 +73,8 @@ impl PyDevice {
                 legacy_cse_installed,
                 dfl_2016,
                 legacy_schema_present,
+                safe_mode,
+                password_policy: password_policy_from_py(password_policy)?,
             },
         })
     }
@@ -103,17 +109,37 @@ impl PyDevice {
     fn legacy_schema_present(&self) -> bool {
         self.inner.legacy_schema_present
     }
+    /// Safe mode, Directory Services Restore Mode or another non-normal boot: Windows LAPS
+    /// does nothing this boot, even if the password has expired.
+    #[getter]
+    fn safe_mode(&self) -> bool {
+        self.inner.safe_mode
+    }
+    /// The managed account's password policy as a dict (`minimum_length`,
+    /// `complexity_required`), or `None` when unknown (not checked).
+    #[getter]
+    fn password_policy<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let value = serde_json::to_value(self.inner.password_policy)
+            .map_err(|e| invalid(format!("password policy: {e}")))?;
+        json_to_py(py, &value)
+    }
 
     fn __repr__(&self) -> String {
         let d = &self.inner;
         format!(
-            "Device(join='{}', domain_controller={}, os_build={}, legacy_cse_installed={}, dfl_2016={}, legacy_schema_present={})",
+            "Device(join='{}', domain_controller={}, os_build={}, legacy_cse_installed={}, dfl_2016={}, legacy_schema_present={}, safe_mode={}, password_policy={})",
             d.join.as_str(),
             py_bool(d.domain_controller),
             d.os_build,
             py_bool(d.legacy_cse_installed),
             py_bool(d.dfl_2016),
             py_bool(d.legacy_schema_present),
+            py_bool(d.safe_mode),
+            d.password_policy.map_or("None".to_owned(), |p| format!(
+                "{{'minimum_length': {}, 'complexity_required': {}}}",
+                p.minimum_length,
+                py_bool(p.complexity_required)
+            )),
         )
     }
 }
@@ -123,6 +149,22 @@ fn py_bool(b: bool) -> &'static str {
         "True"
     } else {
         "False"
+    }
+}
+
+/// `Device(password_policy=...)`: `None` or a dict with `minimum_length` and/or
+/// `complexity_required`.
+fn password_policy_from_py(
+    v: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Option<laps_core::LocalPasswordPolicy>> {
+    match v.filter(|v| !v.is_none()) {
+        None => Ok(None),
+        Some(v) if v.is_instance_of::<PyDict>() => serde_json::from_value(py_to_json(v)?)
+            .map(Some)
+            .map_err(|e| invalid(format!("invalid password_policy: {e}"))),
+        Some(_) => Err(pyo3::exceptions::PyTypeError::new_err(
+            "password_policy must be a dict or None",
+        )),
     }
 }
 

@@ -262,6 +262,55 @@ def test_entra_uses_the_local_expiry_and_never_the_directory() -> None:
     assert d.current_expiration == SET_AT + dt.timedelta(days=30)
 
 
+def test_a_safe_mode_boot_blocks_windows_laps_even_for_an_expired_password() -> None:
+    gpo = {"BackupDirectory": 2, "PasswordAgeDays": 10}
+    safe = winlaps.Device(safe_mode=True)
+    assert safe.safe_mode and "safe_mode=True" in repr(safe)
+    for device in (safe, {"safe_mode": True}):
+        p = winlaps.resolve_policy(gpo=gpo, device=device)
+        assert p.mode == "ad" and p.password_age_days == 10  # the policy for the next normal boot
+        assert p.blocker == "safe_mode_boot"
+        assert "safe mode" in p.explain()
+        d = winlaps.decide_rotation(p, now=SET_AT)
+        assert not d.rotate and d.blocked == "safe_mode_boot"
+    assert winlaps.resolve_policy(gpo=gpo).blocker is None
+
+
+def test_a_device_password_policy_predicts_event_10027() -> None:
+    strict = {"minimum_length": 14, "complexity_required": True}
+    device = winlaps.Device(password_policy=strict)
+    assert device.password_policy == strict
+    assert "'minimum_length': 14" in repr(device)
+    letters = winlaps.resolve_policy(gpo={"BackupDirectory": 2, "PasswordComplexity": 2}, device=device)
+    assert letters.blocker == "password_policy_conflict"
+    (d,) = [d for d in letters.diagnostics if d.code == "password_policy_conflict"]
+    assert (d.severity, d.event_id, d.setting) == ("error", 10027, "password_complexity")
+    assert not winlaps.decide_rotation(letters, now=SET_AT).rotate
+    # The same as a dict device; the Windows default passes.
+    default = winlaps.resolve_policy(gpo={"BackupDirectory": 2}, device={"password_policy": strict})
+    assert default.blocker is None
+    assert winlaps.Device().password_policy is None
+    with pytest.raises(winlaps.PolicyError):
+        winlaps.Device(password_policy={"minimum": 14})
+
+
+def test_check_local_password_policy_gives_the_exact_share_accepted() -> None:
+    assert winlaps.check_local_password_policy(4, 14, minimum_length=14, complexity_required=True) == {
+        "acceptance": 1.0,
+        "problems": [],
+    }
+    fit = winlaps.check_local_password_policy(6, words=6, complexity_required=True)
+    assert abs(fit["acceptance"] - (1 - (1 - 4 / 7776) ** 6)) < 1e-12
+    (problem,) = fit["problems"]
+    assert problem["rule"] == "too_few_categories" and problem["guaranteed"] == 2
+    assert "3 of the 5" in problem["message"]
+    fit = winlaps.check_local_password_policy(4, 12, minimum_length=14)
+    assert fit["acceptance"] == 0.0
+    assert fit["problems"][0]["rule"] == "too_short" and fit["problems"][0]["shortest"] == 12
+    with pytest.raises(winlaps.PolicyError):
+        winlaps.check_local_password_policy(9)
+
+
 def test_rotation_accepts_filetime_ints_and_rejects_naive_datetimes() -> None:
     policy = ad_policy()
     ticks = 133_800_000_000_000_000

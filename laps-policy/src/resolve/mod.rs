@@ -4,6 +4,7 @@
 
 mod builder;
 mod legacy;
+mod password_policy;
 mod principal;
 mod windows;
 
@@ -210,6 +211,21 @@ pub fn resolve(snapshot: &Snapshot, device: &Device) -> EffectivePolicy {
     } else {
         mode
     };
+    if device.safe_mode && mode.is_managed() {
+        b.block(
+            DiagnosticCode::SafeModeBoot,
+            None,
+            None,
+            "the device is in safe mode or another non-normal boot (such as Directory Services Restore Mode): Windows LAPS does nothing until a normal boot, even if the password has expired; the settings below apply then".into(),
+        );
+    }
+    if let Some(local) = device
+        .password_policy
+        .as_ref()
+        .filter(|_| mode.is_managed())
+    {
+        password_policy::check(&mut b, local);
+    }
 
     // Roots below the source that hold settings are ignored: say so, loudly.
     let mut roots = Vec::with_capacity(4);

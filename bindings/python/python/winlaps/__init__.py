@@ -30,6 +30,7 @@ from winlaps._winlaps import (
     SyncMl,
     UnsupportedError,
     WinlapsError,
+    check_local_password_policy,
     decide_rotation,
     decode_graph_password,
     encrypt_attribute,
@@ -70,6 +71,7 @@ __all__ = [
     "entropy_bits",
     "is_valid_password",
     "split_passphrase",
+    "check_local_password_policy",
     # policy
     "resolve_policy",
     "Device",

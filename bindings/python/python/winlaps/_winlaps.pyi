@@ -4,7 +4,7 @@ import datetime
 import uuid
 from typing import Any, Literal, Mapping, Optional, Sequence, Union, final
 
-from typing_extensions import TypeAlias
+from typing_extensions import NotRequired, TypeAlias, TypedDict
 
 __all__ = [
     "WinlapsError",
@@ -18,6 +18,7 @@ __all__ = [
     "entropy_bits",
     "is_valid_password",
     "split_passphrase",
+    "check_local_password_policy",
     "Device",
     "EffectivePolicy",
     "SettingResolution",
@@ -90,6 +91,30 @@ def generate_passwords(
 def entropy_bits(complexity: int, length: int = 14, words: int = 6, *, naive: bool = False) -> float: ...
 def is_valid_password(complexity: int, password: str) -> bool: ...
 def split_passphrase(passphrase: str) -> list[str]: ...
+class _LocalPasswordPolicy(TypedDict, total=False):
+    minimum_length: int
+    complexity_required: bool
+
+class _PolicyProblem(TypedDict):
+    rule: Literal["too_short", "too_few_categories"]
+    rejected: float
+    message: str
+    shortest: NotRequired[int]
+    minimum: NotRequired[int]
+    guaranteed: NotRequired[int]
+
+class _PolicyFit(TypedDict):
+    acceptance: float
+    problems: list[_PolicyProblem]
+
+def check_local_password_policy(
+    complexity: int,
+    length: int = 14,
+    words: int = 6,
+    *,
+    minimum_length: int = 0,
+    complexity_required: bool = False,
+) -> _PolicyFit: ...
 
 # --- policy -------------------------------------------------------------------------------
 
@@ -111,6 +136,8 @@ class Device:
         legacy_cse_installed: bool = False,
         dfl_2016: bool = True,
         legacy_schema_present: bool = True,
+        safe_mode: bool = False,
+        password_policy: Optional[_LocalPasswordPolicy] = None,
     ) -> Device: ...
     @property
     def join(self) -> _Join: ...
@@ -124,6 +151,10 @@ class Device:
     def dfl_2016(self) -> bool: ...
     @property
     def legacy_schema_present(self) -> bool: ...
+    @property
+    def safe_mode(self) -> bool: ...
+    @property
+    def password_policy(self) -> Optional[_LocalPasswordPolicy]: ...
     __hash__: None  # type: ignore[assignment]
 
 @final

@@ -1,0 +1,70 @@
+//! Event 10027: the device's own password policy against the resolved password settings.
+
+use super::builder::Builder;
+use crate::catalog::SettingId;
+use crate::{events, DiagnosticCode, Severity};
+use laps_core::{check_local_policy, LocalPasswordPolicy, PolicyProblem};
+
+/// Predicts event 10027 from the device's password policy and the resolved password settings.
+pub(super) fn check(b: &mut Builder<'_>, local: &LocalPasswordPolicy) {
+    let spec = crate::effective::spec_from(|id| b.number(id));
+    let complexity = spec.complexity();
+    let (length_id, length_name) = if complexity.is_passphrase() {
+        (SettingId::PassphraseLength, "PassphraseLength")
+    } else {
+        (SettingId::PasswordLength, "PasswordLength")
+    };
+    let fit = check_local_policy(&spec, local);
+    if fit.always_accepted() {
+        return;
+    }
+    let only_length = fit
+        .problems
+        .iter()
+        .all(|p| matches!(p, PolicyProblem::TooShort { .. }));
+    let setting = if only_length {
+        length_id
+    } else {
+        SettingId::PasswordComplexity
+    };
+    let rule = format!(
+        "the device's password policy (minimum length {}, complexity {}) rejects {}",
+        local.minimum_length,
+        if local.complexity_required {
+            "required"
+        } else {
+            "not required"
+        },
+        fit.problems
+            .iter()
+            .map(ToString::to_string)
+            .collect::<Vec<_>>()
+            .join("; and "),
+    );
+    let settings = format!(
+        "PasswordComplexity {} ({}), {length_name} {}",
+        complexity.get(),
+        complexity.description(),
+        b.number(length_id)
+    );
+    if fit.never_accepted() {
+        b.block(
+            DiagnosticCode::PasswordPolicyConflict,
+            Some(events::PASSWORD_POLICY_CONFLICT),
+            Some(setting),
+            format!("{rule}: with {settings} every rotation fails (event 10027); Windows LAPS does not lengthen or change the password to fit"),
+        );
+    } else {
+        b.diag(
+            Severity::Warning,
+            DiagnosticCode::PasswordPolicyConflict,
+            Some(events::PASSWORD_POLICY_CONFLICT),
+            Some(setting),
+            None,
+            format!(
+                "{rule}: with {settings} only {:.2} % of generated passwords are accepted; a rejected one fails the rotation with event 10027 (whether Windows LAPS then retries with a new password is not documented)",
+                fit.acceptance * 100.0
+            ),
+        );
+    }
+}
