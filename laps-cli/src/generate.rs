@@ -1,7 +1,7 @@
 //! `winlaps generate`.
 
 use crate::CliResult;
-use laps_core::{entropy, Generator, PasswordSpec};
+use laps_core::{check_local_policy, entropy, Generator, LocalPasswordPolicy, PasswordSpec};
 use serde::Serialize;
 
 /// Arguments of `winlaps generate`.
@@ -22,6 +22,12 @@ pub(crate) struct GenerateArgs {
     /// Print a JSON array of {password, complexity, length, entropy_bits}.
     #[arg(long)]
     json: bool,
+    /// The device's "Minimum password length": check the spec against it first (event 10027).
+    #[arg(long, value_name = "N")]
+    min_length: Option<u32>,
+    /// The device's "Password must meet complexity requirements" is on: check the spec first.
+    #[arg(long)]
+    require_complexity: bool,
 }
 
 #[derive(Serialize)]
@@ -43,6 +49,7 @@ pub(crate) fn run(args: &GenerateArgs) -> CliResult {
     if args.count > MAX_COUNT {
         return Err(format!("--count {} is above the limit of {MAX_COUNT}", args.count).into());
     }
+    check_device_policy(args, &spec)?;
     let e = entropy::bits(&spec);
     let passwords = Generator::new()?.generate_batch(&spec, args.count);
     if args.json {
@@ -64,6 +71,39 @@ pub(crate) fn run(args: &GenerateArgs) -> CliResult {
             writeln!(out, "{}", p.expose())?;
         }
         out.flush()?;
+    }
+    Ok(())
+}
+
+/// With `--min-length` / `--require-complexity`: refuses a spec the device's password policy
+/// rejects every time (Windows LAPS would fail every rotation with event 10027) and warns on
+/// stderr when it rejects some passwords.
+fn check_device_policy(args: &GenerateArgs, spec: &PasswordSpec) -> CliResult {
+    if args.min_length.is_none() && !args.require_complexity {
+        return Ok(());
+    }
+    let policy = LocalPasswordPolicy {
+        minimum_length: args.min_length.unwrap_or(0),
+        complexity_required: args.require_complexity,
+    };
+    let fit = check_local_policy(spec, &policy);
+    let problems = fit
+        .problems
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ");
+    if fit.never_accepted() {
+        return Err(format!(
+            "the device's password policy rejects {problems}: Windows LAPS would fail every rotation (event 10027)"
+        )
+        .into());
+    }
+    if !fit.always_accepted() {
+        eprintln!(
+            "winlaps: warning: the device's password policy rejects {problems}: only {:.2} % of these passwords would be accepted (event 10027 for the others)",
+            fit.acceptance * 100.0
+        );
     }
     Ok(())
 }

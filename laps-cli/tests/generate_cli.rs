@@ -109,3 +109,28 @@ fn closed_stdout_is_a_quiet_exit_not_a_panic() {
         assert!(out.status.success(), "{args:?}: {:?} {err}", out.status);
     }
 }
+
+#[test]
+fn generate_checks_the_device_password_policy_first_event_10027() {
+    // Mode 2 can never meet "must meet complexity requirements": refused, nothing printed.
+    let out = winlaps(&["generate", "-c", "2", "--require-complexity"]);
+    assert!(!out.status.success());
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("event 10027") && err.contains("3 of the 5"),
+        "{err}"
+    );
+    // Too short for the minimum: refused too.
+    let out = winlaps(&["generate", "-l", "12", "--min-length", "14"]);
+    assert!(!out.status.success());
+    // Passphrases pass only with a hyphenated word: generated, with a warning and the share.
+    let out = winlaps(&["generate", "-c", "6", "--require-complexity"]);
+    assert!(out.status.success());
+    assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 1);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("warning") && err.contains("0.31 %"), "{err}");
+    // The Windows default meets the strictest classic policy: no warning.
+    let out = winlaps(&["generate", "--min-length", "14", "--require-complexity"]);
+    assert!(out.status.success() && out.stderr.is_empty());
+}

@@ -31,8 +31,8 @@ use crate::{charset, PasswordSpec};
 /// ```
 /// use laps_core::LocalPasswordPolicy;
 /// let p = LocalPasswordPolicy { minimum_length: 14, complexity_required: true };
+/// assert_eq!(p.to_string(), "minimum length 14, complexity required");
 /// assert_eq!(LocalPasswordPolicy::default().minimum_length, 0);
-/// # let _ = p;
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
@@ -43,6 +43,22 @@ pub struct LocalPasswordPolicy {
     pub minimum_length: u32,
     /// *Password must meet complexity requirements*: three of the five categories.
     pub complexity_required: bool,
+}
+
+/// `minimum length 14, complexity required`.
+impl std::fmt::Display for LocalPasswordPolicy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let complexity = if self.complexity_required {
+            "required"
+        } else {
+            "not required"
+        };
+        write!(
+            f,
+            "minimum length {}, complexity {complexity}",
+            self.minimum_length
+        )
+    }
 }
 
 /// One rule of the [`LocalPasswordPolicy`] that rejects some generated passwords.

@@ -143,7 +143,7 @@ pub(crate) fn explain(p: &EffectivePolicy) -> String {
     let d = &p.device;
     let _ = writeln!(
         out,
-        "Device: {} joined{}, build {}, domain {} 2016 functional level{}",
+        "Device: {} joined{}, build {}, domain {} 2016 functional level{}{}{}",
         d.join.as_str(),
         if d.domain_controller {
             ", domain controller"
@@ -157,6 +157,13 @@ pub(crate) fn explain(p: &EffectivePolicy) -> String {
         } else {
             ""
         },
+        if d.safe_mode {
+            ", booted in safe mode"
+        } else {
+            ""
+        },
+        d.password_policy
+            .map_or(String::new(), |pp| format!(", password policy: {pp}")),
     );
     if p.mode.is_managed() {
         let spec = p.password_spec();

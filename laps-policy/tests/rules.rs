@@ -689,6 +689,11 @@ fn a_safe_mode_or_dsrm_boot_blocks_windows_laps_but_keeps_the_policy_for_the_nex
     assert_eq!(d.severity, Severity::Error);
     assert!(d.message.contains("normal boot"), "{}", d.message);
     assert!(p.explain().contains("safe mode"), "{}", p.explain());
+    assert!(
+        p.explain().contains("booted in safe mode"),
+        "{}",
+        p.explain()
+    );
     // Nothing to block when there is no policy, or when the OS has no Windows LAPS at all.
     let none = resolve(&Snapshot::new(), &safe);
     assert_eq!(none.mode, Mode::Disabled);
@@ -765,6 +770,9 @@ fn passphrases_under_a_complexity_policy_are_a_warning_with_the_share_accepted()
         d.message
     );
     assert!(p.explain().contains("10027"));
+    assert!(p
+        .explain()
+        .contains("password policy: minimum length 0, complexity required"));
 }
 
 #[test]

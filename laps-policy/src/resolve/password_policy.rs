@@ -28,13 +28,7 @@ pub(super) fn check(b: &mut Builder<'_>, local: &LocalPasswordPolicy) {
         SettingId::PasswordComplexity
     };
     let rule = format!(
-        "the device's password policy (minimum length {}, complexity {}) rejects {}",
-        local.minimum_length,
-        if local.complexity_required {
-            "required"
-        } else {
-            "not required"
-        },
+        "the device's password policy ({local}) rejects {}",
         fit.problems
             .iter()
             .map(ToString::to_string)
