@@ -57,6 +57,37 @@ export interface LocalPolicyFit {
   problems: LocalPolicyProblem[]
 }
 
+/** One entry of `settingCatalog()`: what Windows knows about one LAPS setting. */
+export interface SettingInfo {
+  /** `windows_laps` (CSP, GPO and local roots), `csp_action` or `legacy` (AdmPwd). */
+  family: 'windows_laps' | 'csp_action' | 'legacy'
+  /** Registry value name (= CSP node name), e.g. `PasswordComplexity`. */
+  name: string
+  /** snake_case name, as in JSON output and the Python binding. */
+  snake_name: string
+  /** Full CSP OMA-URI, if the setting has a CSP node. */
+  csp_node: string | null
+  /** GPO display name under Administrative Templates > System > LAPS (or the legacy folder). */
+  gpo_display_name: string | null
+  /** ADMX policy id. */
+  admx_policy: string | null
+  kind: 'dword' | 'bool' | 'text' | 'action'
+  /** The built-in default: `{ number }`, `{ bool }`, `{ text }`, or a named default. */
+  default: { number: number } | { bool: boolean } | { text: string } | 'built_in_administrator' | 'domain_admins' | 'none'
+  /** Accepted values; anything else falls back to the default. */
+  allowed: { range: { min: number, max: number } } | { one_of: number[] } | { text: { max_chars: number | null } } | 'bool' | 'principal' | 'action'
+  /** Values only a newer build understands. */
+  new_values: { values: number[], min_build: number } | null
+  /** First Windows build that knows the setting. */
+  min_build: number
+  /** `both` directories or `active_directory` only. */
+  applies_to: 'both' | 'active_directory'
+  /** Dependencies and "ignored when" conditions, in words. */
+  depends_on: string
+  /** What it does, in one line. */
+  description: string
+}
+
 /** What a policy parser found: the four roots, ready to spread into `resolvePolicy`. */
 export interface ParsedPolicy {
   csp: Record<string, RegistryValueOut>

@@ -862,3 +862,4 @@ module.exports.PolicyMode = nativeBinding.PolicyMode
 module.exports.PolicySource = nativeBinding.PolicySource
 module.exports.postAuthenticationTimeline = nativeBinding.postAuthenticationTimeline
 module.exports.resolvePolicy = nativeBinding.resolvePolicy
+module.exports.settingCatalog = nativeBinding.settingCatalog

@@ -1,4 +1,4 @@
-//! `winlaps policy resolve | explain`, and the policy sections of `winlaps demo`.
+//! `winlaps policy resolve | explain | settings`, and the policy sections of `winlaps demo`.
 
 use crate::CliResult;
 use laps_core::{FileTime, PasswordSpec};
@@ -15,6 +15,12 @@ pub(crate) enum PolicyCommand {
     Resolve(PolicyArgs),
     /// Explain the effective policy: which root won and why, and where every value came from.
     Explain(PolicyArgs),
+    /// List every LAPS setting Windows knows: names, defaults, allowed values, builds.
+    Settings {
+        /// Print the full catalogue as JSON (CSP node, GPO name, dependencies, ...).
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// The inputs of `resolve` and `explain`. Files are applied in this order:
@@ -121,6 +127,7 @@ pub(crate) fn run(command: PolicyCommand) -> CliResult {
     let (args, explain) = match &command {
         PolicyCommand::Resolve(a) => (a, false),
         PolicyCommand::Explain(a) => (a, true),
+        PolicyCommand::Settings { json } => return print_catalog(*json),
     };
     let device = device(args.device.as_deref())?;
     let (snap, ignored) = snapshot(args)?;
@@ -132,6 +139,40 @@ pub(crate) fn run(command: PolicyCommand) -> CliResult {
         out!("{}", policy.explain())?;
     } else {
         print_table(&policy)?;
+    }
+    Ok(())
+}
+
+/// `winlaps policy settings`: the catalogue as a table, or as JSON.
+fn print_catalog(json: bool) -> CliResult {
+    let catalog = &laps_policy::catalog::CATALOG;
+    if json {
+        outln!("{}", serde_json::to_string_pretty(&catalog[..])?)?;
+        return Ok(());
+    }
+    outln!(
+        "{:<40} {:<12} {:<22} {:<16} {:<6} DESCRIPTION",
+        "SETTING",
+        "FAMILY",
+        "DEFAULT",
+        "ALLOWED",
+        "BUILD"
+    )?;
+    for s in catalog {
+        let family = serde_json::to_value(s.family)?;
+        outln!(
+            "{:<40} {:<12} {:<22} {:<16} {:<6} {}",
+            s.name,
+            family.as_str().unwrap_or_default(),
+            s.default.to_string(),
+            s.allowed.to_string(),
+            if s.min_build == 0 {
+                "-".to_owned()
+            } else {
+                s.min_build.to_string()
+            },
+            s.description
+        )?;
     }
     Ok(())
 }

@@ -225,3 +225,36 @@ fn demo_resolves_the_bundled_gpo_and_csp_and_decides_the_rotation() {
     );
     assert!(text.contains("after 24 h"));
 }
+
+#[test]
+fn policy_settings_lists_the_catalogue_as_a_table_and_as_json() {
+    let out = winlaps(&["policy", "settings"]);
+    assert!(out.status.success());
+    let text = stdout(&out);
+    assert_eq!(text.lines().count(), 1 + 26, "{text}");
+    let complexity = text
+        .lines()
+        .find(|l| l.starts_with("PasswordComplexity ") && l.contains("windows_laps"))
+        .unwrap();
+    assert!(
+        complexity.contains("1-8") && complexity.contains("17763"),
+        "{complexity}"
+    );
+    let json: serde_json::Value =
+        serde_json::from_slice(&winlaps(&["policy", "settings", "--json"]).stdout).unwrap();
+    let items = json.as_array().unwrap();
+    assert_eq!(items.len(), 26);
+    let age = items
+        .iter()
+        .find(|s| s["name"] == "PasswordAgeDays")
+        .unwrap();
+    assert_eq!(age["default"], serde_json::json!({"number": 30}));
+    assert_eq!(
+        age["allowed"],
+        serde_json::json!({"range": {"min": 1, "max": 365}})
+    );
+    assert_eq!(
+        age["csp_node"],
+        "./Device/Vendor/MSFT/LAPS/Policies/PasswordAgeDays"
+    );
+}

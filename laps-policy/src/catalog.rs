@@ -178,6 +178,38 @@ pub enum Allowed {
     Action,
 }
 
+/// `30`, `on`, `"WLapsAdmin"`, `built-in administrator`, `Domain Admins`, `-`.
+impl std::fmt::Display for DefaultValue {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DefaultValue::Number(n) => write!(f, "{n}"),
+            DefaultValue::Bool(b) => f.write_str(if *b { "on" } else { "off" }),
+            DefaultValue::Text(t) => write!(f, "{t:?}"),
+            DefaultValue::BuiltInAdministrator => f.write_str("built-in administrator"),
+            DefaultValue::DomainAdmins => f.write_str("Domain Admins"),
+            DefaultValue::None => f.write_str("-"),
+        }
+    }
+}
+
+/// `1-365`, `1, 3, 5, 11`, `0/1`, `text (max 20)`, `principal`, `action`.
+impl std::fmt::Display for Allowed {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Allowed::Range { min, max } => write!(f, "{min}-{max}"),
+            Allowed::OneOf(list) => {
+                let items: Vec<String> = list.iter().map(u32::to_string).collect();
+                f.write_str(&items.join(", "))
+            }
+            Allowed::Bool => f.write_str("0/1"),
+            Allowed::Text { max_chars: Some(n) } => write!(f, "text (max {n})"),
+            Allowed::Text { max_chars: None } => f.write_str("text"),
+            Allowed::Principal => f.write_str("principal"),
+            Allowed::Action => f.write_str("action"),
+        }
+    }
+}
+
 impl Allowed {
     /// True when the number `v` is allowed (build restrictions aside).
     pub fn allows_number(self, v: u32) -> bool {
@@ -744,6 +776,39 @@ pub fn csp_policy_node(uri: &str) -> Option<&str> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn defaults_and_allowed_values_print_as_the_catalogue_table_shows_them() {
+        let shown = |id: SettingId| (id.info().default.to_string(), id.info().allowed.to_string());
+        assert_eq!(
+            shown(SettingId::PasswordAgeDays),
+            ("30".into(), "1-365".into())
+        );
+        assert_eq!(
+            shown(SettingId::PostAuthenticationActions),
+            ("3".into(), "0, 1, 3, 5, 11".into())
+        );
+        assert_eq!(
+            shown(SettingId::AdBackupDsrmPassword),
+            ("off".into(), "0/1".into())
+        );
+        assert_eq!(
+            shown(SettingId::AdPasswordEncryptionPrincipal),
+            ("Domain Admins".into(), "principal".into())
+        );
+        assert_eq!(
+            shown(SettingId::AutomaticAccountManagementNameOrPrefix),
+            ("\"WLapsAdmin\"".into(), "text (max 20)".into())
+        );
+        assert_eq!(
+            shown(SettingId::AdministratorAccountName).0,
+            "built-in administrator"
+        );
+        assert_eq!(
+            shown(SettingId::ResetPassword),
+            ("-".into(), "action".into())
+        );
+    }
 
     #[test]
     fn catalog_is_in_setting_id_order() {

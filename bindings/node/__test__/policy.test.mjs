@@ -11,6 +11,7 @@ import {
   parseSyncml,
   postAuthenticationTimeline,
   resolvePolicy,
+  settingCatalog,
 } from 'winlaps'
 
 const data = (name) => readFileSync(new URL(`../../../laps-policy/tests/data/${name}`, import.meta.url))
@@ -290,4 +291,18 @@ test('policy argument errors are LAPS_INVALID_ARG', () => {
   assert.throws(() => decideRotation(resolvePolicy(), { policySource: 'moon' }), bad)
   assert.throws(() => postAuthenticationTimeline(resolvePolicy(), 'yesterday'), bad)
   assert.throws(() => resolvePolicy().rootVerdict('registry'), bad)
+})
+
+test('settingCatalog lists every setting with its rules', () => {
+  const catalog = settingCatalog()
+  assert.equal(catalog.length, 26)
+  assert.equal(catalog.filter((s) => s.family === 'windows_laps').length, 18)
+  const age = catalog.find((s) => s.name === 'PasswordAgeDays')
+  assert.deepEqual([age.default, age.allowed, age.applies_to], [{ number: 30 }, { range: { min: 1, max: 365 } }, 'both'])
+  const principal = catalog.find((s) => s.name === 'ADPasswordEncryptionPrincipal')
+  assert.deepEqual([principal.default, principal.allowed, principal.applies_to], ['domain_admins', 'principal', 'active_directory'])
+  const p = resolvePolicy({ gpo: { BackupDirectory: 2 } })
+  for (const s of catalog.filter((x) => x.family === 'windows_laps')) {
+    assert.notEqual(p.value(s.name), undefined, s.name)
+  }
 })

@@ -24,6 +24,7 @@ import {
   parseSyncml,
   postAuthenticationTimeline,
   resolvePolicy,
+  settingCatalog,
   type BlobInfo,
   type DeviceOptions,
   type EncryptedAttributeInfo,
@@ -41,6 +42,7 @@ import {
   type PolicyMode,
   type PolicySource,
   type RotationDecision,
+  type SettingInfo,
   type SettingProvenance,
 } from 'winlaps'
 
@@ -66,6 +68,8 @@ const gpo: ParsedPolicy = parseRegistryPol(readFileSync('Registry.pol'))
 const csp = parseSyncml('<SyncML>...</SyncML>')
 const fromReg: ParsedPolicy = parseReg(Buffer.from('Windows Registry Editor Version 5.00'))
 const input: PolicyInput = { ...gpo, csp: csp.csp, legacy: fromReg.legacy, device }
+const catalog: SettingInfo[] = settingCatalog()
+for (const s of catalog) console.log(s.name, s.default, s.allowed, s.min_build, s.description)
 const inline: PolicyInput = { gpo: { BackupDirectory: 2, PasswordComplexity: 5, Big: 1n << 40n, Names: ['a'], Raw: new Uint8Array(2) } }
 const policy: EffectivePolicy = resolvePolicy(input)
 const source: PolicySource = policy.source

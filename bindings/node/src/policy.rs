@@ -558,3 +558,15 @@ pub fn resolve_policy(input: Unknown<'_>) -> Result<EffectivePolicy> {
         })
     })
 }
+
+/// The catalogue of every LAPS setting: the 18 Windows LAPS policy values, the 2 CSP actions and
+/// the 6 legacy AdmPwd values, each with its registry and CSP names, GPO display name, kind,
+/// default, allowed values, the build that introduced it, which directory honours it, its
+/// dependencies and a one-line description.
+#[napi(ts_return_type = "SettingInfo[]")]
+pub fn setting_catalog() -> Result<serde_json::Value> {
+    guarded(|| {
+        serde_json::to_value(&laps_policy::catalog::CATALOG[..])
+            .map_err(|e| laps_error(ErrorCode::Internal, e.to_string()))
+    })
+}

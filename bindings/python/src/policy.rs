@@ -339,6 +339,17 @@ pub(crate) fn parse_syncml(data: &Bound<'_, PyAny>) -> PyResult<PySyncMl> {
     Ok(PySyncMl { inner })
 }
 
+/// The catalogue of every LAPS setting, as dicts: the 18 Windows LAPS policy values, the 2 CSP
+/// actions and the 6 legacy AdmPwd values, each with its registry and CSP names, GPO display
+/// name, kind, default, allowed values, the build that introduced it, which directory honours
+/// it, its dependencies and a one-line description.
+#[pyfunction]
+pub(crate) fn setting_catalog(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
+    let value = serde_json::to_value(&laps_policy::catalog::CATALOG[..])
+        .map_err(|e| Error::new(Kind::Base, format!("setting catalogue: {e}")))?;
+    json_to_py(py, &value)
+}
+
 /// Parses a `.reg` file (`str`, or `bytes` in UTF-16LE with a BOM as regedit writes it, or UTF-8).
 #[pyfunction]
 pub(crate) fn parse_reg(data: &Bound<'_, PyAny>) -> PyResult<PyRegFile> {

@@ -499,3 +499,21 @@ def test_reset_password_status(value: int | str, expected: tuple[str, int]) -> N
 def test_reset_password_status_rejects_garbage() -> None:
     with pytest.raises(winlaps.FormatError):
         winlaps.reset_password_status("soon")
+
+
+def test_setting_catalog_lists_every_setting_with_its_rules() -> None:
+    catalog = winlaps.setting_catalog()
+    assert len(catalog) == 26
+    assert [s["family"] for s in catalog].count("windows_laps") == 18
+    age = next(s for s in catalog if s["name"] == "PasswordAgeDays")
+    assert age["snake_name"] == "password_age_days"
+    assert age["default"] == {"number": 30}
+    assert age["allowed"] == {"range": {"min": 1, "max": 365}}
+    assert age["csp_node"] == "./Device/Vendor/MSFT/LAPS/Policies/PasswordAgeDays"
+    complexity = next(s for s in catalog if s["name"] == "PasswordComplexity" and s["family"] == "windows_laps")
+    assert complexity["new_values"] == {"values": [5, 6, 7, 8], "min_build": 26100}
+    # Every snake_name is an EffectivePolicy attribute for the 18 Windows LAPS settings.
+    policy = winlaps.resolve_policy(gpo={"BackupDirectory": 2})
+    for s in catalog:
+        if s["family"] == "windows_laps":
+            assert hasattr(policy, s["snake_name"]), s["name"]

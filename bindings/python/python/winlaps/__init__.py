@@ -54,6 +54,7 @@ from winlaps._winlaps import (
     post_authentication_timeline,
     reset_password_status,
     resolve_policy,
+    setting_catalog,
     split_passphrase,
 )
 
@@ -74,6 +75,7 @@ __all__ = [
     "check_local_password_policy",
     # policy
     "resolve_policy",
+    "setting_catalog",
     "Device",
     "EffectivePolicy",
     "SettingResolution",

@@ -31,6 +31,7 @@ __all__ = [
     "parse_registry_pol",
     "parse_syncml",
     "parse_reg",
+    "setting_catalog",
     "decide_rotation",
     "local_state_after_rotation",
     "local_state_from_registry",
@@ -328,6 +329,24 @@ def resolve_policy(
 def parse_registry_pol(data: bytes) -> RegistryPol: ...
 def parse_syncml(data: Union[str, bytes]) -> SyncMl: ...
 def parse_reg(data: Union[str, bytes]) -> RegFile: ...
+
+class _SettingInfo(TypedDict):
+    family: Literal["windows_laps", "csp_action", "legacy"]
+    name: str
+    snake_name: str
+    csp_node: Optional[str]
+    gpo_display_name: Optional[str]
+    admx_policy: Optional[str]
+    kind: Literal["dword", "bool", "text", "action"]
+    default: Union[dict[str, Union[int, bool, str]], Literal["built_in_administrator", "domain_admins", "none"]]
+    allowed: Union[dict[str, Any], Literal["bool", "principal", "action"]]
+    new_values: Optional[dict[str, Any]]
+    min_build: int
+    applies_to: Literal["both", "active_directory"]
+    depends_on: str
+    description: str
+
+def setting_catalog() -> list[_SettingInfo]: ...
 def decide_rotation(
     policy: EffectivePolicy,
     *,
