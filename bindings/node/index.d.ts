@@ -748,3 +748,36 @@ export interface ShadowedValue {
   /** Its value. */
   raw: RegistryValueOut
 }
+
+/** Options of `writeSyncml`. */
+export interface SyncmlWriteOptions {
+  /** Also run `Actions/ResetPassword` (default false). */
+  resetPassword?: boolean
+}
+
+/** Options of `writeRegistryPol` and `writeReg`. */
+export interface WriteOptions {
+  /**
+   * The root whose key the file writes: `'gpo'` (default for Registry.pol), `'local'`
+   * (default for `.reg`), `'csp'` or `'legacy'`.
+   */
+  root?: 'csp' | 'gpo' | 'local' | 'legacy'
+}
+
+/**
+ * A regedit file (version 5 text) setting `values` under the root's key (`'local'` by
+ * default: `LAPS\Config`, the root no GPO or MDM writes).
+ */
+export declare function writeReg(values: RegistryValues, opts?: WriteOptions | undefined | null): string
+
+/**
+ * A GPO's Registry.pol setting `values` (setting name → value, the forms `resolvePolicy`
+ * takes) under the root's key (`'gpo'` by default, `'legacy'` for legacy LAPS).
+ */
+export declare function writeRegistryPol(values: RegistryValues, opts?: WriteOptions | undefined | null): Buffer
+
+/**
+ * The SyncML an MDM sends to set `values` in the LAPS CSP (one `Replace` per setting), plus
+ * an `Exec` of `Actions/ResetPassword` with `{ resetPassword: true }`.
+ */
+export declare function writeSyncml(values: RegistryValues, opts?: SyncmlWriteOptions | undefined | null): string

@@ -863,3 +863,6 @@ module.exports.PolicySource = nativeBinding.PolicySource
 module.exports.postAuthenticationTimeline = nativeBinding.postAuthenticationTimeline
 module.exports.resolvePolicy = nativeBinding.resolvePolicy
 module.exports.settingCatalog = nativeBinding.settingCatalog
+module.exports.writeReg = nativeBinding.writeReg
+module.exports.writeRegistryPol = nativeBinding.writeRegistryPol
+module.exports.writeSyncml = nativeBinding.writeSyncml

@@ -1,4 +1,4 @@
-//! `winlaps policy resolve | explain | settings`, and the policy sections of `winlaps demo`.
+//! `winlaps policy resolve | explain | settings | write`, and the policy sections of `winlaps demo`.
 
 use crate::CliResult;
 use laps_core::{FileTime, PasswordSpec};
@@ -21,6 +21,28 @@ pub(crate) enum PolicyCommand {
         #[arg(long)]
         json: bool,
     },
+    /// Write a policy file from settings to stdout: a Registry.pol (binary), the SyncML an
+    /// MDM sends, or a .reg file. Names are checked against the root's settings.
+    Write(WriteArgs),
+}
+
+/// The arguments of `winlaps policy write`.
+#[derive(clap::Args)]
+pub(crate) struct WriteArgs {
+    /// `pol` (a GPO's Registry.pol), `syncml` (LAPS CSP) or `reg` (regedit version 5).
+    #[arg(long, value_parser = ["pol", "syncml", "reg"])]
+    format: String,
+    /// The root whose key is written: gpo (default for pol), local (default for reg), csp,
+    /// legacy. SyncML always writes the CSP.
+    #[arg(long, value_parser = ["csp", "gpo", "local", "legacy"])]
+    root: Option<String>,
+    /// SyncML only: also run Actions/ResetPassword.
+    #[arg(long)]
+    reset_password: bool,
+    /// Settings as NAME=VALUE, e.g. BackupDirectory=2 PasswordAgeDays=14
+    /// ADPasswordEncryptionPrincipal='CONTOSO\LAPS Readers' (numbers for DWORD settings).
+    #[arg(value_name = "NAME=VALUE", required = true)]
+    settings: Vec<String>,
 }
 
 /// The inputs of `resolve` and `explain`. Files are applied in this order:
@@ -128,6 +150,7 @@ pub(crate) fn run(command: PolicyCommand) -> CliResult {
         PolicyCommand::Resolve(a) => (a, false),
         PolicyCommand::Explain(a) => (a, true),
         PolicyCommand::Settings { json } => return print_catalog(*json),
+        PolicyCommand::Write(w) => return write_file(w),
     };
     let device = device(args.device.as_deref())?;
     let (snap, ignored) = snapshot(args)?;
@@ -140,6 +163,52 @@ pub(crate) fn run(command: PolicyCommand) -> CliResult {
     } else {
         print_table(&policy)?;
     }
+    Ok(())
+}
+
+/// `winlaps policy write`: typed values from NAME=VALUE (DWORD and boolean settings take
+/// numbers, text settings text), then the file on stdout.
+fn write_file(args: &WriteArgs) -> CliResult {
+    use laps_policy::catalog::{find, ValueKind};
+    use std::io::{IsTerminal, Write};
+    let default = if args.format == "reg" { "local" } else { "gpo" };
+    let root = match args.format.as_str() {
+        "syncml" => Root::Csp,
+        _ => Root::from_name(args.root.as_deref().unwrap_or(default)).unwrap_or(Root::Gpo),
+    };
+    let mut values = laps_policy::RootValues::new();
+    for item in &args.settings {
+        let (name, text) = item
+            .split_once('=')
+            .ok_or_else(|| format!("{item:?}: expected NAME=VALUE"))?;
+        let info = find(root.family(), name)
+            .ok_or_else(|| format!("{name:?} is not a setting of the {root} root"))?;
+        let value = match info.kind {
+            ValueKind::Dword | ValueKind::Bool => RegValue::Dword(text.parse().map_err(|_| {
+                format!("{}: {text:?} is not a number (a DWORD setting)", info.name)
+            })?),
+            ValueKind::Text => RegValue::Sz(text.to_owned()),
+            ValueKind::Action => {
+                return Err(format!("{} is an action, not a value", info.name).into())
+            }
+        };
+        values.set(name, value);
+    }
+    let bytes = match args.format.as_str() {
+        "pol" => {
+            if std::io::stdout().is_terminal() {
+                return Err("a Registry.pol is binary: redirect stdout to a file".into());
+            }
+            RegistryPol::from_root(root, &values)?.to_bytes()
+        }
+        "syncml" => SyncMl::from_csp_values(&values, args.reset_password)?
+            .to_xml()
+            .into_bytes(),
+        _ => RegFile::from_root(root, &values)?.to_text().into_bytes(),
+    };
+    let mut out = std::io::stdout().lock();
+    out.write_all(&bytes)?;
+    out.flush()?;
     Ok(())
 }
 

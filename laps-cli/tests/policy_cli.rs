@@ -258,3 +258,64 @@ fn policy_settings_lists_the_catalogue_as_a_table_and_as_json() {
         "./Device/Vendor/MSFT/LAPS/Policies/PasswordAgeDays"
     );
 }
+
+#[test]
+fn policy_write_produces_files_that_resolve_back() {
+    let out = winlaps(&[
+        "policy",
+        "write",
+        "--format",
+        "pol",
+        "backupdirectory=2",
+        "PasswordAgeDays=14",
+        "ADPasswordEncryptionPrincipal=CONTOSO\\LAPS Readers",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let pol = temp("written.pol", &out.stdout);
+    let json: serde_json::Value = serde_json::from_slice(
+        &winlaps(&[
+            "policy",
+            "resolve",
+            "--json",
+            "--gpo",
+            pol.to_str().unwrap(),
+        ])
+        .stdout,
+    )
+    .unwrap();
+    assert_eq!(json["source"], "gpo");
+    let syncml = winlaps(&[
+        "policy",
+        "write",
+        "--format",
+        "syncml",
+        "--reset-password",
+        "BackupDirectory=1",
+    ]);
+    let text = stdout(&syncml);
+    assert!(text.contains("./Device/Vendor/MSFT/LAPS/Policies/BackupDirectory"));
+    assert!(text.contains("./Device/Vendor/MSFT/LAPS/Actions/ResetPassword"));
+    let reg = stdout(&winlaps(&[
+        "policy",
+        "write",
+        "--format",
+        "reg",
+        "BackupDirectory=0",
+    ]));
+    assert!(reg.contains("LAPS\\Config]") && reg.contains("\"BackupDirectory\"=dword:00000000"));
+    // Typos and wrong types are refused, nothing written.
+    for bad in [
+        &["PasswordAge=1"][..],
+        &["PasswordAgeDays=abc"],
+        &["BackupDirectory"],
+    ] {
+        let mut args = vec!["policy", "write", "--format", "reg"];
+        args.extend_from_slice(bad);
+        let out = winlaps(&args);
+        assert!(!out.status.success() && out.stdout.is_empty(), "{bad:?}");
+    }
+}

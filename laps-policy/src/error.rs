@@ -1,6 +1,7 @@
 //! The one error type of laps-policy.
 //!
-//! Only malformed *input files* are errors. Bad policy *values* never are:
+//! Only malformed *input files* (and unknown names given to a writer) are errors. Bad policy
+//! *values* never are:
 //! Windows falls back to defaults and so does the resolver, reporting a
 //! [`Diagnostic`](crate::Diagnostic) instead.
 
@@ -78,6 +79,15 @@ pub enum Error {
         offset: usize,
         /// What is wrong.
         reason: String,
+    },
+    /// A policy file writer was given a value name that is not a setting of the root it
+    /// writes (a typo would otherwise deploy a value Windows ignores).
+    #[error("{name:?} is not a setting of the {root} root")]
+    UnknownSetting {
+        /// The root being written.
+        root: crate::Root,
+        /// The name given.
+        name: String,
     },
 }
 

@@ -36,6 +36,7 @@ mod snapshot;
 mod syncml;
 mod text;
 mod value;
+mod write;
 
 pub use catalog::{SettingId, SettingInfo};
 pub use device::{Device, JoinState};

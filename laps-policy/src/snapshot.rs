@@ -25,6 +25,27 @@ impl Root {
     /// All roots, highest precedence first.
     pub const ALL: [Root; 4] = [Root::Csp, Root::Gpo, Root::Local, Root::Legacy];
 
+    /// The lower-case name used in JSON and by the bindings: `csp`, `gpo`, `local`, `legacy`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            Root::Csp => "csp",
+            Root::Gpo => "gpo",
+            Root::Local => "local",
+            Root::Legacy => "legacy",
+        }
+    }
+
+    /// The root of a lower-case [`name`](Self::name).
+    ///
+    /// ```
+    /// use laps_policy::Root;
+    /// assert_eq!(Root::from_name("local"), Some(Root::Local));
+    /// assert_eq!(Root::from_name("hklm"), None);
+    /// ```
+    pub fn from_name(name: &str) -> Option<Root> {
+        Root::ALL.into_iter().find(|r| r.name() == name)
+    }
+
     /// The key path under HKLM (no hive prefix, as in Registry.pol).
     pub const fn key_path(self) -> &'static str {
         match self {

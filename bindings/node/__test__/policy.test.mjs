@@ -12,6 +12,9 @@ import {
   postAuthenticationTimeline,
   resolvePolicy,
   settingCatalog,
+  writeReg,
+  writeRegistryPol,
+  writeSyncml,
 } from 'winlaps'
 
 const data = (name) => readFileSync(new URL(`../../../laps-policy/tests/data/${name}`, import.meta.url))
@@ -305,4 +308,23 @@ test('settingCatalog lists every setting with its rules', () => {
   for (const s of catalog.filter((x) => x.family === 'windows_laps')) {
     assert.notEqual(p.value(s.name), undefined, s.name)
   }
+})
+
+test('writers produce files the parsers read back', () => {
+  const values = { BackupDirectory: 2, passwordlength: 20, ADPasswordEncryptionPrincipal: 'CONTOSO\\LAPS Readers' }
+  const pol = parseRegistryPol(writeRegistryPol(values))
+  assert.equal(pol.gpo.PasswordLength, 20, 'written in the catalogue spelling')
+  assert.equal(resolvePolicy(pol).passwordLength, 20)
+  const syncml = parseSyncml(writeSyncml(values, { resetPassword: true }))
+  assert.equal(syncml.resetPasswordRequested, true)
+  assert.equal(resolvePolicy(syncml).source, 'csp')
+  const reg = writeReg({ BackupDirectory: 0 })
+  assert.match(reg, /\[HKEY_LOCAL_MACHINE\\Software\\Microsoft\\Windows\\CurrentVersion\\LAPS\\Config\]/)
+  assert.deepEqual(parseReg(reg).local, { BackupDirectory: 0 })
+  const legacy = parseRegistryPol(writeRegistryPol({ AdmPwdEnabled: 1 }, { root: 'legacy' }))
+  assert.equal(resolvePolicy({ ...legacy, device: { join: 'ad' } }).mode, 'legacy_emulation')
+  assert.throws(() => writeRegistryPol({ PasswordAge: 30 }), { code: 'LAPS_POLICY', message: /not a setting of the GPO root/ })
+  assert.throws(() => writeSyncml({ AdmPwdEnabled: 1 }), { code: 'LAPS_POLICY' })
+  assert.throws(() => writeReg({ BackupDirectory: 0 }, { root: 'hklm' }), { code: 'LAPS_INVALID_ARG' })
+  assert.throws(() => writeReg(null), { code: 'LAPS_INVALID_ARG' })
 })

@@ -25,6 +25,9 @@ import {
   postAuthenticationTimeline,
   resolvePolicy,
   settingCatalog,
+  writeReg,
+  writeRegistryPol,
+  writeSyncml,
   type BlobInfo,
   type DeviceOptions,
   type EncryptedAttributeInfo,
@@ -70,6 +73,10 @@ const fromReg: ParsedPolicy = parseReg(Buffer.from('Windows Registry Editor Vers
 const input: PolicyInput = { ...gpo, csp: csp.csp, legacy: fromReg.legacy, device }
 const catalog: SettingInfo[] = settingCatalog()
 for (const s of catalog) console.log(s.name, s.default, s.allowed, s.min_build, s.description)
+const polBytes: Buffer = writeRegistryPol({ BackupDirectory: 2, PasswordAgeDays: 14 })
+const syncmlText: string = writeSyncml({ BackupDirectory: 1 }, { resetPassword: true })
+const regText: string = writeReg({ BackupDirectory: 0 }, { root: 'local' })
+console.log(polBytes.length, syncmlText.length, regText.length)
 const inline: PolicyInput = { gpo: { BackupDirectory: 2, PasswordComplexity: 5, Big: 1n << 40n, Names: ['a'], Raw: new Uint8Array(2) } }
 const policy: EffectivePolicy = resolvePolicy(input)
 const source: PolicySource = policy.source

@@ -24,3 +24,4 @@ pub mod policy;
 pub mod regvalue;
 pub mod rotation;
 mod time;
+pub mod writers;

@@ -159,10 +159,5 @@ pub(crate) fn snapshot_from_js(obj: &Object<'_>) -> Result<Snapshot> {
 
 /// The lower-case name of a root (`csp`, `gpo`, `local`, `legacy`).
 pub(crate) const fn root_name(root: Root) -> &'static str {
-    match root {
-        Root::Csp => "csp",
-        Root::Gpo => "gpo",
-        Root::Local => "local",
-        Root::Legacy => "legacy",
-    }
+    root.name()
 }

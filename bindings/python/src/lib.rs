@@ -45,6 +45,9 @@ fn _winlaps(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(policy::parse_syncml, m)?)?;
     m.add_function(wrap_pyfunction!(policy::parse_reg, m)?)?;
     m.add_function(wrap_pyfunction!(policy::setting_catalog, m)?)?;
+    m.add_function(wrap_pyfunction!(policy::write_registry_pol, m)?)?;
+    m.add_function(wrap_pyfunction!(policy::write_syncml, m)?)?;
+    m.add_function(wrap_pyfunction!(policy::write_reg, m)?)?;
     m.add_function(wrap_pyfunction!(policy::decide_rotation, m)?)?;
     m.add_function(wrap_pyfunction!(policy::local_state_after_rotation, m)?)?;
     m.add_function(wrap_pyfunction!(policy::local_state_from_registry, m)?)?;

@@ -27,6 +27,15 @@ fn root_name(r: Root) -> &'static str {
     Source::from(r).as_str()
 }
 
+/// `"csp"`, `"gpo"`, `"local"` or `"legacy"`.
+fn root_from_name(name: &str) -> PyResult<Root> {
+    Root::from_name(name).ok_or_else(|| {
+        invalid(format!(
+            "root must be \"csp\", \"gpo\", \"local\" or \"legacy\", not {name:?}"
+        ))
+    })
+}
+
 fn invalid(message: String) -> PyErr {
     Error::new(Kind::Policy, message).into()
 }
@@ -360,7 +369,11 @@ pub(crate) fn parse_reg(data: &Bound<'_, PyAny>) -> PyResult<PyRegFile> {
 
 impl From<laps_policy::Error> for Error {
     fn from(e: laps_policy::Error) -> Self {
-        Error::new(Kind::Format, e.to_string())
+        let kind = match e {
+            laps_policy::Error::UnknownSetting { .. } => Kind::Policy,
+            _ => Kind::Format,
+        };
+        Error::new(kind, e.to_string())
     }
 }
 
@@ -374,12 +387,8 @@ fn load_root(snap: &mut Snapshot, root: Root, v: Option<&Bound<'_, PyAny>>) -> P
         return Ok(());
     };
     if let Ok(d) = v.cast::<PyDict>() {
-        for (k, x) in d.iter() {
-            let name: String = k.extract().map_err(|_| {
-                pyo3::exceptions::PyTypeError::new_err("registry value names must be str")
-            })?;
-            let value = reg_value_from_py(&name, &x)?;
-            snap.root_mut(root).set(name, value);
+        for (name, value) in root_values_from_py(d)?.iter() {
+            snap.root_mut(root).set(name, value.clone());
         }
         return Ok(());
     }
@@ -390,6 +399,55 @@ fn load_root(snap: &mut Snapshot, root: Root, v: Option<&Bound<'_, PyAny>>) -> P
         return Ok(());
     }
     apply_parsed(snap, root, v)
+}
+
+/// A dict of value name → value (the forms `resolve_policy` takes) as one root's values.
+fn root_values_from_py(d: &Bound<'_, PyDict>) -> PyResult<RootValues> {
+    let mut values = RootValues::new();
+    for (k, x) in d.iter() {
+        let name: String = k.extract().map_err(|_| {
+            pyo3::exceptions::PyTypeError::new_err("registry value names must be str")
+        })?;
+        let value = reg_value_from_py(&name, &x)?;
+        values.set(name, value);
+    }
+    Ok(values)
+}
+
+/// A GPO's Registry.pol setting `values` (a dict of setting name → value, as
+/// `resolve_policy` takes) under the `root`'s key (`"gpo"`, or `"legacy"` for legacy LAPS).
+/// Names are checked against the root's settings (`PolicyError` for an unknown one) and
+/// written in their catalogue spelling.
+#[pyfunction]
+#[pyo3(signature = (values, *, root = "gpo"))]
+pub(crate) fn write_registry_pol<'py>(
+    py: Python<'py>,
+    values: &Bound<'py, PyDict>,
+    root: &str,
+) -> PyResult<Bound<'py, pyo3::types::PyBytes>> {
+    let (root, values) = (root_from_name(root)?, root_values_from_py(values)?);
+    let pol = guard(|| RegistryPol::from_root(root, &values).map_err(Error::from))?;
+    Ok(pyo3::types::PyBytes::new(py, &pol.to_bytes()))
+}
+
+/// The SyncML an MDM sends to set `values` in the LAPS CSP (one `Replace` per setting), plus
+/// an `Exec` of `Actions/ResetPassword` with `reset_password=True`.
+#[pyfunction]
+#[pyo3(signature = (values, *, reset_password = false))]
+pub(crate) fn write_syncml(values: &Bound<'_, PyDict>, reset_password: bool) -> PyResult<String> {
+    let values = root_values_from_py(values)?;
+    let message = guard(|| SyncMl::from_csp_values(&values, reset_password).map_err(Error::from))?;
+    Ok(message.to_xml())
+}
+
+/// A regedit file (version 5 text) setting `values` under the `root`'s key (default
+/// `"local"`: `LAPS\Config`, the root no GPO or MDM writes).
+#[pyfunction]
+#[pyo3(signature = (values, *, root = "local"))]
+pub(crate) fn write_reg(values: &Bound<'_, PyDict>, root: &str) -> PyResult<String> {
+    let (root, values) = (root_from_name(root)?, root_values_from_py(values)?);
+    let file = guard(|| RegFile::from_root(root, &values).map_err(Error::from))?;
+    Ok(file.to_text())
 }
 
 fn apply_parsed(snap: &mut Snapshot, root: Root, v: &Bound<'_, PyAny>) -> PyResult<()> {

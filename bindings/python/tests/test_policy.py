@@ -517,3 +517,27 @@ def test_setting_catalog_lists_every_setting_with_its_rules() -> None:
     for s in catalog:
         if s["family"] == "windows_laps":
             assert hasattr(policy, s["snake_name"]), s["name"]
+
+
+def test_writers_produce_files_the_parsers_read_back() -> None:
+    values = {"BackupDirectory": 2, "passwordlength": 20, "ADPasswordEncryptionPrincipal": "CONTOSO\\LAPS Readers"}
+    pol = winlaps.parse_registry_pol(winlaps.write_registry_pol(values))
+    assert winlaps.resolve_policy(gpo=pol).password_length == 20
+    assert pol.values()["gpo"]["PasswordLength"] == 20  # written in the catalogue's spelling
+    syncml = winlaps.parse_syncml(winlaps.write_syncml(values, reset_password=True))
+    assert syncml.reset_password_requested
+    assert winlaps.resolve_policy(csp=syncml).source == "csp"
+    reg_text = winlaps.write_reg({"BackupDirectory": 0})
+    assert "[HKEY_LOCAL_MACHINE\\Software\\Microsoft\\Windows\\CurrentVersion\\LAPS\\Config]" in reg_text
+    assert winlaps.parse_reg(reg_text).values()["local"] == {"BackupDirectory": 0}
+    legacy = winlaps.write_registry_pol({"AdmPwdEnabled": 1}, root="legacy")
+    assert winlaps.resolve_policy(legacy=winlaps.parse_registry_pol(legacy), device={"join": "ad"}).mode == "legacy_emulation"
+
+
+def test_writers_refuse_unknown_names_and_roots() -> None:
+    with pytest.raises(winlaps.PolicyError, match="not a setting of the GPO root"):
+        winlaps.write_registry_pol({"PasswordAge": 30})
+    with pytest.raises(winlaps.PolicyError):
+        winlaps.write_syncml({"AdmPwdEnabled": 1})
+    with pytest.raises(winlaps.PolicyError, match="root must be"):
+        winlaps.write_reg({"BackupDirectory": 0}, root="hklm")  # type: ignore[arg-type]

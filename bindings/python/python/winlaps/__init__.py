@@ -56,6 +56,9 @@ from winlaps._winlaps import (
     resolve_policy,
     setting_catalog,
     split_passphrase,
+    write_reg,
+    write_registry_pol,
+    write_syncml,
 )
 
 __all__ = [
@@ -76,6 +79,9 @@ __all__ = [
     # policy
     "resolve_policy",
     "setting_catalog",
+    "write_registry_pol",
+    "write_syncml",
+    "write_reg",
     "Device",
     "EffectivePolicy",
     "SettingResolution",

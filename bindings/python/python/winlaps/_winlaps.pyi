@@ -32,6 +32,9 @@ __all__ = [
     "parse_syncml",
     "parse_reg",
     "setting_catalog",
+    "write_registry_pol",
+    "write_syncml",
+    "write_reg",
     "decide_rotation",
     "local_state_after_rotation",
     "local_state_from_registry",
@@ -347,6 +350,11 @@ class _SettingInfo(TypedDict):
     description: str
 
 def setting_catalog() -> list[_SettingInfo]: ...
+_RootName: TypeAlias = Literal["csp", "gpo", "local", "legacy"]
+
+def write_registry_pol(values: Mapping[str, _RegValue], *, root: _RootName = "gpo") -> bytes: ...
+def write_syncml(values: Mapping[str, _RegValue], *, reset_password: bool = False) -> str: ...
+def write_reg(values: Mapping[str, _RegValue], *, root: _RootName = "local") -> str: ...
 def decide_rotation(
     policy: EffectivePolicy,
     *,
