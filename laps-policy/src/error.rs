@@ -89,6 +89,15 @@ pub enum Error {
         /// The name given.
         name: String,
     },
+    /// A policy file writer was given a value its format cannot carry (the LAPS CSP has only
+    /// `int` (a DWORD), `bool` and `chr` (a string) values).
+    #[error("{name}: {reason}")]
+    UnwritableValue {
+        /// The setting.
+        name: String,
+        /// Why the format cannot hold it.
+        reason: &'static str,
+    },
 }
 
 impl From<serde_json::Error> for Error {

@@ -530,6 +530,8 @@ fn escape(s: &str) -> String {
             '<' => out.push_str("&lt;"),
             '>' => out.push_str("&gt;"),
             '"' => out.push_str("&quot;"),
+            // A raw CR would come back as LF (XML end-of-line normalization).
+            '\r' => out.push_str("&#13;"),
             _ => out.push(ch),
         }
     }

@@ -51,9 +51,16 @@ impl RegistryPol {
     }
 }
 
+/// XML 1.0's `Char` production (Rust strings hold no surrogates).
+fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | ' '..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
 impl SyncMl {
     /// The SyncML an MDM sends to set `values` in the LAPS CSP (one `Replace` per setting, in
-    /// order), plus an `Exec` of `Actions/ResetPassword` when `reset_password` is set.
+    /// order), plus an `Exec` of `Actions/ResetPassword` when `reset_password` is set. Values
+    /// must be DWORDs or strings (`Error::UnwritableValue` otherwise): the CSP has no other
+    /// types.
     ///
     /// ```
     /// use laps_policy::{RegValue, RootValues, Snapshot, SyncMl};
@@ -69,6 +76,20 @@ impl SyncMl {
     pub fn from_csp_values(values: &RootValues, reset_password: bool) -> Result<Self, Error> {
         let mut message = SyncMl::new();
         for (name, value) in settings(Root::Csp, values)? {
+            let reason = match value {
+                RegValue::Dword(_) => None,
+                RegValue::Sz(text) if text.chars().all(is_xml_char) => None,
+                RegValue::Sz(_) => {
+                    Some("XML 1.0 cannot carry control characters other than tab, LF and CR")
+                }
+                _ => Some("the LAPS CSP carries only int (DWORD), bool and chr (REG_SZ) values"),
+            };
+            if let Some(reason) = reason {
+                return Err(Error::UnwritableValue {
+                    name: name.to_owned(),
+                    reason,
+                });
+            }
             message.replace(name, value.clone());
         }
         if reset_password {
@@ -180,5 +201,39 @@ mod tests {
             err.to_string(),
             "\"Nope\" is not a setting of the Local root"
         );
+    }
+
+    /// Found by the `policy_snapshot` fuzz target: a QWORD in the CSP root was written as an
+    /// `int` the SyncML parser (rightly) refuses, and a CR in a string came back as LF. The CSP
+    /// has no QWORD, binary or multi-string values and XML no control characters, so the
+    /// SyncML writer refuses them (and writes CR as `&#13;`); Registry.pol and .reg carry every
+    /// type.
+    #[test]
+    fn regression_syncml_writer_refuses_values_the_csp_cannot_carry() {
+        for value in [
+            RegValue::Qword(133_928_369_137_884_253),
+            RegValue::MultiSz(vec!["a".into()]),
+            RegValue::Binary(vec![1]),
+        ] {
+            let values = RootValues::new().with("AdministratorAccountName", value);
+            assert!(matches!(
+                SyncMl::from_csp_values(&values, false),
+                Err(Error::UnwritableValue { .. })
+            ));
+            assert!(RegistryPol::from_root(Root::Csp, &values).is_ok());
+        }
+        // XML cannot hold most control characters at all; a CR survives only as `&#13;`.
+        let bell =
+            RootValues::new().with("AdministratorAccountName", RegValue::Sz("a\u{7}".into()));
+        assert!(matches!(
+            SyncMl::from_csp_values(&bell, false),
+            Err(Error::UnwritableValue { .. })
+        ));
+        let cr =
+            RootValues::new().with("AdministratorAccountName", RegValue::Sz("a\rb\n\tc".into()));
+        let xml = SyncMl::from_csp_values(&cr, false).unwrap().to_xml();
+        let mut snap = crate::Snapshot::new();
+        SyncMl::parse_str(&xml).unwrap().apply_to(&mut snap);
+        assert_eq!(snap.csp, cr, "{xml}");
     }
 }

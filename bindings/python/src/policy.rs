@@ -370,7 +370,8 @@ pub(crate) fn parse_reg(data: &Bound<'_, PyAny>) -> PyResult<PyRegFile> {
 impl From<laps_policy::Error> for Error {
     fn from(e: laps_policy::Error) -> Self {
         let kind = match e {
-            laps_policy::Error::UnknownSetting { .. } => Kind::Policy,
+            laps_policy::Error::UnknownSetting { .. }
+            | laps_policy::Error::UnwritableValue { .. } => Kind::Policy,
             _ => Kind::Format,
         };
         Error::new(kind, e.to_string())
