@@ -1,7 +1,9 @@
 //! `winlaps demo`: the end-to-end walk-through on embedded sample data.
 
 use crate::{crypto_cmd, generate::round2, policy_cmd, CliResult};
-use laps_core::{entropy, Complexity, FileTime, Generator, PasswordSpec};
+use laps_core::{
+    check_local_policy, entropy, Complexity, FileTime, Generator, LocalPasswordPolicy, PasswordSpec,
+};
 
 /// The fixed "now" of the demo, so its output is reproducible apart from the random passwords.
 const DEMO_NOW: &str = "2026-11-22T09:00:00Z";
@@ -48,6 +50,26 @@ pub(crate) fn run() -> CliResult {
         password.expose(),
         round2(e.exact)
     )?;
+    // The device's own password policy applies to the managed account (event 10027).
+    let strict = LocalPasswordPolicy {
+        minimum_length: 14,
+        complexity_required: true,
+    };
+    for candidate in [spec, PasswordSpec::default()] {
+        let fit = check_local_policy(&candidate, &strict);
+        let verdict = if fit.always_accepted() {
+            "every password is accepted".to_owned()
+        } else {
+            format!(
+                "only {:.2} % are accepted, the others fail with event 10027",
+                fit.acceptance * 100.0
+            )
+        };
+        outln!(
+            "Device password policy ({strict}) against PasswordComplexity {}: {verdict}",
+            candidate.complexity().get()
+        )?;
+    }
 
     outln!("\n== 3. Encrypted attribute (msLAPS-EncryptedPassword) ==")?;
     crypto_cmd::demo(&password, "Administrator", now)?;

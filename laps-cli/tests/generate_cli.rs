@@ -90,6 +90,15 @@ fn demo_runs_end_to_end() {
     for bits in ["88.51", "88.21", "77.55", "62.04"] {
         assert!(text.contains(bits), "entropy {bits} missing");
     }
+    // The resolved passphrase policy against "must meet complexity requirements" (10027).
+    assert!(
+        text.contains("PasswordComplexity 6: only 0.31 % are accepted"),
+        "{text}"
+    );
+    assert!(
+        text.contains("PasswordComplexity 4: every password is accepted"),
+        "{text}"
+    );
 }
 
 #[test]
