@@ -316,6 +316,13 @@ export interface DeviceOptions {
    * 10027 (a diagnostic, and a blocker when no generated password can pass).
    */
   passwordPolicy?: LocalPasswordPolicyOptions
+  /**
+   * The tenant's "Enable Microsoft Entra LAPS" switch is on (default true; off: Entra
+   * backups fail with event 10059).
+   */
+  entraTenantLapsEnabled?: boolean
+  /** The device is enabled in Entra ID (default true; disabled: Entra backups fail, 10059). */
+  entraDeviceEnabled?: boolean
 }
 
 /** The computer object's LAPS attributes (AD modes only). */

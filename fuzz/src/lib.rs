@@ -209,6 +209,8 @@ impl FuzzDevice {
                 minimum_length: (self.os_build >> 16) % 130,
                 complexity_required: self.join & 0x10 != 0,
             }),
+            entra_tenant_laps_enabled: self.join & 0x08 == 0,
+            entra_device_enabled: self.join & 0x04 == 0,
         }
     }
 }

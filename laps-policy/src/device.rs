@@ -49,7 +49,7 @@ impl JoinState {
 /// Defaults: hybrid joined, Windows 11 24H2 (build 26100), not a domain
 /// controller, legacy LAPS client extension not installed, domain at 2016
 /// functional level, legacy LAPS schema present, normal boot (not safe mode), password
-/// policy unknown (not checked).
+/// policy unknown (not checked), Entra LAPS enabled in the tenant and the device enabled.
 ///
 /// ```
 /// use laps_policy::{Device, JoinState};
@@ -86,6 +86,13 @@ pub struct Device {
     /// known. Resolution then predicts event 10027: a policy that rejects every generated
     /// password blocks rotation; one that rejects some of them is a warning.
     pub password_policy: Option<LocalPasswordPolicy>,
+    /// The tenant has "Enable Microsoft Entra Local Administrator Password Solution (LAPS)"
+    /// switched on (Entra ID → Devices → Device settings). Off: every Entra backup fails with
+    /// HTTP 400/403 (events 10059, 10028).
+    pub entra_tenant_laps_enabled: bool,
+    /// The device object is enabled in Microsoft Entra ID (disabled or deleted: the backup
+    /// fails, events 10059, 10028).
+    pub entra_device_enabled: bool,
 }
 
 impl Default for Device {
@@ -99,6 +106,8 @@ impl Default for Device {
             legacy_schema_present: true,
             safe_mode: false,
             password_policy: None,
+            entra_tenant_laps_enabled: true,
+            entra_device_enabled: true,
         }
     }
 }

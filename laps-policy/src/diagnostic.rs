@@ -65,6 +65,10 @@ pub enum DiagnosticCode {
     /// The device's password policy rejects every (error) or some (warning) of the
     /// passwords the policy generates (10027).
     PasswordPolicyConflict,
+    /// Entra backup with the tenant's Entra LAPS switch off (10059, 10028).
+    EntraLapsNotEnabledInTenant,
+    /// Entra backup from a device disabled (or deleted) in Entra ID (10059, 10028).
+    EntraDeviceDisabled,
 }
 
 /// One finding, with the Windows LAPS event ID where one exists.

@@ -31,6 +31,8 @@ pub const POLICY_LEGACY: u32 = 10023;
 pub const POLICY_DISABLED: u32 = 10024;
 /// No password acceptable to the local/domain password policy could be built; rotation failed.
 pub const PASSWORD_POLICY_CONFLICT: u32 = 10027;
+/// The Microsoft Entra ID password update failed (after the HTTP error of 10059).
+pub const ENTRA_UPDATE_FAILED: u32 = 10028;
 /// Legacy policy present but the legacy LAPS client extension is installed; Windows LAPS stands aside.
 pub const LEGACY_CSE_INSTALLED: u32 = 10033;
 /// The encryption principal is an isolated (unqualified) name.
@@ -45,5 +47,8 @@ pub const POST_AUTH_GRACE_EXPIRED: u32 = 10042;
 pub const POST_AUTH_UPDATE: u32 = 10051;
 /// PasswordAgeDays below the Entra minimum; 7 is used.
 pub const ENTRA_MINIMUM_AGE: u32 = 10058;
+/// Microsoft Entra ID answered the backup with an HTTP error (400/403 when the tenant switch
+/// is off or the device is disabled); the body is in the event.
+pub const ENTRA_HTTP_ERROR: u32 = 10059;
 /// The schema lacks `msLAPS-CurrentPasswordVersion` (image-rollback detection off).
 pub const SCHEMA_NO_PASSWORD_VERSION: u32 = 10108;

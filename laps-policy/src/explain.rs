@@ -143,7 +143,7 @@ pub(crate) fn explain(p: &EffectivePolicy) -> String {
     let d = &p.device;
     let _ = writeln!(
         out,
-        "Device: {} joined{}, build {}, domain {} 2016 functional level{}{}{}",
+        "Device: {} joined{}, build {}, domain {} 2016 functional level{}{}{}{}{}",
         d.join.as_str(),
         if d.domain_controller {
             ", domain controller"
@@ -164,6 +164,16 @@ pub(crate) fn explain(p: &EffectivePolicy) -> String {
         },
         d.password_policy
             .map_or(String::new(), |pp| format!(", password policy: {pp}")),
+        if d.entra_tenant_laps_enabled {
+            ""
+        } else {
+            ", Entra LAPS off in the tenant"
+        },
+        if d.entra_device_enabled {
+            ""
+        } else {
+            ", disabled in Entra ID"
+        },
     );
     if p.mode.is_managed() {
         let spec = p.password_spec();

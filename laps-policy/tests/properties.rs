@@ -73,6 +73,7 @@ fn device() -> impl Strategy<Value = Device> {
         any::<bool>(),
         any::<bool>(),
         prop::option::of((0u32..=130, any::<bool>())),
+        any::<(bool, bool)>(),
     )
         .prop_map(
             |(
@@ -84,6 +85,7 @@ fn device() -> impl Strategy<Value = Device> {
                 legacy_schema_present,
                 safe_mode,
                 password_policy,
+                (entra_tenant_laps_enabled, entra_device_enabled),
             )| Device {
                 join,
                 domain_controller,
@@ -98,6 +100,8 @@ fn device() -> impl Strategy<Value = Device> {
                         complexity_required,
                     }
                 }),
+                entra_tenant_laps_enabled,
+                entra_device_enabled,
             },
         )
 }

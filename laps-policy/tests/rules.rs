@@ -710,6 +710,44 @@ fn a_safe_mode_or_dsrm_boot_blocks_windows_laps_but_keeps_the_policy_for_the_nex
     assert_eq!(Device::from_json(r#"{"safe_mode": true}"#).unwrap(), safe);
 }
 
+#[test]
+fn entra_backup_fails_when_the_tenant_switch_is_off_or_the_device_disabled_event_10059() {
+    let mut s = Snapshot::new();
+    s.csp.set("BackupDirectory", dw(1));
+    let entra = |tenant: bool, enabled: bool| Device {
+        join: JoinState::Entra,
+        entra_tenant_laps_enabled: tenant,
+        entra_device_enabled: enabled,
+        ..Device::default()
+    };
+    let p = resolve(&s, &entra(false, true));
+    assert_eq!(p.mode, Mode::Entra);
+    assert_eq!(p.blocker, Some(DiagnosticCode::EntraLapsNotEnabledInTenant));
+    let d = has(&p, DiagnosticCode::EntraLapsNotEnabledInTenant).unwrap();
+    assert_eq!(
+        (d.severity, d.event_id),
+        (Severity::Error, Some(events::ENTRA_HTTP_ERROR))
+    );
+    assert!(d.message.contains("Device settings"), "{}", d.message);
+    assert!(p.explain().contains("Entra LAPS off in the tenant"));
+    let p = resolve(&s, &entra(true, false));
+    assert_eq!(p.blocker, Some(DiagnosticCode::EntraDeviceDisabled));
+    assert!(p.explain().contains("disabled in Entra ID"));
+    assert_eq!(resolve(&s, &entra(true, true)).blocker, None);
+    // Only Entra backups go through the service: AD backup ignores both facts.
+    let ad = Device {
+        entra_tenant_laps_enabled: false,
+        entra_device_enabled: false,
+        ..Device::default()
+    };
+    assert_eq!(
+        resolve(&gpo(&[("BackupDirectory", dw(2))]), &ad).blocker,
+        None
+    );
+    let json = r#"{"join": "entra", "entra_tenant_laps_enabled": false}"#;
+    assert_eq!(Device::from_json(json).unwrap(), entra(false, true));
+}
+
 fn with_password_policy(minimum_length: u32, complexity_required: bool) -> Device {
     Device {
         password_policy: Some(laps_core::LocalPasswordPolicy {

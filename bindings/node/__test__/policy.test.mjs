@@ -328,3 +328,13 @@ test('writers produce files the parsers read back', () => {
   assert.throws(() => writeReg({ BackupDirectory: 0 }, { root: 'hklm' }), { code: 'LAPS_INVALID_ARG' })
   assert.throws(() => writeReg(null), { code: 'LAPS_INVALID_ARG' })
 })
+
+test('Entra backups fail when the tenant switch is off or the device disabled (10059)', () => {
+  const csp = { BackupDirectory: 1 }
+  const off = resolvePolicy({ csp, device: { join: 'entra', entraTenantLapsEnabled: false } })
+  assert.deepEqual([off.mode, off.blocker], ['entra', 'entra_laps_not_enabled_in_tenant'])
+  assert.ok(off.diagnostics.some((d) => d.eventId === 10059))
+  const disabled = resolvePolicy({ csp, device: { join: 'entra', entraDeviceEnabled: false } })
+  assert.equal(disabled.blocker, 'entra_device_disabled')
+  assert.equal(resolvePolicy({ csp, device: { join: 'entra' } }).blocker, null)
+})

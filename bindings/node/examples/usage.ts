@@ -66,6 +66,7 @@ for (const p of fit.problems) console.log(p.rule, p.rejected, p.message, p.short
 // --- policy --------------------------------------------------------------------
 const device: DeviceOptions = {
   join: 'ad', osBuild: 26100, domainController: false, dfl2016: true, safeMode: false, passwordPolicy: strict,
+  entraTenantLapsEnabled: true, entraDeviceEnabled: true,
 }
 const gpo: ParsedPolicy = parseRegistryPol(readFileSync('Registry.pol'))
 const csp = parseSyncml('<SyncML>...</SyncML>')

@@ -52,6 +52,11 @@ pub struct DeviceOptions {
     /// The managed account's password policy, when known: resolution then predicts event
     /// 10027 (a diagnostic, and a blocker when no generated password can pass).
     pub password_policy: Option<crate::generate::LocalPasswordPolicyOptions>,
+    /// The tenant's "Enable Microsoft Entra LAPS" switch is on (default true; off: Entra
+    /// backups fail with event 10059).
+    pub entra_tenant_laps_enabled: Option<bool>,
+    /// The device is enabled in Entra ID (default true; disabled: Entra backups fail, 10059).
+    pub entra_device_enabled: Option<bool>,
 }
 
 impl DeviceOptions {
@@ -81,6 +86,10 @@ impl DeviceOptions {
                 .as_ref()
                 .map(|p| p.to_policy("device.passwordPolicy"))
                 .transpose()?,
+            entra_tenant_laps_enabled: self
+                .entra_tenant_laps_enabled
+                .unwrap_or(d.entra_tenant_laps_enabled),
+            entra_device_enabled: self.entra_device_enabled.unwrap_or(d.entra_device_enabled),
         })
     }
 }

@@ -56,7 +56,8 @@ impl PyDevice {
     #[new]
     #[pyo3(signature = (*, join = "hybrid", domain_controller = false, os_build = 26100,
         legacy_cse_installed = false, dfl_2016 = true, legacy_schema_present = true,
-        safe_mode = false, password_policy = None))]
+        safe_mode = false, password_policy = None, entra_tenant_laps_enabled = true,
+        entra_device_enabled = true))]
     #[allow(clippy::too_many_arguments)] // one keyword argument per `Device` field
     fn new(
         join: &str,
@@ -67,6 +68,8 @@ impl PyDevice {
         legacy_schema_present: bool,
         safe_mode: bool,
         password_policy: Option<&Bound<'_, PyAny>>,
+        entra_tenant_laps_enabled: bool,
+        entra_device_enabled: bool,
     ) -> PyResult<Self> {
         let join =
             serde_json::from_value(serde_json::Value::String(join.to_owned())).map_err(|_| {
@@ -84,6 +87,8 @@ impl PyDevice {
                 legacy_schema_present,
                 safe_mode,
                 password_policy: password_policy_from_py(password_policy)?,
+                entra_tenant_laps_enabled,
+                entra_device_enabled,
             },
         })
     }
@@ -132,11 +137,21 @@ impl PyDevice {
             .map_err(|e| invalid(format!("password policy: {e}")))?;
         json_to_py(py, &value)
     }
+    /// The tenant's "Enable Microsoft Entra LAPS" switch is on (else Entra backups fail, 10059).
+    #[getter]
+    fn entra_tenant_laps_enabled(&self) -> bool {
+        self.inner.entra_tenant_laps_enabled
+    }
+    /// The device is enabled in Entra ID (else Entra backups fail, 10059).
+    #[getter]
+    fn entra_device_enabled(&self) -> bool {
+        self.inner.entra_device_enabled
+    }
 
     fn __repr__(&self) -> String {
         let d = &self.inner;
         format!(
-            "Device(join='{}', domain_controller={}, os_build={}, legacy_cse_installed={}, dfl_2016={}, legacy_schema_present={}, safe_mode={}, password_policy={})",
+            "Device(join='{}', domain_controller={}, os_build={}, legacy_cse_installed={}, dfl_2016={}, legacy_schema_present={}, safe_mode={}, password_policy={}, entra_tenant_laps_enabled={}, entra_device_enabled={})",
             d.join.as_str(),
             py_bool(d.domain_controller),
             d.os_build,
@@ -149,6 +164,8 @@ impl PyDevice {
                 p.minimum_length,
                 py_bool(p.complexity_required)
             )),
+            py_bool(d.entra_tenant_laps_enabled),
+            py_bool(d.entra_device_enabled),
         )
     }
 }

@@ -541,3 +541,16 @@ def test_writers_refuse_unknown_names_and_roots() -> None:
         winlaps.write_syncml({"AdmPwdEnabled": 1})
     with pytest.raises(winlaps.PolicyError, match="root must be"):
         winlaps.write_reg({"BackupDirectory": 0}, root="hklm")  # type: ignore[arg-type]
+
+
+def test_entra_backup_fails_when_the_tenant_switch_is_off_or_the_device_disabled() -> None:
+    csp = {"BackupDirectory": 1}
+    off = winlaps.Device(join="entra", entra_tenant_laps_enabled=False)
+    assert not off.entra_tenant_laps_enabled and off.entra_device_enabled
+    assert "entra_tenant_laps_enabled=False" in repr(off)
+    p = winlaps.resolve_policy(csp=csp, device=off)
+    assert p.mode == "entra" and p.blocker == "entra_laps_not_enabled_in_tenant"
+    assert any(d.event_id == 10059 for d in p.diagnostics)
+    disabled = winlaps.resolve_policy(csp=csp, device={"join": "entra", "entra_device_enabled": False})
+    assert disabled.blocker == "entra_device_disabled"
+    assert winlaps.resolve_policy(csp=csp, device={"join": "entra"}).blocker is None

@@ -219,6 +219,24 @@ pub fn resolve(snapshot: &Snapshot, device: &Device) -> EffectivePolicy {
             "the device is in safe mode or another non-normal boot (such as Directory Services Restore Mode): Windows LAPS does nothing until a normal boot, even if the password has expired; the settings below apply then".into(),
         );
     }
+    if mode == Mode::Entra {
+        if !device.entra_tenant_laps_enabled {
+            b.block(
+                DiagnosticCode::EntraLapsNotEnabledInTenant,
+                Some(events::ENTRA_HTTP_ERROR),
+                Some(SettingId::BackupDirectory),
+                "the tenant's \"Enable Microsoft Entra Local Administrator Password Solution (LAPS)\" switch is off: every backup to Entra ID fails with HTTP 400/403 (event 10059, then 10028) until an admin turns it on under Entra ID > Devices > Device settings".into(),
+            );
+        }
+        if !device.entra_device_enabled {
+            b.block(
+                DiagnosticCode::EntraDeviceDisabled,
+                Some(events::ENTRA_HTTP_ERROR),
+                Some(SettingId::BackupDirectory),
+                "the device is disabled (or deleted) in Entra ID: the backup to Entra ID fails (event 10059, then 10028)".into(),
+            );
+        }
+    }
     if let Some(local) = device
         .password_policy
         .as_ref()

@@ -142,6 +142,8 @@ class Device:
         legacy_schema_present: bool = True,
         safe_mode: bool = False,
         password_policy: Optional[_LocalPasswordPolicy] = None,
+        entra_tenant_laps_enabled: bool = True,
+        entra_device_enabled: bool = True,
     ) -> Device: ...
     @property
     def join(self) -> _Join: ...
@@ -159,6 +161,10 @@ class Device:
     def safe_mode(self) -> bool: ...
     @property
     def password_policy(self) -> Optional[_LocalPasswordPolicy]: ...
+    @property
+    def entra_tenant_laps_enabled(self) -> bool: ...
+    @property
+    def entra_device_enabled(self) -> bool: ...
     __hash__: None  # type: ignore[assignment]
 
 @final
