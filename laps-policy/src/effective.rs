@@ -40,12 +40,9 @@ impl Source {
 
     /// Lower-case name: `csp`, `gpo`, `local`, `legacy`, `none`.
     pub const fn as_str(self) -> &'static str {
-        match self {
-            Source::Csp => "csp",
-            Source::Gpo => "gpo",
-            Source::Local => "local",
-            Source::Legacy => "legacy",
-            Source::None => "none",
+        match self.root() {
+            Some(root) => root.name(),
+            None => "none",
         }
     }
 }

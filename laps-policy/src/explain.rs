@@ -141,40 +141,31 @@ pub(crate) fn explain(p: &EffectivePolicy) -> String {
     let mut out = String::new();
     let _ = writeln!(out, "{}", headline(p));
     let d = &p.device;
-    let _ = writeln!(
-        out,
-        "Device: {} joined{}, build {}, domain {} 2016 functional level{}{}{}{}{}",
-        d.join.as_str(),
-        if d.domain_controller {
-            ", domain controller"
-        } else {
-            ""
-        },
-        d.os_build,
-        if d.dfl_2016 { "at or above" } else { "below" },
-        if d.legacy_cse_installed {
-            ", legacy LAPS CSE installed"
-        } else {
-            ""
-        },
-        if d.safe_mode {
-            ", booted in safe mode"
-        } else {
-            ""
-        },
-        d.password_policy
-            .map_or(String::new(), |pp| format!(", password policy: {pp}")),
-        if d.entra_tenant_laps_enabled {
-            ""
-        } else {
-            ", Entra LAPS off in the tenant"
-        },
-        if d.entra_device_enabled {
-            ""
-        } else {
-            ", disabled in Entra ID"
-        },
-    );
+    let mut facts = vec![format!("{} joined", d.join.as_str())];
+    if d.domain_controller {
+        facts.push("domain controller".into());
+    }
+    facts.push(format!("build {}", d.os_build));
+    facts.push(format!(
+        "domain {} 2016 functional level",
+        if d.dfl_2016 { "at or above" } else { "below" }
+    ));
+    if d.legacy_cse_installed {
+        facts.push("legacy LAPS CSE installed".into());
+    }
+    if d.safe_mode {
+        facts.push("booted in safe mode".into());
+    }
+    if let Some(pp) = d.password_policy {
+        facts.push(format!("password policy: {pp}"));
+    }
+    if !d.entra_tenant_laps_enabled {
+        facts.push("Entra LAPS off in the tenant".into());
+    }
+    if !d.entra_device_enabled {
+        facts.push("disabled in Entra ID".into());
+    }
+    let _ = writeln!(out, "Device: {}", facts.join(", "));
     if p.mode.is_managed() {
         let spec = p.password_spec();
         let length = if spec.complexity().is_passphrase() {

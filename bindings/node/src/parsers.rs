@@ -3,7 +3,7 @@
 use crate::args::arg;
 use crate::error::{invalid_arg, laps_error, policy_error, ErrorCode, Result};
 use crate::guard::guarded;
-use crate::regvalue::{root_name, root_to_js};
+use crate::regvalue::root_to_js;
 use laps_policy::{Root, Snapshot};
 use napi::bindgen_prelude::Object;
 use napi::{Env, Unknown};
@@ -18,7 +18,7 @@ fn parsed_to_js<'env>(
     let build = || -> napi::Result<Object<'env>> {
         let mut obj = Object::new(env)?;
         for root in Root::ALL {
-            obj.set(root_name(root), root_to_js(env, snap.root(root))?)?;
+            obj.set(root.name(), root_to_js(env, snap.root(root))?)?;
         }
         obj.set("ignoredKeys", ignored)?;
         Ok(obj)

@@ -3,7 +3,7 @@
 use crate::args::{arg, options, whole};
 use crate::error::{invalid_arg, laps_error, ErrorCode, Result};
 use crate::guard::guarded;
-use crate::regvalue::{root_name, snapshot_from_js, to_js, JsRegValue};
+use crate::regvalue::{snapshot_from_js, to_js, JsRegValue};
 use laps_policy::{Device, JoinState, Mode, Provenance, Root, SettingValue, Snapshot, Source};
 use napi::bindgen_prelude::JsObjectValue;
 use napi::bindgen_prelude::{Either3, Function, Object};
@@ -439,14 +439,14 @@ impl EffectivePolicy {
                     _ => String::new(),
                 },
                 reason,
-                root: root.map(|r| root_name(r).to_owned()),
+                root: root.map(|r| r.name().to_owned()),
                 raw: r.provenance.raw().map(to_js),
                 description: r.provenance.describe(),
                 shadowed: r
                     .shadowed
                     .iter()
                     .map(|s| ShadowedValue {
-                        root: root_name(s.root).to_owned(),
+                        root: s.root.name().to_owned(),
                         name: s.name.clone(),
                         raw: to_js(&s.raw),
                     })
@@ -466,7 +466,7 @@ impl EffectivePolicy {
                 code: serde_name(&d.code),
                 event_id: d.event_id,
                 setting: d.setting.map(|s| s.name().to_owned()),
-                root: d.root.map(|r| root_name(r).to_owned()),
+                root: d.root.map(|r| r.name().to_owned()),
                 message: d.message.clone(),
             })
             .collect()
@@ -477,14 +477,11 @@ impl EffectivePolicy {
     pub fn root_verdict(&self, root: Unknown<'_>) -> Result<String> {
         guarded(|| {
             let name: String = arg("root", root)?;
-            let root = Root::ALL
-                .into_iter()
-                .find(|r| root_name(*r) == name)
-                .ok_or_else(|| {
-                    invalid_arg(format!(
-                        "root must be csp, gpo, local or legacy, got {name:?}"
-                    ))
-                })?;
+            let root = Root::from_name(&name).ok_or_else(|| {
+                invalid_arg(format!(
+                    "root must be csp, gpo, local or legacy, got {name:?}"
+                ))
+            })?;
             Ok(self.inner.root_verdict(root))
         })
     }

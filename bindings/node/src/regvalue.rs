@@ -148,16 +148,11 @@ pub(crate) fn root_to_js<'env>(env: &'env Env, values: &RootValues) -> napi::Res
 pub(crate) fn snapshot_from_js(obj: &Object<'_>) -> Result<Snapshot> {
     let mut snap = Snapshot::new();
     for root in Root::ALL {
-        let name = root_name(root);
+        let name = root.name();
         let field: Option<Unknown<'_>> = obj
             .get(name)
             .map_err(|e| invalid_arg(format!("{name}: {}", e.reason)))?;
         *snap.root_mut(root) = root_from_js(name, field)?;
     }
     Ok(snap)
-}
-
-/// The lower-case name of a root (`csp`, `gpo`, `local`, `legacy`).
-pub(crate) const fn root_name(root: Root) -> &'static str {
-    root.name()
 }

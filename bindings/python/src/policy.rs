@@ -9,7 +9,7 @@ use crate::errors::{guard, Error, Kind};
 use laps_policy::{
     decide_rotation as rust_decide_rotation, Device, DirectoryState, EffectivePolicy, LocalState,
     Provenance, RegFile, RegOp, RegistryPol, Root, RootValues, RotationDecision, SettingId,
-    SettingResolution, Snapshot, Source, SyncMl,
+    SettingResolution, Snapshot, SyncMl,
 };
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
@@ -21,10 +21,6 @@ fn snake<T: Serialize>(v: &T) -> String {
         Ok(serde_json::Value::String(s)) => s,
         _ => String::new(),
     }
-}
-
-fn root_name(r: Root) -> &'static str {
-    Source::from(r).as_str()
 }
 
 /// `"csp"`, `"gpo"`, `"local"` or `"legacy"`.
@@ -246,7 +242,7 @@ fn ops_to_values<'py>(py: Python<'py>, ops: &[RegOp]) -> PyResult<Bound<'py, PyD
     let mut snap = Snapshot::new();
     snap.apply_all(ops);
     let out = PyDict::new(py);
-    let roots = Root::ALL.map(|r| (root_name(r), snap.root(r)));
+    let roots = Root::ALL.map(|r| (r.name(), snap.root(r)));
     for (name, values) in roots.into_iter().chain([("state", &snap.state)]) {
         out.set_item(name, root_values_to_py(py, values)?)?;
     }
@@ -478,7 +474,7 @@ fn apply_parsed(snap: &mut Snapshot, root: Root, v: &Bound<'_, PyAny>) -> PyResu
     } else {
         return Err(pyo3::exceptions::PyTypeError::new_err(format!(
             "the {} root must be a dict, a RegistryPol, SyncMl or RegFile, or a list of those",
-            root_name(root)
+            root.name()
         )));
     };
     snap.apply_all(&ops);
@@ -790,7 +786,7 @@ impl PySettingResolution {
         match origin(&self.inner.provenance) {
             Provenance::Configured { root, .. }
             | Provenance::FellBack { root, .. }
-            | Provenance::RaisedToEntraMinimum { root, .. } => Some(root_name(*root)),
+            | Provenance::RaisedToEntraMinimum { root, .. } => Some(root.name()),
             _ => None,
         }
     }
@@ -831,7 +827,7 @@ impl PySettingResolution {
                 PyTuple::new(
                     py,
                     [
-                        root_name(s.root).into_pyobject(py)?.into_any(),
+                        s.root.name().into_pyobject(py)?.into_any(),
                         s.name.as_str().into_pyobject(py)?.into_any(),
                         reg_value_to_py(py, &s.raw)?,
                     ],
@@ -886,7 +882,7 @@ impl PyDiagnostic {
     /// The root concerned, if any.
     #[getter]
     fn root(&self) -> Option<&'static str> {
-        self.inner.root.map(root_name)
+        self.inner.root.map(Root::name)
     }
     /// The message.
     #[getter]

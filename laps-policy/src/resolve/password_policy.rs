@@ -9,10 +9,10 @@ use laps_core::{check_local_policy, LocalPasswordPolicy, PolicyProblem};
 pub(super) fn check(b: &mut Builder<'_>, local: &LocalPasswordPolicy) {
     let spec = crate::effective::spec_from(|id| b.number(id));
     let complexity = spec.complexity();
-    let (length_id, length_name) = if complexity.is_passphrase() {
-        (SettingId::PassphraseLength, "PassphraseLength")
+    let length_id = if complexity.is_passphrase() {
+        SettingId::PassphraseLength
     } else {
-        (SettingId::PasswordLength, "PasswordLength")
+        SettingId::PasswordLength
     };
     let fit = check_local_policy(&spec, local);
     if fit.always_accepted() {
@@ -36,9 +36,10 @@ pub(super) fn check(b: &mut Builder<'_>, local: &LocalPasswordPolicy) {
             .join("; and "),
     );
     let settings = format!(
-        "PasswordComplexity {} ({}), {length_name} {}",
+        "PasswordComplexity {} ({}), {} {}",
         complexity.get(),
         complexity.description(),
+        length_id.name(),
         b.number(length_id)
     );
     if fit.never_accepted() {
