@@ -77,7 +77,7 @@ function generateBufferOnce() {
 // --- runs: Node and Rust interleaved, so a change in machine load hits both alike ----------
 const dir = mkdtempSync(path.join(tmpdir(), 'winlaps-bench-'))
 const node = { decrypt: [], generate: [], buffer: [] }
-const rust = { decrypt: [], generate: [] }
+const rust = { decrypt: [], generate: [], joined: [] }
 try {
   const file = path.join(dir, 'blobs.json')
   writeFileSync(file, JSON.stringify({
@@ -103,6 +103,7 @@ try {
     const b = baseline()
     rust.decrypt.push(b.decrypt_many_ms)
     rust.generate.push(b.generate_passwords_ms)
+    rust.joined.push(b.generate_joined_ms)
   }
 } finally {
   rmSync(dir, { recursive: true, force: true })
@@ -112,7 +113,7 @@ try {
 const rows = [
   [`decryptMany(${BLOBS} DH-path values, ${distinctKeys} L0/L1/L2 keys)`, median(node.decrypt), median(rust.decrypt)],
   ['generatePasswords(1_000_000) → string[]', median(node.generate), median(rust.generate)],
-  ['generatePasswordsBuffer(1_000_000) → Buffer', median(node.buffer), median(rust.generate)],
+  ['generatePasswordsBuffer(1_000_000) → Buffer', median(node.buffer), median(rust.joined)],
 ]
 console.log(`winlaps Node binding vs the Rust crates (median of ${RUNS} runs, ${require('node:os').cpus().length} CPUs, Node ${process.version})`)
 console.log('| workload | Node (ms) | Rust (ms) | overhead |')

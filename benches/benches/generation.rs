@@ -1,5 +1,6 @@
-//! Password generation, modes 1–8, single and batch (goal: >= 10 M mode-4 passwords/s per
-//! core), and mode-4 throughput against batch size (plotted in BENCHMARKS.md).
+//! Password generation, modes 1–8, single, batch (one `Password` each) and joined (one
+//! buffer) (goal: >= 10 M mode-4 passwords/s per core), and mode-4 throughput against
+//! batch size (plotted in BENCHMARKS.md).
 #![allow(missing_docs)]
 
 use criterion::{black_box, criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
@@ -29,6 +30,9 @@ fn generation(c: &mut Criterion) {
         group.throughput(Throughput::Elements(1000));
         group.bench_function(BenchmarkId::new("batch1000", label), |b| {
             b.iter(|| black_box(g.generate_batch(black_box(&spec), 1000)))
+        });
+        group.bench_function(BenchmarkId::new("joined1000", label), |b| {
+            b.iter(|| black_box(g.generate_joined(black_box(&spec), 1000, b'\n')))
         });
     }
     group.finish();

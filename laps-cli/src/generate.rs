@@ -1,7 +1,9 @@
 //! `winlaps generate`.
 
 use crate::CliResult;
-use laps_core::{check_local_policy, entropy, Generator, LocalPasswordPolicy, PasswordSpec};
+use laps_core::{
+    check_local_policy, entropy, Generator, LocalPasswordPolicy, PasswordSpec, MAX_BATCH,
+};
 use serde::Serialize;
 
 /// Arguments of `winlaps generate`.
@@ -41,13 +43,10 @@ struct Generated<'a> {
     entropy_bits_naive: f64,
 }
 
-/// Upper bound on `--count`, so a typo cannot exhaust memory.
-const MAX_COUNT: usize = 10_000_000;
-
 pub(crate) fn run(args: &GenerateArgs) -> CliResult {
     let spec = PasswordSpec::new(args.complexity, args.length, args.words)?;
-    if args.count > MAX_COUNT {
-        return Err(format!("--count {} is above the limit of {MAX_COUNT}", args.count).into());
+    if args.count > MAX_BATCH {
+        return Err(format!("--count {} is above the limit of {MAX_BATCH}", args.count).into());
     }
     check_device_policy(args, &spec)?;
     let e = entropy::bits(&spec);

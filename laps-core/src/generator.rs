@@ -8,9 +8,14 @@
 //! with no separator.
 
 use crate::{charset, Complexity, Error, Password, PasswordSpec};
+use laps_wordlist::Wordlist;
 use rand_chacha::ChaCha20Rng;
 use rand_core::{CryptoRng, RngCore, SeedableRng};
-use zeroize::Zeroize;
+use zeroize::{Zeroize, Zeroizing};
+
+/// The largest batch the CLI and the bindings generate in one call (ten million), so a
+/// typo cannot exhaust memory. [`Generator::generate_batch`] itself takes any size.
+pub const MAX_BATCH: usize = 10_000_000;
 
 /// Random bytes fetched from the RNG at a time.
 const BUF: usize = 256;
@@ -138,18 +143,18 @@ impl<R: RngCore + CryptoRng> Generator<R> {
 
     /// One password or passphrase for `spec`.
     pub fn generate(&mut self, spec: &PasswordSpec) -> Password {
-        let c = spec.complexity();
-        let mut out = String::new();
-        if c.is_passphrase() {
-            self.passphrase_into(c, spec.passphrase_words(), &mut out);
-        } else {
-            self.chars_into(
-                Alphabet::for_complexity(c),
-                spec.length() as usize,
-                &mut out,
-            );
+        // Sized for the longest possible password: never reallocated, so no copy of
+        // the password is left behind in freed memory.
+        let mut bytes = Vec::with_capacity(spec.max_len());
+        self.write(spec, &mut bytes);
+        match String::from_utf8(bytes) {
+            Ok(s) => Password::new(s),
+            // Unreachable: every byte comes from the ASCII class tables or word lists.
+            Err(e) => {
+                e.into_bytes().zeroize();
+                Password::new(String::new())
+            }
         }
-        Password::new(out)
     }
 
     /// `n` passwords from the same generator (no re-seeding between them).
@@ -157,71 +162,163 @@ impl<R: RngCore + CryptoRng> Generator<R> {
         (0..n).map(|_| self.generate(spec)).collect()
     }
 
-    fn chars_into(&mut self, a: &Alphabet, len: usize, out: &mut String) {
-        let mut tmp = [0u8; PasswordSpec::MAX_LENGTH as usize];
-        let tmp = &mut tmp[..len];
-        let n = a.len;
+    /// The passwords of [`generate_batch`](Self::generate_batch) (the same ones, for the
+    /// same generator state) written into one buffer, each but the last followed by
+    /// `separator`: the bulk form, with no allocation per password.
+    ///
+    /// The buffer is wiped when dropped, and whenever it has to grow (passphrases can
+    /// outgrow the first estimate) the old one is wiped before it is freed.
+    ///
+    /// ```
+    /// use laps_core::{Generator, PasswordSpec};
+    /// let spec = PasswordSpec::default();
+    /// let joined = Generator::from_seed_insecure([1; 32]).generate_joined(&spec, 3, b'\n');
+    /// let batch = Generator::from_seed_insecure([1; 32]).generate_batch(&spec, 3);
+    /// let lines: Vec<&[u8]> = joined.split(|&b| b == b'\n').collect();
+    /// assert_eq!(lines, batch.iter().map(|p| p.as_bytes()).collect::<Vec<_>>());
+    /// ```
+    pub fn generate_joined(
+        &mut self,
+        spec: &PasswordSpec,
+        n: usize,
+        separator: u8,
+    ) -> Zeroizing<Vec<u8>> {
+        let max = spec.max_len();
+        // Exact for 1–5; for passphrases a word count times the list's mean word length.
+        let typical = match spec.complexity().wordlist() {
+            Some(list) => {
+                spec.passphrase_words() as usize * list.as_text().len().div_ceil(list.len())
+            }
+            None => max,
+        };
+        let mut out = Zeroizing::new(Vec::with_capacity(n.saturating_mul(typical + 1)));
+        for i in 0..n {
+            reserve_wiping(&mut out, max + 1);
+            if i > 0 {
+                out.push(separator);
+            }
+            self.write(spec, &mut out);
+        }
+        out
+    }
+
+    /// Appends one password for `spec` to `out`, which has room for `spec.max_len()` more bytes.
+    fn write(&mut self, spec: &PasswordSpec, out: &mut Vec<u8>) {
+        let c = spec.complexity();
+        match c.wordlist() {
+            Some(list) => self.passphrase_into(list, spec.passphrase_words(), out),
+            None => self.chars_into(Alphabet::for_complexity(c), spec.length() as usize, out),
+        }
+    }
+
+    fn chars_into(&mut self, a: &Alphabet, len: usize, out: &mut Vec<u8>) {
+        let start = out.len();
+        out.resize(start + len, 0);
+        let dst = &mut out[start..];
         loop {
             let mut seen = 0u8;
-            for slot in tmp.iter_mut() {
-                let i = self.below_256(n);
-                *slot = a.chars[i];
-                seen |= a.class_bit[i];
+            let mut k = 0;
+            while k < len {
+                if self.pos == BUF {
+                    self.rng.fill_bytes(&mut self.buf);
+                    self.pos = 0;
+                }
+                // The byte tables are `below_256(alphabet size)` plus the alphabet lookup,
+                // precomputed: the same bytes give the same characters. A rejected byte
+                // writes a 0 that the next accepted one overwrites, so the loop has no
+                // unpredictable branch (a quarter of the bytes are rejected in mode 4).
+                let mut used = 0;
+                for &b in &self.buf[self.pos..] {
+                    used += 1;
+                    let class = a.class_of_byte[usize::from(b)];
+                    dst[k] = a.char_of_byte[usize::from(b)];
+                    seen |= class;
+                    k += usize::from(class != 0);
+                    if k == len {
+                        break;
+                    }
+                }
+                self.pos += used;
             }
+            // A password missing a class is redrawn whole, over the same bytes.
             if seen == a.all_classes {
                 break;
             }
         }
-        // Every byte comes from the ASCII class tables, so this never falls back.
-        out.push_str(core::str::from_utf8(tmp).unwrap_or_default());
-        tmp.zeroize();
     }
 
-    fn passphrase_into(&mut self, c: Complexity, words: u32, out: &mut String) {
-        let Some(list) = c.wordlist() else { return };
-        out.reserve_exact(words as usize * 10);
+    fn passphrase_into(&mut self, list: &Wordlist, words: u32, out: &mut Vec<u8>) {
         for _ in 0..words {
             let w = list
                 .get(self.below_65536(list.len() as u32))
-                .unwrap_or_default();
-            let mut chars = w.chars();
-            if let Some(first) = chars.next() {
+                .unwrap_or_default()
+                .as_bytes();
+            if let Some((first, rest)) = w.split_first() {
                 out.push(first.to_ascii_uppercase());
-                out.push_str(chars.as_str());
+                out.extend_from_slice(rest);
             }
         }
     }
 }
 
-/// The union alphabet of a character mode with each character's class bit.
+/// Makes room for `extra` more bytes in a secret buffer without leaving a copy behind:
+/// a larger buffer is allocated, filled, and the old one wiped before it is freed
+/// (`Vec`'s own growth would free the old allocation unwiped).
+#[inline]
+fn reserve_wiping(buf: &mut Zeroizing<Vec<u8>>, extra: usize) {
+    if buf.capacity() - buf.len() >= extra {
+        return;
+    }
+    let mut grown = Vec::with_capacity(buf.capacity().saturating_mul(2).max(buf.len() + extra));
+    grown.extend_from_slice(buf);
+    // The old vector lands in a `Zeroizing` and is wiped as it drops.
+    let _old = Zeroizing::new(core::mem::replace(&mut **buf, grown));
+}
+
+/// The union alphabet of a character mode, indexed by random byte.
+///
+/// A byte `b` below the largest multiple of the alphabet size that fits in a byte
+/// selects character `b % size` (so every character has the same number of bytes);
+/// higher bytes are rejected and redrawn. The two tables hold that choice for all
+/// 256 byte values, built at compile time: `char_of_byte[b]` is the character and
+/// `class_of_byte[b]` its class bit, 0 for a rejected byte.
 struct Alphabet {
-    chars: [u8; 80],
-    class_bit: [u8; 80],
-    len: u32,
+    char_of_byte: [u8; 256],
+    class_of_byte: [u8; 256],
     all_classes: u8,
 }
 
 impl Alphabet {
     /// Built at compile time from the class tables.
     const fn new(classes: &[&str]) -> Self {
-        let mut a = Alphabet {
-            chars: [0; 80],
-            class_bit: [0; 80],
-            len: 0,
-            all_classes: 0,
-        };
+        let mut chars = [0u8; 256];
+        let mut class_bit = [0u8; 256];
+        let mut len = 0;
+        let mut all_classes = 0;
         let mut i = 0;
         while i < classes.len() {
             let class = classes[i].as_bytes();
             let mut j = 0;
             while j < class.len() {
-                a.chars[a.len as usize] = class[j];
-                a.class_bit[a.len as usize] = 1 << i;
-                a.len += 1;
+                chars[len] = class[j];
+                class_bit[len] = 1 << i;
+                len += 1;
                 j += 1;
             }
-            a.all_classes |= 1 << i;
+            all_classes |= 1 << i;
             i += 1;
+        }
+        let mut a = Alphabet {
+            char_of_byte: [0; 256],
+            class_of_byte: [0; 256],
+            all_classes,
+        };
+        let limit = 256 - 256 % len;
+        let mut b = 0;
+        while b < limit {
+            a.char_of_byte[b] = chars[b % len];
+            a.class_of_byte[b] = class_bit[b % len];
+            b += 1;
         }
         a
     }
@@ -272,4 +369,51 @@ pub fn split_passphrase(s: &str) -> Vec<String> {
         }
     }
     words
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reserve_wiping_keeps_the_bytes_and_makes_room() {
+        let mut buf = Zeroizing::new(Vec::with_capacity(4));
+        buf.extend_from_slice(b"abc");
+        reserve_wiping(&mut buf, 10);
+        assert_eq!(buf.as_slice(), b"abc");
+        assert!(buf.capacity() >= 13);
+        let cap = buf.capacity();
+        reserve_wiping(&mut buf, 1);
+        assert_eq!(buf.capacity(), cap, "no growth when there is room");
+    }
+
+    #[test]
+    fn byte_tables_are_the_modulo_draw() {
+        use crate::charset::*;
+        let unions = [
+            [UPPER].concat(),
+            [UPPER, LOWER].concat(),
+            [UPPER, LOWER, DIGITS].concat(),
+            [UPPER, LOWER, DIGITS, SPECIAL].concat(),
+            [
+                READABLE_UPPER,
+                READABLE_LOWER,
+                READABLE_DIGITS,
+                READABLE_SPECIAL,
+            ]
+            .concat(),
+        ];
+        for (i, union) in unions.iter().enumerate() {
+            let a = Alphabet::for_complexity(Complexity::new(i as u32 + 1).unwrap());
+            let (chars, n) = (union.as_bytes(), union.len());
+            for b in 0..256 {
+                if b < 256 - 256 % n {
+                    assert_eq!(a.char_of_byte[b], chars[b % n], "mode {} byte {b}", i + 1);
+                    assert_ne!(a.class_of_byte[b], 0);
+                } else {
+                    assert_eq!(a.class_of_byte[b], 0, "mode {} byte {b} is rejected", i + 1);
+                }
+            }
+        }
+    }
 }

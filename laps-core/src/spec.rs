@@ -182,6 +182,22 @@ impl PasswordSpec {
     pub const fn passphrase_words(&self) -> u32 {
         self.passphrase_words
     }
+
+    /// The most bytes a password of this spec can have: the length for 1–5, the word
+    /// count times the list's longest word for 6–8. Passwords are ASCII, so this is
+    /// also the most characters.
+    ///
+    /// ```
+    /// use laps_core::PasswordSpec;
+    /// assert_eq!(PasswordSpec::default().max_len(), 14);
+    /// assert_eq!(PasswordSpec::new(6, 14, 5).unwrap().max_len(), 5 * 9);
+    /// ```
+    pub fn max_len(&self) -> usize {
+        match self.complexity.wordlist() {
+            Some(list) => self.passphrase_words as usize * list.longest(),
+            None => self.length as usize,
+        }
+    }
 }
 
 impl Default for PasswordSpec {

@@ -30,6 +30,8 @@ pub struct Wordlist {
     text: &'static str,
     /// Byte offset of the start of each word in `text` (plus one final end offset).
     offsets: &'static [u32],
+    /// Length in bytes of the longest word.
+    longest: usize,
 }
 
 macro_rules! wordlist {
@@ -40,6 +42,7 @@ macro_rules! wordlist {
             name: $name,
             text: TEXT,
             offsets: &OFFSETS,
+            longest: longest(&OFFSETS),
         }
     }};
 }
@@ -60,6 +63,20 @@ const fn offsets<const N: usize>(text: &str) -> [u32; N] {
     }
     assert!(k == N, "word list has fewer lines than declared");
     out
+}
+
+/// The longest gap between consecutive word offsets, minus the newline.
+const fn longest(offsets: &[u32]) -> usize {
+    let mut max = 0;
+    let mut i = 1;
+    while i < offsets.len() {
+        let len = (offsets[i] - offsets[i - 1] - 1) as usize;
+        if len > max {
+            max = len;
+        }
+        i += 1;
+    }
+    max
 }
 
 /// EFF large word list (7776 words), PasswordComplexity 6.
@@ -94,6 +111,15 @@ impl Wordlist {
     /// Number of words.
     pub fn len(&self) -> usize {
         self.offsets.len() - 1
+    }
+
+    /// Length in bytes of the longest word (an upper bound for buffers).
+    ///
+    /// ```
+    /// assert_eq!(laps_wordlist::EFF_LARGE.longest(), 9);
+    /// ```
+    pub fn longest(&self) -> usize {
+        self.longest
     }
 
     /// Always false (every list has words); present for API symmetry.

@@ -147,3 +147,11 @@ fn complexity_mapping() {
     assert_eq!(Wordlist::for_complexity(8).unwrap().name(), "eff_short_2_0");
     assert!(Wordlist::for_complexity(5).is_none());
 }
+
+#[test]
+fn longest_is_the_longest_word() {
+    for list in Wordlist::all() {
+        let max = list.iter().map(str::len).max().unwrap();
+        assert_eq!(list.longest(), max, "{}", list.name());
+    }
+}

@@ -105,6 +105,12 @@ test('generatePasswordsBuffer: the same passwords, newline-separated ASCII, wipe
     buf.fill(0)
     assert.ok(buf.every((b) => b === 0))
   }
+  // Large batches are generated on a helper thread in chunks, in stream order: the
+  // prefix of a big seeded batch is the small (single-threaded) batch.
+  const big = generatePasswords(50_000, { seed })
+  assert.deepEqual(big.slice(0, 100), generatePasswords(100, { seed }))
+  assert.deepEqual(big.slice(0, 16_384), generatePasswords(16_384, { seed }))
+  assert.equal(new Set(big).size, big.length)
   assert.equal(generatePasswordsBuffer(0).length, 0)
   assert.equal(generatePasswordsBuffer(1).length, 14)
   assert.throws(() => generatePasswordsBuffer(-1), { code: 'LAPS_INVALID_ARG' })

@@ -62,10 +62,22 @@ fn main() {
         assert_eq!(out.len(), 1_000_000);
     }
 
+    // The same into one newline-separated buffer (the crate's bulk call).
+    let mut joined = Vec::new();
+    for _ in 0..=runs {
+        let t = Instant::now();
+        let out = Generator::new()
+            .expect("os rng")
+            .generate_joined(&spec, 1_000_000, b'\n');
+        joined.push(t.elapsed().as_secs_f64() * 1e3);
+        assert_eq!(out.len(), 15 * 1_000_000 - 1);
+    }
+
     println!(
-        "{{\"decrypt_many_ms\": {:.3}, \"generate_passwords_ms\": {:.3}, \"blobs\": {}, \"runs\": {runs}}}",
+        "{{\"decrypt_many_ms\": {:.3}, \"generate_passwords_ms\": {:.3}, \"generate_joined_ms\": {:.3}, \"blobs\": {}, \"runs\": {runs}}}",
         median(decrypt.split_off(1)),
         median(generate.split_off(1)),
+        median(joined.split_off(1)),
         values.len()
     );
 }

@@ -9,7 +9,7 @@ use napi::{Env, Unknown};
 use napi_derive::napi;
 
 /// The most passwords one `generatePasswords` call returns.
-pub const MAX_BATCH: u32 = 10_000_000;
+pub const MAX_BATCH: u32 = laps_core::MAX_BATCH as u32;
 use zeroize::Zeroize;
 
 /// What to generate; every field is optional and defaults as Windows does.
@@ -145,7 +145,7 @@ pub fn generate_passwords<'env>(
         let opts: Option<PasswordOptions> = options("opts", opts)?;
         let spec = spec_of(opts.as_ref())?;
         let g = generator_of(opts.as_ref())?;
-        crate::batch::passwords_to_js(env, g, spec, n)
+        crate::batch::passwords_to_js(env, g, spec, n as usize)
             .map_err(|e| laps_error(ErrorCode::Internal, e.reason))
     })
 }
@@ -160,7 +160,10 @@ pub fn generate_passwords_buffer(n: Unknown<'_>, opts: Unknown<'_>) -> Result<Bu
         let opts: Option<PasswordOptions> = options("opts", opts)?;
         let spec = spec_of(opts.as_ref())?;
         let mut g = generator_of(opts.as_ref())?;
-        Ok(Buffer::from(crate::batch::joined(&mut g, &spec, n)))
+        let mut joined = g.generate_joined(&spec, n as usize, b'\n');
+        // Handed over without a copy (none is left behind); from here wiping is the
+        // caller's, as documented above.
+        Ok(Buffer::from(std::mem::take(&mut *joined)))
     })
 }
 

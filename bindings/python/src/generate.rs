@@ -1,7 +1,8 @@
 //! `generate_password`, `generate_passwords` and `entropy_bits` over laps-core.
 
 use crate::errors::{Error, Kind};
-use laps_core::{entropy, Generator, Password, PasswordSpec};
+use laps_core::{entropy, Generator, PasswordSpec, MAX_BATCH};
+use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyInt, PyList, PyString};
 use zeroize::Zeroizing;
@@ -62,8 +63,8 @@ pub(crate) fn generate_password(
     Ok(PyString::new(py, pw.expose()).unbind())
 }
 
-/// `n` passwords in one native call (the GIL is released while they are generated).
-/// With `seed`, the list equals `n` successive draws from one seeded generator.
+/// `n` passwords (at most 10 million) in one native call (the GIL is released while they
+/// are generated). With `seed`, the list equals `n` successive draws from one seeded generator.
 #[pyfunction]
 #[pyo3(signature = (n, complexity = 4, length = 14, words = 6, *, seed = None))]
 pub(crate) fn generate_passwords<'py>(
@@ -74,10 +75,25 @@ pub(crate) fn generate_passwords<'py>(
     words: u32,
     seed: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyList>> {
+    if n > MAX_BATCH {
+        return Err(PyValueError::new_err(format!(
+            "n must be at most {MAX_BATCH}, got {n}"
+        )));
+    }
     let spec = spec(complexity, length, words)?;
     let mut g = generator(seed)?;
-    let passwords: Vec<Password> = py.detach(|| g.generate_batch(&spec, n));
-    PyList::new(py, passwords.iter().map(|p| PyString::new(py, p.expose())))
+    if n == 0 {
+        return Ok(PyList::empty(py));
+    }
+    // One buffer instead of a heap allocation per password; wiped when dropped.
+    let joined = py.detach(|| g.generate_joined(&spec, n, b'\n'));
+    PyList::new(
+        py,
+        joined
+            .split(|&b| b == b'\n')
+            // Passwords are ASCII, so this never falls back.
+            .map(|p| PyString::new(py, std::str::from_utf8(p).unwrap_or_default())),
+    )
 }
 
 /// Entropy in bits of what the generator produces for this specification: by default the

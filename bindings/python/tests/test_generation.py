@@ -183,3 +183,10 @@ def test_is_valid_password_and_split_passphrase() -> None:
     assert winlaps.split_passphrase("SkiingProduceT-shirt") == ["skiing", "produce", "t-shirt"]
     pw = winlaps.generate_password(7, words=4, seed=5)
     assert len(winlaps.split_passphrase(pw)) == 4
+
+
+def test_batch_size_is_bounded_and_empty_batch_is_empty() -> None:
+    assert winlaps.generate_passwords(0) == []
+    assert len(winlaps.generate_passwords(3, 6, words=3, seed=1)) == 3
+    with pytest.raises(ValueError, match="at most 10000000"):
+        winlaps.generate_passwords(10_000_001)
