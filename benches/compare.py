@@ -75,6 +75,16 @@ def read_criterion() -> dict[str, Result]:
     return results
 
 
+def criterion_age(reused: bool) -> str:
+    """With --skip-criterion, when the criterion medians read back were written (UTC)."""
+    stamps = [p.stat().st_mtime for p in CRITERION.glob("**/new/estimates.json")]
+    if not reused or not stamps:
+        return ""
+    span = [time.strftime("%Y-%m-%d %H:%M", time.gmtime(t)) for t in (min(stamps), max(stamps))]
+    return (f" Criterion medians were not re-run (`--skip-criterion`): read from `target/criterion`, "
+            f"written {span[0]} … {span[1]} UTC; the peers and the Node comparison are from this run.")
+
+
 def run_criterion() -> None:
     print("== cargo bench -p winlaps-benches (criterion, full run)", flush=True)
     subprocess.run(["cargo", "bench", "-p", "winlaps-benches"], cwd=ROOT, check=True)
@@ -416,7 +426,8 @@ def main() -> int:
     parts = [
         f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on **{m['cpu']}** ({m['os']}); "
         f"{m['rustc']}, Python {m['python']}, Node {m['node']}, {m['openssl']}. "
-        f"Load average (1/5/15 min) {load_before} before, {load_after} after: other processes shared the machine.",
+        f"Load average (1/5/15 min) {load_before} before, {load_after} after: other processes shared the machine."
+        + criterion_age(args.skip_criterion),
         "",
         "### Goals",
         "",

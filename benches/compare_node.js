@@ -5,7 +5,8 @@
 //     path (one root key with the Windows defaults, update times spread over 60 days, so
 //     about 150 distinct L1/L2 keys), a fresh KeyStore per run;
 //   * generatePasswords(1_000_000) with the default spec (complexity 4, 14 characters), and the
-//     same into one Buffer (generatePasswordsBuffer); the Rust side is Generator::generate_batch.
+//     same into one Buffer (generatePasswordsBuffer); the Rust side is Generator::generate_batch
+//     (one Password each) for the string[] and Generator::generate_joined for the Buffer.
 //
 // The Rust side is `cargo run --release -p winlaps-node --example baseline` on the very same
 // values, one run per Node run, interleaved. Prints median milliseconds of each and the
