@@ -83,7 +83,8 @@ fn parse(c: &mut Criterion) {
     let syncml = {
         let mut doc = SyncMl::new();
         for (n, v) in typical_gpo().gpo.iter() {
-            doc.replace(n, v.clone());
+            doc.replace(n, v.clone())
+                .expect("a GPO of DWORDs and strings");
         }
         doc.to_xml()
     };

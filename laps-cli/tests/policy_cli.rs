@@ -106,7 +106,9 @@ fn policy_resolve_json_is_machine_readable() {
 fn policy_explain_says_in_one_line_why_the_gpo_is_ignored() {
     let gpo = gpo_file("explain.pol");
     let mut stray = SyncMl::new();
-    stray.replace("PasswordAgeDays", RegValue::Dword(30));
+    stray
+        .replace("PasswordAgeDays", RegValue::Dword(30))
+        .unwrap();
     let csp = temp("stray.syncml", stray.to_xml().as_bytes());
     let out = winlaps(&[
         "policy",

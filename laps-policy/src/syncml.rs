@@ -58,6 +58,11 @@ pub enum CspNode {
     Other,
 }
 
+/// XML 1.0's `Char` production (Rust strings hold no surrogates).
+fn is_xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r' | ' '..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
+}
+
 fn classify(uri: &str) -> CspNode {
     let uri = uri.trim();
     if let Some(name) = csp_policy_node(uri) {
@@ -443,21 +448,54 @@ impl SyncMl {
     }
 
     /// Appends a `Replace` of a LAPS policy node.
-    pub fn replace(&mut self, name: &str, value: RegValue) -> &mut Self {
-        self.push(
-            SyncMlVerb::Replace,
-            format!("{CSP_POLICIES}{name}"),
-            Some(value),
-        )
+    ///
+    /// The value must be one the CSP carries and XML can hold, so that [`to_xml`](Self::to_xml)
+    /// writes what [`parse_str`](Self::parse_str) reads back: a DWORD, or a string without
+    /// control characters other than tab, LF and CR; anything else is
+    /// `Error::UnwritableValue`.
+    ///
+    /// ```
+    /// use laps_policy::{Error, RegValue, SyncMl};
+    /// let mut m = SyncMl::new();
+    /// m.replace("BackupDirectory", RegValue::Dword(2))?
+    ///     .replace("PasswordComplexity", RegValue::Dword(6))?;
+    /// assert!(matches!(
+    ///     m.replace("PasswordAgeDays", RegValue::Qword(30)),
+    ///     Err(Error::UnwritableValue { .. })
+    /// ));
+    /// # Ok::<(), Error>(())
+    /// ```
+    pub fn replace(&mut self, name: &str, value: RegValue) -> Result<&mut Self, Error> {
+        self.push_value(SyncMlVerb::Replace, name, value)
     }
 
-    /// Appends an `Add` of a LAPS policy node.
-    pub fn add(&mut self, name: &str, value: RegValue) -> &mut Self {
-        self.push(
-            SyncMlVerb::Add,
-            format!("{CSP_POLICIES}{name}"),
-            Some(value),
-        )
+    /// Appends an `Add` of a LAPS policy node; the value is checked as for
+    /// [`replace`](Self::replace).
+    pub fn add(&mut self, name: &str, value: RegValue) -> Result<&mut Self, Error> {
+        self.push_value(SyncMlVerb::Add, name, value)
+    }
+
+    fn push_value(
+        &mut self,
+        verb: SyncMlVerb,
+        name: &str,
+        value: RegValue,
+    ) -> Result<&mut Self, Error> {
+        let reason = match &value {
+            RegValue::Dword(_) => None,
+            RegValue::Sz(text) if text.chars().all(is_xml_char) => None,
+            RegValue::Sz(_) => {
+                Some("XML 1.0 cannot carry control characters other than tab, LF and CR")
+            }
+            _ => Some("the LAPS CSP carries only int (DWORD), bool and chr (REG_SZ) values"),
+        };
+        if let Some(reason) = reason {
+            return Err(Error::UnwritableValue {
+                name: name.to_owned(),
+                reason,
+            });
+        }
+        Ok(self.push(verb, format!("{CSP_POLICIES}{name}"), Some(value)))
     }
 
     /// Appends a `Delete` of a LAPS policy node.

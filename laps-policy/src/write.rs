@@ -51,11 +51,6 @@ impl RegistryPol {
     }
 }
 
-/// XML 1.0's `Char` production (Rust strings hold no surrogates).
-fn is_xml_char(c: char) -> bool {
-    matches!(c, '\t' | '\n' | '\r' | ' '..='\u{D7FF}' | '\u{E000}'..='\u{FFFD}' | '\u{10000}'..)
-}
-
 impl SyncMl {
     /// The SyncML an MDM sends to set `values` in the LAPS CSP (one `Replace` per setting, in
     /// order), plus an `Exec` of `Actions/ResetPassword` when `reset_password` is set. Values
@@ -76,21 +71,7 @@ impl SyncMl {
     pub fn from_csp_values(values: &RootValues, reset_password: bool) -> Result<Self, Error> {
         let mut message = SyncMl::new();
         for (name, value) in settings(Root::Csp, values)? {
-            let reason = match value {
-                RegValue::Dword(_) => None,
-                RegValue::Sz(text) if text.chars().all(is_xml_char) => None,
-                RegValue::Sz(_) => {
-                    Some("XML 1.0 cannot carry control characters other than tab, LF and CR")
-                }
-                _ => Some("the LAPS CSP carries only int (DWORD), bool and chr (REG_SZ) values"),
-            };
-            if let Some(reason) = reason {
-                return Err(Error::UnwritableValue {
-                    name: name.to_owned(),
-                    reason,
-                });
-            }
-            message.replace(name, value.clone());
+            message.replace(name, value.clone())?;
         }
         if reset_password {
             message.exec_reset_password();
@@ -235,5 +216,25 @@ mod tests {
         let mut snap = crate::Snapshot::new();
         SyncMl::parse_str(&xml).unwrap().apply_to(&mut snap);
         assert_eq!(snap.csp, cr, "{xml}");
+    }
+
+    #[test]
+    fn syncml_builders_refuse_what_the_xml_cannot_carry() {
+        let mut m = SyncMl::new();
+        for bad in [
+            RegValue::Qword(1 << 40),
+            RegValue::MultiSz(vec!["a".into()]),
+            RegValue::Sz("a\u{1b}b".into()),
+        ] {
+            assert!(matches!(
+                m.add("PasswordAgeDays", bad.clone()),
+                Err(Error::UnwritableValue { .. })
+            ));
+            assert!(m.replace("PasswordAgeDays", bad).is_err());
+        }
+        assert!(m.to_xml().contains("<SyncBody>") && !m.to_xml().contains("<Add>"));
+        m.add("AdministratorAccountName", RegValue::Sz("a\tb".into()))
+            .unwrap();
+        assert!(SyncMl::parse_str(&m.to_xml()).is_ok());
     }
 }

@@ -74,7 +74,7 @@ proptest! {
                 catalog::ValueKind::Bool => RegValue::Dword(n % 2),
                 _ => RegValue::Dword(*n),
             };
-            doc.replace(info.name, v);
+            doc.replace(info.name, v).unwrap();
         }
         doc.delete("PasswordLength");
         let back = SyncMl::parse(doc.to_xml().as_bytes()).unwrap();
@@ -174,7 +174,7 @@ fn the_same_policy_through_three_formats_resolves_identically() {
             name: (*n).into(),
             value: v.clone(),
         });
-        sync.add(n, v.clone());
+        sync.add(n, v.clone()).unwrap();
     }
     let mut a = Snapshot::new();
     RegistryPol::parse(&pol.to_bytes())

@@ -222,7 +222,8 @@ pub fn demo_gpo() -> RegistryPol {
 pub fn demo_csp() -> SyncMl {
     let mut s = SyncMl::new();
     s.replace("BackupDirectory", RegValue::Dword(2))
-        .replace("PasswordComplexity", RegValue::Dword(6));
+        .and_then(|s| s.replace("PasswordComplexity", RegValue::Dword(6)))
+        .expect("DWORDs are writable");
     s
 }
 
