@@ -50,8 +50,9 @@ pub(crate) fn run(args: &GenerateArgs) -> CliResult {
     }
     check_device_policy(args, &spec)?;
     let e = entropy::bits(&spec);
-    let passwords = Generator::new()?.generate_batch(&spec, args.count);
+    let mut g = Generator::new()?;
     if args.json {
+        let passwords = g.generate_batch(&spec, args.count);
         let items: Vec<_> = passwords
             .iter()
             .map(|p| Generated {
@@ -64,10 +65,13 @@ pub(crate) fn run(args: &GenerateArgs) -> CliResult {
             .collect();
         outln!("{}", serde_json::to_string_pretty(&items)?)?;
     } else {
+        // One buffer (wiped on drop), one write: no copy per password.
         use std::io::Write;
-        let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-        for p in &passwords {
-            writeln!(out, "{}", p.expose())?;
+        let joined = g.generate_joined(&spec, args.count, b'\n');
+        let mut out = std::io::stdout().lock();
+        if args.count > 0 {
+            out.write_all(&joined)?;
+            out.write_all(b"\n")?;
         }
         out.flush()?;
     }

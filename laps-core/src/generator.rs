@@ -191,7 +191,9 @@ impl<R: RngCore + CryptoRng> Generator<R> {
             }
             None => max,
         };
-        let mut out = Zeroizing::new(Vec::with_capacity(n.saturating_mul(typical + 1)));
+        // Reserved up front for at most MAX_BATCH passwords; a larger batch grows as it goes.
+        let first = n.min(MAX_BATCH).saturating_mul(typical + 1);
+        let mut out = Zeroizing::new(Vec::with_capacity(first));
         for i in 0..n {
             reserve_wiping(&mut out, max + 1);
             if i > 0 {

@@ -5,7 +5,8 @@
 //! chunks while the JS thread turns finished chunks into strings (and generates the
 //! next chunk itself whenever none is ready and the helper is busy). There is one
 //! generator behind a lock and each chunk is queued before the lock is released, so
-//! the chunks come out in stream order and a seeded batch is the same as ever.
+//! the chunks come out in stream order and a seeded batch is the same as ever. If the
+//! OS refuses the helper thread, the JS thread generates every chunk itself.
 //!
 //! A chunk is one Latin-1 string, newline-separated (passwords and EFF words are ASCII
 //! and never contain a newline), that V8 splits natively; one `concat` joins the
@@ -57,7 +58,7 @@ pub(crate) fn passwords_to_js<'env>(
     std::thread::scope(|scope| {
         let (tx, rx) = mpsc::channel();
         let source = &source;
-        scope.spawn(move || {
+        let helper = move || {
             while let Ok(mut s) = source.lock() {
                 let Some(chunk) = s.next_chunk() else { return };
                 // Queued under the lock, so the queue is in stream order. The receiver
@@ -66,7 +67,11 @@ pub(crate) fn passwords_to_js<'env>(
                     return;
                 }
             }
-        });
+        };
+        // Without a helper (the OS refused a thread) the JS thread generates every chunk.
+        let _ = std::thread::Builder::new()
+            .name("winlaps-generate".into())
+            .spawn_scoped(scope, helper);
         let mut chunks = ChunkArrays::new(env)?;
         while chunks.count < n.div_ceil(CHUNK) {
             // Take what the helper has queued; when nothing is, generate the next chunk
