@@ -7,6 +7,9 @@
 //   * generatePasswords(1_000_000) with the default spec (complexity 4, 14 characters), and the
 //     same into one Buffer (generatePasswordsBuffer); the Rust side is Generator::generate_batch
 //     (one Password each) for the string[] and Generator::generate_joined for the Buffer.
+//     generate_batch is timed up to the returned Vec and again including its drop: a Node loop
+//     pays for collecting earlier batches inside later calls (GC), Rust pays it in `drop`, so
+//     the second row is the like-for-like steady-state cost per batch.
 //
 // The Rust side is `cargo run --release -p winlaps-node --example baseline` on the very same
 // values, one run per Node run, interleaved. Prints median milliseconds of each and the
@@ -78,7 +81,7 @@ function generateBufferOnce() {
 // --- runs: Node and Rust interleaved, so a change in machine load hits both alike ----------
 const dir = mkdtempSync(path.join(tmpdir(), 'winlaps-bench-'))
 const node = { decrypt: [], generate: [], buffer: [] }
-const rust = { decrypt: [], generate: [], joined: [] }
+const rust = { decrypt: [], generate: [], dropped: [], joined: [], joinedDropped: [] }
 try {
   const file = path.join(dir, 'blobs.json')
   writeFileSync(file, JSON.stringify({
@@ -104,7 +107,9 @@ try {
     const b = baseline()
     rust.decrypt.push(b.decrypt_many_ms)
     rust.generate.push(b.generate_passwords_ms)
+    rust.dropped.push(b.generate_passwords_dropped_ms)
     rust.joined.push(b.generate_joined_ms)
+    rust.joinedDropped.push(b.generate_joined_dropped_ms)
   }
 } finally {
   rmSync(dir, { recursive: true, force: true })
@@ -114,7 +119,9 @@ try {
 const rows = [
   [`decryptMany(${BLOBS} DH-path values, ${distinctKeys} L0/L1/L2 keys)`, median(node.decrypt), median(rust.decrypt)],
   ['generatePasswords(1_000_000) → string[]', median(node.generate), median(rust.generate)],
+  ['… the same against generate_batch + its drop (steady state)', median(node.generate), median(rust.dropped)],
   ['generatePasswordsBuffer(1_000_000) → Buffer', median(node.buffer), median(rust.joined)],
+  ['… the same against generate_joined + its drop (steady state)', median(node.buffer), median(rust.joinedDropped)],
 ]
 console.log(`winlaps Node binding vs the Rust crates (median of ${RUNS} runs, ${require('node:os').cpus().length} CPUs, Node ${process.version})`)
 console.log('| workload | Node (ms) | Rust (ms) | overhead |')
