@@ -145,16 +145,28 @@ impl<R: RngCore + CryptoRng> Generator<R> {
     pub fn generate(&mut self, spec: &PasswordSpec) -> Password {
         // Sized for the longest possible password: never reallocated, so no copy of
         // the password is left behind in freed memory.
-        let mut bytes = Vec::with_capacity(spec.max_len());
-        self.write(spec, &mut bytes);
-        match String::from_utf8(bytes) {
-            Ok(s) => Password::new(s),
-            // Unreachable: every byte comes from the ASCII class tables or word lists.
-            Err(e) => {
-                e.into_bytes().zeroize();
-                Password::new(String::new())
+        let c = spec.complexity();
+        let out = match c.wordlist() {
+            Some(list) => {
+                let mut out = String::with_capacity(spec.max_len());
+                self.passphrase_into(list, spec.passphrase_words(), &mut out);
+                out
             }
-        }
+            None => {
+                let mut bytes = Vec::with_capacity(spec.max_len());
+                self.chars_into(
+                    Alphabet::for_complexity(c),
+                    spec.length() as usize,
+                    &mut bytes,
+                );
+                String::from_utf8(bytes).unwrap_or_else(|e| {
+                    // Unreachable: the class tables are ASCII.
+                    e.into_bytes().zeroize();
+                    String::new()
+                })
+            }
+        };
+        Password::new(out)
     }
 
     /// `n` passwords from the same generator (no re-seeding between them).
@@ -249,16 +261,36 @@ impl<R: RngCore + CryptoRng> Generator<R> {
         }
     }
 
-    fn passphrase_into(&mut self, list: &Wordlist, words: u32, out: &mut Vec<u8>) {
+    fn passphrase_into(&mut self, list: &Wordlist, words: u32, out: &mut impl WordSink) {
         for _ in 0..words {
-            let w = list
-                .get(self.below_65536(list.len() as u32))
-                .unwrap_or_default()
-                .as_bytes();
-            if let Some((first, rest)) = w.split_first() {
-                out.push(first.to_ascii_uppercase());
-                out.extend_from_slice(rest);
-            }
+            let word = list.get(self.below_65536(list.len() as u32));
+            out.push_capitalised(word.unwrap_or_default());
+        }
+    }
+}
+
+/// Where passphrase words are written: the `String` of one [`Password`] (no UTF-8
+/// check needed, the words are `str`s), or a batch buffer.
+trait WordSink {
+    /// Appends a lower-case ASCII word with its first letter upper-cased.
+    fn push_capitalised(&mut self, word: &str);
+}
+
+impl WordSink for String {
+    fn push_capitalised(&mut self, word: &str) {
+        let mut chars = word.chars();
+        if let Some(first) = chars.next() {
+            self.push(first.to_ascii_uppercase());
+            self.push_str(chars.as_str());
+        }
+    }
+}
+
+impl WordSink for Vec<u8> {
+    fn push_capitalised(&mut self, word: &str) {
+        if let Some((first, rest)) = word.as_bytes().split_first() {
+            self.push(first.to_ascii_uppercase());
+            self.extend_from_slice(rest);
         }
     }
 }
