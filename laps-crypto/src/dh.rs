@@ -1,32 +1,40 @@
 //! Finite-field Diffie-Hellman over the group carried in the blob (`y^x mod p`).
 //!
+//! **What is computed.** Always `y^x mod p` with the *full* private exponent `x` (512 bits for
+//! the Windows default), for every `y` with `1 < y < p − 1`. This is what Windows computes: CNG's
+//! DH blobs (`BCRYPT_DH_PARAMETER_HEADER`, `BCRYPT_DH_KEY_BLOB`) carry only `p` and `g`, so the
+//! group has no `q` to test subgroup membership with, and SymCrypt's
+//! `SymCryptDhSecretAgreement` raises the peer value to the whole private key (its source
+//! comment records the decision not to validate `Y` further, for compatibility). See the crate
+//! README ("Audit findings and fixes") for the sources and what stays UNCERTAIN.
+//!
+//! An earlier version used `y^(x mod q)` and fell back to the full exponent when the key unwrap
+//! failed. That equals `y^x` only for `y` in the order-`q` subgroup: for a `y` of small order it
+//! accepted values Windows refuses, leaked `(x mod q) mod ord(y)` through "decrypted / failed",
+//! and its retry made the time depend on the secret. The reduced exponent is no longer used.
+//!
 //! **Arithmetic.** The exponentiation is [`crate::montgomery`]: constant-time Montgomery
-//! arithmetic with fixed windows (4 bits for 256-bit exponents, 5 above), 1.56× faster than
-//! crypto-bigint 0.5's `DynResidue::pow` on this workload (840 µs against 1.31 ms for a 512-bit
-//! exponent; see BENCHMARKS.md and the module docs), and tested against it.
-//! crypto-bigint is still used for `x mod q` (`const_rem`, variable-time only in the public `q`).
+//! arithmetic with fixed 5-bit windows for 512-bit exponents, 1.56× faster than crypto-bigint
+//! 0.5's `DynResidue::pow` on this workload, and tested against it.
 //!
 //! **Constant time.** Neither the exponent's value nor the base's affects the sequence of
-//! operations or memory accesses; only the exponent *length* in bits is visible in timing, and
-//! that is public (256 or 512 bits).
-//!
-//! **Speed.** Windows' default group is RFC 5114 §2.3, whose generator has prime order `q`
-//! (256 bits). Every honest encryptor's public value `y = g^r` lies in that subgroup, and then
-//! `y^x = y^(x mod q)`: half the exponent, half the time. The caller (see `keystore.rs`) uses the
-//! reduced exponent first and, if the key unwrap then fails, recomputes with the full exponent,
-//! so the result equals Windows' `y^x mod p` for *every* input.
-//! The Montgomery parameters of the RFC 5114 prime are computed once per process.
+//! operations or memory accesses; only the exponent *length* in bytes is visible in timing, and
+//! that is public (the root key's `PrivateKeyLength`). The Montgomery parameters of the RFC 5114
+//! prime are computed once per process.
 
-use crate::cng::{left_pad, DhGroup, RFC5114_Q};
+use crate::cng::{left_pad, DhGroup};
 use crate::montgomery::Montgomery;
 use crate::{Error, Result};
-use crypto_bigint::{Limb, Uint, Word, U512};
+#[cfg(test)]
+use crypto_bigint::{Limb, Uint, Word};
 use std::sync::OnceLock;
 use zeroize::Zeroizing;
 
+#[cfg(test)]
 const WORD_BYTES: usize = Limb::BYTES;
 
 /// Big-endian bytes (at most `L` words) to a `Uint<L>`.
+#[cfg(test)]
 fn uint_from_be<const L: usize>(b: &[u8]) -> Option<Uint<L>> {
     if b.len() > L * WORD_BYTES {
         return None;
@@ -41,6 +49,7 @@ fn uint_from_be<const L: usize>(b: &[u8]) -> Option<Uint<L>> {
 }
 
 /// A `Uint<L>` to big-endian bytes, left-padded/truncated to `len`.
+#[cfg(test)]
 fn uint_to_be<const L: usize>(u: &Uint<L>, len: usize) -> Zeroizing<Vec<u8>> {
     let mut full = Zeroizing::new(Vec::with_capacity(L * WORD_BYTES));
     for w in u.as_words().iter().rev() {
@@ -49,22 +58,19 @@ fn uint_to_be<const L: usize>(u: &Uint<L>, len: usize) -> Zeroizing<Vec<u8>> {
     Zeroizing::new(left_pad(&full, len))
 }
 
-/// The RFC 5114 §2.3 group with its precomputed Montgomery parameters and subgroup order.
+/// The RFC 5114 §2.3 group with its precomputed Montgomery parameters.
 struct Rfc5114 {
     group: DhGroup,
     params: Option<Montgomery<32>>,
-    q: U512,
 }
 
 fn rfc5114() -> &'static Rfc5114 {
     static CELL: OnceLock<Rfc5114> = OnceLock::new();
     CELL.get_or_init(|| {
         let group = DhGroup::rfc5114_2048();
-        let q = uint_from_be::<8>(&hex::decode(RFC5114_Q).unwrap_or_default()).unwrap_or_default();
         Rfc5114 {
             params: Montgomery::new(group.p()),
             group,
-            q,
         }
     })
 }
@@ -72,17 +78,6 @@ fn rfc5114() -> &'static Rfc5114 {
 /// True when `group` is the RFC 5114 §2.3 group (the Windows default).
 pub(crate) fn is_rfc5114(group: &DhGroup) -> bool {
     group == &rfc5114().group
-}
-
-/// `x mod q` for the RFC 5114 subgroup order, when `x` fits 512 bits; `None` otherwise.
-pub(crate) fn reduce_exponent(group: &DhGroup, x: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
-    if !is_rfc5114(group) {
-        return None;
-    }
-    let x = Zeroizing::new(uint_from_be::<8>(x)?);
-    let (r, _) = x.const_rem(&rfc5114().q);
-    let r = Zeroizing::new(r);
-    Some(uint_to_be::<8>(&r, 32))
 }
 
 /// `base^exponent mod p`, big-endian, left-padded to the key size `k` (as Windows feeds it to the
@@ -142,21 +137,28 @@ mod tests {
     #[test]
     fn rfc5114_generator_has_order_q() {
         let g = DhGroup::rfc5114_2048();
-        let q = hex::decode(RFC5114_Q).unwrap();
+        let q = hex::decode(crate::cng::RFC5114_Q).unwrap();
         // g^q = 1 is checked through the public API: base must be in range, result is 1.
         let one = modexp(&g, g.g(), &q).unwrap();
         assert!(one[..255].iter().all(|&b| b == 0) && one[255] == 1);
     }
 
+    /// p − 1 = q · 2 · 7 · 13 · 2549 · 142031 · c: elements of those small orders pass the range
+    /// check, so the exponent must be the full one (an element of order 7 raised to `x mod q`
+    /// differs from Windows' `y^x` unless `x ≡ x mod q (mod 7)`).
     #[test]
-    fn reduced_exponent_gives_the_same_power_in_the_subgroup() {
+    fn rfc5114_p_minus_1_has_small_factors_besides_q() {
+        use crypto_bigint::{NonZero, U2048};
         let g = DhGroup::rfc5114_2048();
-        let x = [0xa5u8; 64];
-        let r = reduce_exponent(&g, &x).unwrap();
-        assert_eq!(
-            *modexp(&g, g.g(), &x).unwrap(),
-            *modexp(&g, g.g(), &r).unwrap()
-        );
+        let p = uint_from_be::<32>(g.p()).unwrap();
+        let q = uint_from_be::<32>(&hex::decode(crate::cng::RFC5114_Q).unwrap()).unwrap();
+        let pm1 = p.wrapping_sub(&U2048::ONE);
+        let (cofactor, rem) = pm1.div_rem(&NonZero::new(q).unwrap());
+        assert_eq!(rem, U2048::ZERO);
+        for r in [2u64, 7, 13, 2549, 142_031] {
+            let r = NonZero::new(U2048::from_u64(r)).unwrap();
+            assert_eq!(cofactor.rem(&r), U2048::ZERO);
+        }
     }
 
     /// The Montgomery exponentiation agrees with crypto-bigint's `DynResidue::pow` (the

@@ -2,22 +2,35 @@
 //! group private keys, and decryption.
 
 use crate::attribute::{LapsHeader, HEADER_LEN};
+use crate::cache::BoundedCache;
 use crate::cms::{DpapiNgBlob, KekRecipient};
 use crate::cng::{DhGroup, PublicKeyBlob, SecretAgreement};
 use crate::content::{gcm_decrypt, private_kek, public_kek, unwrap_cek, Key256};
+use crate::envelopes::{Entry, Envelopes, SidKey};
 use crate::gke::GroupKeyEnvelope;
 use crate::kdf::KdfHash;
 use crate::key_identifier::{KeyIdentifier, KeyIndex, KeyInfo};
 use crate::seed::{self, SeedKey};
 use crate::sid::target_security_descriptor;
-use crate::{agreement, dh, Error, Guid, LapsCredential, Result, RootKey, Sid};
+use crate::{agreement, Error, Guid, LapsCredential, Result, RootKey, Sid};
 use core::fmt;
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use zeroize::Zeroizing;
 
-/// Cached seeds beyond this count are dropped (all at once) before new ones are added.
+/// Seeds (and, separately, group private keys) cached at most; the oldest are evicted first.
 const MAX_CACHED_SEEDS: usize = 1 << 16;
+
+/// `SID=` recipients of one blob that are tried at most. LAPS writes exactly one; a generic
+/// `NCryptProtectSecret` descriptor `SID=A OR SID=B …` rarely names more than a few. A value with
+/// more is refused with [`Error::UnsupportedProtector`] before any key is derived, so one hostile
+/// value cannot buy more than this many seed walks and key agreements.
+pub const MAX_SID_RECIPIENTS: usize = 8;
+
+/// Key sources (root key or envelopes) tried per value at most, over all its recipients: each
+/// try costs a seed walk and, on the public-key path, one exponentiation.
+pub const MAX_KEY_ATTEMPTS: usize = 16;
 
 /// A decrypted DPAPI-NG payload: zeroized on drop, redacted in `Debug`, compared in constant time
 /// (for equal lengths).
@@ -45,31 +58,12 @@ impl fmt::Debug for Plaintext {
     }
 }
 
-/// Up to 68 bytes of binary SID, as a fixed-size hash key (no allocation per lookup).
-#[derive(Clone, Copy, PartialEq, Eq, Hash)]
-struct SidKey {
-    len: u8,
-    bytes: [u8; 68],
-}
-
-impl SidKey {
-    fn new(sid: &Sid) -> Self {
-        let b = sid.to_bytes();
-        let mut bytes = [0u8; 68];
-        let len = b.len().min(68);
-        bytes[..len].copy_from_slice(&b[..len]);
-        SidKey {
-            len: len as u8,
-            bytes,
-        }
-    }
-}
-
-/// Where a cached seed comes from: a root key with a target SID, or one added envelope.
+/// Where a cached seed comes from: a root key (with the epoch it was added in, so that a
+/// replaced key's seeds can never serve its successor) and a target SID, or one stored envelope.
 #[derive(Clone, Copy, PartialEq, Eq, Hash)]
 enum Origin {
-    Root(Guid, SidKey),
-    Envelope(usize),
+    Root(Guid, u64, SidKey),
+    Envelope(u64),
 }
 
 /// A node of the seed tree: L0 seed (l1 = l2 = −1), L1 seed (l2 = −1) or L2 seed.
@@ -81,10 +75,24 @@ struct SeedId {
     l2: i32,
 }
 
-/// The group private key of one L2 key, and (RFC 5114 DH) its exponent reduced mod q.
-struct GroupSecret {
-    full: Zeroizing<Vec<u8>>,
-    reduced: Option<Zeroizing<Vec<u8>>>,
+impl SeedId {
+    fn l2(origin: Origin, index: KeyIndex) -> Self {
+        SeedId {
+            origin,
+            l0: index.l0,
+            l1: index.l1,
+            l2: index.l2,
+        }
+    }
+}
+
+/// Most seeds one root-key walk derives: L0, L1(31), 31 more L1 seeds, L2(31), 31 more L2 seeds.
+const MAX_WALK: usize = 65;
+
+/// A root key with the epoch it was added in.
+struct RootEntry {
+    key: Arc<RootKey>,
+    epoch: u64,
 }
 
 /// How to derive from the selected key source.
@@ -97,10 +105,17 @@ struct Params<'a> {
 
 /// Root keys and group key envelopes, with a cache of everything derived from them.
 ///
-/// * The key source is selected by the blob's root key GUID: a root key if one was added, else a
-///   seed envelope with that GUID and L0 that covers the blob's (L1, L2).
+/// * The key source is selected by the blob's root key GUID: a root key if one was added, else
+///   the seed envelopes with that GUID and L0 that cover the blob's (L1, L2) — first those bound
+///   to the blob's target SID ([`KeyStore::add_envelope_for_sid`]), then unbound ones, each tried
+///   until one unwraps the content key (at most [`MAX_KEY_ATTEMPTS`] per value). An unbound
+///   envelope that opens a blob is bound to that blob's SID from then on.
 /// * L0/L1/L2 seeds and group private keys are cached per (root key, target SID, L0, L1, L2), so a
-///   domain dump pays each derivation once; cached secrets are zeroized when dropped.
+///   domain dump pays each derivation once; cached secrets are boxed (a table resize moves no key
+///   bytes), zeroized when dropped, and the oldest are evicted beyond 65 536 entries.
+/// * DH agreements always use the full private exponent (what Windows computes for every public
+///   value), so a decryption's time depends only on public data: the blob, the key lengths, and
+///   which of the stored keys it needs.
 /// * `Send + Sync`, every method takes `&self`: share one store across threads (or bindings).
 ///
 /// ```
@@ -120,12 +135,24 @@ struct Params<'a> {
 /// assert_eq!(store.decrypt_attribute(&value)?, cred);
 /// # Ok::<(), laps_crypto::Error>(())
 /// ```
-#[derive(Default)]
 pub struct KeyStore {
-    root_keys: RwLock<HashMap<Guid, Arc<RootKey>>>,
-    envelopes: RwLock<Vec<Arc<GroupKeyEnvelope>>>,
-    seeds: RwLock<HashMap<SeedId, SeedKey>>,
-    group_secrets: RwLock<HashMap<SeedId, Arc<GroupSecret>>>,
+    root_keys: RwLock<HashMap<Guid, RootEntry>>,
+    envelopes: RwLock<Envelopes>,
+    seeds: RwLock<BoundedCache<SeedId, Box<SeedKey>>>,
+    group_secrets: RwLock<BoundedCache<SeedId, Arc<Zeroizing<Vec<u8>>>>>,
+    epoch: AtomicU64,
+}
+
+impl Default for KeyStore {
+    fn default() -> Self {
+        KeyStore {
+            root_keys: RwLock::default(),
+            envelopes: RwLock::default(),
+            seeds: RwLock::new(BoundedCache::new(MAX_CACHED_SEEDS)),
+            group_secrets: RwLock::new(BoundedCache::new(MAX_CACHED_SEEDS)),
+            epoch: AtomicU64::new(0),
+        }
+    }
 }
 
 impl fmt::Debug for KeyStore {
@@ -147,29 +174,72 @@ fn write<T>(l: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
     l.write().unwrap_or_else(|e| e.into_inner())
 }
 
+/// A key source matched to one recipient.
+enum Candidate {
+    Root(Arc<RootKey>, u64),
+    Envelope(Entry),
+}
+
 impl KeyStore {
     /// An empty store.
     pub fn new() -> Self {
         Self::default()
     }
 
-    /// Adds (or replaces) a root key; its cached derivations are dropped.
+    /// Adds (or replaces) a root key; its cached derivations are dropped. A decryption that is
+    /// still using the replaced key when this returns cannot leave seeds the new key would use:
+    /// cache entries carry the epoch of the key they came from.
     pub fn add_root_key(&self, key: RootKey) {
         let id = key.id();
-        write(&self.root_keys).insert(id, Arc::new(key));
-        write(&self.seeds).retain(|k, _| !matches!(k.origin, Origin::Root(g, _) if g == id));
-        write(&self.group_secrets)
-            .retain(|k, _| !matches!(k.origin, Origin::Root(g, _) if g == id));
+        let epoch = self.epoch.fetch_add(1, Ordering::Relaxed) + 1;
+        write(&self.root_keys).insert(
+            id,
+            RootEntry {
+                key: Arc::new(key),
+                epoch,
+            },
+        );
+        let from_root = |k: &SeedId| matches!(k.origin, Origin::Root(g, _, _) if g == id);
+        write(&self.seeds).retain(|k| !from_root(k));
+        write(&self.group_secrets).retain(|k| !from_root(k));
     }
 
-    /// Adds a group key envelope (a GetKey answer). Only seed envelopes can decrypt.
+    /// Adds a group key envelope (a GetKey answer) whose target SID is not known. Only seed
+    /// envelopes can decrypt. Envelopes are de-duplicated: one whose keys a stored envelope
+    /// already derives (same root key, L0 and SID, older index) is not stored again, and a newer
+    /// one replaces the older. At most 4096 seed envelopes are kept (the oldest go first).
     pub fn add_group_key_envelope(&self, gke: GroupKeyEnvelope) {
-        write(&self.envelopes).push(Arc::new(gke));
+        self.add_envelope(gke, None);
+    }
+
+    /// Adds a group key envelope issued for `sid` (the GetKey client knows the SID it asked
+    /// for: the target SID of the blob's `SID=` protector). Bound envelopes are tried before
+    /// unbound ones, and only for blobs protected to that SID; envelopes of other SIDs that cover
+    /// the same (root key, L0, L1, L2) do not get in the way.
+    pub fn add_envelope_for_sid(&self, gke: GroupKeyEnvelope, sid: &Sid) {
+        self.add_envelope(gke, Some(SidKey::new(sid)));
+    }
+
+    fn add_envelope(&self, gke: GroupKeyEnvelope, sid: Option<SidKey>) {
+        let added = write(&self.envelopes).add(gke, sid);
+        if !added.removed.is_empty() {
+            let gone =
+                |k: &SeedId| matches!(k.origin, Origin::Envelope(i) if added.removed.contains(&i));
+            write(&self.seeds).retain(|k| !gone(k));
+            write(&self.group_secrets).retain(|k| !gone(k));
+        }
     }
 
     /// Parses and adds a group key envelope.
     pub fn add_group_key_envelope_bytes(&self, gke: &[u8]) -> Result<()> {
         self.add_group_key_envelope(GroupKeyEnvelope::parse(gke)?);
+        Ok(())
+    }
+
+    /// Parses and adds a group key envelope issued for `sid` (see
+    /// [`KeyStore::add_envelope_for_sid`]).
+    pub fn add_envelope_bytes_for_sid(&self, gke: &[u8], sid: &Sid) -> Result<()> {
+        self.add_envelope_for_sid(GroupKeyEnvelope::parse(gke)?, sid);
         Ok(())
     }
 
@@ -212,12 +282,24 @@ impl KeyStore {
         read(&self.seeds).len()
     }
 
+    /// Number of stored seed envelopes, after de-duplication (for diagnostics and tests).
+    pub fn envelope_count(&self) -> usize {
+        read(&self.envelopes).len()
+    }
+
     fn decrypt_parsed(&self, blob: &DpapiNgBlob) -> Result<Plaintext> {
+        let recipients = blob.sid_recipients().count();
+        if recipients > MAX_SID_RECIPIENTS {
+            return Err(Error::UnsupportedProtector(format!(
+                "{recipients} SID recipients (at most {MAX_SID_RECIPIENTS} are tried)"
+            )));
+        }
+        let mut budget = MAX_KEY_ATTEMPTS;
         let mut first_error = None;
         // An OR descriptor gives several SID recipients: try each.
         for (recipient, sid) in blob.sid_recipients() {
             let attempt = self
-                .open_recipient(recipient, &sid)
+                .open_recipient(recipient, &sid, &mut budget)
                 .and_then(|cek| gcm_decrypt(&cek, &blob.nonce, &blob.ciphertext));
             match attempt {
                 Ok(pt) => return Ok(Plaintext(pt)),
@@ -230,98 +312,65 @@ impl KeyStore {
             .unwrap_or_else(|| Error::UnsupportedProtector(blob.protection_descriptor())))
     }
 
-    /// Finds the key, derives the KEK and unwraps the CEK of one SID recipient.
-    fn open_recipient(&self, recipient: &KekRecipient, sid: &Sid) -> Result<Key256> {
+    /// Finds the key sources for one SID recipient and tries each (in a fixed order) until one
+    /// unwraps the CEK; `budget` bounds the tries over the whole value.
+    fn open_recipient(
+        &self,
+        recipient: &KekRecipient,
+        sid: &Sid,
+        budget: &mut usize,
+    ) -> Result<Key256> {
         let ki =
             KeyIdentifier::parse_at(&recipient.key_identifier, recipient.key_identifier_offset)?;
-        let (origin, l2, source) = self.l2_seed_for(&ki, sid)?;
-        let params = source.params();
-        match &ki.key_info {
-            KeyInfo::Nonce(nonce) => unwrap_cek(
-                &private_kek(params.hash, &l2, nonce),
-                &recipient.encrypted_key,
-            ),
-            KeyInfo::PublicKey(peer) => {
-                check_peer(peer, &params)?;
-                let id = SeedId {
-                    origin,
-                    l0: ki.index.l0,
-                    l1: ki.index.l1,
-                    l2: ki.index.l2,
-                };
-                let secret = self.group_secret(id, &l2, &params);
-                let kek_with = |x: &[u8]| -> Result<Key256> {
-                    let z = agreement::shared_secret(x, peer)?;
-                    Ok(public_kek(
-                        params.hash,
-                        &agreement::concat_kdf_output(params.agreement, &z),
-                    ))
-                };
-                // Fast path: y^(x mod q), equal to y^x for every y in the order-q subgroup.
-                if let Some(reduced) = &secret.reduced {
-                    let kek = kek_with(reduced)?;
-                    if let Ok(cek) = unwrap_cek(&kek, &recipient.encrypted_key) {
-                        return Ok(cek);
-                    }
+        let sid_key = SidKey::new(sid);
+        for candidate in self.candidates(&ki, sid_key)? {
+            if *budget == 0 {
+                break;
+            }
+            *budget -= 1;
+            let (origin, l2, source) = match &candidate {
+                Candidate::Root(root, epoch) => {
+                    let origin = Origin::Root(ki.root_key_id, *epoch, sid_key);
+                    let l2 = self.walk_root(root, sid, origin, ki.index);
+                    (origin, l2, Source::Root(root))
                 }
-                let kek = kek_with(&secret.full)?;
-                unwrap_cek(&kek, &recipient.encrypted_key)
+                Candidate::Envelope(e) => {
+                    let origin = Origin::Envelope(e.id);
+                    let Some(l2) = self.envelope_l2(&e.gke, origin, ki.index) else {
+                        continue;
+                    };
+                    (origin, l2, Source::Envelope(&e.gke))
+                }
+            };
+            let opened = self.unwrap_with(&ki, recipient, origin, &l2, &source.params());
+            match (opened, &candidate) {
+                (Ok(cek), Candidate::Envelope(e)) => {
+                    if e.sid.is_none() {
+                        write(&self.envelopes).bind(ki.root_key_id, ki.index.l0, e.id, sid_key);
+                    }
+                    return Ok(cek);
+                }
+                (Ok(cek), Candidate::Root(..)) => return Ok(cek),
+                (Err(Error::DecryptionFailed), _) => continue,
+                (Err(e), _) => return Err(e),
             }
         }
+        Err(Error::DecryptionFailed)
     }
 
-    /// The group private key of one L2 key (cached).
-    fn group_secret(&self, id: SeedId, l2: &SeedKey, params: &Params<'_>) -> Arc<GroupSecret> {
-        if let Some(s) = read(&self.group_secrets).get(&id) {
-            return Arc::clone(s);
-        }
-        let full =
-            seed::group_private_key(params.hash, l2, params.agreement, params.private_key_bits);
-        let reduced = params.dh_group.and_then(|g| dh::reduce_exponent(g, &full));
-        let secret = Arc::new(GroupSecret { full, reduced });
-        let mut map = write(&self.group_secrets);
-        if map.len() >= MAX_CACHED_SEEDS {
-            map.clear();
-        }
-        map.insert(id, Arc::clone(&secret));
-        secret
-    }
-
-    /// Selects the key source for a KeyIdentifier and returns the L2 seed.
-    fn l2_seed_for(&self, ki: &KeyIdentifier, sid: &Sid) -> Result<(Origin, SeedKey, Source)> {
+    /// The key sources for a KeyIdentifier: the root key if one was added, else the covering
+    /// envelopes (bound to `sid` first). Errors when there is none.
+    fn candidates(&self, ki: &KeyIdentifier, sid: SidKey) -> Result<Vec<Candidate>> {
         let id = ki.root_key_id;
-        if let Some(root) = read(&self.root_keys).get(&id).cloned() {
-            let origin = Origin::Root(id, SidKey::new(sid));
-            let l2 = self.walk_root(&root, sid, origin, ki.index);
-            return Ok((origin, l2, Source::Root(root)));
+        if let Some(root) = read(&self.root_keys).get(&id) {
+            return Ok(vec![Candidate::Root(Arc::clone(&root.key), root.epoch)]);
         }
         let envelopes = read(&self.envelopes);
-        let mut known = false;
-        for (i, gke) in envelopes.iter().enumerate() {
-            known |= gke.root_key_id == id;
-            if gke.covers(id, ki.index) {
-                let origin = Origin::Envelope(i);
-                let sid_free = SeedId {
-                    origin,
-                    l0: ki.index.l0,
-                    l1: ki.index.l1,
-                    l2: ki.index.l2,
-                };
-                // Bind the lookup first: a guard in the `match` scrutinee would live through the
-                // arms and deadlock `insert_seeds`.
-                let cached = read(&self.seeds).get(&sid_free).cloned();
-                let l2 = match cached {
-                    Some(k) => k,
-                    None => {
-                        let k = gke.l2_seed(ki.index).ok_or(Error::DecryptionFailed)?;
-                        self.insert_seeds(vec![(sid_free, k.clone())]);
-                        k
-                    }
-                };
-                return Ok((origin, l2, Source::Envelope(Arc::clone(gke))));
-            }
+        let (found, any_covering) = envelopes.candidates(id, ki.index, &sid);
+        if !found.is_empty() {
+            return Ok(found.into_iter().map(Candidate::Envelope).collect());
         }
-        if known {
+        if any_covering || envelopes.knows_root(id) {
             Err(Error::KeyNotCovered {
                 root_key_id: id,
                 l0: ki.index.l0,
@@ -333,56 +382,121 @@ impl KeyStore {
         }
     }
 
+    /// Derives the KEK from an L2 seed and unwraps the CEK.
+    fn unwrap_with(
+        &self,
+        ki: &KeyIdentifier,
+        recipient: &KekRecipient,
+        origin: Origin,
+        l2: &SeedKey,
+        params: &Params<'_>,
+    ) -> Result<Key256> {
+        match &ki.key_info {
+            KeyInfo::Nonce(nonce) => unwrap_cek(
+                &private_kek(params.hash, l2, nonce),
+                &recipient.encrypted_key,
+            ),
+            KeyInfo::PublicKey(peer) => {
+                check_peer(peer, params)?;
+                let secret = self.group_secret(SeedId::l2(origin, ki.index), l2, params);
+                // Always the full private key: `y^x` is what Windows computes for every `y`
+                // the range check admits (see dh.rs), and the time does not depend on the key.
+                let z = agreement::shared_secret(&secret, peer)?;
+                let kek = public_kek(
+                    params.hash,
+                    &agreement::concat_kdf_output(params.agreement, &z),
+                );
+                unwrap_cek(&kek, &recipient.encrypted_key)
+            }
+        }
+    }
+
+    /// The group private key of one L2 key (cached).
+    fn group_secret(
+        &self,
+        id: SeedId,
+        l2: &SeedKey,
+        params: &Params<'_>,
+    ) -> Arc<Zeroizing<Vec<u8>>> {
+        if let Some(s) = read(&self.group_secrets).get(&id) {
+            return Arc::clone(s);
+        }
+        let secret = Arc::new(seed::group_private_key(
+            params.hash,
+            l2,
+            params.agreement,
+            params.private_key_bits,
+        ));
+        if self.origin_is_current(id.origin) {
+            write(&self.group_secrets).insert(id, Arc::clone(&secret));
+        }
+        secret
+    }
+
+    /// The L2 seed of an envelope at `index` (cached).
+    fn envelope_l2(
+        &self,
+        gke: &GroupKeyEnvelope,
+        origin: Origin,
+        index: KeyIndex,
+    ) -> Option<SeedKey> {
+        let id = SeedId::l2(origin, index);
+        // Bind the lookup first: a guard in a `match` scrutinee would live through the arms and
+        // deadlock `insert_seeds`.
+        let cached = read(&self.seeds).get(&id).map(|k| SeedKey::clone(k));
+        if cached.is_some() {
+            return cached;
+        }
+        let k = gke.l2_seed(index)?;
+        self.insert_seeds(vec![(id, Box::new(k.clone()))]);
+        Some(k)
+    }
+
     /// `L2seed(index)` from a root key, reusing the nearest cached ancestor and caching every
     /// seed derived on the way.
     fn walk_root(&self, root: &RootKey, sid: &Sid, origin: Origin, index: KeyIndex) -> SeedKey {
         let (h, id, l0) = (root.kdf_hash(), root.id(), index.l0);
         let node = |l1: i32, l2: i32| SeedId { origin, l0, l1, l2 };
-        let mut derived = Vec::new();
+        // Reserved up front: a reallocation would free a block holding seeds, unwiped.
+        let mut derived: Vec<(SeedId, Box<SeedKey>)> = Vec::with_capacity(MAX_WALK);
+        let mut keep = |n: SeedId, k: &SeedKey| derived.push((n, Box::new(k.clone())));
+        let cached = |n: SeedId| read(&self.seeds).get(&n).map(|k| SeedKey::clone(k));
         // 1. Nearest cached L2 seed at or above the target in the same L1.
-        let (l2_start, from) = {
-            let seeds = read(&self.seeds);
-            let hit =
-                (index.l2..=31).find_map(|m| seeds.get(&node(index.l1, m)).map(|k| (k.clone(), m)));
-            match hit {
-                Some(h) => h,
-                None => {
-                    // 2. Nearest cached L1 seed at or above the target L1, else L1(31) from L0.
-                    let l1_hit = (index.l1..=31)
-                        .find_map(|n| seeds.get(&node(n, -1)).map(|k| (k.clone(), n)));
-                    drop(seeds);
-                    let (l1_start, n) = match l1_hit {
-                        Some(h) => h,
-                        None => {
-                            let l0_seed = match read(&self.seeds).get(&node(-1, -1)).cloned() {
-                                Some(k) => k,
-                                None => {
-                                    let k = seed::l0_seed(h, root.data(), id, l0);
-                                    derived.push((node(-1, -1), k.clone()));
-                                    k
-                                }
-                            };
-                            let sd = target_security_descriptor(sid);
-                            let k = seed::l1_seed_at_31(h, &l0_seed, id, l0, &sd);
-                            derived.push((node(31, -1), k.clone()));
-                            (k, 31)
-                        }
-                    };
-                    let mut l1_seed = l1_start;
-                    for m in (index.l1..n).rev() {
-                        l1_seed = seed::derive(h, l1_seed.as_bytes(), id, l0, m, -1, &[]);
-                        derived.push((node(m, -1), l1_seed.clone()));
+        let hit = (index.l2..=31).find_map(|m| cached(node(index.l1, m)).map(|k| (k, m)));
+        let (mut l2, from) = match hit {
+            Some(h) => h,
+            None => {
+                // 2. Nearest cached L1 seed at or above the target L1, else L1(31) from L0.
+                let l1_hit = (index.l1..=31).find_map(|n| cached(node(n, -1)).map(|k| (k, n)));
+                let (mut l1_seed, n) = match l1_hit {
+                    Some(h) => h,
+                    None => {
+                        let l0_seed = match cached(node(-1, -1)) {
+                            Some(k) => k,
+                            None => {
+                                let k = seed::l0_seed(h, root.data(), id, l0);
+                                keep(node(-1, -1), &k);
+                                k
+                            }
+                        };
+                        let sd = target_security_descriptor(sid);
+                        let k = seed::l1_seed_at_31(h, &l0_seed, id, l0, &sd);
+                        keep(node(31, -1), &k);
+                        (k, 31)
                     }
-                    let k = seed::l2_seed_at_31(h, &l1_seed, id, l0, index.l1);
-                    derived.push((node(index.l1, 31), k.clone()));
-                    (k, 31)
+                };
+                for m in (index.l1..n).rev() {
+                    l1_seed = seed::derive(h, l1_seed.as_bytes(), id, l0, m, -1, &[]);
+                    keep(node(m, -1), &l1_seed);
                 }
+                let k = seed::l2_seed_at_31(h, &l1_seed, id, l0, index.l1);
+                keep(node(index.l1, 31), &k);
+                (k, 31)
             }
         };
-        let mut l2 = l2_start;
         for m in (index.l2..from).rev() {
             l2 = seed::derive(h, l2.as_bytes(), id, l0, index.l1, m, &[]);
-            derived.push((node(index.l1, m), l2.clone()));
+            keep(node(index.l1, m), &l2);
         }
         if !derived.is_empty() {
             self.insert_seeds(derived);
@@ -390,22 +504,38 @@ impl KeyStore {
         l2
     }
 
-    fn insert_seeds(&self, seeds: Vec<(SeedId, SeedKey)>) {
-        let mut map = write(&self.seeds);
-        if map.len() + seeds.len() > MAX_CACHED_SEEDS {
-            map.clear();
+    /// True unless `origin` is a root key that has been replaced since (its seeds would be
+    /// unreachable garbage in the cache).
+    fn origin_is_current(&self, origin: Origin) -> bool {
+        match origin {
+            Origin::Root(id, epoch, _) => {
+                read(&self.root_keys).get(&id).map(|r| r.epoch) == Some(epoch)
+            }
+            Origin::Envelope(_) => true,
         }
-        map.extend(seeds);
+    }
+
+    fn insert_seeds(&self, seeds: Vec<(SeedId, Box<SeedKey>)>) {
+        let Some(first) = seeds.first() else {
+            return;
+        };
+        if !self.origin_is_current(first.0.origin) {
+            return;
+        }
+        let mut map = write(&self.seeds);
+        for (id, k) in seeds {
+            map.insert(id, k);
+        }
     }
 }
 
 /// The key source a blob was matched to.
-enum Source {
-    Root(Arc<RootKey>),
-    Envelope(Arc<GroupKeyEnvelope>),
+enum Source<'a> {
+    Root(&'a RootKey),
+    Envelope(&'a GroupKeyEnvelope),
 }
 
-impl Source {
+impl Source<'_> {
     fn params(&self) -> Params<'_> {
         match self {
             Source::Root(r) => Params {

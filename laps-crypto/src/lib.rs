@@ -34,6 +34,7 @@
 
 pub mod agreement;
 mod attribute;
+mod cache;
 pub mod cleartext;
 pub mod cms;
 pub mod cng;
@@ -43,6 +44,7 @@ mod der;
 mod dh;
 mod ecmul;
 pub mod encrypt;
+mod envelopes;
 mod error;
 pub mod gke;
 mod guid;
@@ -70,7 +72,7 @@ pub use gke::GroupKeyEnvelope;
 pub use guid::Guid;
 pub use kdf::KdfHash;
 pub use key_identifier::{KeyIdentifier, KeyIndex};
-pub use keystore::{KeyStore, Plaintext};
+pub use keystore::{KeyStore, Plaintext, MAX_KEY_ATTEMPTS, MAX_SID_RECIPIENTS};
 pub use replay::RecordedRandomness;
 pub use root_key::{RootKey, RootKeyAttributes};
 pub use sid::Sid;
