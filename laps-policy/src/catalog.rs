@@ -11,6 +11,83 @@ use serde::{Serialize, Serializer};
 /// Windows build of Windows 10 1809 / Server 2019, the oldest build that got
 /// Windows LAPS (with the April 2023 cumulative update, revision 4244).
 pub const BUILD_LAPS_MIN: u32 = 17763;
+/// Windows build of Windows 11 23H2 (10.0.22631), the first build on which the legacy
+/// Microsoft LAPS MSI cannot be installed ("Installation of the legacy Microsoft LAPS MSI
+/// package is blocked on newer OS versions", Windows LAPS overview: deprecated "as of Windows
+/// 11 23 H2 and later").
+pub const BUILD_LEGACY_MSI_BLOCKED: u32 = 22631;
+
+/// The builds that have Windows LAPS, from the LAPS CSP reference's "Applicable OS" rows:
+/// `(first build, last build, first update revision)`. A build outside every row never got
+/// Windows LAPS (1903/1909 = 18362/18363 were out of service in April 2023; Insider builds
+/// before 25145 did not have it). Rows cover a servicing branch: 19041–19045 (Windows 10
+/// 2004–22H2) share their update revisions, as do 22621 and 22631 (Windows 11 22H2/23H2, an
+/// enablement package on the same updates); everything from 25145 on has it.
+pub const LAPS_BUILDS: [(u32, u32, u32); 6] = [
+    (17763, 17763, 4244),
+    (19041, 19045, 2784),
+    (20348, 20348, 1663),
+    (22000, 22000, 1754),
+    (22621, 22631, 1480),
+    (25145, u32::MAX, 0),
+];
+
+/// Whether a build has Windows LAPS, per [`LAPS_BUILDS`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum LapsAvailability {
+    /// The build and its update revision are in the CSP's table.
+    Available,
+    /// The build is in the table but its update revision (UBR) is unknown: the April 2023
+    /// update (or later) is assumed to be installed.
+    AssumedPatched {
+        /// The revision the build needs.
+        min_ubr: u32,
+    },
+    /// The build's branch has Windows LAPS, but this update revision predates it.
+    NeedsUpdate {
+        /// The revision the build needs.
+        min_ubr: u32,
+    },
+    /// The build never got Windows LAPS.
+    NotAvailable,
+}
+
+impl LapsAvailability {
+    /// True unless the build is known to lack Windows LAPS.
+    pub const fn has_laps(self) -> bool {
+        matches!(
+            self,
+            LapsAvailability::Available | LapsAvailability::AssumedPatched { .. }
+        )
+    }
+}
+
+/// Looks `build` (and its update revision `ubr`, when known) up in [`LAPS_BUILDS`].
+///
+/// ```
+/// use laps_policy::catalog::{laps_availability, LapsAvailability};
+/// assert_eq!(laps_availability(17763, Some(4244)), LapsAvailability::Available);
+/// assert_eq!(laps_availability(17763, Some(100)), LapsAvailability::NeedsUpdate { min_ubr: 4244 });
+/// assert_eq!(laps_availability(19045, None), LapsAvailability::AssumedPatched { min_ubr: 2784 });
+/// assert_eq!(laps_availability(18363, Some(9999)), LapsAvailability::NotAvailable);
+/// assert_eq!(laps_availability(26100, None), LapsAvailability::Available);
+/// ```
+pub fn laps_availability(build: u32, ubr: Option<u32>) -> LapsAvailability {
+    let Some(&(_, _, min_ubr)) = LAPS_BUILDS
+        .iter()
+        .find(|(first, last, _)| (*first..=*last).contains(&build))
+    else {
+        return LapsAvailability::NotAvailable;
+    };
+    match ubr {
+        _ if min_ubr == 0 => LapsAvailability::Available,
+        None => LapsAvailability::AssumedPatched { min_ubr },
+        Some(u) if u >= min_ubr => LapsAvailability::Available,
+        Some(_) => LapsAvailability::NeedsUpdate { min_ubr },
+    }
+}
+
 /// Windows build of Windows 11 24H2 / Server 2025 (10.0.26100): complexity
 /// 5–8, PassphraseLength, post-authentication action 11, automatic account
 /// management and image-rollback detection.
@@ -206,6 +283,40 @@ impl std::fmt::Display for Allowed {
             Allowed::Text { max_chars: None } => f.write_str("text"),
             Allowed::Principal => f.write_str("principal"),
             Allowed::Action => f.write_str("action"),
+        }
+    }
+}
+
+impl SettingInfo {
+    /// The values this setting accepts in `root`. The LAPS CSP declares its own allowed values
+    /// per node, which can be narrower than the ADMX's: `PostAuthenticationActions` is 1, 3, 5
+    /// or 11 in the CSP, while the ADMX (GPO, and the local root that follows the same registry
+    /// semantics) also offers 0, "take no actions".
+    ///
+    /// ```
+    /// use laps_policy::{catalog::SettingId, Root};
+    /// let paa = SettingId::PostAuthenticationActions.info();
+    /// assert!(!paa.allowed_in(Root::Csp).allows_number(0));
+    /// assert!(paa.allowed_in(Root::Gpo).allows_number(0));
+    /// ```
+    pub fn allowed_in(&self, root: crate::Root) -> Allowed {
+        match (self.id, root) {
+            (SettingId::PostAuthenticationActions, crate::Root::Csp) => {
+                Allowed::OneOf(&[1, 3, 5, 11])
+            }
+            _ => self.allowed,
+        }
+    }
+
+    /// True when a device of `build` knows this setting at all: the node's "Applicable OS"
+    /// row in the CSP reference. Settings of the first Windows LAPS release follow
+    /// [`LAPS_BUILDS`] (update revision included, when known); the 24H2 settings need build
+    /// 26100.
+    pub fn known_to(&self, build: u32, ubr: Option<u32>) -> bool {
+        if self.min_build == BUILD_LAPS_MIN {
+            laps_availability(build, ubr).has_laps()
+        } else {
+            build >= self.min_build
         }
     }
 }

@@ -69,6 +69,14 @@ pub enum DiagnosticCode {
     EntraLapsNotEnabledInTenant,
     /// Entra backup from a device disabled (or deleted) in Entra ID (10059, 10028).
     EntraDeviceDisabled,
+    /// The build is in the CSP's table but its update revision is unknown: the April 2023
+    /// update is assumed.
+    PatchLevelAssumed,
+    /// `legacy_cse_installed` on a build where the legacy MSI cannot be installed (Windows 11
+    /// 23H2 and later): the fact is ignored.
+    LegacyCseNotInstallable,
+    /// PasswordComplexity 1–3: supported only for backward compatibility.
+    LowComplexity,
 }
 
 /// One finding, with the Windows LAPS event ID where one exists.

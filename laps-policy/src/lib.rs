@@ -18,6 +18,7 @@
 #![forbid(unsafe_code)]
 
 pub mod catalog;
+mod departures;
 mod device;
 mod diagnostic;
 mod effective;
@@ -61,7 +62,7 @@ pub use rotation::{
     BUILTIN_ADMINISTRATOR_RID,
 };
 pub use snapshot::{Applied, RegOp, Root, RootValues, Snapshot, STATE_KEY};
-pub use syncml::{parse_syncml, CspNode, SyncMl, SyncMlCommand, SyncMlVerb};
+pub use syncml::{parse_syncml, CommandStatus, CspNode, SyncMl, SyncMlCommand, SyncMlVerb};
 pub use value::{reg_type, RegValue};
 
 /// The README's examples run as doctests.

@@ -203,7 +203,7 @@ pub fn post_authentication_timeline(policy: &EffectivePolicy, logon: FileTime) -
         });
         steps.push(PostAuthStep {
             at: deadline.add_seconds(SIGN_OUT_WARNING_SECS),
-            what: "managed account signed out",
+            what: crate::departures::SIGN_OUT_AFTER_WARNING,
             event_id: None,
         });
     }
@@ -217,7 +217,7 @@ pub fn post_authentication_timeline(policy: &EffectivePolicy, logon: FileTime) -
     if actions.contains(PostAuthActions::REBOOT) {
         steps.push(PostAuthStep {
             at: deadline.add_seconds(REBOOT_DELAY_SECS),
-            what: "device reboots",
+            what: crate::departures::REBOOT_AFTER_ONE_MINUTE,
             event_id: None,
         });
     }

@@ -208,6 +208,9 @@ pub struct RotationDecision {
     pub reason_mask: u32,
     /// The events the cycle logs (10014, 10015, 10016, 10051).
     pub event_ids: Vec<u32>,
+    /// Where a rule that departs from the documentation's text decided the outcome: the
+    /// sentence it departs from and the source followed (e.g. expiration protection).
+    pub notes: Vec<String>,
 }
 
 impl RotationDecision {
@@ -392,7 +395,13 @@ pub fn decide_rotation(
             event_ids.push(events::NO_UPDATE_NEEDED);
         }
     }
+    let notes = if reasons.contains(&RotationReason::ExpirationBeyondPolicy) {
+        vec![crate::departures::EXPIRATION_PROTECTION_REMAINING_DAYS.to_owned()]
+    } else {
+        Vec::new()
+    };
     RotationDecision {
+        notes,
         rotate,
         reasons,
         blocked,

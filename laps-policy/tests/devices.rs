@@ -43,6 +43,8 @@ fn devices() -> Vec<(&'static str, Device)> {
             Device {
                 join: JoinState::Ad,
                 legacy_cse_installed: true,
+                // The last Windows 11 build on which the legacy MSI can be installed.
+                os_build: 22621,
                 ..d.clone()
             },
         ),

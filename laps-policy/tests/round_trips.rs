@@ -74,7 +74,25 @@ proptest! {
                 catalog::ValueKind::Bool => RegValue::Dword(n % 2),
                 _ => RegValue::Dword(*n),
             };
-            doc.replace(info.name, v).unwrap();
+            match doc.replace(info.name, v.clone()) {
+                Ok(_) => {}
+                // The writer refuses exactly what the device's CSP would reject.
+                Err(Error::UnwritableValue { .. }) => {
+                    let (format, data) = match (&v, info.kind) {
+                        (RegValue::Sz(t), _) => ("chr", t.clone()),
+                        (RegValue::Dword(d), catalog::ValueKind::Bool) => ("bool", d.to_string()),
+                        (RegValue::Dword(d), _) => ("int", d.to_string()),
+                        _ => unreachable!("only DWORDs and strings are generated"),
+                    };
+                    let xml = format!(
+                        "<SyncML><SyncBody><Replace><CmdID>1</CmdID><Item><Target><LocURI>./Device/Vendor/MSFT/LAPS/Policies/{}</LocURI></Target><Meta><Format>{format}</Format></Meta><Data>{data}</Data></Item></Replace></SyncBody></SyncML>",
+                        info.name
+                    );
+                    let sent = SyncMl::parse_str(&xml).unwrap();
+                    prop_assert!(!sent.commands[0].succeeded(), "{}", xml);
+                }
+                Err(other) => prop_assert!(false, "unexpected error {other:?}"),
+            }
         }
         doc.delete("PasswordLength");
         let back = SyncMl::parse(doc.to_xml().as_bytes()).unwrap();
@@ -150,7 +168,12 @@ fn syncml_delete_atomic_exec_and_utf16_input() {
     )
     .unwrap();
     delete_all.apply_to(&mut s);
-    assert!(s.csp.is_empty());
+    assert_eq!(
+        delete_all.commands[0].status.as_ref().map(|st| st.code),
+        Some(CommandStatus::COMMAND_NOT_ALLOWED),
+        "the Policies node is Get only"
+    );
+    assert_eq!(s.csp.get("PasswordLength"), Some(&dw(21)), "the values stay");
     assert!(SyncMl::parse(clear.to_xml().as_bytes())
         .unwrap()
         .reset_password_requested());

@@ -420,15 +420,18 @@ fn post_authentication_actions_outside_the_enumeration_fall_back_to_3() {
 }
 
 #[test]
-fn post_authentication_action_0_is_accepted_from_any_root() {
-    // UNCERTAIN (spec §4.5): the ADMX lists 0; one validation for every root.
-    let mut s = Snapshot::new();
-    s.csp.set("BackupDirectory", dw(2));
-    s.csp.set("PostAuthenticationActions", dw(0));
-    let p = resolve_default(&s);
-    assert!(p.post_authentication_actions().is_empty());
-    let t = post_authentication_timeline(&p, laps_core::FileTime::from_ticks(0));
-    assert_eq!(t.off, Some(PostAuthOff::NoActions));
+fn post_authentication_action_0_is_accepted_from_the_gpo_and_local_roots() {
+    // The ADMX lists 0 ("take no actions"); the local root follows the same registry
+    // semantics. The CSP root allows 1, 3, 5 and 11 only (tests/csp_fidelity.rs).
+    for root in [Root::Gpo, Root::Local] {
+        let mut s = Snapshot::new();
+        s.root_mut(root).set("BackupDirectory", dw(2));
+        s.root_mut(root).set("PostAuthenticationActions", dw(0));
+        let p = resolve_default(&s);
+        assert!(p.post_authentication_actions().is_empty(), "{root}");
+        let t = post_authentication_timeline(&p, laps_core::FileTime::from_ticks(0));
+        assert_eq!(t.off, Some(PostAuthOff::NoActions));
+    }
 }
 
 #[test]
@@ -1146,6 +1149,8 @@ fn legacy_emulation_defaults_expiration_protection_off() {
 fn an_installed_legacy_client_extension_defers_with_event_10033() {
     let d = Device {
         legacy_cse_installed: true,
+        // The legacy MSI installs up to Windows 11 22H2 (blocked from 23H2 on).
+        os_build: 22621,
         ..Device::default()
     };
     let p = resolve(&snapshot_from_pols(&["tests/data/legacy-admpwd.pol"]), &d);

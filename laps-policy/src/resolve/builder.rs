@@ -25,11 +25,16 @@ pub(super) fn default_value(info: &SettingInfo) -> SettingValue {
 
 /// Validates a raw value against the catalogue. Wrong types are invalid
 /// (UNCERTAIN in the spec; "invalid, so default" is the safe model).
-fn validate(info: &SettingInfo, raw: &RegValue, build: u32) -> Result<SettingValue, InvalidReason> {
+fn validate(
+    info: &SettingInfo,
+    root: Root,
+    raw: &RegValue,
+    build: u32,
+) -> Result<SettingValue, InvalidReason> {
     match info.kind {
         ValueKind::Dword | ValueKind::Bool => {
             let v = raw.as_dword().ok_or(InvalidReason::WrongType)?;
-            if !info.allowed.allows_number(v) {
+            if !info.allowed_in(root).allows_number(v) {
                 return Err(InvalidReason::OutOfRange);
             }
             if let Some(new) = info.new_values {
@@ -172,7 +177,7 @@ impl<'a> Builder<'a> {
             ),
             None => (default_value(laps), Provenance::Default),
             // Legacy values are validated against the legacy catalogue entry.
-            Some(f) => match validate(f.info, f.raw, self.build) {
+            Some(f) => match validate(f.info, f.root, f.raw, self.build) {
                 Ok(v) => (
                     v,
                     Provenance::Configured {
@@ -220,6 +225,13 @@ fn invalid_message(
         InvalidReason::ValueNeedsNewerBuild { min_build } => format!(
             "{} {} needs build {min_build} or later; this device is build {build}, so the default {default} is used",
             f.name, f.raw
+        ),
+        InvalidReason::OutOfRange => format!(
+            "{} = {} is invalid (the {} root allows {}); the default {default} is used instead (not clamped)",
+            f.name,
+            f.raw,
+            f.root,
+            f.info.allowed_in(f.root)
         ),
         _ => format!(
             "{} = {} is invalid ({reason}); the default {default} is used instead (not clamped)",

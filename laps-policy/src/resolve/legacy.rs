@@ -71,7 +71,7 @@ pub(super) fn resolve_legacy(b: &mut Builder<'_>, src: &Scan<'_>) -> Mode {
             "a legacy LAPS policy is always ignored on domain controllers".into(),
         );
         Mode::Unmanaged
-    } else if device.legacy_cse_installed {
+    } else if device.legacy_cse_installed && device.os_build < catalog::BUILD_LEGACY_MSI_BLOCKED {
         b.block(
             DiagnosticCode::LegacyCseInstalled,
             Some(events::LEGACY_CSE_INSTALLED),

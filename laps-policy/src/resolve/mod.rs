@@ -8,7 +8,10 @@ mod password_policy;
 mod principal;
 mod windows;
 
-use crate::catalog::{self, Family, SettingId, SettingInfo, BUILD_LAPS_MIN};
+use crate::catalog::{
+    self, Family, LapsAvailability, SettingId, SettingInfo, BUILD_LAPS_MIN,
+    BUILD_LEGACY_MSI_BLOCKED,
+};
 use crate::device::{Device, JoinState};
 use crate::events;
 use crate::snapshot::{Root, Snapshot};
@@ -57,7 +60,23 @@ pub(super) struct Scan<'a> {
     pub(super) too_new: Vec<(&'a str, &'static SettingInfo)>,
 }
 
-fn scan<'a>(snapshot: &'a Snapshot, root: Root, build: u32) -> Scan<'a> {
+/// Which settings the device's build knows: the node's row in the CSP table
+/// ([`SettingInfo::known_to`]); on a build without Windows LAPS, the roots are still read as
+/// the first Windows LAPS release would read them, to say what they hold.
+fn knows(device: &Device, os_too_old: bool, info: &SettingInfo) -> bool {
+    if os_too_old {
+        info.min_build <= device.os_build.max(BUILD_LAPS_MIN)
+    } else {
+        info.known_to(device.os_build, device.os_ubr)
+    }
+}
+
+fn scan<'a>(
+    snapshot: &'a Snapshot,
+    root: Root,
+    device: &Device,
+    os_too_old: bool,
+) -> Scan<'a> {
     let mut out = Scan {
         root,
         known: [None; N],
@@ -76,7 +95,7 @@ fn scan<'a>(snapshot: &'a Snapshot, root: Root, build: u32) -> Scan<'a> {
             .find(|s| s.name.eq_ignore_ascii_case(name));
         match info {
             // Only settings this build knows are probed (the trace's LoadSettingOrDefault).
-            Some(info) if info.min_build <= build => {
+            Some(info) if knows(device, os_too_old, info) => {
                 if let Some(idx) = windows_laps_counterpart(info.id).map(|id| id as usize) {
                     if let Some(slot) = out.known.get_mut(idx) {
                         *slot = Some(Found {
@@ -121,12 +140,13 @@ pub(super) fn join_words(join: JoinState) -> &'static str {
 /// assert_eq!(p.password_complexity().get(), 4); // 6 needs 24H2: default, not clamped
 /// ```
 pub fn resolve(snapshot: &Snapshot, device: &Device) -> EffectivePolicy {
-    let os_too_old = device.os_build < BUILD_LAPS_MIN;
+    let availability = device.laps_availability();
+    let os_too_old = !availability.has_laps();
     // An OS without Windows LAPS still has its roots read, to say what was there.
     let build = device.os_build.max(BUILD_LAPS_MIN);
     let scans: Vec<Scan<'_>> = Root::ALL
         .iter()
-        .map(|&r| scan(snapshot, r, build))
+        .map(|&r| scan(snapshot, r, device, os_too_old))
         .collect();
     let source_idx = scans.iter().position(|s| s.count > 0);
     let source = source_idx.map_or(Source::None, |i| Source::from(Root::ALL[i]));
@@ -192,17 +212,48 @@ pub fn resolve(snapshot: &Snapshot, device: &Device) -> EffectivePolicy {
         }
     };
 
-    let mode = if os_too_old {
-        b.blocker = None;
-        b.block(
-            DiagnosticCode::OsTooOld,
+    if let LapsAvailability::AssumedPatched { min_ubr } = availability {
+        b.diag(
+            Severity::Info,
+            DiagnosticCode::PatchLevelAssumed,
+            None,
             None,
             None,
             format!(
-                "build {} predates Windows LAPS (it needs build {BUILD_LAPS_MIN} with the April 2023 update or later)",
+                "build {0} without an update revision: Windows LAPS needs {0}.{min_ubr} (the April 2023 update) or later, which is assumed; give the build as \"{0}.<UBR>\" to check it",
                 device.os_build
             ),
         );
+    }
+    if device.legacy_cse_installed && device.os_build >= BUILD_LEGACY_MSI_BLOCKED {
+        b.diag(
+            Severity::Warning,
+            DiagnosticCode::LegacyCseNotInstallable,
+            None,
+            None,
+            Some(Root::Legacy),
+            format!(
+                "the device says the legacy Microsoft LAPS client extension is installed, but build {} cannot have it: the Windows LAPS overview says \"Installation of the legacy Microsoft LAPS MSI package is blocked on newer OS versions\" (Windows 11 23H2, build {BUILD_LEGACY_MSI_BLOCKED}, and later). The fact is ignored: the legacy CSE does not take the legacy root here",
+                device.os_build
+            ),
+        );
+    }
+
+    let mode = if os_too_old {
+        b.blocker = None;
+        let why = match availability {
+            LapsAvailability::NeedsUpdate { min_ubr } => format!(
+                "build {} predates Windows LAPS: build {} has it from update revision {min_ubr} (the April 2023 update) on, per the LAPS CSP reference",
+                device.build_text(),
+                device.os_build
+            ),
+            _ => format!(
+                "build {} never got Windows LAPS: the LAPS CSP reference lists {}",
+                device.build_text(),
+                laps_build_list()
+            ),
+        };
+        b.block(DiagnosticCode::OsTooOld, None, None, why);
         if mode != Mode::Disabled {
             b.not_applicable_all_but_backup_directory(NotApplicableReason::Unmanaged);
             b.not_applicable(SettingId::BackupDirectory, NotApplicableReason::Unmanaged);
@@ -234,6 +285,25 @@ pub fn resolve(snapshot: &Snapshot, device: &Device) -> EffectivePolicy {
                 Some(events::ENTRA_HTTP_ERROR),
                 Some(SettingId::BackupDirectory),
                 "the device is disabled (or deleted) in Entra ID: the backup to Entra ID fails (event 10059, then 10028)".into(),
+            );
+        }
+    }
+    if mode.is_managed() {
+        let complexity = b.get(SettingId::PasswordComplexity);
+        let level = complexity.value.as_number().unwrap_or(4);
+        if complexity.is_applicable() && (1..=3).contains(&level) {
+            b.diag(
+                Severity::Warning,
+                DiagnosticCode::LowComplexity,
+                None,
+                Some(SettingId::PasswordComplexity),
+                match &complexity.provenance {
+                    crate::Provenance::Configured { root, .. } => Some(*root),
+                    _ => None,
+                },
+                format!(
+                    "PasswordComplexity {level} is supported only for backward compatibility: the LAPS CSP reference says \"Windows supports the lower password complexity settings (1, 2, and 3) only for backwards compatibility with older versions of LAPS. Microsoft recommends that this setting always be configured to 4.\" Use 4 or higher"
+                ),
             );
         }
     }
@@ -295,6 +365,19 @@ pub fn resolve(snapshot: &Snapshot, device: &Device) -> EffectivePolicy {
         roots,
         diagnostics,
     }
+}
+
+/// `17763.4244, 19041.2784 (19041-19045), ...`, from [`catalog::LAPS_BUILDS`].
+fn laps_build_list() -> String {
+    catalog::LAPS_BUILDS
+        .iter()
+        .map(|&(first, last, ubr)| match (last, ubr) {
+            (u32::MAX, _) => format!("{first} and later"),
+            _ if first == last => format!("{first}.{ubr}"),
+            _ => format!("{first}.{ubr} ({first}-{last})"),
+        })
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 pub(crate) fn plural(n: usize, word: &str) -> String {

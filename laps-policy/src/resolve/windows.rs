@@ -247,7 +247,7 @@ fn apply_dependencies(b: &mut Builder<'_>, mode: Mode) {
                 DiagnosticCode::EncryptionNeedsDfl2016,
                 Some(events::ENCRYPTION_NEEDS_DFL_2016),
                 Some(S::AdPasswordEncryptionEnabled),
-                "password encryption is on but the domain is below the 2016 functional level: nothing is backed up (not even in clear text)".into(),
+                format!("password encryption is on but the domain is below the 2016 functional level: nothing is backed up, not even in clear text. {}", crate::departures::DFL_BELOW_2016),
             );
         }
         if b.get(S::AdPasswordEncryptionPrincipal).is_applicable() {
@@ -263,13 +263,13 @@ fn apply_dependencies(b: &mut Builder<'_>, mode: Mode) {
                         DiagnosticCode::PrincipalIsolatedName,
                         Some(events::PRINCIPAL_ISOLATED_NAME),
                         Some(S::AdPasswordEncryptionPrincipal),
-                        format!("ADPasswordEncryptionPrincipal {p:?} is an isolated name; use DOMAIN\\name, name@domain or a SID. Nothing is backed up (no fallback to Domain Admins)"),
+                        format!("ADPasswordEncryptionPrincipal {p:?} is an isolated name; use DOMAIN\\name, name@domain or a SID. {}", crate::departures::PRINCIPAL_NO_FALLBACK.replace("{event}", "10034")),
                     ),
                     PrincipalCheck::Unmappable => b.block(
                         DiagnosticCode::PrincipalUnmappable,
                         Some(events::PRINCIPAL_UNMAPPABLE),
                         Some(S::AdPasswordEncryptionPrincipal),
-                        format!("ADPasswordEncryptionPrincipal {p:?} cannot be mapped to a principal. Nothing is backed up (no fallback to Domain Admins)"),
+                        format!("ADPasswordEncryptionPrincipal {p:?} cannot be mapped to a principal. {}", crate::departures::PRINCIPAL_NO_FALLBACK.replace("{event}", "10035")),
                     ),
                 }
             }
