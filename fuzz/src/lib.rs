@@ -200,6 +200,7 @@ impl FuzzDevice {
             } else {
                 builds[(self.os_build % builds.len() as u32) as usize]
             },
+            os_ubr: None,
             legacy_cse_installed: self.legacy_cse_installed,
             dfl_2016: self.dfl_2016,
             legacy_schema_present: self.legacy_schema_present,

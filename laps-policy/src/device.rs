@@ -250,7 +250,9 @@ impl<'de> Deserialize<'de> for BuildForm {
         impl serde::de::Visitor<'_> for V {
             type Value = BuildForm;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a build number (19045) or a string \"19045.2784\" / \"10.0.19045.2784\"")
+                f.write_str(
+                    "a build number (19045) or a string \"19045.2784\" / \"10.0.19045.2784\"",
+                )
             }
             fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<BuildForm, E> {
                 u32::try_from(v)

@@ -226,7 +226,10 @@ fn judge(
             CspNode::UnknownAction(name) => format!("the LAPS CSP has no Actions/{name} node"),
             _ => "the LAPS CSP has no such node".into(),
         };
-        return (None, Some(CommandStatus::new(CommandStatus::NOT_FOUND, what)));
+        return (
+            None,
+            Some(CommandStatus::new(CommandStatus::NOT_FOUND, what)),
+        );
     };
     if !access.contains(&verb) {
         let allowed: Vec<&str> = access.iter().map(|v| v.as_str()).collect();
@@ -601,10 +604,10 @@ fn settle_atomic(commands: &mut [SyncMlCommand]) {
     else {
         return;
     };
-    let which = commands[failed]
-        .cmd_id
-        .clone()
-        .map_or_else(|| format!("command {}", failed + 1), |id| format!("command {id}"));
+    let which = commands[failed].cmd_id.clone().map_or_else(
+        || format!("command {}", failed + 1),
+        |id| format!("command {id}"),
+    );
     for (i, c) in commands.iter_mut().enumerate() {
         if let Some(status) = c.status.as_mut().filter(|s| s.is_ok()) {
             *status = if i < failed {
@@ -703,9 +706,9 @@ impl SyncMl {
 
     /// True when the message runs `Actions/ResetPassword` (an admin-requested rotation).
     pub fn reset_password_requested(&self) -> bool {
-        self.commands
-            .iter()
-            .any(|c| c.verb == SyncMlVerb::Exec && c.node == CspNode::ResetPassword && c.succeeded())
+        self.commands.iter().any(|c| {
+            c.verb == SyncMlVerb::Exec && c.node == CspNode::ResetPassword && c.succeeded()
+        })
     }
 
     /// The LAPS commands the device refuses (any status but 200), in document order.
@@ -733,7 +736,10 @@ impl SyncMl {
                     }),
                 )
             }
-            Some(other) => (Some("chr"), Some(other.as_str().unwrap_or_default().to_owned())),
+            Some(other) => (
+                Some("chr"),
+                Some(other.as_str().unwrap_or_default().to_owned()),
+            ),
             None => (None, None),
         };
         let (_, status) = judge(verb, &node, format, data.as_deref());
@@ -811,9 +817,9 @@ impl SyncMl {
             _ => Some("the LAPS CSP carries only int (DWORD), bool and chr (REG_SZ) values"),
         };
         let reason = reason.or_else(|| {
-            check_allowed(name, &value)
-                .err()
-                .map(|_| "not one of the node's allowed values in the LAPS CSP reference (400 Bad Request)")
+            check_allowed(name, &value).err().map(|_| {
+                "not one of the node's allowed values in the LAPS CSP reference (400 Bad Request)"
+            })
         });
         if let Some(reason) = reason {
             return Err(Error::UnwritableValue {

@@ -433,7 +433,11 @@ fn post_authentication_action_bits_are_reset_sign_out_reboot_terminate() {
         ("PostAuthenticationActions", dw(5)),
     ]));
     let t = post_authentication_timeline(&p, t0());
-    let reboot = t.steps.iter().find(|s| s.what.starts_with("device reboots")).unwrap();
+    let reboot = t
+        .steps
+        .iter()
+        .find(|s| s.what.starts_with("device reboots"))
+        .unwrap();
     assert_eq!(
         reboot.at,
         t0().add_seconds(24 * 3600 + 60),
@@ -483,4 +487,54 @@ fn an_expired_password_is_not_rotated_during_a_safe_mode_boot() {
     let r = decide_rotation(&safe, &l, &d, now);
     assert!(!r.rotate, "nothing is backed up even if expired");
     assert_eq!(r.blocked, Some(DiagnosticCode::SafeModeBoot));
+}
+
+#[test]
+fn expiration_protection_uses_the_days_remaining_and_says_it_departs_from_the_csp_text() {
+    // The CSP text speaks of "password age" (expiry minus last update); Windows compares the
+    // days left to the directory expiry with PasswordAgeDays (trace evidence, spec §4.3).
+    let long = resolve_default(&gpo(&[
+        ("BackupDirectory", dw(2)),
+        ("PasswordAgeDays", dw(60)),
+    ]));
+    let (l, d) = in_step(&long);
+    let short = resolve_default(&gpo(&[
+        ("BackupDirectory", dw(2)),
+        ("PasswordAgeDays", dw(30)),
+    ]));
+    // 10 days after the last update: the age is 10 (< 30) but 50 days remain (> 30).
+    let r = decide_rotation(&short, &l, &d, t0().add_days(10));
+    assert_eq!(r.reasons, vec![R::ExpirationBeyondPolicy]);
+    assert_eq!(r.notes.len(), 1);
+    assert!(r.notes[0].contains("\"that would result in a password age greater than\""));
+    // No note when the rule does not decide.
+    let (l, d) = in_step(&short);
+    assert!(decide_rotation(&short, &l, &d, t0().add_days(31))
+        .notes
+        .is_empty());
+}
+
+#[test]
+fn post_authentication_steps_say_the_reboot_and_sign_out_delays_depart_from_the_csp_text() {
+    let p = resolve_default(&gpo(&[
+        ("BackupDirectory", dw(2)),
+        ("PostAuthenticationActions", dw(5)),
+    ]));
+    let t = post_authentication_timeline(&p, t0());
+    let reboot = t
+        .steps
+        .iter()
+        .find(|s| s.what.starts_with("device reboots"))
+        .unwrap();
+    assert_eq!(reboot.at, t0().add_seconds(24 * 3600 + 60));
+    assert!(reboot.what.contains("\"will be immediately rebooted\""));
+    let p = resolve_default(&gpo(&[("BackupDirectory", dw(2))]));
+    let t = post_authentication_timeline(&p, t0());
+    let out = t
+        .steps
+        .iter()
+        .find(|s| s.what.starts_with("managed account signed out"))
+        .unwrap();
+    assert_eq!(out.at, t0().add_seconds(24 * 3600 + 120));
+    assert!(out.what.contains("\"will be terminated\""));
 }

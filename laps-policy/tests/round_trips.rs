@@ -173,7 +173,11 @@ fn syncml_delete_atomic_exec_and_utf16_input() {
         Some(CommandStatus::COMMAND_NOT_ALLOWED),
         "the Policies node is Get only"
     );
-    assert_eq!(s.csp.get("PasswordLength"), Some(&dw(21)), "the values stay");
+    assert_eq!(
+        s.csp.get("PasswordLength"),
+        Some(&dw(21)),
+        "the values stay"
+    );
     assert!(SyncMl::parse(clear.to_xml().as_bytes())
         .unwrap()
         .reset_password_requested());

@@ -40,6 +40,9 @@ pub struct DeviceOptions {
     pub domain_controller: Option<bool>,
     /// Windows build number, e.g. 19045, 22631, 26100 (default 26100).
     pub os_build: Option<f64>,
+    /// Update build revision, e.g. 4244 for 17763.4244 (default unknown: the April 2023
+    /// update that brought Windows LAPS is assumed).
+    pub os_ubr: Option<f64>,
     /// The legacy Microsoft LAPS client-side extension is installed (default false).
     pub legacy_cse_installed: Option<bool>,
     /// The domain functional level is 2016 or higher (default true).
@@ -75,6 +78,10 @@ impl DeviceOptions {
                 None => d.os_build,
                 Some(b) => whole("device.osBuild", b, u32::MAX)?,
             },
+            os_ubr: self
+                .os_ubr
+                .map(|u| whole("device.osUbr", u, u32::MAX))
+                .transpose()?,
             legacy_cse_installed: self.legacy_cse_installed.unwrap_or(d.legacy_cse_installed),
             dfl_2016: self.dfl_2016.unwrap_or(d.dfl_2016),
             legacy_schema_present: self

@@ -51,7 +51,7 @@ pub(crate) struct PyDevice {
 impl PyDevice {
     #[new]
     #[pyo3(signature = (*, join = "hybrid", domain_controller = false, os_build = 26100,
-        legacy_cse_installed = false, dfl_2016 = true, legacy_schema_present = true,
+        os_ubr = None, legacy_cse_installed = false, dfl_2016 = true, legacy_schema_present = true,
         safe_mode = false, password_policy = None, entra_tenant_laps_enabled = true,
         entra_device_enabled = true))]
     #[allow(clippy::too_many_arguments)] // one keyword argument per `Device` field
@@ -59,6 +59,7 @@ impl PyDevice {
         join: &str,
         domain_controller: bool,
         os_build: u32,
+        os_ubr: Option<u32>,
         legacy_cse_installed: bool,
         dfl_2016: bool,
         legacy_schema_present: bool,
@@ -78,6 +79,7 @@ impl PyDevice {
                 join,
                 domain_controller,
                 os_build,
+                os_ubr,
                 legacy_cse_installed,
                 dfl_2016,
                 legacy_schema_present,
@@ -103,6 +105,12 @@ impl PyDevice {
     #[getter]
     fn os_build(&self) -> u32 {
         self.inner.os_build
+    }
+    /// The update build revision (e.g. 4244 for 17763.4244), or `None` when unknown (the
+    /// April 2023 update that brought Windows LAPS is then assumed).
+    #[getter]
+    fn os_ubr(&self) -> Option<u32> {
+        self.inner.os_ubr
     }
     /// The legacy Microsoft LAPS client-side extension is installed.
     #[getter]
@@ -147,10 +155,11 @@ impl PyDevice {
     fn __repr__(&self) -> String {
         let d = &self.inner;
         format!(
-            "Device(join='{}', domain_controller={}, os_build={}, legacy_cse_installed={}, dfl_2016={}, legacy_schema_present={}, safe_mode={}, password_policy={}, entra_tenant_laps_enabled={}, entra_device_enabled={})",
+            "Device(join='{}', domain_controller={}, os_build={}, os_ubr={}, legacy_cse_installed={}, dfl_2016={}, legacy_schema_present={}, safe_mode={}, password_policy={}, entra_tenant_laps_enabled={}, entra_device_enabled={})",
             d.join.as_str(),
             py_bool(d.domain_controller),
             d.os_build,
+            d.os_ubr.map_or_else(|| "None".to_owned(), |u| u.to_string()),
             py_bool(d.legacy_cse_installed),
             py_bool(d.dfl_2016),
             py_bool(d.legacy_schema_present),

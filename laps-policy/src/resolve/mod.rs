@@ -71,12 +71,7 @@ fn knows(device: &Device, os_too_old: bool, info: &SettingInfo) -> bool {
     }
 }
 
-fn scan<'a>(
-    snapshot: &'a Snapshot,
-    root: Root,
-    device: &Device,
-    os_too_old: bool,
-) -> Scan<'a> {
+fn scan<'a>(snapshot: &'a Snapshot, root: Root, device: &Device, os_too_old: bool) -> Scan<'a> {
     let mut out = Scan {
         root,
         known: [None; N],

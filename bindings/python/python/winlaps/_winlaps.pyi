@@ -137,6 +137,7 @@ class Device:
         join: str = "hybrid",
         domain_controller: bool = False,
         os_build: int = 26100,
+        os_ubr: Optional[int] = None,
         legacy_cse_installed: bool = False,
         dfl_2016: bool = True,
         legacy_schema_present: bool = True,
@@ -151,6 +152,8 @@ class Device:
     def domain_controller(self) -> bool: ...
     @property
     def os_build(self) -> int: ...
+    @property
+    def os_ubr(self) -> Optional[int]: ...
     @property
     def legacy_cse_installed(self) -> bool: ...
     @property
