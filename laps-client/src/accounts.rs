@@ -1,0 +1,178 @@
+//! The lab server's account table: `NAME:PASSWORD:SID[,SID...]` lines.
+
+use std::fmt;
+use std::str::FromStr;
+
+use laps_crypto::Sid;
+use laps_rpc::auth::SidResolver;
+use zeroize::Zeroizing;
+
+use crate::error::{Error, Result};
+
+/// SIDs every authenticated token holds besides the account's own: Everyone (S-1-1-0) and
+/// Authenticated Users (S-1-5-11) ([MS-DTYP] 2.4.2.4).
+pub const IMPLICIT_SIDS: [&str; 2] = ["S-1-1-0", "S-1-5-11"];
+
+/// One account of the lab server.
+#[derive(Clone)]
+pub struct Account {
+    user: String,
+    domain: Option<String>,
+    password: Zeroizing<String>,
+    sids: Vec<Sid>,
+}
+
+impl Account {
+    /// Parses `NAME:PASSWORD:SID[,SID...]`. `NAME` is `user` or `DOMAIN\user`; the password
+    /// may contain `:` (the first `:` ends the name, the last starts the SIDs).
+    ///
+    /// ```
+    /// let a: laps_client::Account = "CONTOSO\\helpdesk:P@ss:w0rd:S-1-5-21-1-2-3-1105,S-1-5-21-1-2-3-512"
+    ///     .parse().unwrap();
+    /// assert_eq!(a.name(), "CONTOSO\\helpdesk");
+    /// assert_eq!(a.sids().len(), 2);
+    /// assert!(!format!("{a:?}").contains("P@ss"));
+    /// ```
+    pub fn parse(line: &str) -> Result<Self> {
+        let bad = |why: &str| {
+            Error::InvalidArgument(format!(
+                "account line: {why} (expected NAME:PASSWORD:SID[,SID...])"
+            ))
+        };
+        let (name, rest) = line.split_once(':').ok_or_else(|| bad("no ':'"))?;
+        let (password, sids) = rest.rsplit_once(':').ok_or_else(|| bad("no SID list"))?;
+        if name.is_empty() {
+            return Err(bad("empty name"));
+        }
+        let (domain, user) = match name.split_once('\\') {
+            Some((d, u)) => (Some(d.to_owned()), u.to_owned()),
+            None => (None, name.to_owned()),
+        };
+        if user.is_empty() {
+            return Err(bad("empty user name"));
+        }
+        let sids = sids
+            .split(',')
+            .map(|s| {
+                Sid::from_str(s.trim())
+                    .map_err(|_| Error::InvalidArgument(format!("account {name}: bad SID {s:?}")))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Self {
+            user,
+            domain,
+            password: Zeroizing::new(password.to_owned()),
+            sids,
+        })
+    }
+
+    /// `DOMAIN\user` or `user`, as configured: the name the lab server reports as
+    /// [`client_name`](laps_rpc::auth::SecurityContext::client_name).
+    pub fn name(&self) -> String {
+        match &self.domain {
+            Some(d) => format!("{d}\\{}", self.user),
+            None => self.user.clone(),
+        }
+    }
+
+    /// The account's own SIDs as configured (user and groups).
+    pub fn sids(&self) -> &[Sid] {
+        &self.sids
+    }
+
+    /// Whether the NTLM user and domain from an AUTHENTICATE message name this account
+    /// (ASCII case-insensitive; an account without a domain matches any domain).
+    pub(crate) fn matches(&self, user: &str, domain: &str) -> bool {
+        self.user.eq_ignore_ascii_case(user)
+            && self
+                .domain
+                .as_deref()
+                .is_none_or(|d| d.eq_ignore_ascii_case(domain))
+    }
+
+    pub(crate) fn password(&self) -> &str {
+        &self.password
+    }
+}
+
+impl FromStr for Account {
+    type Err = Error;
+    fn from_str(s: &str) -> Result<Self> {
+        Self::parse(s)
+    }
+}
+
+impl fmt::Debug for Account {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Account")
+            .field("name", &self.name())
+            .field("password", &"<redacted>")
+            .field(
+                "sids",
+                &self
+                    .sids
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>(),
+            )
+            .finish()
+    }
+}
+
+/// The accounts a lab server accepts; also the [`SidResolver`] of its responder.
+#[derive(Debug, Clone, Default)]
+pub struct AccountTable {
+    accounts: Vec<Account>,
+}
+
+impl AccountTable {
+    /// A table of `accounts`. Names must be distinct (ASCII case-insensitive).
+    pub fn new(accounts: Vec<Account>) -> Result<Self> {
+        for (i, a) in accounts.iter().enumerate() {
+            if accounts[..i]
+                .iter()
+                .any(|b| b.name().eq_ignore_ascii_case(&a.name()))
+            {
+                return Err(Error::InvalidArgument(format!(
+                    "account {} given twice",
+                    a.name()
+                )));
+            }
+        }
+        Ok(Self { accounts })
+    }
+
+    /// The account an NTLM AUTHENTICATE message's user and domain name: an exact
+    /// `DOMAIN\user` entry first, then a `user` entry without domain.
+    pub(crate) fn find(&self, user: &str, domain: &str) -> Option<&Account> {
+        self.accounts
+            .iter()
+            .find(|a| a.domain.is_some() && a.matches(user, domain))
+            .or_else(|| {
+                self.accounts
+                    .iter()
+                    .find(|a| a.domain.is_none() && a.matches(user, domain))
+            })
+    }
+
+    /// The accounts.
+    pub fn accounts(&self) -> &[Account] {
+        &self.accounts
+    }
+}
+
+impl SidResolver for AccountTable {
+    /// The account's SIDs plus [`IMPLICIT_SIDS`]; `client_name` is an [`Account::name`].
+    fn sids(&self, client_name: &str) -> Option<Vec<Sid>> {
+        let account = self.accounts.iter().find(|a| a.name() == client_name)?;
+        let mut sids = account.sids.clone();
+        for s in IMPLICIT_SIDS {
+            if let Ok(sid) = Sid::from_str(s) {
+                if !sids.contains(&sid) {
+                    sids.push(sid);
+                }
+            }
+        }
+        Some(sids)
+    }
+}

@@ -1,0 +1,144 @@
+//! The one error type of laps-client.
+
+use std::fmt;
+
+/// Which network step failed or timed out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Step {
+    /// Opening the TCP connection.
+    Connect,
+    /// Sending a PDU.
+    Write,
+    /// Waiting for or reading a PDU.
+    Read,
+    /// Talking to the Kerberos KDC.
+    Kdc,
+}
+
+impl fmt::Display for Step {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            Step::Connect => "connect",
+            Step::Write => "write",
+            Step::Read => "read",
+            Step::Kdc => "KDC exchange",
+        })
+    }
+}
+
+/// Errors of the GetKey client, the security contexts and the lab server.
+///
+/// Messages name hosts, ports, steps and statuses, never passwords, keys or tokens.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The TCP connection could not be opened (refused, no route, name not resolved).
+    #[error("{addr} is unreachable: {reason}")]
+    Unreachable {
+        /// `host:port` as given.
+        addr: String,
+        /// The operating system's reason.
+        reason: String,
+    },
+    /// A network step did not finish within its timeout.
+    #[error("{step} to {addr} timed out after {millis} ms")]
+    Timeout {
+        /// The step that timed out.
+        step: Step,
+        /// `host:port`.
+        addr: String,
+        /// The timeout that expired.
+        millis: u128,
+    },
+    /// The peer closed the connection before the exchange finished.
+    #[error("{addr} closed the connection during {step}")]
+    ConnectionClosed {
+        /// The step during which the connection closed.
+        step: Step,
+        /// `host:port`.
+        addr: String,
+    },
+    /// Another socket error.
+    #[error("{step} with {addr} failed: {reason}")]
+    Io {
+        /// The step that failed.
+        step: Step,
+        /// `host:port`.
+        addr: String,
+        /// The operating system's reason.
+        reason: String,
+    },
+    /// A DCE/RPC, EPM or GetKey failure reported by laps-rpc (bind_nak, fault, access denied,
+    /// no ISD_KEY endpoint, malformed PDUs, authentication).
+    #[error(transparent)]
+    Rpc(#[from] laps_rpc::Error),
+    /// A security context could not be set up or advanced.
+    #[error(transparent)]
+    Auth(#[from] laps_rpc::auth::AuthError),
+    /// Key material could not be used.
+    #[error(transparent)]
+    Crypto(#[from] laps_crypto::Error),
+    /// A caller-supplied value is invalid (account line, user name, option).
+    #[error("invalid argument: {0}")]
+    InvalidArgument(String),
+}
+
+/// A coarse classification of [`Error`] for exit codes and exception types.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// The server could not be reached.
+    Unreachable,
+    /// A step timed out.
+    Timeout,
+    /// The connection broke or another socket error.
+    Io,
+    /// The endpoint mapper has no ISD_KEY (GKDI) endpoint, as on Samba.
+    NoGkdiEndpoint,
+    /// The server refused the bind (bind_nak) or every presentation context.
+    BindRejected,
+    /// Authentication failed (bad password, unknown user, no ticket, bad signature).
+    AuthFailed,
+    /// A fault PDU with a status.
+    Fault,
+    /// GetKey answered E_ACCESSDENIED.
+    AccessDenied,
+    /// GetKey failed with another HRESULT.
+    GetKey,
+    /// The peer's bytes were malformed or out of order.
+    Protocol,
+    /// Key material could not be used.
+    Crypto,
+    /// A bad argument or API misuse.
+    Usage,
+}
+
+impl Error {
+    /// The kind of this error.
+    pub fn kind(&self) -> ErrorKind {
+        use laps_rpc::ErrorKind as R;
+        match self {
+            Error::Unreachable { .. } => ErrorKind::Unreachable,
+            Error::Timeout { .. } => ErrorKind::Timeout,
+            Error::ConnectionClosed { .. } | Error::Io { .. } => ErrorKind::Io,
+            Error::Rpc(e) => match e.kind() {
+                R::EndpointNotFound => ErrorKind::NoGkdiEndpoint,
+                R::BindRejected => ErrorKind::BindRejected,
+                R::Auth => ErrorKind::AuthFailed,
+                R::Fault => ErrorKind::Fault,
+                R::AccessDenied => ErrorKind::AccessDenied,
+                R::GetKey => ErrorKind::GetKey,
+                R::Crypto => ErrorKind::Crypto,
+                R::Usage => ErrorKind::Usage,
+                _ => ErrorKind::Protocol,
+            },
+            Error::Auth(_) => ErrorKind::AuthFailed,
+            Error::Crypto(_) => ErrorKind::Crypto,
+            Error::InvalidArgument(_) => ErrorKind::Usage,
+        }
+    }
+}
+
+/// `Result` with [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;

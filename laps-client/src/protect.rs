@@ -1,0 +1,167 @@
+//! Per-PDU protection through SSPI `EncryptMessage` / `DecryptMessage`, shared by the client
+//! contexts and the lab server's acceptor.
+//!
+//! A PDU is handed to sspi as three `Data` buffers in wire order: the bytes before the stub
+//! (common header and request/response header), the stub data with its auth padding, and
+//! the `sec_trailer`; plus a `Token` buffer for the `auth_value`. The header and trailer
+//! buffers carry `SECBUFFER_READONLY_WITH_CHECKSUM` when header signing was negotiated and
+//! `SECBUFFER_READONLY` otherwise ([MS-RPCE] 3.3.1.5.2.2). sspi's NTLM covers every `Data`
+//! buffer in its MAC whatever the flag (as Windows and Samba's `ntlmssp_seal_packet` sign
+//! the whole PDU); its Kerberos covers the read-only buffers only when they are
+//! `READONLY_WITH_CHECKSUM` (RFC 4121 wrap tokens, Samba `gensec_gssapi_seal_packet`).
+
+use std::ops::Range;
+
+use laps_rpc::auth::AuthError;
+use sspi::{EncryptionFlags, SecurityBufferFlags, SecurityBufferRef, Sspi};
+
+/// Maps an sspi error to the contract's error without echoing tokens.
+pub(crate) fn auth_error(e: &sspi::Error) -> AuthError {
+    use sspi::ErrorKind as K;
+    let text = format!("{:?}: {}", e.error_type, e.description);
+    match e.error_type {
+        K::MessageAltered | K::DecryptFailure | K::OutOfSequence => AuthError::BadSignature,
+        K::InvalidToken => AuthError::InvalidToken(text),
+        K::LogonDenied
+        | K::NoCredentials
+        | K::UnknownCredentials
+        | K::WrongPrincipalName
+        | K::TimeSkew
+        | K::KdcUnknownEType
+        | K::NoAuthenticatingAuthority
+        | K::NoKerbKey
+        | K::IncompleteCredentials
+        | K::TargetUnknown
+        | K::MutualAuthFailed
+        | K::NoTgtReply => AuthError::Rejected(text),
+        _ => AuthError::Other(text),
+    }
+}
+
+fn check_range(len: usize, data: &Range<usize>) -> Result<(), AuthError> {
+    if data.start > data.end || data.end > len {
+        return Err(AuthError::Other(format!(
+            "data range {}..{} outside a PDU of {len} bytes",
+            data.start, data.end
+        )));
+    }
+    Ok(())
+}
+
+fn readonly_flag(header_signing: bool) -> SecurityBufferFlags {
+    if header_signing {
+        SecurityBufferFlags::SECBUFFER_READONLY_WITH_CHECKSUM
+    } else {
+        SecurityBufferFlags::SECBUFFER_READONLY
+    }
+}
+
+/// Encrypts `pdu[data]` in place; returns the `auth_value` of `sig_len` bytes.
+pub(crate) fn seal(
+    ctx: &mut impl Sspi,
+    sig_len: usize,
+    pdu: &mut [u8],
+    data: Range<usize>,
+    header_signing: bool,
+) -> Result<Vec<u8>, AuthError> {
+    check_range(pdu.len(), &data)?;
+    let flag = readonly_flag(header_signing);
+    let (head, rest) = pdu.split_at_mut(data.start);
+    let (body, tail) = rest.split_at_mut(data.end - data.start);
+    let mut token = vec![0u8; sig_len];
+    let mut message = [
+        SecurityBufferRef::data_buf(head).with_flags(flag),
+        SecurityBufferRef::data_buf(body),
+        SecurityBufferRef::data_buf(tail).with_flags(flag),
+        SecurityBufferRef::token_buf(&mut token),
+    ];
+    ctx.encrypt_message(EncryptionFlags::empty(), &mut message)
+        .map_err(|e| auth_error(&e))?;
+    let written = message[3].data().len();
+    if written != sig_len {
+        return Err(AuthError::Other(format!(
+            "the security provider wrote a {written}-byte auth_value, {sig_len} expected"
+        )));
+    }
+    Ok(token)
+}
+
+/// Checks `auth_value` and decrypts `pdu[data]` in place.
+pub(crate) fn unseal(
+    ctx: &mut impl Sspi,
+    pdu: &mut [u8],
+    data: Range<usize>,
+    header_signing: bool,
+    auth_value: &[u8],
+) -> Result<(), AuthError> {
+    check_range(pdu.len(), &data)?;
+    let flag = readonly_flag(header_signing);
+    let (head, rest) = pdu.split_at_mut(data.start);
+    let (body, tail) = rest.split_at_mut(data.end - data.start);
+    let body_len = body.len();
+    let mut token = auth_value.to_vec();
+    let mut message = [
+        SecurityBufferRef::data_buf(head).with_flags(flag),
+        SecurityBufferRef::data_buf(body),
+        SecurityBufferRef::data_buf(tail).with_flags(flag),
+        SecurityBufferRef::token_buf(&mut token),
+    ];
+    ctx.decrypt_message(&mut message)
+        .map_err(|e| auth_error(&e))?;
+    if message[1].data().len() != body_len {
+        return Err(AuthError::BadSignature);
+    }
+    Ok(())
+}
+
+/// Signs `pdu` (sign-only `EncryptMessage`: every `Data` buffer read-only).
+pub(crate) fn sign(
+    ctx: &mut impl Sspi,
+    sig_len: usize,
+    pdu: &[u8],
+    data: Range<usize>,
+    header_signing: bool,
+) -> Result<Vec<u8>, AuthError> {
+    check_range(pdu.len(), &data)?;
+    let flag = readonly_flag(header_signing);
+    let mut head = pdu[..data.start].to_vec();
+    let mut body = pdu[data.clone()].to_vec();
+    let mut tail = pdu[data.end..].to_vec();
+    let mut token = vec![0u8; sig_len];
+    let mut message = [
+        SecurityBufferRef::data_buf(&mut head).with_flags(flag),
+        SecurityBufferRef::data_buf(&mut body)
+            .with_flags(SecurityBufferFlags::SECBUFFER_READONLY_WITH_CHECKSUM),
+        SecurityBufferRef::data_buf(&mut tail).with_flags(flag),
+        SecurityBufferRef::token_buf(&mut token),
+    ];
+    ctx.encrypt_message(EncryptionFlags::empty(), &mut message)
+        .map_err(|e| auth_error(&e))?;
+    Ok(token)
+}
+
+/// Checks a sign-only `auth_value` over `pdu`.
+pub(crate) fn verify(
+    ctx: &mut impl Sspi,
+    pdu: &[u8],
+    data: Range<usize>,
+    header_signing: bool,
+    auth_value: &[u8],
+) -> Result<(), AuthError> {
+    check_range(pdu.len(), &data)?;
+    let flag = readonly_flag(header_signing);
+    let mut head = pdu[..data.start].to_vec();
+    let mut body = pdu[data.clone()].to_vec();
+    let mut tail = pdu[data.end..].to_vec();
+    let mut token = auth_value.to_vec();
+    let mut message = [
+        SecurityBufferRef::data_buf(&mut head).with_flags(flag),
+        SecurityBufferRef::data_buf(&mut body)
+            .with_flags(SecurityBufferFlags::SECBUFFER_READONLY_WITH_CHECKSUM),
+        SecurityBufferRef::data_buf(&mut tail).with_flags(flag),
+        SecurityBufferRef::token_buf(&mut token),
+    ];
+    ctx.decrypt_message(&mut message)
+        .map_err(|e| auth_error(&e))?;
+    Ok(())
+}
