@@ -20,6 +20,7 @@ macro_rules! out {
 
 mod crypto_cmd;
 mod demo;
+mod directory_cmd;
 mod generate;
 mod policy_cmd;
 
@@ -50,6 +51,10 @@ enum Command {
     },
     #[command(flatten)]
     Crypto(crypto_cmd::CryptoCommand),
+    /// Read LAPS passwords from Active Directory over LDAP (like Get-LapsADPassword).
+    Get(directory_cmd::GetArgs),
+    /// Back a new password up to Active Directory as a Windows LAPS client does (password on stdin).
+    Backup(directory_cmd::BackupArgs),
 }
 
 fn main() -> ExitCode {
@@ -59,6 +64,8 @@ fn main() -> ExitCode {
         Command::Demo => demo::run(),
         Command::Policy { command } => policy_cmd::run(command),
         Command::Crypto(command) => crypto_cmd::run(command),
+        Command::Get(args) => directory_cmd::run_get(&args),
+        Command::Backup(args) => directory_cmd::run_backup(&args),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
