@@ -52,8 +52,10 @@ pub mod epm;
 mod error;
 pub mod framing;
 pub mod gkdi;
+pub mod keys;
 pub mod ndr;
 pub mod pdu;
+pub mod server;
 pub mod status;
 pub mod verification;
 

@@ -1,0 +1,180 @@
+//! The key side of the responder: [MS-GKDI] 3.1.4.1 GetKey processing over a set of root keys,
+//! with the [MS-DTYP] access check deciding between the seed-key and the public-key envelope.
+
+use crate::access::{SecurityDescriptor, GKDI_ACCESS_DECRYPT, GKDI_ACCESS_ENCRYPT};
+use crate::gkdi::{GetKeyRequest, GetKeyResponse};
+use crate::status;
+use laps_core::FileTime;
+use laps_crypto::gke::{GkeL2, FLAG_CAN_ENCRYPT};
+use laps_crypto::key_identifier::FLAG_PUBLIC_KEY;
+use laps_crypto::{agreement, seed, GroupKeyEnvelope, KeyIndex, RootKey, Sid};
+
+/// `S-1-1-0` (Everyone) and `S-1-5-11` (Authenticated Users): in every authenticated token.
+fn implicit_sids() -> [Sid; 2] {
+    [
+        Sid::new(1, &[0]).expect("constant SID"),
+        Sid::new(5, &[11]).expect("constant SID"),
+    ]
+}
+
+/// The envelope a DC returns for `target_sd` at `index` of `root`: seeds (`public_key ==
+/// false`, for a caller granted decryption) or the group public key. Mirrors
+/// `GroupKeyEnvelope::from_root_key`, but for any security descriptor bytes.
+pub fn envelope_for(
+    root: &RootKey,
+    target_sd: &[u8],
+    index: KeyIndex,
+    domain_name: &str,
+    forest_name: &str,
+    public_key: bool,
+) -> laps_crypto::Result<GroupKeyEnvelope> {
+    let hash = root.kdf_hash();
+    let chain = seed::seed_chain(hash, root.data(), root.id(), target_sd, index);
+    let l1_key = if public_key {
+        None
+    } else if index.l2 == 31 {
+        Some(chain.l1.clone())
+    } else if index.l1 > 0 {
+        Some(seed::walk_l1(
+            hash,
+            &chain.l1_at_31,
+            root.id(),
+            index.l0,
+            31,
+            index.l1 - 1,
+        ))
+    } else {
+        None
+    };
+    let l2 = if public_key {
+        let x = seed::group_private_key(
+            hash,
+            &chain.l2,
+            root.secret_agreement(),
+            root.private_key_bits(),
+        );
+        Some(GkeL2::PublicKey(agreement::public_key(
+            root.secret_agreement(),
+            root.dh_group(),
+            &x,
+        )?))
+    } else if index.l2 == 31 {
+        None
+    } else {
+        Some(GkeL2::Seed(chain.l2.clone()))
+    };
+    Ok(GroupKeyEnvelope {
+        version: 1,
+        flags: FLAG_CAN_ENCRYPT | if public_key { FLAG_PUBLIC_KEY } else { 0 },
+        root_key_id: root.id(),
+        index,
+        kdf_hash: hash,
+        secret_agreement: root.secret_agreement(),
+        dh_group: root.dh_group().cloned(),
+        private_key_bits: root.private_key_bits(),
+        public_key_bits: root.public_key_bits(),
+        domain_name: domain_name.to_owned(),
+        forest_name: forest_name.to_owned(),
+        l1_key,
+        l2,
+    })
+}
+
+/// Root keys and domain names a responder serves GetKey from.
+#[derive(Clone)]
+pub struct KeyService {
+    root_keys: Vec<RootKey>,
+    domain_name: String,
+    forest_name: String,
+}
+
+impl core::fmt::Debug for KeyService {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("KeyService")
+            .field("root_keys", &self.root_keys.len())
+            .field("domain_name", &self.domain_name)
+            .finish()
+    }
+}
+
+impl KeyService {
+    /// A service over `root_keys`; the last one is the current root key (used when a request
+    /// names none).
+    pub fn new(root_keys: Vec<RootKey>, domain_name: &str, forest_name: &str) -> Self {
+        KeyService {
+            root_keys,
+            domain_name: domain_name.to_owned(),
+            forest_name: forest_name.to_owned(),
+        }
+    }
+
+    /// Answers one GetKey for a caller whose token holds `caller_sids` (Everyone and
+    /// Authenticated Users are added), at time `now`. Rules ([MS-GKDI] 3.1.4.1; choices marked
+    /// UNCERTAIN in the README):
+    /// * L0 ≥ -1, L1 and L2 in -1..=31, and either all three are -1 (the current key) or none
+    ///   is; otherwise `E_INVALIDARG`.
+    /// * a key later than the current one (from `now`) is `E_INVALIDARG`;
+    /// * an unknown root key id, or no root key at all, is `ERROR_NOT_FOUND` (0x80070490);
+    /// * a malformed target SD is `ERROR_INVALID_DATA` (0x8007000d);
+    /// * the SD grants the caller 0x1: the seed envelope; else 0x2: the public-key envelope;
+    ///   else `E_ACCESSDENIED`.
+    pub fn get_key(
+        &self,
+        req: &GetKeyRequest,
+        caller_sids: &[Sid],
+        now: FileTime,
+    ) -> GetKeyResponse {
+        let ids = [req.l0, req.l1, req.l2];
+        let all_current = ids == [-1, -1, -1];
+        if req.l0 < -1
+            || !(-1..=31).contains(&req.l1)
+            || !(-1..=31).contains(&req.l2)
+            || (!all_current && ids.contains(&-1))
+        {
+            return GetKeyResponse::Failed(status::E_INVALIDARG);
+        }
+        let current = KeyIndex::from_filetime(now);
+        let index = if all_current {
+            current
+        } else {
+            KeyIndex {
+                l0: req.l0,
+                l1: req.l1,
+                l2: req.l2,
+            }
+        };
+        if (index.l0, index.l1, index.l2) > (current.l0, current.l1, current.l2) {
+            return GetKeyResponse::Failed(status::E_INVALIDARG);
+        }
+        let root = match req.root_key_id {
+            Some(id) => self.root_keys.iter().find(|k| k.id() == id),
+            None => self.root_keys.last(),
+        };
+        let Some(root) = root else {
+            return GetKeyResponse::Failed(status::E_NOT_FOUND);
+        };
+        let Ok(sd) = SecurityDescriptor::parse(&req.target_sd) else {
+            return GetKeyResponse::Failed(status::E_INVALID_DATA);
+        };
+        let mut sids = caller_sids.to_vec();
+        sids.extend(implicit_sids());
+        let public_key = if sd.access_check(&sids, GKDI_ACCESS_DECRYPT) {
+            false
+        } else if sd.access_check(&sids, GKDI_ACCESS_ENCRYPT) {
+            true
+        } else {
+            return GetKeyResponse::Failed(status::E_ACCESSDENIED);
+        };
+        match envelope_for(
+            root,
+            &req.target_sd,
+            index,
+            &self.domain_name,
+            &self.forest_name,
+            public_key,
+        ) {
+            Ok(gke) => GetKeyResponse::Envelope(gke.to_bytes()),
+            Err(_) => GetKeyResponse::Failed(status::NTE_NO_KEY),
+        }
+    }
+}
