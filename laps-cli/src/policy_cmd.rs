@@ -103,8 +103,16 @@ fn device(arg: Option<&str>) -> CliResult<Device> {
     }
 }
 
-/// Builds the snapshot from every input; returns it with the ignored keys.
-fn snapshot(args: &PolicyArgs) -> CliResult<(Snapshot, Vec<String>)> {
+/// What the inputs hold besides the snapshot: keys outside LAPS, and the SyncML commands the
+/// device's LAPS CSP refuses (one line each, with its OMA DM status).
+#[derive(Default)]
+struct Inputs {
+    ignored: Vec<String>,
+    refused: Vec<String>,
+}
+
+/// Builds the snapshot from every input; returns it with the ignored keys and refused commands.
+fn snapshot(args: &PolicyArgs) -> CliResult<(Snapshot, Inputs)> {
     let mut snap = Snapshot::new();
     for path in &args.snapshot {
         let text = read_text(path)?;
@@ -122,17 +130,52 @@ fn snapshot(args: &PolicyArgs) -> CliResult<(Snapshot, Vec<String>)> {
             snap.state.set(name, value.clone());
         }
     }
-    let mut ignored = Vec::new();
+    let mut inputs = Inputs::default();
     for path in &args.reg {
-        ignored.extend(in_file(path, RegFile::parse(&read(path)?))?.apply_to(&mut snap));
+        inputs
+            .ignored
+            .extend(in_file(path, RegFile::parse(&read(path)?))?.apply_to(&mut snap));
     }
     for path in &args.gpo {
-        ignored.extend(in_file(path, RegistryPol::parse(&read(path)?))?.apply_to(&mut snap));
+        inputs
+            .ignored
+            .extend(in_file(path, RegistryPol::parse(&read(path)?))?.apply_to(&mut snap));
     }
     for path in &args.csp {
-        ignored.extend(in_file(path, SyncMl::parse(&read(path)?))?.apply_to(&mut snap));
+        let message = in_file(path, SyncMl::parse(&read(path)?))?;
+        inputs.ignored.extend(message.apply_to(&mut snap));
+        inputs.refused.extend(message.rejected().map(|c| {
+            let status = c
+                .status
+                .as_ref()
+                .map(ToString::to_string)
+                .unwrap_or_default();
+            format!(
+                "{}:{}: {} {}: {status}",
+                path.display(),
+                c.line,
+                c.verb.as_str(),
+                c.target
+            )
+        }));
     }
-    Ok((snap, ignored))
+    Ok((snap, inputs))
+}
+
+/// The explanation's section on refused SyncML commands.
+fn refused_section(refused: &[String]) -> String {
+    if refused.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from(
+        "\nSyncML commands the device's LAPS CSP refuses (nothing written; OMA DM status):\n",
+    );
+    for line in refused {
+        out.push_str("  ");
+        out.push_str(line);
+        out.push('\n');
+    }
+    out
 }
 
 fn note_ignored(ignored: &[String]) {
@@ -153,13 +196,18 @@ pub(crate) fn run(command: PolicyCommand) -> CliResult {
         PolicyCommand::Write(w) => return write_file(w),
     };
     let device = device(args.device.as_deref())?;
-    let (snap, ignored) = snapshot(args)?;
-    note_ignored(&ignored);
+    let (snap, inputs) = snapshot(args)?;
+    note_ignored(&inputs.ignored);
     let policy = resolve(&snap, &device);
+    if explain && !args.json {
+        out!("{}{}", policy.explain(), refused_section(&inputs.refused))?;
+        return Ok(());
+    }
+    for line in &inputs.refused {
+        eprintln!("note: refused by the device's LAPS CSP (not applied): {line}");
+    }
     if args.json {
         outln!("{}", policy.to_json())?;
-    } else if explain {
-        out!("{}", policy.explain())?;
     } else {
         print_table(&policy)?;
     }

@@ -321,3 +321,110 @@ fn policy_write_produces_files_that_resolve_back() {
         assert!(!out.status.success() && out.stdout.is_empty(), "{bad:?}");
     }
 }
+
+#[test]
+fn policy_write_syncml_refuses_what_the_csp_would_refuse() {
+    for bad in [
+        "ADBackupDSRMPassword=1",      // GPO only: the CSP has no such node (404)
+        "PostAuthenticationActions=0", // not in the CSP's allowed values (400)
+        "PasswordLength=65",
+    ] {
+        let out = winlaps(&["policy", "write", "--format", "syncml", bad]);
+        assert!(!out.status.success() && out.stdout.is_empty(), "{bad}");
+        assert!(
+            String::from_utf8_lossy(&out.stderr).contains("LAPS CSP")
+                || String::from_utf8_lossy(&out.stderr).contains("allowed values"),
+            "{bad}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    // The GPO writer still takes the DSRM setting.
+    let out = winlaps(&[
+        "policy",
+        "write",
+        "--format",
+        "reg",
+        "--root",
+        "gpo",
+        "ADBackupDSRMPassword=1",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn policy_explain_lists_the_syncml_commands_the_device_refuses() {
+    let gpo = gpo_file("refused.pol");
+    let syncml = r#"<SyncML xmlns="SYNCML:SYNCML1.2"><SyncBody>
+<Replace><CmdID>1</CmdID><Item><Target><LocURI>./Device/Vendor/MSFT/LAPS/Policies/ADBackupDSRMPassword</LocURI></Target><Data>1</Data></Item></Replace>
+<Delete><CmdID>2</CmdID><Item><Target><LocURI>./Device/Vendor/MSFT/LAPS/Policies</LocURI></Target></Item></Delete>
+<Replace><CmdID>3</CmdID><Item><Target><LocURI>./Device/Vendor/MSFT/LAPS/Policies/PasswordLength</LocURI></Target><Meta><Format>chr</Format></Meta><Data>30</Data></Item></Replace>
+<Final/></SyncBody></SyncML>"#;
+    let csp = temp("refused.syncml", syncml.as_bytes());
+    let args = [
+        "policy",
+        "explain",
+        "--gpo",
+        gpo.to_str().unwrap(),
+        "--csp",
+        csp.to_str().unwrap(),
+    ];
+    let text = stdout(&winlaps(&args));
+    // Nothing reached the CSP root, so the GPO still decides.
+    assert!(text.contains("(source: GPO root)"), "{text}");
+    assert!(text.contains("refuses"), "{text}");
+    assert!(
+        text.contains(
+            ":2: Replace ./Device/Vendor/MSFT/LAPS/Policies/ADBackupDSRMPassword: 404 Not Found"
+        ),
+        "{text}"
+    );
+    assert!(
+        text.contains(":3: Delete ./Device/Vendor/MSFT/LAPS/Policies: 405 Command Not Allowed"),
+        "{text}"
+    );
+    assert!(
+        text.contains(":4: Replace ./Device/Vendor/MSFT/LAPS/Policies/PasswordLength: 415"),
+        "{text}"
+    );
+    // resolve notes them on stderr.
+    let mut args = args;
+    args[1] = "resolve";
+    let out = winlaps(&args);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("404 Not Found"));
+}
+
+#[test]
+fn policy_device_build_takes_the_update_revision() {
+    let gpo = gpo_file("ubr.pol");
+    let out = winlaps(&[
+        "policy",
+        "explain",
+        "--gpo",
+        gpo.to_str().unwrap(),
+        "--device",
+        r#"{"join": "ad", "os_build": "17763.100"}"#,
+    ]);
+    let text = stdout(&out);
+    assert!(text.contains("the password is not managed"), "{text}");
+    assert!(
+        text.contains("build 17763.100 predates Windows LAPS"),
+        "{text}"
+    );
+    let out = winlaps(&[
+        "policy",
+        "explain",
+        "--gpo",
+        gpo.to_str().unwrap(),
+        "--device",
+        r#"{"join": "ad", "os_build": 19045}"#,
+    ]);
+    let text = stdout(&out);
+    assert!(
+        text.contains("19045.2784") && text.contains("is assumed"),
+        "{text}"
+    );
+}

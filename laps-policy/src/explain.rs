@@ -145,7 +145,7 @@ pub(crate) fn explain(p: &EffectivePolicy) -> String {
     if d.domain_controller {
         facts.push("domain controller".into());
     }
-    facts.push(format!("build {}", d.os_build));
+    facts.push(format!("build {}", d.build_text()));
     facts.push(format!(
         "domain {} 2016 functional level",
         if d.dfl_2016 { "at or above" } else { "below" }
