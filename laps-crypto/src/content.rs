@@ -40,13 +40,19 @@ pub fn public_kek(hash: KdfHash, concat_output: &[u8]) -> Key256 {
     ))
 }
 
+/// The AES-256 key-wrap cipher for a KEK, keyed from the caller's buffer (no copy of the key on
+/// the stack); its round keys are wiped on drop (`aes` is built with `zeroize`).
+fn kek_cipher(kek: &[u8; 32]) -> Result<aes_kw::KekAes256> {
+    aes_kw::KekAes256::try_from(&kek[..]).map_err(|_| Error::InvalidKey("AES key wrap key"))
+}
+
 /// RFC 3394 unwrap of the 40-byte `encryptedKey`; any failure is [`Error::DecryptionFailed`].
 pub fn unwrap_cek(kek: &[u8; 32], wrapped: &[u8]) -> Result<Key256> {
     if wrapped.len() != WRAPPED_KEY_LEN {
         return Err(Error::DecryptionFailed);
     }
     let mut cek = Zeroizing::new([0u8; 32]);
-    aes_kw::KekAes256::from(*kek)
+    kek_cipher(kek)?
         .unwrap(wrapped, &mut cek[..])
         .map_err(|_| Error::DecryptionFailed)?;
     Ok(cek)
@@ -55,7 +61,7 @@ pub fn unwrap_cek(kek: &[u8; 32], wrapped: &[u8]) -> Result<Key256> {
 /// RFC 3394 wrap of a 32-byte CEK.
 pub fn wrap_cek(kek: &[u8; 32], cek: &[u8; 32]) -> Result<[u8; WRAPPED_KEY_LEN]> {
     let mut out = [0u8; WRAPPED_KEY_LEN];
-    aes_kw::KekAes256::from(*kek)
+    kek_cipher(kek)?
         .wrap(cek, &mut out)
         .map_err(|_| Error::InvalidKey("AES key wrap failed"))?;
     Ok(out)
@@ -85,7 +91,9 @@ pub fn gcm_encrypt(
     plaintext: &[u8],
 ) -> Result<Vec<u8>> {
     let cipher = Aes256Gcm::new(cek.into());
-    let mut buf = plaintext.to_vec();
+    // Room for the tag up front: the buffer holds the plaintext until it is encrypted in place.
+    let mut buf = Vec::with_capacity(plaintext.len() + GCM_TAG_LEN);
+    buf.extend_from_slice(plaintext);
     cipher
         .encrypt_in_place(nonce.into(), &[], &mut buf)
         .map_err(|_| Error::InvalidInput("content too long for AES-GCM".into()))?;

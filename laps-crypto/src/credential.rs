@@ -31,11 +31,15 @@ pub struct LapsCredential {
     pub update_time: FileTime,
 }
 
+/// The fields as read by serde. `p` stays raw JSON text (borrowed from the input): serde_json
+/// unescapes strings through an internal scratch buffer that it frees unwiped, so the password is
+/// unescaped here instead, into a zeroizing buffer sized once.
 #[derive(serde::Deserialize)]
-struct Raw {
+struct Raw<'a> {
     n: String,
     t: String,
-    p: String,
+    #[serde(borrow)]
+    p: &'a serde_json::value::RawValue,
 }
 
 impl LapsCredential {
@@ -48,8 +52,10 @@ impl LapsCredential {
         }
     }
 
-    /// Reads the JSON tolerantly: any valid JSON object with string fields `n`, `t` (hex FILETIME
-    /// of any length and case) and `p`, in any order, escaped or not; other fields are ignored.
+    /// Reads the JSON tolerantly: any valid JSON object with string fields `n`, `t` (a hex
+    /// FILETIME of 1 to 16 digits, either case, leading zeros allowed) and `p`, in any order,
+    /// escaped or not; other fields are ignored. The password is unescaped into one buffer
+    /// reserved up front, so no copy of it is left in freed memory.
     pub fn from_json(json: &str) -> Result<Self> {
         let raw: Raw = serde_json::from_str(json).map_err(|e| {
             let reason = match e.classify() {
@@ -61,7 +67,11 @@ impl LapsCredential {
             malformed(S, e.column().saturating_sub(1), reason)
         })?;
         let Raw { n, t, p } = raw;
-        let password = Password::new(p);
+        let password = Password::new(unescape_json_string(p.get()).ok_or(malformed(
+            S,
+            0,
+            "fields n, t and p must be strings",
+        ))?);
         let update_time =
             FileTime::from_hex(&t).ok_or(malformed(S, 0, "t is not a hex FILETIME"))?;
         Ok(LapsCredential {
@@ -75,13 +85,17 @@ impl LapsCredential {
     /// lower-case hex without leading zeros, minimal escaping (`"`, `\` and control characters;
     /// `/` and non-ASCII are written as is — crypto-formats.md §10.2, UNCERTAIN, our choice).
     pub fn to_json(&self) -> Zeroizing<String> {
-        let mut out = Zeroizing::new(String::with_capacity(
-            48 + self.account.len() + self.password.as_str().len(),
-        ));
+        let t = self.update_time.to_hex();
+        // Exact length, so the buffer holding the password is never reallocated.
+        let len = r#"{"n":,"t":"","p":}"#.len()
+            + json_string_len(&self.account)
+            + t.len()
+            + json_string_len(self.password.expose());
+        let mut out = Zeroizing::new(String::with_capacity(len));
         out.push_str("{\"n\":");
         push_json_string(&mut out, &self.account);
         out.push_str(",\"t\":\"");
-        out.push_str(&self.update_time.to_hex());
+        out.push_str(&t);
         out.push_str("\",\"p\":");
         push_json_string(&mut out, self.password.expose());
         out.push('}');
@@ -112,7 +126,9 @@ pub(crate) fn utf16le_to_string(b: &[u8]) -> Result<Zeroizing<String>> {
     if b.len() % 2 != 0 {
         return Err(malformed("UTF-16LE text", b.len() - 1, "odd length"));
     }
-    let mut out = Zeroizing::new(String::with_capacity(b.len() / 2));
+    // One UTF-16 unit decodes to at most 3 UTF-8 bytes (a surrogate pair, 2 units, to 4): reserved
+    // up front so the decrypted text is never reallocated (which would free a copy unwiped).
+    let mut out = Zeroizing::new(String::with_capacity(3 * (b.len() / 2)));
     let units = b.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]]));
     for (i, ch) in char::decode_utf16(units).enumerate() {
         match ch {
@@ -121,6 +137,64 @@ pub(crate) fn utf16le_to_string(b: &[u8]) -> Result<Zeroizing<String>> {
         }
     }
     Ok(out)
+}
+
+/// The JSON text of a string: `"`, escaped content, `"`.
+fn json_string_len(s: &str) -> usize {
+    2 + s
+        .chars()
+        .map(|c| match c {
+            '"' | '\\' | '\n' | '\r' | '\t' | '\u{08}' | '\u{0c}' => 2,
+            c if (c as u32) < 0x20 => 6,
+            c => c.len_utf8(),
+        })
+        .sum::<usize>()
+}
+
+/// The value of a JSON string literal (quotes included, escapes already validated by the
+/// parser), or `None` if `raw` is not a string or has an unpaired surrogate escape. The result
+/// never needs more bytes than the literal, so it is built in one reservation.
+fn unescape_json_string(raw: &str) -> Option<String> {
+    let body = raw.strip_prefix('"')?.strip_suffix('"')?;
+    let mut out = String::with_capacity(body.len());
+    let mut chars = body.chars();
+    let hex4 = |chars: &mut core::str::Chars<'_>| -> Option<u32> {
+        (0..4).try_fold(0u32, |acc, _| Some(acc * 16 + chars.next()?.to_digit(16)?))
+    };
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            out.push(c);
+            continue;
+        }
+        let decoded = match chars.next()? {
+            '"' => '"',
+            '\\' => '\\',
+            '/' => '/',
+            'b' => '\u{08}',
+            'f' => '\u{0c}',
+            'n' => '\n',
+            'r' => '\r',
+            't' => '\t',
+            'u' => {
+                let hi = hex4(&mut chars)?;
+                if (0xd800..0xdc00).contains(&hi) {
+                    if chars.next()? != '\\' || chars.next()? != 'u' {
+                        return None;
+                    }
+                    let lo = hex4(&mut chars)?;
+                    if !(0xdc00..0xe000).contains(&lo) {
+                        return None;
+                    }
+                    char::from_u32(0x10000 + ((hi - 0xd800) << 10) + (lo - 0xdc00))?
+                } else {
+                    char::from_u32(hi)?
+                }
+            }
+            _ => return None,
+        };
+        out.push(decoded);
+    }
+    Some(out)
 }
 
 fn push_json_string(out: &mut String, s: &str) {
@@ -187,6 +261,66 @@ mod tests {
         let pt = c.to_plaintext();
         assert_eq!(&pt[pt.len() - 2..], &[0, 0]);
         assert_eq!(LapsCredential::from_plaintext(&pt).unwrap(), c);
+    }
+
+    /// The writer reserves the exact length: many escaped characters (more than the audited code's
+    /// 10 bytes of slack) never reallocate the buffer holding the password.
+    #[test]
+    fn to_json_reserves_the_exact_length() {
+        for p in [
+            "",
+            "plain",
+            "\"\\\n\r\t\u{8}\u{c}\u{1}\u{1f}".repeat(8).as_str(),
+            "é€𝄞\"/",
+        ] {
+            let c = LapsCredential::new(
+                "Admin\"istrator",
+                Password::from(p),
+                FileTime::from_ticks(1),
+            );
+            let json = c.to_json();
+            assert_eq!(json.capacity(), json.len(), "{p:?}");
+            assert_eq!(LapsCredential::from_json(&json).unwrap(), c);
+        }
+    }
+
+    /// The password is unescaped by our own reader (serde_json's scratch buffer is freed
+    /// unwiped): every JSON escape, surrogate pairs, and refusals of what is not a string.
+    #[test]
+    fn password_escapes_are_decoded_exactly() {
+        let p = |json_p: &str| {
+            LapsCredential::from_json(&format!(r#"{{"n":"a","t":"1","p":{json_p}}}"#))
+                .map(|c| c.password.expose().to_owned())
+        };
+        assert_eq!(
+            p(r#""a\"\\\/\b\f\n\r\t\u0041\u00e9""#).unwrap(),
+            "a\"\\/\u{8}\u{c}\n\r\tAé"
+        );
+        assert_eq!(p(r#""\ud834\udd1e\u20AC""#).unwrap(), "𝄞€");
+        assert_eq!(p(r#""𝄞 raw""#).unwrap(), "𝄞 raw");
+        for bad in [
+            "7",
+            "null",
+            r#"["x"]"#,
+            r#""\ud834""#,
+            r#""\udd1e""#,
+            r#""\ud834\u0041""#,
+        ] {
+            assert!(p(bad).is_err(), "{bad}");
+        }
+    }
+
+    /// `t` is a hex FILETIME of 1 to 16 digits (leading zeros count), as documented.
+    #[test]
+    fn update_time_is_one_to_sixteen_hex_digits() {
+        let t = |t: &str| LapsCredential::from_json(&format!(r#"{{"n":"a","t":"{t}","p":"x"}}"#));
+        assert_eq!(
+            t("01D8161B41C41CDE").unwrap().update_time.ticks(),
+            0x1d8161b41c41cde
+        );
+        assert_eq!(t("f").unwrap().update_time.ticks(), 15);
+        assert!(t("001d8161b41c41cde").is_err());
+        assert!(t("").is_err());
     }
 
     #[test]

@@ -16,14 +16,17 @@
 //!   It replaced a separated-operand-scanning squaring (rows in memory, 16 % slower per
 //!   squaring). Fully unrolled columns were tried and are slower: LLVM then reassociates the
 //!   128-bit additions and checks each carry with compare-and-borrow sequences;
-//! * fixed windows (4 bits for the 256-bit `x mod q` exponents, 5 bits for longer ones): every
+//! * fixed windows (4 bits for exponents up to 320 bits, such as P-256-sized or test exponents, 5 bits
+//!   for longer ones such as the 512-bit DH private keys): every
 //!   window does the same squarings and 1 multiplication whatever the exponent bits; the even
 //!   table entries are squarings; the top window loads the accumulator (no multiplication by 1);
-//! * the table entry is selected by scanning every entry with masks (no secret-dependent index);
-//! * the final subtraction is masked, never branched on.
+//! * the table entry is selected by scanning every entry with `subtle` selections (no
+//!   secret-dependent index or branch);
+//! * the final subtraction is selected with `subtle`, never branched on.
 //!
-//! Only the exponent's *length* (public: 256 or 512 bits) affects timing.
+//! Only the exponent's *length* (public: the root key's private key length) affects timing.
 
+use subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
 use zeroize::{Zeroize, Zeroizing};
 
 /// 64-bit limbs, little-endian.
@@ -223,16 +226,17 @@ impl<const N: usize> Montgomery<N> {
         self.reduce_once(out, top)
     }
 
-    /// `(hi_bit·2^(64N) + t) mod p` for a value `< 2p`, without branching on it.
+    /// `(hi_bit·2^(64N) + t) mod p` for a value `< 2p`, without branching on it: the choice is a
+    /// `subtle::Choice` (behind an optimization barrier) and each word is selected with
+    /// `ConditionallySelectable`, as in `ecmul.rs`.
     #[inline]
     fn reduce_once(&self, t: [Limb; N], hi_bit: Limb) -> [Limb; N] {
         let (diff, borrow) = sub(&t, &self.p);
         // Keep `diff` when there was no borrow, or when the dropped top bit covers it.
-        let keep_diff = (borrow ^ 1) | hi_bit;
-        let mask = keep_diff.wrapping_neg();
-        let mut out = [0 as Limb; N];
+        let keep_diff = Choice::from(((borrow ^ 1) | hi_bit) as u8 & 1);
+        let mut out = t;
         for i in 0..N {
-            out[i] = (diff[i] & mask) | (t[i] & !mask);
+            out[i].conditional_assign(&diff[i], keep_diff);
         }
         out
     }
@@ -246,7 +250,7 @@ impl<const N: usize> Montgomery<N> {
             return Some(Zeroizing::new(to_be(&self.retrieve(&self.r1))));
         }
         // The window with the fewest operations (table + one multiplication per window): 4 bits
-        // for the 256-bit `x mod q` exponents (14 + 64 multiplications against 30 + 52 with 5
+        // for 256-bit exponents (14 + 64 multiplications against 30 + 52 with 5
         // bits, and half the table to scan per window), 5 bits for the full 512-bit exponents
         // (14 + 128 against 30 + 103).
         Some(if bits <= 320 {
@@ -318,16 +322,15 @@ fn window_bits(exp_be: &[u8], lsb_index: usize, width: usize) -> usize {
     v
 }
 
-/// `table[index]`, reading every entry (no secret-dependent memory access).
+/// `table[index]`, reading every entry (no secret-dependent memory access); the match is a
+/// `subtle` constant-time comparison and each word a `ConditionallySelectable` assignment.
 #[inline]
 fn select<const N: usize>(table: &[[Limb; N]], index: usize) -> [Limb; N] {
     let mut out = [0 as Limb; N];
     for (i, entry) in table.iter().enumerate() {
-        // mask = all ones when i == index, computed without a branch.
-        let diff = (i ^ index) as Limb;
-        let mask = ((diff | diff.wrapping_neg()) >> 63).wrapping_sub(1);
+        let hit = (i as u64).ct_eq(&(index as u64));
         for k in 0..N {
-            out[k] |= entry[k] & mask;
+            out[k].conditional_assign(&entry[k], hit);
         }
     }
     out

@@ -199,20 +199,55 @@ impl RootKey {
         })
     }
 
-    /// The JSON form accepted by [`RootKey::from_json`] (contains the secret key data).
-    pub fn to_json(&self) -> String {
-        serde_json::json!({
-            "root_key_id": self.id,
-            "version": self.version,
-            "root_key_data_hex": hex::encode(&*self.data),
-            "kdf_algorithm": KDF_ALGORITHM,
-            "kdf_parameters_hex": hex::encode(kdf_parameters_blob(self.kdf_hash)),
-            "secret_agreement_algorithm": self.agreement.name(),
-            "secret_agreement_parameters_hex": self.dh_group.as_ref().map(|g| hex::encode(g.to_dhpm())).unwrap_or_default(),
-            "private_key_length": self.private_key_bits,
-            "public_key_length": self.public_key_bits,
-        })
-        .to_string()
+    /// The JSON form accepted by [`RootKey::from_json`] (keys in alphabetical order). It contains
+    /// the secret key data, so it is written into one buffer reserved up front (no reallocation
+    /// leaves a copy in freed memory) and returned zeroizing.
+    pub fn to_json(&self) -> Zeroizing<String> {
+        /// The fields, borrowed; declared in the order they are written.
+        #[derive(serde::Serialize)]
+        struct Out<'a> {
+            kdf_algorithm: &'a str,
+            kdf_parameters_hex: String,
+            private_key_length: u32,
+            public_key_length: u32,
+            root_key_data_hex: &'a str,
+            root_key_id: Guid,
+            secret_agreement_algorithm: &'a str,
+            secret_agreement_parameters_hex: String,
+            version: u32,
+        }
+        // `hex::encode` collects without a size hint (it would reallocate); written by hand.
+        let mut data_hex = Zeroizing::new(String::with_capacity(2 * self.data.len()));
+        for b in self.data.iter() {
+            for nibble in [b >> 4, b & 0xf] {
+                data_hex.push(char::from_digit(u32::from(nibble), 16).unwrap_or('0'));
+            }
+        }
+        let out = Out {
+            kdf_algorithm: KDF_ALGORITHM,
+            kdf_parameters_hex: hex::encode(kdf_parameters_blob(self.kdf_hash)),
+            private_key_length: self.private_key_bits,
+            public_key_length: self.public_key_bits,
+            root_key_data_hex: &data_hex,
+            root_key_id: self.id,
+            secret_agreement_algorithm: self.agreement.name(),
+            secret_agreement_parameters_hex: self
+                .dh_group
+                .as_ref()
+                .map(|g| hex::encode(g.to_dhpm()))
+                .unwrap_or_default(),
+            version: self.version,
+        };
+        // Field names, punctuation and numbers stay well under 512 bytes.
+        let capacity = 512
+            + data_hex.len()
+            + out.kdf_parameters_hex.len()
+            + out.secret_agreement_parameters_hex.len()
+            + KDF_ALGORITHM.len();
+        let mut buf = Zeroizing::new(Vec::with_capacity(capacity));
+        // Writing to a Vec cannot fail, and every field serializes.
+        let _ = serde_json::to_writer(&mut *buf, &out);
+        Zeroizing::new(String::from_utf8(core::mem::take(&mut *buf)).unwrap_or_default())
     }
 
     /// The root key id (`cn`).
