@@ -233,9 +233,15 @@ impl EptMapRequest {
         }
     }
 
+    /// The same request with an explicit object UUID.
+    pub fn with_object(mut self, object: Guid) -> Self {
+        self.object = Some(object);
+        self
+    }
+
     /// The stub data.
     pub fn encode(&self, syntax: TransferSyntax) -> Vec<u8> {
-        let mut w = NdrWriter::new(syntax);
+        let mut w = NdrWriter::new(syntax).referent_ids(1, 1);
         w.pointer(true);
         w.guid(&self.object.unwrap_or_default());
         w.pointer(true);
@@ -283,7 +289,7 @@ pub struct EptMapResponse {
 impl EptMapResponse {
     /// The stub data; `max_towers` is the conformance of the tower array (the request's).
     pub fn encode(&self, syntax: TransferSyntax, max_towers: u32) -> Vec<u8> {
-        let mut w = NdrWriter::new(syntax);
+        let mut w = NdrWriter::new(syntax).referent_ids(3, 1);
         write_handle(&mut w, &self.entry_handle);
         w.u32(self.towers.len() as u32);
         w.size((max_towers as usize).max(self.towers.len()));

@@ -75,6 +75,7 @@ pub struct NdrWriter {
     syntax: TransferSyntax,
     buf: Vec<u8>,
     next_referent: u32,
+    referent_step: u32,
 }
 
 impl NdrWriter {
@@ -84,7 +85,16 @@ impl NdrWriter {
             syntax,
             buf: Vec::new(),
             next_referent: 0x0002_0000,
+            referent_step: 4,
         }
+    }
+
+    /// Numbers pointer referent ids `first`, `first + step`, ... (any non-zero values are
+    /// valid; Windows uses 0x20000 step 4, dpapi-ng 1 step 1).
+    pub fn referent_ids(mut self, first: u32, step: u32) -> Self {
+        self.next_referent = first;
+        self.referent_step = step;
+        self
     }
 
     /// Pads with zeros to a multiple of `n` bytes.
@@ -126,7 +136,7 @@ impl NdrWriter {
     pub fn pointer(&mut self, present: bool) {
         let id = if present {
             let id = self.next_referent;
-            self.next_referent += 4;
+            self.next_referent = self.next_referent.wrapping_add(self.referent_step).max(1);
             id
         } else {
             0
