@@ -616,7 +616,7 @@ pub static CATALOG: [SettingInfo; 26] = [
         }),
         min_build: BUILD_LAPS_MIN,
         applies_to: Applicability::Both,
-        depends_on: "11 needs 24H2; not for DSRM",
+        depends_on: "11 needs 24H2; 0 (no actions) from the GPO and local roots only: the CSP allows 1, 3, 5, 11; not for DSRM",
         description: "Bit mask: 0x1 reset password, 0x2 sign out, 0x4 reboot, 0x8 terminate processes",
     },
     SettingInfo {
