@@ -263,11 +263,12 @@ pub fn read_computers(
     }
 }
 
-/// The update time in an encrypted value's header, if it parses.
+/// The update time in an encrypted value's header: the first 8 bytes (high dword first) of a
+/// value of at least 16 bytes whose `Reserved` field is 0, even when the rest is truncated.
 pub(crate) fn header_time(value: &[u8]) -> Option<FileTime> {
-    laps_crypto::LapsHeader::split(value)
-        .ok()
-        .map(|(h, _)| h.update_time)
+    let head = value.get(..laps_crypto::HEADER_LEN)?;
+    let u = |i: usize| u32::from_le_bytes([head[i], head[i + 1], head[i + 2], head[i + 3]]);
+    (u(12) == 0).then(|| FileTime::from_parts(u(0), u(4)))
 }
 
 /// History values sorted newest first by header timestamp; unreadable headers last, stable.
