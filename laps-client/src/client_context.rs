@@ -10,14 +10,14 @@ use sspi::credssp::SspiContext;
 use sspi::ntlm::NtlmConfig;
 use sspi::{
     AuthIdentity, BufferType, ClientRequestFlags, CredentialsBuffers, DataRepresentation,
-    KerberosConfig, Negotiate, NegotiateConfig, Ntlm, Secret, SecurityBuffer, SecurityStatus, Sspi,
-    SspiImpl, Username,
+    KerberosConfig, Negotiate, NegotiateConfig, NegotiatedProtocol, Ntlm, Secret, SecurityBuffer,
+    SecurityStatus, Sspi, SspiImpl, Username,
 };
 
 use crate::credentials::{AuthProtocol, Credentials};
 use crate::error::{Error, Result};
 use crate::kdc::KdcClient;
-use crate::protect::{self, auth_error};
+use crate::protect::{self, auth_error, Coverage};
 
 /// Options of a client security context.
 #[derive(Debug, Clone)]
@@ -57,6 +57,7 @@ pub struct ClientContext {
     kdc: KdcClient,
     complete: bool,
     sig_len: usize,
+    coverage: Coverage,
 }
 
 impl fmt::Debug for ClientContext {
@@ -148,12 +149,22 @@ impl ClientContext {
             },
             complete: false,
             sig_len: 0,
+            coverage: Coverage::WholePdu,
         })
     }
 
     fn finish(&mut self) -> std::result::Result<(), AuthError> {
         let sizes = self.ctx.query_context_sizes().map_err(|e| auth_error(&e))?;
         self.sig_len = sizes.security_trailer as usize;
+        self.coverage = match &self.ctx {
+            SspiContext::Ntlm(_) => Coverage::WholePdu,
+            SspiContext::Negotiate(n)
+                if matches!(n.negotiated_protocol(), NegotiatedProtocol::Ntlm(_)) =>
+            {
+                Coverage::WholePdu
+            }
+            _ => Coverage::HeaderSigningOnly,
+        };
         self.complete = true;
         Ok(())
     }
@@ -234,7 +245,14 @@ impl SecurityContext for ClientContext {
         if !self.complete {
             return Err(AuthError::NotEstablished);
         }
-        protect::seal(&mut self.ctx, self.sig_len, pdu, data, header_signing)
+        protect::seal(
+            &mut self.ctx,
+            self.coverage,
+            self.sig_len,
+            pdu,
+            data,
+            header_signing,
+        )
     }
 
     fn unseal(
@@ -247,7 +265,14 @@ impl SecurityContext for ClientContext {
         if !self.complete {
             return Err(AuthError::NotEstablished);
         }
-        protect::unseal(&mut self.ctx, pdu, data, header_signing, auth_value)
+        protect::unseal(
+            &mut self.ctx,
+            self.coverage,
+            pdu,
+            data,
+            header_signing,
+            auth_value,
+        )
     }
 
     fn sign(
@@ -259,7 +284,14 @@ impl SecurityContext for ClientContext {
         if !self.complete {
             return Err(AuthError::NotEstablished);
         }
-        protect::sign(&mut self.ctx, self.sig_len, pdu, data, header_signing)
+        protect::sign(
+            &mut self.ctx,
+            self.coverage,
+            self.sig_len,
+            pdu,
+            data,
+            header_signing,
+        )
     }
 
     fn verify(
@@ -272,6 +304,13 @@ impl SecurityContext for ClientContext {
         if !self.complete {
             return Err(AuthError::NotEstablished);
         }
-        protect::verify(&mut self.ctx, pdu, data, header_signing, auth_value)
+        protect::verify(
+            &mut self.ctx,
+            self.coverage,
+            pdu,
+            data,
+            header_signing,
+            auth_value,
+        )
     }
 }

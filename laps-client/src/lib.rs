@@ -8,15 +8,21 @@
 #![forbid(unsafe_code)]
 
 mod accounts;
+mod batch;
+mod client;
 mod client_context;
 mod credentials;
 mod error;
 mod kdc;
 mod ntlm_server;
 mod protect;
+mod transport;
 
 pub use accounts::{Account, AccountTable, IMPLICIT_SIDS};
+pub use batch::{fetch_keys, key_group, FetchReport, KeyGroup};
+pub use client::{lookup_port, ConnectOptions, GkdiClient, RpcConnection};
 pub use client_context::{ClientAuthOptions, ClientContext};
 pub use credentials::{AuthProtocol, Credentials};
 pub use error::{Error, ErrorKind, Result, Step};
 pub use ntlm_server::{NtlmAcceptor, NtlmAcceptorFactory};
+pub use transport::Timeouts;

@@ -23,7 +23,7 @@ use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use crate::accounts::AccountTable;
-use crate::protect::{self, auth_error};
+use crate::protect::{self, auth_error, Coverage};
 
 /// `NTLMSSP_NEGOTIATE_UNICODE`.
 const NEGOTIATE_UNICODE: u32 = 0x1;
@@ -283,6 +283,7 @@ impl SecurityContext for NtlmAcceptor {
         self.established()?;
         protect::seal(
             &mut self.ntlm,
+            Coverage::WholePdu,
             NTLM_SIGNATURE_LEN,
             pdu,
             data,
@@ -298,7 +299,14 @@ impl SecurityContext for NtlmAcceptor {
         auth_value: &[u8],
     ) -> Result<(), AuthError> {
         self.established()?;
-        protect::unseal(&mut self.ntlm, pdu, data, header_signing, auth_value)
+        protect::unseal(
+            &mut self.ntlm,
+            Coverage::WholePdu,
+            pdu,
+            data,
+            header_signing,
+            auth_value,
+        )
     }
 
     fn sign(
@@ -310,6 +318,7 @@ impl SecurityContext for NtlmAcceptor {
         self.established()?;
         protect::sign(
             &mut self.ntlm,
+            Coverage::WholePdu,
             NTLM_SIGNATURE_LEN,
             pdu,
             data,
@@ -325,7 +334,14 @@ impl SecurityContext for NtlmAcceptor {
         auth_value: &[u8],
     ) -> Result<(), AuthError> {
         self.established()?;
-        protect::verify(&mut self.ntlm, pdu, data, header_signing, auth_value)
+        protect::verify(
+            &mut self.ntlm,
+            Coverage::WholePdu,
+            pdu,
+            data,
+            header_signing,
+            auth_value,
+        )
     }
 
     fn client_name(&self) -> Option<String> {

@@ -5,10 +5,15 @@
 //! (common header and request/response header), the stub data with its auth padding, and
 //! the `sec_trailer`; plus a `Token` buffer for the `auth_value`. The header and trailer
 //! buffers carry `SECBUFFER_READONLY_WITH_CHECKSUM` when header signing was negotiated and
-//! `SECBUFFER_READONLY` otherwise ([MS-RPCE] 3.3.1.5.2.2). sspi's NTLM covers every `Data`
-//! buffer in its MAC whatever the flag (as Windows and Samba's `ntlmssp_seal_packet` sign
-//! the whole PDU); its Kerberos covers the read-only buffers only when they are
-//! `READONLY_WITH_CHECKSUM` (RFC 4121 wrap tokens, Samba `gensec_gssapi_seal_packet`).
+//! `SECBUFFER_READONLY` otherwise ([MS-RPCE] 3.3.1.5.2.2).
+//!
+//! What the signature covers differs by mechanism ([`Coverage`]): NTLM's MAC covers the whole
+//! PDU whatever the flags (Windows, and Samba's `ntlmssp_seal_packet(data, whole_pdu)`);
+//! Kerberos (RFC 4121 wrap tokens, Samba `gssapi_seal_packet`) covers header and trailer only
+//! with header signing. sspi 0.23's Kerberos checksums every `Data` buffer it is given,
+//! read-only or not, so without header signing the header and trailer buffers are left out
+//! of the call altogether (found against Samba 4.22: with them, Samba rejects the PDU with
+//! `nca_s_fault_sec_pkg_error`).
 
 use std::ops::Range;
 
@@ -48,6 +53,22 @@ fn check_range(len: usize, data: &Range<usize>) -> Result<(), AuthError> {
     Ok(())
 }
 
+/// What a mechanism's signature covers besides the stub data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Coverage {
+    /// NTLM: the whole PDU, with or without header signing.
+    WholePdu,
+    /// Kerberos: header and `sec_trailer` only with header signing.
+    HeaderSigningOnly,
+}
+
+impl Coverage {
+    /// Whether the header and trailer buffers are handed to sspi.
+    fn includes_header(self, header_signing: bool) -> bool {
+        header_signing || self == Coverage::WholePdu
+    }
+}
+
 fn readonly_flag(header_signing: bool) -> SecurityBufferFlags {
     if header_signing {
         SecurityBufferFlags::SECBUFFER_READONLY_WITH_CHECKSUM
@@ -59,6 +80,7 @@ fn readonly_flag(header_signing: bool) -> SecurityBufferFlags {
 /// Encrypts `pdu[data]` in place; returns the `auth_value` of `sig_len` bytes.
 pub(crate) fn seal(
     ctx: &mut impl Sspi,
+    coverage: Coverage,
     sig_len: usize,
     pdu: &mut [u8],
     data: Range<usize>,
@@ -69,15 +91,17 @@ pub(crate) fn seal(
     let (head, rest) = pdu.split_at_mut(data.start);
     let (body, tail) = rest.split_at_mut(data.end - data.start);
     let mut token = vec![0u8; sig_len];
-    let mut message = [
-        SecurityBufferRef::data_buf(head).with_flags(flag),
+    let mut message = vec![
         SecurityBufferRef::data_buf(body),
-        SecurityBufferRef::data_buf(tail).with_flags(flag),
         SecurityBufferRef::token_buf(&mut token),
     ];
+    if coverage.includes_header(header_signing) {
+        message.insert(0, SecurityBufferRef::data_buf(head).with_flags(flag));
+        message.insert(2, SecurityBufferRef::data_buf(tail).with_flags(flag));
+    }
     ctx.encrypt_message(EncryptionFlags::empty(), &mut message)
         .map_err(|e| auth_error(&e))?;
-    let written = message[3].data().len();
+    let written = message[message.len() - 1].data().len();
     if written != sig_len {
         return Err(AuthError::Other(format!(
             "the security provider wrote a {written}-byte auth_value, {sig_len} expected"
@@ -89,6 +113,7 @@ pub(crate) fn seal(
 /// Checks `auth_value` and decrypts `pdu[data]` in place.
 pub(crate) fn unseal(
     ctx: &mut impl Sspi,
+    coverage: Coverage,
     pdu: &mut [u8],
     data: Range<usize>,
     header_signing: bool,
@@ -100,15 +125,19 @@ pub(crate) fn unseal(
     let (body, tail) = rest.split_at_mut(data.end - data.start);
     let body_len = body.len();
     let mut token = auth_value.to_vec();
-    let mut message = [
-        SecurityBufferRef::data_buf(head).with_flags(flag),
+    let with_header = coverage.includes_header(header_signing);
+    let mut message = vec![
         SecurityBufferRef::data_buf(body),
-        SecurityBufferRef::data_buf(tail).with_flags(flag),
         SecurityBufferRef::token_buf(&mut token),
     ];
+    if with_header {
+        message.insert(0, SecurityBufferRef::data_buf(head).with_flags(flag));
+        message.insert(2, SecurityBufferRef::data_buf(tail).with_flags(flag));
+    }
     ctx.decrypt_message(&mut message)
         .map_err(|e| auth_error(&e))?;
-    if message[1].data().len() != body_len {
+    let body_at = usize::from(with_header);
+    if message[body_at].data().len() != body_len {
         return Err(AuthError::BadSignature);
     }
     Ok(())
@@ -117,6 +146,7 @@ pub(crate) fn unseal(
 /// Signs `pdu` (sign-only `EncryptMessage`: every `Data` buffer read-only).
 pub(crate) fn sign(
     ctx: &mut impl Sspi,
+    coverage: Coverage,
     sig_len: usize,
     pdu: &[u8],
     data: Range<usize>,
@@ -128,13 +158,15 @@ pub(crate) fn sign(
     let mut body = pdu[data.clone()].to_vec();
     let mut tail = pdu[data.end..].to_vec();
     let mut token = vec![0u8; sig_len];
-    let mut message = [
-        SecurityBufferRef::data_buf(&mut head).with_flags(flag),
+    let mut message = vec![
         SecurityBufferRef::data_buf(&mut body)
             .with_flags(SecurityBufferFlags::SECBUFFER_READONLY_WITH_CHECKSUM),
-        SecurityBufferRef::data_buf(&mut tail).with_flags(flag),
         SecurityBufferRef::token_buf(&mut token),
     ];
+    if coverage.includes_header(header_signing) {
+        message.insert(0, SecurityBufferRef::data_buf(&mut head).with_flags(flag));
+        message.insert(2, SecurityBufferRef::data_buf(&mut tail).with_flags(flag));
+    }
     ctx.encrypt_message(EncryptionFlags::empty(), &mut message)
         .map_err(|e| auth_error(&e))?;
     Ok(token)
@@ -143,6 +175,7 @@ pub(crate) fn sign(
 /// Checks a sign-only `auth_value` over `pdu`.
 pub(crate) fn verify(
     ctx: &mut impl Sspi,
+    coverage: Coverage,
     pdu: &[u8],
     data: Range<usize>,
     header_signing: bool,
@@ -154,13 +187,15 @@ pub(crate) fn verify(
     let mut body = pdu[data.clone()].to_vec();
     let mut tail = pdu[data.end..].to_vec();
     let mut token = auth_value.to_vec();
-    let mut message = [
-        SecurityBufferRef::data_buf(&mut head).with_flags(flag),
+    let mut message = vec![
         SecurityBufferRef::data_buf(&mut body)
             .with_flags(SecurityBufferFlags::SECBUFFER_READONLY_WITH_CHECKSUM),
-        SecurityBufferRef::data_buf(&mut tail).with_flags(flag),
         SecurityBufferRef::token_buf(&mut token),
     ];
+    if coverage.includes_header(header_signing) {
+        message.insert(0, SecurityBufferRef::data_buf(&mut head).with_flags(flag));
+        message.insert(2, SecurityBufferRef::data_buf(&mut tail).with_flags(flag));
+    }
     ctx.decrypt_message(&mut message)
         .map_err(|e| auth_error(&e))?;
     Ok(())

@@ -1,0 +1,231 @@
+//! The GetKey client: endpoint-mapper lookup on port 135, then an authenticated, sealed
+//! `ISD_KEY` connection on the mapped port.
+
+use laps_crypto::{GroupKeyEnvelope, Guid, Sid};
+use laps_rpc::auth::SecurityContext;
+use laps_rpc::client::{ClientConfig, ClientConnection, EpmLookup, GkdiClient as RpcGkdiClient};
+use laps_rpc::gkdi::{GetKeyRequest, GKDI_INTERFACE};
+use laps_rpc::ndr::TransferSyntax;
+use laps_rpc::pdu::SyntaxId;
+
+use crate::client_context::{ClientAuthOptions, ClientContext};
+use crate::credentials::{AuthProtocol, Credentials};
+use crate::error::{Error, Result};
+use crate::transport::{Driven, Timeouts, Wire};
+
+/// How [`GkdiClient::connect`] reaches and authenticates to the server.
+#[derive(Debug, Clone)]
+pub struct ConnectOptions {
+    /// Authentication mechanism (Negotiate by default).
+    pub protocol: AuthProtocol,
+    /// KDC, SPN service class and workstation name for the security context.
+    pub auth: ClientAuthOptions,
+    /// The endpoint mapper's port (135).
+    pub epm_port: u16,
+    /// Skip the endpoint mapper and use this `ISD_KEY` port.
+    pub port: Option<u16>,
+    /// Connect, read/write and exchange timeouts.
+    pub timeouts: Timeouts,
+    /// DCE/RPC settings (transfer syntaxes, header signing, fragment sizes); PKT_PRIVACY.
+    pub rpc: ClientConfig,
+}
+
+impl Default for ConnectOptions {
+    fn default() -> Self {
+        Self {
+            protocol: AuthProtocol::Negotiate,
+            auth: ClientAuthOptions::default(),
+            epm_port: 135,
+            port: None,
+            timeouts: Timeouts::default(),
+            rpc: ClientConfig::default(),
+        }
+    }
+}
+
+/// Asks the endpoint mapper of `host` (unauthenticated, on `epm_port`) for the
+/// `ncacn_ip_tcp` port of `interface`.
+///
+/// A server without the interface gives an error of kind
+/// [`ErrorKind::NoGkdiEndpoint`](crate::ErrorKind::NoGkdiEndpoint).
+pub fn lookup_port(
+    host: &str,
+    epm_port: u16,
+    interface: SyntaxId,
+    rpc: &ClientConfig,
+    timeouts: Timeouts,
+) -> Result<u16> {
+    let mut wire = Wire::connect(host, epm_port, timeouts)?;
+    let mut lookup = EpmLookup::new(interface, rpc.clone());
+    let bind = lookup.start()?;
+    // The bind answer turns into the ept_map request inside the state machine; `drive`
+    // sends it and keeps reading until the lookup is done.
+    match wire.drive(&bind, |b| lookup.receive(b))? {
+        Driven::Done(port) => Ok(port),
+        Driven::Ready => Err(Error::InvalidArgument(
+            "the endpoint mapper lookup ended without an answer".into(),
+        )),
+    }
+}
+
+/// One DCE/RPC association (bind, then calls) over TCP, for any interface: what the GetKey
+/// client uses underneath, and what the Samba tests use to make a sealed call to an interface
+/// Samba serves.
+#[derive(Debug)]
+pub struct RpcConnection {
+    wire: Wire,
+    conn: ClientConnection,
+}
+
+impl RpcConnection {
+    /// Connects to `host:port` and binds to `interface`, authenticated with `auth` (or not).
+    pub fn connect(
+        host: &str,
+        port: u16,
+        interface: SyntaxId,
+        auth: Option<Box<dyn SecurityContext>>,
+        rpc: &ClientConfig,
+        timeouts: Timeouts,
+    ) -> Result<Self> {
+        let mut wire = Wire::connect(host, port, timeouts)?;
+        let mut conn = ClientConnection::new(interface, rpc.clone(), auth);
+        let bind = conn.start()?;
+        match wire.drive(&bind, |b| conn.receive(b))? {
+            Driven::Ready => Ok(Self { wire, conn }),
+            Driven::Done(_) => Err(Error::InvalidArgument(
+                "the server answered the bind with a call result".into(),
+            )),
+        }
+    }
+
+    /// Calls `opnum` with `stub` (NDR in [`transfer_syntax`](Self::transfer_syntax)) and
+    /// returns the response stub.
+    pub fn call(&mut self, opnum: u16, stub: &[u8]) -> Result<Vec<u8>> {
+        let request = self.conn.call(opnum, stub)?;
+        let conn = &mut self.conn;
+        match self.wire.drive(&request, |b| conn.receive(b))? {
+            Driven::Done(stub) => Ok(stub),
+            Driven::Ready => Err(Error::InvalidArgument(
+                "the server answered a call with a bind result".into(),
+            )),
+        }
+    }
+
+    /// The negotiated transfer syntax.
+    pub fn transfer_syntax(&self) -> Option<TransferSyntax> {
+        self.conn.transfer_syntax()
+    }
+
+    /// Whether header signing was negotiated.
+    pub fn header_signing(&self) -> bool {
+        self.conn.header_signing()
+    }
+
+    /// `host:port` of the server.
+    pub fn addr(&self) -> &str {
+        self.wire.addr()
+    }
+}
+
+/// An authenticated, sealed `ISD_KEY` connection to a domain controller (or the lab KDS)
+/// that makes GetKey calls.
+///
+/// ```no_run
+/// use laps_client::{ConnectOptions, Credentials, GkdiClient};
+/// let creds = Credentials::new("CONTOSO\\helpdesk", std::env::var("WINLAPS_PASSWORD")?)?;
+/// let mut dc = GkdiClient::connect("dc1.contoso.com", &creds, &ConnectOptions::default())?;
+/// let sid = "S-1-5-21-1-2-3-512".parse()?;
+/// let envelope = dc.get_key(&sid, None, -1, -1, -1)?; // the current key
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug)]
+pub struct GkdiClient {
+    wire: Wire,
+    rpc: RpcGkdiClient,
+    calls: usize,
+}
+
+impl GkdiClient {
+    /// Looks the `ISD_KEY` port up at `host`'s endpoint mapper (unless `opts.port` is set),
+    /// connects and authenticates as `creds` with `opts.protocol`.
+    pub fn connect(host: &str, creds: &Credentials, opts: &ConnectOptions) -> Result<Self> {
+        let port = match opts.port {
+            Some(p) => p,
+            None => lookup_port(
+                host,
+                opts.epm_port,
+                GKDI_INTERFACE,
+                &opts.rpc,
+                opts.timeouts,
+            )?,
+        };
+        let ctx = ClientContext::new(opts.protocol, creds, host, &opts.auth)?;
+        Self::connect_with(host, port, Box::new(ctx), opts)
+    }
+
+    /// Connects to `host:port` (no endpoint-mapper lookup) with a caller-made security
+    /// context.
+    pub fn connect_with(
+        host: &str,
+        port: u16,
+        auth: Box<dyn SecurityContext>,
+        opts: &ConnectOptions,
+    ) -> Result<Self> {
+        let mut wire = Wire::connect(host, port, opts.timeouts)?;
+        let mut rpc = RpcGkdiClient::new(auth, opts.rpc.clone());
+        let bind = rpc.start()?;
+        match wire.drive(&bind, |b| rpc.receive(b))? {
+            Driven::Ready => Ok(Self {
+                wire,
+                rpc,
+                calls: 0,
+            }),
+            Driven::Done(_) => Err(Error::InvalidArgument(
+                "the server answered the bind with a call result".into(),
+            )),
+        }
+    }
+
+    /// One GetKey call: the raw Group Key Envelope, or the call's error (access denied,
+    /// another HRESULT, a fault). After a call error the connection stays usable.
+    pub fn get_key_raw(&mut self, request: &GetKeyRequest) -> Result<Vec<u8>> {
+        let pdu = self.rpc.get_key(request)?;
+        self.calls += 1;
+        let rpc = &mut self.rpc;
+        match self.wire.drive(&pdu, |b| rpc.receive(b))? {
+            Driven::Done(outcome) => Ok(outcome?),
+            Driven::Ready => Err(Error::InvalidArgument(
+                "the server answered GetKey with a bind result".into(),
+            )),
+        }
+    }
+
+    /// GetKey for a value protected to `sid` with key (`root_key_id`, `l0`, `l1`, `l2`);
+    /// `None` and `-1`: the current key (what an encryptor asks for).
+    pub fn get_key(
+        &mut self,
+        sid: &Sid,
+        root_key_id: Option<Guid>,
+        l0: i32,
+        l1: i32,
+        l2: i32,
+    ) -> Result<GroupKeyEnvelope> {
+        let raw = self.get_key_raw(&GetKeyRequest::for_sid(sid, root_key_id, l0, l1, l2))?;
+        Ok(GroupKeyEnvelope::parse(&raw)?)
+    }
+
+    /// GetKey calls made on this connection.
+    pub fn calls(&self) -> usize {
+        self.calls
+    }
+
+    /// The negotiated transfer syntax.
+    pub fn transfer_syntax(&self) -> Option<TransferSyntax> {
+        self.rpc.connection().transfer_syntax()
+    }
+
+    /// Whether header signing was negotiated.
+    pub fn header_signing(&self) -> bool {
+        self.rpc.connection().header_signing()
+    }
+}
