@@ -310,7 +310,26 @@ impl PySyncMl {
     fn values<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
         ops_to_values(py, &self.inner.ops())
     }
-    /// The message asks for `Actions/ResetPassword`.
+    /// Every command with the result the device's LAPS CSP gives it, in document order:
+    /// dicts with `verb`, `target`, `cmd_id`, `line`, `status` (the OMA DM status code: 200 ran,
+    /// 404 no such node, 405 verb not allowed on the node, 415 wrong format, 400 bad or
+    /// disallowed value, 215/216 not run or rolled back in a failed Atomic; `None` for targets
+    /// outside the LAPS CSP) and `reason`. Only status 200 changes the registry.
+    fn commands<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
+        let list = PyList::empty(py);
+        for c in &self.inner.commands {
+            let d = PyDict::new(py);
+            d.set_item("verb", c.verb.as_str())?;
+            d.set_item("target", &c.target)?;
+            d.set_item("cmd_id", c.cmd_id.as_deref())?;
+            d.set_item("line", c.line)?;
+            d.set_item("status", c.status.as_ref().map(|s| s.code))?;
+            d.set_item("reason", c.status.as_ref().map(|s| s.reason.as_str()))?;
+            list.append(d)?;
+        }
+        Ok(list)
+    }
+    /// The message asks for `Actions/ResetPassword` (and the CSP runs it).
     #[getter]
     fn reset_password_requested(&self) -> bool {
         self.inner.reset_password_requested()

@@ -176,9 +176,14 @@ def test_legacy_emulation_needs_every_windows_laps_root_empty() -> None:
 
 def test_an_installed_legacy_client_extension_defers_with_event_10033() -> None:
     legacy = winlaps.parse_registry_pol(read("legacy-admpwd.pol"))
-    p = winlaps.resolve_policy(legacy=legacy, device={"join": "ad", "legacy_cse_installed": True})
+    device = {"join": "ad", "legacy_cse_installed": True, "os_build": 22621}
+    p = winlaps.resolve_policy(legacy=legacy, device=device)
     assert p.mode != "legacy_emulation"
     assert 10033 in events(p)
+    # From Windows 11 23H2 the legacy MSI cannot be installed: the fact is ignored.
+    p = winlaps.resolve_policy(legacy=legacy, device={**device, "os_build": 22631})
+    assert p.mode == "legacy_emulation"
+    assert any(d.code == "legacy_cse_not_installable" for d in p.diagnostics)
 
 
 def test_a_legacy_policy_is_always_ignored_on_domain_controllers() -> None:
@@ -554,3 +559,26 @@ def test_entra_backup_fails_when_the_tenant_switch_is_off_or_the_device_disabled
     disabled = winlaps.resolve_policy(csp=csp, device={"join": "entra", "entra_device_enabled": False})
     assert disabled.blocker == "entra_device_disabled"
     assert winlaps.resolve_policy(csp=csp, device={"join": "entra"}).blocker is None
+
+
+def test_syncml_commands_carry_the_status_the_csp_returns() -> None:
+    text = """<SyncML><SyncBody>
+<Replace><CmdID>1</CmdID><Item><Target><LocURI>./Device/Vendor/MSFT/LAPS/Policies/ADBackupDSRMPassword</LocURI></Target><Data>1</Data></Item></Replace>
+<Delete><CmdID>2</CmdID><Item><Target><LocURI>./Device/Vendor/MSFT/LAPS/Policies</LocURI></Target></Item></Delete>
+<Add><CmdID>3</CmdID><Item><Target><LocURI>./Device/Vendor/MSFT/LAPS/Policies/PasswordLength</LocURI></Target><Data>-3</Data></Item></Add>
+<Add><CmdID>4</CmdID><Item><Target><LocURI>./Device/Vendor/MSFT/LAPS/Policies/BackupDirectory</LocURI></Target><Data>2</Data></Item></Add>
+</SyncBody></SyncML>"""
+    m = winlaps.parse_syncml(text)
+    assert [c["status"] for c in m.commands()] == [404, 405, 400, 200]
+    assert m.commands()[1]["verb"] == "Delete"
+    assert m.values()["csp"] == {"BackupDirectory": 2}
+
+
+def test_device_build_takes_the_update_revision() -> None:
+    d = winlaps.Device(os_build=17763, os_ubr=100)
+    assert (d.os_build, d.os_ubr) == (17763, 100)
+    assert winlaps.Device().os_ubr is None
+    p = winlaps.resolve_policy(gpo={"BackupDirectory": 2}, device=d)
+    assert p.blocker == "os_too_old"
+    p = winlaps.resolve_policy(gpo={"BackupDirectory": 2}, device={"os_build": "17763.4244"})
+    assert p.mode == "ad"
