@@ -68,7 +68,9 @@ pub fn key_group(value: &[u8], blob: bool) -> Result<(KeyGroup, i32)> {
 /// Fetches, through `client`, the keys that `values` need and adds them to `store` (bound
 /// to their SID): one GetKey call per distinct [`KeyGroup`], in a stable order.
 ///
-/// A failing call (access denied, ...) is reported for every value of its group; the
+/// A failing call (access denied, ...) is reported for every value of its group, and so is
+/// an answer holding only the public key (the server's way of saying the caller may encrypt
+/// to the SID but not decrypt), as [`ErrorKind::AccessDenied`](crate::ErrorKind). The
 /// connection is used on for the other groups. An error that breaks the connection stops the
 /// batch and is reported for every value not fetched yet.
 pub fn fetch_keys<V: AsRef<[u8]>>(
@@ -100,7 +102,18 @@ pub fn fetch_keys<V: AsRef<[u8]>>(
                 report.calls += 1;
                 client
                     .get_key(&group.sid, Some(group.root_key_id), group.l0, group.l1, l2)
-                    .map(|gke| store.add_envelope_for_sid(gke, &group.sid))
+                    .and_then(|gke| {
+                        // A server that may not give the caller the seed keys answers with
+                        // the public key (enough to encrypt, not to decrypt).
+                        if gke.is_public_key() {
+                            return Err(laps_rpc::Error::AccessDenied {
+                                target: group.sid.to_string(),
+                            }
+                            .into());
+                        }
+                        store.add_envelope_for_sid(gke, &group.sid);
+                        Ok(())
+                    })
                     .map_err(|e| {
                         let e = Arc::new(e);
                         if !call_scoped(&e) {

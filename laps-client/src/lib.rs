@@ -4,6 +4,10 @@
 //! * Security contexts for laps-rpc's [`SecurityContext`](laps_rpc::auth::SecurityContext)
 //!   trait from the `sspi` crate: [`ClientContext`] (NTLM, Kerberos, SPNEGO) and the lab
 //!   server's [`NtlmAcceptor`].
+//! * [`GkdiClient`]: endpoint-mapper lookup, then authenticated, sealed GetKey calls;
+//!   [`fetch_keys`] fills a [`KeyStore`](laps_crypto::KeyStore) for a batch of values with one
+//!   call per (SID, root key, L0, L1) group.
+//! * [`KdsServer`]: the lab key distribution server (NTLM accounts, root keys in memory).
 //! * Every network step (connect, write, read, KDC exchange) has a timeout.
 #![forbid(unsafe_code)]
 
@@ -16,6 +20,7 @@ mod error;
 mod kdc;
 mod ntlm_server;
 mod protect;
+mod server;
 mod transport;
 
 pub use accounts::{Account, AccountTable, IMPLICIT_SIDS};
@@ -25,4 +30,5 @@ pub use client_context::{ClientAuthOptions, ClientContext};
 pub use credentials::{AuthProtocol, Credentials};
 pub use error::{Error, ErrorKind, Result, Step};
 pub use ntlm_server::{NtlmAcceptor, NtlmAcceptorFactory};
+pub use server::{KdsConfig, KdsHandle, KdsServer};
 pub use transport::Timeouts;
