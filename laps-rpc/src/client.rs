@@ -664,10 +664,13 @@ impl GkdiClient {
                     .conn
                     .transfer_syntax()
                     .ok_or(Error::InvalidState("no transfer syntax"))?;
+                let mut stub = stub;
                 let target = self.target.take().unwrap_or_default();
-                Ok(Step::Done(
-                    GetKeyResponse::decode(ts, &stub).and_then(|r| r.into_result(&target)),
-                ))
+                let outcome =
+                    GetKeyResponse::decode(ts, &stub).and_then(|r| r.into_result(&target));
+                // The stub held the seed keys in clear; the caller gets its own copy.
+                zeroize::Zeroize::zeroize(&mut stub);
+                Ok(Step::Done(outcome))
             }
         }
     }

@@ -543,19 +543,24 @@ impl ServerConnection {
             _ => Err(status::NCA_S_OP_RNG_ERROR),
         };
         match answer {
-            Ok(stub) => build_call(
-                PacketType::Response,
-                header.call_id,
-                self.max_xmit,
-                &stub,
-                |hint| {
-                    let mut p = hint.to_le_bytes().to_vec();
-                    p.extend_from_slice(&context_id.to_le_bytes());
-                    p.extend_from_slice(&[0, 0]);
-                    p
-                },
-                self.sec.as_mut(),
-            ),
+            Ok(mut stub) => {
+                let out = build_call(
+                    PacketType::Response,
+                    header.call_id,
+                    self.max_xmit,
+                    &stub,
+                    |hint| {
+                        let mut p = hint.to_le_bytes().to_vec();
+                        p.extend_from_slice(&context_id.to_le_bytes());
+                        p.extend_from_slice(&[0, 0]);
+                        p
+                    },
+                    self.sec.as_mut(),
+                );
+                // The stub holds seed keys in clear (GetKey); the sealed copy is what leaves.
+                zeroize::Zeroize::zeroize(&mut stub);
+                out
+            }
             Err(code) => Ok(fault(header.call_id, context_id, code)),
         }
     }
@@ -636,6 +641,10 @@ impl ServerConnection {
             Some(sids) => self.shared.keys.get_key(&req, &sids, now),
             None => GetKeyResponse::Failed(status::E_ACCESSDENIED),
         };
-        Ok(resp.encode(ts))
+        let stub = resp.encode(ts);
+        if let GetKeyResponse::Envelope(mut e) = resp {
+            zeroize::Zeroize::zeroize(&mut e);
+        }
+        Ok(stub)
     }
 }
