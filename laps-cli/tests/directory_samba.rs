@@ -328,7 +328,10 @@ fn get_decrypts_a_dpapi_ng_value_made_offline_with_the_directorys_root_key() {
     assert_eq!(records[0]["Password"], "Dpapi-Ng-Pa55!");
     assert_eq!(records[0]["Account"], "Administrator");
     assert_eq!(records[0]["TargetSid"], dc.domain_admins().as_str());
-    assert_eq!(records[0]["AuthorizedDecryptor"], "Domain Admins");
+    assert_eq!(
+        records[0]["AuthorizedDecryptor"],
+        format!("{}\\Domain Admins", dc.var("SAMBA_DOMAIN"))
+    );
 }
 
 #[test]

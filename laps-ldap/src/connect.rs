@@ -12,13 +12,12 @@ use std::time::Duration;
 /// How to authenticate.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Auth {
-    /// Kerberos when built with the `kerberos` feature (over `ldap://` with a sealed SASL
-    /// layer, or over LDAPS), else NTLM over LDAPS when built with `ntlm`, else simple over LDAPS.
+    /// Kerberos when built with the `kerberos` feature and no password is given (over `ldap://`
+    /// with a sealed SASL layer, or over LDAPS), else simple over LDAPS.
     Negotiate,
     /// SASL GSSAPI with the caller's Kerberos tickets (`kinit`); feature `kerberos`.
     Kerberos,
-    /// SASL GSS-SPNEGO with NTLM (`DOMAIN\user` + password); feature `ntlm`; LDAPS only, since
-    /// ldap3 cannot seal an NTLM session.
+    /// NTLM: not available in this build (see the README); always `AuthUnavailable`.
     Ntlm,
     /// Simple bind (UPN `user@realm`, `DOMAIN\user` or DN + password); LDAPS only.
     Simple,
@@ -94,7 +93,6 @@ impl ConnectOptions {
             Auth::Negotiate if cfg!(feature = "kerberos") && self.password.is_none() => {
                 Auth::Kerberos
             }
-            Auth::Negotiate if cfg!(feature = "ntlm") => Auth::Ntlm,
             Auth::Negotiate if cfg!(feature = "kerberos") && !self.ldaps => Auth::Kerberos,
             Auth::Negotiate => Auth::Simple,
             other => other,
@@ -134,7 +132,15 @@ fn tls_config(path: &std::path::Path) -> Result<Arc<rustls::ClientConfig>> {
 pub(crate) fn connect_and_bind(options: &ConnectOptions) -> Result<LdapConn> {
     let auth = options.effective_auth();
     let secs = options.timeout.as_secs();
-    if matches!(auth, Auth::Simple | Auth::Ntlm) && !options.ldaps {
+    if auth == Auth::Ntlm {
+        // ldap3 0.12.1's `ntlm` feature (sspi 0.16.1) does not compile against the current
+        // picky crates, and it could not seal the session anyway (it would be LDAPS only).
+        return Err(Error::AuthUnavailable {
+            method: "ntlm",
+            reason: "not available in this build (ldap3's NTLM does not compile here); use Kerberos or simple over LDAPS",
+        });
+    }
+    if auth == Auth::Simple && !options.ldaps {
         return Err(Error::AuthUnavailable {
             method: auth.as_str(),
             reason:
@@ -181,41 +187,13 @@ pub(crate) fn connect_and_bind(options: &ConnectOptions) -> Result<LdapConn> {
             conn.with_timeout(options.timeout)
                 .simple_bind(&user, password.expose())
         }
-        Auth::Ntlm => ntlm_bind(&mut conn, options, &user)?,
-        Auth::Kerberos => kerberos_bind(&mut conn, options)?,
+        Auth::Kerberos | Auth::Ntlm => kerberos_bind(&mut conn, options)?,
     };
     result
         .map_err(bind_failed)?
         .success()
         .map_err(bind_failed)?;
     Ok(conn)
-}
-
-#[cfg(feature = "ntlm")]
-fn ntlm_bind(
-    conn: &mut LdapConn,
-    options: &ConnectOptions,
-    user: &str,
-) -> Result<ldap3::result::Result<ldap3::LdapResult>> {
-    let password = options.password.as_ref().ok_or(Error::AuthUnavailable {
-        method: "ntlm",
-        reason: "no password given",
-    })?;
-    Ok(conn
-        .with_timeout(options.timeout)
-        .sasl_ntlm_bind(user, password.expose()))
-}
-
-#[cfg(not(feature = "ntlm"))]
-fn ntlm_bind(
-    _: &mut LdapConn,
-    _: &ConnectOptions,
-    _: &str,
-) -> Result<ldap3::result::Result<ldap3::LdapResult>> {
-    Err(Error::AuthUnavailable {
-        method: "ntlm",
-        reason: "not built in (build laps-ldap with the `ntlm` feature)",
-    })
 }
 
 #[cfg(feature = "kerberos")]
@@ -237,4 +215,55 @@ fn kerberos_bind(
         method: "kerberos",
         reason: "not built in (build laps-ldap with the `kerberos` feature)",
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_and_default_ports() {
+        let mut o = ConnectOptions::new("dc1.contoso.com");
+        assert_eq!(o.url(), "ldap://dc1.contoso.com:389");
+        o.ldaps = true;
+        assert_eq!(o.url(), "ldaps://dc1.contoso.com:636");
+        o.port = Some(3269);
+        assert_eq!(o.url(), "ldaps://dc1.contoso.com:3269");
+    }
+
+    #[test]
+    fn passwords_never_travel_in_the_clear() {
+        for auth in [Auth::Simple, Auth::Ntlm] {
+            let mut o = ConnectOptions::new("127.0.0.1");
+            o.auth = auth;
+            o.user = Some("u".into());
+            o.password = Some(Password::from("secret"));
+            let e = connect_and_bind(&o).unwrap_err();
+            assert_eq!(e.kind(), "auth_unavailable", "{e}");
+            assert!(!e.to_string().contains("secret"));
+        }
+    }
+
+    #[test]
+    fn negotiate_picks_what_this_build_has() {
+        let mut o = ConnectOptions::new("h");
+        o.password = Some(Password::from("p"));
+        let picked = o.effective_auth();
+        assert_ne!(picked, Auth::Negotiate);
+        if !cfg!(feature = "kerberos") {
+            assert_eq!(picked, Auth::Simple);
+        }
+    }
+
+    #[test]
+    fn a_bad_ca_file_is_a_typed_error() {
+        let missing = std::path::Path::new("/nonexistent/ca.pem");
+        assert_eq!(tls_config(missing).unwrap_err().kind(), "ca_file");
+        let empty =
+            std::env::temp_dir().join(format!("laps-ldap-empty-{}.pem", std::process::id()));
+        std::fs::write(&empty, "not a certificate\n").unwrap();
+        let e = tls_config(&empty).unwrap_err();
+        let _ = std::fs::remove_file(&empty);
+        assert!(e.to_string().contains("no certificate"), "{e}");
+    }
 }

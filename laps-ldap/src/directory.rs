@@ -11,7 +11,7 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::time::Duration;
 use zeroize::Zeroizing;
 
-/// Page size of paged searches.
+/// Default page size of paged searches.
 const PAGE_SIZE: i32 = 500;
 /// Identities looked up per search (one OR filter).
 const NAMES_PER_SEARCH: usize = 100;
@@ -75,6 +75,10 @@ pub struct Directory {
     conn: LdapConn,
     timeout: Duration,
     contexts: NamingContexts,
+    /// Page size of paged searches.
+    page_size: i32,
+    /// The NetBIOS domain name, once the server said it (`u:DOMAIN\\user` from Who am I).
+    netbios_domain: Option<String>,
 }
 
 impl core::fmt::Debug for Directory {
@@ -97,6 +101,8 @@ impl Directory {
                 configuration: String::new(),
                 root_domain: String::new(),
             },
+            page_size: PAGE_SIZE,
+            netbios_domain: None,
         };
         let rootdse = dir.search_all(
             "",
@@ -137,6 +143,11 @@ impl Directory {
         &self.contexts
     }
 
+    /// Sets the page size of paged searches (default 500; at least 1).
+    pub fn set_page_size(&mut self, size: u32) {
+        self.page_size = i32::try_from(size.max(1)).unwrap_or(i32::MAX);
+    }
+
     fn secs(&self) -> u64 {
         self.timeout.as_secs()
     }
@@ -155,7 +166,7 @@ impl Directory {
         let mut adapters: Vec<Box<dyn Adapter<'_, String, Vec<String>>>> =
             vec![Box::new(EntriesOnly::new())];
         if paged {
-            adapters.push(Box::new(PagedResults::new(PAGE_SIZE)));
+            adapters.push(Box::new(PagedResults::new(self.page_size)));
         }
         let timeout = self.timeout;
         let mut stream = self
@@ -362,6 +373,9 @@ impl Directory {
         let dn = if let Some(dn) = authzid.strip_prefix("dn:") {
             dn.to_owned()
         } else if let Some(user) = authzid.strip_prefix("u:") {
+            if let Some((domain, _)) = user.split_once('\\') {
+                self.netbios_domain = Some(domain.to_owned());
+            }
             let name = user.rsplit('\\').next().unwrap_or(user);
             let name = name.split('@').next().unwrap_or(name);
             let base = self.contexts.default.clone();
@@ -403,8 +417,9 @@ impl Directory {
         Ok((dn, sids))
     }
 
-    /// The `sAMAccountName` of each SID that names an object in the domain (SIDs that do not
-    /// are left out).
+    /// The name of each SID that names an object in the domain, as Windows prints it:
+    /// `DOMAIN\\sAMAccountName` once [`Directory::caller_sids`] has learnt the NetBIOS domain
+    /// name, else `sAMAccountName` (SIDs that name nothing are left out).
     pub fn principal_names(&mut self, sids: &BTreeSet<String>) -> Result<BTreeMap<String, String>> {
         let base = self.contexts.default.clone();
         let mut names = BTreeMap::new();
@@ -420,7 +435,11 @@ impl Directory {
                 .next()
             {
                 if let Some(n) = e.attrs.get("sAMAccountName").and_then(|v| v.first()) {
-                    names.insert(sid.clone(), n.clone());
+                    let name = match &self.netbios_domain {
+                        Some(d) => format!("{d}\\{n}"),
+                        None => n.clone(),
+                    };
+                    names.insert(sid.clone(), name);
                 }
             }
         }
@@ -506,4 +525,28 @@ fn all_values(e: SearchEntry) -> BTreeMap<String, Vec<Vec<u8>>> {
 fn to_computer_entry(e: SearchEntry) -> Result<ComputerEntry> {
     let dn = e.dn.clone();
     Ok(ComputerEntry::from_attributes(&dn, all_values(e))?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dns_names_come_from_the_dc_components() {
+        assert_eq!(dn_to_dns("DC=winlaps,DC=test"), "winlaps.test");
+        assert_eq!(dn_to_dns("OU=x, dc=a ,DC=b"), "a.b");
+        assert_eq!(dn_to_dns(""), "");
+    }
+
+    #[test]
+    fn entries_keep_text_and_binary_values_under_lower_case_names() {
+        let e = SearchEntry {
+            dn: "CN=PC01,DC=x".into(),
+            attrs: [("sAMAccountName".to_owned(), vec!["PC01$".to_owned()])].into(),
+            bin_attrs: [("msLAPS-EncryptedPassword".to_owned(), vec![vec![0xff, 0]])].into(),
+        };
+        let c = to_computer_entry(e).unwrap();
+        assert_eq!(c.computer_name, "PC01");
+        assert_eq!(c.encrypted_password, Some(vec![0xff, 0]));
+    }
 }
