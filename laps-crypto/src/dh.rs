@@ -8,10 +8,12 @@
 //! comment records the decision not to validate `Y` further, for compatibility). See the crate
 //! README ("Audit findings and fixes") for the sources and what stays UNCERTAIN.
 //!
-//! An earlier version used `y^(x mod q)` and fell back to the full exponent when the key unwrap
-//! failed. That equals `y^x` only for `y` in the order-`q` subgroup: for a `y` of small order it
-//! accepted values Windows refuses, leaked `(x mod q) mod ord(y)` through "decrypted / failed",
-//! and its retry made the time depend on the secret. The reduced exponent is no longer used.
+//! Why not the half-length exponent `x mod q`: `y^(x mod q)` equals `y^x` only for `y` in the
+//! order-`q` subgroup. `p − 1` also has small factors (2, 7, 13, 2549, 142031), and elements of
+//! those orders pass the range check; with `x mod q` such a forged value could decrypt where
+//! Windows fails, and "decrypted / failed" would reveal `(x mod q) mod ord(y)`, bits of the key
+//! every honest value of that SID and period uses. A fallback to `y^x` after a failed unwrap
+//! would make the time depend on the secret.
 //!
 //! **Arithmetic.** The exponentiation is [`crate::montgomery`]: constant-time Montgomery
 //! arithmetic with fixed 5-bit windows for 512-bit exponents, 1.56× faster than crypto-bigint
