@@ -1,4 +1,4 @@
-//! The endpoint mapper ([C706] appendix L, [MS-RPCE] 2.2.1.2): `ept_map` (opnum 3) and the
+//! The endpoint mapper (C706 appendix L, [MS-RPCE] 2.2.1.2): `ept_map` (opnum 3) and the
 //! protocol towers it exchanges, for `ncacn_ip_tcp` (5 floors: interface, transfer syntax,
 //! RPC connection-oriented, TCP port, IPv4 address).
 

@@ -1,4 +1,4 @@
-//! Sans-IO connection-oriented DCE/RPC ([MS-RPCE], [C706]) with just what Windows LAPS key
+//! Sans-IO connection-oriented DCE/RPC ([MS-RPCE], C706) with just what Windows LAPS key
 //! retrieval needs: the endpoint mapper's `ept_map` and [MS-GKDI] `GetKey`, for a client and a
 //! responder (a lab key distribution service).
 //!

@@ -1,4 +1,4 @@
-//! NDR (transfer syntax `8a885d04-1ceb-11c9-9fe8-08002b104860` v2.0, [C706] chapter 14) and
+//! NDR (transfer syntax `8a885d04-1ceb-11c9-9fe8-08002b104860` v2.0, C706 chapter 14) and
 //! NDR64 (`71710533-beba-4937-8319-b5dbef9ccc36` v1.0, [MS-RPCE] 2.2.5), little-endian only,
 //! with just the constructs `ept_map` and `GetKey` use: integers, GUIDs, unique pointers,
 //! conformant (and conformant-varying) arrays, context handles.

@@ -1,4 +1,4 @@
-//! Connection-oriented DCE/RPC PDUs ([C706] chapter 12, [MS-RPCE] 2.2.2): the common header,
+//! Connection-oriented DCE/RPC PDUs (C706 chapter 12, [MS-RPCE] 2.2.2): the common header,
 //! the bodies of bind, bind_ack, bind_nak, alter_context, alter_context_resp, auth3, request,
 //! response and fault, and the `sec_trailer` ([MS-RPCE] 2.2.2.11).
 //!
@@ -21,7 +21,7 @@ pub const RESPONSE_HEADER_LEN: usize = 8;
 /// The data representation label: little-endian integers, ASCII, IEEE floats.
 pub const DATA_REP: [u8; 4] = [0x10, 0, 0, 0];
 
-/// `pfc_flags` bits ([C706] 12.6.3.1, [MS-RPCE] 2.2.2.3).
+/// `pfc_flags` bits (C706 12.6.3.1, [MS-RPCE] 2.2.2.3).
 pub mod flags {
     /// First fragment of a call.
     pub const FIRST_FRAG: u8 = 0x01;

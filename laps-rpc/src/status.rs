@@ -1,4 +1,4 @@
-//! Status codes: RPC fault statuses ([MS-RPCE] 2.2.2.11, [C706] Appendix E), EPM statuses and
+//! Status codes: RPC fault statuses ([MS-RPCE] 2.2.2.11, C706 Appendix E), EPM statuses and
 //! the HRESULTs GetKey returns ([MS-GKDI] 3.1.4.1, [MS-ERREF]).
 
 /// `nca_s_op_rng_error`: the opnum is not served by the interface.
