@@ -300,6 +300,11 @@ export interface DeviceOptions {
   domainController?: boolean
   /** Windows build number, e.g. 19045, 22631, 26100 (default 26100). */
   osBuild?: number
+  /**
+   * Update build revision, e.g. 4244 for 17763.4244 (default unknown: the April 2023
+   * update that brought Windows LAPS is assumed).
+   */
+  osUbr?: number
   /** The legacy Microsoft LAPS client-side extension is installed (default false). */
   legacyCseInstalled?: boolean
   /** The domain functional level is 2016 or higher (default true). */
@@ -557,8 +562,13 @@ export declare function parseRegistryPol(data: Uint8Array): ParsedPolicy
  * CSP root. Bytes may be UTF-8 or UTF-16 with a byte-order mark. Targets
  * outside the LAPS CSP are listed in `ignoredKeys`; `resetPasswordRequested`
  * says whether the message runs the `ResetPassword` action.
+ *
+ * `commands` lists every command with the result the device's LAPS CSP gives it (the OMA DM
+ * status: 200 ran, 404 no such node, 405 verb not allowed on the node, 415 wrong format, 400
+ * bad or disallowed value, 215/216 not run or rolled back in a failed Atomic; none for targets
+ * outside the LAPS CSP). Only status 200 changes the registry.
  */
-export declare function parseSyncml(syncml: string | Uint8Array): ParsedPolicy & { resetPasswordRequested: boolean }
+export declare function parseSyncml(syncml: string | Uint8Array): ParsedPolicy & { resetPasswordRequested: boolean, commands: SyncmlCommandResult[] }
 
 /** What to generate; every field is optional and defaults as Windows does. */
 export interface PasswordOptions {
@@ -754,6 +764,22 @@ export interface ShadowedValue {
   name: string
   /** Its value. */
   raw: RegistryValueOut
+}
+
+/** One SyncML command and what the device's LAPS CSP answers it. */
+export interface SyncmlCommandResult {
+  /** `Add`, `Replace`, `Delete`, `Exec` or `Get`. */
+  verb: string
+  /** The `LocURI`. */
+  target: string
+  /** The `CmdID`, if any. */
+  cmdId?: string
+  /** 1-based line of the command. */
+  line: number
+  /** The OMA DM status code (none for targets outside the LAPS CSP). */
+  status?: number
+  /** Why, in words (empty for 200). */
+  reason?: string
 }
 
 /** Options of `writeSyncml`. */

@@ -63,8 +63,9 @@ pub enum CspNode {
     CspRoot,
     /// The `Actions` interior node.
     Actions,
-    /// `./Device/Vendor/MSFT/LAPS/Actions/<name>` that the CSP does not have (status 404).
-    UnknownAction(String),
+    /// A path under `./Device/Vendor/MSFT/LAPS/` that the CSP does not have, such as
+    /// `Actions/Rotate` (status 404); holds the path below `LAPS/`.
+    Unknown(String),
     /// Anything else (not LAPS): ignored, no status.
     Other,
 }
@@ -84,7 +85,7 @@ impl CspNode {
             CspNode::Policies | CspNode::CspRoot | CspNode::Actions => Some(&[V::Get]),
             CspNode::ResetPassword => Some(&[V::Exec]),
             CspNode::ResetPasswordStatus => Some(&[V::Get]),
-            CspNode::UnknownAction(_) | CspNode::Other => None,
+            CspNode::Unknown(_) | CspNode::Other => None,
         }
     }
 }
@@ -223,7 +224,7 @@ fn judge(
                 format!("the LAPS CSP has no {name} node (it is a Group Policy setting only)")
             }
             CspNode::Policy(name) => format!("the LAPS CSP has no Policies/{name} node"),
-            CspNode::UnknownAction(name) => format!("the LAPS CSP has no Actions/{name} node"),
+            CspNode::Unknown(path) => format!("the LAPS CSP has no {path} node"),
             _ => "the LAPS CSP has no such node".into(),
         };
         return (
@@ -325,10 +326,10 @@ fn classify(uri: &str) -> CspNode {
         "/Actions" => CspNode::Actions,
         "/Actions/ResetPassword" => CspNode::ResetPassword,
         "/Actions/ResetPasswordStatus" => CspNode::ResetPasswordStatus,
-        _ => match rest.strip_prefix("/Actions/") {
-            Some(name) => CspNode::UnknownAction(name.to_owned()),
-            // `./Device/Vendor/MSFT/LAPSX`, `.../LAPS/Other`: not this CSP's nodes.
-            None if rest.starts_with('/') => CspNode::UnknownAction(rest[1..].to_owned()),
+        // `.../LAPS/Other`, `.../LAPS/Actions/Rotate`: paths the CSP lacks;
+        // `./Device/Vendor/MSFT/LAPSX` is another CSP.
+        _ => match rest.strip_prefix('/') {
+            Some(path) => CspNode::Unknown(path.to_owned()),
             None => CspNode::Other,
         },
     }
@@ -980,5 +981,12 @@ mod tests {
             classify("./Device/Vendor/MSFT/Policy/Config/Foo"),
             CspNode::Other
         );
+        assert_eq!(classify("./Device/Vendor/MSFT/LAPS"), CspNode::CspRoot);
+        assert_eq!(classify("./Vendor/MSFT/LAPS/Actions"), CspNode::Actions);
+        assert_eq!(
+            classify("./Device/Vendor/MSFT/LAPS/Actions/Rotate"),
+            CspNode::Unknown("Actions/Rotate".into())
+        );
+        assert_eq!(classify("./Device/Vendor/MSFT/LAPSX/A"), CspNode::Other);
     }
 }

@@ -138,9 +138,13 @@ test('legacy emulation: only when the three Windows LAPS roots are empty, never 
   assert.equal(p.source, 'legacy')
   assert.equal(p.mode, 'legacy_emulation')
   assert.equal(p.administratorAccountName, 'LegacyAdmin')
-  const withCse = resolvePolicy({ ...legacy, device: { join: 'ad', legacyCseInstalled: true } })
+  const withCse = resolvePolicy({ ...legacy, device: { join: 'ad', legacyCseInstalled: true, osBuild: 22621 } })
   assert.notEqual(withCse.mode, 'legacy_emulation')
   assert.ok(withCse.diagnostics.some((d) => d.eventId === 10033))
+  // From Windows 11 23H2 the legacy MSI cannot be installed: the fact is ignored.
+  const blocked = resolvePolicy({ ...legacy, device: { join: 'ad', legacyCseInstalled: true, osBuild: 22631 } })
+  assert.equal(blocked.mode, 'legacy_emulation')
+  assert.ok(blocked.diagnostics.some((d) => d.code === 'legacy_cse_not_installable'))
   assert.notEqual(resolvePolicy({ ...legacy, device: { domainController: true } }).mode, 'legacy_emulation')
 })
 
@@ -337,4 +341,25 @@ test('Entra backups fail when the tenant switch is off or the device disabled (1
   const disabled = resolvePolicy({ csp, device: { join: 'entra', entraDeviceEnabled: false } })
   assert.equal(disabled.blocker, 'entra_device_disabled')
   assert.equal(resolvePolicy({ csp, device: { join: 'entra' } }).blocker, null)
+})
+
+test('SyncML commands carry the status the LAPS CSP returns', () => {
+  const text = `<SyncML><SyncBody>
+<Replace><CmdID>1</CmdID><Item><Target><LocURI>./Device/Vendor/MSFT/LAPS/Policies/ADBackupDSRMPassword</LocURI></Target><Data>1</Data></Item></Replace>
+<Delete><CmdID>2</CmdID><Item><Target><LocURI>./Device/Vendor/MSFT/LAPS/Policies</LocURI></Target></Item></Delete>
+<Add><CmdID>3</CmdID><Item><Target><LocURI>./Device/Vendor/MSFT/LAPS/Policies/PasswordLength</LocURI></Target><Data>-3</Data></Item></Add>
+<Add><CmdID>4</CmdID><Item><Target><LocURI>./Device/Vendor/MSFT/LAPS/Policies/BackupDirectory</LocURI></Target><Data>2</Data></Item></Add>
+</SyncBody></SyncML>`
+  const m = parseSyncml(text)
+  assert.deepEqual(m.commands.map((c) => c.status), [404, 405, 400, 200])
+  assert.equal(m.commands[1].verb, 'Delete')
+  assert.deepEqual(m.csp, { BackupDirectory: 2 })
+})
+
+test('the device build takes the update revision', () => {
+  const old = resolvePolicy({ gpo: { BackupDirectory: 2 }, device: { osBuild: 17763, osUbr: 100 } })
+  assert.equal(old.blocker, 'os_too_old')
+  const patched = resolvePolicy({ gpo: { BackupDirectory: 2 }, device: { osBuild: 17763, osUbr: 4244 } })
+  assert.equal(patched.mode, 'ad')
+  assert.throws(() => resolvePolicy({ device: { osUbr: -1 } }))
 })

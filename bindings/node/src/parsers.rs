@@ -56,9 +56,14 @@ pub fn parse_registry_pol<'env>(env: &'env Env, data: Unknown<'_>) -> Result<Obj
 /// CSP root. Bytes may be UTF-8 or UTF-16 with a byte-order mark. Targets
 /// outside the LAPS CSP are listed in `ignoredKeys`; `resetPasswordRequested`
 /// says whether the message runs the `ResetPassword` action.
+///
+/// `commands` lists every command with the result the device's LAPS CSP gives it (the OMA DM
+/// status: 200 ran, 404 no such node, 405 verb not allowed on the node, 415 wrong format, 400
+/// bad or disallowed value, 215/216 not run or rolled back in a failed Atomic; none for targets
+/// outside the LAPS CSP). Only status 200 changes the registry.
 #[napi(
     ts_args_type = "syncml: string | Uint8Array",
-    ts_return_type = "ParsedPolicy & { resetPasswordRequested: boolean }"
+    ts_return_type = "ParsedPolicy & { resetPasswordRequested: boolean, commands: SyncmlCommandResult[] }"
 )]
 pub fn parse_syncml<'env>(env: &'env Env, syncml: Unknown<'_>) -> Result<Object<'env>> {
     guarded(|| {
@@ -67,10 +72,40 @@ pub fn parse_syncml<'env>(env: &'env Env, syncml: Unknown<'_>) -> Result<Object<
         let mut snap = Snapshot::new();
         let ignored = doc.apply_to(&mut snap);
         let mut obj = parsed_to_js(env, &snap, ignored)?;
+        let commands: Vec<SyncmlCommandResult> = doc
+            .commands
+            .iter()
+            .map(|c| SyncmlCommandResult {
+                verb: c.verb.as_str().to_owned(),
+                target: c.target.clone(),
+                cmd_id: c.cmd_id.clone(),
+                line: c.line,
+                status: c.status.as_ref().map(|s| u32::from(s.code)),
+                reason: c.status.as_ref().map(|s| s.reason.clone()),
+            })
+            .collect();
         obj.set("resetPasswordRequested", doc.reset_password_requested())
+            .and_then(|()| obj.set("commands", commands))
             .map_err(|e| laps_error(ErrorCode::Internal, e.reason))?;
         Ok(obj)
     })
+}
+
+/// One SyncML command and what the device's LAPS CSP answers it.
+#[napi(object)]
+pub struct SyncmlCommandResult {
+    /// `Add`, `Replace`, `Delete`, `Exec` or `Get`.
+    pub verb: String,
+    /// The `LocURI`.
+    pub target: String,
+    /// The `CmdID`, if any.
+    pub cmd_id: Option<String>,
+    /// 1-based line of the command.
+    pub line: u32,
+    /// The OMA DM status code (none for targets outside the LAPS CSP).
+    pub status: Option<u32>,
+    /// Why, in words (empty for 200).
+    pub reason: Option<String>,
 }
 
 /// Parses a regedit export (`Windows Registry Editor Version 5.00` in UTF-16LE
