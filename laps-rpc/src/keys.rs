@@ -178,3 +178,51 @@ impl KeyService {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use laps_crypto::sample;
+
+    #[test]
+    fn envelope_for_windows_sd_equals_laps_crypto_from_root_key() {
+        let root = sample::root_key();
+        let sid: Sid = sample::SID.parse().unwrap();
+        let sd = laps_crypto::sid::target_security_descriptor(&sid);
+        for (l1, l2) in [(9, 16), (9, 31), (0, 5), (0, 31), (31, 31)] {
+            let index = KeyIndex { l0: 363, l1, l2 };
+            for public in [false, true] {
+                let ours = envelope_for(&root, &sd, index, "a.test", "b.test", public).unwrap();
+                let theirs =
+                    GroupKeyEnvelope::from_root_key(&root, &sid, index, "a.test", "b.test", public)
+                        .unwrap();
+                assert_eq!(
+                    ours.to_bytes(),
+                    theirs.to_bytes(),
+                    "{index:?} public={public}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn current_key_and_root_key_selection() {
+        let root = sample::root_key();
+        let svc = KeyService::new(vec![root.clone()], "a.test", "a.test");
+        let sid: Sid = sample::SID.parse().unwrap();
+        let now = FileTime::parse_rfc3339("2026-11-22T09:00:00Z").unwrap();
+        let req = GetKeyRequest::for_sid(&sid, None, -1, -1, -1);
+        let GetKeyResponse::Envelope(b) = svc.get_key(&req, std::slice::from_ref(&sid), now) else {
+            panic!("no envelope")
+        };
+        let gke = GroupKeyEnvelope::parse(&b).unwrap();
+        assert_eq!(gke.index, KeyIndex::from_filetime(now));
+        assert_eq!(gke.root_key_id, root.id());
+        assert!(!gke.is_public_key());
+        let empty = KeyService::new(vec![], "a.test", "a.test");
+        assert_eq!(
+            empty.get_key(&req, &[sid], now),
+            GetKeyResponse::Failed(status::E_NOT_FOUND)
+        );
+    }
+}
