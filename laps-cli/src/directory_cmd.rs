@@ -11,6 +11,7 @@ use laps_directory::{
 };
 use laps_ldap::{Auth, ConnectOptions, Directory, DirectoryRootKey};
 use laps_policy::{resolve, Device, RegistryPol, Snapshot};
+use std::collections::BTreeSet;
 use std::io::BufRead as _;
 use std::path::PathBuf;
 use std::time::Duration;
@@ -80,6 +81,73 @@ impl ConnectArgs {
     }
 }
 
+/// GetKey (MS-GKDI over DCE/RPC, laps-client): the key source for accounts that may not read
+/// the KDS root keys.
+#[derive(clap::Args)]
+pub(crate) struct GetKeyArgs {
+    /// GetKey server: HOST (its endpoint mapper on port 135) or HOST:PORT (the ISD_KEY port,
+    /// no endpoint mapper); default: the --dc host. Samba DCs do not serve GetKey.
+    #[arg(long, value_name = "HOST[:PORT]")]
+    kds: Option<String>,
+    /// Authentication for GetKey (the --user account and password).
+    #[arg(long, value_enum, default_value = "negotiate")]
+    kds_auth: KdsAuthArg,
+}
+
+/// GetKey authentication.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub(crate) enum KdsAuthArg {
+    /// SPNEGO: Kerberos (the DC is the KDC), falling back to NTLM.
+    Negotiate,
+    /// Kerberos.
+    Kerberos,
+    /// NTLM.
+    Ntlm,
+}
+
+impl GetKeyArgs {
+    /// Connects to the GetKey server as `user`.
+    fn connect(
+        &self,
+        dc: &str,
+        user: Option<&str>,
+        password: Option<&Password>,
+        timeout: Duration,
+    ) -> CliResult<laps_client::GkdiClient> {
+        let (Some(user), Some(password)) = (user, password) else {
+            return Err("GetKey needs --user and a password".into());
+        };
+        let target = self.kds.as_deref().unwrap_or(dc);
+        let (host, port) = match target.rsplit_once(':') {
+            Some((h, p)) if !h.is_empty() && p.chars().all(|c| c.is_ascii_digit()) => {
+                (h, Some(p.parse::<u16>()?))
+            }
+            _ => (target, None),
+        };
+        let creds = laps_client::Credentials::new(user, password.expose().to_owned())?;
+        let opts = laps_client::ConnectOptions {
+            protocol: match self.kds_auth {
+                KdsAuthArg::Negotiate => laps_client::AuthProtocol::Negotiate,
+                KdsAuthArg::Kerberos => laps_client::AuthProtocol::Kerberos,
+                KdsAuthArg::Ntlm => laps_client::AuthProtocol::Ntlm,
+            },
+            auth: laps_client::ClientAuthOptions {
+                kdc: (self.kds.is_some()).then(|| dc.to_owned()),
+                kdc_timeout: timeout,
+                ..Default::default()
+            },
+            port,
+            timeouts: laps_client::Timeouts {
+                connect: timeout.min(Duration::from_secs(5)),
+                io: timeout,
+                exchange: timeout * 3,
+            },
+            ..Default::default()
+        };
+        Ok(laps_client::GkdiClient::connect(host, &creds, &opts)?)
+    }
+}
+
 /// The bind password: `WINLAPS_PASSWORD`, else a prompt on the terminal.
 fn bind_password(user: &str) -> CliResult<Password> {
     if let Ok(p) = std::env::var(PASSWORD_ENV) {
@@ -112,6 +180,8 @@ pub(crate) struct GetArgs {
     /// KDS root key JSON file(s) for offline decryption (see laps-crypto's README).
     #[arg(long, value_name = "FILE")]
     root_key: Vec<PathBuf>,
+    #[command(flatten)]
+    getkey: GetKeyArgs,
 }
 
 /// Runs `winlaps get`.
@@ -119,7 +189,8 @@ pub(crate) fn run_get(args: &GetArgs) -> CliResult {
     if args.computers.is_empty() && args.filter.is_none() && args.base.is_none() {
         return Err("name at least one computer, or give --filter or --base".into());
     }
-    let mut dir = Directory::connect(&args.connect.options()?)?;
+    let connect = args.connect.options()?;
+    let mut dir = Directory::connect(&connect)?;
     let mut entries: Vec<ComputerEntry> = Vec::new();
     let mut failures = 0usize;
     if args.computers.is_empty() {
@@ -144,25 +215,55 @@ pub(crate) fn run_get(args: &GetArgs) -> CliResult {
     for path in &args.root_key {
         keys.add_root_key(RootKey::from_json(&std::fs::read_to_string(path)?)?);
     }
+    let (_, caller_sids) = dir.caller_sids()?;
+    let mut denied_sids = BTreeSet::new();
     if !needs.root_key_ids.is_empty() {
+        // Key sources in order: the directory's root keys, GetKey, --root-key files.
         match dir.read_root_keys() {
             Ok(found) => {
                 for k in found {
                     keys.add_root_key(k.key);
                 }
             }
-            Err(e) if args.root_key.is_empty() => eprintln!(
-                "winlaps: no key source for encrypted values: {e}; GetKey is not available in \
-                 this build; give --root-key FILE (values report KeyNotFound)"
-            ),
-            Err(_) => {}
+            Err(why) => {
+                let values = encrypted_values(&entries, args.history, &caller_sids);
+                eprintln!(
+                    "winlaps: {why}; asking GetKey for {} value(s)",
+                    values.len()
+                );
+                match args.getkey.connect(
+                    &args.connect.dc,
+                    connect.user.as_deref(),
+                    connect.password.as_ref(),
+                    connect.timeout,
+                ) {
+                    Ok(mut client) => {
+                        let report = laps_client::fetch_keys(&mut client, &keys, &values, false);
+                        eprintln!("winlaps: {} GetKey call(s)", report.calls);
+                        for (value, error) in values.iter().zip(report.errors) {
+                            let Some(error) = error else { continue };
+                            if error.kind() == laps_client::ErrorKind::AccessDenied {
+                                if let Ok((group, _)) = laps_client::key_group(value, false) {
+                                    denied_sids.insert(group.sid.to_string());
+                                }
+                            } else {
+                                eprintln!("winlaps: GetKey: {error}");
+                            }
+                        }
+                    }
+                    Err(e) if args.root_key.is_empty() => eprintln!(
+                        "winlaps: no key source for encrypted values: GetKey failed ({e}); \
+                         give --root-key FILE (the values report KeyNotFound)"
+                    ),
+                    Err(e) => eprintln!("winlaps: GetKey failed ({e}); using --root-key"),
+                }
+            }
         }
     }
-    let (_, caller_sids) = dir.caller_sids()?;
     let options = ReadOptions {
         include_history: args.history,
         caller_sids: Some(caller_sids),
-        denied_sids: Default::default(),
+        denied_sids,
         principal_names: dir.principal_names(&needs.target_sids)?,
     };
     dir.close();
@@ -191,6 +292,29 @@ pub(crate) fn run_get(args: &GetArgs) -> CliResult {
         return Err(format!("{failures} computer(s) could not be read (see above)").into());
     }
     Ok(())
+}
+
+/// The encrypted values GetKey is asked about: current values (and history with `history`)
+/// whose target SID the caller holds (the others are `Unauthorized` without asking).
+fn encrypted_values(
+    entries: &[ComputerEntry],
+    history: bool,
+    caller_sids: &BTreeSet<String>,
+) -> Vec<Vec<u8>> {
+    let mut values = Vec::new();
+    for e in entries {
+        values.extend(e.encrypted_password.iter().cloned());
+        values.extend(e.encrypted_dsrm_password.iter().cloned());
+        if history {
+            values.extend(e.encrypted_password_history.iter().cloned());
+            values.extend(e.encrypted_dsrm_password_history.iter().cloned());
+        }
+    }
+    values.retain(|v| {
+        laps_client::key_group(v, false)
+            .is_ok_and(|(g, _)| caller_sids.contains(&g.sid.to_string()))
+    });
+    values
 }
 
 fn print_table(records: &[PasswordRecord]) -> CliResult {
@@ -272,6 +396,8 @@ pub(crate) struct BackupArgs {
     /// Compute and show the modification without writing it.
     #[arg(long)]
     dry_run: bool,
+    #[command(flatten)]
+    getkey: GetKeyArgs,
 }
 
 /// Runs `winlaps backup`: reads the new password from stdin, writes it in one modify.
@@ -293,7 +419,8 @@ pub(crate) fn run_backup(args: &BackupArgs) -> CliResult {
     let policy = resolve(&snapshot, &device);
     let new_password = read_new_password()?;
 
-    let mut dir = Directory::connect(&args.connect.options()?)?;
+    let connect = args.connect.options()?;
+    let mut dir = Directory::connect(&connect)?;
     let entry = dir
         .find_computers(std::slice::from_ref(&args.computer), None)?
         .pop()
@@ -307,26 +434,48 @@ pub(crate) fn run_backup(args: &BackupArgs) -> CliResult {
             .encryption_target()
             .unwrap_or_else(|| "Domain Admins".into());
         let sid: Sid = dir.resolve_principal(&principal)?.parse()?;
-        let root = match dir.read_root_keys() {
-            Ok(keys) => newest_usable(keys, now).ok_or("no KDS root key usable at this time")?,
-            Err(e) => match &args.root_key {
-                Some(p) => RootKey::from_json(&std::fs::read_to_string(p)?)?,
-                None => {
-                    return Err(format!(
-                        "no encryption key: {e}; GetKey is not available in this build; give --root-key FILE"
-                    )
-                    .into())
-                }
-            },
+        // Key sources in order: the directory's newest usable root key, GetKey's public key
+        // (what a Windows LAPS client uses), a --root-key file.
+        let from_root = |root: &RootKey| {
+            GroupKeyEnvelope::from_root_key(
+                root,
+                &sid,
+                KeyIndex::from_filetime(now),
+                &contexts.domain_dns_name(),
+                &contexts.forest_dns_name(),
+                true,
+            )
         };
-        envelope = Some(GroupKeyEnvelope::from_root_key(
-            &root,
-            &sid,
-            KeyIndex::from_filetime(now),
-            &contexts.domain_dns_name(),
-            &contexts.forest_dns_name(),
-            true,
-        )?);
+        envelope = Some(match dir.read_root_keys() {
+            Ok(keys) => {
+                from_root(&newest_usable(keys, now).ok_or("no KDS root key usable at this time")?)?
+            }
+            Err(why) => {
+                eprintln!("winlaps: {why}; asking GetKey for the public key of {sid}");
+                let fetched = args
+                    .getkey
+                    .connect(
+                        &args.connect.dc,
+                        connect.user.as_deref(),
+                        connect.password.as_ref(),
+                        connect.timeout,
+                    )
+                    .and_then(|mut c| Ok(c.get_key(&sid, None, -1, -1, -1)?));
+                match (fetched, &args.root_key) {
+                    (Ok(gke), _) => gke,
+                    (Err(e), Some(p)) => {
+                        eprintln!("winlaps: GetKey failed ({e}); using --root-key");
+                        from_root(&RootKey::from_json(&std::fs::read_to_string(p)?)?)?
+                    }
+                    (Err(e), None) => {
+                        return Err(format!(
+                            "no encryption key: {why}; GetKey failed ({e}); give --root-key FILE"
+                        )
+                        .into())
+                    }
+                }
+            }
+        });
         target_sid = Some(sid);
     }
     let encryption = match (&envelope, &target_sid) {

@@ -653,3 +653,233 @@ fn a_reader_who_may_not_read_root_keys_is_told_why() {
         stderr(&out)
     );
 }
+
+#[test]
+fn get_falls_back_to_getkey_when_the_root_keys_are_unreadable() {
+    let test = "get_falls_back_to_getkey_when_the_root_keys_are_unreadable";
+    let Some(dc) = dc(test) else { return };
+    let Some(python) = dc.python(test) else {
+        return;
+    };
+    let dn = dc.fresh_computer("TKDS");
+    let readers = dc.var("SAMBA_HELPDESK_GROUP_SID");
+    let current = dc.helper(
+        &python,
+        &["encrypt", readers, "Administrator"],
+        "Readers-Pa55!\n",
+    );
+    let old = dc.helper(
+        &python,
+        &["encrypt", &dc.domain_admins(), "Administrator"],
+        "Admins-Pa55!\n",
+    );
+    dc.ldapmodify(&format!(
+        "dn: {dn}\nchangetype: modify\nreplace: msLAPS-EncryptedPassword\nmsLAPS-EncryptedPassword:: {}\n-\n\
+         replace: msLAPS-EncryptedPasswordHistory\nmsLAPS-EncryptedPasswordHistory:: {}\n-\n",
+        current.trim(),
+        old.trim()
+    ));
+    // What Set-LapsADReadPasswordPermission does: the readers may read the confidential
+    // attributes of this computer.
+    let granted = Command::new("samba-tool")
+        .args(["dsacl", "set", &format!("--objectdn={dn}")])
+        .arg(format!("--sddl=(A;;RPCR;;;{readers})"))
+        .args(["-H", &format!("ldap://{}", dc.var("SAMBA_DC_HOST"))])
+        .arg(format!(
+            "-U{}%{}",
+            dc.var("SAMBA_ADMIN_USER"),
+            dc.var("SAMBA_ADMIN_PASSWORD")
+        ))
+        .output()
+        .expect("samba-tool");
+    assert!(granted.status.success(), "{}", stderr(&granted));
+
+    // Samba serves no GetKey: a lab KDS (laps-client) with the directory's root key and the
+    // helpdesk account stands in for a Windows DC.
+    let mut admin = laps_ldap::Directory::connect(&{
+        let mut o = laps_ldap::ConnectOptions::new(dc.var("SAMBA_DC_HOST"));
+        o.ldaps = true;
+        o.ca_file = Some(dc.var("SAMBA_CA_FILE").into());
+        o.auth = laps_ldap::Auth::Simple;
+        o.user = Some(dc.admin_upn());
+        o.password = Some(laps_core::Password::from(dc.var("SAMBA_ADMIN_PASSWORD")));
+        o
+    })
+    .unwrap();
+    let roots = admin
+        .read_root_keys()
+        .unwrap()
+        .into_iter()
+        .map(|k| k.key)
+        .collect();
+    let domain = dc.var("SAMBA_DOMAIN");
+    let helpdesk = format!("{domain}\\{}", dc.var("SAMBA_HELPDESK_USER"));
+    let account: laps_client::Account =
+        format!("{helpdesk}:{}:{readers}", dc.var("SAMBA_HELPDESK_PASSWORD"))
+            .parse()
+            .unwrap();
+    let config = laps_client::KdsConfig {
+        epm_port: 0,
+        port: 0,
+        domain: dc.var("SAMBA_REALM").to_lowercase(),
+        forest: dc.var("SAMBA_REALM").to_lowercase(),
+        ..Default::default()
+    };
+    let kds = laps_client::KdsServer::bind(
+        config,
+        roots,
+        laps_client::AccountTable::new(vec![account]).unwrap(),
+    )
+    .unwrap()
+    .spawn();
+    let kds_at = format!("127.0.0.1:{}", kds.gkdi_addr().port());
+
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "get".to_owned(),
+            "TKDS".into(),
+            "--history".into(),
+            "--json".into(),
+        ];
+        args.extend(dc.connect_args(&helpdesk));
+        args.extend(extra.iter().map(|s| s.to_string()));
+        let out = dc.winlaps(&args, dc.var("SAMBA_HELPDESK_PASSWORD"), None);
+        let records: Vec<Value> = String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect();
+        (records, out)
+    };
+    let (records, out) = run(&["--kds", &kds_at, "--kds-auth", "ntlm"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let err = stderr(&out);
+    assert!(
+        err.contains("KDS root keys not readable") && err.contains("asking GetKey"),
+        "{err}"
+    );
+    assert_eq!(records.len(), 2);
+    assert_eq!(records[0]["DecryptionStatus"], "Success");
+    assert_eq!(records[0]["Password"], "Readers-Pa55!");
+    // The old value is for Domain Admins, which the helpdesk is not: Unauthorized alone, and
+    // GetKey is not even asked for it.
+    assert_eq!(records[1]["DecryptionStatus"], "Unauthorized");
+    assert_eq!(kds.get_key_calls(), 1);
+    kds.stop();
+
+    // Against the DC itself (Samba has no GetKey endpoint): the reason is given and the
+    // values report KeyNotFound.
+    let (records, out) = run(&["--kds-auth", "ntlm"]);
+    let err = stderr(&out);
+    assert!(
+        err.contains("no key source for encrypted values: GetKey failed"),
+        "{err}"
+    );
+    assert_eq!(records[0]["DecryptionStatus"], "KeyNotFound");
+    assert_eq!(records[1]["DecryptionStatus"], "Unauthorized");
+}
+
+#[test]
+fn backup_without_root_keys_encrypts_to_getkeys_public_key() {
+    let test = "backup_without_root_keys_encrypts_to_getkeys_public_key";
+    let Some(dc) = dc(test) else { return };
+    let dn = dc.fresh_computer("TPUB");
+    // The account backing up may write the computer's LAPS attributes (on Windows: the
+    // computer itself, by Set-LapsADComputerSelfPermission); it is no Domain Admin.
+    let granted = Command::new("samba-tool")
+        .args(["dsacl", "set", &format!("--objectdn={dn}")])
+        .arg(format!(
+            "--sddl=(A;;RPWPCR;;;{})",
+            dc.var("SAMBA_HELPDESK_GROUP_SID")
+        ))
+        .args(["-H", &format!("ldap://{}", dc.var("SAMBA_DC_HOST"))])
+        .arg(format!(
+            "-U{}%{}",
+            dc.var("SAMBA_ADMIN_USER"),
+            dc.var("SAMBA_ADMIN_PASSWORD")
+        ))
+        .output()
+        .expect("samba-tool");
+    assert!(granted.status.success(), "{}", stderr(&granted));
+    let mut admin = laps_ldap::Directory::connect(&{
+        let mut o = laps_ldap::ConnectOptions::new(dc.var("SAMBA_DC_HOST"));
+        o.ldaps = true;
+        o.ca_file = Some(dc.var("SAMBA_CA_FILE").into());
+        o.auth = laps_ldap::Auth::Simple;
+        o.user = Some(dc.admin_upn());
+        o.password = Some(laps_core::Password::from(dc.var("SAMBA_ADMIN_PASSWORD")));
+        o
+    })
+    .unwrap();
+    let roots = admin
+        .read_root_keys()
+        .unwrap()
+        .into_iter()
+        .map(|k| k.key)
+        .collect();
+    let helpdesk = format!(
+        "{}\\{}",
+        dc.var("SAMBA_DOMAIN"),
+        dc.var("SAMBA_HELPDESK_USER")
+    );
+    let account: laps_client::Account = format!(
+        "{helpdesk}:{}:{}",
+        dc.var("SAMBA_HELPDESK_PASSWORD"),
+        dc.var("SAMBA_HELPDESK_GROUP_SID")
+    )
+    .parse()
+    .unwrap();
+    let realm = dc.var("SAMBA_REALM").to_lowercase();
+    let kds = laps_client::KdsServer::bind(
+        laps_client::KdsConfig {
+            epm_port: 0,
+            port: 0,
+            domain: realm.clone(),
+            forest: realm,
+            ..Default::default()
+        },
+        roots,
+        laps_client::AccountTable::new(vec![account]).unwrap(),
+    )
+    .unwrap()
+    .spawn();
+    let policy = policy_file(
+        "pub",
+        r#"{"gpo": {"BackupDirectory": 2, "ADPasswordEncryptionEnabled": 1}}"#,
+    );
+    let mut args = vec!["backup".to_owned()];
+    args.extend(dc.connect_args(&helpdesk));
+    args.extend(
+        [
+            "--computer",
+            "TPUB",
+            "--account",
+            "Administrator",
+            "--kds-auth",
+            "ntlm",
+        ]
+        .map(str::to_owned),
+    );
+    args.extend([
+        "--kds".to_owned(),
+        format!("127.0.0.1:{}", kds.gkdi_addr().port()),
+    ]);
+    args.extend(["--policy-json".to_owned(), policy.display().to_string()]);
+    let out = dc.winlaps(
+        &args,
+        dc.var("SAMBA_HELPDESK_PASSWORD"),
+        Some("Public-Key-Pa55!\n"),
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("asking GetKey for the public key"),
+        "{}",
+        stderr(&out)
+    );
+    assert_eq!(kds.get_key_calls(), 1);
+    kds.stop();
+    // A Domain Admin reads it back with the directory's root key.
+    let (records, out) = dc.get_json(&["TPUB"], &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(records[0]["Password"], "Public-Key-Pa55!");
+    assert_eq!(records[0]["TargetSid"], dc.domain_admins().as_str());
+}
