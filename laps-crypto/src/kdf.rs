@@ -1,9 +1,8 @@
 //! The two KDFs of GKDI: SP 800-108 counter mode over HMAC, and the one-block SP 800-56A
 //! concatenation KDF used after the key agreement.
 
+use crate::prf::{self, HmacKey, Sha};
 use crate::{Error, Result};
-use hmac::{Hmac, Mac};
-use sha2::Digest;
 use zeroize::Zeroizing;
 
 /// The hash of the SP 800-108 PRF (HMAC-H), named by the root key's `msKds-KDFParam`.
@@ -59,32 +58,36 @@ pub(crate) const KDS_PUBLIC_KEY: &[u8] = &[
     0, 0x6b, 0, 0x65, 0, 0x79, 0, 0, 0,
 ];
 
-/// The counter-mode loop for one concrete hash (a macro because `Hmac<D>`'s generic bounds are
-/// unwieldy; the block-level `Hmac` is markedly faster than `SimpleHmac`).
-macro_rules! counter_mode {
-    ($d:ty, $key:expr, $label:expr, $context:expr, $len:expr) => {{
-        let len: usize = $len;
-        let mut out = Zeroizing::new(Vec::with_capacity(len + 64));
-        let bits = ((len as u64) * 8) as u32;
-        // One keyed state, cloned per block: the key schedule is paid once.
-        let keyed = match <Hmac<$d> as Mac>::new_from_slice($key) {
-            Ok(m) => m,
-            Err(_) => unreachable!("HMAC accepts keys of any length"),
-        };
-        let mut counter: u32 = 1;
-        while out.len() < len {
-            let mut mac = keyed.clone();
-            mac.update(&counter.to_be_bytes());
-            mac.update($label);
-            mac.update(&[0]);
-            mac.update($context);
-            mac.update(&bits.to_be_bytes());
-            out.extend_from_slice(&mac.finalize().into_bytes());
-            counter = counter.wrapping_add(1);
-        }
-        out.truncate(len);
-        out
-    }};
+/// The counter-mode loop for one hash. The keyed HMAC state and every block are zeroized
+/// ([`crate::prf`]); the output buffer is reserved for all blocks up front.
+fn counter_mode<H: Sha>(
+    key: &[u8],
+    label: &[u8],
+    context: &[u8],
+    len: usize,
+) -> Zeroizing<Vec<u8>> {
+    let mut out = Zeroizing::new(Vec::with_capacity(len + H::OUT));
+    let bits = ((len as u64) * 8) as u32;
+    // One keyed state, reused per block: the key schedule is paid once.
+    let keyed = HmacKey::<H>::new(key);
+    let mut block = Zeroizing::new([0u8; 64]);
+    let mut counter: u32 = 1;
+    while out.len() < len {
+        keyed.mac(
+            &[
+                &counter.to_be_bytes(),
+                label,
+                &[0],
+                context,
+                &bits.to_be_bytes(),
+            ],
+            &mut block[..H::OUT],
+        );
+        out.extend_from_slice(&block[..H::OUT]);
+        counter = counter.wrapping_add(1);
+    }
+    out.truncate(len);
+    out
 }
 
 /// NIST SP 800-108 KDF in counter mode with PRF HMAC-`hash`:
@@ -106,10 +109,10 @@ pub fn sp800_108(
     len: usize,
 ) -> Zeroizing<Vec<u8>> {
     match hash {
-        KdfHash::Sha1 => counter_mode!(sha1::Sha1, key, label, context, len),
-        KdfHash::Sha256 => counter_mode!(sha2::Sha256, key, label, context, len),
-        KdfHash::Sha384 => counter_mode!(sha2::Sha384, key, label, context, len),
-        KdfHash::Sha512 => counter_mode!(sha2::Sha512, key, label, context, len),
+        KdfHash::Sha1 => counter_mode::<prf::Sha1>(key, label, context, len),
+        KdfHash::Sha256 => counter_mode::<prf::Sha256>(key, label, context, len),
+        KdfHash::Sha384 => counter_mode::<prf::Sha384>(key, label, context, len),
+        KdfHash::Sha512 => counter_mode::<prf::Sha512>(key, label, context, len),
     }
 }
 
@@ -133,21 +136,11 @@ pub fn concat_kdf_other_info() -> Vec<u8> {
 /// One block of the SP 800-56A concatenation KDF: `H(00000001 ‖ Z ‖ OtherInfo)`.
 pub(crate) fn concat_kdf(hash: ConcatHash, shared_secret: &[u8]) -> Zeroizing<Vec<u8>> {
     let other = concat_kdf_other_info();
+    let parts: [&[u8]; 3] = [&1u32.to_be_bytes(), shared_secret, &other];
+    // Through `prf::hash`: the partial block holding the end of `Z` is zeroized.
     match hash {
-        ConcatHash::Sha256 => {
-            let mut h = sha2::Sha256::new();
-            h.update(1u32.to_be_bytes());
-            h.update(shared_secret);
-            h.update(&other);
-            Zeroizing::new(h.finalize().to_vec())
-        }
-        ConcatHash::Sha384 => {
-            let mut h = sha2::Sha384::new();
-            h.update(1u32.to_be_bytes());
-            h.update(shared_secret);
-            h.update(&other);
-            Zeroizing::new(h.finalize().to_vec())
-        }
+        ConcatHash::Sha256 => prf::hash::<prf::Sha256>(&parts),
+        ConcatHash::Sha384 => prf::hash::<prf::Sha384>(&parts),
     }
 }
 

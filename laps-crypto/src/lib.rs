@@ -52,6 +52,7 @@ pub mod kdf;
 pub mod key_identifier;
 mod keystore;
 mod montgomery;
+mod prf;
 mod replay;
 mod root_key;
 pub mod sample;
