@@ -173,7 +173,8 @@ pub struct EntryHandle {
 /// `ept_map` request parameters.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EptMapRequest {
-    /// Object UUID (`None`: the nil UUID, sent as a non-NULL pointer like Windows does).
+    /// Object UUID (`None`: the nil UUID, sent as a non-NULL pointer to it like Windows and
+    /// dpapi-ng do; a NULL pointer decodes to `None` too).
     pub object: Option<Guid>,
     /// The tower to map.
     pub tower: Tower,
@@ -254,7 +255,12 @@ impl EptMapRequest {
     /// Parses the stub data (the responder's side).
     pub fn decode(syntax: TransferSyntax, stub: &[u8]) -> Result<Self> {
         let mut r = NdrReader::new(syntax, stub);
-        let object = if r.pointer()? { Some(r.guid()?) } else { None };
+        // A NULL pointer and the nil UUID mean the same: no object.
+        let object = if r.pointer()? {
+            Some(r.guid()?).filter(|g| *g != Guid::default())
+        } else {
+            None
+        };
         let at = r.position();
         if !r.pointer()? {
             return Err(Error::Malformed {

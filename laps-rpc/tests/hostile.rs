@@ -466,3 +466,17 @@ proptest! {
         let _ = c.receive(&b);
     }
 }
+
+/// Found by the rpc_ndr fuzz target: a NULL object pointer decoded to `None` while the
+/// nil-UUID pointer decoded to `Some(nil)`, so a re-encoded request decoded differently.
+#[test]
+fn ept_map_request_null_object_pointer_round_trips() {
+    let stub = hex::decode("000000000000000002000000000001004b000000000000004b000000050013000d605978b94f52df8b6d000000002085010000000001000000000000000000000000000000000000000000000002000000000001004b000000000000004b000000050013000d605978b94f52df8b6d0000000020850100000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000000017000000000000000000000000000004000000").unwrap();
+    let r = EptMapRequest::decode(TransferSyntax::Ndr64, &stub).unwrap();
+    assert_eq!(r.object, None);
+    let again = r.encode(TransferSyntax::Ndr64);
+    assert_eq!(
+        EptMapRequest::decode(TransferSyntax::Ndr64, &again).unwrap(),
+        r
+    );
+}

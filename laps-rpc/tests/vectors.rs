@@ -265,10 +265,7 @@ fn ept_map_request_vector_ndr64() {
     assert_eq!(r.tower.interface(), Some(GKDI_INTERFACE));
     assert_eq!(r.tower.transfer_syntax(), Some(NDR_SYNTAX));
     assert_eq!(r.tower.tcp_port(), Some(135));
-    assert_eq!(
-        r,
-        EptMapRequest::for_interface(&GKDI_INTERFACE).with_object(Guid::default())
-    );
+    assert_eq!(r, EptMapRequest::for_interface(&GKDI_INTERFACE));
     assert_eq!(r.encode(TransferSyntax::Ndr64), bytes);
     assert_eq!(
         EptMapRequest::for_interface(&GKDI_INTERFACE).encode(TransferSyntax::Ndr64),
