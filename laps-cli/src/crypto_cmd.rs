@@ -36,6 +36,8 @@ pub(crate) enum CryptoCommand {
         /// Treat the values as bare DPAPI-NG blobs (NCryptProtectSecret output).
         #[arg(long)]
         blob: bool,
+        #[command(flatten)]
+        dc_args: crate::live_keys::DcArgs,
     },
     /// Encrypt a password into an msLAPS-EncryptedPassword value, exactly as Windows LAPS does.
     Encrypt {
@@ -44,7 +46,7 @@ pub(crate) enum CryptoCommand {
             long,
             value_name = "FILE.json",
             conflicts_with = "gke",
-            required_unless_present = "gke"
+            required_unless_present_any = ["gke", "dc"]
         )]
         root_key: Option<PathBuf>,
         /// A group key envelope (GetKey answer) as raw bytes, hex or base64.
@@ -76,6 +78,12 @@ pub(crate) enum CryptoCommand {
         /// Print base64 instead of hex.
         #[arg(long)]
         base64: bool,
+        /// Get the current key's envelope for --sid from this domain controller (MS-GKDI
+        /// GetKey; the public key unless --user may decrypt), as Windows LAPS clients do.
+        #[arg(long, value_name = "HOST", conflicts_with_all = ["root_key", "gke"])]
+        dc: Option<String>,
+        #[command(flatten)]
+        dc_args: crate::live_keys::DcArgs,
     },
 }
 
@@ -90,6 +98,10 @@ pub(crate) struct KeyArgs {
     /// Group key envelope (GetKey answer) as raw bytes, hex or base64. May be given several times.
     #[arg(long, value_name = "FILE")]
     gke: Vec<PathBuf>,
+    /// Fetch the keys from this domain controller (MS-GKDI GetKey over sealed DCE/RPC; one call
+    /// per root key, L0 and L1 of the values).
+    #[arg(long, value_name = "HOST")]
+    dc: Option<String>,
 }
 
 pub(crate) fn run(command: CryptoCommand) -> CliResult {
@@ -102,7 +114,12 @@ pub(crate) fn run(command: CryptoCommand) -> CliResult {
             )?;
             Ok(())
         }
-        CryptoCommand::Decrypt { keys, values, blob } => decrypt(&keys, &values, blob),
+        CryptoCommand::Decrypt {
+            keys,
+            values,
+            blob,
+            dc_args,
+        } => decrypt(&keys, &dc_args, &values, blob),
         CryptoCommand::Encrypt {
             root_key,
             gke,
@@ -114,6 +131,8 @@ pub(crate) fn run(command: CryptoCommand) -> CliResult {
             forest,
             private_key_path,
             base64,
+            dc,
+            dc_args,
         } => {
             let sid: Sid = sid.strip_prefix("SID=").unwrap_or(&sid).parse()?;
             let now = match time {
@@ -122,6 +141,9 @@ pub(crate) fn run(command: CryptoCommand) -> CliResult {
                 None => now()?,
             };
             let envelope = match (root_key, gke) {
+                _ if dc.is_some() => {
+                    crate::live_keys::current_envelope(dc.as_deref().unwrap_or(""), &dc_args, &sid)?
+                }
                 (Some(path), _) => {
                     let root = RootKey::from_json(
                         &std::fs::read_to_string(&path)
@@ -192,7 +214,12 @@ fn inspect_json(bytes: &[u8], force_blob: bool) -> CliResult<Value> {
     Ok(v)
 }
 
-fn decrypt(keys: &KeyArgs, values: &[String], blob: bool) -> CliResult {
+fn decrypt(
+    keys: &KeyArgs,
+    dc_args: &crate::live_keys::DcArgs,
+    values: &[String],
+    blob: bool,
+) -> CliResult {
     let store = KeyStore::new();
     for path in &keys.root_key {
         let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -205,6 +232,10 @@ fn decrypt(keys: &KeyArgs, values: &[String], blob: bool) -> CliResult {
         .iter()
         .map(|v| read_value(v))
         .collect::<CliResult<Vec<_>>>()?;
+    let fetch_errors = match &keys.dc {
+        Some(dc) => crate::live_keys::fetch(dc, dc_args, &store, &inputs, blob)?,
+        None => vec![None; inputs.len()],
+    };
     let results: Vec<Value> = if blob {
         inputs
             .iter()
@@ -228,6 +259,15 @@ fn decrypt(keys: &KeyArgs, values: &[String], blob: bool) -> CliResult {
             })
             .collect()
     };
+    // A value whose key could not be fetched reports why (e.g. access denied for its SID).
+    let results: Vec<Value> = results
+        .into_iter()
+        .zip(fetch_errors)
+        .map(|(r, fetch)| match fetch {
+            Some(error) if r["ok"] != true => json!({"ok": false, "error": error}),
+            _ => r,
+        })
+        .collect();
     let failed = results.iter().filter(|r| r["ok"] != true).count();
     outln!("{}", serde_json::to_string_pretty(&results)?)?;
     if failed == results.len() {
@@ -263,7 +303,7 @@ fn decode_text(text: &str) -> Option<Vec<u8>> {
     if t.is_empty() {
         return None;
     }
-    if t.len() % 2 == 0 && t.bytes().all(|b| b.is_ascii_hexdigit()) {
+    if t.len().is_multiple_of(2) && t.bytes().all(|b| b.is_ascii_hexdigit()) {
         return hex::decode(&t).ok();
     }
     base64::engine::general_purpose::STANDARD.decode(&t).ok()

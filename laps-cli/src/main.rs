@@ -22,6 +22,8 @@ mod crypto_cmd;
 mod demo;
 mod directory_cmd;
 mod generate;
+mod kds_cmd;
+mod live_keys;
 mod policy_cmd;
 
 use clap::{Parser, Subcommand};
@@ -55,6 +57,11 @@ enum Command {
     Get(directory_cmd::GetArgs),
     /// Back a new password up to Active Directory as a Windows LAPS client does (password on stdin).
     Backup(directory_cmd::BackupArgs),
+    /// The lab key distribution server (MS-GKDI GetKey without a domain controller).
+    Kds {
+        #[command(subcommand)]
+        command: kds_cmd::KdsCommand,
+    },
 }
 
 fn main() -> ExitCode {
@@ -66,6 +73,7 @@ fn main() -> ExitCode {
         Command::Crypto(command) => crypto_cmd::run(command),
         Command::Get(args) => directory_cmd::run_get(&args),
         Command::Backup(args) => directory_cmd::run_backup(&args),
+        Command::Kds { command } => kds_cmd::run(command),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -68,6 +68,23 @@ pub fn lookup_port(
     }
 }
 
+/// NTLM's auth3 gets no answer: a server that refuses the credentials says so with a fault
+/// on the first request (access denied or a security-package error). That fault becomes an
+/// authentication failure.
+fn first_call_error(e: Error) -> Error {
+    match e {
+        Error::Rpc(laps_rpc::Error::Fault { status })
+            if status == laps_rpc::status::NCA_S_FAULT_ACCESS_DENIED
+                || status == laps_rpc::status::NCA_S_FAULT_SEC_PKG_ERROR =>
+        {
+            Error::Auth(laps_rpc::auth::AuthError::Rejected(format!(
+                "the server refused the credentials (fault 0x{status:08x} on the first call)"
+            )))
+        }
+        other => other,
+    }
+}
+
 /// One DCE/RPC association (bind, then calls) over TCP, for any interface: what the GetKey
 /// client uses underneath, and what the Samba tests use to make a sealed call to an interface
 /// Samba serves.
@@ -75,6 +92,7 @@ pub fn lookup_port(
 pub struct RpcConnection {
     wire: Wire,
     conn: ClientConnection,
+    calls: usize,
 }
 
 impl RpcConnection {
@@ -91,7 +109,11 @@ impl RpcConnection {
         let mut conn = ClientConnection::new(interface, rpc.clone(), auth);
         let bind = conn.start()?;
         match wire.drive(&bind, |b| conn.receive(b))? {
-            Driven::Ready => Ok(Self { wire, conn }),
+            Driven::Ready => Ok(Self {
+                wire,
+                conn,
+                calls: 0,
+            }),
             Driven::Done(_) => Err(Error::InvalidArgument(
                 "the server answered the bind with a call result".into(),
             )),
@@ -103,7 +125,10 @@ impl RpcConnection {
     pub fn call(&mut self, opnum: u16, stub: &[u8]) -> Result<Vec<u8>> {
         let request = self.conn.call(opnum, stub)?;
         let conn = &mut self.conn;
-        match self.wire.drive(&request, |b| conn.receive(b))? {
+        self.calls += 1;
+        let first = self.calls == 1;
+        let result = self.wire.drive(&request, |b| conn.receive(b));
+        match result.map_err(|e| if first { first_call_error(e) } else { e })? {
             Driven::Done(stub) => Ok(stub),
             Driven::Ready => Err(Error::InvalidArgument(
                 "the server answered a call with a bind result".into(),
@@ -191,8 +216,10 @@ impl GkdiClient {
     pub fn get_key_raw(&mut self, request: &GetKeyRequest) -> Result<Vec<u8>> {
         let pdu = self.rpc.get_key(request)?;
         self.calls += 1;
+        let first = self.calls == 1;
         let rpc = &mut self.rpc;
-        match self.wire.drive(&pdu, |b| rpc.receive(b))? {
+        let result = self.wire.drive(&pdu, |b| rpc.receive(b));
+        match result.map_err(|e| if first { first_call_error(e) } else { e })? {
             Driven::Done(outcome) => Ok(outcome?),
             Driven::Ready => Err(Error::InvalidArgument(
                 "the server answered GetKey with a bind result".into(),

@@ -209,13 +209,9 @@ fn wrong_password_fails_with_a_typed_error() {
     let result = GkdiClient::connect("127.0.0.1", &creds, &options(&kds, TransferSyntax::Ndr64))
         .and_then(|mut c| c.get_key(&sid, None, -1, -1, -1));
     let err = result.unwrap_err();
-    assert!(
-        matches!(
-            err.kind(),
-            ErrorKind::AuthFailed | ErrorKind::Fault | ErrorKind::Io
-        ),
-        "{err:?}"
-    );
+    // auth3 has no answer: the lab KDS refuses the first request with an access-denied fault,
+    // which the client reports as an authentication failure.
+    assert_eq!(err.kind(), ErrorKind::AuthFailed, "{err:?}");
     assert!(!err.to_string().contains("wrong"), "{err}");
     assert_eq!(kds.get_key_calls(), 0);
     kds.stop();

@@ -1,0 +1,117 @@
+//! `--dc HOST` for `winlaps decrypt` and `winlaps encrypt`: keys fetched live from a domain
+//! controller (or the lab KDS) with MS-GKDI GetKey over sealed DCE/RPC (laps-client).
+
+use crate::CliResult;
+use laps_client::{
+    fetch_keys, AuthProtocol, ClientAuthOptions, ConnectOptions, Credentials, GkdiClient, Timeouts,
+};
+use laps_crypto::{GroupKeyEnvelope, KeyStore, Sid};
+use std::time::Duration;
+
+/// Environment variable holding the password of `--user`.
+const PASSWORD_ENV: &str = "WINLAPS_PASSWORD";
+
+/// Authentication mechanism for `--dc`.
+#[derive(Clone, Copy, Debug, clap::ValueEnum)]
+pub(crate) enum DcAuth {
+    /// SPNEGO: Kerberos, falling back to NTLM.
+    Negotiate,
+    /// Kerberos (tickets from --kdc, by default the DC itself); give the user as user@REALM.
+    Kerberos,
+    /// NTLM.
+    Ntlm,
+}
+
+/// How to reach the domain controller given with `--dc`.
+#[derive(clap::Args, Debug)]
+pub(crate) struct DcArgs {
+    /// The account asking for keys: DOMAIN\user or user@REALM. Its password comes from
+    /// WINLAPS_PASSWORD or a prompt, never from a flag.
+    #[arg(long, requires = "dc")]
+    user: Option<String>,
+    /// Authentication for --dc.
+    #[arg(long, value_enum, default_value = "negotiate", requires = "dc")]
+    auth: DcAuth,
+    /// The endpoint mapper's port on --dc.
+    #[arg(long, default_value_t = 135, requires = "dc")]
+    epm_port: u16,
+    /// Skip the endpoint mapper and call GetKey on this port.
+    #[arg(long, requires = "dc")]
+    dc_port: Option<u16>,
+    /// Kerberos KDC (host or host:port); default: the --dc host.
+    #[arg(long, requires = "dc")]
+    kdc: Option<String>,
+    /// Timeout in seconds of each network read or write (connects: at most 5 s; a whole
+    /// exchange: three times this).
+    #[arg(long, default_value_t = 10, requires = "dc")]
+    timeout: u64,
+}
+
+impl DcArgs {
+    fn connect(&self, dc: &str) -> CliResult<GkdiClient> {
+        let user = self
+            .user
+            .as_deref()
+            .ok_or("--dc needs --user (DOMAIN\\user or user@REALM)")?;
+        let password = match std::env::var(PASSWORD_ENV) {
+            Ok(p) => p,
+            Err(_) => {
+                rpassword::prompt_password(format!("Password for {user}: ")).map_err(|e| {
+                    format!("no password: set {PASSWORD_ENV} or run on a terminal ({e})")
+                })?
+            }
+        };
+        let creds = Credentials::new(user, password)?;
+        let io = Duration::from_secs(self.timeout.max(1));
+        let opts = ConnectOptions {
+            protocol: match self.auth {
+                DcAuth::Negotiate => AuthProtocol::Negotiate,
+                DcAuth::Kerberos => AuthProtocol::Kerberos,
+                DcAuth::Ntlm => AuthProtocol::Ntlm,
+            },
+            auth: ClientAuthOptions {
+                kdc: self.kdc.clone(),
+                kdc_timeout: io,
+                ..ClientAuthOptions::default()
+            },
+            epm_port: self.epm_port,
+            port: self.dc_port,
+            timeouts: Timeouts {
+                connect: io.min(Duration::from_secs(5)),
+                io,
+                exchange: io * 3,
+            },
+            ..ConnectOptions::default()
+        };
+        Ok(GkdiClient::connect(dc, &creds, &opts)?)
+    }
+}
+
+/// Fetches into `store` the keys `values` need (one GetKey per SID/root key/L0/L1 group).
+/// Returns, per value, why its key could not be fetched; the GetKey call count goes to stderr.
+pub(crate) fn fetch(
+    dc: &str,
+    args: &DcArgs,
+    store: &KeyStore,
+    values: &[Vec<u8>],
+    blob: bool,
+) -> CliResult<Vec<Option<String>>> {
+    let mut client = args.connect(dc)?;
+    let report = fetch_keys(&mut client, store, values, blob);
+    eprintln!(
+        "winlaps: {} GetKey call(s) to {dc} for {} value(s)",
+        report.calls,
+        values.len()
+    );
+    Ok(report
+        .errors
+        .into_iter()
+        .map(|e| e.map(|e| e.to_string()))
+        .collect())
+}
+
+/// The current key's envelope for `sid` (the public key for an account that may not decrypt),
+/// as a Windows LAPS client gets it before encrypting.
+pub(crate) fn current_envelope(dc: &str, args: &DcArgs, sid: &Sid) -> CliResult<GroupKeyEnvelope> {
+    Ok(args.connect(dc)?.get_key(sid, None, -1, -1, -1)?)
+}

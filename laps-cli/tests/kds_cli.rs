@@ -1,0 +1,177 @@
+//! `winlaps kds serve` with `winlaps encrypt --dc` and `winlaps decrypt --dc` against it, as
+//! built binaries on loopback (ephemeral ports).
+
+use serde_json::Value;
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Output, Stdio};
+
+const SID: &str = "S-1-5-21-3112951519-3615558888-3888674396-512";
+
+fn root_key() -> String {
+    format!(
+        "{}/../laps-crypto/data/sample_root_key.json",
+        env!("CARGO_MANIFEST_DIR")
+    )
+}
+
+/// A running `winlaps kds serve` and its endpoint mapper port; killed on drop.
+struct Kds {
+    child: Child,
+    epm_port: String,
+}
+
+impl Drop for Kds {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+fn serve() -> Kds {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_winlaps"))
+        .args([
+            "kds",
+            "serve",
+            "--root-key",
+            &root_key(),
+            "--listen",
+            "127.0.0.1",
+            "--epm-port",
+            "0",
+            "--port",
+            "0",
+        ])
+        .args([
+            "--account",
+            &format!(
+                "CONTOSO\\helpdesk:Helpd3sk!:S-1-5-21-3112951519-3615558888-3888674396-1105,{SID}"
+            ),
+        ])
+        .args(["--account", "plain:Pl41n!:S-1-5-21-1-2-3-1106"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start winlaps kds serve");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    assert!(line.starts_with("listening on 127.0.0.1:"), "{line}");
+    let epm_port = line["listening on 127.0.0.1:".len()..]
+        .split(' ')
+        .next()
+        .unwrap()
+        .to_owned();
+    Kds { child, epm_port }
+}
+
+fn winlaps(args: &[&str], password: &str, stdin: &str) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_winlaps"))
+        .args(args)
+        .env("WINLAPS_PASSWORD", password)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    use std::io::Write;
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+#[test]
+fn encrypt_and_decrypt_through_the_lab_kds() {
+    let kds = serve();
+    let dc = [
+        "--dc",
+        "127.0.0.1",
+        "--epm-port",
+        &kds.epm_port,
+        "--auth",
+        "ntlm",
+    ];
+
+    // A LAPS client (not allowed to decrypt) encrypts with the public key it gets.
+    let mut args = vec!["encrypt", "--sid", SID, "--user", "plain"];
+    args.extend(dc);
+    let out = winlaps(&args, "Pl41n!", "Fr0m-the-KDS\n");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let value = String::from_utf8(out.stdout).unwrap().trim().to_owned();
+
+    // The helpdesk decrypts it (twice: one GetKey serves both).
+    let mut args = vec!["decrypt", "--user", "CONTOSO\\helpdesk"];
+    args.extend(dc);
+    args.extend([value.as_str(), value.as_str()]);
+    let out = winlaps(&args, "Helpd3sk!", "");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let results: Value = serde_json::from_slice(&out.stdout).unwrap();
+    for r in results.as_array().unwrap() {
+        assert_eq!(r["ok"], true, "{r}");
+        assert_eq!(r["password"], "Fr0m-the-KDS");
+    }
+    assert!(String::from_utf8_lossy(&out.stderr).contains("1 GetKey call(s)"));
+
+    // The LAPS client itself may not decrypt: access denied, naming the SID.
+    let mut args = vec!["decrypt", "--user", "plain"];
+    args.extend(dc);
+    args.push(&value);
+    let out = winlaps(&args, "Pl41n!", "");
+    assert!(!out.status.success());
+    let results: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let error = results[0]["error"].as_str().unwrap();
+    assert!(
+        error.contains("access denied") && error.contains(SID),
+        "{error}"
+    );
+
+    // A wrong password is an authentication failure and never echoed.
+    let mut args = vec!["decrypt", "--user", "plain"];
+    args.extend(dc);
+    args.push(&value);
+    let out = winlaps(&args, "not-it", "");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("authentication failed"), "{text}");
+    assert!(!text.contains("not-it"));
+}
+
+#[test]
+fn decrypt_dc_needs_a_user() {
+    let out = winlaps(&["decrypt", "--dc", "127.0.0.1", "0011"], "x", "");
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("--user"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
+#[test]
+fn kds_serve_needs_an_account() {
+    let out = Command::new(env!("CARGO_BIN_EXE_winlaps"))
+        .args([
+            "kds",
+            "serve",
+            "--root-key",
+            &root_key(),
+            "--epm-port",
+            "0",
+            "--port",
+            "0",
+        ])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--account"));
+}
