@@ -143,8 +143,13 @@ impl AccountTable {
     }
 
     /// The account an NTLM AUTHENTICATE message's user and domain name: an exact
-    /// `DOMAIN\user` entry first, then a `user` entry without domain.
+    /// `DOMAIN\user` entry first, then a `user` entry without domain. A user name in UPN
+    /// form (`user@DOMAIN`, with an empty domain field, as pyspnego sends it) is split first.
     pub(crate) fn find(&self, user: &str, domain: &str) -> Option<&Account> {
+        let (user, domain) = match user.split_once('@') {
+            Some((u, d)) if domain.is_empty() => (u, d),
+            _ => (user, domain),
+        };
         self.accounts
             .iter()
             .find(|a| a.domain.is_some() && a.matches(user, domain))

@@ -84,6 +84,12 @@ fn ntlm_account_without_domain_matches_any_domain() {
 }
 
 #[test]
+fn ntlm_upn_user_name_finds_the_domain_account() {
+    let (_, s) = handshake("helpdesk@CONTOSO", "Secr3t:pass").unwrap();
+    assert_eq!(s.client_name().as_deref(), Some("CONTOSO\\helpdesk"));
+}
+
+#[test]
 fn ntlm_wrong_password_is_rejected_at_auth3() {
     let err = handshake("CONTOSO\\helpdesk", "wrong").unwrap_err();
     assert!(
