@@ -28,7 +28,13 @@ impl SecurityContext for NullContext {
     fn seal(&mut self, _: &mut [u8], _: Range<usize>, _: bool) -> Result<Vec<u8>, AuthError> {
         Ok(vec![0; 16])
     }
-    fn unseal(&mut self, _: &mut [u8], _: Range<usize>, _: bool, v: &[u8]) -> Result<(), AuthError> {
+    fn unseal(
+        &mut self,
+        _: &mut [u8],
+        _: Range<usize>,
+        _: bool,
+        v: &[u8],
+    ) -> Result<(), AuthError> {
         self.verify(&[], 0..0, false, v)
     }
     fn sign(&mut self, _: &[u8], _: Range<usize>, _: bool) -> Result<Vec<u8>, AuthError> {
