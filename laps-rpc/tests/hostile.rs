@@ -480,3 +480,72 @@ fn ept_map_request_null_object_pointer_round_trips() {
         r
     );
 }
+
+/// A Samba-style verification trailer (bitmask, pcontext, header2) is checked by the
+/// responder: consistent → served; a header2 naming another opnum → nca_s_proto_error.
+#[test]
+fn verification_trailer_header2_is_checked() {
+    use laps_rpc::verification::Command;
+    for (opnum_in_trailer, ok) in [(0u16, true), (5, false)] {
+        let r = responder(Default::default(), Default::default());
+        let mut s = r.connection(Endpoint::Gkdi);
+        let mut c = ClientConnection::new(
+            GKDI_INTERFACE,
+            ClientConfig {
+                transfer_syntaxes: vec![TransferSyntax::Ndr],
+                verification_trailer: false,
+                ..Default::default()
+            },
+            Some(Box::new(ToyContext::client(
+                AuthType::Ntlm,
+                "helpdesk",
+                "pw",
+            ))),
+        );
+        let ack = s.receive(&c.start().unwrap(), now()).unwrap();
+        let Step::Ready(auth3) = c.receive(&ack).unwrap() else {
+            panic!()
+        };
+        s.receive(&auth3, now()).unwrap();
+        let mut stub = request().encode(TransferSyntax::Ndr);
+        while stub.len() % 4 != 0 {
+            stub.push(0);
+        }
+        stub.extend(
+            VerificationTrailer {
+                commands: vec![
+                    Command::Bitmask1(1),
+                    Command::PContext {
+                        interface: GKDI_INTERFACE,
+                        transfer_syntax: TransferSyntax::Ndr.syntax_id(),
+                    },
+                    Command::Header2 {
+                        packet_type: 0,
+                        call_id: 3, // bind = 1, auth3 = 2, this request = 3
+                        context_id: 0,
+                        opnum: opnum_in_trailer,
+                    },
+                ],
+            }
+            .to_bytes(),
+        );
+        let call = c.call(0, &stub).unwrap();
+        let outcome = c.receive(&s.receive(&call, now()).unwrap());
+        if ok {
+            let Ok(Step::Done(resp)) = outcome else {
+                panic!("{outcome:?}")
+            };
+            assert!(matches!(
+                GetKeyResponse::decode(TransferSyntax::Ndr, &resp).unwrap(),
+                GetKeyResponse::Envelope(_)
+            ));
+        } else {
+            assert_eq!(
+                outcome.unwrap_err(),
+                Error::Fault {
+                    status: status::NCA_S_PROTO_ERROR
+                }
+            );
+        }
+    }
+}
