@@ -3,7 +3,8 @@
 
 use crate::CliResult;
 use laps_client::{
-    fetch_keys, AuthProtocol, ClientAuthOptions, ConnectOptions, Credentials, GkdiClient, Timeouts,
+    fetch_keys, AuthProtocol, ClientAuthOptions, ConnectOptions, Credentials, ErrorKind,
+    GkdiClient, Timeouts,
 };
 use laps_crypto::{GroupKeyEnvelope, KeyStore, Sid};
 use std::time::Duration;
@@ -83,7 +84,17 @@ impl DcArgs {
             },
             ..ConnectOptions::default()
         };
-        Ok(GkdiClient::connect(dc, &creds, &opts)?)
+        GkdiClient::connect(dc, &creds, &opts).map_err(|e| {
+            if e.kind() == ErrorKind::NoGkdiEndpoint {
+                format!(
+                    "{dc} serves no MS-GKDI GetKey endpoint ({e}); Samba AD DCs do not implement \
+                     GetKey: use a Windows DC, or read the KDS root keys over LDAP"
+                )
+                .into()
+            } else {
+                e.into()
+            }
+        })
     }
 }
 

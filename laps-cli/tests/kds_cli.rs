@@ -175,3 +175,58 @@ fn kds_serve_needs_an_account() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("--account"));
 }
+
+/// Against the Samba AD DC (scripts/samba-dc; WINLAPS_SAMBA_ENV): Samba serves no GetKey, and
+/// `winlaps decrypt --dc` says so. Skips with one line without the DC, fails under CI=true.
+#[test]
+fn decrypt_dc_against_samba_says_it_serves_no_get_key() {
+    let Ok(path) = std::env::var("WINLAPS_SAMBA_ENV") else {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "CI=true but WINLAPS_SAMBA_ENV is not set"
+        );
+        eprintln!("skipped: WINLAPS_SAMBA_ENV is not set (scripts/samba-dc start DIR)");
+        return;
+    };
+    let env: std::collections::HashMap<String, String> = std::fs::read_to_string(&path)
+        .unwrap()
+        .lines()
+        .filter_map(|l| l.split_once('='))
+        .map(|(k, v)| (k.to_owned(), v.trim_matches('\'').to_owned()))
+        .collect();
+    let user = format!("{}@{}", env["SAMBA_HELPDESK_USER"], env["SAMBA_REALM"]);
+    // Any well-formed value: the lookup fails before a key is needed.
+    let value = {
+        let doc: Value = serde_json::from_str(
+            &std::fs::read_to_string(format!(
+                "{}/../laps-crypto/tests/data/laps_attribute.json",
+                env!("CARGO_MANIFEST_DIR")
+            ))
+            .unwrap(),
+        )
+        .unwrap();
+        doc["vectors"][0]["input_hex"].as_str().unwrap().to_owned()
+    };
+    for auth in ["kerberos", "ntlm"] {
+        let out = winlaps(
+            &[
+                "decrypt",
+                "--dc",
+                &env["SAMBA_DC_HOST"],
+                "--auth",
+                auth,
+                "--user",
+                &user,
+                &value,
+            ],
+            &env["SAMBA_HELPDESK_PASSWORD"],
+            "",
+        );
+        assert!(!out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("serves no MS-GKDI GetKey endpoint"),
+            "{auth}: {err}"
+        );
+    }
+}
