@@ -111,8 +111,9 @@ impl KeyService {
     /// Answers one GetKey for a caller whose token holds `caller_sids` (Everyone and
     /// Authenticated Users are added), at time `now`. Rules ([MS-GKDI] 3.1.4.1; choices marked
     /// UNCERTAIN in the README):
-    /// * L0 ≥ -1, L1 and L2 in -1..=31, and either all three are -1 (the current key) or none
-    ///   is; otherwise `E_INVALIDARG`.
+    /// * L0 ≥ -1, L1 and L2 in -1..=31, and -1 only as a suffix: (-1, -1, -1) the current key,
+    ///   (L0, -1, -1) and (L0, L1, -1) a seed key of that period (answered as its L*(31) key, or
+    ///   as the current key inside the current period); otherwise `E_INVALIDARG`;
     /// * a key later than the current one (from `now`) is `E_INVALIDARG`;
     /// * an unknown root key id, or no root key at all, is `ERROR_NOT_FOUND` (0x80070490);
     /// * a malformed target SD is `ERROR_INVALID_DATA` (0x8007000d);
@@ -124,28 +125,40 @@ impl KeyService {
         caller_sids: &[Sid],
         now: FileTime,
     ) -> GetKeyResponse {
-        let ids = [req.l0, req.l1, req.l2];
-        let all_current = ids == [-1, -1, -1];
+        // Valid identifiers (as Samba's `Gkid` models them): (-1, -1, -1) the current key,
+        // (L0, -1, -1) an L0 seed key, (L0, L1, -1) an L1 seed key, (L0, L1, L2) an L2 key.
         if req.l0 < -1
             || !(-1..=31).contains(&req.l1)
             || !(-1..=31).contains(&req.l2)
-            || (!all_current && ids.contains(&-1))
+            || (req.l0 == -1 && req.l1 != -1)
+            || (req.l1 == -1 && req.l2 != -1)
         {
             return GetKeyResponse::Failed(status::E_INVALIDARG);
         }
         let current = KeyIndex::from_filetime(now);
-        let index = if all_current {
-            current
-        } else {
-            KeyIndex {
-                l0: req.l0,
-                l1: req.l1,
-                l2: req.l2,
-            }
+        let asked = (req.l0, req.l1, req.l2);
+        let cur = (current.l0, current.l1, current.l2);
+        // A key later than the current one does not exist yet.
+        let future = match asked {
+            (-1, _, _) => false,
+            (l0, -1, _) => l0 > cur.0,
+            (l0, l1, -1) => (l0, l1) > (cur.0, cur.1),
+            full => full > cur,
         };
-        if (index.l0, index.l1, index.l2) > (current.l0, current.l1, current.l2) {
+        if future {
             return GetKeyResponse::Failed(status::E_INVALIDARG);
         }
+        // A seed key of a finished period is its L*(31) key; within the current period the
+        // answer is the current key (an L1 seed of the current period would derive future
+        // L2 keys).
+        let index = match asked {
+            (-1, _, _) => current,
+            (l0, -1, _) if l0 == cur.0 => current,
+            (l0, -1, _) => KeyIndex { l0, l1: 31, l2: 31 },
+            (l0, l1, -1) if (l0, l1) == (cur.0, cur.1) => current,
+            (l0, l1, -1) => KeyIndex { l0, l1, l2: 31 },
+            (l0, l1, l2) => KeyIndex { l0, l1, l2 },
+        };
         let root = match req.root_key_id {
             Some(id) => self.root_keys.iter().find(|k| k.id() == id),
             None => self.root_keys.last(),
@@ -224,5 +237,49 @@ mod tests {
             empty.get_key(&req, &[sid], now),
             GetKeyResponse::Failed(status::E_NOT_FOUND)
         );
+    }
+
+    #[test]
+    fn seed_key_requests_map_to_their_period_end_or_the_current_key() {
+        let root = sample::root_key();
+        let svc = KeyService::new(vec![root.clone()], "a.test", "a.test");
+        let sid: Sid = sample::SID.parse().unwrap();
+        let now = FileTime::parse_rfc3339("2026-11-22T09:00:00Z").unwrap();
+        let cur = KeyIndex::from_filetime(now);
+        assert!(
+            cur.l1 > 0,
+            "the sample time is not at the start of an L0 period"
+        );
+        let cases = [
+            (
+                (cur.l0 - 1, -1, -1),
+                KeyIndex {
+                    l0: cur.l0 - 1,
+                    l1: 31,
+                    l2: 31,
+                },
+            ),
+            ((cur.l0, -1, -1), cur),
+            (
+                (cur.l0, cur.l1 - 1, -1),
+                KeyIndex {
+                    l0: cur.l0,
+                    l1: cur.l1 - 1,
+                    l2: 31,
+                },
+            ),
+            ((cur.l0, cur.l1, -1), cur),
+        ];
+        for ((l0, l1, l2), want) in cases {
+            let req = GetKeyRequest::for_sid(&sid, Some(root.id()), l0, l1, l2);
+            let GetKeyResponse::Envelope(b) = svc.get_key(&req, std::slice::from_ref(&sid), now)
+            else {
+                panic!("no envelope for {l0} {l1} {l2}")
+            };
+            let expected =
+                GroupKeyEnvelope::from_root_key(&root, &sid, want, "a.test", "a.test", false)
+                    .unwrap();
+            assert_eq!(b, expected.to_bytes(), "({l0}, {l1}, {l2})");
+        }
     }
 }

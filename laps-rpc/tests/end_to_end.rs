@@ -347,7 +347,15 @@ fn future_keys_unknown_root_keys_and_bad_indices_are_typed_hresults() {
             laps_rpc::status::E_INVALIDARG,
         ),
         (
-            GetKeyRequest::for_sid(&group(), root, 363, 9, -1),
+            GetKeyRequest::for_sid(&group(), root, 363, -1, 9),
+            laps_rpc::status::E_INVALIDARG,
+        ),
+        (
+            GetKeyRequest::for_sid(&group(), root, -1, 2, 3),
+            laps_rpc::status::E_INVALIDARG,
+        ),
+        (
+            GetKeyRequest::for_sid(&group(), root, cur.l0, cur.l1 + 1, -1),
             laps_rpc::status::E_INVALIDARG,
         ),
         (
