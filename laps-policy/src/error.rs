@@ -90,7 +90,9 @@ pub enum Error {
         name: String,
     },
     /// A policy file writer was given a value its format cannot carry (the LAPS CSP has only
-    /// `int` (a DWORD), `bool` and `chr` (a string) values).
+    /// `int` (a DWORD), `bool` and `chr` (a string) values), or a SyncML command the device's
+    /// LAPS CSP would refuse (a node it lacks, another format than the node's, a value outside
+    /// the node's allowed values).
     #[error("{name}: {reason}")]
     UnwritableValue {
         /// The setting.

@@ -5,7 +5,9 @@
 //! (case-insensitively, as the registry compares names, and written in the catalogue's
 //! spelling): an unknown name is [`Error::UnknownSetting`], because Windows would silently
 //! ignore it. Values are written as given; out-of-range values are the resolver's business
-//! (they fall back to defaults on the device, and [`crate::resolve`] says so).
+//! (they fall back to defaults on the device, and [`crate::resolve`] says so), except in SyncML,
+//! where the device's CSP refuses the command itself: the SyncML writer refuses what the CSP
+//! would ([`Error::UnwritableValue`]).
 
 use crate::catalog::find;
 use crate::{Error, RegFile, RegFileEntry, RegFileVersion, RegOp, RegValue, RegistryPol, Root};
@@ -53,9 +55,10 @@ impl RegistryPol {
 
 impl SyncMl {
     /// The SyncML an MDM sends to set `values` in the LAPS CSP (one `Replace` per setting, in
-    /// order), plus an `Exec` of `Actions/ResetPassword` when `reset_password` is set. Values
-    /// must be DWORDs or strings (`Error::UnwritableValue` otherwise): the CSP has no other
-    /// types.
+    /// order), plus an `Exec` of `Actions/ResetPassword` when `reset_password` is set. Each
+    /// value must be one the device's CSP takes (`Error::UnwritableValue` otherwise): a node
+    /// the CSP has (not the GPO-only `ADBackupDSRMPassword`), a DWORD for `int`/`bool` nodes
+    /// or a string for `chr` nodes, within the node's allowed values.
     ///
     /// ```
     /// use laps_policy::{RegValue, RootValues, Snapshot, SyncMl};
