@@ -395,3 +395,83 @@ fn get_key_ndr_and_ndr64_layouts_differ_only_in_widths() {
         8 + 8 + 8 + 7 + 1 + 4
     );
 }
+
+const INDEPENDENT: &str = include_str!("data/independent-ndr-vectors.txt");
+
+fn iv(name: &str) -> Vec<u8> {
+    INDEPENDENT
+        .lines()
+        .filter_map(|l| l.split_once(' '))
+        .find(|(n, _)| *n == name)
+        .map(|(_, h)| hex::decode(h).unwrap())
+        .unwrap_or_else(|| panic!("no vector {name}"))
+}
+
+#[test]
+fn get_key_stubs_match_samba_marshalling_in_ndr_and_ndr64() {
+    let sid: laps_crypto::Sid = "S-1-5-21-261666259-2767898532-3724640780-512"
+        .parse()
+        .unwrap();
+    let root = guid("d778c271-9025-9a82-f6dc-b8960b8ad8c5");
+    for (ts, name) in [
+        (TransferSyntax::Ndr, "ndr"),
+        (TransferSyntax::Ndr64, "ndr64"),
+    ] {
+        let req = GetKeyRequest::for_sid(&sid, Some(root), 361, 17, 8);
+        let bytes = iv(&format!("samba::get_key_in_{name}"));
+        assert_eq!(req.encode(ts), bytes, "{name}");
+        assert_eq!(
+            GetKeyRequest::decode(ts, &bytes).unwrap(),
+            (req, bytes.len())
+        );
+
+        let req = GetKeyRequest::for_sid(&sid, None, -1, -1, -1);
+        assert_eq!(
+            req.encode(ts),
+            iv(&format!("samba::get_key_in_null_root_{name}"))
+        );
+
+        let ok = GetKeyResponse::Envelope(vec![1, 2, 3, 4, 5]);
+        let bytes = iv(&format!("samba::get_key_out_{name}"));
+        assert_eq!(ok.encode(ts), bytes, "{name}");
+        assert_eq!(GetKeyResponse::decode(ts, &bytes).unwrap(), ok);
+
+        let denied = GetKeyResponse::Failed(0x8007_0005);
+        let bytes = iv(&format!("samba::get_key_out_denied_{name}"));
+        assert_eq!(denied.encode(ts), bytes, "{name}");
+        assert_eq!(GetKeyResponse::decode(ts, &bytes).unwrap(), denied);
+    }
+}
+
+#[test]
+fn impacket_ept_map_request_decodes() {
+    let r = EptMapRequest::decode(TransferSyntax::Ndr, &iv("impacket::ept_map_in_ndr")).unwrap();
+    assert_eq!(r.object, None);
+    assert_eq!(r.max_towers, 1);
+    assert_eq!(r.tower.interface(), Some(GKDI_INTERFACE));
+    assert_eq!(r.tower.transfer_syntax(), Some(NDR_SYNTAX));
+    assert_eq!(r.tower.tcp_port(), Some(0));
+    assert_eq!(r.tower.floors.len(), 5);
+}
+
+#[test]
+fn samba_dc_ept_map_responses() {
+    let bytes = iv("samba-dc::ept_map_out_ndr_netlogon");
+    let r = EptMapResponse::decode(TransferSyntax::Ndr, &bytes).unwrap();
+    let netlogon = laps_rpc::pdu::SyntaxId::new(guid("12345678-1234-abcd-ef00-01234567cffb"), 1, 0);
+    assert_eq!(r.port_for(&netlogon).unwrap(), 49152);
+    assert_eq!(r.towers[0].interface(), Some(netlogon));
+    assert_eq!(r.encode(TransferSyntax::Ndr, 4), bytes);
+
+    let bytes = iv("samba-dc::ept_map_out_ndr_isd_key");
+    let r = EptMapResponse::decode(TransferSyntax::Ndr, &bytes).unwrap();
+    assert_eq!(r.status, laps_rpc::status::EPT_S_NOT_REGISTERED);
+    assert!(matches!(
+        r.port_for(&GKDI_INTERFACE),
+        Err(Error::EndpointNotFound {
+            status: laps_rpc::status::EPT_S_NOT_REGISTERED,
+            ..
+        })
+    ));
+    assert_eq!(r.encode(TransferSyntax::Ndr, 4), bytes);
+}
