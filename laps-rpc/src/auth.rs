@@ -159,7 +159,14 @@ pub trait SecurityContext: Send {
     ///
     /// Client: the first call gets an empty `input` and returns the token for the bind; later
     /// calls get the server's token from bind_ack / alter_context_resp.
-    /// Server: the first call gets the client's first token (from the bind).
+    /// Server: the first call gets the client's first token (from the bind), later calls the
+    /// tokens of auth3 / alter_context.
+    ///
+    /// The state machines stop calling `step` once it returned `complete: true`: a final token
+    /// the peer sends after that (e.g. SPNEGO's accept-completed with mechListMIC when the
+    /// client already reported completion) is not passed on, so a context that must verify it
+    /// should report `complete: false` until it has. A completed client step with a token
+    /// sends it in auth3 for [`AuthType::Ntlm`] (no answer) and in alter_context otherwise.
     fn step(&mut self, input: &[u8]) -> Result<AuthStep, AuthError>;
 
     /// Length of the `auth_value` that [`seal`](Self::seal) and [`sign`](Self::sign) produce
