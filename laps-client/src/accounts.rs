@@ -93,6 +93,14 @@ impl Account {
     pub(crate) fn password(&self) -> &str {
         &self.password
     }
+
+    pub(crate) fn user(&self) -> &str {
+        &self.user
+    }
+
+    pub(crate) fn domain(&self) -> Option<&str> {
+        self.domain.as_deref()
+    }
 }
 
 impl FromStr for Account {

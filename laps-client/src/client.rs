@@ -68,10 +68,10 @@ pub fn lookup_port(
     }
 }
 
-/// NTLM's auth3 gets no answer: a server that refuses the credentials says so with a fault
-/// on the first request (access denied or a security-package error). That fault becomes an
-/// authentication failure.
-fn first_call_error(e: Error) -> Error {
+/// A server refuses credentials with a fault (access denied or a security-package error):
+/// on an alter_context leg of the bind (SPNEGO, Kerberos), or, since NTLM's auth3 gets no
+/// answer, on the first request. Such a fault becomes an authentication failure.
+fn auth_error(e: Error) -> Error {
     match e {
         Error::Rpc(laps_rpc::Error::Fault { status })
             if status == laps_rpc::status::NCA_S_FAULT_ACCESS_DENIED
@@ -106,9 +106,11 @@ impl RpcConnection {
         timeouts: Timeouts,
     ) -> Result<Self> {
         let mut wire = Wire::connect(host, port, timeouts)?;
+        let authenticated = auth.is_some();
         let mut conn = ClientConnection::new(interface, rpc.clone(), auth);
         let bind = conn.start()?;
-        match wire.drive(&bind, |b| conn.receive(b))? {
+        let result = wire.drive(&bind, |b| conn.receive(b));
+        match result.map_err(|e| if authenticated { auth_error(e) } else { e })? {
             Driven::Ready => Ok(Self {
                 wire,
                 conn,
@@ -128,7 +130,7 @@ impl RpcConnection {
         self.calls += 1;
         let first = self.calls == 1;
         let result = self.wire.drive(&request, |b| conn.receive(b));
-        match result.map_err(|e| if first { first_call_error(e) } else { e })? {
+        match result.map_err(|e| if first { auth_error(e) } else { e })? {
             Driven::Done(stub) => Ok(stub),
             Driven::Ready => Err(Error::InvalidArgument(
                 "the server answered a call with a bind result".into(),
@@ -199,7 +201,7 @@ impl GkdiClient {
         let mut wire = Wire::connect(host, port, opts.timeouts)?;
         let mut rpc = RpcGkdiClient::new(auth, opts.rpc.clone());
         let bind = rpc.start()?;
-        match wire.drive(&bind, |b| rpc.receive(b))? {
+        match wire.drive(&bind, |b| rpc.receive(b)).map_err(auth_error)? {
             Driven::Ready => Ok(Self {
                 wire,
                 rpc,
@@ -219,7 +221,7 @@ impl GkdiClient {
         let first = self.calls == 1;
         let rpc = &mut self.rpc;
         let result = self.wire.drive(&pdu, |b| rpc.receive(b));
-        match result.map_err(|e| if first { first_call_error(e) } else { e })? {
+        match result.map_err(|e| if first { auth_error(e) } else { e })? {
             Driven::Done(outcome) => Ok(outcome?),
             Driven::Ready => Err(Error::InvalidArgument(
                 "the server answered GetKey with a bind result".into(),

@@ -21,6 +21,7 @@ mod kdc;
 mod ntlm_server;
 mod protect;
 mod server;
+mod spnego_server;
 mod transport;
 
 pub use accounts::{Account, AccountTable, IMPLICIT_SIDS};
@@ -31,4 +32,5 @@ pub use credentials::{AuthProtocol, Credentials};
 pub use error::{Error, ErrorKind, Result, Step};
 pub use ntlm_server::{NtlmAcceptor, NtlmAcceptorFactory};
 pub use server::{KdsConfig, KdsHandle, KdsServer};
+pub use spnego_server::SpnegoAcceptor;
 pub use transport::Timeouts;

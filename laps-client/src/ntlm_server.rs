@@ -349,7 +349,8 @@ impl SecurityContext for NtlmAcceptor {
     }
 }
 
-/// Creates an [`NtlmAcceptor`] for every connection that binds with NTLM (`auth_type` 10).
+/// Creates an [`NtlmAcceptor`] for every connection that binds with NTLM (`auth_type` 10)
+/// and a [`SpnegoAcceptor`](crate::SpnegoAcceptor) (NTLM inside SPNEGO) for `auth_type` 9.
 #[derive(Debug, Clone)]
 pub struct NtlmAcceptorFactory {
     accounts: Arc<AccountTable>,
@@ -366,6 +367,9 @@ impl AcceptorFactory for NtlmAcceptorFactory {
     fn new_context(&self, auth_type: AuthType) -> Option<Box<dyn SecurityContext>> {
         match auth_type {
             AuthType::Ntlm => Some(Box::new(NtlmAcceptor::new(self.accounts.clone()))),
+            AuthType::Spnego => crate::spnego_server::SpnegoAcceptor::new(self.accounts.clone())
+                .ok()
+                .map(|a| Box::new(a) as Box<dyn SecurityContext>),
             _ => None,
         }
     }

@@ -1,10 +1,10 @@
 //! The lab key distribution server: laps-rpc's responder on two TCP listeners (the endpoint
 //! mapper and `ISD_KEY`), a thread per connection with timeouts and a connection cap, NTLM
-//! authentication from an [`AccountTable`].
+//! authentication (bare, `auth_type` 10, or inside SPNEGO, 9) from an [`AccountTable`].
 //!
 //! A **lab tool**: it lets portals, scripts and tests fetch keys without a domain controller.
-//! It holds root keys in memory, knows only the accounts it is given and speaks NTLM only. It
-//! is not a production KDS.
+//! It holds root keys in memory, knows only the accounts it is given and speaks NTLM only (no
+//! Kerberos). It is not a production KDS.
 
 use std::io::{ErrorKind as IoKind, Read, Write};
 use std::net::{IpAddr, Shutdown, SocketAddr, TcpListener, TcpStream};

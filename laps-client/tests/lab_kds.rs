@@ -253,3 +253,34 @@ fn idle_connections_are_closed_after_the_timeout() {
     );
     kds.stop();
 }
+
+/// SPNEGO (`auth_type` 9, NTLM inside): what dpapi-ng and Samba's client use by default. Our
+/// Negotiate client tries Kerberos first; with no KDC reachable it falls back to NTLM.
+#[test]
+fn spnego_with_ntlm_inside() {
+    let kds = start(8);
+    let sid: Sid = sample::SID.parse().unwrap();
+    let vals = values(&sid, &[hours_ago(5)]);
+    let mut opts = options(&kds, TransferSyntax::Ndr64);
+    opts.protocol = AuthProtocol::Negotiate;
+    opts.auth.kdc = Some("127.0.0.1:1".into());
+    let mut client = GkdiClient::connect("127.0.0.1", &helpdesk(), &opts).unwrap();
+    let store = KeyStore::new();
+    let report = fetch_keys(&mut client, &store, &[&vals[0].0], false);
+    assert!(report.errors[0].is_none(), "{:?}", report.errors);
+    assert_eq!(
+        store
+            .decrypt_attribute(&vals[0].0)
+            .unwrap()
+            .password
+            .expose(),
+        vals[0].1
+    );
+
+    let creds = Credentials::new("CONTOSO\\helpdesk", "wrong".into()).unwrap();
+    let err = GkdiClient::connect("127.0.0.1", &creds, &opts)
+        .and_then(|mut c| c.get_key(&sid, None, -1, -1, -1))
+        .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::AuthFailed, "{err:?}");
+    kds.stop();
+}

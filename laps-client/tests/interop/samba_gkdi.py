@@ -21,7 +21,9 @@ def main():
     creds.set_domain(domain)
     creds.set_password(os.environ["KDS_PASSWORD"])
     creds.set_kerberos_state(credentials.DONT_USE_KERBEROS)
-    conn = gkdi.gkdi(f"ncacn_ip_tcp:{host}[seal]", lp, creds)
+    # NTLM (auth_type 10): the lab KDS's SPNEGO acceptor (sspi) does not read the NTLM token
+    # out of Samba's negTokenResp (see laps-client/README.md, "Not done").
+    conn = gkdi.gkdi(f"ncacn_ip_tcp:{host}[seal,ntlm]", lp, creds)
     out = {}
     for v in json.load(open(vectors_path)):
         _, envelope, result = conn.GetKey(

@@ -83,6 +83,18 @@ def test_dpapi_ng_unprotect_through_the_lab_kds(v):
     assert plaintext.hex() == v["plaintext_hex"]
 
 
+def test_dpapi_ng_default_negotiate():
+    """dpapi-ng's default auth_protocol ("negotiate": SPNEGO, NTLM inside without Kerberos)."""
+    for v in [v for v in VECTORS if v["origin"] == "windows"][:4]:
+        plaintext = dpapi_ng.ncrypt_unprotect_secret(
+            blob_of(v), server=HOST, username=lab.HELPDESK[0], password=lab.HELPDESK[1]
+        )
+        assert plaintext.hex() == v["plaintext_hex"], v["id"]
+    with pytest.raises(Exception) as e:
+        dpapi_ng.ncrypt_unprotect_secret(blob_of(VECTORS[0]), server=HOST, username=lab.HELPDESK[0], password="wrong")
+    assert "wrong" not in str(e.value)
+
+
 def test_dpapi_ng_unprotect_denied_for_a_non_member():
     v = next(v for v in VECTORS if v["origin"] == "windows")
     with pytest.raises(Exception) as e:
