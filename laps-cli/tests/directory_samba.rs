@@ -883,3 +883,57 @@ fn backup_without_root_keys_encrypts_to_getkeys_public_key() {
     assert_eq!(records[0]["Password"], "Public-Key-Pa55!");
     assert_eq!(records[0]["TargetSid"], dc.domain_admins().as_str());
 }
+
+/// Kerberos (SASL GSSAPI through the system's libgssapi_krb5): only with
+/// `--features kerberos` (needs libkrb5-dev and libclang-dev to build).
+#[cfg(feature = "kerberos")]
+#[test]
+fn kerberos_binds_with_tickets_from_sambas_kdc_sealed_or_over_ldaps() {
+    let Some(dc) = dc("kerberos_binds_with_tickets_from_sambas_kdc_sealed_or_over_ldaps") else {
+        return;
+    };
+    let dn = dc.fresh_computer("TKRB");
+    dc.ldapmodify(&format!(
+        "dn: {dn}\nchangetype: modify\nreplace: msLAPS-Password\n\
+         msLAPS-Password: {{\"n\":\"Adm\",\"t\":\"1dc5f0a1b2c3d4e\",\"p\":\"Kerberos-Pa55!\"}}\n-\n"
+    ));
+    let cache = std::env::temp_dir().join(format!("winlaps-krb5cc-{}", std::process::id()));
+    let ccname = format!("FILE:{}", cache.display());
+    let mut kinit = Command::new("kinit")
+        .arg(dc.admin_upn())
+        .env("KRB5_CONFIG", dc.var("KRB5_CONFIG"))
+        .env("KRB5CCNAME", &ccname)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("kinit (krb5-user)");
+    writeln!(
+        kinit.stdin.take().unwrap(),
+        "{}",
+        dc.var("SAMBA_ADMIN_PASSWORD")
+    )
+    .unwrap();
+    assert!(kinit.wait().unwrap().success());
+    for extra in [vec![], vec!["--ldaps", "--ca", dc.var("SAMBA_CA_FILE")]] {
+        let out = Command::new(env!("CARGO_BIN_EXE_winlaps"))
+            .args([
+                "get",
+                "TKRB",
+                "--json",
+                "--auth",
+                "kerberos",
+                "--dc",
+                dc.var("SAMBA_DC_HOST"),
+            ])
+            .args(&extra)
+            .env("KRB5_CONFIG", dc.var("KRB5_CONFIG"))
+            .env("KRB5CCNAME", &ccname)
+            .env_remove("WINLAPS_PASSWORD")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{extra:?}: {}", stderr(&out));
+        let record: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(record["Password"], "Kerberos-Pa55!");
+    }
+    let _ = std::fs::remove_file(&cache);
+}
