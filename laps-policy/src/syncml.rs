@@ -189,9 +189,13 @@ fn node_format(kind: ValueKind) -> &'static str {
 /// A policy node's allowed values, as the CSP reference lists them (numbers only: the text
 /// nodes list none).
 fn check_allowed(name: &str, value: &RegValue) -> Result<(), String> {
-    let Some(info) = catalog::find(Family::WindowsLaps, name) else {
-        return Ok(());
-    };
+    match catalog::find(Family::WindowsLaps, name) {
+        Some(info) => check_allowed_for(info, value),
+        None => Ok(()),
+    }
+}
+
+fn check_allowed_for(info: &catalog::SettingInfo, value: &RegValue) -> Result<(), String> {
     let allowed = info.allowed_in(crate::Root::Csp);
     match (value, allowed) {
         (RegValue::Dword(v), Allowed::Range { .. } | Allowed::OneOf(_) | Allowed::Bool)
@@ -252,7 +256,11 @@ fn judge(
     if !matches!(verb, SyncMlVerb::Add | SyncMlVerb::Replace) {
         return (None, Some(CommandStatus::ok()));
     }
-    let expected = catalog::find(Family::WindowsLaps, name).map_or("chr", |s| node_format(s.kind));
+    // `access()` found the node in the catalogue.
+    let Some(info) = catalog::find(Family::WindowsLaps, name) else {
+        return (None, Some(CommandStatus::ok()));
+    };
+    let expected = node_format(info.kind);
     let format = match format {
         None | Some("") => expected,
         Some(f) => f,
@@ -286,7 +294,7 @@ fn judge(
         },
         _ => RegValue::Sz(data.to_owned()),
     };
-    match check_allowed(name, &value) {
+    match check_allowed_for(info, &value) {
         Ok(()) => (Some(value), Some(CommandStatus::ok())),
         Err(why) => (
             Some(value),
