@@ -22,11 +22,11 @@ const PASSWORD_ENV: &str = "WINLAPS_PASSWORD";
 /// Authentication method on the command line.
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
 pub(crate) enum AuthArg {
-    /// Kerberos if built in and no password is given, else NTLM if built in, else simple.
+    /// Kerberos if built in and no --user is given, else simple (LDAPS).
     Negotiate,
-    /// SASL GSSAPI with the Kerberos ticket cache (kinit).
+    /// SASL GSSAPI with the Kerberos ticket cache (kinit); needs the `kerberos` build feature.
     Kerberos,
-    /// NTLM (GSS-SPNEGO) over LDAPS.
+    /// NTLM: not available for LDAP in this build (ldap3's NTLM does not compile); reported as such.
     Ntlm,
     /// Simple bind over LDAPS.
     Simple,
