@@ -62,16 +62,14 @@ pub(super) struct Scan<'a> {
 
 /// Which settings the device's build knows: the node's row in the CSP table
 /// ([`SettingInfo::known_to`]); on a build without Windows LAPS, the roots are still read as
-/// the first Windows LAPS release would read them, to say what they hold.
-fn knows(device: &Device, os_too_old: bool, info: &SettingInfo) -> bool {
-    if os_too_old {
-        info.min_build <= device.os_build.max(BUILD_LAPS_MIN)
-    } else {
-        info.known_to(device.os_build, device.os_ubr)
-    }
+/// the first Windows LAPS release would read them, to say what they hold. On a build with
+/// Windows LAPS (so at least 17763) `known_to` is exactly `min_build <= build`, which is what
+/// this computes without a table lookup per value (`known_settings_follow_the_csp_table`).
+fn knows(device: &Device, info: &SettingInfo) -> bool {
+    info.min_build <= device.os_build.max(BUILD_LAPS_MIN)
 }
 
-fn scan<'a>(snapshot: &'a Snapshot, root: Root, device: &Device, os_too_old: bool) -> Scan<'a> {
+fn scan<'a>(snapshot: &'a Snapshot, root: Root, device: &Device) -> Scan<'a> {
     let mut out = Scan {
         root,
         known: [None; N],
@@ -90,7 +88,7 @@ fn scan<'a>(snapshot: &'a Snapshot, root: Root, device: &Device, os_too_old: boo
             .find(|s| s.name.eq_ignore_ascii_case(name));
         match info {
             // Only settings this build knows are probed (the trace's LoadSettingOrDefault).
-            Some(info) if knows(device, os_too_old, info) => {
+            Some(info) if knows(device, info) => {
                 if let Some(idx) = windows_laps_counterpart(info.id).map(|id| id as usize) {
                     if let Some(slot) = out.known.get_mut(idx) {
                         *slot = Some(Found {
@@ -141,7 +139,7 @@ pub fn resolve(snapshot: &Snapshot, device: &Device) -> EffectivePolicy {
     let build = device.os_build.max(BUILD_LAPS_MIN);
     let scans: Vec<Scan<'_>> = Root::ALL
         .iter()
-        .map(|&r| scan(snapshot, r, device, os_too_old))
+        .map(|&r| scan(snapshot, r, device))
         .collect();
     let source_idx = scans.iter().position(|s| s.count > 0);
     let source = source_idx.map_or(Source::None, |i| Source::from(Root::ALL[i]));
@@ -401,6 +399,29 @@ fn fill_defaults(b: &mut Builder<'_>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn known_settings_follow_the_csp_table() {
+        for (first, last, ubr) in catalog::LAPS_BUILDS {
+            for build in [first, last.min(first + 20), last.min(30000)] {
+                for ubr in [None, Some(ubr), Some(ubr + 1)] {
+                    let device = Device {
+                        os_build: build,
+                        os_ubr: ubr,
+                        ..Device::default()
+                    };
+                    for info in catalog::windows_laps() {
+                        assert_eq!(
+                            knows(&device, info),
+                            info.known_to(build, ubr),
+                            "{} on {build}.{ubr:?}",
+                            info.name
+                        );
+                    }
+                }
+            }
+        }
+    }
 
     #[test]
     fn legacy_ids_map_to_their_windows_laps_counterpart() {
