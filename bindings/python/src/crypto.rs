@@ -254,7 +254,7 @@ fn credential(py: Python<'_>, c: LapsCredential) -> PyResult<Py<PyLapsCredential
 /// Decryption releases the GIL; one store can be shared by many threads.
 #[pyclass(frozen, module = "winlaps", name = "KeyStore")]
 pub(crate) struct PyKeyStore {
-    inner: KeyStore,
+    pub(crate) inner: KeyStore,
 }
 
 #[pymethods]

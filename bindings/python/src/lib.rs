@@ -12,6 +12,7 @@
 
 mod convert;
 mod crypto;
+mod directory;
 mod errors;
 mod generate;
 mod policy;
@@ -67,6 +68,7 @@ fn _winlaps(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(crypto::parse_legacy_password, m)?)?;
     m.add_function(wrap_pyfunction!(crypto::parse_expiration_time, m)?)?;
     m.add_function(wrap_pyfunction!(crypto::decode_graph_password, m)?)?;
+    m.add_function(wrap_pyfunction!(directory::read_computer, m)?)?;
     m.add_function(wrap_pyfunction!(crypto::parse_group_key_envelope, m)?)?;
     m.add_function(wrap_pyfunction!(crypto::make_group_key_envelope, m)?)?;
     Ok(())

@@ -52,6 +52,7 @@ from winlaps._winlaps import (
     parse_registry_pol,
     parse_syncml,
     post_authentication_timeline,
+    read_computer,
     reset_password_status,
     resolve_policy,
     setting_catalog,
@@ -115,4 +116,6 @@ __all__ = [
     "parse_expiration_time",
     "decode_graph_password",
     "GraphPassword",
+    # Active Directory (Get-LapsADPassword's records from attribute values)
+    "read_computer",
 ]

@@ -53,6 +53,7 @@ __all__ = [
     "parse_legacy_password",
     "parse_expiration_time",
     "decode_graph_password",
+    "read_computer",
     "parse_group_key_envelope",
     "make_group_key_envelope",
 ]
@@ -514,6 +515,15 @@ def parse_laps_password_json(value: Union[str, bytes]) -> LapsCredential: ...
 def parse_legacy_password(value: Union[str, bytes]) -> str: ...
 def parse_expiration_time(value: Union[str, bytes, int]) -> Optional[datetime.datetime]: ...
 def decode_graph_password(password_base64: str) -> GraphPassword: ...
+def read_computer(
+    distinguished_name: str,
+    attributes: Mapping[str, Union[bytes, str, Sequence[Union[bytes, str]]]],
+    keys: KeyStore,
+    *,
+    include_history: bool = False,
+    caller_sids: Optional[Union[set[str], frozenset[str]]] = None,
+    principal_names: Optional[dict[str, str]] = None,
+) -> list[dict[str, Any]]: ...
 def parse_group_key_envelope(data: bytes) -> dict[str, Any]: ...
 def make_group_key_envelope(
     key: RootKey,
