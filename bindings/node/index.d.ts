@@ -586,6 +586,38 @@ export interface PasswordOptions {
   seed?: Uint8Array
 }
 
+/** One value, as Get-LapsADPassword reports it (Windows' field names). */
+export interface PasswordRecord {
+  /** The computer's name. */
+  ComputerName: string
+  /** The object's DN. */
+  DistinguishedName: string
+  /** The managed account, when known. */
+  Account?: string
+  /** The password, when it could be read. */
+  Password?: string
+  /** When it was set (millisecond precision). */
+  PasswordUpdateTime?: Date
+  /** When it expires (current values only). */
+  ExpirationTimestamp?: Date
+  /**
+   * `EncryptedPassword`, `EncryptedPasswordHistory`, `EncryptedDSRMPassword`,
+   * `EncryptedDSRMPasswordHistory`, `CleartextPassword` or `LegacyLapsCleartextPassword`.
+   */
+  Source: string
+  /**
+   * `Success`, `NotApplicable`, `Unauthorized`, `KeyNotFound`, `DecryptionFailed`,
+   * `Malformed` or `Unsupported`.
+   */
+  DecryptionStatus: string
+  /** The principal the value is encrypted to (name when given, else SID). */
+  AuthorizedDecryptor?: string
+  /** The target SID of an encrypted value. */
+  TargetSid?: string
+  /** Why the value could not be read (never a secret). */
+  Detail?: string
+}
+
 /** One finding of the resolver. */
 export interface PolicyDiagnostic {
   /** `'info'`, `'warning'` or `'error'`. */
@@ -651,6 +683,26 @@ export interface RawRegistryValue {
   type: number
   /** The raw data bytes. */
   data: Buffer
+}
+
+/**
+ * Reads one computer: one record per value, newest source first (history newest first by
+ * update time with `includeHistory`). `attributes` maps each LDAP attribute name to its
+ * values (bytes or strings). An object without LAPS attributes throws `LAPS_INVALID_ARG`.
+ */
+export declare function readComputer(distinguishedName: string, attributes: Record<string, Array<Uint8Array | string>>, keys: KeyStore, options?: ReadComputerOptions | undefined | null): Array<PasswordRecord>
+
+/** Options of `readComputer`. */
+export interface ReadComputerOptions {
+  /** Report every history value too (`-IncludeHistory`). */
+  includeHistory?: boolean
+  /**
+   * The caller's SIDs (its own and `tokenGroups`): values encrypted to another SID are
+   * `Unauthorized`, as the DC's GetKey would decide. Absent: not checked.
+   */
+  callerSids?: Array<string>
+  /** SID → display name (`'CONTOSO\\Domain Admins'`) for `AuthorizedDecryptor`. */
+  principalNames?: Record<string, string>
 }
 
 /** One recipient of the CMS. */

@@ -861,6 +861,7 @@ module.exports.parseSyncml = nativeBinding.parseSyncml
 module.exports.PolicyMode = nativeBinding.PolicyMode
 module.exports.PolicySource = nativeBinding.PolicySource
 module.exports.postAuthenticationTimeline = nativeBinding.postAuthenticationTimeline
+module.exports.readComputer = nativeBinding.readComputer
 module.exports.resolvePolicy = nativeBinding.resolvePolicy
 module.exports.settingCatalog = nativeBinding.settingCatalog
 module.exports.writeReg = nativeBinding.writeReg

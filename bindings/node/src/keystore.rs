@@ -142,6 +142,13 @@ pub struct KeyStore {
     inner: Arc<laps_crypto::KeyStore>,
 }
 
+impl KeyStore {
+    /// The Rust store (for `readComputer`).
+    pub(crate) fn store(&self) -> &laps_crypto::KeyStore {
+        &self.inner
+    }
+}
+
 #[napi]
 impl KeyStore {
     /// An empty store.

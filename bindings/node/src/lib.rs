@@ -13,6 +13,7 @@ mod args;
 mod batch;
 pub mod cleartext;
 pub mod credential;
+pub mod directory;
 pub mod encrypt;
 pub mod error;
 pub mod generate;
