@@ -414,34 +414,44 @@ fn sid_recipients_per_value_are_capped() {
 }
 
 /// Finding 4: a decryption that still holds the old root key while `add_root_key` replaces it
-/// must not leave seeds that the new key would use. Two threads, many rounds: each round a
-/// decryption with the old key (a cold seed walk) races the replacement; afterwards the new
-/// key's value must decrypt.
+/// must not leave seeds that the new key would use. One thread decrypts values of the old key at
+/// 32 L1 indices (32 cold seed walks, each inserting its seeds at the end) while the other
+/// replaces the key part-way through; afterwards every value of the new key must decrypt. (The
+/// store no longer holds the root-key lock during a walk, so this interleaving now happens;
+/// cache keys carry the key's epoch, which is what keeps it harmless.)
 #[test]
 fn replacing_a_root_key_during_a_decryption_leaves_no_stale_seeds() {
     let (old, new, a) = (root(0x91), root(0x92), sid(SID_A));
+    let at = |l1: i32| KeyIndex { l0: 362, l1, l2: 0 };
+    let old_values: Arc<Vec<Vec<u8>>> =
+        Arc::new((0..32).map(|l1| encrypt_to(&old, &a, at(l1), false)).collect());
+    let new_values: Vec<Vec<u8>> = (0..32).map(|l1| encrypt_to(&new, &a, at(l1), false)).collect();
     let store = Arc::new(KeyStore::new());
-    for round in 0..40 {
-        let at = index(round % 32);
-        let old_value = encrypt_to(&old, &a, at, false);
-        let new_value = encrypt_to(&new, &a, at, false);
+    for round in 0..40u64 {
         store.add_root_key(old.clone());
         let barrier = Arc::new(Barrier::new(2));
         let decrypting = {
-            let (store, barrier) = (Arc::clone(&store), Arc::clone(&barrier));
+            let (store, barrier, values) =
+                (Arc::clone(&store), Arc::clone(&barrier), Arc::clone(&old_values));
             std::thread::spawn(move || {
                 barrier.wait();
-                // Old or new key, whichever it finds: the result does not matter here.
-                let _ = store.decrypt_attribute(&old_value);
+                for v in values.iter() {
+                    // Old or new key, whichever it finds: the result does not matter here.
+                    let _ = store.decrypt_attribute(v);
+                }
             })
         };
         barrier.wait();
+        // Part-way through the 32 walks (they take a millisecond or more in all).
+        std::thread::sleep(std::time::Duration::from_micros(20 + (round * 37) % 1500));
         store.add_root_key(new.clone());
         decrypting.join().unwrap();
-        assert_eq!(
-            store.decrypt_attribute(&new_value).unwrap(),
-            credential(),
-            "round {round}"
-        );
+        for (l1, v) in new_values.iter().enumerate() {
+            assert_eq!(
+                store.decrypt_attribute(v).unwrap(),
+                credential(),
+                "round {round}, L1 {l1}"
+            );
+        }
     }
 }
