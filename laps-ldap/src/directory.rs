@@ -176,7 +176,16 @@ impl Directory {
             .map_err(|e| ldap_error("search", secs, e))?;
         let mut out = Vec::new();
         while let Some(entry) = stream.next().map_err(|e| ldap_error("search", secs, e))? {
-            out.push(SearchEntry::construct(entry));
+            // ldap3 builds the entry with `expect`s: a malformed entry from a hostile server
+            // becomes an error here, not a crash.
+            let built = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                SearchEntry::construct(entry)
+            }))
+            .map_err(|_| Error::Protocol {
+                operation: "search",
+                reason: "malformed search result entry from the server".into(),
+            })?;
+            out.push(built);
         }
         let result = stream.result();
         match result.rc {
