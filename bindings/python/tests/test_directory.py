@@ -123,6 +123,7 @@ def test_ldap3_flow_against_the_samba_dc() -> None:
     """The README's example: a connection the caller opened with ldap3, winlaps decides."""
     env = _samba_env()
     ldap3 = pytest.importorskip("ldap3") if os.environ.get("CI") != "true" else __import__("ldap3")
+    dpapi_ng = pytest.importorskip("dpapi_ng") if os.environ.get("CI") != "true" else __import__("dpapi_ng")
     tls = ldap3.Tls(validate=ssl.CERT_REQUIRED, ca_certs_file=env["SAMBA_CA_FILE"])
     server = ldap3.Server(env["SAMBA_DC_HOST"], port=636, use_ssl=True, tls=tls, connect_timeout=20)
     conn = ldap3.Connection(
@@ -140,8 +141,10 @@ def test_ldap3_flow_against_the_samba_dc() -> None:
     )
     store = winlaps.KeyStore()
     root = None
+    conn_root_attributes: Any = None
     for e in conn.entries:
         a = e.entry_raw_attributes
+        conn_root_attributes = a
         root = winlaps.RootKey(
             a["cn"][0].decode(),
             a["msKds-RootKeyData"][0],
@@ -153,20 +156,43 @@ def test_ldap3_flow_against_the_samba_dc() -> None:
         store.add_root_key(root)
     assert root is not None and root.private_key_length == 256
 
-    # A computer with a value written by ldap3 (encrypted here to Domain Admins).
+    # A computer with values written by ldap3: the current one encrypted by dpapi-ng 0.2.0
+    # offline with the same root key (independent code), an older one by winlaps.
     dn = f"CN=TPYTHON,CN=Computers,{env['SAMBA_BASE_DN']}"
     conn.delete(dn)
     assert conn.add(dn, ["computer"], {"sAMAccountName": "TPYTHON$", "userAccountControl": "4096"})
-    now = datetime.datetime.now(datetime.timezone.utc)
     admins = env["SAMBA_DOMAIN_SID"] + "-512"
-    encrypted = winlaps.encrypt_attribute(
-        winlaps.LapsCredential("Administrator", "Python-Pa55!", now),
+    a = conn_root_attributes
+    cache = dpapi_ng.KeyCache()
+    cache.load_key(
+        a["msKds-RootKeyData"][0],
+        root_key_id=uuid.UUID(a["cn"][0].decode()),
+        kdf_parameters=a["msKds-KDFParam"][0],
+        secret_parameters=a["msKds-SecretAgreementParam"][0],
+        private_key_length=int(a["msKds-PrivateKeyLength"][0]),
+    )
+    now = datetime.datetime.now(datetime.timezone.utc)
+    ticks = int(now.timestamp() * 10_000_000) + 116444736000000000
+    doc = '{"n":"Administrator","t":"%x","p":"Dpapi-Ng-Pa55!"}' % ticks
+    blob = dpapi_ng.ncrypt_protect_secret(
+        doc.encode("utf-16-le") + b"\x00\x00", admins, root_key_identifier=root.root_key_id, cache=cache
+    )
+    header = (ticks >> 32).to_bytes(4, "little") + (ticks & 0xFFFFFFFF).to_bytes(4, "little")
+    current = header + len(blob).to_bytes(4, "little") + bytes(4) + blob
+    older = winlaps.encrypt_attribute(
+        winlaps.LapsCredential("Administrator", "Python-Pa55!", at(1)),
         key=root,
         sid=admins,
-        update_time=now,
+        update_time=at(1),
         domain_name=env["SAMBA_REALM"].lower(),
     )
-    assert conn.modify(dn, {"msLAPS-EncryptedPassword": [(ldap3.MODIFY_REPLACE, [encrypted])]})
+    assert conn.modify(
+        dn,
+        {
+            "msLAPS-EncryptedPassword": [(ldap3.MODIFY_REPLACE, [current])],
+            "msLAPS-EncryptedPasswordHistory": [(ldap3.MODIFY_REPLACE, [older])],
+        },
+    )
 
     # Read as Get-LapsADPassword does.
     conn.search(
@@ -178,8 +204,9 @@ def test_ldap3_flow_against_the_samba_dc() -> None:
     entry = conn.entries[0]
     records = winlaps.read_computer(entry.entry_dn, entry.entry_raw_attributes, store, include_history=True)
     conn.unbind()
-    assert len(records) == 1
+    assert [(r["Source"], r["Password"], r["DecryptionStatus"]) for r in records] == [
+        ("EncryptedPassword", "Dpapi-Ng-Pa55!", "Success"),
+        ("EncryptedPasswordHistory", "Python-Pa55!", "Success"),
+    ]
     assert records[0]["ComputerName"] == "TPYTHON"
-    assert records[0]["DecryptionStatus"] == "Success"
-    assert records[0]["Password"] == "Python-Pa55!"
     assert records[0]["TargetSid"] == admins
