@@ -937,3 +937,44 @@ fn kerberos_binds_with_tickets_from_sambas_kdc_sealed_or_over_ldaps() {
     }
     let _ = std::fs::remove_file(&cache);
 }
+
+#[test]
+fn many_computers_by_base_and_filter_with_paged_searches() {
+    let Some(dc) = dc("many_computers_by_base_and_filter_with_paged_searches") else {
+        return;
+    };
+    let ou = format!("OU=TMany,{}", dc.var("SAMBA_BASE_DN"));
+    let _ = Command::new("ldapdelete")
+        .env("LDAPTLS_CACERT", dc.var("SAMBA_CA_FILE"))
+        .args(["-H", &format!("ldaps://{}", dc.var("SAMBA_DC_HOST"))])
+        .args([
+            "-D",
+            &dc.admin_upn(),
+            "-w",
+            dc.var("SAMBA_ADMIN_PASSWORD"),
+            "-r",
+            &ou,
+        ])
+        .output();
+    let mut ldif = format!("dn: {ou}\nobjectClass: organizationalUnit\n\n");
+    for i in 1..=3 {
+        ldif.push_str(&format!(
+            "dn: CN=TMANY{i},{ou}\nobjectClass: computer\nsAMAccountName: TMANY{i}$\n\
+             userAccountControl: 4096\n\
+             msLAPS-Password: {{\"n\":\"Adm\",\"t\":\"1dc5f0a1b2c3d4e\",\"p\":\"Many-{i}!\"}}\n\n"
+        ));
+    }
+    dc.ldap_tool("ldapadd", &[], &ldif);
+    let (records, out) = dc.get_json(&[], &["--base", &ou]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let mut got: Vec<&str> = records
+        .iter()
+        .map(|r| r["Password"].as_str().unwrap())
+        .collect();
+    got.sort_unstable();
+    assert_eq!(got, ["Many-1!", "Many-2!", "Many-3!"]);
+    let (records, out) = dc.get_json(&[], &["--filter", "(cn=TMANY2)"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(records.len(), 1);
+    assert_eq!(records[0]["ComputerName"], "TMANY2");
+}
