@@ -4,7 +4,7 @@
 //!
 //! | bench id                          | goal on one core                         |
 //! |-----------------------------------|------------------------------------------|
-//! | `crypto/dh2048_public_per_blob`   | ≤ 0.5 ms (10× dpapi-ng 0.2.0)             |
+//! | `crypto/dh2048_public_per_blob`   | ≤ 0.5 ms (10× dpapi-ng 0.2.0); since issue 14 the sound path (full 512-bit exponent) costs one 512-bit modexp, see BENCHMARKS.md |
 //! | `crypto/private_fleet_warm`       | ≤ 15 µs, warm KeyStore (≥ 20× dpapi-ng)   |
 //! | `crypto/ecdh_p256_per_blob`       | ≤ 0.15 ms                                |
 //! | `crypto/ecdh_p384_per_blob`       | ≤ 0.45 ms                                |

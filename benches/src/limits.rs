@@ -28,9 +28,10 @@ pub struct DhModexp {
 }
 
 impl DhModexp {
-    /// With a `bits`-bit exponent (512: the Windows `msKds-PrivateKeyLength`; 256: that
-    /// exponent reduced mod the subgroup order `q`, which laps-crypto uses on its fast path)
-    /// and `y = g^e` for a fixed `e` (any element of the subgroup costs the same).
+    /// With a `bits`-bit exponent (512: the Windows `msKds-PrivateKeyLength`, what every DH
+    /// decryption runs; 256: the size of the subgroup order `q`, the floor a sound
+    /// subgroup-only shortcut could reach) and `y = g^e` for a fixed `e` (any base costs the
+    /// same).
     pub fn rfc5114(bits: usize) -> Self {
         let group = DhGroup::rfc5114_2048();
         let peer = agreement::public_key(
@@ -83,19 +84,4 @@ impl CryptoBigintModexp {
         let r = DynResidue::new(&self.base, self.params).pow_bounded_exp(&self.exponent, self.bits);
         r.retrieve().to_be_bytes()
     }
-}
-
-/// Order of the RFC 5114 §2.3 subgroup (public, from the RFC).
-const RFC5114_Q_HEX: &str = "8cf83642a709a097b447997640129da299b1a47d1eb3750ba308b0fe64f5fbd3";
-
-/// `x mod q` for a DH private key of at most 512 bits, big-endian, 32 bytes: the exponent
-/// laps-crypto's fast path raises an honest peer's public value to.
-pub fn reduce_mod_q(x: &[u8]) -> Vec<u8> {
-    use crypto_bigint::{U256, U512};
-    let mut wide = [0u8; 64];
-    let len = x.len().min(64);
-    wide[64 - len..].copy_from_slice(&x[x.len() - len..]);
-    let q = U256::from_be_hex(RFC5114_Q_HEX);
-    let (r, _) = U512::from_be_slice(&wide).const_rem(&q.resize());
-    r.resize::<{ U256::LIMBS }>().to_be_bytes().to_vec()
 }
