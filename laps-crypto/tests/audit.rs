@@ -423,16 +423,24 @@ fn sid_recipients_per_value_are_capped() {
 fn replacing_a_root_key_during_a_decryption_leaves_no_stale_seeds() {
     let (old, new, a) = (root(0x91), root(0x92), sid(SID_A));
     let at = |l1: i32| KeyIndex { l0: 362, l1, l2: 0 };
-    let old_values: Arc<Vec<Vec<u8>>> =
-        Arc::new((0..32).map(|l1| encrypt_to(&old, &a, at(l1), false)).collect());
-    let new_values: Vec<Vec<u8>> = (0..32).map(|l1| encrypt_to(&new, &a, at(l1), false)).collect();
+    let old_values: Arc<Vec<Vec<u8>>> = Arc::new(
+        (0..32)
+            .map(|l1| encrypt_to(&old, &a, at(l1), false))
+            .collect(),
+    );
+    let new_values: Vec<Vec<u8>> = (0..32)
+        .map(|l1| encrypt_to(&new, &a, at(l1), false))
+        .collect();
     let store = Arc::new(KeyStore::new());
     for round in 0..40u64 {
         store.add_root_key(old.clone());
         let barrier = Arc::new(Barrier::new(2));
         let decrypting = {
-            let (store, barrier, values) =
-                (Arc::clone(&store), Arc::clone(&barrier), Arc::clone(&old_values));
+            let (store, barrier, values) = (
+                Arc::clone(&store),
+                Arc::clone(&barrier),
+                Arc::clone(&old_values),
+            );
             std::thread::spawn(move || {
                 barrier.wait();
                 for v in values.iter() {
