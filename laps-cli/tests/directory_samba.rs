@@ -528,9 +528,14 @@ fn a_value_for_a_group_the_caller_is_not_in_is_unauthorized_alone() {
     assert_eq!(records[1]["Source"], "EncryptedPasswordHistory");
     assert_eq!(records[1]["DecryptionStatus"], "Unauthorized");
     assert_eq!(records[1]["Password"], Value::Null);
+    // Windows names the principal as DOMAIN\name (Get-LapsADPassword's AuthorizedDecryptor).
     assert_eq!(
         records[1]["AuthorizedDecryptor"],
-        dc.var("SAMBA_HELPDESK_GROUP")
+        format!(
+            "{}\\{}",
+            dc.var("SAMBA_DOMAIN"),
+            dc.var("SAMBA_HELPDESK_GROUP")
+        )
     );
 }
 
