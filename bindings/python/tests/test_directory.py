@@ -119,6 +119,9 @@ def _samba_env() -> dict[str, str]:
 
 # ldap3 2.9.1 verifies the host name with ssl.match_hostname, deprecated since Python 3.7.
 @pytest.mark.filterwarnings("ignore:ssl.match_hostname:DeprecationWarning")
+# ldap3 2.9.1 imports names that newer pyasn1 releases deprecate (tagMap, typeMap).
+@pytest.mark.filterwarnings("ignore:tagMap is deprecated:DeprecationWarning")
+@pytest.mark.filterwarnings("ignore:typeMap is deprecated:DeprecationWarning")
 def test_ldap3_flow_against_the_samba_dc() -> None:
     """The README's example: a connection the caller opened with ldap3, winlaps decides."""
     env = _samba_env()
