@@ -297,14 +297,33 @@ impl GroupKeyEnvelope {
         forest_name: &str,
         public_key: bool,
     ) -> Result<Self> {
+        Self::from_root_key_for_sd(
+            root,
+            &target_security_descriptor(sid),
+            index,
+            domain_name,
+            forest_name,
+            public_key,
+        )
+    }
+
+    /// [`from_root_key`](Self::from_root_key) for any target security descriptor bytes (what a
+    /// GetKey request carries), not only the one Windows builds from a SID.
+    pub fn from_root_key_for_sd(
+        root: &RootKey,
+        target_sd: &[u8],
+        index: KeyIndex,
+        domain_name: &str,
+        forest_name: &str,
+        public_key: bool,
+    ) -> Result<Self> {
         if !index.is_valid() {
             return Err(Error::InvalidInput(format!(
                 "key index {index:?} out of range"
             )));
         }
         let hash = root.kdf_hash();
-        let sd = target_security_descriptor(sid);
-        let chain = seed::seed_chain(hash, root.data(), root.id(), &sd, index);
+        let chain = seed::seed_chain(hash, root.data(), root.id(), target_sd, index);
         let l1_key = if public_key {
             None // a non-member gets no seeds
         } else if index.l2 == 31 {

@@ -5,9 +5,7 @@ use crate::access::{SecurityDescriptor, GKDI_ACCESS_DECRYPT, GKDI_ACCESS_ENCRYPT
 use crate::gkdi::{GetKeyRequest, GetKeyResponse};
 use crate::status;
 use laps_core::FileTime;
-use laps_crypto::gke::{GkeL2, FLAG_CAN_ENCRYPT};
-use laps_crypto::key_identifier::FLAG_PUBLIC_KEY;
-use laps_crypto::{agreement, seed, GroupKeyEnvelope, KeyIndex, RootKey, Sid};
+use laps_crypto::{GroupKeyEnvelope, KeyIndex, RootKey, Sid};
 
 /// `S-1-1-0` (Everyone) and `S-1-5-11` (Authenticated Users): in every authenticated token.
 fn implicit_sids() -> [Sid; 2] {
@@ -15,69 +13,6 @@ fn implicit_sids() -> [Sid; 2] {
         Sid::new(1, &[0]).expect("constant SID"),
         Sid::new(5, &[11]).expect("constant SID"),
     ]
-}
-
-/// The envelope a DC returns for `target_sd` at `index` of `root`: seeds (`public_key ==
-/// false`, for a caller granted decryption) or the group public key. Mirrors
-/// `GroupKeyEnvelope::from_root_key`, but for any security descriptor bytes.
-pub fn envelope_for(
-    root: &RootKey,
-    target_sd: &[u8],
-    index: KeyIndex,
-    domain_name: &str,
-    forest_name: &str,
-    public_key: bool,
-) -> laps_crypto::Result<GroupKeyEnvelope> {
-    let hash = root.kdf_hash();
-    let chain = seed::seed_chain(hash, root.data(), root.id(), target_sd, index);
-    let l1_key = if public_key {
-        None
-    } else if index.l2 == 31 {
-        Some(chain.l1.clone())
-    } else if index.l1 > 0 {
-        Some(seed::walk_l1(
-            hash,
-            &chain.l1_at_31,
-            root.id(),
-            index.l0,
-            31,
-            index.l1 - 1,
-        ))
-    } else {
-        None
-    };
-    let l2 = if public_key {
-        let x = seed::group_private_key(
-            hash,
-            &chain.l2,
-            root.secret_agreement(),
-            root.private_key_bits(),
-        );
-        Some(GkeL2::PublicKey(agreement::public_key(
-            root.secret_agreement(),
-            root.dh_group(),
-            &x,
-        )?))
-    } else if index.l2 == 31 {
-        None
-    } else {
-        Some(GkeL2::Seed(chain.l2.clone()))
-    };
-    Ok(GroupKeyEnvelope {
-        version: 1,
-        flags: FLAG_CAN_ENCRYPT | if public_key { FLAG_PUBLIC_KEY } else { 0 },
-        root_key_id: root.id(),
-        index,
-        kdf_hash: hash,
-        secret_agreement: root.secret_agreement(),
-        dh_group: root.dh_group().cloned(),
-        private_key_bits: root.private_key_bits(),
-        public_key_bits: root.public_key_bits(),
-        domain_name: domain_name.to_owned(),
-        forest_name: forest_name.to_owned(),
-        l1_key,
-        l2,
-    })
 }
 
 /// Root keys and domain names a responder serves GetKey from.
@@ -178,7 +113,7 @@ impl KeyService {
         } else {
             return GetKeyResponse::Failed(status::E_ACCESSDENIED);
         };
-        match envelope_for(
+        match GroupKeyEnvelope::from_root_key_for_sd(
             root,
             &req.target_sd,
             index,
@@ -198,14 +133,17 @@ mod tests {
     use laps_crypto::sample;
 
     #[test]
-    fn envelope_for_windows_sd_equals_laps_crypto_from_root_key() {
+    fn envelope_for_the_windows_sd_equals_laps_crypto_from_root_key() {
         let root = sample::root_key();
         let sid: Sid = sample::SID.parse().unwrap();
         let sd = laps_crypto::sid::target_security_descriptor(&sid);
         for (l1, l2) in [(9, 16), (9, 31), (0, 5), (0, 31), (31, 31)] {
             let index = KeyIndex { l0: 363, l1, l2 };
             for public in [false, true] {
-                let ours = envelope_for(&root, &sd, index, "a.test", "b.test", public).unwrap();
+                let ours = GroupKeyEnvelope::from_root_key_for_sd(
+                    &root, &sd, index, "a.test", "b.test", public,
+                )
+                .unwrap();
                 let theirs =
                     GroupKeyEnvelope::from_root_key(&root, &sid, index, "a.test", "b.test", public)
                         .unwrap();
