@@ -144,7 +144,21 @@ impl GetKeyArgs {
             },
             ..Default::default()
         };
-        Ok(laps_client::GkdiClient::connect(host, &creds, &opts)?)
+        laps_client::GkdiClient::connect(host, &creds, &opts)
+            .map_err(|e| describe_getkey_failure(host, &e).into())
+    }
+}
+
+/// Why GetKey could not be reached, in words: a DC without the GKDI interface (every Samba DC)
+/// is named as such rather than by the endpoint mapper's status.
+fn describe_getkey_failure(host: &str, e: &laps_client::Error) -> String {
+    if e.kind() == laps_client::ErrorKind::NoGkdiEndpoint {
+        format!(
+            "{host} has no GKDI (GetKey) endpoint: its endpoint mapper does not list the \
+             ISD_KEY interface (Samba DCs do not serve GetKey; Windows DCs do)"
+        )
+    } else {
+        e.to_string()
     }
 }
 

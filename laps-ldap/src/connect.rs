@@ -1,6 +1,6 @@
 //! Connection options, TLS configuration and binds.
 
-use crate::error::{ldap_error, Error, Result};
+use crate::error::{guarded, ldap_error, Error, Result};
 use laps_core::Password;
 use ldap3::{LdapConn, LdapConnSettings};
 use rustls::pki_types::pem::PemObject;
@@ -152,15 +152,17 @@ pub(crate) fn connect_and_bind(options: &ConnectOptions) -> Result<LdapConn> {
     if let Some(ca) = &options.ca_file {
         settings = settings.set_config(tls_config(ca)?);
     }
-    let mut conn = LdapConn::with_settings(settings, &url).map_err(|e| match e {
-        ldap3::LdapError::Timeout { .. } => Error::Timeout {
-            operation: "connect",
-            seconds: secs,
-        },
-        other => Error::Connect {
-            url: url.clone(),
-            reason: other.to_string(),
-        },
+    let mut conn = guarded("connect", || {
+        LdapConn::with_settings(settings, &url).map_err(|e| match e {
+            ldap3::LdapError::Timeout { .. } => Error::Timeout {
+                operation: "connect",
+                seconds: secs,
+            },
+            other => Error::Connect {
+                url: url.clone(),
+                reason: other.to_string(),
+            },
+        })
     })?;
     let user = options.user.clone().unwrap_or_default();
     let bind_failed = |e: ldap3::LdapError| match e {
@@ -171,7 +173,22 @@ pub(crate) fn connect_and_bind(options: &ConnectOptions) -> Result<LdapConn> {
         },
         other => ldap_error("bind", secs, other),
     };
-    let result = match auth {
+    let result = guarded("bind", || bind(&mut conn, options, auth, &user))?;
+    result
+        .map_err(bind_failed)?
+        .success()
+        .map_err(bind_failed)?;
+    Ok(conn)
+}
+
+/// Sends the bind of `auth` (never Negotiate: `effective_auth` resolved it).
+fn bind(
+    conn: &mut LdapConn,
+    options: &ConnectOptions,
+    auth: Auth,
+    user: &str,
+) -> Result<ldap3::result::Result<ldap3::LdapResult>> {
+    Ok(match auth {
         // `effective_auth` never gives Negotiate; it would mean simple.
         Auth::Simple | Auth::Negotiate => {
             let password = options.password.as_ref().ok_or(Error::AuthUnavailable {
@@ -185,15 +202,10 @@ pub(crate) fn connect_and_bind(options: &ConnectOptions) -> Result<LdapConn> {
                 });
             }
             conn.with_timeout(options.timeout)
-                .simple_bind(&user, password.expose())
+                .simple_bind(user, password.expose())
         }
-        Auth::Kerberos | Auth::Ntlm => kerberos_bind(&mut conn, options)?,
-    };
-    result
-        .map_err(bind_failed)?
-        .success()
-        .map_err(bind_failed)?;
-    Ok(conn)
+        Auth::Kerberos | Auth::Ntlm => kerberos_bind(conn, options)?,
+    })
 }
 
 #[cfg(feature = "kerberos")]

@@ -1,7 +1,7 @@
 //! [`Directory`]: a bound connection and the LAPS operations on it.
 
 use crate::connect::{connect_and_bind, ConnectOptions};
-use crate::error::{ldap_error, Error, Result};
+use crate::error::{guarded, ldap_error, Error, Result};
 use laps_core::FileTime;
 use laps_crypto::{Guid, RootKey, RootKeyAttributes};
 use laps_directory::{attr, sid_from_bytes, AttributeChange, ComputerEntry};
@@ -79,6 +79,8 @@ pub struct Directory {
     page_size: i32,
     /// The NetBIOS domain name, once the server said it (`u:DOMAIN\\user` from Who am I).
     netbios_domain: Option<String>,
+    /// Set when ldap3 failed on a malformed server message: the connection is not used again.
+    broken: bool,
 }
 
 impl core::fmt::Debug for Directory {
@@ -103,6 +105,7 @@ impl Directory {
             },
             page_size: PAGE_SIZE,
             netbios_domain: None,
+            broken: false,
         };
         let rootdse = dir.search_all(
             "",
@@ -152,6 +155,28 @@ impl Directory {
         self.timeout.as_secs()
     }
 
+    /// Runs one operation on the connection through [`guarded`]: a malformed server message
+    /// is a protocol error, after which the connection is refused.
+    fn call<T>(
+        &mut self,
+        operation: &'static str,
+        f: impl FnOnce(&mut LdapConn, Duration) -> Result<T>,
+    ) -> Result<T> {
+        if self.broken {
+            return Err(Error::Protocol {
+                operation,
+                reason: "the connection was abandoned after a malformed server message".into(),
+            });
+        }
+        let timeout = self.timeout;
+        let conn = &mut self.conn;
+        let result = guarded(operation, || f(conn, timeout));
+        if matches!(result, Err(Error::Protocol { .. })) {
+            self.broken = true;
+        }
+        result
+    }
+
     /// A search returning every entry (paged when `paged`).
     fn search_all(
         &mut self,
@@ -163,31 +188,24 @@ impl Directory {
     ) -> Result<Vec<SearchEntry>> {
         let secs = self.secs();
         let attrs: Vec<String> = attrs.iter().map(|s| (*s).to_owned()).collect();
-        let mut adapters: Vec<Box<dyn Adapter<'_, String, Vec<String>>>> =
-            vec![Box::new(EntriesOnly::new())];
-        if paged {
-            adapters.push(Box::new(PagedResults::new(self.page_size)));
-        }
-        let timeout = self.timeout;
-        let mut stream = self
-            .conn
-            .with_timeout(timeout)
-            .streaming_search_with(adapters, base, scope, filter, attrs)
-            .map_err(|e| ldap_error("search", secs, e))?;
-        let mut out = Vec::new();
-        while let Some(entry) = stream.next().map_err(|e| ldap_error("search", secs, e))? {
-            // ldap3 builds the entry with `expect`s: a malformed entry from a hostile server
-            // becomes an error here, not a crash.
-            let built = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                SearchEntry::construct(entry)
-            }))
-            .map_err(|_| Error::Protocol {
-                operation: "search",
-                reason: "malformed search result entry from the server".into(),
-            })?;
-            out.push(built);
-        }
-        let result = stream.result();
+        let page_size = self.page_size;
+        let (out, result) = self.call("search", |conn, timeout| {
+            let mut adapters: Vec<Box<dyn Adapter<'_, String, Vec<String>>>> =
+                vec![Box::new(EntriesOnly::new())];
+            if paged {
+                adapters.push(Box::new(PagedResults::new(page_size)));
+            }
+            let mut stream = conn
+                .with_timeout(timeout)
+                .streaming_search_with(adapters, base, scope, filter, attrs)
+                .map_err(|e| ldap_error("search", secs, e))?;
+            let mut out = Vec::new();
+            while let Some(entry) = stream.next().map_err(|e| ldap_error("search", secs, e))? {
+                // `construct` panics on a malformed entry; `call` turns that into an error.
+                out.push(SearchEntry::construct(entry));
+            }
+            Ok((out, stream.result()))
+        })?;
         match result.rc {
             0 => Ok(out),
             // noSuchObject: the base does not exist (or is not visible): no entries.
@@ -370,14 +388,13 @@ impl Directory {
     /// nested ones included), plus Everyone and Authenticated Users.
     pub fn caller_sids(&mut self) -> Result<(String, BTreeSet<String>)> {
         let secs = self.secs();
-        let timeout = self.timeout;
-        let (who, _) = self
-            .conn
-            .with_timeout(timeout)
-            .extended(ldap3::exop::WhoAmI)
-            .map_err(|e| ldap_error("whoami", secs, e))?
-            .success()
-            .map_err(|e| ldap_error("whoami", secs, e))?;
+        let (who, _) = self.call("whoami", |conn, timeout| {
+            conn.with_timeout(timeout)
+                .extended(ldap3::exop::WhoAmI)
+                .map_err(|e| ldap_error("whoami", secs, e))?
+                .success()
+                .map_err(|e| ldap_error("whoami", secs, e))
+        })?;
         let authzid = String::from_utf8(who.val.unwrap_or_default()).unwrap_or_default();
         let dn = if let Some(dn) = authzid.strip_prefix("dn:") {
             dn.to_owned()
@@ -482,7 +499,6 @@ impl Directory {
     /// operations): the directory applies all of them or none.
     pub fn apply(&mut self, dn: &str, changes: &[AttributeChange]) -> Result<()> {
         let secs = self.secs();
-        let timeout = self.timeout;
         let mods: Vec<Mod<Vec<u8>>> = changes
             .iter()
             .map(|c| {
@@ -492,12 +508,13 @@ impl Directory {
                 )
             })
             .collect();
-        self.conn
-            .with_timeout(timeout)
-            .modify(dn, mods)
-            .map_err(|e| ldap_error("modify", secs, e))?
-            .success()
-            .map_err(|e| ldap_error("modify", secs, e))?;
+        self.call("modify", |conn, timeout| {
+            conn.with_timeout(timeout)
+                .modify(dn, mods)
+                .map_err(|e| ldap_error("modify", secs, e))?
+                .success()
+                .map_err(|e| ldap_error("modify", secs, e))
+        })?;
         Ok(())
     }
 
@@ -513,7 +530,7 @@ impl Directory {
 
     /// Closes the connection (unbind).
     pub fn close(mut self) {
-        let _ = self.conn.unbind();
+        let _ = self.call("unbind", |conn, _| Ok(conn.unbind()));
     }
 }
 

@@ -137,3 +137,18 @@ pub(crate) fn ldap_error(operation: &'static str, timeout: u64, e: ldap3::LdapEr
         },
     }
 }
+
+/// Runs one ldap3 call so that a panic inside it becomes [`Error::Protocol`].
+///
+/// ldap3 parses server messages with `expect`s: a malformed bind or extended response panics on
+/// the calling thread (a malformed message inside its connection task ends that task, which the
+/// caller then sees as a closed connection). The connection is not used again after this error:
+/// [`crate::Directory`] refuses further operations.
+pub(crate) fn guarded<T>(operation: &'static str, call: impl FnOnce() -> Result<T>) -> Result<T> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(call)).unwrap_or_else(|_| {
+        Err(Error::Protocol {
+            operation,
+            reason: "malformed message from the server".into(),
+        })
+    })
+}
