@@ -45,6 +45,45 @@ pub struct LocalPasswordPolicy {
     pub complexity_required: bool,
 }
 
+impl LocalPasswordPolicy {
+    /// Whether the device would accept this one password: at least `minimum_length`
+    /// characters and, with `complexity_required`, three of Windows' five categories (upper
+    /// case, lower case, digits, non-alphanumeric, other letters). [`check_local_policy`] is
+    /// the same rule as a probability over a whole spec.
+    ///
+    /// ```
+    /// use laps_core::LocalPasswordPolicy;
+    /// let p = LocalPasswordPolicy { minimum_length: 8, complexity_required: true };
+    /// assert!(p.accepts("Tee-shirtAble"));
+    /// assert!(!p.accepts("TeeshirtAble"));   // upper and lower case only
+    /// assert!(!p.accepts("Ab1-"));           // too short
+    /// ```
+    pub fn accepts(&self, password: &str) -> bool {
+        if (password.chars().count() as u64) < u64::from(self.minimum_length) {
+            return false;
+        }
+        if !self.complexity_required {
+            return true;
+        }
+        let mut seen = [false; 5];
+        for c in password.chars() {
+            let category = if c.is_uppercase() {
+                0
+            } else if c.is_lowercase() {
+                1
+            } else if c.is_ascii_digit() {
+                2
+            } else if !c.is_alphanumeric() {
+                3
+            } else {
+                4
+            };
+            seen[category] = true;
+        }
+        seen.iter().filter(|&&s| s).count() as u32 >= CATEGORIES_REQUIRED
+    }
+}
+
 /// `minimum length 14, complexity required`.
 impl std::fmt::Display for LocalPasswordPolicy {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -343,6 +382,33 @@ mod tests {
             // Without the complexity rule every mode is fine.
             assert!(check_local_policy(&spec, &policy(0, false)).always_accepted());
         }
+    }
+
+    /// `accepts` agrees with `check_local_policy` on every mode: modes 1–5 all or nothing,
+    /// passphrases exactly when a hyphenated word was drawn.
+    #[test]
+    fn accepts_agrees_with_the_spec_level_prediction() {
+        let mut g = crate::Generator::from_seed_insecure([7; 32]);
+        let complex = policy(14, true);
+        for mode in 1..=8 {
+            let spec = PasswordSpec::new(mode, 14, 6).unwrap();
+            let fit = check_local_policy(&spec, &complex);
+            for _ in 0..200 {
+                let p = g.generate(&spec);
+                let accepted = complex.accepts(p.expose());
+                if fit.always_accepted() {
+                    assert!(accepted, "mode {mode}");
+                } else if fit.never_accepted() {
+                    assert!(!accepted, "mode {mode}");
+                } else {
+                    let hyphen = p.expose().contains('-');
+                    let long = p.expose().len() >= 14;
+                    assert_eq!(accepted, hyphen && long, "mode {mode}");
+                }
+            }
+        }
+        assert!(!policy(3, false).accepts("ab"));
+        assert!(policy(0, true).accepts("\u{e9}\u{c9}1"));
     }
 
     #[test]

@@ -164,14 +164,7 @@ impl RootKey {
             private_key_length: Option<u32>,
             public_key_length: Option<u32>,
         }
-        let mut j: J = serde_json::from_str(json).map_err(|e| {
-            Error::InvalidInput(format!(
-                "root key JSON: line {} column {}: {:?}",
-                e.line(),
-                e.column(),
-                e.classify()
-            ))
-        })?;
+        let mut j: J = serde_json::from_str(json).map_err(|e| json_error(json, &e))?;
         let unhex = |field: &str, s: &str| {
             hex::decode(s)
                 .map_err(|_| Error::InvalidInput(format!("root key JSON: {field} is not hex")))
@@ -310,4 +303,49 @@ pub(crate) fn validate_lengths(
             "private/public key lengths do not fit the secret-agreement algorithm",
         ))
     }
+}
+
+/// A root key JSON error that names the field and never quotes a value (the key data is
+/// secret): `missing field root_key_data_hex`, `field version: expected u32`.
+fn json_error(json: &str, e: &serde_json::Error) -> Error {
+    let text = e.to_string();
+    let at = format!("line {} column {}", e.line(), e.column());
+    let reason = if let Some(rest) = text.strip_prefix("missing field `") {
+        let field = rest.split('`').next().unwrap_or_default();
+        format!("missing field {field}")
+    } else if e.classify() == serde_json::error::Category::Data {
+        let expected = text
+            .split(", expected ")
+            .nth(1)
+            .and_then(|r| r.split(" at line ").next())
+            .map(|x| format!(": expected {x}"))
+            .unwrap_or_else(|| ": invalid value".to_owned());
+        match field_before(json, e.line(), e.column()) {
+            Some(field) => format!("field {field}{expected} ({at})"),
+            None => format!("invalid value{expected} ({at})"),
+        }
+    } else {
+        format!("{:?} error at {at}", e.classify()).to_lowercase()
+    };
+    Error::InvalidInput(format!("root key JSON: {reason}"))
+}
+
+/// The name of the object key whose value ends at (`line`, `column`) (1-based, as serde_json
+/// reports them), read back from the text: the last `"name":` before that point.
+fn field_before(json: &str, line: usize, column: usize) -> Option<&str> {
+    let start: usize = json
+        .split_inclusive('\n')
+        .take(line.saturating_sub(1))
+        .map(str::len)
+        .sum();
+    let end = json.len().min(start + column);
+    let prefix = json.get(..end)?;
+    let colon = prefix.rfind(':')?;
+    let key = prefix[..colon].trim_end().strip_suffix('"')?;
+    let name = &key[key.rfind('"')? + 1..];
+    let valid = !name.is_empty()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'_');
+    valid.then_some(name)
 }

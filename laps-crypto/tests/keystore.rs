@@ -287,3 +287,27 @@ fn root_key_json_defaults_and_validation() {
         assert!(RootKey::from_json(&bad).is_err(), "{bad}");
     }
 }
+
+/// A root key JSON error names the field, as a missing field or a value of the wrong type.
+#[test]
+fn root_key_json_errors_name_the_field() {
+    let id = "93b65561-b7f7-bed4-bca2-a7428e3819fd";
+    let cases = [
+        (
+            format!(r#"{{"root_key_id":"{id}"}}"#),
+            "missing field root_key_data_hex",
+        ),
+        (
+            format!(r#"{{"root_key_id":"{id}","root_key_data_hex":"00","version":"1"}}"#),
+            "field version: expected u32",
+        ),
+        (
+            format!("{{\n  \"root_key_id\": \"{id}\",\n  \"root_key_data_hex\": 5\n}}"),
+            "field root_key_data_hex: expected a string",
+        ),
+    ];
+    for (json, expected) in cases {
+        let e = RootKey::from_json(&json).unwrap_err().to_string();
+        assert!(e.contains(expected), "{e}");
+    }
+}

@@ -777,7 +777,12 @@ fn a_device_password_policy_that_rejects_every_password_blocks_rotation_event_10
             Some(SettingId::PasswordComplexity)
         )
     );
-    assert!(d.message.contains("every rotation fails"), "{}", d.message);
+    assert!(
+        d.message.contains("rejects every generated password")
+            && d.message.contains("every rotation fails with event 10027"),
+        "{}",
+        d.message
+    );
     // Too short: 12 characters against a minimum of 14 points at PasswordLength.
     let s = gpo(&[("BackupDirectory", dw(2)), ("PasswordLength", dw(12))]);
     let p = resolve(&s, &with_password_policy(14, false));
@@ -806,7 +811,7 @@ fn passphrases_under_a_complexity_policy_are_a_warning_with_the_share_accepted()
     assert_eq!(d.event_id, Some(10027));
     assert!(
         d.message
-            .contains("0.31 % of generated passwords are accepted"),
+            .contains("accepts only 0.31 % of generated passwords (rejected: 99.69 % of passwords with fewer than 3"),
         "{}",
         d.message
     );
@@ -1284,4 +1289,31 @@ fn every_setting_is_reported_with_provenance_in_catalogue_order() {
         "gpo"
     );
     assert_eq!(json["managed_account"]["kind"], "named");
+}
+
+/// The policy-in-effect sentence names the event it carries (10021/10022/10023), no other.
+#[test]
+fn the_policy_in_effect_sentence_names_its_own_event() {
+    let cases = [
+        (gpo(&[("BackupDirectory", dw(2))]), 10021),
+        (gpo(&[("BackupDirectory", dw(1))]), 10022),
+        (snapshot_from_pols(&["tests/data/legacy-admpwd.pol"]), 10023),
+    ];
+    for (s, event) in cases {
+        let p = resolve(
+            &s,
+            &Device {
+                join: JoinState::Hybrid,
+                ..Device::default()
+            },
+        );
+        let d = has(&p, DiagnosticCode::PolicyInEffect).unwrap();
+        assert_eq!(d.event_id, Some(event), "{}", d.message);
+        assert!(
+            d.message.contains(&format!("event {event}")),
+            "{}",
+            d.message
+        );
+        assert_eq!(d.message.matches("event 1").count(), 1, "{}", d.message);
+    }
 }

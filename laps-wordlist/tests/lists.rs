@@ -155,3 +155,8 @@ fn longest_is_the_longest_word() {
         assert_eq!(list.longest(), max, "{}", list.name());
     }
 }
+
+#[test]
+fn the_library_forbids_unsafe_code() {
+    assert!(include_str!("../src/lib.rs").contains("#![forbid(unsafe_code)]"));
+}

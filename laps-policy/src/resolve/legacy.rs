@@ -115,7 +115,7 @@ pub(super) fn resolve_legacy(b: &mut Builder<'_>, src: &Scan<'_>) -> Mode {
             Some(events::POLICY_LEGACY),
             None,
             Some(Root::Legacy),
-            "legacy LAPS emulation: clear-text password in ms-Mcs-AdmPwd (event 10009)".into(),
+            "legacy LAPS emulation: clear-text password in ms-Mcs-AdmPwd (event 10023 lists this policy)".into(),
         );
         Mode::LegacyEmulation
     };

@@ -27,14 +27,12 @@ pub(super) fn check(b: &mut Builder<'_>, local: &LocalPasswordPolicy) {
     } else {
         SettingId::PasswordComplexity
     };
-    let rule = format!(
-        "the device's password policy ({local}) rejects {}",
-        fit.problems
-            .iter()
-            .map(ToString::to_string)
-            .collect::<Vec<_>>()
-            .join("; and "),
-    );
+    let problems = fit
+        .problems
+        .iter()
+        .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("; ");
     let settings = format!(
         "PasswordComplexity {} ({}), {} {}",
         complexity.get(),
@@ -47,7 +45,7 @@ pub(super) fn check(b: &mut Builder<'_>, local: &LocalPasswordPolicy) {
             DiagnosticCode::PasswordPolicyConflict,
             Some(events::PASSWORD_POLICY_CONFLICT),
             Some(setting),
-            format!("{rule}: with {settings} every rotation fails (event 10027); Windows LAPS does not lengthen or change the password to fit"),
+            format!("with {settings}, the device's password policy ({local}) rejects every generated password ({problems}): every rotation fails with event 10027, because Windows LAPS does not lengthen or change a password to fit"),
         );
     } else {
         b.diag(
@@ -57,7 +55,7 @@ pub(super) fn check(b: &mut Builder<'_>, local: &LocalPasswordPolicy) {
             Some(setting),
             None,
             format!(
-                "{rule}: with {settings} only {:.2} % of generated passwords are accepted; a rejected one fails the rotation with event 10027 (whether Windows LAPS then retries with a new password is not documented)",
+                "with {settings}, the device's password policy ({local}) accepts only {:.2} % of generated passwords (rejected: {problems}); a rotation that draws a rejected password fails with event 10027 (whether Windows LAPS then retries is not documented)",
                 fit.acceptance * 100.0
             ),
         );

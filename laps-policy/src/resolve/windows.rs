@@ -112,18 +112,12 @@ pub(super) fn resolve_windows_laps(
     apply_dependencies(b, mode);
 
     let (event, words) = match mode {
-        Mode::Entra => (
-            events::POLICY_ENTRA,
-            "backing up to Microsoft Entra ID (event 10010)",
-        ),
+        Mode::Entra => (events::POLICY_ENTRA, "backing up to Microsoft Entra ID"),
         Mode::ActiveDirectoryDsrm => (
             events::POLICY_AD,
-            "backing up the DSRM password to Active Directory (event 10009)",
+            "backing up the DSRM password to Active Directory",
         ),
-        _ => (
-            events::POLICY_AD,
-            "backing up to Active Directory (event 10009)",
-        ),
+        _ => (events::POLICY_AD, "backing up to Active Directory"),
     };
     b.diag(
         Severity::Info,
@@ -131,7 +125,10 @@ pub(super) fn resolve_windows_laps(
         Some(event),
         None,
         Some(src.root),
-        format!("policy from the {} root: {words}", src.root),
+        format!(
+            "policy from the {} root: {words} (event {event} lists this policy)",
+            src.root
+        ),
     );
     mode
 }
