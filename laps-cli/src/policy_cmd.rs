@@ -207,7 +207,7 @@ pub(crate) fn run(command: PolicyCommand) -> CliResult {
         eprintln!("note: refused by the device's LAPS CSP (not applied): {line}");
     }
     if args.json {
-        outln!("{}", policy.to_json())?;
+        outln!("{}", policy.to_json()?)?;
     } else {
         print_table(&policy)?;
     }

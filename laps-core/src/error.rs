@@ -1,5 +1,7 @@
 //! The one error type of laps-core.
 
+use crate::ErrorKind;
+
 /// Errors from laps-core.
 ///
 /// Out-of-range values are rejected here; the Windows "fall back to the
@@ -19,4 +21,17 @@ pub enum Error {
     /// The operating system random source failed.
     #[error("the OS random number generator failed")]
     Rng,
+}
+
+impl Error {
+    /// The kind of failure: out-of-range values are [`ErrorKind::InvalidArgument`], a failed
+    /// random source is [`ErrorKind::Randomness`].
+    pub const fn kind(&self) -> ErrorKind {
+        match self {
+            Error::ComplexityOutOfRange(_)
+            | Error::LengthOutOfRange(_)
+            | Error::WordsOutOfRange(_) => ErrorKind::InvalidArgument,
+            Error::Rng => ErrorKind::Randomness,
+        }
+    }
 }

@@ -24,6 +24,7 @@ pub mod entropy;
 mod error;
 pub mod filetime;
 mod generator;
+mod kind;
 mod local_policy;
 mod password;
 mod spec;
@@ -33,6 +34,7 @@ pub use filetime::FileTime;
 #[cfg(feature = "os-rng")]
 pub use generator::generate;
 pub use generator::{split_passphrase, Generator, MAX_BATCH};
+pub use kind::{ErrorKind, UnknownName};
 pub use local_policy::{check_local_policy, LocalPasswordPolicy, PolicyFit, PolicyProblem};
 pub use password::Password;
 pub use spec::{Complexity, PasswordSpec};

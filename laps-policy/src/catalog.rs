@@ -93,17 +93,7 @@ pub fn laps_availability(build: u32, ubr: Option<u32>) -> LapsAvailability {
 /// management and image-rollback detection.
 pub const BUILD_24H2: u32 = 26100;
 
-/// Which product and store a setting belongs to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Family {
-    /// Windows LAPS policy value (CSP, GPO and local-config roots).
-    WindowsLaps,
-    /// LAPS CSP action node (`./Device/Vendor/MSFT/LAPS/Actions/*`), not a registry value.
-    CspAction,
-    /// Legacy Microsoft LAPS (AdmPwd) policy value.
-    Legacy,
-}
+pub use crate::root::Family;
 
 /// Every setting the catalogue knows.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -178,6 +168,33 @@ impl SettingId {
     /// The snake_case name used by the bindings and JSON output.
     pub fn snake_name(self) -> &'static str {
         self.info().snake_name
+    }
+
+    /// The Windows LAPS setting this one stands for: itself for a Windows LAPS setting, the
+    /// setting a legacy one maps to (legacy `AdminAccountName` gives
+    /// `AdministratorAccountName`), `None` for the CSP actions.
+    ///
+    /// ```
+    /// use laps_policy::SettingId;
+    /// assert_eq!(
+    ///     SettingId::LegacyAdmPwdEnabled.windows_laps_counterpart(),
+    ///     Some(SettingId::BackupDirectory)
+    /// );
+    /// assert_eq!(SettingId::ResetPassword.windows_laps_counterpart(), None);
+    /// ```
+    pub const fn windows_laps_counterpart(self) -> Option<SettingId> {
+        Some(match self {
+            SettingId::ResetPassword | SettingId::ResetPasswordStatus => return None,
+            SettingId::LegacyAdmPwdEnabled => SettingId::BackupDirectory,
+            SettingId::LegacyAdminAccountName => SettingId::AdministratorAccountName,
+            SettingId::LegacyPasswordComplexity => SettingId::PasswordComplexity,
+            SettingId::LegacyPasswordLength => SettingId::PasswordLength,
+            SettingId::LegacyPasswordAgeDays => SettingId::PasswordAgeDays,
+            SettingId::LegacyPwdExpirationProtectionEnabled => {
+                SettingId::PasswordExpirationProtectionEnabled
+            }
+            other => other,
+        })
     }
 }
 
@@ -299,9 +316,9 @@ impl SettingInfo {
     /// assert!(!paa.allowed_in(Root::Csp).allows_number(0));
     /// assert!(paa.allowed_in(Root::Gpo).allows_number(0));
     /// ```
-    pub fn allowed_in(&self, root: crate::Root) -> Allowed {
+    pub fn allowed_in(&self, root: crate::root::Root) -> Allowed {
         match (self.id, root) {
-            (SettingId::PostAuthenticationActions, crate::Root::Csp) => {
+            (SettingId::PostAuthenticationActions, crate::root::Root::Csp) => {
                 Allowed::OneOf(&[1, 3, 5, 11])
             }
             _ => self.allowed,

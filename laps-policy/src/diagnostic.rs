@@ -1,7 +1,7 @@
 //! Findings of resolution, with the Windows LAPS event IDs where they exist.
 
 use crate::catalog::SettingId;
-use crate::snapshot::Root;
+use crate::root::Root;
 use serde::Serialize;
 use std::fmt;
 

@@ -3,11 +3,11 @@
 use crate::catalog::{self, Family, SettingId};
 use crate::device::Device;
 use crate::diagnostic::{Diagnostic, DiagnosticCode};
-use crate::post_auth::PostAuthActions;
 use crate::provenance::{SettingResolution, SettingValue};
-use crate::snapshot::Root;
+use crate::root::Root;
+use crate::settings::Settings;
 use laps_core::{Complexity, PasswordSpec};
-use serde::{Deserialize, Serialize, Serializer};
+use serde::{Deserialize, Serialize};
 use std::fmt;
 
 /// Which root the policy came from.
@@ -257,21 +257,11 @@ pub struct EffectivePolicy {
     /// The device the policy was resolved for.
     pub device: Device,
     /// The 18 Windows LAPS settings, in catalogue order.
-    #[serde(serialize_with = "settings_as_map")]
-    pub settings: Vec<SettingResolution>,
+    pub settings: Settings,
     /// What each root held and what happened to it.
     pub roots: Vec<RootReport>,
     /// Findings, most important first.
     pub diagnostics: Vec<Diagnostic>,
-}
-
-fn settings_as_map<S: Serializer>(v: &[SettingResolution], s: S) -> Result<S::Ok, S::Error> {
-    use serde::ser::SerializeMap;
-    let mut m = s.serialize_map(Some(v.len()))?;
-    for r in v {
-        m.serialize_entry(r.setting.snake_name(), r)?;
-    }
-    m.end()
 }
 
 impl EffectivePolicy {
@@ -279,9 +269,7 @@ impl EffectivePolicy {
     /// Windows LAPS counterpart (legacy `AdminAccountName` gives
     /// `AdministratorAccountName`); the CSP actions give `None`.
     pub fn setting(&self, id: SettingId) -> Option<&SettingResolution> {
-        let id = crate::resolve::windows_laps_counterpart(id)?;
-        // Settings are stored in catalogue order.
-        self.settings.get(id as usize)
+        self.settings.get(id)
     }
 
     /// The resolution of a setting by registry name (any case) or snake_case name.
@@ -296,24 +284,19 @@ impl EffectivePolicy {
 
     /// True when the setting is in effect under this policy.
     pub fn is_applicable(&self, id: SettingId) -> bool {
-        self.setting(id)
-            .is_some_and(SettingResolution::is_applicable)
+        self.settings.is_applicable(id)
     }
 
     fn number(&self, id: SettingId) -> u32 {
-        self.setting(id)
-            .and_then(|r| r.value.as_number())
-            .unwrap_or(0)
+        self.settings.number(id)
     }
 
     fn flag(&self, id: SettingId) -> bool {
-        self.setting(id)
-            .and_then(|r| r.value.as_bool())
-            .unwrap_or(false)
+        self.settings.flag(id)
     }
 
     fn text(&self, id: SettingId) -> Option<&str> {
-        self.setting(id).and_then(|r| r.value.as_text())
+        self.settings.text(id)
     }
 
     /// `BackupDirectory`.
@@ -349,7 +332,7 @@ impl EffectivePolicy {
 
     /// The password specification to generate with.
     pub fn password_spec(&self) -> PasswordSpec {
-        spec_from(|id| self.number(id))
+        self.settings.password_spec()
     }
 
     /// `PasswordExpirationProtectionEnabled`.
@@ -380,11 +363,6 @@ impl EffectivePolicy {
     /// `PostAuthenticationResetDelay` in hours.
     pub fn post_authentication_reset_delay(&self) -> u32 {
         self.number(SettingId::PostAuthenticationResetDelay)
-    }
-
-    /// `PostAuthenticationActions`.
-    pub fn post_authentication_actions(&self) -> PostAuthActions {
-        PostAuthActions::from_bits(self.number(SettingId::PostAuthenticationActions))
     }
 
     /// True when the password is encrypted in AD under this policy.
@@ -444,32 +422,4 @@ impl EffectivePolicy {
     pub fn diagnostics_with(&self, code: DiagnosticCode) -> impl Iterator<Item = &Diagnostic> {
         self.diagnostics.iter().filter(move |d| d.code == code)
     }
-
-    /// One line on what happened to `root` and why, e.g. why a GPO is ignored.
-    pub fn root_verdict(&self, root: Root) -> String {
-        crate::explain::root_verdict(self, root)
-    }
-
-    /// A human explanation: the outcome, each root's fate, every setting with
-    /// its provenance, and the diagnostics.
-    pub fn explain(&self) -> String {
-        crate::explain::explain(self)
-    }
-
-    /// The JSON form (what `to_dict` in the bindings returns), with a
-    /// `values` table of snake_case name -> value added for convenience.
-    pub fn to_json(&self) -> String {
-        crate::explain::to_json(self)
-    }
-}
-
-/// The password specification of resolved settings (`number` reads one); the default spec if
-/// they do not form one (they always do once resolved: every value has passed its range).
-pub(crate) fn spec_from(number: impl Fn(SettingId) -> u32) -> PasswordSpec {
-    PasswordSpec::new(
-        number(SettingId::PasswordComplexity),
-        number(SettingId::PasswordLength),
-        number(SettingId::PassphraseLength),
-    )
-    .unwrap_or_default()
 }

@@ -5,6 +5,8 @@
 //! Windows falls back to defaults and so does the resolver, reporting a
 //! [`Diagnostic`](crate::Diagnostic) instead.
 
+use laps_core::ErrorKind;
+
 /// Errors from the laps-policy parsers.
 ///
 /// Every variant says where the problem is: a byte offset for binary
@@ -85,7 +87,7 @@ pub enum Error {
     #[error("{name:?} is not a setting of the {root} root")]
     UnknownSetting {
         /// The root being written.
-        root: crate::Root,
+        root: crate::root::Root,
         /// The name given.
         name: String,
     },
@@ -100,6 +102,24 @@ pub enum Error {
         /// Why the format cannot hold it.
         reason: &'static str,
     },
+}
+
+impl Error {
+    /// The kind of failure: input that does not parse is [`ErrorKind::Format`]; a value a
+    /// policy writer refuses is [`ErrorKind::Policy`].
+    pub const fn kind(&self) -> ErrorKind {
+        match self {
+            Error::PolTruncated { .. }
+            | Error::PolHeader { .. }
+            | Error::PolDelimiter { .. }
+            | Error::SyncMl { .. }
+            | Error::Reg { .. }
+            | Error::Encoding { .. }
+            | Error::Json { .. }
+            | Error::Toml { .. } => ErrorKind::Format,
+            Error::UnknownSetting { .. } | Error::UnwritableValue { .. } => ErrorKind::Policy,
+        }
+    }
 }
 
 impl From<serde_json::Error> for Error {

@@ -1,12 +1,12 @@
 //! Rendering an [`EffectivePolicy`] for people (`explain`) and scripts (`to_json`).
 
-use crate::resolve::{list_short, plural};
-use crate::snapshot::Root;
-use crate::{
-    EffectivePolicy, ManagedAccount, Mode, Provenance, RootStatus, SettingResolution, Source,
-};
-use serde::ser::SerializeMap;
-use serde::{Serialize, Serializer};
+use crate::effective::{EffectivePolicy, ManagedAccount, Mode, RootStatus, Source};
+use crate::error::Error;
+use crate::provenance::{Provenance, SettingResolution};
+use crate::root::Root;
+use crate::settings::Values;
+use crate::wording::{list_short, plural};
+use serde::Serialize;
 use std::fmt::Write;
 
 /// The outcome in one line.
@@ -205,18 +205,6 @@ pub(crate) fn explain(p: &EffectivePolicy) -> String {
     out
 }
 
-struct Values<'a>(&'a [SettingResolution]);
-
-impl Serialize for Values<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        let mut m = s.serialize_map(Some(self.0.len()))?;
-        for r in self.0 {
-            m.serialize_entry(r.setting.snake_name(), &r.value)?;
-        }
-        m.end()
-    }
-}
-
 #[derive(Serialize)]
 struct JsonForm<'a> {
     headline: String,
@@ -227,14 +215,36 @@ struct JsonForm<'a> {
     encryption_target: Option<String>,
 }
 
-/// The JSON form of a policy.
-pub(crate) fn to_json(p: &EffectivePolicy) -> String {
-    let form = JsonForm {
-        headline: headline(p),
-        policy: p,
-        values: Values(&p.settings),
-        managed_account: p.managed_account(),
-        encryption_target: p.encryption_target(),
-    };
-    serde_json::to_string_pretty(&form).unwrap_or_default()
+impl EffectivePolicy {
+    /// One line on what happened to `root` and why, e.g. why a GPO is ignored.
+    pub fn root_verdict(&self, root: Root) -> String {
+        root_verdict(self, root)
+    }
+
+    /// A human explanation: the outcome, each root's fate, every setting with
+    /// its provenance, and the diagnostics.
+    pub fn explain(&self) -> String {
+        explain(self)
+    }
+
+    /// The JSON form (what `to_dict` in the bindings returns), with a `headline`, a
+    /// `values` table of snake_case name -> value, the managed account and the encryption
+    /// target added for convenience.
+    ///
+    /// ```
+    /// use laps_policy::{resolve, Device, Snapshot};
+    /// let json = resolve(&Snapshot::new(), &Device::default()).to_json()?;
+    /// assert!(json.contains("\"mode\": \"disabled\""));
+    /// # Ok::<(), laps_policy::Error>(())
+    /// ```
+    pub fn to_json(&self) -> Result<String, Error> {
+        let form = JsonForm {
+            headline: headline(self),
+            policy: self,
+            values: self.settings.values(),
+            managed_account: self.managed_account(),
+            encryption_target: self.encryption_target(),
+        };
+        Ok(serde_json::to_string_pretty(&form)?)
+    }
 }

@@ -31,12 +31,15 @@ mod provenance;
 mod regfile;
 mod reset_status;
 mod resolve;
+mod root;
 mod rotation;
 pub mod samples;
+mod settings;
 mod snapshot;
 mod syncml;
 mod text;
 mod value;
+mod wording;
 mod write;
 
 pub use catalog::{SettingId, SettingInfo};
@@ -47,6 +50,7 @@ pub use effective::{
     Source,
 };
 pub use error::Error;
+pub use laps_core::{ErrorKind, UnknownName};
 pub use pol::{parse_registry_pol, PolEntry, RegistryPol};
 pub use post_auth::{
     post_authentication_timeline, PostAuthActions, PostAuthOff, PostAuthStep, PostAuthTimeline,
@@ -57,11 +61,13 @@ pub use provenance::{
 pub use regfile::{parse_reg, RegFile, RegFileEntry, RegFileVersion};
 pub use reset_status::{ResetPasswordStatus, E_PENDING, E_PENDING_AS_DOCUMENTED, S_OK};
 pub use resolve::resolve;
+pub use root::Root;
 pub use rotation::{
     days_to_change, decide_rotation, DirectoryState, LocalState, RotationDecision, RotationReason,
     BUILTIN_ADMINISTRATOR_RID,
 };
-pub use snapshot::{Applied, RegOp, Root, RootValues, Snapshot, STATE_KEY};
+pub use settings::{Settings, Values};
+pub use snapshot::{Applied, RegOp, RootValues, Snapshot, STATE_KEY};
 pub use syncml::{parse_syncml, CommandStatus, CspNode, SyncMl, SyncMlCommand, SyncMlVerb};
 pub use value::{reg_type, RegValue};
 

@@ -1,6 +1,7 @@
 //! Post-authentication actions: the bit mask and the timeline after a
 //! managed-account logon.
 
+use crate::catalog::SettingId;
 use crate::effective::{EffectivePolicy, Mode};
 use crate::events;
 use laps_core::FileTime;
@@ -69,6 +70,13 @@ impl PostAuthActions {
             .filter(|(a, _)| self.contains(*a))
             .map(|(_, n)| *n)
             .collect()
+    }
+}
+
+impl EffectivePolicy {
+    /// `PostAuthenticationActions`.
+    pub fn post_authentication_actions(&self) -> PostAuthActions {
+        PostAuthActions::from_bits(self.settings.number(SettingId::PostAuthenticationActions))
     }
 }
 

@@ -2,7 +2,7 @@
 //! not-applicable reasons, shadowed values of ignored roots.
 
 use crate::catalog::SettingId;
-use crate::snapshot::Root;
+use crate::root::Root;
 use crate::value::RegValue;
 use serde::Serialize;
 use std::fmt;

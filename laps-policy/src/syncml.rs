@@ -8,7 +8,8 @@
 //! would return; only commands with status 200 change the registry. See [`CommandStatus`].
 
 use crate::catalog::{self, csp_policy_node, Allowed, Family, ValueKind, CSP_POLICIES};
-use crate::snapshot::{RegOp, Root, Snapshot};
+use crate::root::Root;
+use crate::snapshot::{RegOp, Snapshot};
 use crate::text::decode;
 use crate::value::RegValue;
 use crate::Error;

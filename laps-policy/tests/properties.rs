@@ -117,7 +117,7 @@ proptest! {
         let p = resolve(&s, &d);
         prop_assert_eq!(p.settings.len(), 18);
         let _ = p.explain();
-        let _ = p.to_json();
+        prop_assert!(p.to_json().is_ok());
         let _ = p.password_spec();
         for r in Root::ALL {
             let _ = p.root_verdict(r);

@@ -1276,7 +1276,7 @@ fn every_setting_is_reported_with_provenance_in_catalogue_order() {
         assert_eq!(r.setting, info.id);
         assert!(p.provenance(info.name).is_some() && p.provenance(info.snake_name).is_some());
     }
-    let json: serde_json::Value = serde_json::from_str(&p.to_json()).unwrap();
+    let json: serde_json::Value = serde_json::from_str(&p.to_json().unwrap()).unwrap();
     assert_eq!(json["source"], "gpo");
     assert_eq!(json["mode"], "ad");
     assert_eq!(json["values"]["password_length"], 20);

@@ -507,7 +507,11 @@ impl EffectivePolicy {
         let parse = || -> napi::Result<Unknown<'env>> {
             let json: Object<'_> = env.get_global()?.get_named_property("JSON")?;
             let parse: Function<'_, String, Unknown<'env>> = json.get_named_property("parse")?;
-            parse.call(self.inner.to_json())
+            let text = self
+                .inner
+                .to_json()
+                .map_err(|e| napi::Error::from_reason(e.to_string()))?;
+            parse.call(text)
         };
         parse().map_err(|e| laps_error(ErrorCode::Internal, e.reason))
     }

@@ -747,13 +747,13 @@ impl PyEffectivePolicy {
     }
     /// The JSON form as plain Python data.
     fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let v: serde_json::Value = serde_json::from_str(&self.inner.to_json())
+        let v: serde_json::Value = serde_json::from_str(&self.to_json()?)
             .map_err(|e| Error::new(Kind::Base, format!("internal error: {e}")))?;
         json_to_py(py, &v)
     }
     /// The JSON form as text.
-    fn to_json(&self) -> String {
-        self.inner.to_json()
+    fn to_json(&self) -> Result<String, Error> {
+        self.inner.to_json().map_err(Error::from)
     }
     fn __repr__(&self) -> String {
         format!(

@@ -4,7 +4,8 @@
 use super::{Found, N};
 use crate::catalog::{self, Allowed, DefaultValue, SettingId, SettingInfo, ValueKind};
 use crate::device::Device;
-use crate::snapshot::Root;
+use crate::root::Root;
+use crate::settings::Settings;
 use crate::value::RegValue;
 use crate::{
     Diagnostic, DiagnosticCode, InvalidReason, NotApplicableReason, Provenance, SettingResolution,
@@ -77,7 +78,7 @@ fn validate(
 pub(super) struct Builder<'a> {
     pub(super) device: &'a Device,
     pub(super) build: u32,
-    pub(super) settings: Vec<SettingResolution>,
+    pub(super) settings: Settings,
     pub(super) diagnostics: Vec<Diagnostic>,
     pub(super) blocker: Option<DiagnosticCode>,
 }
@@ -87,7 +88,7 @@ impl<'a> Builder<'a> {
         Builder {
             device,
             build,
-            settings: Vec::with_capacity(N),
+            settings: Settings::with_capacity(N),
             diagnostics: Vec::new(),
             blocker: None,
         }
@@ -131,20 +132,22 @@ impl<'a> Builder<'a> {
     }
 
     pub(super) fn number(&self, id: SettingId) -> u32 {
-        self.get(id).value.as_number().unwrap_or(0)
+        self.settings.number(id)
     }
 
     pub(super) fn flag(&self, id: SettingId) -> bool {
-        self.get(id).value.as_bool().unwrap_or(false)
+        self.settings.flag(id)
     }
 
     pub(super) fn applicable_flag(&self, id: SettingId) -> bool {
-        self.get(id).is_applicable() && self.flag(id)
+        self.settings.is_applicable(id) && self.flag(id)
     }
 
     /// Marks a setting as without effect (keeping the first reason).
     pub(super) fn not_applicable(&mut self, id: SettingId, reason: NotApplicableReason) {
-        let r = &mut self.settings[id as usize];
+        let Some(r) = self.settings.get_mut(id) else {
+            return;
+        };
         if r.provenance.is_applicable() {
             let from = std::mem::replace(&mut r.provenance, Provenance::Default);
             r.provenance = Provenance::NotApplicable {

@@ -2,10 +2,11 @@
 //! Windows LAPS when every Windows LAPS root is empty.
 
 use super::builder::{default_value, Builder};
-use super::{join_words, windows_laps_counterpart, Scan};
+use super::Scan;
 use crate::catalog::{self, SettingId};
 use crate::events;
-use crate::snapshot::Root;
+use crate::root::Root;
+use crate::wording::join_words;
 use crate::{
     DiagnosticCode, Mode, NotApplicableReason, Provenance, SettingResolution, SettingValue,
     Severity,
@@ -24,7 +25,7 @@ pub(super) fn resolve_legacy(b: &mut Builder<'_>, src: &Scan<'_>) -> Mode {
             | S::PasswordExpirationProtectionEnabled => {
                 let legacy = catalog::legacy()
                     .iter()
-                    .find(|l| windows_laps_counterpart(l.id) == Some(info.id));
+                    .find(|l| l.id.windows_laps_counterpart() == Some(info.id));
                 match (found, legacy) {
                     (Some(_), _) => b.take(info, found, Vec::new()),
                     // Absent: the legacy default (expiration protection is off in emulation).

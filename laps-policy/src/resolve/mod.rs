@@ -12,10 +12,12 @@ use crate::catalog::{
     self, Family, LapsAvailability, SettingId, SettingInfo, BUILD_LAPS_MIN,
     BUILD_LEGACY_MSI_BLOCKED,
 };
-use crate::device::{Device, JoinState};
+use crate::device::Device;
 use crate::events;
-use crate::snapshot::{Root, Snapshot};
+use crate::root::Root;
+use crate::snapshot::Snapshot;
 use crate::value::RegValue;
+use crate::wording::{list_short, plural};
 use crate::{
     DiagnosticCode, EffectivePolicy, Mode, NotApplicableReason, RootReport, RootStatus, Severity,
     Source,
@@ -25,22 +27,6 @@ use std::cmp::Reverse;
 
 /// Number of Windows LAPS policy settings.
 pub(super) const N: usize = 18;
-
-/// The Windows LAPS setting a legacy setting stands for; `None` for the CSP actions.
-pub(crate) fn windows_laps_counterpart(id: SettingId) -> Option<SettingId> {
-    Some(match id {
-        SettingId::ResetPassword | SettingId::ResetPasswordStatus => return None,
-        SettingId::LegacyAdmPwdEnabled => SettingId::BackupDirectory,
-        SettingId::LegacyAdminAccountName => SettingId::AdministratorAccountName,
-        SettingId::LegacyPasswordComplexity => SettingId::PasswordComplexity,
-        SettingId::LegacyPasswordLength => SettingId::PasswordLength,
-        SettingId::LegacyPasswordAgeDays => SettingId::PasswordAgeDays,
-        SettingId::LegacyPwdExpirationProtectionEnabled => {
-            SettingId::PasswordExpirationProtectionEnabled
-        }
-        other => other,
-    })
-}
 
 /// One known value found in a root.
 #[derive(Clone, Copy)]
@@ -89,7 +75,7 @@ fn scan<'a>(snapshot: &'a Snapshot, root: Root, device: &Device) -> Scan<'a> {
         match info {
             // Only settings this build knows are probed (the trace's LoadSettingOrDefault).
             Some(info) if knows(device, info) => {
-                if let Some(idx) = windows_laps_counterpart(info.id).map(|id| id as usize) {
+                if let Some(idx) = info.id.windows_laps_counterpart().map(|id| id as usize) {
                     if let Some(slot) = out.known.get_mut(idx) {
                         *slot = Some(Found {
                             root,
@@ -106,15 +92,6 @@ fn scan<'a>(snapshot: &'a Snapshot, root: Root, device: &Device) -> Scan<'a> {
         }
     }
     out
-}
-
-pub(super) fn join_words(join: JoinState) -> &'static str {
-    match join {
-        JoinState::Entra => "Entra joined only",
-        JoinState::Ad => "AD joined only",
-        JoinState::Hybrid => "hybrid joined",
-        JoinState::None => "not joined to a directory (workplace joined or none)",
-    }
 }
 
 /// Resolves the effective policy of one device, as Windows LAPS would.
@@ -373,23 +350,6 @@ fn laps_build_list() -> String {
         .join(", ")
 }
 
-pub(crate) fn plural(n: usize, word: &str) -> String {
-    if n == 1 {
-        format!("1 {word}")
-    } else {
-        format!("{n} {word}s")
-    }
-}
-
-pub(crate) fn list_short(names: &[&str]) -> String {
-    match names {
-        [] => "nothing".into(),
-        [one] => (*one).to_owned(),
-        [a, b] => format!("{a} and {b}"),
-        [a, b, rest @ ..] => format!("{a}, {b} and {} more", rest.len()),
-    }
-}
-
 fn fill_defaults(b: &mut Builder<'_>) {
     for info in catalog::windows_laps() {
         b.take(info, None, Vec::new());
@@ -426,9 +386,9 @@ mod tests {
     #[test]
     fn legacy_ids_map_to_their_windows_laps_counterpart() {
         for l in catalog::legacy() {
-            let c = windows_laps_counterpart(l.id).unwrap();
+            let c = l.id.windows_laps_counterpart().unwrap();
             assert_eq!(c.info().family, Family::WindowsLaps);
         }
-        assert_eq!(windows_laps_counterpart(SettingId::ResetPassword), None);
+        assert_eq!(SettingId::ResetPassword.windows_laps_counterpart(), None);
     }
 }

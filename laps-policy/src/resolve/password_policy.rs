@@ -7,7 +7,7 @@ use laps_core::{check_local_policy, LocalPasswordPolicy, PolicyProblem};
 
 /// Predicts event 10027 from the device's password policy and the resolved password settings.
 pub(super) fn check(b: &mut Builder<'_>, local: &LocalPasswordPolicy) {
-    let spec = crate::effective::spec_from(|id| b.number(id));
+    let spec = b.settings.password_spec();
     let complexity = spec.complexity();
     let length_id = if complexity.is_passphrase() {
         SettingId::PassphraseLength

@@ -3,9 +3,10 @@
 
 use super::builder::Builder;
 use super::principal::{check_principal, PrincipalCheck};
-use super::{join_words, list_short, Scan};
+use super::Scan;
 use crate::catalog::{self, SettingId};
 use crate::events;
+use crate::wording::{join_words, list_short};
 use crate::{
     DiagnosticCode, Mode, NotApplicableReason, Provenance, SettingValue, Severity, Shadowed,
 };
@@ -197,9 +198,10 @@ fn apply_dependencies(b: &mut Builder<'_>, mode: Mode) {
     // Domain controllers: the DSRM account, Domain Admins, no post-auth, no AAM.
     if dsrm {
         b.not_applicable(S::AdministratorAccountName, R::DsrmManagesBuiltInAccount);
-        let r = &mut b.settings[S::AdPasswordEncryptionPrincipal as usize];
-        if r.provenance.is_applicable() {
-            r.value = SettingValue::None;
+        if let Some(r) = b.settings.get_mut(S::AdPasswordEncryptionPrincipal) {
+            if r.provenance.is_applicable() {
+                r.value = SettingValue::None;
+            }
         }
         b.not_applicable(
             S::AdPasswordEncryptionPrincipal,
@@ -277,7 +279,9 @@ fn apply_dependencies(b: &mut Builder<'_>, mode: Mode) {
 /// Entra backup: PasswordAgeDays 1–6 is raised to 7 with warning 10058
 /// (UNCERTAIN: only a support-wiki source says so; the general rule would give 30).
 fn entra_minimum_age(b: &mut Builder<'_>) {
-    let r = &mut b.settings[SettingId::PasswordAgeDays as usize];
+    let Some(r) = b.settings.get_mut(SettingId::PasswordAgeDays) else {
+        return;
+    };
     let Provenance::Configured { root, raw } = &r.provenance else {
         return;
     };

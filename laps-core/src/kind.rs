@@ -1,0 +1,146 @@
+//! The one error taxonomy of winlaps: every crate's error enum maps each variant to an
+//! [`ErrorKind`] with `kind()`, and each binding turns an `ErrorKind` into its own error
+//! type in exactly one place (Python exception classes, Node `LAPS_*` codes).
+
+use core::fmt;
+use core::str::FromStr;
+
+/// What kind of failure an error is, the same in every crate and every binding.
+///
+/// ```
+/// use laps_core::{Error, ErrorKind};
+/// assert_eq!(Error::LengthOutOfRange(7).kind(), ErrorKind::InvalidArgument);
+/// assert_eq!(ErrorKind::InvalidArgument.as_str(), "invalid_argument");
+/// assert_eq!("format".parse(), Ok(ErrorKind::Format));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum ErrorKind {
+    /// Bytes or text that do not parse: a truncated blob, bad UTF-16, bad JSON or XML, a
+    /// malformed Registry.pol, SyncML or `.reg` file.
+    Format,
+    /// A value a policy writer or reader refuses: an unknown setting, a value the target
+    /// format cannot carry.
+    Policy,
+    /// Authenticated decryption failed: wrong key, tampered data.
+    Decryption,
+    /// The key that would decrypt the data is not available (not in the store, not
+    /// derivable from what was given).
+    KeyNotFound,
+    /// Valid input that this implementation does not handle (an algorithm, a version, a
+    /// protocol feature).
+    Unsupported,
+    /// An argument out of its documented range or of the wrong shape (a length of 7, an
+    /// unknown name, a key of the wrong size).
+    InvalidArgument,
+    /// A network, protocol or peer failure: a timeout, a refused connection, a fault or an
+    /// error status returned by a server.
+    Network,
+    /// The peer refused the credentials or the caller has no right to the object.
+    Authentication,
+    /// Randomness could not be obtained (the OS source failed, recorded randomness ran out).
+    Randomness,
+    /// A bug or a state that should be impossible; report it.
+    Internal,
+}
+
+impl ErrorKind {
+    /// Every kind, in declaration order.
+    pub const ALL: [ErrorKind; 10] = [
+        ErrorKind::Format,
+        ErrorKind::Policy,
+        ErrorKind::Decryption,
+        ErrorKind::KeyNotFound,
+        ErrorKind::Unsupported,
+        ErrorKind::InvalidArgument,
+        ErrorKind::Network,
+        ErrorKind::Authentication,
+        ErrorKind::Randomness,
+        ErrorKind::Internal,
+    ];
+
+    /// snake_case name: `format`, `policy`, `decryption`, `key_not_found`, `unsupported`,
+    /// `invalid_argument`, `network`, `authentication`, `randomness`, `internal`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ErrorKind::Format => "format",
+            ErrorKind::Policy => "policy",
+            ErrorKind::Decryption => "decryption",
+            ErrorKind::KeyNotFound => "key_not_found",
+            ErrorKind::Unsupported => "unsupported",
+            ErrorKind::InvalidArgument => "invalid_argument",
+            ErrorKind::Network => "network",
+            ErrorKind::Authentication => "authentication",
+            ErrorKind::Randomness => "randomness",
+            ErrorKind::Internal => "internal",
+        }
+    }
+
+    /// The Node binding's error code: `LAPS_` and the upper-case name
+    /// (`LAPS_INVALID_ARGUMENT`).
+    pub const fn code(self) -> &'static str {
+        match self {
+            ErrorKind::Format => "LAPS_FORMAT",
+            ErrorKind::Policy => "LAPS_POLICY",
+            ErrorKind::Decryption => "LAPS_DECRYPTION",
+            ErrorKind::KeyNotFound => "LAPS_KEY_NOT_FOUND",
+            ErrorKind::Unsupported => "LAPS_UNSUPPORTED",
+            ErrorKind::InvalidArgument => "LAPS_INVALID_ARGUMENT",
+            ErrorKind::Network => "LAPS_NETWORK",
+            ErrorKind::Authentication => "LAPS_AUTHENTICATION",
+            ErrorKind::Randomness => "LAPS_RANDOMNESS",
+            ErrorKind::Internal => "LAPS_INTERNAL",
+        }
+    }
+}
+
+impl fmt::Display for ErrorKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl FromStr for ErrorKind {
+    type Err = UnknownName;
+
+    /// Parses an [`as_str`](ErrorKind::as_str) name.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        ErrorKind::ALL
+            .into_iter()
+            .find(|k| k.as_str() == s)
+            .ok_or_else(|| UnknownName::new("error kind", s))
+    }
+}
+
+/// A name that does not parse as one of a typed name's values (the error of every `FromStr`
+/// of a named enum in winlaps). Its kind is [`ErrorKind::InvalidArgument`].
+///
+/// ```
+/// use laps_core::{ErrorKind, UnknownName};
+/// let e = "nope".parse::<ErrorKind>().unwrap_err();
+/// assert_eq!(e.to_string(), "unknown error kind \"nope\"");
+/// assert_eq!(e.kind(), ErrorKind::InvalidArgument);
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("unknown {what} {name:?}")]
+pub struct UnknownName {
+    /// What was being named (`root`, `severity`, ...).
+    pub what: &'static str,
+    /// The name given (truncated to 64 characters).
+    pub name: String,
+}
+
+impl UnknownName {
+    /// An unknown `name` for a `what`.
+    pub fn new(what: &'static str, name: &str) -> Self {
+        UnknownName {
+            what,
+            name: name.chars().take(64).collect(),
+        }
+    }
+
+    /// Always [`ErrorKind::InvalidArgument`].
+    pub const fn kind(&self) -> ErrorKind {
+        ErrorKind::InvalidArgument
+    }
+}
