@@ -52,6 +52,10 @@ pub(crate) struct ServeArgs {
     /// Seconds a connection may stay silent before it is closed.
     #[arg(long, default_value_t = 30)]
     idle_timeout: u64,
+    /// Print a line "getkey calls: N" whenever the number of GetKey calls answered changes
+    /// (checked every 20 ms), so tests and benches can count a client's calls.
+    #[arg(long)]
+    stats: bool,
 }
 
 pub(crate) fn run(command: KdsCommand) -> CliResult {
@@ -103,6 +107,18 @@ fn serve(args: ServeArgs) -> CliResult {
         lines.len(),
         args.root_keys.len()
     )?;
-    server.serve();
-    Ok(())
+    if !args.stats {
+        server.serve();
+        return Ok(());
+    }
+    let handle = server.spawn();
+    let mut reported = 0;
+    loop {
+        std::thread::sleep(Duration::from_millis(20));
+        let calls = handle.get_key_calls();
+        if calls != reported {
+            reported = calls;
+            outln!("getkey calls: {calls}")?;
+        }
+    }
 }
