@@ -6,7 +6,7 @@ use laps_core::{FileTime, Password};
 use laps_crypto::rand_core::OsRng;
 use laps_crypto::{GroupKeyEnvelope, KeyIndex, KeyStore, RootKey, Sid};
 use laps_directory::{
-    plan_backup, read_computer, required_keys, BackupInput, ComputerEntry, Encryption,
+    attr, plan_backup, read_computer, required_keys, BackupInput, ComputerEntry, Encryption,
     PasswordRecord, ReadOptions,
 };
 use laps_ldap::{Auth, ConnectOptions, Directory, DirectoryRootKey};
@@ -505,9 +505,18 @@ pub(crate) fn run_backup(args: &BackupArgs) -> CliResult {
             previous: &entry,
             encryption,
             expiration: None,
+            schema_has_password_version: dir
+                .may_contain(&entry.distinguished_name, attr::CURRENT_PASSWORD_VERSION)?,
         },
         &mut OsRng,
     )?;
+    if plan.schema_lacks_password_version {
+        eprintln!(
+            "winlaps: the schema lacks {} (Windows Server 2025; Windows logs event 10108): \
+             written without it",
+            attr::CURRENT_PASSWORD_VERSION
+        );
+    }
     if !args.dry_run {
         dir.apply(&entry.distinguished_name, &plan.changes)?;
     }
@@ -530,6 +539,9 @@ pub(crate) fn run_backup(args: &BackupArgs) -> CliResult {
     outln!("  account: {}", args.account)?;
     outln!("  update time: {}", plan.update_time.to_rfc3339())?;
     outln!("  expiration: {}", plan.expiration.to_rfc3339())?;
+    if let Some(version) = &plan.password_version {
+        outln!("  password version: {version}")?;
+    }
     if let Some(sid) = &plan.encrypted_to {
         outln!("  encrypted to: {sid}")?;
         outln!(

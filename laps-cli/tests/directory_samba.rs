@@ -986,3 +986,153 @@ fn many_computers_by_base_and_filter_with_paged_searches() {
     assert_eq!(records.len(), 1);
     assert_eq!(records[0]["ComputerName"], "TMANY2");
 }
+
+/// Whether the DC's schema has `msLAPS-CurrentPasswordVersion` (ldapsearch).
+fn schema_has_password_version(dc: &Dc) -> bool {
+    let out = dc.ldap_tool(
+        "ldapsearch",
+        &[
+            "-LLL",
+            "-b",
+            &format!("CN=Schema,{}", dc.var("SAMBA_CONFIG_DN")),
+            "-s",
+            "one",
+            "(lDAPDisplayName=msLAPS-CurrentPasswordVersion)",
+            "cn",
+        ],
+        "",
+    );
+    out.contains("dn: ")
+}
+
+/// What Update-LapsADSchema does on a Windows Server 2025 forest: scripts/samba/
+/// laps-schema-2025.ldif over LDAP, one part per ldapmodify run (`-c`: a concurrent or
+/// earlier run may have added a part already).
+fn add_password_version_to_schema(dc: &Dc) {
+    let ldif = std::fs::read_to_string(
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../scripts/samba/laps-schema-2025.ldif"),
+    )
+    .unwrap()
+    .replace(
+        "@SCHEMA@",
+        &format!("CN=Schema,{}", dc.var("SAMBA_CONFIG_DN")),
+    );
+    for (i, part) in ldif.split("\n# --- ").enumerate() {
+        let part = if i == 0 {
+            part.to_owned()
+        } else {
+            format!("# {part}")
+        };
+        let mut child = Command::new("ldapmodify")
+            .env("LDAPTLS_CACERT", dc.var("SAMBA_CA_FILE"))
+            .args(["-c", "-H", &format!("ldaps://{}", dc.var("SAMBA_DC_HOST"))])
+            .args(["-D", &dc.admin_upn(), "-w", dc.var("SAMBA_ADMIN_PASSWORD")])
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(part.as_bytes())
+            .unwrap();
+        let out = child.wait_with_output().unwrap();
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            out.status.success() || err.contains("exists"),
+            "schema update: {err}"
+        );
+    }
+    assert!(schema_has_password_version(dc));
+    let allowed = dc.ldap_tool(
+        "ldapsearch",
+        &[
+            "-LLL",
+            "-b",
+            &dc.computer_dn("PC01"),
+            "-s",
+            "base",
+            "(objectClass=*)",
+            "allowedAttributes",
+        ],
+        "",
+    );
+    assert!(
+        allowed.contains("allowedAttributes: msLAPS-CurrentPasswordVersion"),
+        "{allowed}"
+    );
+}
+
+#[test]
+fn backup_stamps_a_password_version_and_says_when_the_schema_lacks_it() {
+    let Some(dc) = dc("backup_stamps_a_password_version_and_says_when_the_schema_lacks_it") else {
+        return;
+    };
+    let dn = dc.fresh_computer("TVER");
+    let policy = policy_file(
+        "version",
+        r#"{"gpo": {"BackupDirectory": 2, "ADPasswordEncryptionEnabled": 0}}"#,
+    );
+    let backup = |pw: &str| {
+        let mut args = vec!["backup".to_owned()];
+        args.extend(dc.connect_args(&dc.admin_upn()));
+        args.extend(
+            [
+                "--computer",
+                "TVER",
+                "--account",
+                "Administrator",
+                "--policy-json",
+            ]
+            .map(str::to_owned),
+        );
+        args.push(policy.display().to_string());
+        let out = dc.winlaps(
+            &args,
+            dc.var("SAMBA_ADMIN_PASSWORD"),
+            Some(&format!("{pw}\n")),
+        );
+        assert!(out.status.success(), "{}", stderr(&out));
+        out
+    };
+    if !schema_has_password_version(&dc) {
+        // A pre-2025 schema (the fixture's): the backup goes on and says what Windows' event
+        // 10108 says.
+        let out = backup("Before-2025-Pa55!");
+        let err = stderr(&out);
+        assert!(
+            err.contains("the schema lacks msLAPS-CurrentPasswordVersion") && err.contains("10108"),
+            "{err}"
+        );
+        assert_eq!(dc.raw_values(&dn, "msLAPS-Password").len(), 1);
+        add_password_version_to_schema(&dc);
+    }
+    // The 2025 schema: every backup writes a new random GUID in the same modify.
+    let mut versions = Vec::new();
+    for pw in ["Version-1-Pa55!", "Version-2-Pa55!"] {
+        let out = backup(pw);
+        assert!(!stderr(&out).contains("schema lacks"), "{}", stderr(&out));
+        let report = String::from_utf8_lossy(&out.stdout).into_owned();
+        let printed = report
+            .lines()
+            .find_map(|l| l.trim().strip_prefix("password version: "))
+            .unwrap_or_else(|| panic!("no password version in {report}"))
+            .to_owned();
+        let raw = dc.raw_values(&dn, "msLAPS-CurrentPasswordVersion");
+        assert_eq!(raw.len(), 1);
+        let bytes: [u8; 16] = raw[0].clone().try_into().expect("16 bytes");
+        assert_eq!(
+            laps_crypto::Guid::from_bytes_le(bytes).to_string(),
+            printed,
+            "ldapsearch sees the GUID the report printed (Windows byte order)"
+        );
+        versions.push(printed);
+    }
+    assert_ne!(versions[0], versions[1]);
+    // Reading is unaffected by the new attribute.
+    let (records, out) = dc.get_json(&["TVER"], &[]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    assert_eq!(records[0]["Password"], "Version-2-Pa55!");
+}

@@ -5,7 +5,7 @@ use crate::error::{Error, Result};
 use crate::read::{newest_first, Source};
 use laps_core::{FileTime, Password};
 use laps_crypto::rand_core::{CryptoRng, RngCore};
-use laps_crypto::{encrypt, GroupKeyEnvelope, LapsCredential, Sid};
+use laps_crypto::{encrypt, GroupKeyEnvelope, Guid, LapsCredential, Sid};
 use laps_policy::{EffectivePolicy, Mode};
 use zeroize::Zeroizing;
 
@@ -37,6 +37,10 @@ pub struct BackupInput<'a> {
     /// An expiration other than now + PasswordAgeDays. Refused beyond that while
     /// PasswordExpirationProtectionEnabled is on.
     pub expiration: Option<FileTime>,
+    /// Whether the directory's schema has `msLAPS-CurrentPasswordVersion` (Windows Server
+    /// 2025). When it has, Windows writes a new random GUID with every Windows LAPS update;
+    /// when it lacks it, Windows logs event 10108 and writes everything else.
+    pub schema_has_password_version: bool,
 }
 
 /// One attribute of the modification: replace its values (no values: delete the attribute).
@@ -80,6 +84,11 @@ pub struct BackupPlan {
     /// Attributes removed because the new value supersedes them (e.g. a clear-text
     /// `msLAPS-Password` left from before encryption was turned on).
     pub removed: Vec<&'static str>,
+    /// The new `msLAPS-CurrentPasswordVersion`, when written.
+    pub password_version: Option<Guid>,
+    /// True when a Windows LAPS update was planned without `msLAPS-CurrentPasswordVersion`
+    /// because the schema lacks it (Windows' warning event 10108).
+    pub schema_lacks_password_version: bool,
 }
 
 /// Computes the modification for one rotation. Pure: time, key and randomness come in.
@@ -95,6 +104,9 @@ pub struct BackupPlan {
 /// * **Domain controller (DSRM mode)**: `msLAPS-EncryptedDSRMPassword` and its history, always
 ///   encrypted.
 /// * **Legacy emulation**: `ms-Mcs-AdmPwd` and `ms-Mcs-AdmPwdExpirationTime`.
+/// * **Password version** (not in legacy emulation): with `schema_has_password_version`, a new
+///   random GUID in `msLAPS-CurrentPasswordVersion`; without, the plan says the schema lacks it
+///   (`schema_lacks_password_version`, Windows' event 10108) and writes everything else.
 ///
 /// Refuses what Windows refuses: a policy that does not back up to AD
 /// ([`Error::NotActiveDirectory`]), a blocked policy ([`Error::PolicyBlocked`]: encryption with a
@@ -147,6 +159,8 @@ pub fn plan_backup<R: RngCore + CryptoRng>(
         history_kept: 0,
         history_dropped: 0,
         removed: Vec::new(),
+        password_version: None,
+        schema_lacks_password_version: false,
     };
 
     match policy.mode {
@@ -236,6 +250,25 @@ pub fn plan_backup<R: RngCore + CryptoRng>(
                 plan.removed.push(attr::PASSWORD);
                 plan.changes.push(change(attr::PASSWORD, vec![]));
             }
+        }
+    }
+    // Image rollback detection: Windows LAPS (not legacy emulation, whose schema predates it)
+    // stamps every update with a fresh random GUID, which the device remembers.
+    if policy.mode != Mode::LegacyEmulation {
+        if input.schema_has_password_version {
+            let mut bytes = [0u8; 16];
+            rng.fill_bytes(&mut bytes);
+            // A version 4 (random) GUID: Data3's high nibble 4, the variant bits 10.
+            bytes[7] = (bytes[7] & 0x0f) | 0x40;
+            bytes[8] = (bytes[8] & 0x3f) | 0x80;
+            let version = Guid::from_bytes_le(bytes);
+            plan.changes.push(change(
+                attr::CURRENT_PASSWORD_VERSION,
+                vec![Zeroizing::new(bytes.to_vec())],
+            ));
+            plan.password_version = Some(version);
+        } else {
+            plan.schema_lacks_password_version = true;
         }
     }
     Ok(plan)

@@ -1,6 +1,7 @@
 //! The LAPS attributes of one computer object, as an LDAP search returns them.
 
 use crate::error::{Error, Result};
+use laps_crypto::Guid;
 use zeroize::Zeroizing;
 
 /// LDAP names of the attributes Windows LAPS and legacy Microsoft LAPS use.
@@ -21,9 +22,15 @@ pub mod attr {
     pub const LEGACY_PASSWORD: &str = "ms-Mcs-AdmPwd";
     /// Legacy `ms-Mcs-AdmPwdExpirationTime`.
     pub const LEGACY_EXPIRATION_TIME: &str = "ms-Mcs-AdmPwdExpirationTime";
+    /// `msLAPS-CurrentPasswordVersion` (Windows Server 2025 schema): a random 16-byte GUID
+    /// written with every update, which the device keeps too (`State\LastPasswordVersion`) to
+    /// detect an image rollback.
+    pub const CURRENT_PASSWORD_VERSION: &str = "msLAPS-CurrentPasswordVersion";
 
-    /// Every LAPS attribute, for the attribute list of a search.
-    pub const ALL: [&str; 8] = [
+    /// Every LAPS attribute, for the attribute list of a search (a server whose schema lacks
+    /// one simply returns no value for it).
+    pub const ALL: [&str; 9] = [
+        CURRENT_PASSWORD_VERSION,
         PASSWORD_EXPIRATION_TIME,
         PASSWORD,
         ENCRYPTED_PASSWORD,
@@ -60,6 +67,9 @@ pub struct ComputerEntry {
     pub legacy_password: Option<Zeroizing<Vec<u8>>>,
     /// `ms-Mcs-AdmPwdExpirationTime`.
     pub legacy_expiration_time: Option<String>,
+    /// `msLAPS-CurrentPasswordVersion`: the GUID of the last update (Windows Server 2025
+    /// schema; absent on older schemas and from older clients).
+    pub current_password_version: Option<Guid>,
 }
 
 impl core::fmt::Debug for ComputerEntry {
@@ -72,6 +82,7 @@ impl core::fmt::Debug for ComputerEntry {
             .field("dsrm", &self.encrypted_dsrm_password.is_some())
             .field("password", &self.password.is_some())
             .field("legacy_password", &self.legacy_password.is_some())
+            .field("current_password_version", &self.current_password_version)
             .finish_non_exhaustive()
     }
 }
@@ -141,6 +152,17 @@ impl ComputerEntry {
                             attribute: attr::PASSWORD_EXPIRATION_TIME,
                             reason: "not UTF-8",
                         })
+                    })
+                    .transpose()?;
+            } else if is(attr::CURRENT_PASSWORD_VERSION) {
+                e.current_password_version = single(attr::CURRENT_PASSWORD_VERSION, values)?
+                    .map(|v| {
+                        <[u8; 16]>::try_from(v.as_slice())
+                            .map(Guid::from_bytes_le)
+                            .map_err(|_| Error::BadAttribute {
+                                attribute: attr::CURRENT_PASSWORD_VERSION,
+                                reason: "not a 16-byte GUID",
+                            })
                     })
                     .transpose()?;
             } else if is(attr::LEGACY_EXPIRATION_TIME) {

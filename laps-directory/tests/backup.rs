@@ -55,6 +55,7 @@ fn run(
                 target_sid: &target,
             }),
             expiration: None,
+            schema_has_password_version: false,
         },
         &mut rng(),
     )
@@ -90,6 +91,12 @@ fn apply(previous: &ComputerEntry, plan: &BackupPlan) -> ComputerEntry {
                     .into_iter()
                     .next()
                     .map(|v| String::from_utf8(v).unwrap())
+            }
+            a if a == attr::CURRENT_PASSWORD_VERSION => {
+                e.current_password_version = values
+                    .into_iter()
+                    .next()
+                    .map(|v| laps_crypto::Guid::from_bytes_le(v.try_into().unwrap()))
             }
             other => attrs.push((other.to_owned(), values)),
         }
@@ -294,6 +301,7 @@ fn refuses_encryption_without_a_key() {
             previous: &entry(),
             encryption: None,
             expiration: None,
+            schema_has_password_version: false,
         },
         &mut rng(),
     )
@@ -349,6 +357,7 @@ fn password_expiration_protection_caps_a_requested_expiration() {
                     target_sid: &target,
                 }),
                 expiration: Some(far),
+                schema_has_password_version: false,
             },
             &mut rng(),
         );
@@ -377,4 +386,114 @@ fn plans_never_print_values() {
     );
     let clear = run(&policy, &entry(), "Visible?", "2026-11-02T00:00:00Z").unwrap();
     assert!(!format!("{plan:?}{clear:?}").contains("Visible?"));
+}
+
+/// One rotation with `schema_has_password_version` as given.
+fn run_versioned(
+    policy: &EffectivePolicy,
+    previous: &ComputerEntry,
+    now: &str,
+    schema_has_password_version: bool,
+    rng: &mut rand_chacha::ChaCha20Rng,
+) -> BackupPlan {
+    let now = t(now);
+    let key = envelope(&sid(), now);
+    let target = sid();
+    plan_backup(
+        &BackupInput {
+            policy,
+            account: "Administrator",
+            password: &Password::from("Versioned-1!"),
+            now,
+            previous,
+            encryption: Some(Encryption {
+                key: &key,
+                target_sid: &target,
+            }),
+            expiration: None,
+            schema_has_password_version,
+        },
+        rng,
+    )
+    .unwrap()
+}
+
+#[test]
+fn each_update_writes_a_new_random_password_version_when_the_schema_has_it() {
+    let dc = Device {
+        domain_controller: true,
+        ..Device::default()
+    };
+    let policies = [
+        encrypting(2),
+        policy(
+            &[("BackupDirectory", 2), ("ADPasswordEncryptionEnabled", 0)],
+            Device::default(),
+        ),
+        policy(&[("BackupDirectory", 2), ("ADBackupDSRMPassword", 1)], dc),
+    ];
+    let mut rng = rng();
+    for policy in &policies {
+        let mut e = entry();
+        let mut seen = Vec::new();
+        for now in ["2026-11-01T00:00:00Z", "2026-11-02T00:00:00Z"] {
+            let plan = run_versioned(policy, &e, now, true, &mut rng);
+            assert!(!plan.schema_lacks_password_version);
+            let version = plan.password_version.expect("a version");
+            let change = plan
+                .changes
+                .iter()
+                .find(|c| c.attribute == attr::CURRENT_PASSWORD_VERSION)
+                .expect("msLAPS-CurrentPasswordVersion in the same modify");
+            assert_eq!(change.values.len(), 1);
+            let bytes = change.values[0].to_vec();
+            assert_eq!(bytes, version.as_bytes_le().to_vec());
+            // A random (version 4, RFC 4122 variant) GUID, in Windows byte order.
+            assert_eq!(bytes[7] >> 4, 4, "{version}");
+            assert_eq!(bytes[8] >> 6, 0b10, "{version}");
+            assert_eq!(version.to_string().as_bytes()[14], b'4', "{version}");
+            e = apply(&e, &plan);
+            assert_eq!(e.current_password_version, Some(version));
+            seen.push(version);
+        }
+        assert_ne!(seen[0], seen[1], "every update has its own version");
+    }
+}
+
+#[test]
+fn without_the_schema_attribute_the_update_goes_on_and_says_so() {
+    let plan = run_versioned(
+        &encrypting(1),
+        &entry(),
+        "2026-11-01T00:00:00Z",
+        false,
+        &mut rng(),
+    );
+    assert!(plan.schema_lacks_password_version);
+    assert_eq!(plan.password_version, None);
+    assert!(plan
+        .changes
+        .iter()
+        .all(|c| c.attribute != attr::CURRENT_PASSWORD_VERSION));
+    assert!(plan
+        .changes
+        .iter()
+        .any(|c| c.attribute == attr::ENCRYPTED_PASSWORD));
+}
+
+#[test]
+fn legacy_emulation_writes_no_password_version() {
+    let mut s = Snapshot::new();
+    s.legacy.set("AdmPwdEnabled", RegValue::Dword(1));
+    let legacy = resolve(&s, &Device::default());
+    for has in [true, false] {
+        let plan = run_versioned(&legacy, &entry(), "2026-11-01T00:00:00Z", has, &mut rng());
+        assert_eq!(plan.source, Source::LegacyLapsCleartextPassword);
+        assert_eq!(plan.password_version, None);
+        assert!(!plan.schema_lacks_password_version);
+        assert!(plan
+            .changes
+            .iter()
+            .all(|c| c.attribute != attr::CURRENT_PASSWORD_VERSION));
+    }
 }

@@ -5,8 +5,8 @@ mod common;
 use common::{encrypted, encrypted_to, keys, t};
 use laps_crypto::KeyStore;
 use laps_directory::{
-    read_computer, read_computers, required_keys, sid_from_bytes, ComputerEntry, DecryptionStatus,
-    Error, ReadOptions, Source,
+    attr, read_computer, read_computers, required_keys, sid_from_bytes, ComputerEntry,
+    DecryptionStatus, Error, ReadOptions, Source,
 };
 use std::collections::BTreeSet;
 
@@ -315,4 +315,26 @@ fn binary_sids_parse_strictly() {
     assert!(sid_from_bytes(&admins[..15]).is_err());
     assert!(sid_from_bytes(&[2, 0, 0, 0, 0, 0, 0, 5]).is_err());
     assert!(sid_from_bytes(&[]).is_err());
+}
+
+#[test]
+fn the_password_version_is_read_as_a_guid_in_windows_byte_order() {
+    let bytes: Vec<u8> = (1..=16).collect();
+    let e = ComputerEntry::from_attributes(
+        "CN=PC01,DC=x",
+        [("mslaps-currentpasswordversion", vec![bytes])],
+    )
+    .unwrap();
+    assert_eq!(
+        e.current_password_version.unwrap().to_string(),
+        "04030201-0605-0807-090a-0b0c0d0e0f10"
+    );
+    // It is no password attribute: an object with only a version has nothing to read.
+    assert!(!e.has_laps_password());
+    for bad in [vec![vec![0u8; 15]], vec![vec![0u8; 16], vec![1u8; 16]]] {
+        let err =
+            ComputerEntry::from_attributes("CN=PC01,DC=x", [(attr::CURRENT_PASSWORD_VERSION, bad)])
+                .unwrap_err();
+        assert_eq!(err.kind(), "bad_attribute", "{err}");
+    }
 }

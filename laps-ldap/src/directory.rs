@@ -518,6 +518,26 @@ impl Directory {
         Ok(())
     }
 
+    /// Whether the object `dn` may hold `attribute`: its `allowedAttributes` (constructed from
+    /// the schema: the attribute is defined and the object's classes may contain it) names it.
+    /// For example `msLAPS-CurrentPasswordVersion`, which only the Windows Server 2025 schema
+    /// has.
+    pub fn may_contain(&mut self, dn: &str, attribute: &str) -> Result<bool> {
+        let entries = self.search_all(
+            dn,
+            Scope::Base,
+            "(objectClass=*)",
+            &["allowedAttributes"],
+            false,
+        )?;
+        Ok(entries.iter().any(|e| {
+            e.attrs.iter().any(|(k, vs)| {
+                k.eq_ignore_ascii_case("allowedAttributes")
+                    && vs.iter().any(|v| v.eq_ignore_ascii_case(attribute))
+            })
+        }))
+    }
+
     /// Re-reads one computer by DN (e.g. after a backup).
     pub fn read_computer(&mut self, dn: &str) -> Result<ComputerEntry> {
         let attrs = computer_attributes();
