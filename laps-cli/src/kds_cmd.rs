@@ -2,7 +2,7 @@
 //! scripts and clients without a domain controller. A lab tool, not a production KDS.
 
 use crate::CliResult;
-use laps_client::{Account, AccountTable, KdsConfig, KdsServer};
+use laps_client::{Account, AccountTable, KdsConfig, KdsServer, KerberosService, Keytab};
 use laps_crypto::RootKey;
 use std::net::IpAddr;
 use std::path::PathBuf;
@@ -11,8 +11,9 @@ use std::time::Duration;
 /// `winlaps kds` subcommands.
 #[derive(clap::Subcommand)]
 pub(crate) enum KdsCommand {
-    /// Serve MS-GKDI GetKey (endpoint mapper + ISD_KEY, NTLM, sealed) from KDS root keys until
-    /// killed. Prints one line "listening on ..." when ready. Lab use only.
+    /// Serve MS-GKDI GetKey (endpoint mapper + ISD_KEY, NTLM and with --keytab Kerberos,
+    /// sealed) from KDS root keys until killed. Prints one line "listening on ..." when ready.
+    /// Lab use only.
     Serve(ServeArgs),
 }
 
@@ -32,14 +33,25 @@ pub(crate) struct ServeArgs {
     /// ISD_KEY port, reported by the endpoint mapper (0: any free port).
     #[arg(long, default_value_t = 49700)]
     port: u16,
-    /// An account that may authenticate (NTLM): NAME:PASSWORD:SID[,SID...], NAME being user or
-    /// DOMAIN\user and the SIDs its user and group SIDs. Lab accounts only: the value is visible
-    /// in the process list; prefer --account-file.
-    #[arg(long = "account", value_name = "NAME:PASSWORD:SID[,SID...]")]
+    /// An account: NAME:SID[,SID...] maps a Kerberos caller (user@REALM, REALM matching
+    /// DOMAIN) whose ticket has no PAC to SIDs; NAME:PASSWORD:SID[,SID...] also lets it sign in
+    /// with NTLM (deprecated here: the password is visible in the process list; put NTLM
+    /// accounts in --account-file). NAME is user or DOMAIN\user.
+    #[arg(long = "account", value_name = "NAME:SID[,SID...]")]
     accounts: Vec<String>,
-    /// A file of accounts, one NAME:PASSWORD:SID[,SID...] per line (# starts a comment).
+    /// A file of accounts, one NAME:PASSWORD:SID[,SID...] (NTLM) or NAME:SID[,SID...] per line
+    /// (# starts a comment).
     #[arg(long, value_name = "FILE")]
     account_file: Option<PathBuf>,
+    /// Accept Kerberos (auth_type 16, and inside SPNEGO) with this keytab of the KDS's service
+    /// account (e.g. from `samba-tool domain exportkeytab`; AES keys needed). The caller's user
+    /// and group SIDs come from the ticket's PAC.
+    #[arg(long, value_name = "FILE")]
+    keytab: Option<PathBuf>,
+    /// The service principal clients ask tickets for, e.g. host/kds.winlaps.test (default: the
+    /// keytab's first principal).
+    #[arg(long, value_name = "SERVICE/HOST", requires = "keytab")]
+    spn: Option<String>,
     /// Domain DNS name written into the key envelopes.
     #[arg(long, default_value = "contoso.com")]
     domain: String,
@@ -80,15 +92,37 @@ fn serve(args: ServeArgs) -> CliResult {
                 .map(str::to_owned),
         );
     }
-    if lines.is_empty() {
-        return Err("give at least one --account or --account-file".into());
+    if lines.is_empty() && args.keytab.is_none() {
+        return Err("give at least one --account, --account-file or --keytab".into());
     }
-    let accounts = AccountTable::new(
-        lines
-            .iter()
-            .map(|l| Account::parse(l))
-            .collect::<Result<_, _>>()?,
-    )?;
+    let accounts: Vec<Account> = lines
+        .iter()
+        .map(|l| Account::parse(l))
+        .collect::<Result<_, _>>()?;
+    let inline_passwords = args
+        .accounts
+        .iter()
+        .filter_map(|l| Account::parse(l).ok())
+        .filter(Account::has_password)
+        .count();
+    if inline_passwords > 0 {
+        eprintln!(
+            "warning: {inline_passwords} --account value(s) carry a password, visible in the \
+             process list; use --account-file for NTLM accounts"
+        );
+    }
+    let accounts = AccountTable::new(accounts)?;
+    let kerberos = match &args.keytab {
+        Some(path) => Some(KerberosService::new(
+            Keytab::read(path)?,
+            args.spn.as_deref(),
+        )?),
+        None => None,
+    };
+    let kerberos_line = kerberos
+        .as_ref()
+        .map(|k| format!(", Kerberos for {}", k.spn()))
+        .unwrap_or_default();
     let config = KdsConfig {
         listen: args.listen,
         epm_port: args.epm_port,
@@ -97,15 +131,17 @@ fn serve(args: ServeArgs) -> CliResult {
         domain: args.domain,
         max_connections: args.max_connections,
         idle_timeout: Duration::from_secs(args.idle_timeout.max(1)),
+        kerberos,
         ..KdsConfig::default()
     };
     let server = KdsServer::bind(config, root_keys, accounts)?;
     outln!(
-        "listening on {} (endpoint mapper) and {} (ISD_KEY), {} account(s), {} root key(s)",
+        "listening on {} (endpoint mapper) and {} (ISD_KEY), {} account(s), {} root key(s){}",
         server.epm_addr(),
         server.gkdi_addr(),
         lines.len(),
-        args.root_keys.len()
+        args.root_keys.len(),
+        kerberos_line
     )?;
     if !args.stats {
         server.serve();

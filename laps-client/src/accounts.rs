@@ -1,4 +1,6 @@
-//! The lab server's account table: `NAME:PASSWORD:SID[,SID...]` lines.
+//! The lab server's account table: `NAME:PASSWORD:SID[,SID...]` lines (NTLM and name mapping)
+//! and `NAME:SID[,SID...]` lines (no password: a Kerberos caller's name mapped to SIDs when its
+//! ticket carries no PAC).
 
 use std::fmt;
 use std::str::FromStr;
@@ -18,13 +20,16 @@ pub const IMPLICIT_SIDS: [&str; 2] = ["S-1-1-0", "S-1-5-11"];
 pub struct Account {
     user: String,
     domain: Option<String>,
-    password: Zeroizing<String>,
+    password: Option<Zeroizing<String>>,
     sids: Vec<Sid>,
 }
 
 impl Account {
-    /// Parses `NAME:PASSWORD:SID[,SID...]`. `NAME` is `user` or `DOMAIN\user`; the password
-    /// may contain `:` (the first `:` ends the name, the last starts the SIDs).
+    /// Parses `NAME:PASSWORD:SID[,SID...]` or `NAME:SID[,SID...]`. `NAME` is `user` or
+    /// `DOMAIN\user`; the password may contain `:` (the first `:` ends the name, the last
+    /// starts the SIDs). An account without a password cannot sign in with NTLM; it maps a
+    /// Kerberos client (`user@REALM`, REALM matching DOMAIN or its first label) to its SIDs
+    /// when the ticket carries no PAC.
     ///
     /// ```
     /// let a: laps_client::Account = "CONTOSO\\helpdesk:P@ss:w0rd:S-1-5-21-1-2-3-1105,S-1-5-21-1-2-3-512"
@@ -36,11 +41,14 @@ impl Account {
     pub fn parse(line: &str) -> Result<Self> {
         let bad = |why: &str| {
             Error::InvalidArgument(format!(
-                "account line: {why} (expected NAME:PASSWORD:SID[,SID...])"
+                "account line: {why} (expected NAME:PASSWORD:SID[,SID...] or NAME:SID[,SID...])"
             ))
         };
         let (name, rest) = line.split_once(':').ok_or_else(|| bad("no ':'"))?;
-        let (password, sids) = rest.rsplit_once(':').ok_or_else(|| bad("no SID list"))?;
+        let (password, sids) = match rest.rsplit_once(':') {
+            Some((p, s)) => (Some(p), s),
+            None => (None, rest),
+        };
         if name.is_empty() {
             return Err(bad("empty name"));
         }
@@ -61,7 +69,7 @@ impl Account {
         Ok(Self {
             user,
             domain,
-            password: Zeroizing::new(password.to_owned()),
+            password: password.map(|p| Zeroizing::new(p.to_owned())),
             sids,
         })
     }
@@ -73,6 +81,11 @@ impl Account {
             Some(d) => format!("{d}\\{}", self.user),
             None => self.user.clone(),
         }
+    }
+
+    /// Whether the account has a password (can sign in with NTLM).
+    pub fn has_password(&self) -> bool {
+        self.password.is_some()
     }
 
     /// The account's own SIDs as configured (user and groups).
@@ -90,8 +103,23 @@ impl Account {
                 .is_none_or(|d| d.eq_ignore_ascii_case(domain))
     }
 
-    pub(crate) fn password(&self) -> &str {
-        &self.password
+    /// The NTLM password; `None` for a name-mapping-only account.
+    pub(crate) fn password(&self) -> Option<&str> {
+        self.password.as_deref().map(String::as_str)
+    }
+
+    /// Whether the Kerberos client `user@realm` is this account: the user name matches and the
+    /// account has no domain, or its domain is the realm or the realm's first label (the
+    /// NetBIOS name of an AD domain usually is), ASCII case-insensitive.
+    fn matches_kerberos(&self, user: &str, realm: &str) -> bool {
+        self.user.eq_ignore_ascii_case(user)
+            && self.domain.as_deref().is_none_or(|d| {
+                d.eq_ignore_ascii_case(realm)
+                    || realm
+                        .split('.')
+                        .next()
+                        .is_some_and(|l| d.eq_ignore_ascii_case(l))
+            })
     }
 
     pub(crate) fn user(&self) -> &str {
@@ -114,7 +142,7 @@ impl fmt::Debug for Account {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Account")
             .field("name", &self.name())
-            .field("password", &"<redacted>")
+            .field("password", &self.password.as_ref().map(|_| "<redacted>"))
             .field(
                 "sids",
                 &self
@@ -175,17 +203,36 @@ impl AccountTable {
 }
 
 impl SidResolver for AccountTable {
-    /// The account's SIDs plus [`IMPLICIT_SIDS`]; `client_name` is an [`Account::name`].
+    /// The account's SIDs plus [`IMPLICIT_SIDS`]; `client_name` is an [`Account::name`], or
+    /// a Kerberos client `user@REALM` (see [`Account::parse`]).
     fn sids(&self, client_name: &str) -> Option<Vec<Sid>> {
-        let account = self.accounts.iter().find(|a| a.name() == client_name)?;
-        let mut sids = account.sids.clone();
-        for s in IMPLICIT_SIDS {
-            if let Ok(sid) = Sid::from_str(s) {
-                if !sids.contains(&sid) {
-                    sids.push(sid);
-                }
+        let account = self
+            .accounts
+            .iter()
+            .find(|a| a.name() == client_name)
+            .or_else(|| {
+                let (user, realm) = client_name.rsplit_once('@')?;
+                self.accounts
+                    .iter()
+                    .find(|a| a.domain.is_some() && a.matches_kerberos(user, realm))
+                    .or_else(|| {
+                        self.accounts
+                            .iter()
+                            .find(|a| a.matches_kerberos(user, realm))
+                    })
+            })?;
+        Some(with_implicit_sids(account.sids.clone()))
+    }
+}
+
+/// `sids` plus the [`IMPLICIT_SIDS`] it lacks.
+pub(crate) fn with_implicit_sids(mut sids: Vec<Sid>) -> Vec<Sid> {
+    for s in IMPLICIT_SIDS {
+        if let Ok(sid) = Sid::from_str(s) {
+            if !sids.contains(&sid) {
+                sids.push(sid);
             }
         }
-        Some(sids)
     }
+    sids
 }

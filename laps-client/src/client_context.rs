@@ -2,7 +2,6 @@
 //! behind laps-rpc's [`SecurityContext`] trait.
 
 use std::fmt;
-use std::ops::Range;
 use std::time::Duration;
 
 use laps_rpc::auth::{AuthError, AuthStep, AuthType, SecurityContext};
@@ -17,7 +16,7 @@ use sspi::{
 use crate::credentials::{AuthProtocol, Credentials};
 use crate::error::{Error, Result};
 use crate::kdc::KdcClient;
-use crate::protect::{self, auth_error, Coverage};
+use crate::protect::{auth_error, Coverage};
 
 /// Options of a client security context.
 #[derive(Debug, Clone)]
@@ -28,6 +27,9 @@ pub struct ClientAuthOptions {
     /// The service principal's service class; the SPN is `{service}/{server host}`
     /// (`host`, as dpapi-ng and Windows use for GetKey).
     pub service: String,
+    /// The host part of the SPN, when it is not the name the server is reached by (a lab KDS
+    /// on an address whose name has no SPN, for example). `None`: the server host.
+    pub spn_host: Option<String>,
     /// The workstation name sent in NTLM and Kerberos messages.
     pub workstation: String,
     /// Timeout of each KDC connect, write and read.
@@ -39,6 +41,7 @@ impl Default for ClientAuthOptions {
         Self {
             kdc: None,
             service: "host".into(),
+            spn_host: None,
             workstation: "WINLAPS".into(),
             kdc_timeout: Duration::from_secs(10),
         }
@@ -143,7 +146,11 @@ impl ClientContext {
             ctx,
             auth_type,
             creds: handle,
-            target_name: format!("{}/{}", opts.service, server_host),
+            target_name: format!(
+                "{}/{}",
+                opts.service,
+                opts.spn_host.as_deref().unwrap_or(server_host)
+            ),
             kdc: KdcClient {
                 timeout: opts.kdc_timeout,
             },
@@ -167,6 +174,18 @@ impl ClientContext {
         };
         self.complete = true;
         Ok(())
+    }
+}
+
+impl ClientContext {
+    fn protection(
+        &mut self,
+    ) -> std::result::Result<(&mut SspiContext, Coverage, usize), AuthError> {
+        if self.complete {
+            Ok((&mut self.ctx, self.coverage, self.sig_len))
+        } else {
+            Err(AuthError::NotEstablished)
+        }
     }
 }
 
@@ -236,81 +255,5 @@ impl SecurityContext for ClientContext {
         self.sig_len
     }
 
-    fn seal(
-        &mut self,
-        pdu: &mut [u8],
-        data: Range<usize>,
-        header_signing: bool,
-    ) -> std::result::Result<Vec<u8>, AuthError> {
-        if !self.complete {
-            return Err(AuthError::NotEstablished);
-        }
-        protect::seal(
-            &mut self.ctx,
-            self.coverage,
-            self.sig_len,
-            pdu,
-            data,
-            header_signing,
-        )
-    }
-
-    fn unseal(
-        &mut self,
-        pdu: &mut [u8],
-        data: Range<usize>,
-        header_signing: bool,
-        auth_value: &[u8],
-    ) -> std::result::Result<(), AuthError> {
-        if !self.complete {
-            return Err(AuthError::NotEstablished);
-        }
-        protect::unseal(
-            &mut self.ctx,
-            self.coverage,
-            pdu,
-            data,
-            header_signing,
-            auth_value,
-        )
-    }
-
-    fn sign(
-        &mut self,
-        pdu: &[u8],
-        data: Range<usize>,
-        header_signing: bool,
-    ) -> std::result::Result<Vec<u8>, AuthError> {
-        if !self.complete {
-            return Err(AuthError::NotEstablished);
-        }
-        protect::sign(
-            &mut self.ctx,
-            self.coverage,
-            self.sig_len,
-            pdu,
-            data,
-            header_signing,
-        )
-    }
-
-    fn verify(
-        &mut self,
-        pdu: &[u8],
-        data: Range<usize>,
-        header_signing: bool,
-        auth_value: &[u8],
-    ) -> std::result::Result<(), AuthError> {
-        if !self.complete {
-            return Err(AuthError::NotEstablished);
-        }
-        protect::verify(
-            &mut self.ctx,
-            self.coverage,
-            pdu,
-            data,
-            header_signing,
-            auth_value,
-        )
-    }
+    crate::protect::protected_by!(protection);
 }

@@ -3,14 +3,17 @@
 //!
 //! * Security contexts for laps-rpc's [`SecurityContext`](laps_rpc::auth::SecurityContext)
 //!   trait from the `sspi` crate: [`ClientContext`] (NTLM, Kerberos, SPNEGO) and the lab
-//!   server's [`NtlmAcceptor`].
+//!   server's [`NtlmAcceptor`], [`KerberosAcceptor`] (keytab, caller SIDs from the ticket's
+//!   PAC) and [`SpnegoAcceptor`] (Kerberos or NTLM inside).
 //! * [`GkdiClient`]: endpoint-mapper lookup, then authenticated, sealed GetKey calls;
 //!   [`fetch_keys`] fills a [`KeyStore`](laps_crypto::KeyStore) for a batch of values with one
 //!   call per (SID, root key, L0, L1) group.
-//! * [`KdsServer`]: the lab key distribution server (NTLM accounts, root keys in memory).
+//! * [`KdsServer`]: the lab key distribution server (NTLM accounts, a Kerberos keytab, root
+//!   keys in memory).
 //! * Every network step (connect, write, read, KDC exchange) has a timeout.
 #![forbid(unsafe_code)]
 
+mod acceptors;
 mod accounts;
 mod batch;
 mod client;
@@ -18,19 +21,26 @@ mod client_context;
 mod credentials;
 mod error;
 mod kdc;
+mod kerberos_server;
+mod keytab;
 mod ntlm_server;
+mod pac;
 mod protect;
 mod server;
 mod spnego_server;
 mod transport;
 
+pub use acceptors::LabAcceptorFactory;
 pub use accounts::{Account, AccountTable, IMPLICIT_SIDS};
 pub use batch::{fetch_keys, key_group, FetchReport, KeyGroup};
 pub use client::{lookup_port, ConnectOptions, GkdiClient, RpcConnection};
 pub use client_context::{ClientAuthOptions, ClientContext};
 pub use credentials::{AuthProtocol, Credentials};
 pub use error::{Error, ErrorKind, Result, Step};
-pub use ntlm_server::{NtlmAcceptor, NtlmAcceptorFactory};
+pub use kerberos_server::{KerberosAcceptor, KerberosService};
+pub use keytab::{Keytab, KeytabEntry, MAX_KEYTAB_LEN};
+pub use ntlm_server::NtlmAcceptor;
+pub use pac::logon_info_sids;
 pub use server::{KdsConfig, KdsHandle, KdsServer};
 pub use spnego_server::SpnegoAcceptor;
 pub use transport::Timeouts;

@@ -8,11 +8,10 @@
 //! sealed request.
 
 use std::fmt;
-use std::ops::Range;
 use std::sync::Arc;
 
 use hmac::{Hmac, KeyInit, Mac};
-use laps_rpc::auth::{AcceptorFactory, AuthError, AuthStep, AuthType, SecurityContext};
+use laps_rpc::auth::{AuthError, AuthStep, AuthType, SecurityContext};
 use md4::{Digest, Md4};
 use md5::Md5;
 use sspi::{
@@ -23,7 +22,7 @@ use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use crate::accounts::AccountTable;
-use crate::protect::{self, auth_error, Coverage};
+use crate::protect::{auth_error, Coverage};
 
 /// `NTLMSSP_NEGOTIATE_UNICODE`.
 const NEGOTIATE_UNICODE: u32 = 0x1;
@@ -191,8 +190,9 @@ impl NtlmAcceptor {
             .accounts
             .find(&msg.user, &msg.domain)
             .ok_or_else(rejected)?;
+        let password = account.password().ok_or_else(rejected)?;
         if !ntlmv2_response_ok(
-            account.password(),
+            password,
             &msg.user,
             &msg.domain,
             &self.server_challenge,
@@ -203,7 +203,7 @@ impl NtlmAcceptor {
         let name = account.name();
         let identity = AuthIdentity {
             username: Username::parse(&msg.user).map_err(|_| rejected())?,
-            password: Secret::from(account.password().to_owned()),
+            password: Secret::from(password.to_owned()),
         };
         let (status, _) = self.accept(input)?;
         if status != SecurityStatus::CompleteNeeded && status != SecurityStatus::Ok {
@@ -221,9 +221,9 @@ impl NtlmAcceptor {
         Ok(())
     }
 
-    fn established(&self) -> Result<(), AuthError> {
+    fn protection(&mut self) -> Result<(&mut Ntlm, Coverage, usize), AuthError> {
         if self.state == State::Complete {
-            Ok(())
+            Ok((&mut self.ntlm, Coverage::WholePdu, NTLM_SIGNATURE_LEN))
         } else {
             Err(AuthError::NotEstablished)
         }
@@ -274,103 +274,9 @@ impl SecurityContext for NtlmAcceptor {
         NTLM_SIGNATURE_LEN
     }
 
-    fn seal(
-        &mut self,
-        pdu: &mut [u8],
-        data: Range<usize>,
-        header_signing: bool,
-    ) -> Result<Vec<u8>, AuthError> {
-        self.established()?;
-        protect::seal(
-            &mut self.ntlm,
-            Coverage::WholePdu,
-            NTLM_SIGNATURE_LEN,
-            pdu,
-            data,
-            header_signing,
-        )
-    }
-
-    fn unseal(
-        &mut self,
-        pdu: &mut [u8],
-        data: Range<usize>,
-        header_signing: bool,
-        auth_value: &[u8],
-    ) -> Result<(), AuthError> {
-        self.established()?;
-        protect::unseal(
-            &mut self.ntlm,
-            Coverage::WholePdu,
-            pdu,
-            data,
-            header_signing,
-            auth_value,
-        )
-    }
-
-    fn sign(
-        &mut self,
-        pdu: &[u8],
-        data: Range<usize>,
-        header_signing: bool,
-    ) -> Result<Vec<u8>, AuthError> {
-        self.established()?;
-        protect::sign(
-            &mut self.ntlm,
-            Coverage::WholePdu,
-            NTLM_SIGNATURE_LEN,
-            pdu,
-            data,
-            header_signing,
-        )
-    }
-
-    fn verify(
-        &mut self,
-        pdu: &[u8],
-        data: Range<usize>,
-        header_signing: bool,
-        auth_value: &[u8],
-    ) -> Result<(), AuthError> {
-        self.established()?;
-        protect::verify(
-            &mut self.ntlm,
-            Coverage::WholePdu,
-            pdu,
-            data,
-            header_signing,
-            auth_value,
-        )
-    }
+    crate::protect::protected_by!(protection);
 
     fn client_name(&self) -> Option<String> {
         self.client_name.clone()
-    }
-}
-
-/// Creates an [`NtlmAcceptor`] for every connection that binds with NTLM (`auth_type` 10)
-/// and a [`SpnegoAcceptor`](crate::SpnegoAcceptor) (NTLM inside SPNEGO) for `auth_type` 9.
-#[derive(Debug, Clone)]
-pub struct NtlmAcceptorFactory {
-    accounts: Arc<AccountTable>,
-}
-
-impl NtlmAcceptorFactory {
-    /// A factory for acceptors of `accounts`.
-    pub fn new(accounts: Arc<AccountTable>) -> Self {
-        Self { accounts }
-    }
-}
-
-impl AcceptorFactory for NtlmAcceptorFactory {
-    fn new_context(&self, auth_type: AuthType) -> Option<Box<dyn SecurityContext>> {
-        match auth_type {
-            AuthType::Ntlm => Some(Box::new(NtlmAcceptor::new(self.accounts.clone()))),
-            AuthType::Spnego => crate::spnego_server::SpnegoAcceptor::new(self.accounts.clone())
-                .ok()
-                .map(|a| Box::new(a) as Box<dyn SecurityContext>),
-            _ => None,
-        }
     }
 }

@@ -200,3 +200,55 @@ pub(crate) fn verify(
         .map_err(|e| auth_error(&e))?;
     Ok(())
 }
+
+/// The four per-PDU methods of a [`SecurityContext`](laps_rpc::auth::SecurityContext)
+/// implementation, written once for every context of this crate: each calls
+/// `self.$protection()`, which returns the established sspi context with its [`Coverage`] and
+/// signature length, or [`AuthError::NotEstablished`], and hands the PDU to the functions of
+/// this module.
+macro_rules! protected_by {
+    ($protection:ident) => {
+        fn seal(
+            &mut self,
+            pdu: &mut [u8],
+            data: ::std::ops::Range<usize>,
+            header_signing: bool,
+        ) -> ::std::result::Result<Vec<u8>, ::laps_rpc::auth::AuthError> {
+            let (ctx, coverage, sig_len) = self.$protection()?;
+            $crate::protect::seal(ctx, coverage, sig_len, pdu, data, header_signing)
+        }
+
+        fn unseal(
+            &mut self,
+            pdu: &mut [u8],
+            data: ::std::ops::Range<usize>,
+            header_signing: bool,
+            auth_value: &[u8],
+        ) -> ::std::result::Result<(), ::laps_rpc::auth::AuthError> {
+            let (ctx, coverage, _) = self.$protection()?;
+            $crate::protect::unseal(ctx, coverage, pdu, data, header_signing, auth_value)
+        }
+
+        fn sign(
+            &mut self,
+            pdu: &[u8],
+            data: ::std::ops::Range<usize>,
+            header_signing: bool,
+        ) -> ::std::result::Result<Vec<u8>, ::laps_rpc::auth::AuthError> {
+            let (ctx, coverage, sig_len) = self.$protection()?;
+            $crate::protect::sign(ctx, coverage, sig_len, pdu, data, header_signing)
+        }
+
+        fn verify(
+            &mut self,
+            pdu: &[u8],
+            data: ::std::ops::Range<usize>,
+            header_signing: bool,
+            auth_value: &[u8],
+        ) -> ::std::result::Result<(), ::laps_rpc::auth::AuthError> {
+            let (ctx, coverage, _) = self.$protection()?;
+            $crate::protect::verify(ctx, coverage, pdu, data, header_signing, auth_value)
+        }
+    };
+}
+pub(crate) use protected_by;

@@ -1,10 +1,11 @@
 //! The lab key distribution server: laps-rpc's responder on two TCP listeners (the endpoint
 //! mapper and `ISD_KEY`), a thread per connection with timeouts and a connection cap, NTLM
-//! authentication (bare, `auth_type` 10, or inside SPNEGO, 9) from an [`AccountTable`].
+//! authentication (bare, `auth_type` 10, or inside SPNEGO, 9) from an [`AccountTable`], and
+//! Kerberos (16, or inside SPNEGO) with a service keytab when [`KdsConfig::kerberos`] is set.
 //!
 //! A **lab tool**: it lets portals, scripts and tests fetch keys without a domain controller.
-//! It holds root keys in memory, knows only the accounts it is given and speaks NTLM only (no
-//! Kerberos). It is not a production KDS.
+//! It holds root keys in memory and knows only the accounts and the keytab it is given. It is
+//! not a production KDS.
 
 use std::io::{ErrorKind as IoKind, Read, Write};
 use std::net::{IpAddr, Shutdown, SocketAddr, TcpListener, TcpStream};
@@ -20,9 +21,10 @@ use laps_rpc::pdu::{flags, Body, Fault, Header, PacketType, Pdu};
 use laps_rpc::server::{Endpoint, Responder, ResponderConfig};
 use laps_rpc::status;
 
+use crate::acceptors::LabAcceptorFactory;
 use crate::accounts::AccountTable;
 use crate::error::{Error, Result, Step};
-use crate::ntlm_server::NtlmAcceptorFactory;
+use crate::kerberos_server::KerberosService;
 
 /// Settings of the lab server.
 #[derive(Debug, Clone)]
@@ -44,6 +46,8 @@ pub struct KdsConfig {
     /// DCE/RPC settings (syntaxes, header signing, fragment sizes, minimum auth level);
     /// `gkdi_port` and `gkdi_addr` are filled in from the bound listener.
     pub rpc: ResponderConfig,
+    /// Kerberos: the service keytab and SPN. `None`: NTLM only.
+    pub kerberos: Option<KerberosService>,
 }
 
 impl Default for KdsConfig {
@@ -57,6 +61,7 @@ impl Default for KdsConfig {
             max_connections: 64,
             idle_timeout: Duration::from_secs(30),
             rpc: ResponderConfig::default(),
+            kerberos: None,
         }
     }
 }
@@ -128,7 +133,10 @@ impl KdsServer {
         let responder = Responder::new(
             config.rpc,
             KeyService::new(root_keys, &config.domain, &config.forest),
-            Arc::new(NtlmAcceptorFactory::new(accounts.clone())),
+            Arc::new(LabAcceptorFactory::new(
+                accounts.clone(),
+                config.kerberos.map(Arc::new),
+            )),
             accounts,
         );
         Ok(Self {

@@ -1,34 +1,44 @@
 //! The lab server's SPNEGO acceptor (`auth_type` 9, what dpapi-ng and Samba's client use by
-//! default): sspi's Negotiate server with NTLM inside, accounts from an [`AccountTable`].
+//! default): sspi's Negotiate server with Kerberos inside when the server has a keytab and the
+//! client offers Kerberos first, NTLM inside otherwise (accounts from an [`AccountTable`]).
 //!
-//! sspi picks the account by the user name in the NTLM AUTHENTICATE message and requires the
-//! SPNEGO `mechListMIC`, which is keyed by the session key and so by the password: a wrong
+//! NTLM: sspi picks the account by the user name in the NTLM AUTHENTICATE message and requires
+//! the SPNEGO `mechListMIC`, which is keyed by the session key and so by the password: a wrong
 //! password fails context establishment.
+//!
+//! Kerberos: the first token's AP-REQ is read before sspi sees it ([`KerberosService`]: the
+//! ticket decrypted with the keytab, the PAC's SIDs kept for the access check), then handed to
+//! sspi's Kerberos server without its GSS-API framing, DCE style (AP-REQ, AP-REP, AP-REP).
 
 use std::fmt;
-use std::ops::Range;
 use std::sync::Arc;
 
+use laps_crypto::Sid;
 use laps_rpc::auth::{AuthError, AuthStep, AuthType, SecurityContext};
+use picky_asn1::wrapper::{ExplicitContextTag2, OctetStringAsn1, Optional};
+use picky_krb::gss_api::{ApplicationTag0, GssApiNegInit};
 use sspi::ntlm::NtlmConfig;
 use sspi::{
     AuthIdentity, BufferType, CredentialsBuffers, DataRepresentation, Negotiate, NegotiateConfig,
-    Secret, SecurityBuffer, SecurityStatus, ServerRequestFlags, Sspi, SspiImpl, Username,
-    UsernameParts,
+    NegotiatedProtocol, Secret, SecurityBuffer, SecurityStatus, ServerRequestFlags, Sspi, SspiImpl,
+    Username, UsernameParts,
 };
 
-use crate::accounts::AccountTable;
-use crate::protect::{self, auth_error, Coverage};
+use crate::accounts::{with_implicit_sids, AccountTable};
+use crate::kerberos_server::{unframe_ap_req, KerberosService};
+use crate::pac::TicketClient;
+use crate::protect::{auth_error, Coverage};
 
-/// NTLM's `auth_value` length (the only mechanism this acceptor negotiates).
-const NTLM_SIGNATURE_LEN: usize = 16;
+/// The Kerberos mechanism OIDs (RFC 4121 and Microsoft's), as picky writes OIDs.
+const KRB5_MECHS: [&str; 2] = ["1.2.840.113554.1.2.2", "1.2.840.48018.1.2.2"];
 
 /// The names a client may give for `account`: `DOMAIN\user` and `user@DOMAIN` for an account
 /// with a domain, `user` for one without.
 fn identities(accounts: &AccountTable) -> Vec<AuthIdentity> {
     let mut out = Vec::new();
     for a in accounts.accounts() {
-        let password = || Secret::from(a.password().to_owned());
+        let Some(pw) = a.password() else { continue };
+        let password = || Secret::from(pw.to_owned());
         let names = match a.domain() {
             Some(d) => vec![
                 Username::new_down_level_logon_name(a.user(), d),
@@ -46,13 +56,20 @@ fn identities(accounts: &AccountTable) -> Vec<AuthIdentity> {
     out
 }
 
-/// A server-side SPNEGO (NTLM) context for one connection of the lab server.
+/// A server-side SPNEGO context (Kerberos or NTLM inside) for one connection of the lab
+/// server.
 pub struct SpnegoAcceptor {
-    ctx: Negotiate,
+    ctx: Option<Negotiate>,
     accounts: Arc<AccountTable>,
+    kerberos: Option<Arc<KerberosService>>,
+    ticket: Option<TicketClient>,
+    dce: bool,
+    legs: u8,
     complete: bool,
     failed: bool,
     client_name: Option<String>,
+    sig_len: usize,
+    coverage: Coverage,
 }
 
 impl fmt::Debug for SpnegoAcceptor {
@@ -64,50 +81,140 @@ impl fmt::Debug for SpnegoAcceptor {
     }
 }
 
+/// The first SPNEGO token's Kerberos AP-REQ, when Kerberos is the client's first mechanism:
+/// the token rewritten with the AP-REQ unframed (as sspi's DCE-style server reads it) and the
+/// unframed AP-REQ.
+fn kerberos_first(token: &[u8]) -> Option<(Vec<u8>, Vec<u8>)> {
+    let mut init: ApplicationTag0<GssApiNegInit> = picky_asn1_der::from_bytes(token).ok()?;
+    let neg = &mut init.0.neg_token_init.0;
+    let first = neg.mech_types.0.as_ref()?.0 .0.first()?;
+    let oid: String = first.0.clone().into();
+    if !KRB5_MECHS.contains(&oid.as_str()) {
+        return None;
+    }
+    let mech_token = neg.mech_token.0.as_ref()?.0 .0.clone();
+    let ap_req = unframe_ap_req(&mech_token)?.to_vec();
+    neg.mech_token = Optional::from(Some(ExplicitContextTag2::from(OctetStringAsn1::from(
+        ap_req.clone(),
+    ))));
+    Some((picky_asn1_der::to_vec(&init).ok()?, ap_req))
+}
+
 impl SpnegoAcceptor {
     /// An acceptor that authenticates the accounts of `accounts` with NTLM inside SPNEGO.
     pub fn new(accounts: Arc<AccountTable>) -> Result<Self, AuthError> {
-        let config = NegotiateConfig::new(
-            Box::new(NtlmConfig::default()),
-            Some("ntlm,!kerberos,!pku2u".into()),
-            "WINLAPS-KDS".into(),
-        );
-        let ctx =
-            Negotiate::new_server(config, identities(&accounts)).map_err(|e| auth_error(&e))?;
-        Ok(Self {
-            ctx,
+        Ok(Self::with_kerberos(accounts, None))
+    }
+
+    /// An acceptor that also takes Kerberos tickets for `kerberos`' service.
+    pub fn with_kerberos(
+        accounts: Arc<AccountTable>,
+        kerberos: Option<Arc<KerberosService>>,
+    ) -> Self {
+        Self {
+            ctx: None,
             accounts,
+            kerberos,
+            ticket: None,
+            dce: false,
+            legs: 0,
             complete: false,
             failed: false,
             client_name: None,
-        })
+            sig_len: 0,
+            coverage: Coverage::WholePdu,
+        }
+    }
+
+    /// Creates the Negotiate server for the first token; returns the token to give it.
+    fn start(&mut self, input: &[u8]) -> Result<Vec<u8>, AuthError> {
+        let kerberos = match (&self.kerberos, kerberos_first(input)) {
+            (Some(service), Some((token, ap_req))) => {
+                let (config, client) = service.accept_ticket(&ap_req)?;
+                self.ticket = Some(client);
+                Some((config, token))
+            }
+            _ => None,
+        };
+        let (config, token) = match kerberos {
+            Some((config, token)) => {
+                self.dce = true;
+                (
+                    NegotiateConfig::new(
+                        Box::new(config),
+                        Some("kerberos,ntlm,!pku2u".into()),
+                        "WINLAPS-KDS".into(),
+                    ),
+                    token,
+                )
+            }
+            None => (
+                NegotiateConfig::new(
+                    Box::new(NtlmConfig::default()),
+                    Some("ntlm,!kerberos,!pku2u".into()),
+                    "WINLAPS-KDS".into(),
+                ),
+                input.to_vec(),
+            ),
+        };
+        let mut identities = identities(&self.accounts);
+        if let Some(ticket) = &self.ticket {
+            // sspi's Negotiate server looks the client's name up among its identities before it
+            // checks a mechListMIC, even though a Kerberos MIC is keyed by the session key, not
+            // by a password: the ticket's client (named as sspi names it: the first cname
+            // component @ the realm in lower case) goes in with a throw-away secret.
+            let (user, realm) = ticket.name.rsplit_once('@').unwrap_or((&ticket.name, ""));
+            let user = user.split('/').next().unwrap_or(user);
+            if let Ok(username) = Username::new_upn(user, &realm.to_ascii_lowercase()) {
+                identities.push(AuthIdentity {
+                    username,
+                    password: Secret::from(String::new()),
+                });
+            }
+        }
+        self.ctx = Some(Negotiate::new_server(config, identities).map_err(|e| auth_error(&e))?);
+        Ok(token)
     }
 
     fn accept(&mut self, input: &[u8]) -> Result<AuthStep, AuthError> {
-        let mut input = [SecurityBuffer::new(input.to_vec(), BufferType::Token)];
+        let token = match self.ctx {
+            None => self.start(input)?,
+            Some(_) => input.to_vec(),
+        };
+        let ctx = self.ctx.as_mut().ok_or(AuthError::NotEstablished)?;
+        let mut input = [SecurityBuffer::new(token, BufferType::Token)];
         let mut output = [SecurityBuffer::new(Vec::new(), BufferType::Token)];
         let mut handle: Option<CredentialsBuffers> = None;
-        let builder = self
-            .ctx
+        let flags = if self.dce {
+            ServerRequestFlags::USE_DCE_STYLE
+        } else {
+            ServerRequestFlags::empty()
+        };
+        let builder = ctx
             .accept_security_context()
             .with_credentials_handle(&mut handle)
-            .with_context_requirements(ServerRequestFlags::empty())
+            .with_context_requirements(flags)
             .with_target_data_representation(DataRepresentation::Native)
             .with_input(&mut input)
             .with_output(&mut output);
-        let result = self
-            .ctx
+        let result = ctx
             .accept_security_context_impl(builder)
             .map_err(|e| auth_error(&e))?
             .resolve_to_result()
             .map_err(|e| auth_error(&e))?;
         let token = std::mem::take(&mut output[0].buffer);
+        self.legs += 1;
         match result.status {
             SecurityStatus::Ok => self.finish()?,
+            // DCE-style Kerberos is complete once sspi has checked the client's closing AP-REP
+            // (the second token). sspi then still asks for a mechListMIC, which RFC 4178 5
+            // makes optional when Kerberos is the client's first choice (the only case this
+            // acceptor takes Kerberos) and which clients that already completed do not send;
+            // its own MIC goes back in this last token.
+            SecurityStatus::ContinueNeeded if self.dce && self.legs == 2 => self.finish()?,
             SecurityStatus::ContinueNeeded => {}
             SecurityStatus::CompleteNeeded | SecurityStatus::CompleteAndContinue => {
-                self.ctx
-                    .complete_auth_token(&mut [])
+                ctx.complete_auth_token(&mut [])
                     .map_err(|e| auth_error(&e))?;
                 if result.status == SecurityStatus::CompleteNeeded {
                     self.finish()?;
@@ -125,28 +232,45 @@ impl SpnegoAcceptor {
         })
     }
 
-    /// Records the authenticated account (by the user name the client gave).
+    /// Records the authenticated client: the ticket's client for Kerberos, the account of the
+    /// user name the client gave for NTLM.
     fn finish(&mut self) -> Result<(), AuthError> {
-        let names = self.ctx.query_context_names().map_err(|e| auth_error(&e))?;
-        let (user, domain) = match names.username.parts() {
-            UsernameParts::UserPrincipalName(upn) => (upn.account_name(), upn.suffix()),
-            UsernameParts::DownLevelLogonName(dl) => {
-                (dl.account_name(), dl.netbios_domain().unwrap_or(""))
-            }
-        };
-        let account = self.accounts.find(user, domain).ok_or_else(|| {
-            AuthError::Rejected(format!("logon failure for {}", names.username.inner()))
-        })?;
-        self.client_name = Some(account.name());
+        let ctx = self.ctx.as_mut().ok_or(AuthError::NotEstablished)?;
+        let kerberos = matches!(ctx.negotiated_protocol(), NegotiatedProtocol::Kerberos(_));
+        self.sig_len = ctx
+            .query_context_sizes()
+            .map_err(|e| auth_error(&e))?
+            .security_trailer as usize;
+        if kerberos {
+            let ticket = self
+                .ticket
+                .as_ref()
+                .ok_or_else(|| AuthError::Other("Kerberos without a ticket".into()))?;
+            self.coverage = Coverage::HeaderSigningOnly;
+            self.client_name = Some(ticket.name.clone());
+        } else {
+            self.ticket = None;
+            let names = ctx.query_context_names().map_err(|e| auth_error(&e))?;
+            let (user, domain) = match names.username.parts() {
+                UsernameParts::UserPrincipalName(upn) => (upn.account_name(), upn.suffix()),
+                UsernameParts::DownLevelLogonName(dl) => {
+                    (dl.account_name(), dl.netbios_domain().unwrap_or(""))
+                }
+            };
+            let account = self.accounts.find(user, domain).ok_or_else(|| {
+                AuthError::Rejected(format!("logon failure for {}", names.username.inner()))
+            })?;
+            self.coverage = Coverage::WholePdu;
+            self.client_name = Some(account.name());
+        }
         self.complete = true;
         Ok(())
     }
 
-    fn established(&self) -> Result<(), AuthError> {
-        if self.complete {
-            Ok(())
-        } else {
-            Err(AuthError::NotEstablished)
+    fn protection(&mut self) -> Result<(&mut Negotiate, Coverage, usize), AuthError> {
+        match (&mut self.ctx, self.complete) {
+            (Some(ctx), true) => Ok((ctx, self.coverage, self.sig_len)),
+            _ => Err(AuthError::NotEstablished),
         }
     }
 }
@@ -164,80 +288,20 @@ impl SecurityContext for SpnegoAcceptor {
     }
 
     fn signature_len(&self) -> usize {
-        NTLM_SIGNATURE_LEN
+        self.sig_len
     }
 
-    fn seal(
-        &mut self,
-        pdu: &mut [u8],
-        data: Range<usize>,
-        header_signing: bool,
-    ) -> Result<Vec<u8>, AuthError> {
-        self.established()?;
-        protect::seal(
-            &mut self.ctx,
-            Coverage::WholePdu,
-            NTLM_SIGNATURE_LEN,
-            pdu,
-            data,
-            header_signing,
-        )
-    }
-
-    fn unseal(
-        &mut self,
-        pdu: &mut [u8],
-        data: Range<usize>,
-        header_signing: bool,
-        auth_value: &[u8],
-    ) -> Result<(), AuthError> {
-        self.established()?;
-        protect::unseal(
-            &mut self.ctx,
-            Coverage::WholePdu,
-            pdu,
-            data,
-            header_signing,
-            auth_value,
-        )
-    }
-
-    fn sign(
-        &mut self,
-        pdu: &[u8],
-        data: Range<usize>,
-        header_signing: bool,
-    ) -> Result<Vec<u8>, AuthError> {
-        self.established()?;
-        protect::sign(
-            &mut self.ctx,
-            Coverage::WholePdu,
-            NTLM_SIGNATURE_LEN,
-            pdu,
-            data,
-            header_signing,
-        )
-    }
-
-    fn verify(
-        &mut self,
-        pdu: &[u8],
-        data: Range<usize>,
-        header_signing: bool,
-        auth_value: &[u8],
-    ) -> Result<(), AuthError> {
-        self.established()?;
-        protect::verify(
-            &mut self.ctx,
-            Coverage::WholePdu,
-            pdu,
-            data,
-            header_signing,
-            auth_value,
-        )
-    }
+    crate::protect::protected_by!(protection);
 
     fn client_name(&self) -> Option<String> {
         self.client_name.clone()
+    }
+
+    fn client_sids(&self) -> Option<Vec<Sid>> {
+        self.ticket
+            .as_ref()
+            .filter(|_| self.complete)
+            .and_then(|t| t.sids.clone())
+            .map(with_implicit_sids)
     }
 }

@@ -3,86 +3,25 @@
 //! without it each test says why in one line and passes, except under CI=true, where a
 //! missing DC fails.
 
-use std::collections::HashMap;
 use std::time::Duration;
 
 use laps_client::{
-    lookup_port, AuthProtocol, ClientAuthOptions, ClientContext, ConnectOptions, Credentials,
-    ErrorKind, GkdiClient, RpcConnection, Timeouts,
+    lookup_port, AuthProtocol, ClientContext, ConnectOptions, Credentials, ErrorKind, GkdiClient,
+    RpcConnection, Timeouts,
 };
 use laps_rpc::client::ClientConfig;
 use laps_rpc::gkdi::GKDI_INTERFACE;
 use laps_rpc::ndr::TransferSyntax;
 use laps_rpc::pdu::SyntaxId;
 
+mod common;
+use common::{dc, Dc};
+
 /// The DCE management interface `afa8bd80-7d8a-11c9-bef4-08002b102989` v1.0, which Samba
 /// serves on its endpoints; `inq_if_ids` (opnum 0) takes no arguments.
 const MGMT: &str = "afa8bd80-7d8a-11c9-bef4-08002b102989";
 /// LSARPC `12345778-1234-abcd-ef00-0123456789ab` v0.0, registered at Samba's endpoint mapper.
 const LSARPC: &str = "12345778-1234-abcd-ef00-0123456789ab";
-
-struct Dc {
-    env: HashMap<String, String>,
-}
-
-impl Dc {
-    fn get(&self, k: &str) -> &str {
-        self.env
-            .get(k)
-            .map(String::as_str)
-            .unwrap_or_else(|| panic!("{k} missing from the Samba env file"))
-    }
-    fn host(&self) -> &str {
-        self.get("SAMBA_DC_HOST")
-    }
-    fn helpdesk(&self, upn: bool) -> Credentials {
-        let user = if upn {
-            format!(
-                "{}@{}",
-                self.get("SAMBA_HELPDESK_USER"),
-                self.get("SAMBA_REALM")
-            )
-        } else {
-            format!(
-                "{}\\{}",
-                self.get("SAMBA_DOMAIN"),
-                self.get("SAMBA_HELPDESK_USER")
-            )
-        };
-        Credentials::new(&user, self.get("SAMBA_HELPDESK_PASSWORD").to_owned()).unwrap()
-    }
-    fn auth_options(&self) -> ClientAuthOptions {
-        ClientAuthOptions {
-            kdc: Some(format!("{}:88", self.get("SAMBA_DC_IP"))),
-            ..ClientAuthOptions::default()
-        }
-    }
-}
-
-fn dc() -> Option<Dc> {
-    let Ok(path) = std::env::var("WINLAPS_SAMBA_ENV") else {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "CI=true but WINLAPS_SAMBA_ENV is not set: the Samba DC tests must run"
-        );
-        eprintln!(
-            "skipped: WINLAPS_SAMBA_ENV is not set (start a DC with scripts/samba-dc start DIR)"
-        );
-        return None;
-    };
-    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{path}: {e}"));
-    let env = text
-        .lines()
-        .filter_map(|l| l.split_once('='))
-        .map(|(k, v)| {
-            (
-                k.trim().to_owned(),
-                v.trim().trim_matches('\'').trim_matches('"').to_owned(),
-            )
-        })
-        .collect();
-    Some(Dc { env })
-}
 
 fn syntax(uuid: &str, version: u16) -> SyntaxId {
     SyntaxId::new(uuid.parse().unwrap(), version, 0)

@@ -214,6 +214,13 @@ pub trait SecurityContext: Send {
     fn client_name(&self) -> Option<String> {
         None
     }
+
+    /// Server side, once complete: the SIDs of the client's token when the authentication
+    /// itself carries them (a Kerberos ticket's PAC). `None`: the responder asks its
+    /// [`SidResolver`] for [`client_name`](Self::client_name)'s SIDs.
+    fn client_sids(&self) -> Option<Vec<Sid>> {
+        None
+    }
 }
 
 impl<T: SecurityContext + ?Sized> SecurityContext for Box<T> {
@@ -262,6 +269,9 @@ impl<T: SecurityContext + ?Sized> SecurityContext for Box<T> {
     }
     fn client_name(&self) -> Option<String> {
         (**self).client_name()
+    }
+    fn client_sids(&self) -> Option<Vec<Sid>> {
+        (**self).client_sids()
     }
 }
 

@@ -633,10 +633,11 @@ impl ServerConnection {
             }
         }
         self.shared.get_key_calls.fetch_add(1, Ordering::Relaxed);
-        let sids = sec
-            .ctx
-            .client_name()
-            .and_then(|n| self.shared.resolver.sids(&n));
+        let sids = sec.ctx.client_sids().or_else(|| {
+            sec.ctx
+                .client_name()
+                .and_then(|n| self.shared.resolver.sids(&n))
+        });
         let resp = match sids {
             Some(sids) => self.shared.keys.get_key(&req, &sids, now),
             None => GetKeyResponse::Failed(status::E_ACCESSDENIED),

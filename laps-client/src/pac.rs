@@ -1,0 +1,366 @@
+//! The caller's token from a Kerberos service ticket: the ticket is decrypted with the service's
+//! keytab key, its authorization data searched for the PAC (`AD-IF-RELEVANT` holding
+//! `AD-WIN2K-PAC`, [MS-PAC] 2.2 and [MS-KILE] 3.1.1.4), and the PAC's `KERB_VALIDATION_INFO`
+//! ([MS-PAC] 2.5, NDR) read for the user SID, the group SIDs, the extra SIDs and the resource
+//! group SIDs, as Windows builds an access token from it.
+//!
+//! The PAC's signatures are not checked: the ticket is encrypted with the service key, so a
+//! client cannot alter it, and the KDC signature would need the krbtgt key, which a service
+//! does not hold ([MS-PAC] 2.8, "the server checks only the server signature" is a choice a
+//! production service makes; this is a lab tool).
+
+use laps_crypto::Sid;
+use laps_rpc::auth::AuthError;
+use picky_krb::constants::key_usages::TICKET_REP;
+use picky_krb::crypto::CipherSuite;
+use picky_krb::data_types::{AuthorizationData, EncTicketPart};
+use picky_krb::messages::ApReq;
+
+use crate::keytab::{Keytab, KeytabEntry};
+
+/// `AD-IF-RELEVANT` (RFC 4120 5.2.6.1).
+const AD_IF_RELEVANT: u8 = 1;
+/// `AD-WIN2K-PAC` ([MS-PAC] 2.2).
+const AD_WIN2K_PAC: u8 = 128;
+/// `PAC_INFO_BUFFER.ulType` of the logon information ([MS-PAC] 2.4).
+const PAC_LOGON_INFO: u32 = 1;
+/// `UserFlags` bit: the resource group fields are used ([MS-PAC] 2.5, `LOGON_RESOURCE_GROUPS`).
+const LOGON_RESOURCE_GROUPS: u32 = 0x200;
+/// Bounds on counts read from the PAC (a real token holds at most 1015 groups).
+const MAX_ENTRIES: u32 = 4096;
+/// Bound on the number of PAC buffers.
+const MAX_PAC_BUFFERS: u32 = 64;
+
+/// What a ticket says about its client.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct TicketClient {
+    /// `user@REALM` from the ticket's `cname` and `crealm`.
+    pub name: String,
+    /// The SIDs of the PAC's logon information (user, primary group, groups, extra SIDs,
+    /// resource groups); `None` when the ticket carries no PAC.
+    pub sids: Option<Vec<Sid>>,
+}
+
+fn invalid(why: impl Into<String>) -> AuthError {
+    AuthError::InvalidToken(why.into())
+}
+
+fn small_int(bytes: &[u8]) -> Option<i64> {
+    if bytes.is_empty() || bytes.len() > 4 {
+        return None;
+    }
+    let mut v: i64 = if bytes[0] & 0x80 != 0 { -1 } else { 0 };
+    for &b in bytes {
+        v = (v << 8) | i64::from(b);
+    }
+    Some(v)
+}
+
+/// Decrypts the ticket of `ap_req` with the keytab key of the ticket's service principal,
+/// encryption type and key version, and reads its client and PAC. Also returns the key and
+/// the service principal's name components.
+pub(crate) fn ticket_client<'k>(
+    keytab: &'k Keytab,
+    ap_req: &ApReq,
+) -> Result<(TicketClient, &'k KeytabEntry, Vec<String>), AuthError> {
+    let ticket = &ap_req.0.ticket.0 .0;
+    let sname: Vec<String> = ticket
+        .sname
+        .0
+        .name_string
+        .0
+         .0
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let enc = &ticket.enc_part.0;
+    let etype = small_int(&enc.etype.0 .0)
+        .and_then(|v| i32::try_from(v).ok())
+        .ok_or_else(|| invalid("ticket encryption type out of range"))?;
+    let kvno = enc
+        .kvno
+        .0
+        .as_ref()
+        .and_then(|k| small_int(&k.0 .0))
+        .and_then(|v| u32::try_from(v & 0xffff_ffff).ok());
+    let names: Vec<&str> = sname.iter().map(String::as_str).collect();
+    let entry = keytab.find(&names, etype, kvno).ok_or_else(|| {
+        AuthError::Rejected(format!(
+            "no keytab key for {} (encryption type {etype})",
+            sname.join("/")
+        ))
+    })?;
+    let cipher = CipherSuite::try_from(enc.etype.0 .0.as_slice())
+        .map_err(|_| invalid(format!("unsupported ticket encryption type {etype}")))?
+        .cipher();
+    let plain = zeroize::Zeroizing::new(
+        cipher
+            .decrypt(entry.key(), TICKET_REP, &enc.cipher.0 .0)
+            .map_err(|_| {
+                AuthError::Rejected(format!(
+                    "the ticket for {} does not decrypt with the keytab key",
+                    sname.join("/")
+                ))
+            })?,
+    );
+    let part: EncTicketPart = picky_asn1_der::from_bytes(&plain)
+        .map_err(|_| invalid("malformed ticket EncTicketPart"))?;
+    let part = part.0;
+    let user = part
+        .cname
+        .0
+        .name_string
+        .0
+         .0
+        .iter()
+        .map(|s| s.to_string())
+        .collect::<Vec<_>>()
+        .join("/");
+    let name = format!("{user}@{}", part.crealm.0 .0);
+    let sids = match part.authorization_data.0.as_ref() {
+        Some(ad) => find_pac(&ad.0, 0)?
+            .map(|pac| logon_info_sids(&pac))
+            .transpose()?,
+        None => None,
+    };
+    Ok((TicketClient { name, sids }, entry, sname))
+}
+
+/// The PAC inside authorization data (nested in `AD-IF-RELEVANT`, at most 4 levels).
+fn find_pac(ad: &AuthorizationData, depth: u8) -> Result<Option<Vec<u8>>, AuthError> {
+    if depth > 4 {
+        return Ok(None);
+    }
+    for item in &ad.0 {
+        let data = &item.ad_data.0 .0;
+        match small_int(&item.ad_type.0 .0) {
+            Some(t) if t == i64::from(AD_WIN2K_PAC) => return Ok(Some(data.clone())),
+            Some(t) if t == i64::from(AD_IF_RELEVANT) => {
+                let inner: AuthorizationData = picky_asn1_der::from_bytes(data)
+                    .map_err(|_| invalid("malformed AD-IF-RELEVANT"))?;
+                if let Some(pac) = find_pac(&inner, depth + 1)? {
+                    return Ok(Some(pac));
+                }
+            }
+            _ => {}
+        }
+    }
+    Ok(None)
+}
+
+/// A little-endian NDR reader over one buffer (offsets relative to its start, as NDR aligns).
+struct Ndr<'a> {
+    b: &'a [u8],
+    at: usize,
+}
+
+impl<'a> Ndr<'a> {
+    fn take(&mut self, n: usize) -> Result<&'a [u8], AuthError> {
+        let end = self
+            .at
+            .checked_add(n)
+            .filter(|&e| e <= self.b.len())
+            .ok_or_else(|| invalid("PAC logon information truncated"))?;
+        let s = &self.b[self.at..end];
+        self.at = end;
+        Ok(s)
+    }
+    fn align(&mut self, n: usize) -> Result<(), AuthError> {
+        let pad = (n - self.at % n) % n;
+        self.take(pad).map(|_| ())
+    }
+    fn u16(&mut self) -> Result<u16, AuthError> {
+        self.align(2)?;
+        let b = self.take(2)?;
+        Ok(u16::from_le_bytes([b[0], b[1]]))
+    }
+    fn u32(&mut self) -> Result<u32, AuthError> {
+        self.align(4)?;
+        let b = self.take(4)?;
+        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+    }
+    fn skip(&mut self, n: usize) -> Result<(), AuthError> {
+        self.take(n).map(|_| ())
+    }
+    fn count(&mut self) -> Result<u32, AuthError> {
+        let n = self.u32()?;
+        if n > MAX_ENTRIES {
+            return Err(invalid(format!("PAC count {n} over the bound")));
+        }
+        Ok(n)
+    }
+    /// `RPC_UNICODE_STRING` header: returns whether the buffer pointer is non-null.
+    fn string_header(&mut self) -> Result<bool, AuthError> {
+        self.u16()?;
+        self.u16()?;
+        Ok(self.u32()? != 0)
+    }
+    /// The deferred conformant varying `WCHAR` array of an `RPC_UNICODE_STRING`.
+    fn string_body(&mut self) -> Result<(), AuthError> {
+        let _max = self.count()?;
+        let _offset = self.u32()?;
+        let actual = self.count()?;
+        self.skip(actual as usize * 2)
+    }
+    /// A deferred `RPC_SID` (conformant: the sub-authority count first).
+    fn sid(&mut self) -> Result<Sid, AuthError> {
+        let _conformance = self.count()?;
+        let head = self.take(8)?;
+        let n = head[1];
+        let mut auth = [0u8; 8];
+        auth[2..].copy_from_slice(&head[2..8]);
+        let subs = (0..n).map(|_| self.u32()).collect::<Result<Vec<_>, _>>()?;
+        Sid::new(u64::from_be_bytes(auth), &subs).map_err(|_| invalid("malformed SID in the PAC"))
+    }
+    /// A deferred conformant array of `GROUP_MEMBERSHIP`: the relative ids.
+    fn rids(&mut self) -> Result<Vec<u32>, AuthError> {
+        let n = self.count()?;
+        (0..n)
+            .map(|_| {
+                let rid = self.u32()?;
+                self.u32()?;
+                Ok(rid)
+            })
+            .collect()
+    }
+}
+
+fn with_rid(domain: &Sid, rid: u32) -> Result<Sid, AuthError> {
+    let mut subs = domain.sub_authorities().to_vec();
+    subs.push(rid);
+    Sid::new(domain.authority(), &subs).map_err(|_| invalid("SID too long in the PAC"))
+}
+
+/// The PAC buffer of `ul_type` ([MS-PAC] 2.3, 2.4).
+fn pac_buffer(pac: &[u8], ul_type: u32) -> Result<Option<&[u8]>, AuthError> {
+    let le32 = |at: usize| -> Result<u32, AuthError> {
+        pac.get(at..at + 4)
+            .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .ok_or_else(|| invalid("PAC truncated"))
+    };
+    let n = le32(0)?;
+    if n > MAX_PAC_BUFFERS {
+        return Err(invalid(format!("{n} PAC buffers")));
+    }
+    for i in 0..n as usize {
+        let at = 8 + 16 * i;
+        if le32(at)? != ul_type {
+            continue;
+        }
+        let size = le32(at + 4)? as usize;
+        let offset = usize::try_from(u64::from(le32(at + 8)?) | u64::from(le32(at + 12)?) << 32)
+            .map_err(|_| invalid("PAC buffer offset out of range"))?;
+        return pac
+            .get(
+                offset
+                    ..offset
+                        .checked_add(size)
+                        .ok_or_else(|| invalid("PAC buffer size"))?,
+            )
+            .map(Some)
+            .ok_or_else(|| invalid("PAC buffer outside the PAC"));
+    }
+    Ok(None)
+}
+
+/// The token SIDs of a PAC's `KERB_VALIDATION_INFO`: `LogonDomainId` + `UserId`, +
+/// `PrimaryGroupId`, + each `GroupIds` RID, every `ExtraSids` SID, and with
+/// `LOGON_RESOURCE_GROUPS` `ResourceGroupDomainSid` + each `ResourceGroupIds` RID.
+pub fn logon_info_sids(pac: &[u8]) -> Result<Vec<Sid>, AuthError> {
+    let info = pac_buffer(pac, PAC_LOGON_INFO)?
+        .ok_or_else(|| invalid("the PAC has no logon information"))?;
+    // Type serialization version 1 ([MS-RPCE] 2.2.6): 8-byte common header, 8-byte private
+    // header, then the top-level pointer's referent id.
+    let body = info
+        .get(16..)
+        .ok_or_else(|| invalid("PAC logon information truncated"))?;
+    let mut r = Ndr { b: body, at: 0 };
+    if r.u32()? == 0 {
+        return Err(invalid("null KERB_VALIDATION_INFO"));
+    }
+    r.skip(6 * 8)?; // six FILETIMEs
+    let mut strings = Vec::new();
+    for _ in 0..6 {
+        strings.push(r.string_header()?); // EffectiveName .. HomeDirectoryDrive
+    }
+    r.u16()?; // LogonCount
+    r.u16()?; // BadPasswordCount
+    let user_id = r.u32()?;
+    let primary_group_id = r.u32()?;
+    let _group_count = r.u32()?;
+    let groups_ptr = r.u32()? != 0;
+    let user_flags = r.u32()?;
+    r.skip(16)?; // UserSessionKey
+    let logon_server = r.string_header()?;
+    let logon_domain_name = r.string_header()?;
+    let domain_ptr = r.u32()? != 0;
+    r.skip(8)?; // LMKey
+    r.u32()?; // UserAccountControl
+    r.u32()?; // SubAuthStatus
+    r.skip(16)?; // LastSuccessfulILogon, LastFailedILogon
+    r.u32()?; // FailedILogonCount
+    r.u32()?; // Reserved3
+    let _sid_count = r.u32()?;
+    let extra_ptr = r.u32()? != 0;
+    let resource_domain_ptr = r.u32()? != 0;
+    let _resource_count = r.u32()?;
+    let resource_ptr = r.u32()? != 0;
+
+    // Deferred referents, in the order of their pointers.
+    for present in strings {
+        if present {
+            r.string_body()?;
+        }
+    }
+    let group_rids = if groups_ptr { r.rids()? } else { Vec::new() };
+    for present in [logon_server, logon_domain_name] {
+        if present {
+            r.string_body()?;
+        }
+    }
+    if !domain_ptr {
+        return Err(invalid("the PAC has no LogonDomainId"));
+    }
+    let domain = r.sid()?;
+    let mut extra = Vec::new();
+    if extra_ptr {
+        let n = r.count()?;
+        let mut present = Vec::new();
+        for _ in 0..n {
+            present.push(r.u32()? != 0);
+            r.u32()?; // Attributes
+        }
+        for p in present {
+            if p {
+                extra.push(r.sid()?);
+            }
+        }
+    }
+    let resource_domain = if resource_domain_ptr {
+        Some(r.sid()?)
+    } else {
+        None
+    };
+    let resource_rids = if resource_ptr { r.rids()? } else { Vec::new() };
+
+    let mut sids = vec![
+        with_rid(&domain, user_id)?,
+        with_rid(&domain, primary_group_id)?,
+    ];
+    for rid in group_rids {
+        sids.push(with_rid(&domain, rid)?);
+    }
+    sids.extend(extra);
+    if let Some(rd) = resource_domain.filter(|_| user_flags & LOGON_RESOURCE_GROUPS != 0) {
+        for rid in resource_rids {
+            sids.push(with_rid(&rd, rid)?);
+        }
+    }
+    let mut unique = Vec::with_capacity(sids.len());
+    for s in sids {
+        if !unique.contains(&s) {
+            unique.push(s);
+        }
+    }
+    Ok(unique)
+}

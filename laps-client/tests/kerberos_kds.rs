@@ -1,0 +1,221 @@
+//! Kerberos end to end: the lab KDS holds the keytab the Samba DC exported for its service
+//! account (`host/kds.winlaps.test`, AES); winlaps' client gets tickets from Samba's KDC and
+//! calls GetKey with Kerberos (`auth_type` 16) and SPNEGO (9, Kerberos inside). The caller's
+//! SIDs come from the ticket's PAC: the lab KDS is given no account for the callers, so a
+//! member of "LAPS Readers" decrypts values protected to that group only through the PAC's
+//! group SIDs, and a user outside the group is denied (MS-GKDI 3.1.4.1).
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use laps_client::{
+    fetch_keys, key_group, Account, AccountTable, AuthProtocol, ClientAuthOptions, ConnectOptions,
+    Credentials, ErrorKind, GkdiClient, KdsConfig, KdsHandle, KdsServer, KerberosService, Keytab,
+    Timeouts,
+};
+use laps_core::{FileTime, Password};
+use laps_crypto::rand_core::OsRng;
+use laps_crypto::{encrypt, sample, GroupKeyEnvelope, KeyIndex, KeyStore, LapsCredential, Sid};
+
+mod common;
+use common::{dc, Dc};
+
+fn hours_ago(h: i64) -> FileTime {
+    let d = SystemTime::now().duration_since(UNIX_EPOCH).unwrap();
+    FileTime::from_unix_seconds(d.as_secs() as i64 - h * 3600).unwrap()
+}
+
+fn start(dc: &Dc, accounts: Vec<Account>) -> KdsHandle {
+    let keytab = Keytab::read(dc.get("SAMBA_KEYTAB").as_ref()).unwrap();
+    let service = KerberosService::new(keytab, Some(dc.get("SAMBA_SERVICE_SPN")))
+        .unwrap_or_else(|e| panic!("{e}"));
+    let config = KdsConfig {
+        epm_port: 0,
+        port: 0,
+        idle_timeout: Duration::from_secs(10),
+        kerberos: Some(service),
+        ..KdsConfig::default()
+    };
+    KdsServer::bind(
+        config,
+        vec![sample::root_key()],
+        AccountTable::new(accounts).unwrap(),
+    )
+    .unwrap()
+    .spawn()
+}
+
+fn options(dc: &Dc, kds: &KdsHandle, protocol: AuthProtocol) -> ConnectOptions {
+    let spn = dc.get("SAMBA_SERVICE_SPN");
+    ConnectOptions {
+        protocol,
+        auth: ClientAuthOptions {
+            spn_host: spn.split_once('/').map(|(_, h)| h.to_owned()),
+            ..dc.auth_options()
+        },
+        epm_port: kds.epm_addr().port(),
+        timeouts: Timeouts {
+            connect: Duration::from_secs(2),
+            io: Duration::from_secs(10),
+            exchange: Duration::from_secs(20),
+        },
+        ..ConnectOptions::default()
+    }
+}
+
+fn user(dc: &Dc, name: &str, password: &str) -> Credentials {
+    Credentials::new(
+        &format!("{}@{}", dc.get(name), dc.get("SAMBA_REALM")),
+        dc.get(password).to_owned(),
+    )
+    .unwrap()
+}
+
+/// Values protected to `sid` at the given times, with their passwords.
+fn values(sid: &Sid, hours: &[i64]) -> Vec<(Vec<u8>, String)> {
+    hours
+        .iter()
+        .map(|&h| {
+            let t = hours_ago(h);
+            let gke = GroupKeyEnvelope::from_root_key(
+                &sample::root_key(),
+                sid,
+                KeyIndex::from_filetime(t),
+                sample::DOMAIN,
+                sample::DOMAIN,
+                true,
+            )
+            .unwrap();
+            let pw = format!("Kerb-{h}-word");
+            let cred = LapsCredential::new("Administrator", Password::from(pw.as_str()), t);
+            (
+                encrypt::encrypt_credential(&gke, sid, &cred, &mut OsRng).unwrap(),
+                pw,
+            )
+        })
+        .collect()
+}
+
+fn member_decrypts(protocol: AuthProtocol) {
+    let Some(dc) = dc() else { return };
+    let kds = start(&dc, Vec::new());
+    let group: Sid = dc.get("SAMBA_HELPDESK_GROUP_SID").parse().unwrap();
+    let vals = values(&group, &[1, 2, 30, 400, 900]);
+    let raw: Vec<&[u8]> = vals.iter().map(|(v, _)| v.as_slice()).collect();
+    let groups: std::collections::BTreeSet<_> =
+        raw.iter().map(|v| key_group(v, false).unwrap().0).collect();
+    let helpdesk = user(&dc, "SAMBA_HELPDESK_USER", "SAMBA_HELPDESK_PASSWORD");
+    let mut client = GkdiClient::connect("127.0.0.1", &helpdesk, &options(&dc, &kds, protocol))
+        .unwrap_or_else(|e| panic!("{protocol:?}: {e}"));
+    let store = KeyStore::new();
+    let report = fetch_keys(&mut client, &store, &raw, false);
+    assert!(
+        report.errors.iter().all(Option::is_none),
+        "{protocol:?}: {:?}",
+        report.errors
+    );
+    assert_eq!(report.calls, groups.len());
+    assert_eq!(kds.get_key_calls(), groups.len() as u64);
+    for (r, (_, pw)) in store.decrypt_many(&raw).iter().zip(&vals) {
+        assert_eq!(r.as_ref().unwrap().password.expose(), pw);
+    }
+    kds.stop();
+}
+
+#[test]
+fn kerberos_member_decrypts_with_pac_group_sids() {
+    member_decrypts(AuthProtocol::Kerberos);
+}
+
+#[test]
+fn spnego_kerberos_member_decrypts_with_pac_group_sids() {
+    member_decrypts(AuthProtocol::Negotiate);
+}
+
+#[test]
+fn kerberos_non_member_is_denied_and_gets_the_public_key() {
+    let Some(dc) = dc() else { return };
+    // The account line maps plainuser to the group SID, but the ticket's PAC wins: the lab KDS
+    // uses the name mapping only for tickets without a PAC.
+    let group_sid = dc.get("SAMBA_HELPDESK_GROUP_SID");
+    let mapping = Account::parse(&format!(
+        "{}\\{}:{group_sid}",
+        dc.get("SAMBA_DOMAIN"),
+        dc.get("SAMBA_PLAIN_USER")
+    ))
+    .unwrap();
+    let kds = start(&dc, vec![mapping]);
+    let group: Sid = group_sid.parse().unwrap();
+    let vals = values(&group, &[3, 500]);
+    let raw: Vec<&[u8]> = vals.iter().map(|(v, _)| v.as_slice()).collect();
+    let plain = user(&dc, "SAMBA_PLAIN_USER", "SAMBA_PLAIN_PASSWORD");
+    for protocol in [AuthProtocol::Kerberos, AuthProtocol::Negotiate] {
+        let opts = options(&dc, &kds, protocol);
+        let mut client = GkdiClient::connect("127.0.0.1", &plain, &opts).unwrap();
+        let store = KeyStore::new();
+        let report = fetch_keys(&mut client, &store, &raw, false);
+        for e in &report.errors {
+            let e = e.as_ref().expect("every value is denied");
+            assert_eq!(e.kind(), ErrorKind::AccessDenied, "{protocol:?}: {e}");
+        }
+        let current = client.get_key(&group, None, -1, -1, -1).unwrap();
+        assert!(current.is_public_key(), "{protocol:?}: public key only");
+    }
+    kds.stop();
+}
+
+#[test]
+fn kerberos_wrong_password_fails_at_the_kdc() {
+    let Some(dc) = dc() else { return };
+    let kds = start(&dc, Vec::new());
+    let creds = Credentials::new(
+        &format!(
+            "{}@{}",
+            dc.get("SAMBA_HELPDESK_USER"),
+            dc.get("SAMBA_REALM")
+        ),
+        "not-the-password".into(),
+    )
+    .unwrap();
+    let err = GkdiClient::connect(
+        "127.0.0.1",
+        &creds,
+        &options(&dc, &kds, AuthProtocol::Kerberos),
+    )
+    .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::AuthFailed, "{err}");
+    kds.stop();
+}
+
+#[test]
+fn keytab_without_aes_is_refused_with_a_clear_error() {
+    // A keytab with only an RC4 key (enctype 23) for host/kds.winlaps.test, as
+    // `samba-tool domain exportkeytab` writes without msDS-SupportedEncryptionTypes.
+    let mut kt = vec![5u8, 2];
+    let mut rec = Vec::new();
+    rec.extend(2u16.to_be_bytes());
+    for s in ["WINLAPS.TEST", "host", "kds.winlaps.test"] {
+        rec.extend((s.len() as u16).to_be_bytes());
+        rec.extend(s.as_bytes());
+    }
+    rec.extend(1u32.to_be_bytes()); // KRB5_NT_PRINCIPAL
+    rec.extend(0u32.to_be_bytes()); // timestamp
+    rec.push(2); // kvno
+    rec.extend(23u16.to_be_bytes());
+    rec.extend(16u16.to_be_bytes());
+    rec.extend([7u8; 16]);
+    kt.extend((rec.len() as i32).to_be_bytes());
+    kt.extend(&rec);
+    let keytab = Keytab::parse(&kt).unwrap();
+    assert_eq!(
+        keytab.entries()[0].principal(),
+        "host/kds.winlaps.test@WINLAPS.TEST"
+    );
+    assert_eq!(keytab.entries()[0].enctype(), 23);
+    assert!(!format!("{keytab:?}").contains("7, 7"), "keys are redacted");
+    let err = KerberosService::new(keytab, Some("host/kds.winlaps.test")).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Usage);
+    assert!(err.to_string().contains("no AES key"), "{err}");
+    for bad in [&b""[..], &[5, 2, 0, 0, 0, 40, 0][..], &[1, 2, 3][..]] {
+        assert_eq!(Keytab::parse(bad).unwrap_err().kind(), ErrorKind::Usage);
+    }
+}
