@@ -47,6 +47,7 @@
 
 pub mod access;
 pub mod auth;
+pub mod batch;
 pub mod client;
 pub mod epm;
 mod error;

@@ -252,7 +252,7 @@ fn credential(py: Python<'_>, c: LapsCredential) -> PyResult<Py<PyLapsCredential
 
 /// Root keys and group key envelopes, with a thread-safe cache of everything derived from them.
 /// Decryption releases the GIL; one store can be shared by many threads.
-#[pyclass(frozen, module = "winlaps", name = "KeyStore")]
+#[pyclass(frozen, subclass, module = "winlaps", name = "KeyStore")]
 pub(crate) struct PyKeyStore {
     pub(crate) inner: KeyStore,
 }

@@ -6,7 +6,16 @@
 //! ├── PolicyError(WinlapsError, ValueError)      a value outside what the policy allows
 //! ├── DecryptionError(WinlapsError)              wrong key, bad tag, failed unwrap (opaque)
 //! ├── KeyNotFoundError(WinlapsError)             no root key / group key envelope for the blob
-//! └── UnsupportedError(WinlapsError, NotImplementedError)
+//! ├── UnsupportedError(WinlapsError, NotImplementedError)
+//! └── RpcError(WinlapsError)                     fetching keys from a domain controller failed
+//!     ├── DcUnreachableError(RpcError, ConnectionError)   connect / DNS failed
+//!     │   └── RpcTimeoutError(DcUnreachableError, TimeoutError)  a network step timed out
+//!     ├── NoGkdiEndpointError(RpcError)          the endpoint mapper has no ISD_KEY (Samba)
+//!     ├── BindRejectedError(RpcError)            bind_nak or no presentation context accepted
+//!     ├── AuthenticationError(RpcError, PermissionError)  credentials refused, bad signature
+//!     ├── AccessDeniedError(RpcError, PermissionError)    GetKey E_ACCESSDENIED (names the SID)
+//!     ├── RpcFaultError(RpcError)                a fault PDU or a failing GetKey HRESULT
+//!     └── RpcProtocolError(RpcError)             malformed or unexpected bytes from the peer
 //! ```
 //!
 //! The classes are built once per interpreter with `type(name, bases, dict)`, because an
@@ -34,6 +43,22 @@ pub(crate) enum Kind {
     KeyNotFound,
     /// `UnsupportedError`.
     Unsupported,
+    /// `RpcError` (e.g. the state machine used out of order). `DcUnreachableError` and
+    /// `RpcTimeoutError` are raised by the Python transport (`winlaps._gkdi`), which owns the
+    /// sockets.
+    Rpc,
+    /// `NoGkdiEndpointError`.
+    NoGkdiEndpoint,
+    /// `BindRejectedError`.
+    BindRejected,
+    /// `AuthenticationError`.
+    Authentication,
+    /// `AccessDeniedError`.
+    AccessDenied,
+    /// `RpcFaultError`.
+    RpcFault,
+    /// `RpcProtocolError`.
+    RpcProtocol,
 }
 
 /// An error on its way to Python: the class and a message without secrets.
@@ -92,7 +117,7 @@ pub(crate) fn guard<T>(f: impl FnOnce() -> Result<T, Error>) -> Result<T, Error>
     })
 }
 
-/// The six exception classes of one interpreter.
+/// The exception classes of one interpreter.
 pub(crate) struct Classes {
     base: Py<PyType>,
     format: Py<PyType>,
@@ -100,6 +125,20 @@ pub(crate) struct Classes {
     decryption: Py<PyType>,
     key_not_found: Py<PyType>,
     unsupported: Py<PyType>,
+    rpc: RpcClasses,
+}
+
+/// The `RpcError` family.
+struct RpcClasses {
+    rpc: Py<PyType>,
+    unreachable: Py<PyType>,
+    timeout: Py<PyType>,
+    no_endpoint: Py<PyType>,
+    bind_rejected: Py<PyType>,
+    authentication: Py<PyType>,
+    access_denied: Py<PyType>,
+    fault: Py<PyType>,
+    protocol: Py<PyType>,
 }
 
 impl Classes {
@@ -111,6 +150,13 @@ impl Classes {
             Kind::Decryption => &self.decryption,
             Kind::KeyNotFound => &self.key_not_found,
             Kind::Unsupported => &self.unsupported,
+            Kind::Rpc => &self.rpc.rpc,
+            Kind::NoGkdiEndpoint => &self.rpc.no_endpoint,
+            Kind::BindRejected => &self.rpc.bind_rejected,
+            Kind::Authentication => &self.rpc.authentication,
+            Kind::AccessDenied => &self.rpc.access_denied,
+            Kind::RpcFault => &self.rpc.fault,
+            Kind::RpcProtocol => &self.rpc.protocol,
         }
     }
 
@@ -118,14 +164,23 @@ impl Classes {
     pub(crate) fn all<'a, 'py>(
         &'a self,
         py: Python<'py>,
-    ) -> [(&'static str, &'a Bound<'py, PyType>); 6] {
-        [
+    ) -> Vec<(&'static str, &'a Bound<'py, PyType>)> {
+        vec![
             ("WinlapsError", self.base.bind(py)),
             ("FormatError", self.format.bind(py)),
             ("PolicyError", self.policy.bind(py)),
             ("DecryptionError", self.decryption.bind(py)),
             ("KeyNotFoundError", self.key_not_found.bind(py)),
             ("UnsupportedError", self.unsupported.bind(py)),
+            ("RpcError", self.rpc.rpc.bind(py)),
+            ("DcUnreachableError", self.rpc.unreachable.bind(py)),
+            ("RpcTimeoutError", self.rpc.timeout.bind(py)),
+            ("NoGkdiEndpointError", self.rpc.no_endpoint.bind(py)),
+            ("BindRejectedError", self.rpc.bind_rejected.bind(py)),
+            ("AuthenticationError", self.rpc.authentication.bind(py)),
+            ("AccessDeniedError", self.rpc.access_denied.bind(py)),
+            ("RpcFaultError", self.rpc.fault.bind(py)),
+            ("RpcProtocolError", self.rpc.protocol.bind(py)),
         ]
     }
 }
@@ -170,11 +225,102 @@ pub(crate) fn classes(py: Python<'_>) -> PyResult<&Classes> {
             unsupported: sub(
                 "UnsupportedError",
                 Some(py.get_type::<PyNotImplementedError>()),
-                "A protector, algorithm or operation winlaps does not implement (e.g. network RPC).",
+                "A protector, algorithm or operation winlaps does not implement.",
             )?,
+            rpc: rpc_classes(py, &base)?,
             base,
         })
     })
+}
+
+fn rpc_classes(py: Python<'_>, base: &Py<PyType>) -> PyResult<RpcClasses> {
+    let rpc = new_class(
+        py,
+        "RpcError",
+        &[base.bind(py).clone()],
+        "Fetching keys from a domain controller (MS-GKDI GetKey over DCE/RPC) failed.",
+    )?;
+    let sub = |name: &str, extra: Option<Bound<'_, PyType>>, doc: &str| {
+        let mut bases = vec![rpc.bind(py).clone()];
+        bases.extend(extra);
+        new_class(py, name, &bases, doc)
+    };
+    let unreachable = sub(
+        "DcUnreachableError",
+        Some(py.get_type::<pyo3::exceptions::PyConnectionError>()),
+        "The domain controller could not be reached (DNS, connect or a closed connection).",
+    )?;
+    let timeout = new_class(
+        py,
+        "RpcTimeoutError",
+        &[
+            unreachable.bind(py).clone(),
+            py.get_type::<pyo3::exceptions::PyTimeoutError>(),
+        ],
+        "A network step (connect, send, receive) exceeded its timeout.",
+    )?;
+    let permission = || Some(py.get_type::<pyo3::exceptions::PyPermissionError>());
+    Ok(RpcClasses {
+        timeout,
+        unreachable,
+        no_endpoint: sub(
+            "NoGkdiEndpointError",
+            None,
+            "The endpoint mapper has no MS-GKDI (ISD_KEY) endpoint: the server is no key \
+             distribution service (Samba's AD DC serves no GKDI).",
+        )?,
+        bind_rejected: sub(
+            "BindRejectedError",
+            None,
+            "The server rejected the bind (bind_nak) or every presentation context.",
+        )?,
+        authentication: sub(
+            "AuthenticationError",
+            permission(),
+            "The server refused the credentials, or a message signature did not verify.",
+        )?,
+        access_denied: sub(
+            "AccessDeniedError",
+            permission(),
+            "GetKey answered access denied: the caller may not read the keys of the SID named.",
+        )?,
+        fault: sub(
+            "RpcFaultError",
+            None,
+            "The server answered with an RPC fault or a failing GetKey HRESULT (in the message).",
+        )?,
+        protocol: sub(
+            "RpcProtocolError",
+            None,
+            "The peer sent malformed, truncated, oversized or unexpected DCE/RPC data.",
+        )?,
+        rpc,
+    })
+}
+
+/// The one mapping of laps-rpc errors to Python classes.
+impl From<laps_rpc::Error> for Error {
+    fn from(e: laps_rpc::Error) -> Self {
+        use laps_rpc::ErrorKind as K;
+        let kind = match e.kind() {
+            K::Protocol => Kind::RpcProtocol,
+            K::BindRejected => Kind::BindRejected,
+            K::Fault | K::GetKey => Kind::RpcFault,
+            K::Auth => Kind::Authentication,
+            K::EndpointNotFound => Kind::NoGkdiEndpoint,
+            K::AccessDenied => Kind::AccessDenied,
+            K::Crypto => Kind::Format,
+            _ => Kind::Rpc,
+        };
+        let message = match &e {
+            laps_rpc::Error::EndpointNotFound { .. } => format!(
+                "{e}: no MS-GKDI GetKey endpoint on this server (it is not a Windows key \
+                 distribution service; Samba's AD DC serves no GKDI)"
+            ),
+            _ => e.to_string(),
+        };
+        Error::new(kind, message)
+    }
 }
 
 fn new_class(

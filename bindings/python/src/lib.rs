@@ -15,7 +15,9 @@ mod crypto;
 mod directory;
 mod errors;
 mod generate;
+mod live;
 mod policy;
+mod rpc_auth;
 
 use pyo3::prelude::*;
 
@@ -71,5 +73,6 @@ fn _winlaps(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(directory::read_computer, m)?)?;
     m.add_function(wrap_pyfunction!(crypto::parse_group_key_envelope, m)?)?;
     m.add_function(wrap_pyfunction!(crypto::make_group_key_envelope, m)?)?;
+    live::register(m)?;
     Ok(())
 }

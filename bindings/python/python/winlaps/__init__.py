@@ -2,7 +2,9 @@
 
 Windows-exact password generation, effective-policy resolution with explanations, and the
 msLAPS-EncryptedPassword / DPAPI-NG formats in both directions. Pure computation: you bring
-the LDAP attribute bytes, the registry data and the keys; winlaps does no I/O.
+the LDAP attribute bytes, the registry data and the keys. The one exception is opt-in: with
+the ``winlaps[rpc]`` extra, :meth:`KeyStore.fetch_from_dc` / ``decrypt_many(values, dc=...)``
+and :mod:`winlaps.dpapi_ng` fetch keys from a domain controller (MS-GKDI GetKey).
 
 Secrets handed to Python (``str`` passwords, ``bytes`` plaintexts) are ordinary immutable
 Python objects that cannot be wiped; everything winlaps holds on the Rust side is zeroized.
@@ -10,7 +12,12 @@ Python objects that cannot be wiped; everything winlaps holds on the Rust side i
 
 from __future__ import annotations
 
+from winlaps._gkdi import FetchResult, KeyStore
 from winlaps._winlaps import (
+    AccessDeniedError,
+    AuthenticationError,
+    BindRejectedError,
+    DcUnreachableError,
     DecryptionError,
     Device,
     Diagnostic,
@@ -19,13 +26,17 @@ from winlaps._winlaps import (
     FormatError,
     GraphPassword,
     KeyNotFoundError,
-    KeyStore,
     LapsCredential,
+    NoGkdiEndpointError,
     PolicyError,
     RegFile,
     RegistryPol,
     RootKey,
     RotationDecision,
+    RpcError,
+    RpcFaultError,
+    RpcProtocolError,
+    RpcTimeoutError,
     SettingResolution,
     SyncMl,
     UnsupportedError,
@@ -70,6 +81,15 @@ __all__ = [
     "DecryptionError",
     "KeyNotFoundError",
     "UnsupportedError",
+    "RpcError",
+    "DcUnreachableError",
+    "RpcTimeoutError",
+    "NoGkdiEndpointError",
+    "BindRejectedError",
+    "AuthenticationError",
+    "AccessDeniedError",
+    "RpcFaultError",
+    "RpcProtocolError",
     # generation
     "generate_password",
     "generate_passwords",
@@ -102,6 +122,7 @@ __all__ = [
     # crypto
     "RootKey",
     "KeyStore",
+    "FetchResult",
     "LapsCredential",
     "parse_encrypted_attribute",
     "parse_blob",

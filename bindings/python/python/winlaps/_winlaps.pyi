@@ -4,7 +4,7 @@ import datetime
 import uuid
 from typing import Any, Literal, Mapping, Optional, Sequence, Union, final
 
-from typing_extensions import NotRequired, TypeAlias, TypedDict
+from typing_extensions import NotRequired, TypeAlias, TypedDict, disjoint_base
 
 __all__ = [
     "WinlapsError",
@@ -56,6 +56,20 @@ __all__ = [
     "read_computer",
     "parse_group_key_envelope",
     "make_group_key_envelope",
+    "RpcError",
+    "DcUnreachableError",
+    "RpcTimeoutError",
+    "NoGkdiEndpointError",
+    "BindRejectedError",
+    "AuthenticationError",
+    "AccessDeniedError",
+    "RpcFaultError",
+    "RpcProtocolError",
+    "_EpmLookup",
+    "_GkdiSession",
+    "_plan_key_groups",
+    "_store_envelope",
+    "_envelope_is_public",
 ]
 
 # --- errors -------------------------------------------------------------------------------
@@ -74,6 +88,33 @@ class DecryptionError(WinlapsError):
 
 class KeyNotFoundError(WinlapsError):
     """No key in the key store can derive the key the blob names."""
+
+class RpcError(WinlapsError):
+    """Fetching keys from a domain controller (MS-GKDI GetKey over DCE/RPC) failed."""
+
+class DcUnreachableError(RpcError, ConnectionError):
+    """The domain controller could not be reached (DNS, connect or a closed connection)."""
+
+class RpcTimeoutError(DcUnreachableError, TimeoutError):
+    """A network step (connect, send, receive) exceeded its timeout."""
+
+class NoGkdiEndpointError(RpcError):
+    """The endpoint mapper has no MS-GKDI (ISD_KEY) endpoint (Samba's AD DC serves no GKDI)."""
+
+class BindRejectedError(RpcError):
+    """The server rejected the bind (bind_nak) or every presentation context."""
+
+class AuthenticationError(RpcError, PermissionError):
+    """The server refused the credentials, or a message signature did not verify."""
+
+class AccessDeniedError(RpcError, PermissionError):
+    """GetKey answered access denied: the caller may not read the keys of the SID named."""
+
+class RpcFaultError(RpcError):
+    """The server answered with an RPC fault or a failing GetKey HRESULT."""
+
+class RpcProtocolError(RpcError):
+    """The peer sent malformed, truncated, oversized or unexpected DCE/RPC data."""
 
 class UnsupportedError(WinlapsError, NotImplementedError):
     """A protector, algorithm or operation winlaps does not implement."""
@@ -429,9 +470,10 @@ class LapsCredential:
     def to_json(self) -> str: ...
     __hash__: None  # type: ignore[assignment]
 
-@final
+@disjoint_base
 class KeyStore:
-    """Root keys and group key envelopes with a thread-safe cache of derived keys."""
+    """Root keys and group key envelopes with a thread-safe cache of derived keys
+    (``winlaps.KeyStore`` is a subclass that can also fetch keys from a domain controller)."""
 
     def __new__(cls) -> KeyStore: ...
     def add_root_key(self, key: RootKey) -> None: ...
@@ -534,3 +576,32 @@ def make_group_key_envelope(
     domain_name: str = "",
     forest_name: str = "",
 ) -> bytes: ...
+
+# --- live keys: laps-rpc's sans-IO client state machines, driven by winlaps._gkdi ---------------
+
+_Step: TypeAlias = tuple[Literal["more", "send", "ready", "done"], Any]
+
+@final
+class _EpmLookup:
+    def __new__(cls) -> _EpmLookup: ...
+    def start(self) -> bytes: ...
+    def receive(self, data: bytes) -> _Step: ...
+
+@final
+class _GkdiSession:
+    def __new__(cls, auth: Any, protocol: str) -> _GkdiSession: ...
+    def start(self) -> bytes: ...
+    def get_key(self, sid: str, root_key_id: Optional[str], l0: int, l1: int, l2: int) -> bytes: ...
+    def receive(self, data: bytes) -> _Step: ...
+    @property
+    def is_ready(self) -> bool: ...
+    @property
+    def header_signing(self) -> bool: ...
+    @property
+    def transfer_syntax(self) -> Optional[str]: ...
+
+def _plan_key_groups(
+    values: Sequence[bytes], *, blob: bool
+) -> tuple[list[tuple[str, str, int, int, int, list[int]]], list[tuple[int, BaseException]]]: ...
+def _store_envelope(store: KeyStore, envelope: bytes, sid: str) -> None: ...
+def _envelope_is_public(envelope: bytes) -> bool: ...

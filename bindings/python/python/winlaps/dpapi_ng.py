@@ -1,4 +1,4 @@
-"""Drop-in replacement for the offline part of ``dpapi-ng`` 0.2.0.
+"""Drop-in replacement for ``dpapi-ng`` 0.2.0, offline and over the network.
 
 Switch by changing one import::
 
@@ -9,20 +9,28 @@ The public names and signatures are those of dpapi-ng 0.2.0: :class:`KeyCache` w
 :meth:`KeyCache.load_key`, :func:`ncrypt_unprotect_secret`, :func:`ncrypt_protect_secret` and
 their ``async_`` variants. The work is done by winlaps' Rust core (and releases the GIL).
 
+As in dpapi-ng, a key the cache cannot derive is fetched from a domain controller with an
+MS-GKDI ``GetKey`` RPC (``server``, or the DC found by DNS SRV
+``_ldap._tcp.dc._msdcs.<domain>`` with the domain named in the blob), authenticated with
+``username`` / ``password`` / ``auth_protocol`` through pyspnego, and the seed keys are kept in
+the cache. The DCE/RPC protocol is winlaps' Rust state machine; the sockets are Python's
+(``async_*`` use asyncio streams). Needs the extra ``winlaps[rpc]`` (pyspnego, dnspython);
+without it, that case raises :class:`RpcNotSupportedError` naming the key needed.
+
 What differs:
 
-* No network: dpapi-ng falls back to an MS-GKDI ``GetKey`` RPC against a domain controller when
-  the cache cannot derive the key. winlaps does no I/O, so that case raises
-  :class:`RpcNotSupportedError` (a :class:`winlaps.UnsupportedError` and a
-  :class:`winlaps.KeyNotFoundError`) naming the root key and L0/L1/L2 that are needed. The
-  ``server``, ``username``, ``password``, ``auth_protocol`` and ``domain_name`` arguments are
-  accepted for compatibility and otherwise ignored.
 * Errors are winlaps' exceptions: malformed input raises :class:`winlaps.FormatError` (a
   ``ValueError``, as in dpapi-ng); a wrong key or a corrupted blob raises
   :class:`winlaps.DecryptionError`; unsupported protectors or algorithms raise
   :class:`winlaps.UnsupportedError` (a ``NotImplementedError``, as in dpapi-ng).
+* Network failures are typed (:class:`winlaps.RpcError` subclasses: unreachable DC or
+  timeout, no GKDI endpoint, bind rejected, authentication, access denied naming the SID,
+  fault) instead of ``ValueError``; every network step has a timeout (10 s).
 * ``ncrypt_protect_secret`` with a cache and a ``root_key_identifier`` derives the key for the
-  current time from the root key, like dpapi-ng, and writes the private-key (seed) path.
+  current time from the root key, like dpapi-ng, and writes the private-key (seed) path; with
+  ``server`` (or ``domain_name``) it asks the DC for the current key of the SID: a caller
+  who may not decrypt (a LAPS client) gets the public key and writes the public-key (DH/ECDH)
+  path, as Windows does.
 """
 
 from __future__ import annotations
@@ -31,11 +39,14 @@ import asyncio
 import typing as t
 import uuid
 
+from winlaps import _gkdi
 from winlaps._winlaps import (
     KeyNotFoundError,
     KeyStore,
     RootKey,
     UnsupportedError,
+    _envelope_is_public,
+    _store_envelope,
     encrypt_blob,
     parse_blob,
 )
@@ -50,7 +61,8 @@ __all__ = [
 
 
 class RpcNotSupportedError(UnsupportedError, KeyNotFoundError):
-    """The key is not in the cache and fetching it would need an MS-GKDI RPC call."""
+    """The key is not in the cache and fetching it needs the ``winlaps[rpc]`` extra
+    (pyspnego), which is not installed."""
 
 
 class KeyCache:
@@ -105,16 +117,41 @@ class KeyCache:
         self._root_keys[root.root_key_id] = root
 
 
-def _no_rpc(data: bytes, error: KeyNotFoundError) -> RpcNotSupportedError:
-    try:
-        info = parse_blob(data)
-        needed = f"root key {info.root_key_id} (L0={info.l0}, L1={info.l1}, L2={info.l2})"
-    except Exception:  # noqa: BLE001 - the original error is what matters
-        needed = "the key"
+def _no_rpc(data: t.Optional[bytes]) -> RpcNotSupportedError:
+    needed = "the key"
+    if data is not None:
+        try:
+            info = parse_blob(data)
+            needed = f"root key {info.root_key_id} (L0={info.l0}, L1={info.l1}, L2={info.l2})"
+        except Exception:  # noqa: BLE001 - the original error is what matters
+            pass
     return RpcNotSupportedError(
-        f"{needed} is not in the KeyCache and winlaps does no network RPC (MS-GKDI GetKey); "
-        "load the root key with KeyCache.load_key(...)"
+        f"{needed} is not in the KeyCache and fetching it from a domain controller (MS-GKDI "
+        "GetKey) needs pyspnego: pip install 'winlaps[rpc]', or load the root key with "
+        "KeyCache.load_key(...)"
     )
+
+
+_T = t.TypeVar("_T")
+
+
+def _rpc(call: t.Callable[[], _T], data: t.Optional[bytes]) -> _T:
+    try:
+        _gkdi.require_extra()
+        return call()
+    except _gkdi.RpcExtraMissingError:
+        raise _no_rpc(data) from None
+
+
+def _key_request(
+    data: bytes, error: KeyNotFoundError
+) -> tuple[str, tuple[t.Optional[str], int, int, int], str]:
+    """The target SID, GetKey arguments and domain of a blob whose key is missing."""
+    info = parse_blob(data)
+    if info.target_sid is None or info.root_key_id is None:
+        raise error
+    request = (str(info.root_key_id), info.l0 or 0, info.l1 or 0, info.l2 or 0)
+    return info.target_sid, request, info.domain_name or ""
 
 
 def ncrypt_unprotect_secret(
@@ -133,10 +170,30 @@ def ncrypt_unprotect_secret(
     store = cache._store if cache is not None else KeyStore()
     try:
         return store.decrypt_blob(data)
-    except RpcNotSupportedError:
-        raise
     except KeyNotFoundError as e:
-        raise _no_rpc(data, e) from None
+        sid, request, domain = _key_request(data, e)
+    envelope = _rpc(
+        lambda: _gkdi.get_key(
+            server or _gkdi.lookup_dc(domain),
+            sid,
+            *request,
+            username=username,
+            password=password,
+            auth_protocol=auth_protocol,
+        ),
+        data,
+    )
+    _store_envelope(store, envelope, sid)
+    return store.decrypt_blob(data)
+
+
+def _sid_of(protection_descriptor: str) -> str:
+    descriptor = protection_descriptor.strip()
+    # dpapi-ng takes the bare SID string; "SID=<sid>" (the Windows descriptor syntax) is accepted too.
+    sid = descriptor[4:].strip() if descriptor[:4].upper() == "SID=" else descriptor
+    if not sid.upper().startswith("S-") or " " in sid or "=" in sid:
+        raise UnsupportedError(f"only a SID protection descriptor is supported, not {descriptor!r}")
+    return sid
 
 
 def ncrypt_protect_secret(
@@ -153,23 +210,40 @@ def ncrypt_protect_secret(
     """Encrypt ``data`` as a DPAPI-NG blob (``NCryptProtectSecret``) for a SID.
 
     ``protection_descriptor`` is the SID string (``S-1-5-21-...-512``), as in dpapi-ng, or
-    ``SID=<sid>``. Needs ``cache`` holding the root key ``root_key_identifier`` (dpapi-ng would
-    otherwise ask a domain controller).
+    ``SID=<sid>``. With ``cache`` holding the root key ``root_key_identifier`` the key is
+    derived locally (seed path); otherwise the current key of the SID is fetched from
+    ``server`` (or the DC of ``domain_name`` found by DNS SRV) with MS-GKDI GetKey.
     """
-    descriptor = protection_descriptor.strip()
-    # dpapi-ng takes the bare SID string; "SID=<sid>" (the Windows descriptor syntax) is accepted too.
-    sid = descriptor[4:].strip() if descriptor[:4].upper() == "SID=" else descriptor
-    if not sid.upper().startswith("S-") or " " in sid or "=" in sid:
-        raise UnsupportedError(f"only a SID protection descriptor is supported, not {descriptor!r}")
+    sid = _sid_of(protection_descriptor)
     root = None
     if cache is not None and root_key_identifier is not None:
         root = cache._root_keys.get(uuid.UUID(str(root_key_identifier)))
-    if root is None:
-        raise RpcNotSupportedError(
-            "ncrypt_protect_secret needs cache= holding the root key named by root_key_identifier; "
-            "winlaps does no network RPC (MS-GKDI GetKey)"
-        )
-    return encrypt_blob(data, key=root, sid=sid, public_key=False)
+    if root is not None:
+        return encrypt_blob(data, key=root, sid=sid, public_key=False)
+    rk = str(root_key_identifier) if root_key_identifier is not None else None
+    envelope = _rpc(
+        lambda: _gkdi.get_key(
+            server or _gkdi.lookup_dc(domain_name or ""),
+            sid,
+            rk,
+            -1,
+            -1,
+            -1,
+            username=username,
+            password=password,
+            auth_protocol=auth_protocol,
+        ),
+        None,
+    )
+    return _protect_with(data, sid, envelope, cache)
+
+
+def _protect_with(data: bytes, sid: str, envelope: bytes, cache: t.Optional[KeyCache]) -> bytes:
+    """Encrypts with a fetched envelope (public key: the DH/ECDH path); seed keys are kept in
+    the cache, as dpapi-ng does."""
+    if cache is not None and not _envelope_is_public(envelope):
+        _store_envelope(cache._store, envelope, sid)
+    return encrypt_blob(data, key=envelope, sid=sid)
 
 
 async def async_ncrypt_unprotect_secret(
@@ -180,11 +254,25 @@ async def async_ncrypt_unprotect_secret(
     auth_protocol: str = "negotiate",
     cache: t.Optional[KeyCache] = None,
 ) -> bytes:
-    """Async :func:`ncrypt_unprotect_secret`, run in a worker thread (the decryption releases
-    the GIL, so several of these run in parallel)."""
-    return await asyncio.get_running_loop().run_in_executor(
-        None, lambda: ncrypt_unprotect_secret(data, server, username, password, auth_protocol, cache)
-    )
+    """Async :func:`ncrypt_unprotect_secret`: the key is fetched on asyncio streams (with
+    ``asyncio.wait_for`` on every step) and the decryption runs in a worker thread (it
+    releases the GIL, so several of these run in parallel)."""
+    loop = asyncio.get_running_loop()
+    store = cache._store if cache is not None else KeyStore()
+    try:
+        return await loop.run_in_executor(None, lambda: store.decrypt_blob(data))
+    except KeyNotFoundError as e:
+        sid, request, domain = _key_request(data, e)
+    try:
+        _gkdi.require_extra()
+        host = server or await _gkdi.async_lookup_dc(domain)
+        envelope = await _gkdi.async_get_key(
+            host, sid, *request, username=username, password=password, auth_protocol=auth_protocol
+        )
+    except _gkdi.RpcExtraMissingError:
+        raise _no_rpc(data) from None
+    _store_envelope(store, envelope, sid)
+    return await loop.run_in_executor(None, lambda: store.decrypt_blob(data))
 
 
 async def async_ncrypt_protect_secret(
@@ -198,8 +286,25 @@ async def async_ncrypt_protect_secret(
     auth_protocol: str = "negotiate",
     cache: t.Optional[KeyCache] = None,
 ) -> bytes:
-    """Async :func:`ncrypt_protect_secret`, run in a worker thread."""
-    return await asyncio.get_running_loop().run_in_executor(
+    """Async :func:`ncrypt_protect_secret`: a key fetched from the DC comes over asyncio
+    streams; the encryption runs in a worker thread."""
+    loop = asyncio.get_running_loop()
+    offline = cache is not None and root_key_identifier is not None and (
+        uuid.UUID(str(root_key_identifier)) in cache._root_keys
+    )
+    if not offline:
+        sid = _sid_of(protection_descriptor)
+        rk = str(root_key_identifier) if root_key_identifier is not None else None
+        try:
+            _gkdi.require_extra()
+            host = server or await _gkdi.async_lookup_dc(domain_name or "")
+            envelope = await _gkdi.async_get_key(
+                host, sid, rk, -1, -1, -1, username=username, password=password, auth_protocol=auth_protocol
+            )
+        except _gkdi.RpcExtraMissingError:
+            raise _no_rpc(None) from None
+        return await loop.run_in_executor(None, lambda: _protect_with(data, sid, envelope, cache))
+    return await loop.run_in_executor(
         None,
         lambda: ncrypt_protect_secret(
             data,

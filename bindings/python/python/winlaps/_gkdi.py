@@ -1,0 +1,684 @@
+"""Live keys: MS-GKDI ``GetKey`` from a domain controller (or the lab KDS).
+
+The DCE/RPC protocol (endpoint-mapper lookup, bind, sealing, GetKey, batch planning) is
+winlaps' Rust state machine (``laps-rpc``, exposed as ``_winlaps._EpmLookup`` /
+``_GkdiSession``). This module only owns what is I/O: the TCP sockets (blocking ``socket``
+with timeouts, or asyncio streams under ``asyncio.wait_for``), the DNS SRV lookup of a domain
+controller, and the authentication, which comes from pyspnego, the library dpapi-ng uses.
+
+pyspnego and dnspython are the optional extra ``winlaps[rpc]``; they are imported only when
+a key is fetched, so ``import winlaps`` never needs them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import socket
+import typing as t
+
+from winlaps._winlaps import (
+    DcUnreachableError,
+    KeyStore as _NativeKeyStore,
+    LapsCredential,
+    RpcTimeoutError,
+    UnsupportedError,
+    WinlapsError,
+    _EpmLookup,
+    _GkdiSession,
+    _plan_key_groups,
+    _store_envelope,
+)
+
+__all__ = ["FetchResult", "KeyStore", "lookup_dc"]
+
+AUTH_PROTOCOLS = ("negotiate", "kerberos", "ntlm")
+#: Seconds allowed for each network step (DNS, connect, one send, one receive) by default.
+DEFAULT_TIMEOUT = 10.0
+_RECV = 65536
+
+#: Resolver used by :func:`lookup_dc` when none is given: an object with dnspython's
+#: ``resolve(qname, rdtype)`` (tests inject a fake one here).
+default_resolver: t.Any = None
+
+
+class RpcExtraMissingError(UnsupportedError):
+    """pyspnego (or dnspython) is not installed: ``pip install 'winlaps[rpc]'``."""
+
+
+def _import_spnego() -> t.Any:
+    try:
+        import spnego
+        import spnego.iov
+    except ImportError:
+        raise RpcExtraMissingError(
+            "fetching keys from a domain controller needs pyspnego: pip install 'winlaps[rpc]'"
+        ) from None
+    return spnego
+
+
+def require_extra() -> None:
+    """Raises :class:`RpcExtraMissingError` unless pyspnego is importable."""
+    _import_spnego()
+
+
+# --- authentication -----------------------------------------------------------------------
+
+
+class SpnegoAuth:
+    """The security context of one ``ISD_KEY`` connection, as laps-rpc's ``SecurityContext``
+    asks for it (see ``src/rpc_auth.rs``), from a pyspnego client context.
+
+    Sealing uses ``wrap_iov``: the PDU header and the ``sec_trailer`` are ``sign_only``
+    buffers when header signing was negotiated and ``data_readonly`` otherwise, the stub is
+    encrypted in place and the signature is the ``header`` buffer, which is how Windows and
+    dpapi-ng protect PKT_PRIVACY requests ([MS-RPCE] 3.3.1.5.2.2).
+    """
+
+    def __init__(
+        self,
+        username: t.Optional[str],
+        password: t.Optional[str],
+        hostname: str,
+        protocol: str,
+    ) -> None:
+        spnego = _import_spnego()
+        self._iov = spnego.iov
+        try:
+            self._ctx = spnego.client(
+                username,
+                password,
+                hostname=hostname,
+                service="host",
+                protocol=protocol,
+                context_req=spnego.ContextReq.default | spnego.ContextReq.dce_style,
+            )
+        except Exception as e:  # noqa: BLE001 - pyspnego raises many types; none holds secrets
+            from winlaps._winlaps import AuthenticationError
+
+            raise AuthenticationError(f"cannot create a {protocol} security context: {type(e).__name__}: {e}") from None
+        self._sig_len = 0
+
+    def __repr__(self) -> str:
+        return f"SpnegoAuth(protocol={self._ctx.__class__.__name__}, complete={self._ctx.complete})"
+
+    def step(self, token: bytes) -> tuple[bytes, bool]:
+        out = self._ctx.step(token or None) or b""
+        return out, bool(self._ctx.complete)
+
+    def signature_len(self) -> int:
+        if not self._sig_len:
+            self._sig_len = int(self._ctx.query_message_sizes().header)
+        return self._sig_len
+
+    def _kind(self, header_signing: bool) -> t.Any:
+        b = self._iov.BufferType
+        return b.sign_only if header_signing else b.data_readonly
+
+    def seal(self, header: bytes, data: bytes, trailer: bytes, header_signing: bool) -> tuple[bytes, bytes]:
+        kind = self._kind(header_signing)
+        res = self._ctx.wrap_iov(
+            [(kind, header), data, (kind, trailer), self._iov.BufferType.header],
+            encrypt=True,
+            qop=None,
+        )
+        return res.buffers[1].data or b"", res.buffers[3].data or b""
+
+    def unseal(self, header: bytes, data: bytes, trailer: bytes, auth_value: bytes, header_signing: bool) -> bytes:
+        kind = self._kind(header_signing)
+        res = self._ctx.unwrap_iov(
+            [(kind, header), data, (kind, trailer), (self._iov.BufferType.header, auth_value)]
+        )
+        return bytes(res.buffers[1].data or b"")
+
+    def sign(self, header: bytes, data: bytes, trailer: bytes, header_signing: bool) -> bytes:
+        kind = self._kind(header_signing)
+        res = self._ctx.wrap_iov(
+            [(kind, header), (self._iov.BufferType.sign_only, data), (kind, trailer), self._iov.BufferType.header],
+            encrypt=False,
+            qop=None,
+        )
+        return bytes(res.buffers[3].data or b"")
+
+    def verify(self, header: bytes, data: bytes, trailer: bytes, auth_value: bytes, header_signing: bool) -> None:
+        kind = self._kind(header_signing)
+        self._ctx.unwrap_iov(
+            [
+                (kind, header),
+                (self._iov.BufferType.sign_only, data),
+                (kind, trailer),
+                (self._iov.BufferType.header, auth_value),
+            ]
+        )
+
+
+def _check_protocol(auth_protocol: str) -> str:
+    p = auth_protocol.lower()
+    if p not in AUTH_PROTOCOLS:
+        raise ValueError(f"auth_protocol must be one of {AUTH_PROTOCOLS}, not {auth_protocol!r}")
+    return p
+
+
+# --- DNS ----------------------------------------------------------------------------------
+
+
+def _srv_name(domain: str) -> str:
+    return f"_ldap._tcp.dc._msdcs.{domain.strip('.')}"
+
+
+def _pick_srv(answers: t.Iterable[t.Any], domain: str) -> str:
+    records = sorted(answers, key=lambda r: (int(r.priority), -int(r.weight)))
+    if not records:
+        raise DcUnreachableError(f"no domain controller found: {_srv_name(domain)} has no SRV record")
+    return str(records[0].target).rstrip(".")
+
+
+def _resolver(resolver: t.Any) -> t.Any:
+    if resolver is not None:
+        return resolver
+    if default_resolver is not None:
+        return default_resolver
+    try:
+        import dns.resolver
+    except ImportError:
+        raise RpcExtraMissingError(
+            "finding a domain controller by DNS SRV needs dnspython: pip install 'winlaps[rpc]' "
+            "(or pass server=)"
+        ) from None
+    return dns.resolver.Resolver()
+
+
+def lookup_dc(domain: str, *, resolver: t.Any = None, timeout: float = DEFAULT_TIMEOUT) -> str:
+    """The host name of a domain controller of ``domain``, from DNS SRV
+    ``_ldap._tcp.dc._msdcs.<domain>`` (lowest priority, then highest weight), as dpapi-ng
+    finds it.
+
+    ``resolver``: an object with dnspython's ``resolve(qname, rdtype, lifetime=...)`` (default:
+    a ``dns.resolver.Resolver`` with the system configuration).
+    """
+    if not domain:
+        raise DcUnreachableError("no domain controller to ask: the blob names no domain and server= is not set")
+    r = _resolver(resolver)
+    try:
+        answers = r.resolve(_srv_name(domain), "SRV", lifetime=timeout)
+    except WinlapsError:
+        raise
+    except Exception as e:  # noqa: BLE001 - dnspython's NXDOMAIN, NoAnswer, Timeout, ...
+        if type(e).__name__ in ("LifetimeTimeout", "Timeout"):
+            raise RpcTimeoutError(f"DNS SRV lookup of {_srv_name(domain)} timed out after {timeout}s") from None
+        raise DcUnreachableError(f"DNS SRV lookup of {_srv_name(domain)} failed: {type(e).__name__}") from None
+    return _pick_srv(answers, domain)
+
+
+async def async_lookup_dc(domain: str, *, resolver: t.Any = None, timeout: float = DEFAULT_TIMEOUT) -> str:
+    """Async :func:`lookup_dc` (dnspython's asyncio resolver unless ``resolver`` is given)."""
+    if resolver is None and default_resolver is None:
+        try:
+            import dns.asyncresolver
+        except ImportError:
+            raise RpcExtraMissingError(
+                "finding a domain controller by DNS SRV needs dnspython: pip install 'winlaps[rpc]' "
+                "(or pass server=)"
+            ) from None
+        if not domain:
+            raise DcUnreachableError("no domain controller to ask: the blob names no domain and server= is not set")
+        try:
+            answers = await dns.asyncresolver.Resolver().resolve(_srv_name(domain), "SRV", lifetime=timeout)
+        except Exception as e:  # noqa: BLE001
+            if type(e).__name__ in ("LifetimeTimeout", "Timeout"):
+                raise RpcTimeoutError(f"DNS SRV lookup of {_srv_name(domain)} timed out after {timeout}s") from None
+            raise DcUnreachableError(f"DNS SRV lookup of {_srv_name(domain)} failed: {type(e).__name__}") from None
+        return _pick_srv(answers, domain)
+    return lookup_dc(domain, resolver=resolver, timeout=timeout)
+
+
+# --- transports ---------------------------------------------------------------------------
+
+
+class _Request(t.NamedTuple):
+    sid: str
+    root_key_id: t.Optional[str]
+    l0: int
+    l1: int
+    l2: int
+
+
+class _SyncWire:
+    """One TCP connection with a timeout on every step."""
+
+    def __init__(self, host: str, port: int, timeout: float) -> None:
+        self.where = f"{host}:{port}"
+        self.timeout = timeout
+        try:
+            self.sock = socket.create_connection((host, port), timeout=timeout)
+        except socket.timeout:
+            raise RpcTimeoutError(f"connecting to {self.where} timed out after {timeout}s") from None
+        except OSError as e:
+            raise DcUnreachableError(f"cannot connect to {self.where}: {e.strerror or e}") from None
+
+    def close(self) -> None:
+        self.sock.close()
+
+    def send(self, data: bytes) -> None:
+        if not data:
+            return
+        try:
+            self.sock.sendall(data)
+        except socket.timeout:
+            raise RpcTimeoutError(f"sending to {self.where} timed out after {self.timeout}s") from None
+        except OSError as e:
+            raise DcUnreachableError(f"sending to {self.where} failed: {e.strerror or e}") from None
+
+    def recv(self) -> bytes:
+        try:
+            data = self.sock.recv(_RECV)
+        except socket.timeout:
+            raise RpcTimeoutError(f"{self.where} sent no answer within {self.timeout}s") from None
+        except OSError as e:
+            raise DcUnreachableError(f"receiving from {self.where} failed: {e.strerror or e}") from None
+        if not data:
+            raise DcUnreachableError(f"{self.where} closed the connection")
+        return data
+
+    def drive(self, machine: t.Any, first: bytes) -> t.Any:
+        """Sends ``first``, then feeds answers to ``machine`` until it is ready or done."""
+        self.send(first)
+        while True:
+            kind, payload = machine.receive(self.recv())
+            if kind == "send":
+                self.send(payload)
+            elif kind == "ready":
+                self.send(payload)
+                return None
+            elif kind == "done":
+                return payload
+
+
+class _AsyncWire:
+    """One asyncio TCP connection with ``asyncio.wait_for`` on every step."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, where: str, timeout: float):
+        self.reader, self.writer, self.where, self.timeout = reader, writer, where, timeout
+
+    @classmethod
+    async def connect(cls, host: str, port: int, timeout: float) -> _AsyncWire:
+        where = f"{host}:{port}"
+        try:
+            r, w = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
+        except asyncio.TimeoutError:
+            raise RpcTimeoutError(f"connecting to {where} timed out after {timeout}s") from None
+        except OSError as e:
+            raise DcUnreachableError(f"cannot connect to {where}: {e.strerror or e}") from None
+        return cls(r, w, where, timeout)
+
+    async def close(self) -> None:
+        self.writer.close()
+        try:
+            await asyncio.wait_for(self.writer.wait_closed(), self.timeout)
+        except (OSError, asyncio.TimeoutError):
+            pass
+
+    async def send(self, data: bytes) -> None:
+        if not data:
+            return
+        try:
+            self.writer.write(data)
+            await asyncio.wait_for(self.writer.drain(), self.timeout)
+        except asyncio.TimeoutError:
+            raise RpcTimeoutError(f"sending to {self.where} timed out after {self.timeout}s") from None
+        except OSError as e:
+            raise DcUnreachableError(f"sending to {self.where} failed: {e.strerror or e}") from None
+
+    async def recv(self) -> bytes:
+        try:
+            data = await asyncio.wait_for(self.reader.read(_RECV), self.timeout)
+        except asyncio.TimeoutError:
+            raise RpcTimeoutError(f"{self.where} sent no answer within {self.timeout}s") from None
+        except OSError as e:
+            raise DcUnreachableError(f"receiving from {self.where} failed: {e.strerror or e}") from None
+        if not data:
+            raise DcUnreachableError(f"{self.where} closed the connection")
+        return data
+
+    async def drive(self, machine: t.Any, first: bytes) -> t.Any:
+        await self.send(first)
+        while True:
+            kind, payload = machine.receive(await self.recv())
+            if kind == "send":
+                await self.send(payload)
+            elif kind == "ready":
+                await self.send(payload)
+                return None
+            elif kind == "done":
+                return payload
+
+
+# Errors after which the ISD_KEY connection is still usable: those of one call.
+def _call_scoped(e: BaseException) -> bool:
+    from winlaps._winlaps import AccessDeniedError, RpcFaultError
+
+    return isinstance(e, (AccessDeniedError, RpcFaultError)) and not isinstance(e, DcUnreachableError)
+
+
+class _Target(t.NamedTuple):
+    host: str
+    username: t.Optional[str]
+    password: t.Optional[str]
+    auth_protocol: str
+    timeout: float
+    port: t.Optional[int]
+    epm_port: int
+
+    def __repr__(self) -> str:  # never shows the password
+        return f"_Target(host={self.host!r}, username={self.username!r}, auth_protocol={self.auth_protocol!r})"
+
+
+def _fetch(target: _Target, requests: list[_Request]) -> list[t.Union[bytes, BaseException]]:
+    """One endpoint-mapper lookup, one authenticated connection, one GetKey per request."""
+    auth = SpnegoAuth(target.username, target.password, target.host, target.auth_protocol)
+    port = target.port
+    if port is None:
+        wire = _SyncWire(target.host, target.epm_port, target.timeout)
+        try:
+            epm = _EpmLookup()
+            port = int(wire.drive(epm, epm.start()))
+        finally:
+            wire.close()
+    wire = _SyncWire(target.host, port, target.timeout)
+    out: list[t.Union[bytes, BaseException]] = []
+    try:
+        session = _GkdiSession(auth, target.auth_protocol)
+        wire.drive(session, session.start())
+        broken: t.Optional[BaseException] = None
+        for r in requests:
+            if broken is not None:
+                out.append(broken)
+                continue
+            try:
+                out.append(wire.drive(session, session.get_key(*r)))
+            except WinlapsError as e:
+                if not _call_scoped(e) or not session.is_ready:
+                    if not out:
+                        raise
+                    broken = e
+                out.append(e)
+    finally:
+        wire.close()
+    return out
+
+
+async def _async_fetch(target: _Target, requests: list[_Request]) -> list[t.Union[bytes, BaseException]]:
+    auth = SpnegoAuth(target.username, target.password, target.host, target.auth_protocol)
+    port = target.port
+    if port is None:
+        wire = await _AsyncWire.connect(target.host, target.epm_port, target.timeout)
+        try:
+            epm = _EpmLookup()
+            port = int(await wire.drive(epm, epm.start()))
+        finally:
+            await wire.close()
+    wire = await _AsyncWire.connect(target.host, port, target.timeout)
+    out: list[t.Union[bytes, BaseException]] = []
+    try:
+        session = _GkdiSession(auth, target.auth_protocol)
+        await wire.drive(session, session.start())
+        broken: t.Optional[BaseException] = None
+        for r in requests:
+            if broken is not None:
+                out.append(broken)
+                continue
+            try:
+                out.append(await wire.drive(session, session.get_key(*r)))
+            except WinlapsError as e:
+                if not _call_scoped(e) or not session.is_ready:
+                    if not out:
+                        raise
+                    broken = e
+                out.append(e)
+    finally:
+        await wire.close()
+    return out
+
+
+def get_key(
+    server: str,
+    sid: str,
+    root_key_id: t.Optional[str] = None,
+    l0: int = -1,
+    l1: int = -1,
+    l2: int = -1,
+    *,
+    username: t.Optional[str] = None,
+    password: t.Optional[str] = None,
+    auth_protocol: str = "negotiate",
+    timeout: float = DEFAULT_TIMEOUT,
+    port: t.Optional[int] = None,
+    epm_port: int = 135,
+) -> bytes:
+    """One GetKey call: the Group Key Envelope bytes for a value protected to ``sid``."""
+    target = _Target(server, username, password, _check_protocol(auth_protocol), timeout, port, epm_port)
+    (res,) = _fetch(target, [_Request(sid, root_key_id, l0, l1, l2)])
+    if isinstance(res, BaseException):
+        raise res
+    return res
+
+
+async def async_get_key(
+    server: str,
+    sid: str,
+    root_key_id: t.Optional[str] = None,
+    l0: int = -1,
+    l1: int = -1,
+    l2: int = -1,
+    *,
+    username: t.Optional[str] = None,
+    password: t.Optional[str] = None,
+    auth_protocol: str = "negotiate",
+    timeout: float = DEFAULT_TIMEOUT,
+    port: t.Optional[int] = None,
+    epm_port: int = 135,
+) -> bytes:
+    """Async :func:`get_key` on asyncio streams."""
+    target = _Target(server, username, password, _check_protocol(auth_protocol), timeout, port, epm_port)
+    (res,) = await _async_fetch(target, [_Request(sid, root_key_id, l0, l1, l2)])
+    if isinstance(res, BaseException):
+        raise res
+    return res
+
+
+# --- the native API -------------------------------------------------------------------------
+
+
+class FetchResult:
+    """What :meth:`KeyStore.fetch_from_dc` did: ``calls`` GetKey calls (one per distinct
+    (SID, root key, L0, L1) group) and, per input value, the error that kept its key from
+    being fetched (``None``: the store now holds its key)."""
+
+    __slots__ = ("calls", "errors")
+
+    def __init__(self, calls: int, errors: list[t.Optional[BaseException]]) -> None:
+        self.calls = calls
+        self.errors = errors
+
+    def __repr__(self) -> str:
+        failed = sum(e is not None for e in self.errors)
+        return f"FetchResult(calls={self.calls}, values={len(self.errors)}, failed={failed})"
+
+
+_Plan = tuple[list[tuple[str, str, int, int, int, list[int]]], list[tuple[int, BaseException]]]
+
+
+def _values(values: t.Iterable[t.Union[bytes, bytearray, memoryview]]) -> list[bytes]:
+    if isinstance(values, (bytes, bytearray, memoryview, str)):
+        raise TypeError("pass a sequence of values, not one value")
+    return [bytes(v) for v in values]
+
+
+def _apply(
+    store: _NativeKeyStore, n: int, plan: _Plan, results: list[t.Union[bytes, BaseException]]
+) -> FetchResult:
+    calls, failed = plan
+    errors: list[t.Optional[BaseException]] = [None] * n
+    for i, e in failed:
+        errors[i] = e
+    for (sid, _root, _l0, _l1, _l2, members), res in zip(calls, results):
+        if not isinstance(res, BaseException):
+            try:
+                _store_envelope(store, res, sid)
+            except WinlapsError as e:
+                res = e
+        if isinstance(res, BaseException):
+            for i in members:
+                errors[i] = res
+    return FetchResult(len(calls), errors)
+
+
+class KeyStore(_NativeKeyStore):
+    """:class:`winlaps.KeyStore` that can also fetch keys from a domain controller (or the lab
+    KDS) with MS-GKDI ``GetKey`` over sealed DCE/RPC: one call per distinct (SID, root key,
+    L0, L1) group, the seed keys landing in this store, where they derive every older L2.
+    Needs the ``winlaps[rpc]`` extra (pyspnego) for the network methods only."""
+
+    def fetch_from_dc(
+        self,
+        values: t.Iterable[t.Union[bytes, bytearray, memoryview]],
+        dc: str,
+        *,
+        username: t.Optional[str] = None,
+        password: t.Optional[str] = None,
+        auth_protocol: str = "negotiate",
+        blob: bool = False,
+        timeout: float = DEFAULT_TIMEOUT,
+        port: t.Optional[int] = None,
+        epm_port: int = 135,
+    ) -> FetchResult:
+        """Fetch the keys ``values`` need from ``dc`` into this store.
+
+        ``values``: ``msLAPS-EncryptedPassword`` values (``blob=True``: bare DPAPI-NG blobs).
+        ``port``: skip the endpoint mapper and use this ``ISD_KEY`` port. Every network step
+        has ``timeout`` seconds. Per-group failures (access denied, ...) are in the result's
+        ``errors``; failures of the connection itself (unreachable, timeout, authentication,
+        no GKDI endpoint) are raised.
+        """
+        vs = _values(values)
+        plan = _plan_key_groups(vs, blob=blob)
+        if not plan[0]:
+            return _apply(self, len(vs), plan, [])
+        target = _Target(dc, username, password, _check_protocol(auth_protocol), timeout, port, epm_port)
+        results = _fetch(target, [_Request(c[0], c[1], c[2], c[3], c[4]) for c in plan[0]])
+        return _apply(self, len(vs), plan, results)
+
+    async def async_fetch_from_dc(
+        self,
+        values: t.Iterable[t.Union[bytes, bytearray, memoryview]],
+        dc: str,
+        *,
+        username: t.Optional[str] = None,
+        password: t.Optional[str] = None,
+        auth_protocol: str = "negotiate",
+        blob: bool = False,
+        timeout: float = DEFAULT_TIMEOUT,
+        port: t.Optional[int] = None,
+        epm_port: int = 135,
+    ) -> FetchResult:
+        """Async :meth:`fetch_from_dc` on asyncio streams (the event loop is never blocked on
+        the network)."""
+        vs = _values(values)
+        plan = _plan_key_groups(vs, blob=blob)
+        if not plan[0]:
+            return _apply(self, len(vs), plan, [])
+        target = _Target(dc, username, password, _check_protocol(auth_protocol), timeout, port, epm_port)
+        results = await _async_fetch(target, [_Request(c[0], c[1], c[2], c[3], c[4]) for c in plan[0]])
+        return _apply(self, len(vs), plan, results)
+
+    def decrypt_many(
+        self,
+        values: t.Iterable[t.Union[bytes, bytearray, memoryview]],
+        dc: t.Optional[str] = None,
+        *,
+        username: t.Optional[str] = None,
+        password: t.Optional[str] = None,
+        auth_protocol: str = "negotiate",
+        timeout: float = DEFAULT_TIMEOUT,
+        port: t.Optional[int] = None,
+        epm_port: int = 135,
+    ) -> list[t.Union[LapsCredential, WinlapsError]]:
+        """Decrypt many ``msLAPS-EncryptedPassword`` values (in parallel, without the GIL).
+
+        With ``dc``, the keys the store cannot derive are first fetched from that domain
+        controller with the minimal number of GetKey calls (one per key group); a value whose
+        key could not be fetched gets that error (e.g. :class:`winlaps.AccessDeniedError`).
+        One entry per input, in order: a :class:`winlaps.LapsCredential` or the exception.
+        """
+        vs = _values(values)
+        first = super().decrypt_many(vs)
+        if dc is None:
+            return first
+        missing = [i for i, r in enumerate(first) if _needs_key(r)]
+        if not missing:
+            return first
+        report = self.fetch_from_dc(
+            [vs[i] for i in missing],
+            dc,
+            username=username,
+            password=password,
+            auth_protocol=auth_protocol,
+            timeout=timeout,
+            port=port,
+            epm_port=epm_port,
+        )
+        return _merge(self, vs, first, missing, report)
+
+    async def async_decrypt_many(
+        self,
+        values: t.Iterable[t.Union[bytes, bytearray, memoryview]],
+        dc: t.Optional[str] = None,
+        *,
+        username: t.Optional[str] = None,
+        password: t.Optional[str] = None,
+        auth_protocol: str = "negotiate",
+        timeout: float = DEFAULT_TIMEOUT,
+        port: t.Optional[int] = None,
+        epm_port: int = 135,
+    ) -> list[t.Union[LapsCredential, WinlapsError]]:
+        """Async :meth:`decrypt_many`: the keys are fetched on asyncio streams and the
+        decryption runs in a worker thread (it releases the GIL)."""
+        vs = _values(values)
+        loop = asyncio.get_running_loop()
+        first = await loop.run_in_executor(None, lambda: super(KeyStore, self).decrypt_many(vs))
+        if dc is None:
+            return first
+        missing = [i for i, r in enumerate(first) if _needs_key(r)]
+        if not missing:
+            return first
+        report = await self.async_fetch_from_dc(
+            [vs[i] for i in missing],
+            dc,
+            username=username,
+            password=password,
+            auth_protocol=auth_protocol,
+            timeout=timeout,
+            port=port,
+            epm_port=epm_port,
+        )
+        return await loop.run_in_executor(None, lambda: _merge(self, vs, first, missing, report))
+
+
+def _needs_key(r: object) -> bool:
+    from winlaps._winlaps import KeyNotFoundError
+
+    return isinstance(r, KeyNotFoundError)
+
+
+def _merge(
+    store: KeyStore,
+    vs: list[bytes],
+    first: list[t.Union[LapsCredential, WinlapsError]],
+    missing: list[int],
+    report: FetchResult,
+) -> list[t.Union[LapsCredential, WinlapsError]]:
+    again = _NativeKeyStore.decrypt_many(store, [vs[i] for i in missing])
+    out = list(first)
+    for j, i in enumerate(missing):
+        err = report.errors[j]
+        out[i] = t.cast(WinlapsError, err) if err is not None and _needs_key(again[j]) else again[j]
+    return out

@@ -1,0 +1,298 @@
+//! Live keys: laps-rpc's sans-IO client state machines (endpoint-mapper lookup, authenticated
+//! `ISD_KEY` bind, GetKey) and batch planning, exposed to `winlaps._gkdi`, which owns the
+//! sockets (blocking or asyncio) and the pyspnego security context.
+//!
+//! Every `receive` returns `(kind, payload)`:
+//! * `("more", None)`: read more bytes and call `receive` again;
+//! * `("send", bytes)`: send them, then read;
+//! * `("ready", bytes)`: the bind is done; send the bytes if not empty (an NTLM auth3);
+//! * `("done", result)`: the call finished: the port (`_EpmLookup`) or the Group Key
+//!   Envelope bytes (`_GkdiSession`).
+//!
+//! Errors are raised as the `RpcError` family (errors.rs). After a GetKey error of one call
+//! (access denied, a failing HRESULT, a fault) the session stays usable (`is_ready`).
+
+use std::sync::{Mutex, MutexGuard};
+
+use laps_crypto::{GroupKeyEnvelope, Sid};
+use laps_rpc::client::{ClientConfig, EpmLookup, GkdiClient, Step};
+use laps_rpc::gkdi::{GetKeyRequest, GKDI_INTERFACE};
+use pyo3::prelude::*;
+use pyo3::types::{PyBytes, PyList, PyString, PyTuple};
+
+use crate::crypto::PyKeyStore;
+use crate::errors::{guard, Error, Kind};
+use crate::rpc_auth::{auth_type, PyContext};
+
+type Outcome<'py> = (&'static str, Bound<'py, PyAny>);
+
+fn locked<T>(m: &Mutex<T>) -> Result<MutexGuard<'_, T>, Error> {
+    m.try_lock().map_err(|_| {
+        Error::new(
+            Kind::Rpc,
+            "the RPC session is in use by another thread (or failed during a previous call)",
+        )
+    })
+}
+
+fn step_out<'py, T>(
+    py: Python<'py>,
+    step: Step<T>,
+    done: impl FnOnce(T) -> PyResult<Bound<'py, PyAny>>,
+) -> PyResult<Outcome<'py>> {
+    Ok(match step {
+        Step::NeedMore => ("more", py.None().into_bound(py)),
+        Step::Send(b) => ("send", PyBytes::new(py, &b).into_any()),
+        Step::Ready(b) => ("ready", PyBytes::new(py, &b).into_any()),
+        Step::Done(v) => ("done", done(v)?),
+        _ => {
+            return Err(Error::new(Kind::Rpc, "unknown state machine step").into());
+        }
+    })
+}
+
+/// The endpoint-mapper lookup of the `ISD_KEY` port (unauthenticated, port 135).
+#[pyclass(frozen, module = "winlaps._winlaps", name = "_EpmLookup")]
+pub(crate) struct PyEpmLookup {
+    inner: Mutex<EpmLookup>,
+}
+
+#[pymethods]
+impl PyEpmLookup {
+    #[new]
+    fn new() -> Self {
+        PyEpmLookup {
+            inner: Mutex::new(EpmLookup::new(GKDI_INTERFACE, ClientConfig::default())),
+        }
+    }
+
+    /// The bind PDU to send first.
+    fn start<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        let b = guard(|| Ok(locked(&self.inner)?.start()?))?;
+        Ok(PyBytes::new(py, &b))
+    }
+
+    /// Feeds received bytes; ends with `("done", port)`.
+    fn receive<'py>(&self, py: Python<'py>, data: &[u8]) -> PyResult<Outcome<'py>> {
+        let step = guard(|| Ok(locked(&self.inner)?.receive(data)?))?;
+        step_out(py, step, |port| Ok(port.into_pyobject(py)?.into_any()))
+    }
+}
+
+struct Session {
+    client: GkdiClient,
+    calls: usize,
+}
+
+/// An authenticated, sealed `ISD_KEY` association making GetKey calls one at a time.
+#[pyclass(frozen, module = "winlaps._winlaps", name = "_GkdiSession")]
+pub(crate) struct PyGkdiSession {
+    inner: Mutex<Session>,
+}
+
+/// A server refuses NTLM credentials with a fault on the first request (auth3 has no
+/// answer), SPNEGO/Kerberos ones on the alter_context leg: such a fault is an authentication
+/// failure (laps-client maps it the same way).
+fn auth_fault(e: laps_rpc::Error) -> Error {
+    match e {
+        laps_rpc::Error::Fault { status }
+            if status == laps_rpc::status::NCA_S_FAULT_ACCESS_DENIED
+                || status == laps_rpc::status::NCA_S_FAULT_SEC_PKG_ERROR =>
+        {
+            Error::new(
+                Kind::Authentication,
+                format!(
+                    "authentication failed: the server refused the credentials (fault 0x{status:08x})"
+                ),
+            )
+        }
+        other => other.into(),
+    }
+}
+
+#[pymethods]
+impl PyGkdiSession {
+    /// `auth`: the pyspnego adapter (see rpc_auth.rs); `protocol`: negotiate, ntlm or
+    /// kerberos (the `auth_type` written in the PDUs).
+    #[new]
+    fn new(auth: Py<PyAny>, protocol: &str) -> PyResult<Self> {
+        let t = auth_type(protocol).ok_or_else(|| {
+            Error::new(
+                Kind::Format,
+                format!("auth_protocol must be negotiate, kerberos or ntlm, not {protocol:?}"),
+            )
+        })?;
+        Ok(PyGkdiSession {
+            inner: Mutex::new(Session {
+                client: GkdiClient::new(Box::new(PyContext::new(auth, t)), ClientConfig::default()),
+                calls: 0,
+            }),
+        })
+    }
+
+    /// The bind PDU to send first (it carries the first authentication token).
+    fn start<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        let b = guard(|| locked(&self.inner)?.client.start().map_err(auth_fault))?;
+        Ok(PyBytes::new(py, &b))
+    }
+
+    /// The request PDU(s) of GetKey for a value protected to `sid` with key (`root_key_id`,
+    /// `l0`, `l1`, `l2`); `None`/-1: the current key (what an encryptor asks for).
+    #[pyo3(signature = (sid, root_key_id, l0, l1, l2))]
+    fn get_key<'py>(
+        &self,
+        py: Python<'py>,
+        sid: &str,
+        root_key_id: Option<&str>,
+        l0: i32,
+        l1: i32,
+        l2: i32,
+    ) -> PyResult<Bound<'py, PyBytes>> {
+        let b = guard(|| {
+            let sid: Sid = sid.parse().map_err(Error::from)?;
+            let root = match root_key_id {
+                Some(r) => Some(r.parse().map_err(Error::from)?),
+                None => None,
+            };
+            let mut s = locked(&self.inner)?;
+            let pdu = s
+                .client
+                .get_key(&GetKeyRequest::for_sid(&sid, root, l0, l1, l2))?;
+            s.calls += 1;
+            Ok(pdu)
+        })?;
+        Ok(PyBytes::new(py, &b))
+    }
+
+    /// Feeds received bytes: the bind legs, then a call's answer ending in
+    /// `("done", envelope_bytes)` or a raised error.
+    fn receive<'py>(&self, py: Python<'py>, data: &[u8]) -> PyResult<Outcome<'py>> {
+        let step = guard(|| {
+            let mut s = locked(&self.inner)?;
+            let first_call = s.calls <= 1;
+            match s.client.receive(data) {
+                Ok(Step::Done(Err(e))) => Err(e.into()),
+                Ok(step) => Ok(step),
+                Err(e) if first_call => Err(auth_fault(e)),
+                Err(e) => Err(e.into()),
+            }
+        })?;
+        step_out(py, step, |outcome| match outcome {
+            Ok(envelope) => Ok(PyBytes::new(py, &envelope).into_any()),
+            // Done(Err) was turned into an error above.
+            Err(e) => Err(Error::from(e).into()),
+        })
+    }
+
+    /// True when a GetKey call can be made.
+    #[getter]
+    fn is_ready(&self) -> PyResult<bool> {
+        Ok(locked(&self.inner)?.client.is_ready())
+    }
+
+    /// Whether header signing was negotiated.
+    #[getter]
+    fn header_signing(&self) -> PyResult<bool> {
+        Ok(locked(&self.inner)?.client.connection().header_signing())
+    }
+
+    /// The negotiated transfer syntax (`"NDR64"` or `"NDR"`), `None` before the bind.
+    #[getter]
+    fn transfer_syntax(&self) -> PyResult<Option<String>> {
+        Ok(locked(&self.inner)?
+            .client
+            .connection()
+            .transfer_syntax()
+            .map(|t| format!("{t:?}").to_uppercase()))
+    }
+
+    fn __repr__(&self) -> String {
+        match self.inner.try_lock() {
+            Ok(s) => format!(
+                "_GkdiSession(ready={}, calls={})",
+                s.client.is_ready(),
+                s.calls
+            ),
+            Err(_) => "_GkdiSession(busy)".into(),
+        }
+    }
+}
+
+/// Groups values by (SID, root key, L0, L1) with laps-rpc's planner: returns
+/// `(calls, errors)`, `calls` a list of `(sid, root_key_id, l0, l1, l2, member_indices)` and
+/// `errors` a list of `(index, exception)` for values whose key cannot be asked for.
+#[pyfunction]
+#[pyo3(signature = (values, *, blob))]
+pub(crate) fn _plan_key_groups<'py>(
+    py: Python<'py>,
+    values: Vec<Vec<u8>>,
+    blob: bool,
+) -> PyResult<(Bound<'py, PyList>, Bound<'py, PyList>)> {
+    let plan = guard(|| Ok(laps_rpc::batch::plan(&values, blob)))?;
+    let calls = PyList::empty(py);
+    for c in plan.calls {
+        calls.append(PyTuple::new(
+            py,
+            [
+                PyString::new(py, &c.group.sid.to_string()).into_any(),
+                PyString::new(py, &c.group.root_key_id.to_string()).into_any(),
+                c.group.l0.into_pyobject(py)?.into_any(),
+                c.group.l1.into_pyobject(py)?.into_any(),
+                c.l2.into_pyobject(py)?.into_any(),
+                PyList::new(py, c.members)?.into_any(),
+            ],
+        )?)?;
+    }
+    let errors = PyList::empty(py);
+    for (i, e) in plan.errors {
+        let e: Error = match e {
+            laps_rpc::Error::Crypto(c) => c.into(),
+            other => Error::new(Kind::Format, other.to_string()),
+        };
+        errors.append((i, e.into_pyerr(py).into_value(py)))?;
+    }
+    Ok((calls, errors))
+}
+
+/// Adds a fetched Group Key Envelope to `store`, bound to `sid`. A public-key envelope (the
+/// server's answer to a caller who may encrypt to the SID but not decrypt) raises
+/// `AccessDeniedError` naming the SID, as laps-client does.
+#[pyfunction]
+pub(crate) fn _store_envelope(
+    store: &Bound<'_, PyKeyStore>,
+    envelope: &[u8],
+    sid: &str,
+) -> PyResult<()> {
+    Ok(guard(|| {
+        let sid: Sid = sid.parse().map_err(Error::from)?;
+        let gke = GroupKeyEnvelope::parse(envelope).map_err(Error::from)?;
+        if gke.is_public_key() {
+            return Err(laps_rpc::Error::AccessDenied {
+                target: sid.to_string(),
+            }
+            .into());
+        }
+        store.get().inner.add_envelope_for_sid(gke, &sid);
+        Ok(())
+    })?)
+}
+
+/// Whether a Group Key Envelope holds only the public key (`True`) or seed keys.
+#[pyfunction]
+pub(crate) fn _envelope_is_public(envelope: &[u8]) -> PyResult<bool> {
+    Ok(guard(|| {
+        Ok(GroupKeyEnvelope::parse(envelope)
+            .map_err(Error::from)?
+            .is_public_key())
+    })?)
+}
+
+/// Registers the live-key classes and functions (used by `winlaps._gkdi`).
+pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add_class::<PyEpmLookup>()?;
+    m.add_class::<PyGkdiSession>()?;
+    m.add_function(wrap_pyfunction!(_plan_key_groups, m)?)?;
+    m.add_function(wrap_pyfunction!(_store_envelope, m)?)?;
+    m.add_function(wrap_pyfunction!(_envelope_is_public, m)?)?;
+    Ok(())
+}

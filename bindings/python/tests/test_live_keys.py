@@ -1,0 +1,443 @@
+"""Live keys: winlaps' Python transport (laps-rpc's state machine, Python sockets, pyspnego)
+against the lab KDS (``winlaps kds serve``, started here), compared with dpapi-ng 0.2.0's own
+live client against the same server, and against the shared Samba AD DC (which serves no
+GKDI)."""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import socket
+import threading
+import time
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import dpapi_ng
+import pytest
+
+import winlaps
+import winlaps.dpapi_ng as compat
+from winlaps import _gkdi
+from live_kds import REPO, LabKds, lab, skip_or_fail, winlaps_binary
+
+HELPDESK, PLAIN = lab.HELPDESK, lab.PLAIN
+SAMPLE = json.loads((REPO / "laps-crypto" / "data" / "sample_root_key.json").read_text())
+
+
+@pytest.fixture(scope="module")
+def kds(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabKds]:
+    try:
+        import spnego  # noqa: F401
+    except ImportError:
+        skip_or_fail("pyspnego (winlaps[rpc]) is not installed")
+    binary = winlaps_binary()
+    if binary is None:
+        skip_or_fail("no winlaps CLI binary (set WINLAPS_BIN or build laps-cli into CARGO_TARGET_DIR)")
+        raise AssertionError  # unreachable: skip raises
+    server = LabKds(binary, tmp_path_factory.mktemp("kds"))
+    yield server
+    server.stop()
+
+
+def blob_of(v: dict[str, Any]) -> bytes:
+    raw = bytes.fromhex(v["hex"])
+    return raw[16:] if v["kind"] == "laps_attribute" else raw
+
+
+def creds(user: tuple[str, str] = HELPDESK, protocol: str = "ntlm") -> dict[str, Any]:
+    return {"username": user[0], "password": user[1], "auth_protocol": protocol}
+
+
+def groups_of(values: list[bytes], blob: bool = False) -> set[tuple[Any, ...]]:
+    """The distinct (SID, root key, L0, L1), read with winlaps' parser (independent of the
+    planner under test)."""
+    out = set()
+    for v in values:
+        info = winlaps.parse_blob(v) if blob else winlaps.parse_encrypted_attribute(v)
+        out.add((info.target_sid, info.root_key_id, info.l0, info.l1))
+    return out
+
+
+def vector_ids(kds_vectors: list[dict[str, Any]]) -> list[str]:
+    return [v["id"] for v in kds_vectors]
+
+
+VECTORS: list[dict[str, Any]] = lab.vectors()
+
+
+# --- winlaps.dpapi_ng over the network --------------------------------------------------------
+
+
+@pytest.mark.parametrize("v", VECTORS, ids=[v["id"] for v in VECTORS])
+def test_dpapi_ng_compat_unprotect_fetches_the_key_from_the_lab_kds(kds: LabKds, v: dict[str, Any]) -> None:
+    cache = compat.KeyCache()
+    # Port 135 is where dpapi-ng (and so the compat API) looks; otherwise go straight to ISD_KEY.
+    if kds.has_epm_135:
+        got = compat.ncrypt_unprotect_secret(blob_of(v), server=kds.host, cache=cache, **creds())
+    else:
+        store = cache._store
+        store.fetch_from_dc([blob_of(v)], kds.host, blob=True, port=kds.port, **creds())
+        got = compat.ncrypt_unprotect_secret(blob_of(v), cache=cache)
+    assert got.hex() == v["plaintext_hex"]
+    # The seed keys stayed in the cache: no second call.
+    before = kds.calls()
+    assert compat.ncrypt_unprotect_secret(blob_of(v), cache=cache).hex() == v["plaintext_hex"]
+    assert kds.calls() == before
+
+
+def test_dpapi_ng_compat_same_plaintext_as_dpapi_ng_live_client(kds: LabKds) -> None:
+    if not kds.has_epm_135:
+        pytest.skip("dpapi-ng needs the endpoint mapper on port 135 (run as root)")
+    for v in VECTORS:
+        theirs = dpapi_ng.ncrypt_unprotect_secret(blob_of(v), server=kds.host, **creds())
+        ours = compat.ncrypt_unprotect_secret(blob_of(v), server=kds.host, **creds())
+        assert ours == theirs, v["id"]
+        assert ours.hex() == v["plaintext_hex"]
+
+
+def test_dpapi_ng_compat_async_on_asyncio_streams(kds: LabKds) -> None:
+    if not kds.has_epm_135:
+        pytest.skip("the compat API needs the endpoint mapper on port 135 (run as root)")
+
+    async def main() -> list[bytes]:
+        cache = compat.KeyCache()
+        # Concurrent calls, fewer than the lab KDS's 64 connections at once.
+        limit = asyncio.Semaphore(8)
+
+        async def one(v: dict[str, Any]) -> bytes:
+            async with limit:
+                return await compat.async_ncrypt_unprotect_secret(blob_of(v), server=kds.host, cache=cache, **creds())
+
+        return list(await asyncio.gather(*(one(v) for v in VECTORS)))
+
+    got = asyncio.run(main())
+    assert [g.hex() for g in got] == [v["plaintext_hex"] for v in VECTORS]
+
+
+@pytest.mark.parametrize("protocol", ["negotiate", "ntlm"])
+def test_dpapi_ng_compat_auth_protocols(kds: LabKds, protocol: str) -> None:
+    if not kds.has_epm_135:
+        pytest.skip("the compat API needs the endpoint mapper on port 135 (run as root)")
+    v = next(v for v in VECTORS if v["origin"] == "windows")
+    got = compat.ncrypt_unprotect_secret(blob_of(v), server=kds.host, **creds(protocol=protocol))
+    assert got.hex() == v["plaintext_hex"]
+
+
+class FakeSrv:
+    def __init__(self, priority: int, weight: int, target: str) -> None:
+        self.priority, self.weight, self.target = priority, weight, target
+
+
+class FakeResolver:
+    """dnspython's ``resolve`` shape: records the name asked and answers SRV records."""
+
+    def __init__(self, answers: list[FakeSrv]) -> None:
+        self.answers = answers
+        self.asked: list[tuple[str, str]] = []
+
+    def resolve(self, qname: str, rdtype: str, lifetime: float = 0) -> list[FakeSrv]:
+        self.asked.append((qname, rdtype))
+        return self.answers
+
+
+def test_server_none_finds_the_dc_by_dns_srv_of_the_blob_domain(
+    kds: LabKds, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if not kds.has_epm_135:
+        pytest.skip("the compat API needs the endpoint mapper on port 135 (run as root)")
+    v = next(v for v in VECTORS if v["origin"] == "windows")
+    domain = winlaps.parse_blob(blob_of(v)).domain_name
+    fake = FakeResolver(
+        [FakeSrv(10, 100, "nowhere.invalid."), FakeSrv(0, 5, "unreachable.invalid."), FakeSrv(0, 50, kds.host + ".")]
+    )
+    monkeypatch.setattr(_gkdi, "default_resolver", fake)
+    got = compat.ncrypt_unprotect_secret(blob_of(v), **creds())
+    assert got.hex() == v["plaintext_hex"]
+    assert fake.asked == [(f"_ldap._tcp.dc._msdcs.{domain}", "SRV")]
+    got = asyncio.run(compat.async_ncrypt_unprotect_secret(blob_of(v), **creds()))
+    assert got.hex() == v["plaintext_hex"]
+    assert len(fake.asked) == 2
+
+
+def test_no_srv_record_is_a_typed_unreachable_error(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(_gkdi, "default_resolver", FakeResolver([]))
+    with pytest.raises(winlaps.DcUnreachableError, match="_ldap._tcp.dc._msdcs.contoso.com"):
+        _gkdi.lookup_dc("contoso.com")
+
+
+def test_protect_secret_with_server_writes_the_public_key_path(kds: LabKds) -> None:
+    """A caller who may not decrypt (a LAPS client) gets the public key: the blob takes the
+    DH path, and decrypts offline in dpapi-ng with the KDS's current root key."""
+    if not kds.has_epm_135:
+        pytest.skip("the compat API needs the endpoint mapper on port 135 (run as root)")
+    sid = VECTORS[0]["sid"]
+    data = b"protected through the lab KDS by winlaps"
+    blob = compat.ncrypt_protect_secret(data, sid, server=kds.host, **creds(PLAIN))
+    info = winlaps.parse_blob(blob)
+    assert info.path == "public_key"
+    assert info.root_key_id == uuid.UUID(SAMPLE["root_key_id"])
+    theirs = dpapi_ng.KeyCache()
+    theirs.load_key(
+        bytes.fromhex(SAMPLE["root_key_data_hex"]),
+        uuid.UUID(SAMPLE["root_key_id"]),
+        kdf_parameters=bytes.fromhex(SAMPLE["kdf_parameters_hex"]),
+        secret_parameters=bytes.fromhex(SAMPLE["secret_agreement_parameters_hex"]),
+    )
+    assert dpapi_ng.ncrypt_unprotect_secret(blob, cache=theirs) == data
+    # ... and online, by dpapi-ng's live client and winlaps' as the helpdesk.
+    assert dpapi_ng.ncrypt_unprotect_secret(blob, server=kds.host, **creds()) == data
+    assert compat.ncrypt_unprotect_secret(blob, server=kds.host, **creds()) == data
+    blob = asyncio.run(compat.async_ncrypt_protect_secret(data, sid, server=kds.host, **creds(PLAIN)))
+    assert dpapi_ng.ncrypt_unprotect_secret(blob, cache=theirs) == data
+
+
+# --- the native API: KeyStore.fetch_from_dc / decrypt_many(dc=) ------------------------------
+
+
+def fleet() -> tuple[list[bytes], list[str]]:
+    """Attribute values for one SID over 3 L1 periods with several L2 each, encrypted with the
+    KDS's sample root key at past times."""
+    sid = next(v["sid"] for v in VECTORS if v["origin"] == "windows")
+    root = winlaps.RootKey.from_json((REPO / "laps-crypto" / "data" / "sample_root_key.json").read_text())
+    values, passwords = [], []
+    hour = 3600
+    start = time.time() - 4 * 320 * hour  # four L1 periods (320 h) ago
+    for l1 in range(3):
+        for l2 in (0, 5, 11, 30):
+            t = int((start + (l1 * 32 + l2) * 10 * hour) * 10_000_000) + lab.FILETIME_UNIX_EPOCH
+            password = f"Fleet-{l1}-{l2}-pw!"
+            cred = winlaps.LapsCredential("Administrator", password, t)
+            values.append(winlaps.encrypt_attribute(cred, key=root, sid=sid, public_key=False))
+            passwords.append(password)
+    return values, passwords
+
+
+def test_decrypt_many_with_dc_makes_one_getkey_per_group(kds: LabKds) -> None:
+    values, passwords = fleet()
+    attr_vectors = [v for v in VECTORS if v["kind"] == "laps_attribute"]
+    values += [bytes.fromhex(v["hex"]) for v in attr_vectors]
+    expected_groups = len(groups_of(values))
+    assert expected_groups < len(values)
+    store = winlaps.KeyStore()
+    before = kds.calls()
+    results = store.decrypt_many(values, dc=kds.host, port=kds.port, **creds())
+    assert kds.calls() - before == expected_groups
+    for r, p in zip(results, passwords):
+        assert isinstance(r, winlaps.LapsCredential), r
+        assert r.password == p
+    for r, v in zip(results[len(passwords) :], attr_vectors):
+        assert isinstance(r, winlaps.LapsCredential), r
+        assert r.to_json().encode("utf-16-le").hex() in v["plaintext_hex"] or r.password
+    # Everything is cached now: no call at all.
+    before = kds.calls()
+    again = store.decrypt_many(values, dc=kds.host, port=kds.port, **creds())
+    assert kds.calls() == before
+    assert [getattr(r, "password", None) for r in again] == [getattr(r, "password", None) for r in results]
+
+
+def test_async_decrypt_many_with_dc(kds: LabKds) -> None:
+    values, passwords = fleet()
+    store = winlaps.KeyStore()
+    before = kds.calls()
+    results = asyncio.run(store.async_decrypt_many(values, dc=kds.host, port=kds.port, **creds()))
+    assert kds.calls() - before == len(groups_of(values))
+    assert [r.password for r in results if isinstance(r, winlaps.LapsCredential)] == passwords
+
+
+def test_fetch_from_dc_with_the_endpoint_mapper_and_blobs(kds: LabKds) -> None:
+    blobs = [blob_of(v) for v in VECTORS if v["kind"] == "dpapi_ng_blob"]
+    store = winlaps.KeyStore()
+    before = kds.calls()
+    report = store.fetch_from_dc(blobs, kds.host, blob=True, epm_port=kds.epm_port, **creds(protocol="negotiate"))
+    assert report.calls == len(groups_of(blobs, blob=True)) == kds.calls() - before
+    assert report.errors == [None] * len(blobs)
+    for v in VECTORS:
+        if v["kind"] == "dpapi_ng_blob":
+            assert store.decrypt_blob(blob_of(v)).hex() == v["plaintext_hex"]
+    assert "Helpd3sk" not in repr(report)
+
+
+def test_access_denied_names_the_sid(kds: LabKds) -> None:
+    v = next(v for v in VECTORS if v["kind"] == "laps_attribute")
+    store = winlaps.KeyStore()
+    (r,) = store.decrypt_many([bytes.fromhex(v["hex"])], dc=kds.host, port=kds.port, **creds(PLAIN))
+    assert isinstance(r, winlaps.AccessDeniedError), r
+    assert isinstance(r, PermissionError)
+    assert v["sid"] in str(r)
+    if kds.has_epm_135:
+        with pytest.raises(winlaps.AccessDeniedError, match=v["sid"]):
+            compat.ncrypt_unprotect_secret(blob_of(v), server=kds.host, **creds(PLAIN))
+
+
+@pytest.mark.parametrize("protocol", ["ntlm", "negotiate"])
+def test_wrong_password_is_a_typed_auth_error_without_the_password(kds: LabKds, protocol: str) -> None:
+    v = next(v for v in VECTORS if v["kind"] == "laps_attribute")
+    with pytest.raises(winlaps.AuthenticationError) as e:
+        winlaps.KeyStore().fetch_from_dc(
+            [bytes.fromhex(v["hex"])],
+            kds.host,
+            port=kds.port,
+            username=HELPDESK[0],
+            password="Wr0ng-Secret-Value",
+            auth_protocol=protocol,
+        )
+    assert "Wr0ng-Secret-Value" not in str(e.value)
+    assert "Wr0ng-Secret-Value" not in repr(e.value)
+
+
+def test_closed_port_is_unreachable(kds: LabKds) -> None:
+    from live_kds import free_port
+
+    port = free_port(kds.host)
+    v = next(v for v in VECTORS if v["kind"] == "laps_attribute")
+    t0 = time.monotonic()
+    with pytest.raises(winlaps.DcUnreachableError) as e:
+        winlaps.KeyStore().fetch_from_dc([bytes.fromhex(v["hex"])], kds.host, port=port, **creds())
+    assert not isinstance(e.value, winlaps.RpcTimeoutError)
+    assert time.monotonic() - t0 < 5
+
+
+@pytest.fixture()
+def stalled() -> Iterator[tuple[str, int]]:
+    """A server that accepts connections and never answers."""
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(4)
+    conns: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        srv.settimeout(0.1)
+        while not stop.is_set():
+            try:
+                conns.append(srv.accept()[0])
+            except OSError:
+                continue
+
+    th = threading.Thread(target=accept, daemon=True)
+    th.start()
+    yield "127.0.0.1", srv.getsockname()[1]
+    stop.set()
+    th.join()
+    for c in conns:
+        c.close()
+    srv.close()
+
+
+def test_a_stalled_server_times_out_within_the_bound(stalled: tuple[str, int]) -> None:
+    pytest.importorskip("spnego")
+    host, port = stalled
+    v = VECTORS[0]
+    value = bytes.fromhex(v["hex"])
+    for kwargs in ({"port": port}, {"epm_port": port}):
+        t0 = time.monotonic()
+        with pytest.raises(winlaps.RpcTimeoutError) as e:
+            winlaps.KeyStore().fetch_from_dc(
+                [value], host, blob=v["kind"] == "dpapi_ng_blob", timeout=0.5, **kwargs, **creds()
+            )
+        assert isinstance(e.value, TimeoutError)
+        assert time.monotonic() - t0 < 3
+    t0 = time.monotonic()
+    with pytest.raises(winlaps.RpcTimeoutError):
+        asyncio.run(
+            winlaps.KeyStore().async_fetch_from_dc(
+                [value], host, blob=v["kind"] == "dpapi_ng_blob", timeout=0.5, port=port, **creds()
+            )
+        )
+    assert time.monotonic() - t0 < 3
+
+
+# --- the shared Samba AD DC -----------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def samba() -> dict[str, str]:
+    path = os.environ.get("WINLAPS_SAMBA_ENV")
+    if not path or not Path(path).is_file():
+        skip_or_fail("WINLAPS_SAMBA_ENV is not set (no Samba AD DC)")
+    pytest.importorskip("spnego")
+    env: dict[str, str] = {}
+    for line in Path(t_str(path)).read_text().splitlines():
+        if "=" in line and not line.startswith("#"):
+            k, _, val = line.partition("=")
+            env[k.strip()] = val.strip().strip("'\"")
+    return env
+
+
+def t_str(p: Any) -> str:
+    return str(p)
+
+
+def samba_blob(env: dict[str, str]) -> bytes:
+    """A blob protected to the Samba domain's helpdesk group, naming the Samba domain."""
+    root = winlaps.RootKey.from_json((REPO / "laps-crypto" / "data" / "sample_root_key.json").read_text())
+    return winlaps.encrypt_blob(
+        b"x",
+        key=root,
+        sid=env["SAMBA_HELPDESK_GROUP_SID"],
+        domain_name=env["SAMBA_REALM"].lower(),
+        forest_name=env["SAMBA_REALM"].lower(),
+    )
+
+
+def test_samba_epm_lookup_answers_no_gkdi_endpoint(samba: dict[str, str]) -> None:
+    user = f"{samba['SAMBA_DOMAIN']}\\{samba['SAMBA_HELPDESK_USER']}"
+    with pytest.raises(winlaps.NoGkdiEndpointError, match="no MS-GKDI GetKey endpoint"):
+        compat.ncrypt_unprotect_secret(
+            samba_blob(samba),
+            server=samba["SAMBA_DC_IP"],
+            username=user,
+            password=samba["SAMBA_HELPDESK_PASSWORD"],
+        )
+    with pytest.raises(winlaps.NoGkdiEndpointError):
+        asyncio.run(
+            compat.async_ncrypt_unprotect_secret(
+                samba_blob(samba),
+                server=samba["SAMBA_DC_IP"],
+                username=user,
+                password=samba["SAMBA_HELPDESK_PASSWORD"],
+            )
+        )
+
+
+def test_samba_dns_srv_finds_the_dc_then_no_gkdi_endpoint(samba: dict[str, str]) -> None:
+    dns_resolver = pytest.importorskip("dns.resolver")
+    r = dns_resolver.Resolver(configure=False)
+    r.nameservers = [samba["SAMBA_DC_IP"]]
+    try:
+        host = _gkdi.lookup_dc(samba["SAMBA_REALM"].lower(), resolver=r, timeout=3)
+    except winlaps.DcUnreachableError as e:
+        # The shared DC may run without its DNS service ("server services" without dns).
+        pytest.skip(f"Samba's DNS does not answer on {samba['SAMBA_DC_IP']}:53 ({e})")
+    assert host.lower() == samba["SAMBA_DC_HOST"].lower()
+    # dc1.winlaps.test may not resolve on this host: ask its address instead.
+    with pytest.raises(winlaps.NoGkdiEndpointError):
+        _gkdi.get_key(samba["SAMBA_DC_IP"], samba["SAMBA_HELPDESK_GROUP_SID"], username="x", password="y")
+
+
+def test_samba_isd_key_bind_is_rejected_typed(samba: dict[str, str]) -> None:
+    """Binding ISD_KEY on Samba's RPC port (bypassing the endpoint mapper): Samba accepts no
+    such presentation context, a typed BindRejectedError (or an authentication error when it
+    refuses the credentials first)."""
+    user = f"{samba['SAMBA_DOMAIN']}\\{samba['SAMBA_HELPDESK_USER']}"
+    with pytest.raises((winlaps.BindRejectedError, winlaps.AuthenticationError)):
+        _gkdi.get_key(
+            samba["SAMBA_DC_IP"],
+            samba["SAMBA_HELPDESK_GROUP_SID"],
+            username=user,
+            password=samba["SAMBA_HELPDESK_PASSWORD"],
+            auth_protocol="ntlm",
+            port=49152,
+            timeout=5,
+        )
+
+
+def test_kerberos_needs_python_gssapi() -> None:
+    try:
+        import gssapi  # noqa: F401
+    except ImportError:
+        pytest.skip("python-gssapi is not installed (needs libkrb5-dev to build): Kerberos untested")
