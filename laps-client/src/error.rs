@@ -138,6 +138,20 @@ impl Error {
             Error::InvalidArgument(_) => ErrorKind::Usage,
         }
     }
+
+    /// The kind of failure in the taxonomy every winlaps crate and binding shares
+    /// ([`kind`](Self::kind) is this crate's finer classification).
+    pub fn error_kind(&self) -> laps_core::ErrorKind {
+        use laps_core::ErrorKind as K;
+        match self {
+            Error::Timeout { .. } => K::Timeout,
+            Error::Rpc(e) => e.error_kind(),
+            Error::Auth(_) => K::Authentication,
+            Error::Crypto(e) => e.kind(),
+            Error::InvalidArgument(_) => K::InvalidArgument,
+            _ => K::Network,
+        }
+    }
 }
 
 /// `Result` with [`Error`].

@@ -18,6 +18,9 @@ pub enum Error {
     /// PassphraseLength outside 3–10.
     #[error("passphrase length {0} words is out of range (3-10)")]
     WordsOutOfRange(u32),
+    /// More passwords asked for in one call than [`MAX_BATCH`](crate::MAX_BATCH).
+    #[error("{0} passwords is more than the batch limit of {max}", max = crate::MAX_BATCH)]
+    BatchTooLarge(u64),
     /// The operating system random source failed.
     #[error("the OS random number generator failed")]
     Rng,
@@ -30,7 +33,8 @@ impl Error {
         match self {
             Error::ComplexityOutOfRange(_)
             | Error::LengthOutOfRange(_)
-            | Error::WordsOutOfRange(_) => ErrorKind::InvalidArgument,
+            | Error::WordsOutOfRange(_)
+            | Error::BatchTooLarge(_) => ErrorKind::InvalidArgument,
             Error::Rng => ErrorKind::Randomness,
         }
     }

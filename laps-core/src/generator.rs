@@ -17,6 +17,20 @@ use zeroize::{Zeroize, Zeroizing};
 /// typo cannot exhaust memory. [`Generator::generate_batch`] itself takes any size.
 pub const MAX_BATCH: usize = 10_000_000;
 
+/// Checks the size of one batch request against [`MAX_BATCH`] (every binding's `n`).
+///
+/// ```
+/// use laps_core::{check_batch, ErrorKind, MAX_BATCH};
+/// assert_eq!(check_batch(3), Ok(3));
+/// assert_eq!(check_batch(MAX_BATCH as u64 + 1).unwrap_err().kind(), ErrorKind::InvalidArgument);
+/// ```
+pub fn check_batch(n: u64) -> Result<usize, Error> {
+    match usize::try_from(n) {
+        Ok(n) if n <= MAX_BATCH => Ok(n),
+        _ => Err(Error::BatchTooLarge(n)),
+    }
+}
+
 /// Random bytes fetched from the RNG at a time.
 const BUF: usize = 256;
 

@@ -33,11 +33,19 @@ pub enum ErrorKind {
     /// An argument out of its documented range or of the wrong shape (a length of 7, an
     /// unknown name, a key of the wrong size).
     InvalidArgument,
-    /// A network, protocol or peer failure: a timeout, a refused connection, a fault or an
-    /// error status returned by a server.
+    /// A network, protocol or peer failure: an unreachable host, a broken connection,
+    /// malformed bytes from the peer, a fault or an error status returned by a server.
     Network,
-    /// The peer refused the credentials or the caller has no right to the object.
+    /// A network step did not finish in time.
+    Timeout,
+    /// The peer refused the credentials (wrong password, unknown user, no ticket, bad
+    /// signature).
     Authentication,
+    /// The caller is authenticated but may not read the object (GetKey `E_ACCESSDENIED`, an
+    /// LDAP insufficient-access result).
+    AccessDenied,
+    /// The object asked for does not exist (a computer, a principal, the LAPS attributes).
+    NotFound,
     /// Randomness could not be obtained (the OS source failed, recorded randomness ran out).
     Randomness,
     /// A bug or a state that should be impossible; report it.
@@ -46,7 +54,7 @@ pub enum ErrorKind {
 
 impl ErrorKind {
     /// Every kind, in declaration order.
-    pub const ALL: [ErrorKind; 10] = [
+    pub const ALL: [ErrorKind; 13] = [
         ErrorKind::Format,
         ErrorKind::Policy,
         ErrorKind::Decryption,
@@ -54,13 +62,17 @@ impl ErrorKind {
         ErrorKind::Unsupported,
         ErrorKind::InvalidArgument,
         ErrorKind::Network,
+        ErrorKind::Timeout,
         ErrorKind::Authentication,
+        ErrorKind::AccessDenied,
+        ErrorKind::NotFound,
         ErrorKind::Randomness,
         ErrorKind::Internal,
     ];
 
     /// snake_case name: `format`, `policy`, `decryption`, `key_not_found`, `unsupported`,
-    /// `invalid_argument`, `network`, `authentication`, `randomness`, `internal`.
+    /// `invalid_argument`, `network`, `timeout`, `authentication`, `access_denied`, `not_found`,
+    /// `randomness`, `internal`.
     pub const fn as_str(self) -> &'static str {
         match self {
             ErrorKind::Format => "format",
@@ -70,24 +82,30 @@ impl ErrorKind {
             ErrorKind::Unsupported => "unsupported",
             ErrorKind::InvalidArgument => "invalid_argument",
             ErrorKind::Network => "network",
+            ErrorKind::Timeout => "timeout",
             ErrorKind::Authentication => "authentication",
+            ErrorKind::AccessDenied => "access_denied",
+            ErrorKind::NotFound => "not_found",
             ErrorKind::Randomness => "randomness",
             ErrorKind::Internal => "internal",
         }
     }
 
-    /// The Node binding's error code: `LAPS_` and the upper-case name
-    /// (`LAPS_INVALID_ARGUMENT`).
+    /// The Node binding's `err.code` (`LAPS_INVALID_ARG`, `LAPS_DECRYPT_FAILED`, ...), stable
+    /// public names.
     pub const fn code(self) -> &'static str {
         match self {
             ErrorKind::Format => "LAPS_FORMAT",
             ErrorKind::Policy => "LAPS_POLICY",
-            ErrorKind::Decryption => "LAPS_DECRYPTION",
+            ErrorKind::Decryption => "LAPS_DECRYPT_FAILED",
             ErrorKind::KeyNotFound => "LAPS_KEY_NOT_FOUND",
             ErrorKind::Unsupported => "LAPS_UNSUPPORTED",
-            ErrorKind::InvalidArgument => "LAPS_INVALID_ARGUMENT",
+            ErrorKind::InvalidArgument => "LAPS_INVALID_ARG",
             ErrorKind::Network => "LAPS_NETWORK",
-            ErrorKind::Authentication => "LAPS_AUTHENTICATION",
+            ErrorKind::Timeout => "LAPS_TIMEOUT",
+            ErrorKind::Authentication => "LAPS_AUTH_FAILED",
+            ErrorKind::AccessDenied => "LAPS_ACCESS_DENIED",
+            ErrorKind::NotFound => "LAPS_NOT_FOUND",
             ErrorKind::Randomness => "LAPS_RANDOMNESS",
             ErrorKind::Internal => "LAPS_INTERNAL",
         }

@@ -33,7 +33,7 @@ pub use error::Error;
 pub use filetime::FileTime;
 #[cfg(feature = "os-rng")]
 pub use generator::generate;
-pub use generator::{split_passphrase, Generator, MAX_BATCH};
+pub use generator::{check_batch, split_passphrase, Generator, MAX_BATCH};
 pub use kind::{ErrorKind, UnknownName};
 pub use local_policy::{check_local_policy, LocalPasswordPolicy, PolicyFit, PolicyProblem};
 pub use password::Password;

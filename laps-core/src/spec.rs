@@ -163,6 +163,29 @@ impl PasswordSpec {
         })
     }
 
+    /// The spec of whichever values are given, the Windows defaults (complexity 4, 14
+    /// characters, 6 words) for the others: what every binding and the CLI call with their
+    /// optional arguments, so no caller writes the defaults again.
+    ///
+    /// ```
+    /// use laps_core::PasswordSpec;
+    /// assert_eq!(PasswordSpec::with_defaults(None, None, None)?, PasswordSpec::default());
+    /// assert_eq!(PasswordSpec::with_defaults(Some(6), None, Some(4))?.passphrase_words(), 4);
+    /// assert!(PasswordSpec::with_defaults(Some(9), None, None).is_err());
+    /// # Ok::<(), laps_core::Error>(())
+    /// ```
+    pub fn with_defaults(
+        complexity: Option<u32>,
+        length: Option<u32>,
+        passphrase_words: Option<u32>,
+    ) -> Result<Self, Error> {
+        PasswordSpec::new(
+            complexity.unwrap_or(Complexity::default().get()),
+            length.unwrap_or(Self::DEFAULT_LENGTH),
+            passphrase_words.unwrap_or(Self::DEFAULT_WORDS),
+        )
+    }
+
     /// Builder: replace the complexity, keeping the lengths.
     pub fn with_complexity(self, complexity: Complexity) -> Self {
         PasswordSpec { complexity, ..self }

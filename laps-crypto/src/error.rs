@@ -1,6 +1,7 @@
 //! The one error type of laps-crypto.
 
 use crate::Guid;
+use laps_core::ErrorKind;
 
 /// Errors from parsing, decrypting and encrypting LAPS / DPAPI-NG data.
 ///
@@ -61,6 +62,28 @@ pub enum Error {
     /// The random number generator failed.
     #[error("the random number generator failed")]
     Rng,
+}
+
+impl Error {
+    /// The kind of failure, shared by every winlaps crate and binding.
+    ///
+    /// ```
+    /// use laps_crypto::{Error, ErrorKind};
+    /// assert_eq!(Error::DecryptionFailed.kind(), ErrorKind::Decryption);
+    /// assert_eq!(Error::InvalidKey("too short").kind(), ErrorKind::InvalidArgument);
+    /// ```
+    pub const fn kind(&self) -> ErrorKind {
+        match self {
+            Error::Malformed { .. } => ErrorKind::Format,
+            Error::UnsupportedProtector(_) | Error::UnsupportedAlgorithm(_) => {
+                ErrorKind::Unsupported
+            }
+            Error::UnknownRootKey { .. } | Error::KeyNotCovered { .. } => ErrorKind::KeyNotFound,
+            Error::DecryptionFailed => ErrorKind::Decryption,
+            Error::InvalidKey(_) | Error::InvalidInput(_) => ErrorKind::InvalidArgument,
+            Error::Rng => ErrorKind::Randomness,
+        }
+    }
 }
 
 /// `Result` with [`Error`].

@@ -74,6 +74,7 @@ pub use guid::Guid;
 pub use kdf::KdfHash;
 pub use key_identifier::{KeyIdentifier, KeyIndex};
 pub use keystore::{KeyStore, Plaintext, MAX_KEY_ATTEMPTS, MAX_SID_RECIPIENTS};
+pub use laps_core::ErrorKind;
 pub use replay::RecordedRandomness;
 pub use root_key::{RootKey, RootKeyAttributes};
 pub use sid::Sid;

@@ -71,6 +71,23 @@ impl Error {
             Error::Crypto(_) => "crypto",
         }
     }
+
+    /// The kind of failure in the taxonomy every winlaps crate and binding shares
+    /// ([`kind`](Self::kind) names the variant).
+    pub fn error_kind(&self) -> laps_core::ErrorKind {
+        use laps_core::ErrorKind as K;
+        match self {
+            Error::NoLapsAttributes { .. } => K::NotFound,
+            Error::BadAttribute { .. } => K::Format,
+            Error::NotActiveDirectory(_)
+            | Error::PolicyBlocked(_)
+            | Error::WrongEncryptionTarget(_)
+            | Error::ExpirationBeyondPolicy { .. } => K::Policy,
+            Error::NoEncryptionKey { .. } => K::KeyNotFound,
+            Error::InvalidInput(_) => K::InvalidArgument,
+            Error::Crypto(e) => e.kind(),
+        }
+    }
 }
 
 /// `Result` with [`Error`].

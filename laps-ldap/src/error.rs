@@ -114,6 +114,25 @@ impl Error {
             Error::RootKey { .. } => "root_key",
         }
     }
+
+    /// The kind of failure in the taxonomy every winlaps crate and binding shares
+    /// ([`kind`](Self::kind) names the variant).
+    pub fn error_kind(&self) -> laps_core::ErrorKind {
+        use laps_core::ErrorKind as K;
+        match self {
+            Error::Connect { .. } | Error::Protocol { .. } => K::Network,
+            Error::Timeout { .. } => K::Timeout,
+            Error::CaFile { .. } | Error::AmbiguousComputer { .. } => K::InvalidArgument,
+            Error::Bind { .. } => K::Authentication,
+            Error::AuthUnavailable { .. } => K::Unsupported,
+            // LDAP insufficientAccessRights (50).
+            Error::Ldap { code: 50, .. } | Error::RootKeysUnreadable(_) => K::AccessDenied,
+            Error::Ldap { .. } => K::Network,
+            Error::ComputerNotFound(_) | Error::PrincipalNotFound(_) => K::NotFound,
+            Error::Directory(e) => e.error_kind(),
+            Error::RootKey { source, .. } => source.kind(),
+        }
+    }
 }
 
 /// `Result` with [`Error`].

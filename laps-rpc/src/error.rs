@@ -153,6 +153,19 @@ impl Error {
             Error::InvalidArgument(_) | Error::InvalidState(_) => ErrorKind::Usage,
         }
     }
+
+    /// The kind of failure in the taxonomy every winlaps crate and binding shares
+    /// ([`kind`](Self::kind) is this crate's finer classification).
+    pub fn error_kind(&self) -> laps_core::ErrorKind {
+        use laps_core::ErrorKind as K;
+        match self {
+            Error::Auth(_) => K::Authentication,
+            Error::AccessDenied { .. } => K::AccessDenied,
+            Error::Crypto(e) => e.kind(),
+            Error::InvalidArgument(_) | Error::InvalidState(_) => K::InvalidArgument,
+            _ => K::Network,
+        }
+    }
 }
 
 /// `Result` with [`Error`].

@@ -1,0 +1,177 @@
+//! The Rust crates answer every case of `tests/parity/cases.json` (at the repository root) as
+//! the file says; the Python and Node
+//! bindings (and the CLI) run the same file, so the four agree.
+//!
+//! Run with `WINLAPS_PARITY_PRINT=1` to print what Rust answers for every case.
+
+use laps_core::{entropy, ErrorKind, Generator, PasswordSpec};
+use laps_policy::{parse_registry_pol, resolve, Device, Root, Snapshot};
+use serde_json::{json, Map, Value};
+
+fn cases() -> Value {
+    let text = include_str!("../../tests/parity/cases.json");
+    serde_json::from_str(text).expect("cases.json is JSON")
+}
+
+fn error(kind: ErrorKind) -> Value {
+    json!({ "error": kind.as_str() })
+}
+
+fn num(args: &Value, name: &str, default: u64) -> u64 {
+    args.get(name).and_then(Value::as_u64).unwrap_or(default)
+}
+
+fn round2(x: f64) -> f64 {
+    (x * 100.0).round() / 100.0
+}
+
+/// The spec from `complexity`/`length`/`words`, each defaulting as Windows does.
+fn spec(args: &Value) -> Result<PasswordSpec, laps_core::Error> {
+    let get = |name: &str| {
+        args.get(name)
+            .and_then(Value::as_u64)
+            .map(|v| u32::try_from(v).unwrap_or(u32::MAX))
+    };
+    PasswordSpec::with_defaults(get("complexity"), get("length"), get("words"))
+}
+
+fn generate(args: &Value) -> Value {
+    let spec = match spec(args) {
+        Ok(s) => s,
+        Err(e) => return error(e.kind()),
+    };
+    let n = match laps_core::check_batch(num(args, "n", 1)) {
+        Ok(n) => n,
+        Err(e) => return error(e.kind()),
+    };
+    let seed: [u8; 32] = hex::decode(args["seed"].as_str().expect("seed"))
+        .expect("seed hex")
+        .try_into()
+        .expect("32-byte seed");
+    let mut g = Generator::from_seed_insecure(seed);
+    let passwords: Vec<String> = (0..n)
+        .map(|_| g.generate(&spec).expose().to_owned())
+        .collect();
+    json!({ "passwords": passwords })
+}
+
+fn entropy_case(args: &Value) -> Value {
+    match spec(args) {
+        Ok(s) => {
+            let e = entropy::bits(&s);
+            json!({ "naive": round2(e.naive), "exact": round2(e.exact) })
+        }
+        Err(e) => error(e.kind()),
+    }
+}
+
+/// Non-empty roots as `{root: {name: value}}`, DWORDs as numbers and strings as strings.
+fn roots(snapshot: &Snapshot) -> Value {
+    let mut out = Map::new();
+    for root in Root::ALL {
+        let values = snapshot.root(root);
+        if values.iter().next().is_none() {
+            continue;
+        }
+        let v: Value = serde_json::to_value(values).expect("root values serialize");
+        out.insert(root.as_str().to_owned(), v);
+    }
+    Value::Object(out)
+}
+
+fn parse_pol(args: &Value) -> Value {
+    let bytes = hex::decode(args["hex"].as_str().expect("hex")).expect("hex");
+    match parse_registry_pol(&bytes) {
+        Ok(pol) => {
+            let mut s = Snapshot::new();
+            pol.apply_to(&mut s);
+            json!({ "roots": roots(&s) })
+        }
+        Err(e) => error(e.kind()),
+    }
+}
+
+fn resolve_case(args: &Value) -> Value {
+    let mut input = args.clone();
+    let device = input
+        .as_object_mut()
+        .and_then(|o| o.remove("device"))
+        .unwrap_or(json!({}));
+    let snapshot = Snapshot::from_json(&input.to_string()).expect("snapshot");
+    let device = Device::from_json(&device.to_string()).expect("device");
+    let p = resolve(&snapshot, &device);
+    json!({
+        "source": p.source.as_str(),
+        "mode": p.mode.as_str(),
+        "password_complexity": p.password_complexity().get(),
+        "password_length": p.password_length(),
+        "passphrase_length": p.passphrase_length(),
+        "password_age_days": p.password_age_days(),
+        "backup_directory": p.settings.number(laps_policy::SettingId::BackupDirectory),
+    })
+}
+
+fn parse_blob(args: &Value) -> Value {
+    let bytes = hex::decode(args["hex"].as_str().expect("hex")).expect("hex");
+    match laps_crypto::parse_blob(&bytes) {
+        Ok(info) => json!({
+            "root_key_id": info.key.map(|k| k.root_key_id.to_string()),
+            "target_sid": info.target_sid,
+        }),
+        Err(e) => error(e.kind()),
+    }
+}
+
+fn run(case: &Value) -> Value {
+    let args = &case["args"];
+    match case["op"].as_str().expect("op") {
+        "generate" => generate(args),
+        "entropy" => entropy_case(args),
+        "parse_registry_pol" => parse_pol(args),
+        "resolve" => resolve_case(args),
+        "parse_blob" => parse_blob(args),
+        other => panic!("unknown op {other}"),
+    }
+}
+
+#[test]
+fn rust_answers_every_case_as_the_table_says() {
+    let cases = cases();
+    let list = cases["cases"].as_array().expect("cases");
+    assert!(list.len() >= 15, "the table has {} cases", list.len());
+    let print = std::env::var_os("WINLAPS_PARITY_PRINT").is_some();
+    let mut failures = Vec::new();
+    for case in list {
+        let got = run(case);
+        if print {
+            println!("{}: {got}", case["name"]);
+        }
+        if got != case["expect"] {
+            failures.push(format!(
+                "{}: expected {}, got {got}",
+                case["name"], case["expect"]
+            ));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
+
+#[test]
+fn the_kind_table_matches_error_kind() {
+    let cases = cases();
+    let kinds = cases["kinds"].as_object().expect("kinds");
+    assert_eq!(kinds.len(), ErrorKind::ALL.len());
+    for kind in ErrorKind::ALL {
+        let row = &kinds[kind.as_str()];
+        assert_eq!(row["node"], kind.code(), "{kind}");
+        assert!(row["python"].as_str().is_some_and(|c| c.ends_with("Error")));
+        assert_eq!(kind.as_str().parse(), Ok(kind));
+    }
+    // Every kind a case expects is in the table.
+    for case in cases["cases"].as_array().expect("cases") {
+        if let Some(k) = case["expect"].get("error") {
+            let k = k.as_str().expect("kind name");
+            assert!(kinds.contains_key(k), "{}: unknown kind {k}", case["name"]);
+        }
+    }
+}
