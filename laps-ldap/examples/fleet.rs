@@ -46,12 +46,12 @@ fn now() -> Res<FileTime> {
     FileTime::from_unix_nanos(d.as_nanos() as i128).ok_or_else(|| "clock".into())
 }
 
+/// A fleet: the root key, each value with its update time, the number of distinct L2 keys.
+type Fleet = (RootKey, Vec<(FileTime, Vec<u8>)>, usize);
+
 /// `n` encrypted values as a fleet's Windows LAPS clients write them (update times spread
 /// over 60 days), with the root key and the number of distinct L2 keys.
-fn fleet_values(
-    env: &BTreeMap<String, String>,
-    n: usize,
-) -> Res<(RootKey, Vec<(FileTime, Vec<u8>)>, usize)> {
+fn fleet_values(env: &BTreeMap<String, String>, n: usize) -> Res<Fleet> {
     let mut dir = connect(env)?;
     let root = dir.read_root_keys()?.pop().ok_or("no root key")?.key;
     let sid: Sid = format!("{}-512", env["SAMBA_DOMAIN_SID"]).parse()?;
