@@ -635,6 +635,28 @@ fn an_unreachable_dc_times_out() {
         stderr(&out)
     );
     assert!(started.elapsed() < std::time::Duration::from_secs(15));
+
+    // Nothing listening at all: refused at once, a connect error naming the URL.
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port().to_string();
+    drop(closed);
+    let args: Vec<String> = args
+        .iter()
+        .map(|a| {
+            if a.parse::<u16>().is_ok() && a.len() > 2 {
+                port.clone()
+            } else {
+                a.clone()
+            }
+        })
+        .collect();
+    let out = dc.winlaps(&args, "irrelevant", None);
+    assert!(!out.status.success());
+    assert!(
+        stderr(&out).contains(&format!("cannot connect to ldaps://127.0.0.1:{port}")),
+        "{}",
+        stderr(&out)
+    );
 }
 
 #[test]
