@@ -2,6 +2,7 @@
 //!
 //! Values are given as hex, base64, or `@FILE` (a file holding raw bytes, hex or base64).
 
+use crate::errors::{crypto_code, Code, CodedError, EXIT_PARTIAL};
 use crate::CliResult;
 use base64::Engine as _;
 use laps_core::{FileTime, Password};
@@ -24,9 +25,12 @@ pub(crate) enum CryptoCommand {
         /// Treat the value as a bare DPAPI-NG blob (no 16-byte LAPS header).
         #[arg(long)]
         blob: bool,
+        /// Errors as JSON too (`{"error": {"code", "message"}}` on stderr); the output always is.
+        #[arg(long)]
+        json: bool,
     },
     /// Decrypt encrypted LAPS attribute values (or DPAPI-NG blobs) with a KDS root key or a group
-    /// key envelope; prints one JSON result per value.
+    /// key envelope; prints one JSON result per value and exits 3 when any value failed.
     Decrypt {
         #[command(flatten)]
         keys: KeyArgs,
@@ -36,6 +40,10 @@ pub(crate) enum CryptoCommand {
         /// Treat the values as bare DPAPI-NG blobs (NCryptProtectSecret output).
         #[arg(long)]
         blob: bool,
+        /// Errors as JSON too (`{"error": {"code", "message"}}` on stderr); the output always is.
+        /// Exit code 3 when any value failed, after every result is printed.
+        #[arg(long)]
+        json: bool,
         #[command(flatten)]
         dc_args: crate::live_keys::DcArgs,
     },
@@ -65,10 +73,11 @@ pub(crate) enum CryptoCommand {
         /// Update time (RFC 3339 UTC); default: now.
         #[arg(long)]
         time: Option<String>,
-        /// Domain DNS name written into the key identifier (with --root-key).
-        #[arg(long, default_value = "contoso.com")]
-        domain: String,
-        /// Forest DNS name (with --root-key); default: the domain.
+        /// Domain DNS name written into the key identifier (with --root-key; required unless
+        /// the root key JSON has "domain_name"). --gke and --dc take it from the envelope.
+        #[arg(long)]
+        domain: Option<String>,
+        /// Forest DNS name (with --root-key); default: the JSON's "forest_name", else the domain.
         #[arg(long)]
         forest: Option<String>,
         /// Use the private-key (seed) path instead of the public-key path LAPS clients use
@@ -106,7 +115,7 @@ pub(crate) struct KeyArgs {
 
 pub(crate) fn run(command: CryptoCommand) -> CliResult {
     match command {
-        CryptoCommand::Inspect { value, blob } => {
+        CryptoCommand::Inspect { value, blob, .. } => {
             let bytes = read_value(&value)?;
             outln!(
                 "{}",
@@ -119,6 +128,7 @@ pub(crate) fn run(command: CryptoCommand) -> CliResult {
             values,
             blob,
             dc_args,
+            ..
         } => decrypt(&keys, &dc_args, &values, blob),
         CryptoCommand::Encrypt {
             root_key,
@@ -145,17 +155,15 @@ pub(crate) fn run(command: CryptoCommand) -> CliResult {
                     crate::live_keys::current_envelope(dc.as_deref().unwrap_or(""), &dc_args, &sid)?
                 }
                 (Some(path), _) => {
-                    let root = RootKey::from_json(
-                        &std::fs::read_to_string(&path)
-                            .map_err(|e| format!("{}: {e}", path.display()))?,
-                    )?;
-                    let forest = forest.as_deref().unwrap_or(&domain);
+                    let text = read_text(&path)?;
+                    let root = RootKey::from_json(&text)?;
+                    let (domain, forest) = key_domain(&text, domain, forest)?;
                     GroupKeyEnvelope::from_root_key(
                         &root,
                         &sid,
                         KeyIndex::from_filetime(now),
                         &domain,
-                        forest,
+                        &forest,
                         !private_key_path,
                     )?
                 }
@@ -181,6 +189,26 @@ pub(crate) fn run(command: CryptoCommand) -> CliResult {
     }
 }
 
+/// The domain and forest written into a value encrypted with a root key: the flags, else the
+/// root key JSON's `domain_name` / `forest_name` (as a key exported from a domain carries
+/// them). Never a default: a sample domain in a real value would mislead every reader.
+fn key_domain(
+    root_key_json: &str,
+    domain: Option<String>,
+    forest: Option<String>,
+) -> CliResult<(String, String)> {
+    let json: Value = serde_json::from_str(root_key_json)?;
+    let field = |name: &str| json.get(name).and_then(Value::as_str).map(str::to_owned);
+    let domain = domain.or_else(|| field("domain_name")).ok_or(
+        "give --domain (the DNS name of the root key's domain): the root key JSON has no \
+         \"domain_name\"",
+    )?;
+    let forest = forest
+        .or_else(|| field("forest_name"))
+        .unwrap_or_else(|| domain.clone());
+    Ok((domain, forest))
+}
+
 fn now() -> CliResult<FileTime> {
     let d = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH)?;
     FileTime::from_unix_nanos(d.as_nanos() as i128).ok_or_else(|| "clock out of range".into())
@@ -200,8 +228,11 @@ fn inspect_json(bytes: &[u8], force_blob: bool) -> CliResult<Value> {
         Some(Err(attr_err)) => match parse_blob(bytes) {
             Ok(info) => ("dpapi_ng_blob", serde_json::to_value(info)?),
             Err(blob_err) => {
-                return Err(format!(
-                    "not an encrypted attribute ({attr_err}) nor a DPAPI-NG blob ({blob_err})"
+                return Err(CodedError::new(
+                    Code::Format,
+                    format!(
+                        "not an encrypted attribute ({attr_err}) nor a DPAPI-NG blob ({blob_err})"
+                    ),
                 )
                 .into())
             }
@@ -222,7 +253,7 @@ fn decrypt(
 ) -> CliResult {
     let store = KeyStore::new();
     for path in &keys.root_key {
-        let text = std::fs::read_to_string(path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let text = read_text(path)?;
         store.add_root_key(RootKey::from_json(&text)?);
     }
     for path in &keys.gke {
@@ -264,20 +295,57 @@ fn decrypt(
         .into_iter()
         .zip(fetch_errors)
         .map(|(r, fetch)| match fetch {
-            Some(error) if r["ok"] != true => json!({"ok": false, "error": error}),
+            Some(error) if r["ok"] != true => {
+                json!({"ok": false, "error": error, "code": Code::KeyNotFound.as_str()})
+            }
             _ => r,
         })
         .collect();
-    let failed = results.iter().filter(|r| r["ok"] != true).count();
     outln!("{}", serde_json::to_string_pretty(&results)?)?;
-    if failed == results.len() {
-        return Err(format!("{failed} of {} values failed to decrypt", results.len()).into());
-    }
-    Ok(())
+    partial_failure(&results)
 }
 
+/// `decrypt`'s verdict once every result is printed: exit 3 when any value failed, with the
+/// failing values' code when they share one (else `LAPS_DECRYPT_FAILED`).
+fn partial_failure(results: &[Value]) -> CliResult {
+    let failed: Vec<&Value> = results.iter().filter(|r| r["ok"] != true).collect();
+    let Some(first) = failed.first() else {
+        return Ok(());
+    };
+    let code = match first["code"].as_str() {
+        Some(c) if failed.iter().all(|r| r["code"] == c) => code_named(c),
+        _ => Code::DecryptFailed,
+    };
+    Err(CodedError {
+        code,
+        exit: EXIT_PARTIAL,
+        message: format!(
+            "{} of {} values failed to decrypt",
+            failed.len(),
+            results.len()
+        ),
+    }
+    .into())
+}
+
+/// The [`Code`] spelled `name` (one of ours, as written by [`error_json`]).
+fn code_named(name: &str) -> Code {
+    [
+        Code::Format,
+        Code::DecryptFailed,
+        Code::KeyNotFound,
+        Code::Unsupported,
+        Code::InvalidArg,
+        Code::Io,
+    ]
+    .into_iter()
+    .find(|c| c.as_str() == name)
+    .unwrap_or(Code::DecryptFailed)
+}
+
+/// One failed value: `{"ok": false, "error": "…", "code": "LAPS_…"}`.
 fn error_json(e: &laps_crypto::Error) -> Value {
-    json!({"ok": false, "error": e.to_string()})
+    json!({"ok": false, "error": e.to_string(), "code": crypto_code(e).as_str()})
 }
 
 /// A value given on the command line: `@FILE`, hex or base64.
@@ -289,9 +357,19 @@ fn read_value(arg: &str) -> CliResult<Vec<u8>> {
     }
 }
 
+/// A file's I/O error, naming the file.
+fn io_error(path: &std::path::Path, e: &std::io::Error) -> CodedError {
+    CodedError::new(Code::Io, format!("{}: {e}", path.display()))
+}
+
+/// A text file (a root key JSON).
+fn read_text(path: &std::path::Path) -> CliResult<String> {
+    Ok(std::fs::read_to_string(path).map_err(|e| io_error(path, &e))?)
+}
+
 /// A file holding raw bytes, or hex / base64 text.
 fn read_file_value(path: &std::path::Path) -> CliResult<Vec<u8>> {
-    let bytes = std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let bytes = std::fs::read(path).map_err(|e| io_error(path, &e))?;
     Ok(std::str::from_utf8(&bytes)
         .ok()
         .and_then(decode_text)

@@ -21,12 +21,13 @@ macro_rules! out {
 mod crypto_cmd;
 mod demo;
 mod directory_cmd;
+mod errors;
 mod generate;
 mod kds_cmd;
 mod live_keys;
 mod policy_cmd;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 use std::process::ExitCode;
 
 /// Result type of every command: errors are printed by `main` and exit non-zero.
@@ -62,10 +63,33 @@ enum Command {
         #[command(subcommand)]
         command: kds_cmd::KdsCommand,
     },
+    /// Print a shell completion script (bash, zsh, fish, elvish, powershell) on stdout.
+    Completions {
+        /// The shell.
+        shell: clap_complete::Shell,
+    },
+    /// Print the winlaps(1) man page (roff) on stdout: `winlaps man > winlaps.1`.
+    Man,
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    let json = errors::json_mode(&args);
+    let cli = match Cli::try_parse_from(&args) {
+        Ok(cli) => cli,
+        Err(e) if json && e.use_stderr() => {
+            let message = e.kind().to_string();
+            let detail = e.to_string();
+            let first = detail
+                .lines()
+                .next()
+                .unwrap_or(&message)
+                .trim_start_matches("error: ");
+            eprintln!("{}", errors::json_line(errors::Code::InvalidArg, first));
+            return ExitCode::from(errors::EXIT_USAGE);
+        }
+        Err(e) => e.exit(),
+    };
     let result = match cli.command {
         Command::Generate(args) => generate::run(&args),
         Command::Demo => demo::run(),
@@ -74,15 +98,40 @@ fn main() -> ExitCode {
         Command::Get(args) => directory_cmd::run_get(&args),
         Command::Backup(args) => directory_cmd::run_backup(&args),
         Command::Kds { command } => kds_cmd::run(command),
+        Command::Completions { shell } => completions(shell),
+        Command::Man => man_page(),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) if is_broken_pipe(e.as_ref()) => ExitCode::SUCCESS,
         Err(e) => {
-            eprintln!("winlaps: error: {e}");
-            ExitCode::FAILURE
+            if json {
+                eprintln!(
+                    "{}",
+                    errors::json_line(errors::code_of(e.as_ref()), &e.to_string())
+                );
+            } else {
+                eprintln!("winlaps: error: {e}");
+            }
+            ExitCode::from(errors::exit_of(e.as_ref()))
         }
     }
+}
+
+/// `winlaps completions SHELL`.
+fn completions(shell: clap_complete::Shell) -> CliResult {
+    let mut out = Vec::new();
+    clap_complete::generate(shell, &mut Cli::command(), "winlaps", &mut out);
+    std::io::Write::write_all(&mut std::io::stdout().lock(), &out)?;
+    Ok(())
+}
+
+/// `winlaps man`: the top-level page, with every subcommand listed.
+fn man_page() -> CliResult {
+    let mut out = Vec::new();
+    clap_mangen::Man::new(Cli::command()).render(&mut out)?;
+    std::io::Write::write_all(&mut std::io::stdout().lock(), &out)?;
+    Ok(())
 }
 
 /// True when the reader of our stdout went away (e.g. `| head`): not an error worth reporting.

@@ -1,16 +1,11 @@
 //! `winlaps inspect | decrypt | encrypt` and the demo's encrypted-attribute section, run as the
 //! built binary on the laps-crypto vectors.
 
+mod helpers;
+
+use helpers::{data, winlaps, winlaps_with};
 use serde_json::Value;
 use std::path::PathBuf;
-use std::process::{Command, Output};
-
-fn winlaps(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_winlaps"))
-        .args(args)
-        .output()
-        .expect("run winlaps")
-}
 
 fn ok_json(args: &[&str]) -> Value {
     let out = winlaps(args);
@@ -24,10 +19,7 @@ fn ok_json(args: &[&str]) -> Value {
 }
 
 fn vector(file: &str, id: &str) -> Value {
-    let path = format!(
-        "{}/../laps-crypto/tests/data/{file}",
-        env!("CARGO_MANIFEST_DIR")
-    );
+    let path = data(file);
     let all: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     all["vectors"]
         .as_array()
@@ -145,12 +137,23 @@ fn decrypt_history_reports_each_value() {
             .into(),
     );
     let refs: Vec<&str> = args.iter().map(String::as_str).collect();
-    let j = ok_json(&refs);
+    // One bad value: every result is printed, and the exit code says something failed.
+    let out = winlaps(&refs);
+    assert_eq!(
+        out.status.code(),
+        Some(3),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr)
+        .contains(&format!("1 of {} values failed", args.len() - 3)));
+    let j: Value = serde_json::from_slice(&out.stdout).unwrap();
     let results = j.as_array().unwrap();
     let expected = h["expected"]["values"].as_array().unwrap();
     assert_eq!(results.len(), expected.len() + 1);
     assert_eq!(results[1]["ok"], false);
     assert_eq!(results[1]["error"], "decryption failed");
+    assert_eq!(results[1]["code"], "LAPS_DECRYPT_FAILED");
     let good: Vec<&Value> = results.iter().filter(|r| r["ok"] == true).collect();
     assert_eq!(good.len(), expected.len());
     for (r, e) in good.iter().zip(expected) {
@@ -176,6 +179,8 @@ fn encrypt_then_decrypt_round_trips() {
             "LocalAdmin",
             "--time",
             "2025-01-02T03:04:05Z",
+            "--domain",
+            "example.test",
         ];
         args.extend(path_flag);
         let out = winlaps(&args);
@@ -212,8 +217,9 @@ fn decrypt_fails_when_every_value_fails() {
         key.to_str().unwrap(),
         v["input_hex"].as_str().unwrap(),
     ]);
-    assert!(!out.status.success());
+    assert_eq!(out.status.code(), Some(3));
     let j: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(j[0]["code"], "LAPS_KEY_NOT_FOUND");
     assert!(j[0]["error"]
         .as_str()
         .unwrap()
@@ -244,27 +250,24 @@ fn base64_of(hex_text: &str) -> String {
 
 #[test]
 fn encrypt_reads_the_password_from_stdin_when_not_given() {
-    use std::io::Write;
-    use std::process::Stdio;
     let root = vector("laps_attribute.json", "gen-laps-rk-sha512-p256-pub-1")["key_source"].clone();
     let key = temp_file("root-key-stdin.json", root.to_string().as_bytes());
     let key = key.to_str().unwrap();
+    let args = [
+        "encrypt",
+        "--root-key",
+        key,
+        "--sid",
+        "S-1-5-21-1-2-3-512",
+        "--domain",
+        "example.test",
+    ];
     for password_args in [&[][..], &["--password", "-"]] {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_winlaps"))
-            .args(["encrypt", "--root-key", key, "--sid", "S-1-5-21-1-2-3-512"])
-            .args(password_args)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        child
-            .stdin
-            .take()
-            .unwrap()
-            .write_all(b"From-Stdin-9\r\n")
-            .unwrap();
-        let out = child.wait_with_output().unwrap();
+        let out = winlaps_with(
+            &[&args[..], password_args].concat(),
+            &[],
+            Some("From-Stdin-9\r\n"),
+        );
         assert!(
             out.status.success(),
             "{}",
@@ -275,11 +278,159 @@ fn encrypt_reads_the_password_from_stdin_when_not_given() {
         assert_eq!(j[0]["password"], "From-Stdin-9");
     }
     // An empty stdin is an error, not an empty password.
-    let out = Command::new(env!("CARGO_BIN_EXE_winlaps"))
-        .args(["encrypt", "--root-key", key, "--sid", "S-1-5-21-1-2-3-512"])
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
+    let out = winlaps_with(&args, &[], None);
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("no password on stdin"));
+}
+
+/// `encrypt --root-key` writes the domain it is told, or the one the root key JSON carries,
+/// never a sample default; without either it refuses.
+#[test]
+fn encrypt_needs_a_domain_and_never_writes_the_sample_one() {
+    let root = vector("laps_attribute.json", "gen-laps-rk-sha512-p256-pub-1")["key_source"].clone();
+    let bare = temp_file("root-key-bare.json", root.to_string().as_bytes());
+    let base = ["encrypt", "--sid", "S-1-5-21-1-2-3-512", "--password", "x"];
+    let out = winlaps(&[&base[..], &["--root-key", bare.to_str().unwrap()]].concat());
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("give --domain"), "{stderr}");
+    assert!(out.stdout.is_empty());
+
+    let mut with_domain = root.clone();
+    with_domain["domain_name"] = "corp.example".into();
+    with_domain["forest_name"] = "example".into();
+    let key = temp_file("root-key-domain.json", with_domain.to_string().as_bytes());
+    let key = key.to_str().unwrap();
+    for (extra, domain, forest) in [
+        (&[][..], "corp.example", "example"),
+        (&["--domain", "other.test"][..], "other.test", "example"),
+        (
+            &["--domain", "a.test", "--forest", "b.test"][..],
+            "a.test",
+            "b.test",
+        ),
+    ] {
+        let out = winlaps(&[&base[..], &["--root-key", key], extra].concat());
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let value = String::from_utf8(out.stdout).unwrap().trim().to_string();
+        let info = ok_json(&["inspect", &value]);
+        assert_eq!(info["key"]["domain_name"], domain);
+        assert_eq!(info["key"]["forest_name"], forest);
+    }
+}
+
+/// Under `--json` every error is one JSON line on stderr with Node's stable code.
+#[test]
+fn json_errors_carry_the_node_error_codes() {
+    let root_key = data("sample_root_key.json");
+    let root_key = root_key.to_str().unwrap();
+    let error = |args: &[&str], exit: i32| -> Value {
+        let out = winlaps(args);
+        assert_eq!(out.status.code(), Some(exit), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let line = stderr.lines().last().unwrap_or_default();
+        serde_json::from_str::<Value>(line).unwrap_or_else(|e| panic!("{e}: {stderr}"))["error"]
+            .clone()
+    };
+    let e = error(&["inspect", "--json", &"00".repeat(40)], 1);
+    assert_eq!(e["code"], "LAPS_FORMAT");
+    assert!(e["message"]
+        .as_str()
+        .unwrap()
+        .contains("not an encrypted attribute"));
+    let e = error(
+        &[
+            "decrypt",
+            "--json",
+            "--root-key",
+            "/nonexistent/k.json",
+            "00",
+        ],
+        1,
+    );
+    assert_eq!(e["code"], "LAPS_IO");
+    let bad_key = temp_file(
+        "root-key-missing.json",
+        br#"{"root_key_id": "93b65561-b7f7-bed4-bca2-a7428e3819fd"}"#,
+    );
+    let e = error(
+        &[
+            "decrypt",
+            "--json",
+            "--root-key",
+            bad_key.to_str().unwrap(),
+            "00",
+        ],
+        1,
+    );
+    assert_eq!(e["code"], "LAPS_INVALID_ARG");
+    assert!(e["message"]
+        .as_str()
+        .unwrap()
+        .contains("missing field root_key_data_hex"));
+    let v = vector("negative.json", "neg-gcm-tag");
+    let e = error(
+        &[
+            "decrypt",
+            "--json",
+            "--root-key",
+            root_key,
+            v["input_hex"].as_str().unwrap(),
+        ],
+        3,
+    );
+    assert!(e["code"].as_str().unwrap().starts_with("LAPS_"), "{e}");
+    let e = error(&["generate", "--json", "-c", "9"], 1);
+    assert_eq!(e["code"], "LAPS_INVALID_ARG");
+    let e = error(&["generate", "--json", "--no-such-flag"], 2);
+    assert_eq!(e["code"], "LAPS_INVALID_ARG");
+    assert!(
+        e["message"].as_str().unwrap().contains("--no-such-flag"),
+        "{e}"
+    );
+    // Without --json: the plain message.
+    let out = winlaps(&["generate", "-c", "9"]);
+    assert!(String::from_utf8_lossy(&out.stderr).starts_with("winlaps: error: "));
+}
+
+/// The copies in tests/data (so that the packaged crate's tests run) equal their sources
+/// while the workspace is around; from the `.crate` there is nothing to compare.
+#[test]
+fn data_copies_match_their_sources() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("..");
+    if !root.join("laps-crypto/tests/data").is_dir() {
+        eprintln!("skipping data_copies_match_their_sources: not inside the workspace");
+        return;
+    }
+    for (copy, source) in helpers::DATA_SOURCES {
+        let (copy, source) = (data(copy), root.join(source));
+        let files = |p: &std::path::Path| -> Vec<(String, Vec<u8>)> {
+            if p.is_dir() {
+                let mut v: Vec<_> = std::fs::read_dir(p)
+                    .unwrap()
+                    .map(|e| e.unwrap().path())
+                    .map(|f| {
+                        (
+                            f.file_name().unwrap().to_string_lossy().into_owned(),
+                            std::fs::read(f).unwrap(),
+                        )
+                    })
+                    .collect();
+                v.sort();
+                v
+            } else {
+                vec![(String::new(), std::fs::read(p).unwrap())]
+            }
+        };
+        assert!(
+            files(&copy) == files(&source),
+            "{} differs from {}",
+            copy.display(),
+            source.display()
+        );
+    }
 }

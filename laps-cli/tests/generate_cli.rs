@@ -2,12 +2,9 @@
 
 use std::process::Command;
 
-fn winlaps(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_winlaps"))
-        .args(args)
-        .output()
-        .expect("run winlaps")
-}
+mod helpers;
+
+use helpers::winlaps;
 
 #[test]
 fn generate_prints_one_password_per_line() {
@@ -133,13 +130,88 @@ fn generate_checks_the_device_password_policy_first_event_10027() {
     // Too short for the minimum: refused too.
     let out = winlaps(&["generate", "-l", "12", "--min-length", "14"]);
     assert!(!out.status.success());
-    // Passphrases pass only with a hyphenated word: generated, with a warning and the share.
+    // Passphrases pass only with a hyphenated word: redrawn until the device would accept
+    // each one, with a note giving the share.
     let out = winlaps(&["generate", "-c", "6", "--require-complexity"]);
     assert!(out.status.success());
     assert_eq!(String::from_utf8_lossy(&out.stdout).lines().count(), 1);
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("warning") && err.contains("0.31 %"), "{err}");
+    assert!(err.contains("note") && err.contains("0.31 %"), "{err}");
     // The Windows default meets the strictest classic policy: no warning.
     let out = winlaps(&["generate", "--min-length", "14", "--require-complexity"]);
     assert!(out.status.success() && out.stderr.is_empty());
+}
+
+/// `--require-complexity` with passphrases: every printed passphrase has a hyphenated word
+/// (the third category) and the minimum length, as the device's policy demands; the JSON
+/// entropy is that of the accepted set (lower by log2 of the share accepted).
+#[test]
+fn require_complexity_redraws_until_the_device_would_accept() {
+    for mode in ["6", "7", "8"] {
+        let out = winlaps(&[
+            "generate",
+            "-c",
+            mode,
+            "--min-length",
+            "14",
+            "--require-complexity",
+            "-n",
+            "20",
+        ]);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert_eq!(text.lines().count(), 20);
+        for p in text.lines() {
+            assert!(p.contains('-') && p.len() >= 14, "mode {mode}: {p:?}");
+            assert!(p.chars().any(char::is_uppercase) && p.chars().any(char::is_lowercase));
+        }
+    }
+    let out = winlaps(&["generate", "-c", "6", "--require-complexity", "--json"]);
+    let j: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let bits = j[0]["entropy_bits"].as_f64().unwrap();
+    // 6 words of 7776: 77.55 bits; about 0.31 % accepted: 8.3 bits fewer.
+    assert!((bits - (77.55 + 0.0031f64.log2())).abs() < 0.05, "{bits}");
+    // A mode that can never satisfy it: a clear error with Node's LAPS_POLICY under --json.
+    let out = winlaps(&["generate", "-c", "1", "--require-complexity", "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let e: serde_json::Value = serde_json::from_slice(&out.stderr).unwrap();
+    assert_eq!(e["error"]["code"], "LAPS_POLICY");
+    assert!(e["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("complexity 1 cannot satisfy it"));
+}
+
+/// `winlaps completions SHELL` and `winlaps man` print what the shells and man(1) read.
+#[test]
+fn completions_and_man_page_are_generated() {
+    for (shell, marker) in [
+        ("bash", "_winlaps()"),
+        ("zsh", "#compdef winlaps"),
+        ("fish", "complete -c winlaps"),
+        ("powershell", "Register-ArgumentCompleter"),
+        ("elvish", "edit:completion:arg-completer[winlaps]"),
+    ] {
+        let out = winlaps(&["completions", shell]);
+        assert!(out.status.success());
+        let text = String::from_utf8(out.stdout).unwrap();
+        assert!(text.contains(marker), "{shell}");
+        assert!(
+            text.contains("decrypt") && text.contains("require-complexity"),
+            "{shell}"
+        );
+    }
+    let out = winlaps(&["man"]);
+    assert!(out.status.success());
+    let man = String::from_utf8(out.stdout).unwrap();
+    assert!(
+        man.starts_with(".ie") || man.contains(".TH winlaps"),
+        "{}",
+        &man[..80]
+    );
+    assert!(man.contains("completions") && man.contains("decrypt"));
 }

@@ -7,11 +7,12 @@ use std::process::{Child, Command, Output, Stdio};
 
 const SID: &str = "S-1-5-21-3112951519-3615558888-3888674396-512";
 
+mod helpers;
+
 fn root_key() -> String {
-    format!(
-        "{}/../laps-crypto/data/sample_root_key.json",
-        env!("CARGO_MANIFEST_DIR")
-    )
+    helpers::data("sample_root_key.json")
+        .to_string_lossy()
+        .into_owned()
 }
 
 /// A running `winlaps kds serve` and its endpoint mapper port; killed on drop.
@@ -65,22 +66,7 @@ fn serve() -> Kds {
 }
 
 fn winlaps(args: &[&str], password: &str, stdin: &str) -> Output {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_winlaps"))
-        .args(args)
-        .env("WINLAPS_PASSWORD", password)
-        .stdin(Stdio::piped())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    use std::io::Write;
-    child
-        .stdin
-        .take()
-        .unwrap()
-        .write_all(stdin.as_bytes())
-        .unwrap();
-    child.wait_with_output().unwrap()
+    helpers::winlaps_with(args, &[("WINLAPS_PASSWORD", password)], Some(stdin))
 }
 
 #[test]
@@ -198,11 +184,7 @@ fn decrypt_dc_against_samba_says_it_serves_no_get_key() {
     // Any well-formed value: the lookup fails before a key is needed.
     let value = {
         let doc: Value = serde_json::from_str(
-            &std::fs::read_to_string(format!(
-                "{}/../laps-crypto/tests/data/laps_attribute.json",
-                env!("CARGO_MANIFEST_DIR")
-            ))
-            .unwrap(),
+            &std::fs::read_to_string(helpers::data("laps_attribute.json")).unwrap(),
         )
         .unwrap();
         doc["vectors"][0]["input_hex"].as_str().unwrap().to_owned()

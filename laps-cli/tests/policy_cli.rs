@@ -2,16 +2,12 @@
 
 use laps_policy::{RegFile, RegOp, RegValue, RegistryPol, SyncMl};
 use std::path::PathBuf;
-use std::process::Command;
 
 const GPO_KEY: &str = r"Software\Microsoft\Windows\CurrentVersion\Policies\LAPS";
 
-fn winlaps(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_winlaps"))
-        .args(args)
-        .output()
-        .expect("run winlaps")
-}
+mod helpers;
+
+use helpers::{data, winlaps};
 
 /// Writes `bytes` to a fresh temporary file and returns its path.
 fn temp(name: &str, bytes: &[u8]) -> PathBuf {
@@ -36,9 +32,9 @@ fn gpo_file(name: &str) -> PathBuf {
 }
 
 fn ms_syncml() -> String {
-    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../laps-policy/tests/data/ms-csp-hybrid-ad.syncml");
-    p.to_string_lossy().into_owned()
+    data("ms-csp-hybrid-ad.syncml")
+        .to_string_lossy()
+        .into_owned()
 }
 
 fn stdout(out: &std::process::Output) -> String {
