@@ -6,7 +6,7 @@ use laps_core::{FileTime, Password};
 use laps_crypto::rand_core::OsRng;
 use laps_crypto::{GroupKeyEnvelope, KeyIndex, KeyStore, RootKey, Sid};
 use laps_directory::{
-    attr, plan_backup, read_computer, required_keys, BackupInput, ComputerEntry, Encryption,
+    attr, plan_backup, read_computers, required_keys, BackupInput, ComputerEntry, Encryption,
     PasswordRecord, ReadOptions,
 };
 use laps_ldap::{Auth, ConnectOptions, Directory, DirectoryRootKey};
@@ -282,9 +282,13 @@ pub(crate) fn run_get(args: &GetArgs) -> CliResult {
     };
     dir.close();
 
+    // Decryption (one DH modexp per encrypted value) on every core; results keep their order.
     let mut records: Vec<PasswordRecord> = Vec::new();
-    for e in &entries {
-        match read_computer(e, &keys, &options) {
+    for (e, read) in entries
+        .iter()
+        .zip(read_computers(&entries, &keys, &options))
+    {
+        match read {
             Ok(r) => records.extend(r),
             Err(err) => {
                 failures += 1;
