@@ -97,3 +97,31 @@ export interface ParsedPolicy {
   /** Keys that are not LAPS policy keys and were ignored. */
   ignoredKeys: string[]
 }
+
+/**
+ * How `KeyStore.fetchFromDc` and `decryptMany` reach a domain controller (or `winlaps kds
+ * serve`) for MS-GKDI GetKey. Give `credentials` (a `DcCredentials`, which never prints its
+ * password) or `user` and `password`.
+ */
+export interface DcOptions {
+  /** The domain controller's host name or address. */
+  dc: string
+  /** Who asks for keys (a delegated decryptor such as a helpdesk account). */
+  credentials?: DcCredentials
+  /** `DOMAIN\user` or `user@REALM`, when `credentials` is not given. */
+  user?: string
+  /** The password of `user`. */
+  password?: string
+  /** `negotiate` (default: Kerberos, falling back to NTLM), `kerberos` or `ntlm`. */
+  auth?: 'negotiate' | 'kerberos' | 'ntlm'
+  /** The Kerberos KDC (`host` or `host:port`); default: `dc`. */
+  kdc?: string
+  /** The endpoint mapper's port (135). */
+  epmPort?: number
+  /** Skip the endpoint mapper and call GetKey on this port. */
+  port?: number
+  /** Timeout of each network read or write in ms (10000); connects take at most 5 s, a whole exchange three times this. */
+  timeoutMs?: number
+  /** `fetchFromDc` only: the values are bare DPAPI-NG blobs, not LAPS attribute values. */
+  blob?: boolean
+}

@@ -99,12 +99,56 @@ export interface ParsedPolicy {
 }
 
 /**
+ * How `KeyStore.fetchFromDc` and `decryptMany` reach a domain controller (or `winlaps kds
+ * serve`) for MS-GKDI GetKey. Give `credentials` (a `DcCredentials`, which never prints its
+ * password) or `user` and `password`.
+ */
+export interface DcOptions {
+  /** The domain controller's host name or address. */
+  dc: string
+  /** Who asks for keys (a delegated decryptor such as a helpdesk account). */
+  credentials?: DcCredentials
+  /** `DOMAIN\user` or `user@REALM`, when `credentials` is not given. */
+  user?: string
+  /** The password of `user`. */
+  password?: string
+  /** `negotiate` (default: Kerberos, falling back to NTLM), `kerberos` or `ntlm`. */
+  auth?: 'negotiate' | 'kerberos' | 'ntlm'
+  /** The Kerberos KDC (`host` or `host:port`); default: `dc`. */
+  kdc?: string
+  /** The endpoint mapper's port (135). */
+  epmPort?: number
+  /** Skip the endpoint mapper and call GetKey on this port. */
+  port?: number
+  /** Timeout of each network read or write in ms (10000); connects take at most 5 s, a whole exchange three times this. */
+  timeoutMs?: number
+  /** `fetchFromDc` only: the values are bare DPAPI-NG blobs, not LAPS attribute values. */
+  blob?: boolean
+}
+
+/**
  * Which binding artifact the generated loader actually loaded: `'native'` for
  * a native addon, otherwise the `platformArchABI` of the WASI flavor. Every
  * flavor napi-rs can build is listed, because `NAPI_RS_NATIVE_LIBRARY_PATH`
  * can point the loader at a WASI artifact this package does not build itself.
  */
 export declare const __napiBindingTarget: 'native' | 'wasm32-wasi' | 'wasm32-wasip1'
+
+/**
+ * A user name and password for a domain controller. The password stays in native memory
+ * (zeroized when the object is collected) and never prints: `console.log`, `util.inspect`,
+ * `JSON.stringify` and `String()` show only the user name.
+ */
+export declare class DcCredentials {
+  /** Credentials for `user` (`DOMAIN\user` or `user@REALM`) with `password`. */
+  constructor(user: string, password: string)
+  /** The user name as given. */
+  get user(): string
+  /** The JSON form without the password: `{ user, password: '<redacted>' }`. */
+  toJSON(): { user: string, password: '<redacted>' }
+  /** `DcCredentials(user=…, password=<redacted>)`. */
+  toString(): string
+}
 
 /**
  * The effective Windows LAPS policy of one device, with the full trace.
@@ -222,6 +266,13 @@ export declare class KeyStore {
    * a worker thread (in parallel), and the promise resolves to the results.
    */
   decryptManyAsync(values: Uint8Array[]): Promise<Array<LapsCredential | LapsError>>
+  /**
+   * Fetches from a domain controller (MS-GKDI GetKey over sealed DCE/RPC) the keys that
+   * `values` need and adds them to this store: one call per (SID, root key, L0, L1) group,
+   * on a worker thread. Rejects with `LAPS_UNREACHABLE`, `LAPS_TIMEOUT`,
+   * `LAPS_NO_GKDI_ENDPOINT`, `LAPS_AUTH_FAILED`, ... when the DC cannot be used at all.
+   */
+  fetchFromDc(values: Uint8Array[], options: DcOptions): Promise<FetchReport>
 }
 
 /**
@@ -286,6 +337,16 @@ export declare function decideRotation(policy: EffectivePolicy, local?: LocalSta
  * read as UTF-16LE, anything else as UTF-8 (the laps-crypto rule).
  */
 export declare function decodeGraphPassword(passwordBase64: string): string
+
+/**
+ * Decrypts `msLAPS-EncryptedPassword` (or history, DSRM) values with keys fetched live from
+ * a domain controller: one GetKey call per (SID, root key, L0, L1) group, then a parallel
+ * decryption, all on worker threads. Resolves to one result per value, in order (a
+ * `LapsCredential` or an `Error` with its `code`, e.g. `LAPS_ACCESS_DENIED`); rejects when
+ * the DC cannot be used at all (`LAPS_UNREACHABLE`, `LAPS_TIMEOUT`, `LAPS_NO_GKDI_ENDPOINT`,
+ * `LAPS_AUTH_FAILED`, ...). Pass `options.keyStore` to keep the keys for later calls.
+ */
+export declare function decryptMany(values: Uint8Array[], options: DcOptions & { keyStore?: KeyStore }): Promise<Array<LapsCredential | LapsError>>
 
 /**
  * The device a policy is resolved for. Everything is optional; the defaults
@@ -428,7 +489,18 @@ export interface EntropyBits {
  * Exported as a string enum so the `.d.ts` lists every code; the values are
  * part of the public API and never change meaning.
  */
-export type ErrorCode = 'LAPS_FORMAT' | 'LAPS_DECRYPT_FAILED' | 'LAPS_KEY_NOT_FOUND' | 'LAPS_UNSUPPORTED' | 'LAPS_POLICY' | 'LAPS_INVALID_ARG' | 'LAPS_INTERNAL'
+export type ErrorCode = 'LAPS_FORMAT' | 'LAPS_DECRYPT_FAILED' | 'LAPS_KEY_NOT_FOUND' | 'LAPS_UNSUPPORTED' | 'LAPS_POLICY' | 'LAPS_INVALID_ARG' | 'LAPS_INTERNAL' | 'LAPS_UNREACHABLE' | 'LAPS_TIMEOUT' | 'LAPS_NETWORK' | 'LAPS_NO_GKDI_ENDPOINT' | 'LAPS_BIND_REJECTED' | 'LAPS_AUTH_FAILED' | 'LAPS_ACCESS_DENIED' | 'LAPS_RPC_FAULT' | 'LAPS_GETKEY_FAILED' | 'LAPS_PROTOCOL'
+
+/** What `fetchFromDc` resolves to. */
+export interface FetchReport {
+  /** GetKey calls made: one per distinct (SID, root key, L0, L1) group. */
+  calls: number
+  /**
+   * Per value, in order: `null` when the store now holds its key, else why not (an
+   * unparsable value, `LAPS_ACCESS_DENIED` for its group, ...).
+   */
+  errors: Array<LapsError | null>
+}
 
 /**
  * One Windows LAPS password or passphrase.

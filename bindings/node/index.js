@@ -835,12 +835,14 @@ function __napiStampBindingTarget(exportsObject, target) {
 // linked import resolves to `undefined`.
 module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __napiLoadedBindingTarget)
 module.exports = nativeBinding
+module.exports.DcCredentials = nativeBinding.DcCredentials
 module.exports.EffectivePolicy = nativeBinding.EffectivePolicy
 module.exports.KeyStore = nativeBinding.KeyStore
 module.exports.LapsCredential = nativeBinding.LapsCredential
 module.exports.checkLocalPasswordPolicy = nativeBinding.checkLocalPasswordPolicy
 module.exports.decideRotation = nativeBinding.decideRotation
 module.exports.decodeGraphPassword = nativeBinding.decodeGraphPassword
+module.exports.decryptMany = nativeBinding.decryptMany
 module.exports.encryptAttribute = nativeBinding.encryptAttribute
 module.exports.encryptBlob = nativeBinding.encryptBlob
 module.exports.entropy = nativeBinding.entropy

@@ -30,6 +30,36 @@ pub enum ErrorCode {
     /// A winlaps bug (a caught Rust panic). Never expected.
     #[napi(value = "LAPS_INTERNAL")]
     Internal,
+    /// Live keys: the domain controller could not be reached (refused, no route, bad name).
+    #[napi(value = "LAPS_UNREACHABLE")]
+    Unreachable,
+    /// Live keys: a network step (connect, read, write, KDC exchange) timed out.
+    #[napi(value = "LAPS_TIMEOUT")]
+    Timeout,
+    /// Live keys: the connection broke or another socket error.
+    #[napi(value = "LAPS_NETWORK")]
+    Network,
+    /// Live keys: the endpoint mapper has no MS-GKDI (`ISD_KEY`) endpoint, as on Samba.
+    #[napi(value = "LAPS_NO_GKDI_ENDPOINT")]
+    NoGkdiEndpoint,
+    /// Live keys: the server refused the DCE/RPC bind (bind_nak).
+    #[napi(value = "LAPS_BIND_REJECTED")]
+    BindRejected,
+    /// Live keys: authentication failed (wrong password, unknown user, no ticket).
+    #[napi(value = "LAPS_AUTH_FAILED")]
+    AuthFailed,
+    /// Live keys: GetKey refused the caller the key of the value's SID (E_ACCESSDENIED).
+    #[napi(value = "LAPS_ACCESS_DENIED")]
+    AccessDenied,
+    /// Live keys: the server answered with a DCE/RPC fault (the status is in the message).
+    #[napi(value = "LAPS_RPC_FAULT")]
+    RpcFault,
+    /// Live keys: GetKey failed with another HRESULT.
+    #[napi(value = "LAPS_GETKEY_FAILED")]
+    GetKeyFailed,
+    /// Live keys: the server's bytes were malformed or out of order.
+    #[napi(value = "LAPS_PROTOCOL")]
+    Protocol,
 }
 
 impl AsRef<str> for ErrorCode {
@@ -42,6 +72,16 @@ impl AsRef<str> for ErrorCode {
             ErrorCode::Policy => "LAPS_POLICY",
             ErrorCode::InvalidArg => "LAPS_INVALID_ARG",
             ErrorCode::Internal => "LAPS_INTERNAL",
+            ErrorCode::Unreachable => "LAPS_UNREACHABLE",
+            ErrorCode::Timeout => "LAPS_TIMEOUT",
+            ErrorCode::Network => "LAPS_NETWORK",
+            ErrorCode::NoGkdiEndpoint => "LAPS_NO_GKDI_ENDPOINT",
+            ErrorCode::BindRejected => "LAPS_BIND_REJECTED",
+            ErrorCode::AuthFailed => "LAPS_AUTH_FAILED",
+            ErrorCode::AccessDenied => "LAPS_ACCESS_DENIED",
+            ErrorCode::RpcFault => "LAPS_RPC_FAULT",
+            ErrorCode::GetKeyFailed => "LAPS_GETKEY_FAILED",
+            ErrorCode::Protocol => "LAPS_PROTOCOL",
         }
     }
 }
@@ -96,6 +136,31 @@ pub(crate) fn crypto_error(e: laps_crypto::Error) -> JsError {
         E::UnknownRootKey { .. } | E::KeyNotCovered { .. } => ErrorCode::KeyNotFound,
         E::DecryptionFailed => ErrorCode::DecryptFailed,
         E::InvalidKey(_) | E::InvalidInput(_) => ErrorCode::InvalidArg,
+        _ => ErrorCode::Internal,
+    };
+    laps_error(code, e.to_string())
+}
+
+/// Maps a laps-client (live keys) error to its stable code. Its messages name hosts, ports,
+/// steps and statuses, never credentials.
+pub(crate) fn client_error(e: &laps_client::Error) -> JsError {
+    use laps_client::ErrorKind as K;
+    let code = match e.kind() {
+        K::Unreachable => ErrorCode::Unreachable,
+        K::Timeout => ErrorCode::Timeout,
+        K::Io => ErrorCode::Network,
+        K::NoGkdiEndpoint => ErrorCode::NoGkdiEndpoint,
+        K::BindRejected => ErrorCode::BindRejected,
+        K::AuthFailed => ErrorCode::AuthFailed,
+        K::Fault => ErrorCode::RpcFault,
+        K::AccessDenied => ErrorCode::AccessDenied,
+        K::GetKey => ErrorCode::GetKeyFailed,
+        K::Protocol => ErrorCode::Protocol,
+        K::Crypto => match e {
+            laps_client::Error::Crypto(c) => return crypto_error(c.clone()),
+            _ => ErrorCode::Format,
+        },
+        K::Usage => ErrorCode::InvalidArg,
         _ => ErrorCode::Internal,
     };
     laps_error(code, e.to_string())

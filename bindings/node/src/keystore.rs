@@ -147,6 +147,11 @@ impl KeyStore {
     pub(crate) fn store(&self) -> &laps_crypto::KeyStore {
         &self.inner
     }
+
+    /// The shared Rust store (for the live-key tasks, which outlive the call).
+    pub(crate) fn shared(&self) -> Arc<laps_crypto::KeyStore> {
+        Arc::clone(&self.inner)
+    }
 }
 
 #[napi]

@@ -20,6 +20,7 @@ pub mod generate;
 mod guard;
 pub mod inspect;
 pub mod keystore;
+pub mod live;
 pub mod parsers;
 pub mod policy;
 pub mod regvalue;

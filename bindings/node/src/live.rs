@@ -1,0 +1,395 @@
+//! Live keys: MS-GKDI GetKey from a domain controller (or the lab KDS) through laps-client,
+//! on a libuv worker thread so the event loop never blocks.
+//!
+//! `KeyStore.fetchFromDc(values, options)` fills a store with the keys a batch needs and
+//! `decryptMany(values, options)` also decrypts; both make one GetKey call per (SID, root
+//! key, L0, L1) group (laps-client's [`fetch_keys`]). A connection-level failure (unreachable,
+//! timeout, no GKDI endpoint, authentication) rejects the promise with its `LAPS_*` code; a
+//! failure of one group (access denied, a GetKey fault) is reported for that group's values.
+
+use crate::args::arg;
+use crate::credential::LapsCredential;
+use crate::error::{
+    client_error, crypto_error, invalid_arg, laps_error, ErrorCode, JsError, Result,
+};
+use crate::guard::guarded;
+use crate::keystore::KeyStore;
+use laps_client::{
+    fetch_keys, AuthProtocol, ClientAuthOptions, ConnectOptions, Credentials, GkdiClient, Timeouts,
+};
+use napi::bindgen_prelude::{AsyncTask, ClassInstance, Either, FromNapiValue, Object, Uint8Array};
+use napi::{Env, JsError as JsErrorValue, Task, Unknown, ValueType};
+use napi_derive::napi;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+use std::sync::Arc;
+use std::time::Duration;
+
+/// The most values one live call takes.
+const MAX_VALUES: usize = 10_000_000;
+/// The default timeout of each network read or write.
+const DEFAULT_TIMEOUT_MS: u32 = 10_000;
+
+/// A user name and password for a domain controller. The password stays in native memory
+/// (zeroized when the object is collected) and never prints: `console.log`, `util.inspect`,
+/// `JSON.stringify` and `String()` show only the user name.
+#[napi]
+pub struct DcCredentials {
+    inner: Credentials,
+}
+
+#[napi]
+impl DcCredentials {
+    /// Credentials for `user` (`DOMAIN\user` or `user@REALM`) with `password`.
+    #[napi(constructor, ts_args_type = "user: string, password: string")]
+    pub fn new(user: Unknown<'_>, password: Unknown<'_>) -> Result<Self> {
+        guarded(|| {
+            let user: String = arg("user", user)?;
+            let password: String = arg("password", password)?;
+            Ok(DcCredentials {
+                inner: Credentials::new(&user, password).map_err(|e| client_error(&e))?,
+            })
+        })
+    }
+
+    /// The user name as given.
+    #[napi(getter)]
+    pub fn user(&self) -> String {
+        self.inner.user().to_owned()
+    }
+
+    /// The JSON form without the password: `{ user, password: '<redacted>' }`.
+    #[napi(
+        js_name = "toJSON",
+        ts_return_type = "{ user: string, password: '<redacted>' }"
+    )]
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({ "user": self.inner.user(), "password": "<redacted>" })
+    }
+
+    /// `DcCredentials(user=…, password=<redacted>)`.
+    #[napi(js_name = "toString")]
+    pub fn to_display(&self) -> String {
+        format!(
+            "DcCredentials(user={}, password=<redacted>)",
+            self.inner.user()
+        )
+    }
+}
+
+/// Where and how to reach the domain controller: the parsed `DcOptions` object.
+pub struct DcSettings {
+    dc: String,
+    creds: Credentials,
+    opts: ConnectOptions,
+    blob: bool,
+}
+
+/// Reads an optional property, a wrong type being an argument error naming it.
+fn property<T: FromNapiValue>(obj: &Object<'_>, name: &str) -> Result<Option<T>> {
+    let value: Option<Unknown<'_>> = obj
+        .get(name)
+        .map_err(|e| invalid_arg(format!("options.{name}: {}", e.reason)))?;
+    match value {
+        None => Ok(None),
+        Some(v) if matches!(v.get_type(), Ok(ValueType::Undefined | ValueType::Null)) => Ok(None),
+        Some(v) => arg(&format!("options.{name}"), v).map(Some),
+    }
+}
+
+/// A port number option.
+fn port(obj: &Object<'_>, name: &str) -> Result<Option<u16>> {
+    match property::<f64>(obj, name)? {
+        None => Ok(None),
+        Some(p) if p.fract() == 0.0 && (1.0..=65535.0).contains(&p) => Ok(Some(p as u16)),
+        Some(p) => Err(invalid_arg(format!(
+            "options.{name} must be a port number from 1 to 65535, got {p}"
+        ))),
+    }
+}
+
+fn dc_settings(options: Unknown<'_>) -> Result<DcSettings> {
+    if !matches!(options.get_type(), Ok(ValueType::Object)) {
+        return Err(invalid_arg(
+            "options must be an object with at least dc and credentials (or user and password)",
+        ));
+    }
+    let obj = Object::from_unknown(options).map_err(|e| invalid_arg(e.reason))?;
+    let dc: String =
+        property(&obj, "dc")?.ok_or_else(|| invalid_arg("options.dc (the DC host) is required"))?;
+    if dc.is_empty() {
+        return Err(invalid_arg("options.dc is empty"));
+    }
+    let creds = match property::<Unknown<'_>>(&obj, "credentials")? {
+        Some(c) => {
+            let c: ClassInstance<'_, DcCredentials> = arg("options.credentials", c)
+                .map_err(|_| invalid_arg("options.credentials must be a DcCredentials"))?;
+            c.inner.clone()
+        }
+        None => {
+            let user: String = property(&obj, "user")?
+                .ok_or_else(|| invalid_arg("options.credentials or options.user is required"))?;
+            let password: String = property(&obj, "password")?
+                .ok_or_else(|| invalid_arg("options.password is required with options.user"))?;
+            Credentials::new(&user, password).map_err(|e| client_error(&e))?
+        }
+    };
+    let protocol = match property::<String>(&obj, "auth")? {
+        Some(a) => AuthProtocol::parse(&a).map_err(|e| client_error(&e))?,
+        None => AuthProtocol::Negotiate,
+    };
+    let timeout_ms = match property::<f64>(&obj, "timeoutMs")? {
+        None => DEFAULT_TIMEOUT_MS,
+        Some(t) if t.fract() == 0.0 && (1.0..=3_600_000.0).contains(&t) => t as u32,
+        Some(t) => {
+            return Err(invalid_arg(format!(
+                "options.timeoutMs must be a whole number from 1 to 3600000, got {t}"
+            )))
+        }
+    };
+    let io = Duration::from_millis(u64::from(timeout_ms));
+    let opts = ConnectOptions {
+        protocol,
+        auth: ClientAuthOptions {
+            kdc: property(&obj, "kdc")?,
+            kdc_timeout: io,
+            ..ClientAuthOptions::default()
+        },
+        epm_port: port(&obj, "epmPort")?.unwrap_or(135),
+        port: port(&obj, "port")?,
+        // As the CLI: connects within at most 5 s, a whole exchange within three reads.
+        timeouts: Timeouts {
+            connect: io.min(Duration::from_secs(5)),
+            io,
+            exchange: io * 3,
+        },
+        ..ConnectOptions::default()
+    };
+    Ok(DcSettings {
+        dc,
+        creds,
+        opts,
+        blob: property(&obj, "blob")?.unwrap_or(false),
+    })
+}
+
+/// Copies a JS array of byte arrays into owned buffers.
+fn values_of(values: Unknown<'_>) -> Result<Vec<Vec<u8>>> {
+    let list: Vec<Uint8Array> = arg("values", values)
+        .map_err(|_| invalid_arg("values must be an array of Uint8Array / Buffer"))?;
+    if list.len() > MAX_VALUES {
+        return Err(invalid_arg(format!(
+            "values holds more than {MAX_VALUES} values"
+        )));
+    }
+    Ok(list.iter().map(|v| v.to_vec()).collect())
+}
+
+/// What the worker thread did.
+pub enum Outcome {
+    /// The DC could not be used at all (the promise rejects).
+    Failed(Arc<laps_client::Error>),
+    /// Keys fetched: the call count, per value why its key is missing, and (for
+    /// `decryptMany`) the decryptions.
+    Fetched {
+        /// GetKey calls made.
+        calls: usize,
+        /// Per value: why its key could not be fetched, `None` when it was.
+        errors: Vec<Option<Arc<laps_client::Error>>>,
+        /// Per value (`decryptMany` only): the decryption.
+        decrypted: Option<Vec<laps_crypto::Result<laps_crypto::LapsCredential>>>,
+    },
+    /// The native code panicked (a winlaps bug).
+    Panicked,
+}
+
+/// The blocking work: connect, one GetKey per group into `store`, optionally decrypt.
+fn run(
+    settings: &DcSettings,
+    store: &laps_crypto::KeyStore,
+    values: &[Vec<u8>],
+    decrypt: bool,
+) -> Outcome {
+    catch_unwind(AssertUnwindSafe(|| {
+        let mut client = match GkdiClient::connect(&settings.dc, &settings.creds, &settings.opts) {
+            Ok(c) => c,
+            Err(e) => return Outcome::Failed(Arc::new(e)),
+        };
+        let report = fetch_keys(&mut client, store, values, settings.blob);
+        // NTLM learns of refused credentials only at the first call, which then fails the
+        // whole batch: that is the DC refusing the caller, not one group's failure.
+        let refused = report
+            .errors
+            .iter()
+            .flatten()
+            .find(|e| e.kind() == laps_client::ErrorKind::AuthFailed);
+        if let Some(e) = refused {
+            return Outcome::Failed(Arc::clone(e));
+        }
+        let decrypted = decrypt.then(|| store.decrypt_many(values));
+        Outcome::Fetched {
+            calls: report.calls,
+            errors: report.errors,
+            decrypted,
+        }
+    }))
+    .unwrap_or(Outcome::Panicked)
+}
+
+fn panicked() -> JsError {
+    laps_error(
+        ErrorCode::Internal,
+        "internal error: the native code panicked (this is a winlaps bug)",
+    )
+}
+
+/// Rejects the promise with `e` as a JS `Error` carrying its `LAPS_*` code.
+fn reject<T>(env: &Env, e: JsError) -> napi::Result<T> {
+    Err(napi::Error::from(JsErrorValue::from(e).into_unknown(*env)))
+}
+
+/// What `fetchFromDc` resolves to.
+#[napi(object, object_from_js = false)]
+pub struct FetchReport {
+    /// GetKey calls made: one per distinct (SID, root key, L0, L1) group.
+    pub calls: u32,
+    /// Per value, in order: `null` when the store now holds its key, else why not (an
+    /// unparsable value, `LAPS_ACCESS_DENIED` for its group, ...).
+    #[napi(ts_type = "Array<LapsError | null>")]
+    pub errors: Vec<Option<JsError>>,
+}
+
+/// `KeyStore.fetchFromDc` on a worker thread.
+pub struct FetchTask {
+    settings: DcSettings,
+    store: Arc<laps_crypto::KeyStore>,
+    values: Vec<Vec<u8>>,
+}
+
+impl Task for FetchTask {
+    type Output = Outcome;
+    type JsValue = FetchReport;
+
+    fn compute(&mut self) -> napi::Result<Self::Output> {
+        let values = std::mem::take(&mut self.values);
+        Ok(run(&self.settings, &self.store, &values, false))
+    }
+
+    fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<Self::JsValue> {
+        match output {
+            Outcome::Failed(e) => reject(&env, client_error(&e)),
+            Outcome::Panicked => reject(&env, panicked()),
+            Outcome::Fetched { calls, errors, .. } => Ok(FetchReport {
+                calls: u32::try_from(calls).unwrap_or(u32::MAX),
+                errors: errors
+                    .into_iter()
+                    .map(|e| e.map(|e| client_error(&e)))
+                    .collect(),
+            }),
+        }
+    }
+}
+
+/// `decryptMany(values, options)` on a worker thread.
+pub struct LiveDecryptTask {
+    settings: DcSettings,
+    store: Arc<laps_crypto::KeyStore>,
+    values: Vec<Vec<u8>>,
+}
+
+impl Task for LiveDecryptTask {
+    type Output = Outcome;
+    type JsValue = Vec<Either<LapsCredential, JsError>>;
+
+    fn compute(&mut self) -> napi::Result<Self::Output> {
+        let values = std::mem::take(&mut self.values);
+        Ok(run(&self.settings, &self.store, &values, true))
+    }
+
+    fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<Self::JsValue> {
+        match output {
+            Outcome::Failed(e) => reject(&env, client_error(&e)),
+            Outcome::Panicked => reject(&env, panicked()),
+            Outcome::Fetched {
+                errors, decrypted, ..
+            } => Ok(errors
+                .into_iter()
+                .zip(decrypted.unwrap_or_default())
+                .map(|(fetch, result)| match (fetch, result) {
+                    (_, Ok(c)) => Either::A(c.into()),
+                    // Why the key is missing says more than "key not found".
+                    (Some(e), Err(_)) => Either::B(client_error(&e)),
+                    (None, Err(e)) => Either::B(crypto_error(e)),
+                })
+                .collect()),
+        }
+    }
+}
+
+#[napi]
+impl KeyStore {
+    /// Fetches from a domain controller (MS-GKDI GetKey over sealed DCE/RPC) the keys that
+    /// `values` need and adds them to this store: one call per (SID, root key, L0, L1) group,
+    /// on a worker thread. Rejects with `LAPS_UNREACHABLE`, `LAPS_TIMEOUT`,
+    /// `LAPS_NO_GKDI_ENDPOINT`, `LAPS_AUTH_FAILED`, ... when the DC cannot be used at all.
+    #[napi(
+        ts_args_type = "values: Uint8Array[], options: DcOptions",
+        ts_return_type = "Promise<FetchReport>"
+    )]
+    pub fn fetch_from_dc(
+        &self,
+        values: Unknown<'_>,
+        options: Unknown<'_>,
+    ) -> Result<AsyncTask<FetchTask>> {
+        guarded(|| {
+            Ok(AsyncTask::new(FetchTask {
+                values: values_of(values)?,
+                settings: dc_settings(options)?,
+                store: self.shared(),
+            }))
+        })
+    }
+}
+
+/// Decrypts `msLAPS-EncryptedPassword` (or history, DSRM) values with keys fetched live from
+/// a domain controller: one GetKey call per (SID, root key, L0, L1) group, then a parallel
+/// decryption, all on worker threads. Resolves to one result per value, in order (a
+/// `LapsCredential` or an `Error` with its `code`, e.g. `LAPS_ACCESS_DENIED`); rejects when
+/// the DC cannot be used at all (`LAPS_UNREACHABLE`, `LAPS_TIMEOUT`, `LAPS_NO_GKDI_ENDPOINT`,
+/// `LAPS_AUTH_FAILED`, ...). Pass `options.keyStore` to keep the keys for later calls.
+#[napi(
+    ts_args_type = "values: Uint8Array[], options: DcOptions & { keyStore?: KeyStore }",
+    ts_return_type = "Promise<Array<LapsCredential | LapsError>>"
+)]
+pub fn decrypt_many(
+    values: Unknown<'_>,
+    options: Unknown<'_>,
+) -> Result<AsyncTask<LiveDecryptTask>> {
+    guarded(|| {
+        let store = match options.get_type() {
+            Ok(ValueType::Object) => {
+                let obj = Object::from_unknown(options).map_err(|e| invalid_arg(e.reason))?;
+                match property::<Unknown<'_>>(&obj, "keyStore")? {
+                    Some(k) => {
+                        let k: ClassInstance<'_, KeyStore> = arg("options.keyStore", k)
+                            .map_err(|_| invalid_arg("options.keyStore must be a KeyStore"))?;
+                        k.shared()
+                    }
+                    None => Arc::new(laps_crypto::KeyStore::new()),
+                }
+            }
+            _ => Arc::new(laps_crypto::KeyStore::new()),
+        };
+        let settings = dc_settings(options)?;
+        if settings.blob {
+            return Err(invalid_arg(
+                "decryptMany takes LAPS attribute values; for DPAPI-NG blobs use \
+                 KeyStore.fetchFromDc with blob: true, then decryptBlob",
+            ));
+        }
+        Ok(AsyncTask::new(LiveDecryptTask {
+            values: values_of(values)?,
+            settings,
+            store,
+        }))
+    })
+}
