@@ -15,8 +15,10 @@
 
 mod fleet;
 pub mod limits;
+mod live_fleet;
 
 pub use fleet::{Fleet, KeyPath, FLEET_DAYS, NOW_RFC3339, SEED};
+pub use live_fleet::{LiveFleet, LIVE_L1_PERIODS, LIVE_ROOT_KEYS, LIVE_SID};
 
 /// True when the bench binary runs as a smoke test (`cargo bench -- --test`): benches then use
 /// small fixtures so the whole suite checks in seconds.
