@@ -100,6 +100,67 @@ fn kerberos_first(token: &[u8]) -> Option<(Vec<u8>, Vec<u8>)> {
     Some((picky_asn1_der::to_vec(&init).ok()?, ap_req))
 }
 
+/// One DER TLV at the start of `b`: (tag, content, total length).
+fn tlv(b: &[u8]) -> Option<(u8, &[u8], usize)> {
+    let tag = *b.first()?;
+    let first = *b.get(1)?;
+    let (len, hdr) = if first < 0x80 {
+        (usize::from(first), 2)
+    } else {
+        let n = usize::from(first & 0x7f);
+        if n == 0 || n > 3 {
+            return None;
+        }
+        let mut len = 0usize;
+        for &x in b.get(2..2 + n)? {
+            len = (len << 8) | usize::from(x);
+        }
+        (len, 2 + n)
+    };
+    Some((tag, b.get(hdr..hdr + len)?, hdr + len))
+}
+
+fn der(tag: u8, content: &[u8]) -> Vec<u8> {
+    let mut out = vec![tag];
+    let len = content.len();
+    if len < 0x80 {
+        out.push(len as u8);
+    } else if len <= 0xff {
+        out.extend([0x81, len as u8]);
+    } else if len <= 0xffff {
+        out.extend([0x82, (len >> 8) as u8, len as u8]);
+    } else {
+        out.extend([0x83, (len >> 16) as u8, (len >> 8) as u8, len as u8]);
+    }
+    out.extend_from_slice(content);
+    out
+}
+
+/// A client's `negTokenResp` without `negState` (as Samba sends its second and third SPNEGO
+/// tokens; RFC 4178 4.2.2 makes the field optional) rewritten with `negState`
+/// accept-incomplete. sspi 0.23 (picky-krb's `NegTokenTarg`) decodes a `negTokenResp` whose
+/// `negState` and `supportedMech` are both absent with the `responseToken`'s OCTET STRING
+/// header left on the token, and then rejects it ("Read NTLM signature is invalid", or an
+/// AP-REP that does not parse). `None`: the token has `negState` or is not a `negTokenResp`.
+fn with_neg_state(token: &[u8]) -> Option<Vec<u8>> {
+    let (0xa1, outer, _) = tlv(token)? else {
+        return None;
+    };
+    let (0x30, mut fields, _) = tlv(outer)? else {
+        return None;
+    };
+    let mut out = der(0xa0, &[0x0a, 0x01, 0x01]);
+    while !fields.is_empty() {
+        let (tag, _, len) = tlv(fields)?;
+        if tag == 0xa0 {
+            return None;
+        }
+        out.extend_from_slice(&fields[..len]);
+        fields = &fields[len..];
+    }
+    Some(der(0xa1, &der(0x30, &out)))
+}
+
 impl SpnegoAcceptor {
     /// An acceptor that authenticates the accounts of `accounts` with NTLM inside SPNEGO.
     pub fn new(accounts: Arc<AccountTable>) -> Result<Self, AuthError> {
@@ -179,7 +240,7 @@ impl SpnegoAcceptor {
     fn accept(&mut self, input: &[u8]) -> Result<AuthStep, AuthError> {
         let token = match self.ctx {
             None => self.start(input)?,
-            Some(_) => input.to_vec(),
+            Some(_) => with_neg_state(input).unwrap_or_else(|| input.to_vec()),
         };
         let ctx = self.ctx.as_mut().ok_or(AuthError::NotEstablished)?;
         let mut input = [SecurityBuffer::new(token, BufferType::Token)];

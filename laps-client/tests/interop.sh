@@ -2,13 +2,20 @@
 # Interop tests of the lab KDS: `winlaps kds serve` on 127.0.0.2 (endpoint mapper on port 135,
 # where dpapi-ng and impacket look) against dpapi-ng 0.2.0, impacket, Samba's
 # samba.dcerpc.gkdi client and winlaps' own CLI, on the repository's Windows-made and
-# generated vectors (laps-client/tests/interop/).
+# generated vectors (laps-client/tests/interop/), with NTLM and SPNEGO; and, when the Samba DC
+# runs (WINLAPS_SAMBA_ENV), with Kerberos: the KDS gets the keytab the DC exported for
+# host/kds.winlaps.test (scripts/samba-dc maps that name to 127.0.0.2) and the clients take
+# tickets from the DC's KDC (test_kds_kerberos.py). For dpapi-ng's Kerberos (pyspnego over MIT
+# GSSAPI) the venv gets the gssapi and krb5 packages, built against libkrb5-dev
+# (scripts/install-samba).
 #
 #   laps-client/tests/interop.sh            (from the repository root or anywhere)
 #
 # Needs: root (port 135), the project venv (.venv or $PYTHON) with pytest, dpapi-ng==0.2.0 and
-# impacket; /usr/bin/python3 with python3-samba for the Samba client. Without root or the venv
-# packages it prints one line saying why and exits 0, except under CI=true, where it fails.
+# impacket; /usr/bin/python3 with python3-samba for the Samba client; for Kerberos the Samba DC
+# (WINLAPS_SAMBA_ENV), kinit/kvno and libkrb5-dev. Without root or the venv packages it prints
+# one line saying why and exits 0, except under CI=true, where it fails; without the DC the
+# Kerberos tests say so in one line (and fail under CI=true).
 # WINLAPS_BIN: a built winlaps (default: cargo build -p laps-cli).
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -33,6 +40,24 @@ if [[ -z ${WINLAPS_BIN:-} ]]; then
   WINLAPS_BIN=${CARGO_TARGET_DIR:-$ROOT/target}/debug/winlaps
 fi
 
+KERBEROS_ARGS=()
+KDS_KERBEROS=0
+if [[ -n ${WINLAPS_SAMBA_ENV:-} && -r ${WINLAPS_SAMBA_ENV:-} ]]; then
+  # shellcheck disable=SC1090
+  SAMBA_KEYTAB=$(. "$WINLAPS_SAMBA_ENV" && echo "$SAMBA_KEYTAB")
+  SAMBA_SERVICE_SPN=$(. "$WINLAPS_SAMBA_ENV" && echo "$SAMBA_SERVICE_SPN")
+  KERBEROS_ARGS=(--keytab "$SAMBA_KEYTAB" --spn "$SAMBA_SERVICE_SPN")
+  KDS_KERBEROS=1
+  getent hosts "${SAMBA_SERVICE_SPN#*/}" | grep -q "^$HOST " \
+    || { echo "laps-client interop: ${SAMBA_SERVICE_SPN#*/} must resolve to $HOST (scripts/samba-dc adds it to /etc/hosts)" >&2; exit 1; }
+  if ! "$PY" -c "import gssapi, krb5" 2>/dev/null; then
+    start=$SECONDS
+    "$PY" -m pip install --quiet --disable-pip-version-check gssapi==1.9.0 krb5==0.7.1 \
+      || { [[ ${CI:-} == true ]] && exit 1; echo "laps-client interop: gssapi/krb5 did not build; dpapi-ng Kerberos tests will skip"; }
+    echo "laps-client interop: gssapi + krb5 for pyspnego built in $((SECONDS - start)) s"
+  fi
+fi
+
 DIR=$(mktemp -d)
 KDS_PID=
 cleanup() {
@@ -47,7 +72,7 @@ trap cleanup EXIT
 "$PY" "$ROOT/laps-client/tests/interop/lab.py" setup "$DIR"
 # shellcheck disable=SC2046 # one word per argument, paths without spaces (mktemp)
 "$WINLAPS_BIN" kds serve $(cat "$DIR/root-key-args") --listen "$HOST" --epm-port 135 --port 49700 \
-  --account-file "$DIR/accounts" >"$DIR/kds.log" 2>&1 &
+  --account-file "$DIR/accounts" "${KERBEROS_ARGS[@]}" >"$DIR/kds.log" 2>&1 &
 KDS_PID=$!
 for _ in $(seq 100); do
   grep -q "^listening on" "$DIR/kds.log" && break
@@ -57,5 +82,5 @@ done
 grep -q "^listening on" "$DIR/kds.log" || { echo "the lab KDS did not start" >&2; cat "$DIR/kds.log" >&2; exit 1; }
 head -1 "$DIR/kds.log"
 
-KDS_DIR=$DIR KDS_HOST=$HOST WINLAPS_BIN=$WINLAPS_BIN \
+KDS_DIR=$DIR KDS_HOST=$HOST WINLAPS_BIN=$WINLAPS_BIN KDS_KERBEROS=$KDS_KERBEROS \
   "$PY" -m pytest -q -p no:cacheprovider "$ROOT/laps-client/tests/interop"

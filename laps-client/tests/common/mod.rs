@@ -7,21 +7,22 @@ use std::collections::HashMap;
 
 use laps_client::{ClientAuthOptions, Credentials};
 
-pub struct Dc {
-    pub env: HashMap<String, String>,
+/// The DC's variables (the env file's `KEY='value'` lines).
+pub(crate) struct Dc {
+    pub(crate) env: HashMap<String, String>,
 }
 
 impl Dc {
-    pub fn get(&self, k: &str) -> &str {
+    pub(crate) fn get(&self, k: &str) -> &str {
         self.env
             .get(k)
             .map(String::as_str)
             .unwrap_or_else(|| panic!("{k} missing from the Samba env file"))
     }
-    pub fn host(&self) -> &str {
+    pub(crate) fn host(&self) -> &str {
         self.get("SAMBA_DC_HOST")
     }
-    pub fn helpdesk(&self, upn: bool) -> Credentials {
+    pub(crate) fn helpdesk(&self, upn: bool) -> Credentials {
         let user = if upn {
             format!(
                 "{}@{}",
@@ -37,7 +38,7 @@ impl Dc {
         };
         Credentials::new(&user, self.get("SAMBA_HELPDESK_PASSWORD").to_owned()).unwrap()
     }
-    pub fn auth_options(&self) -> ClientAuthOptions {
+    pub(crate) fn auth_options(&self) -> ClientAuthOptions {
         ClientAuthOptions {
             kdc: Some(format!("{}:88", self.get("SAMBA_DC_IP"))),
             ..ClientAuthOptions::default()
@@ -45,7 +46,8 @@ impl Dc {
     }
 }
 
-pub fn dc() -> Option<Dc> {
+/// The DC of WINLAPS_SAMBA_ENV, or `None` (after one line saying why) when it is unset.
+pub(crate) fn dc() -> Option<Dc> {
     let Ok(path) = std::env::var("WINLAPS_SAMBA_ENV") else {
         assert!(
             std::env::var("CI").as_deref() != Ok("true"),

@@ -175,24 +175,20 @@ def test_impacket_get_key_denied_for_a_non_member():
         dce.disconnect()
 
 
-@pytest.fixture(scope="module")
-def samba_envelopes(tmp_path_factory):
-    """Envelopes for every vector fetched by Samba's samba.dcerpc.gkdi client (system Python)."""
+def samba_client(mode, user, password, requests, work):
+    """Runs samba_gkdi.py (system Python) for `requests`; returns {id: [HRESULT, envelope hex]}."""
     if not os.path.exists(SAMBA_PYTHON) or subprocess.run(
         [SAMBA_PYTHON, "-c", "import samba.dcerpc.gkdi"], capture_output=True
     ).returncode:
         if os.environ.get("CI") == "true":
             pytest.fail("CI=true but python3-samba (samba.dcerpc.gkdi) is not importable")
         pytest.skip("python3-samba is not installed")
-    work = tmp_path_factory.mktemp("samba")
-    out = work / "envelopes.json"
-    # The key derivation hashes the target SD's bytes, so Samba's client is given the SD as
-    # Windows lays it out (impacket's create_sd); Samba's own SDDL packing orders it otherwise.
-    requests = [{**v, "sd_hex": create_sd(v["sid"]).getData().hex()} for v in VECTORS]
     (work / "requests.json").write_text(json.dumps(requests))
+    out = work / "envelopes.json"
+    host = requests[0].get("host", HOST)
     r = subprocess.run(
-        [SAMBA_PYTHON, str(HERE / "samba_gkdi.py"), HOST, lab.HELPDESK[0], str(work / "requests.json"), str(out)],
-        env={**os.environ, "KDS_PASSWORD": lab.HELPDESK[1]},
+        [SAMBA_PYTHON, str(HERE / "samba_gkdi.py"), host, user, mode, str(work / "requests.json"), str(out)],
+        env={**os.environ, "KDS_PASSWORD": password},
         capture_output=True,
         text=True,
         timeout=300,
@@ -201,10 +197,22 @@ def samba_envelopes(tmp_path_factory):
     return json.loads(out.read_text())
 
 
+@pytest.fixture(scope="module", params=["ntlm", "spnego"])
+def samba_envelopes(request, tmp_path_factory):
+    """Envelopes for every vector fetched by Samba's samba.dcerpc.gkdi client (system Python),
+    bound with NTLM (auth_type 10) and with SPNEGO (9, NTLM inside: Samba's default)."""
+    # The key derivation hashes the target SD's bytes, so Samba's client is given the SD as
+    # Windows lays it out (impacket's create_sd); Samba's own SDDL packing orders it otherwise.
+    requests = [{**v, "sd_hex": create_sd(v["sid"]).getData().hex()} for v in VECTORS]
+    work = tmp_path_factory.mktemp(f"samba-{request.param}")
+    return samba_client(request.param, lab.HELPDESK[0], lab.HELPDESK[1], requests, work)
+
+
 @pytest.mark.parametrize("v", VECTORS, ids=ids)
 def test_samba_gkdi_client_through_the_lab_kds(v, samba_envelopes, tmp_path):
-    gke = bytes.fromhex(samba_envelopes[v["id"]])
-    check(v, decrypt_with_gke(v, gke, tmp_path))
+    hresult, gke = samba_envelopes[v["id"]]
+    assert hresult == 0, f"GetKey HRESULT 0x{hresult:08x}"
+    check(v, decrypt_with_gke(v, bytes.fromhex(gke), tmp_path))
 
 
 def test_winlaps_cli_decrypts_every_vector_with_few_get_key_calls():
