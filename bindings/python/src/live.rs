@@ -15,8 +15,10 @@
 use std::sync::{Mutex, MutexGuard};
 
 use laps_crypto::{GroupKeyEnvelope, Sid};
-use laps_rpc::client::{ClientConfig, EpmLookup, GkdiClient, Step};
+use laps_rpc::client::{ClientConfig, ClientConnection, EpmLookup, GkdiClient, Step};
 use laps_rpc::gkdi::{GetKeyRequest, GKDI_INTERFACE};
+use laps_rpc::ndr::TransferSyntax;
+use laps_rpc::pdu::SyntaxId;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList, PyString, PyTuple};
 
@@ -57,13 +59,38 @@ pub(crate) struct PyEpmLookup {
     inner: Mutex<EpmLookup>,
 }
 
+/// A client configuration: laps-rpc's defaults, optionally NDR only and without header
+/// signing (what the Samba tests vary).
+fn config(ndr_only: bool, header_signing: bool) -> ClientConfig {
+    let mut c = ClientConfig {
+        header_signing,
+        ..ClientConfig::default()
+    };
+    if ndr_only {
+        c.transfer_syntaxes = vec![TransferSyntax::Ndr];
+    }
+    c
+}
+
+fn syntax(interface: Option<&str>, version: u16) -> Result<SyntaxId, Error> {
+    match interface {
+        None => Ok(GKDI_INTERFACE),
+        Some(u) => Ok(SyntaxId::new(u.parse().map_err(Error::from)?, version, 0)),
+    }
+}
+
 #[pymethods]
 impl PyEpmLookup {
+    /// A lookup of `interface` (a UUID string; default `ISD_KEY`) version `version`.
     #[new]
-    fn new() -> Self {
-        PyEpmLookup {
-            inner: Mutex::new(EpmLookup::new(GKDI_INTERFACE, ClientConfig::default())),
-        }
+    #[pyo3(signature = (interface = None, version = 1, *, ndr_only = false))]
+    fn new(interface: Option<&str>, version: u16, ndr_only: bool) -> PyResult<Self> {
+        Ok(PyEpmLookup {
+            inner: Mutex::new(EpmLookup::new(
+                syntax(interface, version)?,
+                config(ndr_only, true),
+            )),
+        })
     }
 
     /// The bind PDU to send first.
@@ -218,6 +245,83 @@ impl PyGkdiSession {
     }
 }
 
+/// An association to any interface (authenticated or not) making raw calls: what the tests
+/// use to make a sealed call to an interface a real server (Samba) serves.
+#[pyclass(frozen, module = "winlaps._winlaps", name = "_RpcConnection")]
+pub(crate) struct PyRpcConnection {
+    inner: Mutex<(ClientConnection, usize)>,
+}
+
+#[pymethods]
+impl PyRpcConnection {
+    /// A connection to `interface` version `version` (minor 0), authenticated through `auth`
+    /// with `protocol` when `auth` is not `None`.
+    #[new]
+    #[pyo3(signature = (interface, version, auth = None, protocol = "negotiate", *,
+        ndr_only = false, header_signing = true))]
+    fn new(
+        interface: &str,
+        version: u16,
+        auth: Option<Py<PyAny>>,
+        protocol: &str,
+        ndr_only: bool,
+        header_signing: bool,
+    ) -> PyResult<Self> {
+        let ctx: Option<Box<dyn laps_rpc::auth::SecurityContext>> = match auth {
+            Some(a) => {
+                let t = auth_type(protocol).ok_or_else(|| {
+                    Error::new(Kind::Format, format!("unknown auth_protocol {protocol:?}"))
+                })?;
+                Some(Box::new(PyContext::new(a, t)))
+            }
+            None => None,
+        };
+        Ok(PyRpcConnection {
+            inner: Mutex::new((
+                ClientConnection::new(
+                    syntax(Some(interface), version)?,
+                    config(ndr_only, header_signing),
+                    ctx,
+                ),
+                0,
+            )),
+        })
+    }
+
+    /// The bind PDU.
+    fn start<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
+        let b = guard(|| locked(&self.inner)?.0.start().map_err(auth_fault))?;
+        Ok(PyBytes::new(py, &b))
+    }
+
+    /// The request PDU(s) of a call of `opnum` with `stub`.
+    fn call<'py>(&self, py: Python<'py>, opnum: u16, stub: &[u8]) -> PyResult<Bound<'py, PyBytes>> {
+        let b = guard(|| {
+            let mut s = locked(&self.inner)?;
+            s.1 += 1;
+            Ok(s.0.call(opnum, stub)?)
+        })?;
+        Ok(PyBytes::new(py, &b))
+    }
+
+    /// Feeds received bytes; a call ends with `("done", response_stub)`.
+    fn receive<'py>(&self, py: Python<'py>, data: &[u8]) -> PyResult<Outcome<'py>> {
+        let step = guard(|| {
+            let mut s = locked(&self.inner)?;
+            let first_call = s.1 <= 1;
+            s.0.receive(data)
+                .map_err(|e| if first_call { auth_fault(e) } else { e.into() })
+        })?;
+        step_out(py, step, |stub| Ok(PyBytes::new(py, &stub).into_any()))
+    }
+
+    /// Whether header signing was negotiated.
+    #[getter]
+    fn header_signing(&self) -> PyResult<bool> {
+        Ok(locked(&self.inner)?.0.header_signing())
+    }
+}
+
 /// Groups values by (SID, root key, L0, L1) with laps-rpc's planner: returns
 /// `(calls, errors)`, `calls` a list of `(sid, root_key_id, l0, l1, l2, member_indices)` and
 /// `errors` a list of `(index, exception)` for values whose key cannot be asked for.
@@ -291,6 +395,7 @@ pub(crate) fn _envelope_is_public(envelope: &[u8]) -> PyResult<bool> {
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyEpmLookup>()?;
     m.add_class::<PyGkdiSession>()?;
+    m.add_class::<PyRpcConnection>()?;
     m.add_function(wrap_pyfunction!(_plan_key_groups, m)?)?;
     m.add_function(wrap_pyfunction!(_store_envelope, m)?)?;
     m.add_function(wrap_pyfunction!(_envelope_is_public, m)?)?;

@@ -436,8 +436,124 @@ def test_samba_isd_key_bind_is_rejected_typed(samba: dict[str, str]) -> None:
         )
 
 
-def test_kerberos_needs_python_gssapi() -> None:
+MGMT = "afa8bd80-7d8a-11c9-bef4-08002b102989"  # DCE management interface v1.0, inq_if_ids = opnum 0
+LSARPC = "12345778-1234-abcd-ef00-0123456789ab"  # registered at Samba's endpoint mapper, v0.0
+
+
+@pytest.mark.parametrize("protocol", ["ntlm", "negotiate"])
+@pytest.mark.parametrize("header_signing", [True, False], ids=["header-signing", "no-header-signing"])
+def test_samba_sealed_call_through_pyspnego(samba: dict[str, str], protocol: str, header_signing: bool) -> None:
+    """laps-rpc's client state machine with pyspnego's NTLM / SPNEGO sealing against a DCE/RPC
+    server nobody here wrote: Samba's management interface on LSARPC's endpoint, PKT_PRIVACY,
+    two calls (sequence numbers), each response unsealed with status 0."""
+    stubs, signing = _gkdi.rpc_call(
+        samba["SAMBA_DC_IP"],
+        MGMT,
+        1,
+        0,
+        lookup=(LSARPC, 0),
+        username=f"{samba['SAMBA_DOMAIN']}\\{samba['SAMBA_HELPDESK_USER']}",
+        password=samba["SAMBA_HELPDESK_PASSWORD"],
+        auth_protocol=protocol,
+        ndr_only=True,
+        header_signing=header_signing,
+        calls=2,
+    )
+    assert signing == header_signing
+    for stub in stubs:
+        assert len(stub) >= 8 and stub[-4:] == b"\0\0\0\0"
+
+
+@pytest.mark.parametrize("protocol", ["ntlm", "negotiate"])
+def test_samba_wrong_password_is_a_typed_auth_error(samba: dict[str, str], protocol: str) -> None:
+    with pytest.raises(winlaps.AuthenticationError) as e:
+        _gkdi.rpc_call(
+            samba["SAMBA_DC_IP"],
+            MGMT,
+            1,
+            0,
+            lookup=(LSARPC, 0),
+            username=f"{samba['SAMBA_DOMAIN']}\\{samba['SAMBA_HELPDESK_USER']}",
+            password="Not-The-Pa55word",
+            auth_protocol=protocol,
+            ndr_only=True,
+        )
+    assert "Not-The-Pa55word" not in str(e.value)
+
+
+def test_a_peer_speaking_another_protocol_is_a_typed_protocol_error() -> None:
+    """A server answering HTTP (what an intercepting proxy sends) instead of DCE/RPC."""
+    pytest.importorskip("spnego")
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(1)
+
+    def answer() -> None:
+        c, _ = srv.accept()
+        c.recv(4096)
+        c.sendall(b"HTTP/1.1 400 Bad Request\r\nconnection: close\r\ncontent-length: 0\r\n\r\n")
+        c.close()
+
+    th = threading.Thread(target=answer, daemon=True)
+    th.start()
     try:
-        import gssapi  # noqa: F401
-    except ImportError:
-        pytest.skip("python-gssapi is not installed (needs libkrb5-dev to build): Kerberos untested")
+        with pytest.raises(winlaps.RpcProtocolError, match="not DCE/RPC"):
+            _gkdi.get_key("127.0.0.1", "S-1-5-21-1-2-3-512", epm_port=srv.getsockname()[1], timeout=2)
+    finally:
+        th.join(5)
+        srv.close()
+
+
+def kerberos_ready(samba: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> None:
+    """pyspnego's Kerberos needs python-gssapi and, for a password, pykrb5 (``krb5``)."""
+    for module in ("gssapi", "krb5"):
+        try:
+            __import__(module)
+        except ImportError:
+            pytest.skip(f"Kerberos through pyspnego needs the Python module {module!r} (pyspnego[kerberos])")
+    monkeypatch.setenv("KRB5_CONFIG", samba["KRB5_CONFIG"])
+
+
+@pytest.mark.parametrize("header_signing", [True, False], ids=["header-signing", "no-header-signing"])
+def test_samba_sealed_call_with_kerberos_tickets_from_samba(
+    samba: dict[str, str], monkeypatch: pytest.MonkeyPatch, header_signing: bool
+) -> None:
+    """A ticket from Samba's KDC for host/dc1.winlaps.test, then PKT_PRIVACY calls sealed with
+    RFC 4121 wrap tokens through pyspnego, which Samba must accept and answer."""
+    kerberos_ready(samba, monkeypatch)
+    upn = f"{samba['SAMBA_HELPDESK_USER']}@{samba['SAMBA_REALM']}"
+    for protocol in ("kerberos", "negotiate"):
+        stubs, signing = _gkdi.rpc_call(
+            samba["SAMBA_DC_HOST"],
+            MGMT,
+            1,
+            0,
+            lookup=(LSARPC, 0),
+            username=upn,
+            password=samba["SAMBA_HELPDESK_PASSWORD"],
+            auth_protocol=protocol,
+            ndr_only=True,
+            header_signing=header_signing,
+            calls=2,
+        )
+        assert signing == header_signing
+        assert all(len(stub) >= 8 and stub[-4:] == b"\0\0\0\0" for stub in stubs)
+
+
+def test_samba_kerberos_wrong_password_is_a_typed_auth_error(
+    samba: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    kerberos_ready(samba, monkeypatch)
+    with pytest.raises(winlaps.AuthenticationError, match="Preauthentication failed") as e:
+        _gkdi.rpc_call(
+            samba["SAMBA_DC_HOST"],
+            MGMT,
+            1,
+            0,
+            lookup=(LSARPC, 0),
+            username=f"{samba['SAMBA_HELPDESK_USER']}@{samba['SAMBA_REALM']}",
+            password="Not-The-Kerberos-Pa55",
+            auth_protocol="kerberos",
+            ndr_only=True,
+        )
+    assert "Not-The-Kerberos-Pa55" not in str(e.value)

@@ -26,6 +26,7 @@ from winlaps._winlaps import (
     _EpmLookup,
     _GkdiSession,
     _plan_key_groups,
+    _RpcConnection,
     _store_envelope,
 )
 
@@ -483,6 +484,53 @@ async def async_get_key(
     if isinstance(res, BaseException):
         raise res
     return res
+
+
+def rpc_call(
+    host: str,
+    interface: str,
+    version: int,
+    opnum: int,
+    stub: bytes = b"",
+    *,
+    lookup: t.Optional[tuple[str, int]] = None,
+    port: t.Optional[int] = None,
+    epm_port: int = 135,
+    username: t.Optional[str] = None,
+    password: t.Optional[str] = None,
+    auth_protocol: t.Optional[str] = "negotiate",
+    ndr_only: bool = False,
+    header_signing: bool = True,
+    calls: int = 1,
+    timeout: float = DEFAULT_TIMEOUT,
+) -> tuple[list[bytes], bool]:
+    """``calls`` sealed calls of ``opnum`` to any interface (``auth_protocol=None``:
+    unauthenticated), the port found at the endpoint mapper for ``lookup`` (interface,
+    version; default: the interface itself) unless ``port`` is given. Returns the response
+    stubs and whether header signing was negotiated. For tests against servers that serve no
+    GKDI (Samba)."""
+    if port is None:
+        li, lv = lookup or (interface, version)
+        wire = _SyncWire(host, epm_port, timeout)
+        try:
+            epm = _EpmLookup(li, lv, ndr_only=ndr_only)
+            port = int(wire.drive(epm, epm.start()))
+        finally:
+            wire.close()
+    auth = None
+    if auth_protocol is not None:
+        auth_protocol = _check_protocol(auth_protocol)
+        auth = SpnegoAuth(username, password, host, auth_protocol)
+    wire = _SyncWire(host, port, timeout)
+    try:
+        conn = _RpcConnection(
+            interface, version, auth, auth_protocol or "negotiate", ndr_only=ndr_only, header_signing=header_signing
+        )
+        wire.drive(conn, conn.start())
+        out = [t.cast(bytes, wire.drive(conn, conn.call(opnum, stub))) for _ in range(calls)]
+        return out, conn.header_signing
+    finally:
+        wire.close()
 
 
 # --- the native API -------------------------------------------------------------------------

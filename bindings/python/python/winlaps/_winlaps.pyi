@@ -67,6 +67,7 @@ __all__ = [
     "RpcProtocolError",
     "_EpmLookup",
     "_GkdiSession",
+    "_RpcConnection",
     "_plan_key_groups",
     "_store_envelope",
     "_envelope_is_public",
@@ -583,7 +584,7 @@ _Step: TypeAlias = tuple[Literal["more", "send", "ready", "done"], Any]
 
 @final
 class _EpmLookup:
-    def __new__(cls) -> _EpmLookup: ...
+    def __new__(cls, interface: Optional[str] = None, version: int = 1, *, ndr_only: bool = False) -> _EpmLookup: ...
     def start(self) -> bytes: ...
     def receive(self, data: bytes) -> _Step: ...
 
@@ -599,6 +600,24 @@ class _GkdiSession:
     def header_signing(self) -> bool: ...
     @property
     def transfer_syntax(self) -> Optional[str]: ...
+
+@final
+class _RpcConnection:
+    def __new__(
+        cls,
+        interface: str,
+        version: int,
+        auth: Any = None,
+        protocol: str = "negotiate",
+        *,
+        ndr_only: bool = False,
+        header_signing: bool = True,
+    ) -> _RpcConnection: ...
+    def start(self) -> bytes: ...
+    def call(self, opnum: int, stub: bytes) -> bytes: ...
+    def receive(self, data: bytes) -> _Step: ...
+    @property
+    def header_signing(self) -> bool: ...
 
 def _plan_key_groups(
     values: Sequence[bytes], *, blob: bool
