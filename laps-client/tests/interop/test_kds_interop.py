@@ -183,6 +183,7 @@ def samba_client(mode, user, password, requests, work):
         if os.environ.get("CI") == "true":
             pytest.fail("CI=true but python3-samba (samba.dcerpc.gkdi) is not importable")
         pytest.skip("python3-samba is not installed")
+    work.mkdir(parents=True, exist_ok=True)
     (work / "requests.json").write_text(json.dumps(requests))
     out = work / "envelopes.json"
     host = requests[0].get("host", HOST)
