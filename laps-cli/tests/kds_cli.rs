@@ -212,3 +212,124 @@ fn decrypt_dc_against_samba_says_it_serves_no_get_key() {
         );
     }
 }
+
+/// An MIT keytab (version 0x0502) with one key of `enctype` for host/kds.winlaps.test.
+fn keytab(enctype: u16) -> Vec<u8> {
+    let mut rec = Vec::new();
+    rec.extend(2u16.to_be_bytes());
+    for s in ["WINLAPS.TEST", "host", "kds.winlaps.test"] {
+        rec.extend((s.len() as u16).to_be_bytes());
+        rec.extend(s.as_bytes());
+    }
+    rec.extend(1u32.to_be_bytes());
+    rec.extend(0u32.to_be_bytes());
+    rec.push(2);
+    rec.extend(enctype.to_be_bytes());
+    let len: u16 = if enctype == 18 { 32 } else { 16 };
+    rec.extend(len.to_be_bytes());
+    rec.extend(vec![7u8; usize::from(len)]);
+    let mut kt = vec![5u8, 2];
+    kt.extend((rec.len() as i32).to_be_bytes());
+    kt.extend(rec);
+    kt
+}
+
+fn serve_args<'a>(root_key: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
+    let mut args = vec![
+        "kds",
+        "serve",
+        "--root-key",
+        root_key,
+        "--listen",
+        "127.0.0.1",
+        "--epm-port",
+        "0",
+        "--port",
+        "0",
+    ];
+    args.extend(extra);
+    args
+}
+
+#[test]
+fn kds_serve_refuses_a_keytab_without_an_aes_key() {
+    let dir = std::env::temp_dir().join(format!("winlaps-kds-kt-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let rc4 = dir.join("rc4.keytab");
+    std::fs::write(&rc4, keytab(23)).unwrap();
+    let rk = root_key();
+    let out = helpers::winlaps_with(
+        &serve_args(&rk, &["--keytab", rc4.to_str().unwrap()]),
+        &[],
+        None,
+    );
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no AES key for host/kds.winlaps.test"),
+        "{err}"
+    );
+    assert!(err.contains("msDS-SupportedEncryptionTypes"), "{err}");
+
+    let garbage = dir.join("garbage.keytab");
+    std::fs::write(&garbage, b"not a keytab").unwrap();
+    let out = helpers::winlaps_with(
+        &serve_args(&rk, &["--keytab", garbage.to_str().unwrap()]),
+        &[],
+        None,
+    );
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("not a keytab"));
+
+    let out = helpers::winlaps_with(
+        &serve_args(&rk, &["--spn", "host/kds.winlaps.test"]),
+        &[],
+        None,
+    );
+    assert!(!out.status.success(), "--spn needs --keytab");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn kds_serve_with_an_aes_keytab_and_password_less_accounts() {
+    let dir = std::env::temp_dir().join(format!("winlaps-kds-aes-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let aes = dir.join("aes.keytab");
+    std::fs::write(&aes, keytab(18)).unwrap();
+    let rk = root_key();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_winlaps"))
+        .args(serve_args(
+            &rk,
+            &[
+                "--keytab",
+                aes.to_str().unwrap(),
+                "--account",
+                "WINLAPS\\mapped:S-1-5-21-1-2-3-1107",
+                "--account",
+                "inline:Inl1ne!:S-1-5-21-1-2-3-1108",
+            ],
+        ))
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let _ = child.kill();
+    let out = child.wait_with_output().unwrap();
+    assert!(line.starts_with("listening on 127.0.0.1:"), "{line}");
+    assert!(
+        line.trim_end()
+            .ends_with("2 account(s), 1 root key(s), Kerberos for host/kds.winlaps.test"),
+        "{line}"
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("1 --account value(s) carry a password") && err.contains("--account-file"),
+        "{err}"
+    );
+    assert!(!err.contains("Inl1ne!"), "{err}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
