@@ -5,27 +5,15 @@
 //! for the group's highest L2. The SID is part of the group because the server answers per
 //! target security descriptor (a helpdesk may read one group's values and not another's).
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use laps_crypto::{parse_blob, parse_encrypted_attribute, Guid, KeyStore, Sid};
+use laps_crypto::KeyStore;
 
 use crate::client::GkdiClient;
 use crate::error::{Error, Result};
 
-/// The key a group of values needs: GetKey is asked for (`sid`, `root_key_id`, `l0`, `l1`,
-/// the highest `l2`).
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub struct KeyGroup {
-    /// The target SID of the values' `SID=` protector.
-    pub sid: Sid,
-    /// Root key id.
-    pub root_key_id: Guid,
-    /// L0 index.
-    pub l0: i32,
-    /// L1 index.
-    pub l1: i32,
-}
+/// The key a group of values needs (laps-rpc's planner, shared with the Python binding).
+pub use laps_rpc::batch::KeyGroup;
 
 /// What [`fetch_keys`] did.
 #[derive(Debug, Default)]
@@ -38,31 +26,20 @@ pub struct FetchReport {
     pub errors: Vec<Option<Arc<Error>>>,
 }
 
-/// The key group of one value (`blob`: a bare DPAPI-NG blob instead of an attribute value).
+/// The key group of one value (`blob`: a bare DPAPI-NG blob instead of an attribute value)
+/// and its L2 index ([`laps_rpc::batch::key_group`]).
 pub fn key_group(value: &[u8], blob: bool) -> Result<(KeyGroup, i32)> {
-    let info = if blob {
-        parse_blob(value)?
-    } else {
-        parse_encrypted_attribute(value)?.blob
-    };
-    let (Some(sid), Some(key)) = (info.target_sid, info.key) else {
-        return Err(Error::InvalidArgument(format!(
-            "the value is not protected to a single SID ({})",
-            info.protection_descriptor
-        )));
-    };
-    let sid: Sid = sid
-        .parse()
-        .map_err(|_| Error::InvalidArgument(format!("bad target SID {sid:?}")))?;
-    Ok((
-        KeyGroup {
-            sid,
-            root_key_id: key.root_key_id,
-            l0: key.l0,
-            l1: key.l1,
-        },
-        key.l2,
-    ))
+    laps_rpc::batch::key_group(value, blob).map_err(planning_error)
+}
+
+/// A planning error in this crate's terms: a value that does not parse is a crypto error, one
+/// without a single SID a usage error.
+fn planning_error(e: laps_rpc::Error) -> Error {
+    match e {
+        laps_rpc::Error::Crypto(c) => Error::Crypto(c),
+        laps_rpc::Error::InvalidArgument(m) => Error::InvalidArgument(m.into()),
+        other => Error::Rpc(other),
+    }
 }
 
 /// Fetches, through `client`, the keys that `values` need and adds them to `store` (bound
@@ -83,19 +60,12 @@ pub fn fetch_keys<V: AsRef<[u8]>>(
         calls: 0,
         errors: vec![None; values.len()],
     };
-    let mut groups: BTreeMap<KeyGroup, (i32, Vec<usize>)> = BTreeMap::new();
-    for (i, v) in values.iter().enumerate() {
-        match key_group(v.as_ref(), blob) {
-            Ok((group, l2)) => {
-                let entry = groups.entry(group).or_insert((l2, Vec::new()));
-                entry.0 = entry.0.max(l2);
-                entry.1.push(i);
-            }
-            Err(e) => report.errors[i] = Some(Arc::new(e)),
-        }
+    let plan = laps_rpc::batch::plan(values, blob);
+    for (i, e) in plan.errors {
+        report.errors[i] = Some(Arc::new(planning_error(e)));
     }
     let mut broken: Option<Arc<Error>> = None;
-    for (group, (l2, members)) in groups {
+    for laps_rpc::batch::PlannedCall { group, l2, members } in plan.calls {
         let outcome = match &broken {
             Some(e) => Err(e.clone()),
             None => {
