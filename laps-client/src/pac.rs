@@ -364,3 +364,172 @@ pub fn logon_info_sids(pac: &[u8]) -> Result<Vec<Sid>, AuthError> {
     }
     Ok(unique)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A little-endian NDR writer for the test PAC.
+    #[derive(Default)]
+    struct W(Vec<u8>);
+
+    impl W {
+        fn align(&mut self, n: usize) {
+            while !self.0.len().is_multiple_of(n) {
+                self.0.push(0);
+            }
+        }
+        fn u16(&mut self, v: u16) {
+            self.align(2);
+            self.0.extend(v.to_le_bytes());
+        }
+        fn u32(&mut self, v: u32) {
+            self.align(4);
+            self.0.extend(v.to_le_bytes());
+        }
+        fn string_header(&mut self, s: Option<&str>) {
+            let n = s.map_or(0, |s| s.encode_utf16().count() as u16 * 2);
+            self.u16(n);
+            self.u16(n);
+            self.u32(if s.is_some() { 0x20004 } else { 0 });
+        }
+        fn string_body(&mut self, s: &str) {
+            let units: Vec<u16> = s.encode_utf16().collect();
+            self.u32(units.len() as u32);
+            self.u32(0);
+            self.u32(units.len() as u32);
+            for u in units {
+                self.u16(u);
+            }
+        }
+        fn sid(&mut self, sid: &Sid) {
+            let subs = sid.sub_authorities();
+            self.u32(subs.len() as u32);
+            self.0.push(1);
+            self.0.push(subs.len() as u8);
+            self.0.extend(&sid.authority().to_be_bytes()[2..]);
+            for &s in subs {
+                self.u32(s);
+            }
+        }
+    }
+
+    fn sid(s: &str) -> Sid {
+        s.parse().unwrap()
+    }
+
+    /// A PAC with one LOGON_INFO buffer: user 1104 in S-1-5-21-1-2-3, primary group 513,
+    /// groups 513 and 1103, the extra SID S-1-18-1 and resource group S-1-5-21-9-9-9-600.
+    fn pac(user_flags: u32) -> Vec<u8> {
+        let mut w = W::default();
+        w.u32(0x20000); // referent of the top-level pointer
+        w.0.extend([0u8; 48]); // six FILETIMEs
+        let strings = [Some("helpdesk"), None, None, None, None, None];
+        for s in strings {
+            w.string_header(s);
+        }
+        w.u16(3); // LogonCount
+        w.u16(0);
+        w.u32(1104);
+        w.u32(513);
+        w.u32(2);
+        w.u32(0x20008); // GroupIds
+        w.u32(user_flags);
+        w.0.extend([0u8; 16]);
+        w.string_header(Some("DC1"));
+        w.string_header(Some("WINLAPS"));
+        w.u32(0x2000c); // LogonDomainId
+        w.0.extend([0u8; 8]);
+        w.u32(0x10); // UserAccountControl
+        w.u32(0);
+        w.0.extend([0u8; 16]);
+        w.u32(0);
+        w.u32(0);
+        w.u32(1); // SidCount
+        w.u32(0x20010); // ExtraSids
+        w.u32(0x20014); // ResourceGroupDomainSid
+        w.u32(1);
+        w.u32(0x20018); // ResourceGroupIds
+        w.string_body("helpdesk");
+        w.u32(2);
+        for rid in [513, 1103] {
+            w.u32(rid);
+            w.u32(7);
+        }
+        w.string_body("DC1");
+        w.string_body("WINLAPS");
+        w.sid(&sid("S-1-5-21-1-2-3"));
+        w.u32(1);
+        w.u32(0x2001c);
+        w.u32(7);
+        w.sid(&sid("S-1-18-1"));
+        w.sid(&sid("S-1-5-21-9-9-9"));
+        w.u32(1);
+        w.u32(600);
+        w.u32(7);
+        // Type serialization header (version 1, little-endian, 8 bytes) + private header.
+        let mut info = vec![1, 0x10, 8, 0, 0xcc, 0xcc, 0xcc, 0xcc];
+        info.extend((w.0.len() as u32).to_le_bytes());
+        info.extend([0u8; 4]);
+        info.extend(&w.0);
+        let mut out = Vec::new();
+        out.extend(1u32.to_le_bytes()); // cBuffers
+        out.extend(0u32.to_le_bytes()); // Version
+        out.extend(PAC_LOGON_INFO.to_le_bytes());
+        out.extend((info.len() as u32).to_le_bytes());
+        out.extend(24u64.to_le_bytes());
+        out.extend(info);
+        out
+    }
+
+    #[test]
+    fn logon_info_gives_user_primary_group_groups_extra_and_resource_sids() {
+        let got = logon_info_sids(&pac(0x20 | LOGON_RESOURCE_GROUPS)).unwrap();
+        let want: Vec<Sid> = [
+            "S-1-5-21-1-2-3-1104",
+            "S-1-5-21-1-2-3-513",
+            "S-1-5-21-1-2-3-1103",
+            "S-1-18-1",
+            "S-1-5-21-9-9-9-600",
+        ]
+        .iter()
+        .map(|s| sid(s))
+        .collect();
+        assert_eq!(got, want);
+    }
+
+    #[test]
+    fn resource_groups_count_only_with_their_user_flag() {
+        let got = logon_info_sids(&pac(0x20)).unwrap();
+        assert!(!got.contains(&sid("S-1-5-21-9-9-9-600")));
+        assert_eq!(got.len(), 4);
+    }
+
+    #[test]
+    fn truncated_or_oversized_pacs_are_typed_errors() {
+        let full = pac(0x220);
+        for n in 0..full.len() {
+            assert!(
+                matches!(logon_info_sids(&full[..n]), Err(AuthError::InvalidToken(_))),
+                "a PAC cut at {n} bytes"
+            );
+        }
+        let mut many = full.clone();
+        many[..4].copy_from_slice(&1000u32.to_le_bytes());
+        assert!(logon_info_sids(&many).is_err());
+        let mut no_logon_info = full.clone();
+        no_logon_info[8..12].copy_from_slice(&6u32.to_le_bytes());
+        assert!(logon_info_sids(&no_logon_info).is_err());
+        // A group count over the bound.
+        let mut huge = full;
+        let body = 24 + 16;
+        let at = huge
+            .windows(8)
+            .skip(body)
+            .position(|w| w == [2, 0, 0, 0, 1, 2, 0, 0])
+            .map(|p| p + body)
+            .expect("the GroupIds conformance");
+        huge[at..at + 4].copy_from_slice(&u32::MAX.to_le_bytes());
+        assert!(logon_info_sids(&huge).is_err());
+    }
+}
