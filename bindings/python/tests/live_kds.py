@@ -72,8 +72,13 @@ class LabKds:
         self.dir = directory
         lab.setup(directory)
         self.vectors: list[dict[str, Any]] = __import__("json").loads((directory / "vectors.json").read_text())
-        # dpapi-ng always asks the endpoint mapper on port 135 (root only).
-        self.epm_port = 135 if os.geteuid() == 0 else free_port(HOST)
+        # dpapi-ng always asks the endpoint mapper on port 135 (root only);
+        # WINLAPS_LIVE_EPM_PORT=0 picks a free high port even as root (the non-root setup).
+        forced = os.environ.get("WINLAPS_LIVE_EPM_PORT")
+        if forced is not None:
+            self.epm_port = int(forced) or free_port(HOST)
+        else:
+            self.epm_port = 135 if os.geteuid() == 0 else free_port(HOST)
         self.port = free_port(HOST)
         args = [str(binary), "kds", "serve"]
         args += (directory / "root-key-args").read_text().split()

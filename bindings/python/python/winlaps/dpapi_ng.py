@@ -40,9 +40,9 @@ import typing as t
 import uuid
 
 from winlaps import _gkdi
+from winlaps._gkdi import KeyStore
 from winlaps._winlaps import (
     KeyNotFoundError,
-    KeyStore,
     RootKey,
     UnsupportedError,
     _envelope_is_public,
