@@ -16,7 +16,7 @@ use sspi::{
 use crate::credentials::{AuthProtocol, Credentials};
 use crate::error::{Error, Result};
 use crate::kdc::KdcClient;
-use crate::protect::{auth_error, Coverage};
+use crate::protect::{auth_error, unexpected_status, Coverage};
 
 /// Options of a client security context.
 #[derive(Debug, Clone)]
@@ -239,11 +239,7 @@ impl SecurityContext for ClientContext {
                     self.finish()?;
                 }
             }
-            other => {
-                return Err(AuthError::Other(format!(
-                    "unexpected security status {other:?}"
-                )))
-            }
+            other => return Err(unexpected_status(other)),
         }
         Ok(AuthStep {
             token,

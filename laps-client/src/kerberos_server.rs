@@ -24,7 +24,7 @@ use crate::accounts::with_implicit_sids;
 use crate::error::{Error, Result};
 use crate::keytab::Keytab;
 use crate::pac::{ticket_client, TicketClient};
-use crate::protect::{auth_error, Coverage};
+use crate::protect::{auth_error, unexpected_status, Coverage};
 
 /// The Kerberos identity of the lab KDS: the keytab of its service account and the service
 /// principal clients ask tickets for.
@@ -178,21 +178,23 @@ impl fmt::Debug for KerberosAcceptor {
     }
 }
 
-/// One `AcceptSecurityContext` call with DCE-style requirements.
-pub(crate) fn accept_dce<S>(
+/// One `AcceptSecurityContext` call of a Kerberos or Negotiate server with `flags`: the status
+/// and the output token.
+pub(crate) fn accept_token<S>(
     ctx: &mut S,
-    input: &[u8],
+    input: Vec<u8>,
+    flags: ServerRequestFlags,
 ) -> std::result::Result<(SecurityStatus, Vec<u8>), AuthError>
 where
     S: Sspi + SspiImpl<CredentialsHandle = Option<CredentialsBuffers>>,
 {
-    let mut input = [SecurityBuffer::new(input.to_vec(), BufferType::Token)];
+    let mut input = [SecurityBuffer::new(input, BufferType::Token)];
     let mut output = [SecurityBuffer::new(Vec::new(), BufferType::Token)];
     let mut handle: Option<CredentialsBuffers> = None;
     let builder = ctx
         .accept_security_context()
         .with_credentials_handle(&mut handle)
-        .with_context_requirements(ServerRequestFlags::USE_DCE_STYLE)
+        .with_context_requirements(flags)
         .with_target_data_representation(DataRepresentation::Native)
         .with_input(&mut input)
         .with_output(&mut output);
@@ -235,7 +237,7 @@ impl KerberosAcceptor {
             }
         };
         let input = unframe_ap_req(input).unwrap_or(input);
-        let (status, token) = accept_dce(ctx, input)?;
+        let (status, token) = accept_token(ctx, input.to_vec(), ServerRequestFlags::USE_DCE_STYLE)?;
         match status {
             SecurityStatus::Ok | SecurityStatus::CompleteNeeded => {
                 let sizes = ctx.query_context_sizes().map_err(|e| auth_error(&e))?;
@@ -243,11 +245,7 @@ impl KerberosAcceptor {
                 self.complete = true;
             }
             SecurityStatus::ContinueNeeded => {}
-            other => {
-                return Err(AuthError::Other(format!(
-                    "unexpected security status {other:?}"
-                )))
-            }
+            other => return Err(unexpected_status(other)),
         }
         Ok(AuthStep {
             token,

@@ -22,7 +22,7 @@ use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 use crate::accounts::AccountTable;
-use crate::protect::{auth_error, Coverage};
+use crate::protect::{auth_error, unexpected_status, Coverage};
 
 /// `NTLMSSP_NEGOTIATE_UNICODE`.
 const NEGOTIATE_UNICODE: u32 = 0x1;
@@ -207,9 +207,7 @@ impl NtlmAcceptor {
         };
         let (status, _) = self.accept(input)?;
         if status != SecurityStatus::CompleteNeeded && status != SecurityStatus::Ok {
-            return Err(AuthError::Other(format!(
-                "unexpected security status {status:?}"
-            )));
+            return Err(unexpected_status(status));
         }
         self.ntlm
             .custom_set_auth_identity(identity)

@@ -43,6 +43,11 @@ pub(crate) fn auth_error(e: &sspi::Error) -> AuthError {
     }
 }
 
+/// A security status no step of context establishment expects.
+pub(crate) fn unexpected_status(status: sspi::SecurityStatus) -> AuthError {
+    AuthError::Other(format!("unexpected security status {status:?}"))
+}
+
 fn check_range(len: usize, data: &Range<usize>) -> Result<(), AuthError> {
     if data.start > data.end || data.end > len {
         return Err(AuthError::Other(format!(

@@ -19,15 +19,14 @@ use picky_asn1::wrapper::{ExplicitContextTag2, OctetStringAsn1, Optional};
 use picky_krb::gss_api::{ApplicationTag0, GssApiNegInit};
 use sspi::ntlm::NtlmConfig;
 use sspi::{
-    AuthIdentity, BufferType, CredentialsBuffers, DataRepresentation, Negotiate, NegotiateConfig,
-    NegotiatedProtocol, Secret, SecurityBuffer, SecurityStatus, ServerRequestFlags, Sspi, SspiImpl,
-    Username, UsernameParts,
+    AuthIdentity, Negotiate, NegotiateConfig, NegotiatedProtocol, Secret, SecurityStatus,
+    ServerRequestFlags, Sspi, Username, UsernameParts,
 };
 
 use crate::accounts::{with_implicit_sids, AccountTable};
-use crate::kerberos_server::{unframe_ap_req, KerberosService};
+use crate::kerberos_server::{accept_token, unframe_ap_req, KerberosService};
 use crate::pac::TicketClient;
-use crate::protect::{auth_error, Coverage};
+use crate::protect::{auth_error, unexpected_status, Coverage};
 
 /// The Kerberos mechanism OIDs (RFC 4121 and Microsoft's), as picky writes OIDs.
 const KRB5_MECHS: [&str; 2] = ["1.2.840.113554.1.2.2", "1.2.840.48018.1.2.2"];
@@ -243,29 +242,14 @@ impl SpnegoAcceptor {
             Some(_) => with_neg_state(input).unwrap_or_else(|| input.to_vec()),
         };
         let ctx = self.ctx.as_mut().ok_or(AuthError::NotEstablished)?;
-        let mut input = [SecurityBuffer::new(token, BufferType::Token)];
-        let mut output = [SecurityBuffer::new(Vec::new(), BufferType::Token)];
-        let mut handle: Option<CredentialsBuffers> = None;
         let flags = if self.dce {
             ServerRequestFlags::USE_DCE_STYLE
         } else {
             ServerRequestFlags::empty()
         };
-        let builder = ctx
-            .accept_security_context()
-            .with_credentials_handle(&mut handle)
-            .with_context_requirements(flags)
-            .with_target_data_representation(DataRepresentation::Native)
-            .with_input(&mut input)
-            .with_output(&mut output);
-        let result = ctx
-            .accept_security_context_impl(builder)
-            .map_err(|e| auth_error(&e))?
-            .resolve_to_result()
-            .map_err(|e| auth_error(&e))?;
-        let token = std::mem::take(&mut output[0].buffer);
+        let (status, token) = accept_token(ctx, token, flags)?;
         self.legs += 1;
-        match result.status {
+        match status {
             SecurityStatus::Ok => self.finish()?,
             // DCE-style Kerberos is complete once sspi has checked the client's closing AP-REP
             // (the second token). sspi then still asks for a mechListMIC, which RFC 4178 5
@@ -277,15 +261,11 @@ impl SpnegoAcceptor {
             SecurityStatus::CompleteNeeded | SecurityStatus::CompleteAndContinue => {
                 ctx.complete_auth_token(&mut [])
                     .map_err(|e| auth_error(&e))?;
-                if result.status == SecurityStatus::CompleteNeeded {
+                if status == SecurityStatus::CompleteNeeded {
                     self.finish()?;
                 }
             }
-            other => {
-                return Err(AuthError::Other(format!(
-                    "unexpected security status {other:?}"
-                )))
-            }
+            other => return Err(unexpected_status(other)),
         }
         Ok(AuthStep {
             token,
