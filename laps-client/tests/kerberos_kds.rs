@@ -5,16 +5,18 @@
 //! member of "LAPS Readers" decrypts values protected to that group only through the PAC's
 //! group SIDs, and a user outside the group is denied (MS-GKDI 3.1.4.1).
 
+use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use laps_client::{
-    fetch_keys, key_group, Account, AccountTable, AuthProtocol, ClientAuthOptions, ConnectOptions,
-    Credentials, ErrorKind, GkdiClient, KdsConfig, KdsHandle, KdsServer, KerberosService, Keytab,
-    Timeouts,
+    fetch_keys, key_group, Account, AccountTable, AuthProtocol, ClientAuthOptions, ClientContext,
+    ConnectOptions, Credentials, ErrorKind, GkdiClient, KdsConfig, KdsHandle, KdsServer,
+    KerberosAcceptor, KerberosService, Keytab, Timeouts,
 };
 use laps_core::{FileTime, Password};
 use laps_crypto::rand_core::OsRng;
 use laps_crypto::{encrypt, sample, GroupKeyEnvelope, KeyIndex, KeyStore, LapsCredential, Sid};
+use laps_rpc::auth::{AuthError, SecurityContext};
 
 mod common;
 use common::{dc, Dc};
@@ -218,4 +220,90 @@ fn keytab_without_aes_is_refused_with_a_clear_error() {
     for bad in [&b""[..], &[5, 2, 0, 0, 0, 40, 0][..], &[1, 2, 3][..]] {
         assert_eq!(Keytab::parse(bad).unwrap_err().kind(), ErrorKind::Usage);
     }
+}
+
+/// A keytab (version 0x0502) with one key for `components`@WINLAPS.TEST.
+fn keytab_bytes(components: &[&str], enctype: u16, key: &[u8]) -> Vec<u8> {
+    let mut rec = Vec::new();
+    rec.extend((components.len() as u16).to_be_bytes());
+    for s in std::iter::once(&"WINLAPS.TEST").chain(components) {
+        rec.extend((s.len() as u16).to_be_bytes());
+        rec.extend(s.as_bytes());
+    }
+    rec.extend(1u32.to_be_bytes());
+    rec.extend(0u32.to_be_bytes());
+    rec.push(2);
+    rec.extend(enctype.to_be_bytes());
+    rec.extend((key.len() as u16).to_be_bytes());
+    rec.extend(key);
+    let mut kt = vec![5u8, 2];
+    kt.extend((rec.len() as i32).to_be_bytes());
+    kt.extend(rec);
+    kt
+}
+
+#[test]
+fn kerberos_acceptor_rejects_mangled_and_foreign_tickets() {
+    let Some(dc) = dc() else { return };
+    let spn = dc.get("SAMBA_SERVICE_SPN");
+    let helpdesk = user(&dc, "SAMBA_HELPDESK_USER", "SAMBA_HELPDESK_PASSWORD");
+    let host = spn.split_once('/').unwrap().1;
+    // A real DCE-style AP-REQ for the service, from sspi's client and Samba's KDC.
+    let mut client =
+        ClientContext::new(AuthProtocol::Kerberos, &helpdesk, host, &dc.auth_options()).unwrap();
+    let ap_req = client.step(&[]).unwrap().token;
+    let keytab = Keytab::read(dc.get("SAMBA_KEYTAB").as_ref()).unwrap();
+    let service = Arc::new(KerberosService::new(keytab, Some(spn)).unwrap());
+
+    // Every truncation is a typed error.
+    for n in (0..ap_req.len()).step_by(5) {
+        let mut a = KerberosAcceptor::new(service.clone());
+        assert!(a.step(&ap_req[..n]).is_err(), "AP-REQ cut at {n}");
+        assert_eq!(a.client_name(), None);
+    }
+    // A flipped byte never panics, and in the last bytes (the authenticator's checksum) fails.
+    for at in (0..ap_req.len())
+        .step_by(11)
+        .chain(ap_req.len() - 4..ap_req.len())
+    {
+        let mut mangled = ap_req.clone();
+        mangled[at] ^= 0x40;
+        let result = KerberosAcceptor::new(service.clone()).step(&mangled);
+        if at >= ap_req.len() - 4 {
+            assert!(result.is_err(), "flipped byte {at}");
+        }
+    }
+    // A keytab with another key for the same SPN: the ticket does not decrypt.
+    let components: Vec<&str> = spn.split('/').collect();
+    let wrong = Keytab::parse(&keytab_bytes(&components, 18, &[9u8; 32])).unwrap();
+    let wrong = Arc::new(KerberosService::new(wrong, Some(spn)).unwrap());
+    let err = KerberosAcceptor::new(wrong).step(&ap_req).unwrap_err();
+    assert!(
+        matches!(&err, AuthError::Rejected(m) if m.contains("does not decrypt")),
+        "{err}"
+    );
+    // A keytab for another service: no key for the ticket's SPN.
+    let other = Keytab::parse(&keytab_bytes(
+        &["host", "other.winlaps.test"],
+        18,
+        &[9u8; 32],
+    ))
+    .unwrap();
+    let other = Arc::new(KerberosService::new(other, None).unwrap());
+    let err = KerberosAcceptor::new(other).step(&ap_req).unwrap_err();
+    assert!(
+        matches!(&err, AuthError::Rejected(m) if m.contains("no keytab key")),
+        "{err}"
+    );
+    // The genuine ticket is accepted (AP-REP back, DCE style: not complete until the
+    // client's closing AP-REP) and is then not accepted twice by the same acceptor.
+    let mut a = KerberosAcceptor::new(service);
+    let step = a.step(&ap_req).unwrap();
+    assert!(!step.complete && !step.token.is_empty());
+    let step = a.step(&client.step(&step.token).unwrap().token).unwrap();
+    assert!(step.complete);
+    assert_eq!(a.client_name().as_deref(), Some(helpdesk.user()));
+    let group: Sid = dc.get("SAMBA_HELPDESK_GROUP_SID").parse().unwrap();
+    assert!(a.client_sids().unwrap().contains(&group));
+    assert!(a.step(&ap_req).is_err());
 }
