@@ -297,3 +297,49 @@ impl SecurityContext for KerberosAcceptor {
             .map(with_implicit_sids)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn framed(oid: &[u8], token_id: [u8; 2], inner: &[u8]) -> Vec<u8> {
+        let mut body = vec![0x06, oid.len() as u8];
+        body.extend(oid);
+        body.extend(token_id);
+        body.extend(inner);
+        let mut out = vec![0x60];
+        if body.len() < 0x80 {
+            out.push(body.len() as u8);
+        } else {
+            out.extend([0x82, (body.len() >> 8) as u8, body.len() as u8]);
+        }
+        out.extend(body);
+        out
+    }
+
+    #[test]
+    fn gss_framing_is_removed_from_kerberos_ap_reqs_only() {
+        let ap_req = [0x6e, 0x03, 0x02, 0x01, 0x05];
+        for oid in KRB5_OIDS {
+            assert_eq!(
+                unframe_ap_req(&framed(oid, [1, 0], &ap_req)),
+                Some(&ap_req[..])
+            );
+        }
+        let long = vec![0x6e; 300];
+        assert_eq!(
+            unframe_ap_req(&framed(KRB5_OIDS[0], [1, 0], &long)),
+            Some(&long[..])
+        );
+        // DCE style: the AP-REQ comes unframed.
+        assert_eq!(unframe_ap_req(&ap_req), Some(&ap_req[..]));
+        // SPNEGO's OID, a TGT-REQ token id, truncation: not a Kerberos AP-REQ.
+        let spnego = [0x2b, 0x06, 0x01, 0x05, 0x05, 0x02];
+        assert_eq!(unframe_ap_req(&framed(&spnego, [1, 0], &ap_req)), None);
+        assert_eq!(unframe_ap_req(&framed(KRB5_OIDS[0], [4, 0], &ap_req)), None);
+        let f = framed(KRB5_OIDS[0], [1, 0], &ap_req);
+        for n in 1..12 {
+            assert_eq!(unframe_ap_req(&f[..n]), None, "cut at {n}");
+        }
+    }
+}

@@ -346,3 +346,51 @@ impl SecurityContext for SpnegoAcceptor {
             .map(with_implicit_sids)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use picky_krb::gss_api::NegTokenTarg1;
+
+    /// Samba 4.22's second SPNEGO token to the lab KDS (Kerberos, DCE style): a
+    /// `negTokenResp` with only `responseToken` (the closing AP-REP) and `mechListMIC`.
+    const SAMBA_NEG_TOKEN_RESP: &str = "a18185308182a260045e6f5c305aa003020105a10302010fa24e304ca0\
+        03020112a245044301640cbf593d9100bdd561a7f6ddf729ccd1b723fb072a961d16f4b219ff5826664d0b620f\
+        1eeff726408cfa7ea67d6b0655581a77b6a796a8463d1b364b153cf9a0cba31e041c040404ffffffffff000000\
+        00335171d51eaefa24590f613979a86b18";
+
+    fn unhex(s: &str) -> Vec<u8> {
+        (0..s.len() / 2)
+            .map(|i| u8::from_str_radix(&s[2 * i..2 * i + 2], 16).unwrap())
+            .collect()
+    }
+
+    fn fields(token: &[u8]) -> (Option<Vec<u8>>, Option<Vec<u8>>, Option<Vec<u8>>) {
+        let t: NegTokenTarg1 = picky_asn1_der::from_bytes(token).unwrap();
+        let t = t.0;
+        (
+            t.neg_result.0.map(|r| r.0 .0),
+            t.response_token.0.map(|r| r.0 .0),
+            t.mech_list_mic.0.map(|r| r.0 .0),
+        )
+    }
+
+    #[test]
+    fn a_neg_token_resp_without_neg_state_gets_one_and_its_tokens_intact() {
+        let samba = unhex(SAMBA_NEG_TOKEN_RESP);
+        // As sspi 0.23 reads Samba's token: the AP-REP with its OCTET STRING header still on.
+        assert_eq!(fields(&samba).1.unwrap()[0], 0x04);
+        let fixed = with_neg_state(&samba).expect("rewritten");
+        let (state, token, mic) = fields(&fixed);
+        assert_eq!(state.unwrap(), [0x0a, 0x01, 0x01], "accept-incomplete");
+        let token = token.unwrap();
+        assert_eq!(token[0], 0x6f, "the AP-REP itself");
+        assert_eq!(token.len(), 0x5e);
+        assert_eq!(mic.unwrap().len(), 0x1c);
+        // A token that has negState is left alone, and so is anything else.
+        assert_eq!(with_neg_state(&fixed), None);
+        assert_eq!(with_neg_state(b"NTLMSSP\0"), None);
+        assert_eq!(with_neg_state(&samba[..samba.len() - 3]), None);
+        assert_eq!(with_neg_state(&[]), None);
+    }
+}
