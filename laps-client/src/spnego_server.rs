@@ -365,7 +365,10 @@ mod tests {
             .collect()
     }
 
-    fn fields(token: &[u8]) -> (Option<Vec<u8>>, Option<Vec<u8>>, Option<Vec<u8>>) {
+    /// `negState`, `responseToken` and `mechListMIC` as picky-krb decodes them.
+    type Fields = (Option<Vec<u8>>, Option<Vec<u8>>, Option<Vec<u8>>);
+
+    fn fields(token: &[u8]) -> Fields {
         let t: NegTokenTarg1 = picky_asn1_der::from_bytes(token).unwrap();
         let t = t.0;
         (
