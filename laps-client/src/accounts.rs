@@ -236,3 +236,51 @@ pub(crate) fn with_implicit_sids(mut sids: Vec<Sid>) -> Vec<Sid> {
     }
     sids
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_account_without_password_maps_kerberos_names_to_sids() {
+        let mapped =
+            Account::parse("WINLAPS\\helpdesk:S-1-5-21-1-2-3-1104,S-1-5-21-1-2-3-1103").unwrap();
+        assert!(!mapped.has_password());
+        assert_eq!(mapped.password(), None);
+        let bare = Account::parse("plain:S-1-5-21-1-2-3-1106").unwrap();
+        let with_pw = Account::parse("LAB\\x:pa:ss:S-1-5-21-1-2-3-1107").unwrap();
+        assert_eq!(with_pw.password(), Some("pa:ss"));
+        let table = AccountTable::new(vec![mapped, bare, with_pw]).unwrap();
+        let sids = table.sids("helpdesk@WINLAPS.TEST").unwrap();
+        assert_eq!(
+            sids.len(),
+            4,
+            "two configured SIDs + Everyone + Authenticated Users"
+        );
+        assert_eq!(
+            table.sids("HELPDESK@winlaps.test"),
+            Some(sids),
+            "ASCII case-insensitive"
+        );
+        assert!(
+            table.sids("helpdesk@CONTOSO.COM").is_none(),
+            "another realm"
+        );
+        assert!(
+            table.sids("plain@ANY.REALM").is_some(),
+            "no domain: any realm"
+        );
+        assert!(table.sids("x@LAB").is_some());
+        assert!(table.sids("nobody@WINLAPS.TEST").is_none());
+        // Malformed lines stay errors.
+        for bad in [
+            "",
+            "nosep",
+            "u:not-a-sid",
+            ":S-1-5-21-1-2-3-4",
+            "D\\:S-1-5-21-1-2-3-4",
+        ] {
+            assert!(Account::parse(bad).is_err(), "{bad:?}");
+        }
+    }
+}

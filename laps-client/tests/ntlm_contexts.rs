@@ -20,6 +20,7 @@ fn table() -> Arc<AccountTable> {
             ))
             .unwrap(),
             Account::parse("other:x:S-1-5-21-1-2-3-2000").unwrap(),
+            Account::parse("CONTOSO\\mapped:S-1-5-21-1-2-3-2001").unwrap(),
         ])
         .unwrap(),
     )
@@ -248,4 +249,15 @@ fn range_outside_the_pdu_is_an_error() {
         c.seal(&mut p, 10..100, true),
         Err(AuthError::Other(_))
     ));
+}
+
+#[test]
+fn an_account_without_password_cannot_sign_in_with_ntlm() {
+    for password in ["", "anything"] {
+        let err = handshake("CONTOSO\\mapped", password).unwrap_err();
+        assert!(
+            matches!(&err, AuthError::Rejected(m) if m.contains("CONTOSO\\mapped")),
+            "{err}"
+        );
+    }
 }
