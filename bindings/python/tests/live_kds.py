@@ -67,8 +67,10 @@ def free_port(host: str) -> int:
 class LabKds:
     """A running ``winlaps kds serve``."""
 
-    def __init__(self, binary: Path, directory: Path) -> None:
-        self.host = HOST
+    def __init__(
+        self, binary: Path, directory: Path, *, host: str = HOST, extra: Optional[list[str]] = None
+    ) -> None:
+        self.host = host
         self.dir = directory
         lab.setup(directory)
         self.vectors: list[dict[str, Any]] = __import__("json").loads((directory / "vectors.json").read_text())
@@ -76,14 +78,16 @@ class LabKds:
         # WINLAPS_LIVE_EPM_PORT=0 picks a free high port even as root (the non-root setup).
         forced = os.environ.get("WINLAPS_LIVE_EPM_PORT")
         if forced is not None:
-            self.epm_port = int(forced) or free_port(HOST)
+            self.epm_port = int(forced) or free_port(host)
+        elif extra:
+            self.epm_port = free_port(host)
         else:
-            self.epm_port = 135 if os.geteuid() == 0 else free_port(HOST)
-        self.port = free_port(HOST)
+            self.epm_port = 135 if os.geteuid() == 0 else free_port(host)
+        self.port = free_port(host)
         args = [str(binary), "kds", "serve"]
         args += (directory / "root-key-args").read_text().split()
-        args += ["--listen", HOST, "--epm-port", str(self.epm_port), "--port", str(self.port)]
-        args += ["--account-file", str(directory / "accounts"), "--stats"]
+        args += ["--listen", host, "--epm-port", str(self.epm_port), "--port", str(self.port)]
+        args += ["--account-file", str(directory / "accounts"), "--stats", *(extra or [])]
         self.proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         self._calls = 0
         self._lines: list[str] = []

@@ -539,6 +539,68 @@ def test_samba_sealed_call_with_kerberos_tickets_from_samba(
         assert all(len(stub) >= 8 and stub[-4:] == b"\0\0\0\0" for stub in stubs)
 
 
+@pytest.fixture(scope="module")
+def kerberos_kds(samba: dict[str, str], tmp_path_factory: pytest.TempPathFactory) -> Iterator[LabKds]:
+    """The lab KDS with the keytab the Samba DC exported for its service account, listening on
+    the address host/kds.winlaps.test resolves to (high ports: no endpoint mapper on 135)."""
+    binary = winlaps_binary()
+    keytab = samba.get("SAMBA_KEYTAB", "")
+    if binary is None or not Path(keytab).is_file():
+        skip_or_fail("no winlaps CLI binary or no keytab exported by the Samba DC")
+        raise AssertionError
+    spn = samba["SAMBA_SERVICE_SPN"]
+    host = spn.split("/", 1)[1]
+    try:
+        address = socket.gethostbyname(host)
+    except OSError:
+        pytest.skip(f"{host} (the KDS service principal's host) does not resolve here")
+    server = LabKds(
+        binary, tmp_path_factory.mktemp("kds-krb"), host=address, extra=["--keytab", keytab, "--spn", spn]
+    )
+    server.host = host
+    yield server
+    server.stop()
+
+
+@pytest.mark.parametrize("protocol", ["kerberos", "negotiate"])
+def test_get_key_with_kerberos_tickets_from_samba_through_the_keytab_kds(
+    samba: dict[str, str], kerberos_kds: LabKds, monkeypatch: pytest.MonkeyPatch, protocol: str
+) -> None:
+    """pyspnego Kerberos (a ticket for host/kds.winlaps.test from Samba's KDC) through laps-rpc
+    to the lab KDS, which reads the caller's groups from the PAC: the helpdesk (a member of
+    "LAPS Readers") gets the seed key in one call; a plain user gets AccessDeniedError."""
+    kerberos_ready(samba, monkeypatch)
+    group = samba["SAMBA_HELPDESK_GROUP_SID"]
+    root = winlaps.RootKey.from_json((REPO / "laps-crypto" / "data" / "sample_root_key.json").read_text())
+    now = int(time.time() * 10_000_000) + lab.FILETIME_UNIX_EPOCH
+    cred = winlaps.LapsCredential("Administrator", f"Kerb3ros-{protocol}", now)
+    value = winlaps.encrypt_attribute(cred, key=root, sid=group, public_key=False, domain_name="winlaps.test")
+    realm = samba["SAMBA_REALM"]
+    store = winlaps.KeyStore()
+    before = kerberos_kds.calls()
+    (r,) = store.decrypt_many(
+        [value],
+        dc=kerberos_kds.host,
+        port=kerberos_kds.port,
+        username=f"{samba['SAMBA_HELPDESK_USER']}@{realm}",
+        password=samba["SAMBA_HELPDESK_PASSWORD"],
+        auth_protocol=protocol,
+    )
+    assert isinstance(r, winlaps.LapsCredential), r
+    assert r.password == f"Kerb3ros-{protocol}"
+    assert kerberos_kds.calls() - before == 1
+    (denied,) = winlaps.KeyStore().decrypt_many(
+        [value],
+        dc=kerberos_kds.host,
+        port=kerberos_kds.port,
+        username=f"{samba['SAMBA_PLAIN_USER']}@{realm}",
+        password=samba["SAMBA_PLAIN_PASSWORD"],
+        auth_protocol=protocol,
+    )
+    assert isinstance(denied, winlaps.AccessDeniedError), denied
+    assert group in str(denied)
+
+
 def test_samba_kerberos_wrong_password_is_a_typed_auth_error(
     samba: dict[str, str], monkeypatch: pytest.MonkeyPatch
 ) -> None:
