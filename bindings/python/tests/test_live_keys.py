@@ -509,7 +509,7 @@ def kerberos_ready(samba: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> No
         try:
             __import__(module)
         except ImportError:
-            pytest.skip(f"Kerberos through pyspnego needs the Python module {module!r} (pyspnego[kerberos])")
+            skip_or_fail(f"Kerberos through pyspnego needs the Python module {module!r} (pyspnego[kerberos])")
     monkeypatch.setenv("KRB5_CONFIG", samba["KRB5_CONFIG"])
 
 
