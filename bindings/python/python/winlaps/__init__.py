@@ -12,6 +12,9 @@ Python objects that cannot be wiped; everything winlaps holds on the Rust side i
 
 from __future__ import annotations
 
+from importlib.metadata import PackageNotFoundError
+from importlib.metadata import version as _distribution_version
+
 from winlaps._gkdi import FetchResult, KeyStore
 from winlaps._winlaps import (
     AccessDeniedError,
@@ -72,6 +75,12 @@ from winlaps._winlaps import (
     write_registry_pol,
     write_syncml,
 )
+
+try:
+    __version__: str = _distribution_version("winlaps")
+    """The installed distribution's version (the Rust workspace's, e.g. ``0.1.0``)."""
+except PackageNotFoundError:  # imported from a source tree that was never installed
+    __version__ = "0+unknown"
 
 __all__ = [
     # errors
