@@ -48,8 +48,15 @@ if [[ -n ${WINLAPS_SAMBA_ENV:-} && -r ${WINLAPS_SAMBA_ENV:-} ]]; then
   SAMBA_SERVICE_SPN=$(. "$WINLAPS_SAMBA_ENV" && echo "$SAMBA_SERVICE_SPN")
   KERBEROS_ARGS=(--keytab "$SAMBA_KEYTAB" --spn "$SAMBA_SERVICE_SPN")
   KDS_KERBEROS=1
-  getent hosts "${SAMBA_SERVICE_SPN#*/}" | grep -q "^$HOST " \
-    || { echo "laps-client interop: ${SAMBA_SERVICE_SPN#*/} must resolve to $HOST (scripts/samba-dc adds it to /etc/hosts)" >&2; exit 1; }
+  if ! getent hosts "${SAMBA_SERVICE_SPN#*/}" | grep -q "^$HOST "; then
+    why="${SAMBA_SERVICE_SPN#*/} does not resolve to $HOST (scripts/samba-dc adds it to /etc/hosts)"
+    [[ ${CI:-} == true ]] && { echo "laps-client interop: $why (required under CI=true)" >&2; exit 1; }
+    echo "laps-client interop: Kerberos tests skipped: $why"
+    KERBEROS_ARGS=()
+    KDS_KERBEROS=0
+  fi
+fi
+if [[ $KDS_KERBEROS == 1 ]]; then
   if ! "$PY" -c "import gssapi, krb5" 2>/dev/null; then
     start=$SECONDS
     "$PY" -m pip install --quiet --disable-pip-version-check gssapi==1.9.0 krb5==0.7.1 \
