@@ -351,6 +351,41 @@ def test_a_stalled_server_times_out_within_the_bound(stalled: tuple[str, int]) -
     assert time.monotonic() - t0 < 3
 
 
+def test_a_trickling_server_is_cut_off_by_the_exchange_bound() -> None:
+    """A peer sending one byte of a valid fragment header every 0.2 s never trips the 0.5 s
+    per-read timeout; the exchange bound (3 x timeout) still ends the call."""
+    pytest.importorskip("spnego")
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(1)
+    stop = threading.Event()
+
+    def trickle() -> None:
+        c, _ = srv.accept()
+        c.recv(4096)
+        header = bytes([5, 0, 12, 3, 0x10, 0, 0, 0]) + (5000).to_bytes(2, "little") + bytes(6)
+        try:
+            for b in header + bytes(5000):
+                if stop.wait(0.2):
+                    break
+                c.sendall(bytes([b]))
+        except OSError:
+            pass
+        c.close()
+
+    th = threading.Thread(target=trickle, daemon=True)
+    th.start()
+    t0 = time.monotonic()
+    try:
+        with pytest.raises(winlaps.RpcTimeoutError, match="did not complete the exchange"):
+            _gkdi.get_key("127.0.0.1", "S-1-5-21-1-2-3-512", epm_port=srv.getsockname()[1], timeout=0.5)
+        assert time.monotonic() - t0 < 3
+    finally:
+        stop.set()
+        th.join(5)
+        srv.close()
+
+
 # --- the shared Samba AD DC -----------------------------------------------------------------
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import socket
+import time
 import typing as t
 
 from winlaps._winlaps import (
@@ -35,6 +36,9 @@ __all__ = ["FetchResult", "KeyStore", "lookup_dc"]
 AUTH_PROTOCOLS = ("negotiate", "kerberos", "ntlm")
 #: Seconds allowed for each network step (DNS, connect, one send, one receive) by default.
 DEFAULT_TIMEOUT = 10.0
+#: One exchange (a bind with its legs, or one call and its answer) gets this many step
+#: timeouts in all, so a peer trickling bytes cannot hold a connection open forever.
+EXCHANGE_STEPS = 3
 _RECV = 65536
 
 #: Resolver used by :func:`lookup_dc` when none is given: an object with dnspython's
@@ -243,6 +247,13 @@ class _Request(t.NamedTuple):
     l2: int
 
 
+def _late(where: str, timeout: float, left: float) -> str:
+    """The message of a read that timed out: the step's bound or the exchange's."""
+    if left < timeout:
+        return f"{where} did not complete the exchange within {timeout * EXCHANGE_STEPS}s"
+    return f"{where} sent no answer within {timeout}s"
+
+
 class _SyncWire:
     """One TCP connection with a timeout on every step."""
 
@@ -269,11 +280,20 @@ class _SyncWire:
         except OSError as e:
             raise DcUnreachableError(f"sending to {self.where} failed: {e.strerror or e}") from None
 
-    def recv(self) -> bytes:
+    def _late(self, left: float) -> str:
+        return _late(self.where, self.timeout, left)
+
+    def recv(self, deadline: float) -> bytes:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise RpcTimeoutError(
+                f"{self.where} did not complete the exchange within {self.timeout * EXCHANGE_STEPS}s"
+            )
         try:
+            self.sock.settimeout(min(self.timeout, left))
             data = self.sock.recv(_RECV)
         except socket.timeout:
-            raise RpcTimeoutError(f"{self.where} sent no answer within {self.timeout}s") from None
+            raise RpcTimeoutError(self._late(left)) from None
         except OSError as e:
             raise DcUnreachableError(f"receiving from {self.where} failed: {e.strerror or e}") from None
         if not data:
@@ -282,9 +302,10 @@ class _SyncWire:
 
     def drive(self, machine: t.Any, first: bytes) -> t.Any:
         """Sends ``first``, then feeds answers to ``machine`` until it is ready or done."""
+        deadline = time.monotonic() + self.timeout * EXCHANGE_STEPS
         self.send(first)
         while True:
-            kind, payload = machine.receive(self.recv())
+            kind, payload = machine.receive(self.recv(deadline))
             if kind == "send":
                 self.send(payload)
             elif kind == "ready":
@@ -329,11 +350,16 @@ class _AsyncWire:
         except OSError as e:
             raise DcUnreachableError(f"sending to {self.where} failed: {e.strerror or e}") from None
 
-    async def recv(self) -> bytes:
+    async def recv(self, deadline: float) -> bytes:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise RpcTimeoutError(
+                f"{self.where} did not complete the exchange within {self.timeout * EXCHANGE_STEPS}s"
+            )
         try:
-            data = await asyncio.wait_for(self.reader.read(_RECV), self.timeout)
+            data = await asyncio.wait_for(self.reader.read(_RECV), min(self.timeout, left))
         except asyncio.TimeoutError:
-            raise RpcTimeoutError(f"{self.where} sent no answer within {self.timeout}s") from None
+            raise RpcTimeoutError(_late(self.where, self.timeout, left)) from None
         except OSError as e:
             raise DcUnreachableError(f"receiving from {self.where} failed: {e.strerror or e}") from None
         if not data:
@@ -341,9 +367,10 @@ class _AsyncWire:
         return data
 
     async def drive(self, machine: t.Any, first: bytes) -> t.Any:
+        deadline = time.monotonic() + self.timeout * EXCHANGE_STEPS
         await self.send(first)
         while True:
-            kind, payload = machine.receive(await self.recv())
+            kind, payload = machine.receive(await self.recv(deadline))
             if kind == "send":
                 await self.send(payload)
             elif kind == "ready":
