@@ -351,6 +351,51 @@ def test_a_stalled_server_times_out_within_the_bound(stalled: tuple[str, int]) -
     assert time.monotonic() - t0 < 3
 
 
+def one_answer_server(answer: bytes) -> tuple[socket.socket, threading.Thread]:
+    """A server that reads one request and sends ``answer``."""
+    srv = socket.socket()
+    srv.bind(("127.0.0.1", 0))
+    srv.listen(1)
+
+    def serve() -> None:
+        c, _ = srv.accept()
+        c.recv(4096)
+        c.sendall(answer)
+        c.close()
+
+    th = threading.Thread(target=serve, daemon=True)
+    th.start()
+    return srv, th
+
+
+def pdu(ptype: int, body: bytes) -> bytes:
+    """A connection-oriented PDU: common header (v5.0, first+last fragment, little-endian)."""
+    frag_len = (16 + len(body)).to_bytes(2, "little")
+    call_id = (1).to_bytes(4, "little")
+    return bytes([5, 0, ptype, 3, 0x10, 0, 0, 0]) + frag_len + bytes(2) + call_id + body
+
+
+@pytest.mark.parametrize(
+    "answer, error, text",
+    [
+        # bind_nak, reason 2 (local limit exceeded), no protocol versions
+        (pdu(13, (2).to_bytes(2, "little") + bytes(1)), "BindRejectedError", "bind_nak reason 2"),
+        # fault: alloc_hint, context id, cancel count, reserved, status nca_s_op_rng_error, reserved
+        (pdu(3, bytes(8) + (0x1C010002).to_bytes(4, "little") + bytes(4)), "RpcFaultError", "0x1c010002"),
+    ],
+    ids=["bind_nak", "fault"],
+)
+def test_a_refusing_endpoint_mapper_gives_typed_errors(answer: bytes, error: str, text: str) -> None:
+    pytest.importorskip("spnego")
+    srv, th = one_answer_server(answer)
+    try:
+        with pytest.raises(getattr(winlaps, error), match=text):
+            _gkdi.get_key("127.0.0.1", "S-1-5-21-1-2-3-512", epm_port=srv.getsockname()[1], timeout=2)
+    finally:
+        th.join(5)
+        srv.close()
+
+
 def test_a_trickling_server_is_cut_off_by_the_exchange_bound() -> None:
     """A peer sending one byte of a valid fragment header every 0.2 s never trips the 0.5 s
     per-read timeout; the exchange bound (3 x timeout) still ends the call."""
