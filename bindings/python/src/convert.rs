@@ -24,7 +24,7 @@ pub(crate) fn reg_value_from_py(name: &str, v: &Bound<'_, PyAny>) -> PyResult<Re
             return Ok(RegValue::Qword(q));
         }
         return Err(Error::new(
-            Kind::Policy,
+            Kind::InvalidArgument,
             format!("registry value {name:?} must be in 0 .. 2**64-1 (DWORD or QWORD)"),
         )
         .into());
@@ -175,10 +175,9 @@ fn is_datetime(v: &Bound<'_, PyAny>) -> PyResult<bool> {
 pub(crate) fn filetime_from_py(v: &Bound<'_, PyAny>) -> PyResult<FileTime> {
     let py = v.py();
     if let Ok(i) = v.cast::<PyInt>() {
-        return i
-            .extract::<u64>()
-            .map(FileTime::from_ticks)
-            .map_err(|_| Error::new(Kind::Policy, "a FILETIME must be in 0 .. 2**64-1").into());
+        return i.extract::<u64>().map(FileTime::from_ticks).map_err(|_| {
+            Error::new(Kind::InvalidArgument, "a FILETIME must be in 0 .. 2**64-1").into()
+        });
     }
     if !is_datetime(v)? {
         return Err(PyTypeError::new_err(
@@ -187,7 +186,7 @@ pub(crate) fn filetime_from_py(v: &Bound<'_, PyAny>) -> PyResult<FileTime> {
     }
     if v.call_method0("utcoffset")?.is_none() {
         return Err(Error::new(
-            Kind::Policy,
+            Kind::InvalidArgument,
             "a naive datetime has no time zone; pass an aware one (e.g. tzinfo=timezone.utc)",
         )
         .into());
@@ -201,7 +200,7 @@ pub(crate) fn filetime_from_py(v: &Bound<'_, PyAny>) -> PyResult<FileTime> {
         + i128::from(micros) * 10;
     u64::try_from(ticks)
         .map(FileTime::from_ticks)
-        .map_err(|_| Error::new(Kind::Policy, "the time is before 1601-01-01").into())
+        .map_err(|_| Error::new(Kind::InvalidArgument, "the time is before 1601-01-01").into())
 }
 
 /// A FILETIME as an aware UTC `datetime` (sub-microsecond ticks are truncated). FILETIMEs past

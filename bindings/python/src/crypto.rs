@@ -19,20 +19,6 @@ use rand_core::{CryptoRng, RngCore, SeedableRng};
 use std::borrow::Cow;
 use zeroize::Zeroizing;
 
-impl From<laps_crypto::Error> for Error {
-    fn from(e: laps_crypto::Error) -> Self {
-        use laps_crypto::Error as E;
-        let kind = match &e {
-            E::Malformed { .. } | E::InvalidKey(_) | E::InvalidInput(_) => Kind::Format,
-            E::UnsupportedProtector(_) | E::UnsupportedAlgorithm(_) => Kind::Unsupported,
-            E::UnknownRootKey { .. } | E::KeyNotCovered { .. } => Kind::KeyNotFound,
-            E::DecryptionFailed => Kind::Decryption,
-            _ => Kind::Base,
-        };
-        Error::new(kind, e.to_string())
-    }
-}
-
 // --- GUIDs ----------------------------------------------------------------------------------
 
 /// `uuid.UUID`, imported once.
@@ -496,8 +482,8 @@ fn with_rng<T>(
             let mut rng = laps_crypto::RecordedRandomness::new(bytes);
             let out = f(&mut rng);
             if rng.ran_out() {
-                return Err(Error::new(
-                    Kind::Format,
+                return Err(Error::of(
+                    laps_core::ErrorKind::Randomness,
                     format!("randomness: {} bytes are not enough", bytes.len()),
                 ));
             }
@@ -613,7 +599,7 @@ pub(crate) fn encrypt_attribute<'py>(
         Some(t) => filetime_from_py(t)?,
         None => default_time.ok_or_else(|| {
             Error::new(
-                Kind::Format,
+                Kind::InvalidArgument,
                 "update_time is required with a bytes plaintext",
             )
         })?,

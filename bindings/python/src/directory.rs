@@ -3,21 +3,11 @@
 
 use crate::convert::{opt_filetime_to_py, text_or_bytes};
 use crate::crypto::PyKeyStore;
-use crate::errors::{guard, Error, Kind};
+use crate::errors::guard;
 use laps_directory::{ComputerEntry, ReadOptions};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyDict, PyList, PyMapping, PyString};
 use std::collections::{BTreeMap, BTreeSet};
-
-impl From<laps_directory::Error> for Error {
-    fn from(e: laps_directory::Error) -> Self {
-        let kind = match e {
-            laps_directory::Error::BadAttribute { .. } => Kind::Format,
-            _ => Kind::Base,
-        };
-        Error::new(kind, e.to_string())
-    }
-}
 
 /// The values of one attribute: one `bytes`/`str`, or a sequence of them.
 fn values(v: &Bound<'_, PyAny>) -> PyResult<Vec<Vec<u8>>> {

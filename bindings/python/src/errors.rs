@@ -3,7 +3,9 @@
 //! ```text
 //! WinlapsError(Exception)
 //! ├── FormatError(WinlapsError, ValueError)      malformed input bytes or text
-//! ├── PolicyError(WinlapsError, ValueError)      a value outside what the policy allows
+//! ├── PolicyError(WinlapsError, ValueError)      a value a policy writer or reader refuses
+//! ├── InvalidArgumentError(WinlapsError, ValueError)  an argument out of range or of the wrong shape
+//! ├── NotFoundError(WinlapsError, LookupError)   the object asked for does not exist
 //! ├── DecryptionError(WinlapsError)              wrong key, bad tag, failed unwrap (opaque)
 //! ├── KeyNotFoundError(WinlapsError)             no root key / group key envelope for the blob
 //! ├── UnsupportedError(WinlapsError, NotImplementedError)
@@ -18,10 +20,14 @@
 //!     └── RpcProtocolError(RpcError)             malformed or unexpected bytes from the peer
 //! ```
 //!
+//! Every Rust error reaches Python through [`Kind::of`], the one mapping from the core's
+//! [`ErrorKind`]; laps-rpc errors pick the finer `RpcError` subclasses.
+//!
 //! The classes are built once per interpreter with `type(name, bases, dict)`, because an
 //! exception with two bases cannot come from `create_exception!`. Messages come from the Rust
 //! crates' `Display`, which never contains secrets.
 
+use laps_core::ErrorKind;
 use pyo3::exceptions::{PyException, PyNotImplementedError, PyValueError};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -43,6 +49,12 @@ pub(crate) enum Kind {
     KeyNotFound,
     /// `UnsupportedError`.
     Unsupported,
+    /// `InvalidArgumentError`.
+    InvalidArgument,
+    /// `NotFoundError`.
+    NotFound,
+    /// `RpcTimeoutError`.
+    Timeout,
     /// `RpcError` (e.g. the state machine used out of order). `DcUnreachableError` and
     /// `RpcTimeoutError` are raised by the Python transport (`winlaps._gkdi`), which owns the
     /// sockets.
@@ -95,14 +107,49 @@ impl From<Error> for PyErr {
     }
 }
 
-impl From<laps_core::Error> for Error {
-    fn from(e: laps_core::Error) -> Self {
-        let kind = match e {
-            laps_core::Error::Rng => Kind::Base,
-            _ => Kind::Policy,
-        };
-        Error::new(kind, e.to_string())
+impl Kind {
+    /// The one mapping from the core's error taxonomy to the exception classes.
+    pub(crate) const fn of(kind: ErrorKind) -> Kind {
+        match kind {
+            ErrorKind::Format => Kind::Format,
+            ErrorKind::Policy => Kind::Policy,
+            ErrorKind::Decryption => Kind::Decryption,
+            ErrorKind::KeyNotFound => Kind::KeyNotFound,
+            ErrorKind::Unsupported => Kind::Unsupported,
+            ErrorKind::InvalidArgument => Kind::InvalidArgument,
+            ErrorKind::NotFound => Kind::NotFound,
+            ErrorKind::Network => Kind::Rpc,
+            ErrorKind::Timeout => Kind::Timeout,
+            ErrorKind::Authentication => Kind::Authentication,
+            ErrorKind::AccessDenied => Kind::AccessDenied,
+            _ => Kind::Base,
+        }
     }
+}
+
+impl Error {
+    /// An error of the core's `kind` with `message` (which must not contain secrets).
+    pub(crate) fn of(kind: ErrorKind, message: impl Into<String>) -> Self {
+        Error::new(Kind::of(kind), message)
+    }
+}
+
+/// Every crate error with a core [`ErrorKind`] converts the same way.
+macro_rules! from_kind {
+    ($($t:ty => $kind:ident),* $(,)?) => {$(
+        impl From<$t> for Error {
+            fn from(e: $t) -> Self {
+                Error::of(e.$kind(), e.to_string())
+            }
+        }
+    )*};
+}
+
+from_kind! {
+    laps_core::Error => kind,
+    laps_policy::Error => kind,
+    laps_crypto::Error => kind,
+    laps_directory::Error => error_kind,
 }
 
 /// Runs `f`, turning a Rust panic into `WinlapsError("internal error: ...")` so that no
@@ -125,6 +172,8 @@ pub(crate) struct Classes {
     decryption: Py<PyType>,
     key_not_found: Py<PyType>,
     unsupported: Py<PyType>,
+    invalid_argument: Py<PyType>,
+    not_found: Py<PyType>,
     rpc: RpcClasses,
 }
 
@@ -150,6 +199,9 @@ impl Classes {
             Kind::Decryption => &self.decryption,
             Kind::KeyNotFound => &self.key_not_found,
             Kind::Unsupported => &self.unsupported,
+            Kind::InvalidArgument => &self.invalid_argument,
+            Kind::NotFound => &self.not_found,
+            Kind::Timeout => &self.rpc.timeout,
             Kind::Rpc => &self.rpc.rpc,
             Kind::NoGkdiEndpoint => &self.rpc.no_endpoint,
             Kind::BindRejected => &self.rpc.bind_rejected,
@@ -172,6 +224,8 @@ impl Classes {
             ("DecryptionError", self.decryption.bind(py)),
             ("KeyNotFoundError", self.key_not_found.bind(py)),
             ("UnsupportedError", self.unsupported.bind(py)),
+            ("InvalidArgumentError", self.invalid_argument.bind(py)),
+            ("NotFoundError", self.not_found.bind(py)),
             ("RpcError", self.rpc.rpc.bind(py)),
             ("DcUnreachableError", self.rpc.unreachable.bind(py)),
             ("RpcTimeoutError", self.rpc.timeout.bind(py)),
@@ -210,7 +264,17 @@ pub(crate) fn classes(py: Python<'_>) -> PyResult<&Classes> {
             policy: sub(
                 "PolicyError",
                 Some(py.get_type::<PyValueError>()),
-                "A value outside what Windows LAPS policy allows (e.g. complexity 9), or an invalid policy input.",
+                "A value a policy writer refuses (an unknown setting, a value the format cannot carry) or a policy that forbids the operation.",
+            )?,
+            invalid_argument: sub(
+                "InvalidArgumentError",
+                Some(py.get_type::<PyValueError>()),
+                "An argument out of its documented range or of the wrong shape (e.g. complexity 9, a key of the wrong size).",
+            )?,
+            not_found: sub(
+                "NotFoundError",
+                Some(py.get_type::<pyo3::exceptions::PyLookupError>()),
+                "The object asked for does not exist or holds no LAPS password.",
             )?,
             decryption: sub(
                 "DecryptionError",

@@ -1,8 +1,7 @@
 //! `generate_password`, `generate_passwords` and `entropy_bits` over laps-core.
 
 use crate::errors::{Error, Kind};
-use laps_core::{entropy, Generator, PasswordSpec, MAX_BATCH};
-use pyo3::exceptions::PyValueError;
+use laps_core::{entropy, Generator, PasswordSpec};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyInt, PyList, PyString};
 use zeroize::Zeroizing;
@@ -20,7 +19,7 @@ fn generator(seed: Option<&Bound<'_, PyAny>>) -> PyResult<Generator> {
         let b = b.as_bytes();
         if b.len() != 32 {
             return Err(Error::new(
-                Kind::Policy,
+                Kind::InvalidArgument,
                 format!("seed must be 32 bytes, got {}", b.len()),
             )
             .into());
@@ -29,7 +28,9 @@ fn generator(seed: Option<&Bound<'_, PyAny>>) -> PyResult<Generator> {
     } else if let Ok(i) = seed.cast::<PyInt>() {
         let fits = i.ge(0)? && i.lt(PyInt::new(seed.py(), 1).call_method1("__lshift__", (256,))?)?;
         if !fits {
-            return Err(Error::new(Kind::Policy, "an int seed must be in 0 .. 2**256").into());
+            return Err(
+                Error::new(Kind::InvalidArgument, "an int seed must be in 0 .. 2**256").into(),
+            );
         }
         let le = i.call_method1("to_bytes", (32, "little"))?;
         bytes.copy_from_slice(le.cast::<PyBytes>()?.as_bytes());
@@ -41,20 +42,25 @@ fn generator(seed: Option<&Bound<'_, PyAny>>) -> PyResult<Generator> {
     Ok(Generator::from_seed_insecure(*bytes))
 }
 
-fn spec(complexity: u32, length: u32, words: u32) -> Result<PasswordSpec, Error> {
-    Ok(PasswordSpec::new(complexity, length, words)?)
+/// The spec of the given values, the core's defaults for the others.
+fn spec(
+    complexity: Option<u32>,
+    length: Option<u32>,
+    words: Option<u32>,
+) -> Result<PasswordSpec, Error> {
+    Ok(PasswordSpec::with_defaults(complexity, length, words)?)
 }
 
 /// One Windows LAPS password (complexity 1-5, `length` characters) or passphrase
 /// (complexity 6-8, `words` words). `seed` (32 bytes or an int) makes the output
 /// reproducible and is for tests only; without it the generator is seeded from the OS.
 #[pyfunction]
-#[pyo3(signature = (complexity = 4, length = 14, words = 6, *, seed = None))]
+#[pyo3(signature = (complexity = None, length = None, words = None, *, seed = None))]
 pub(crate) fn generate_password(
     py: Python<'_>,
-    complexity: u32,
-    length: u32,
-    words: u32,
+    complexity: Option<u32>,
+    length: Option<u32>,
+    words: Option<u32>,
     seed: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Py<PyString>> {
     let spec = spec(complexity, length, words)?;
@@ -66,20 +72,16 @@ pub(crate) fn generate_password(
 /// `n` passwords (at most 10 million) in one native call (the GIL is released while they
 /// are generated). With `seed`, the list equals `n` successive draws from one seeded generator.
 #[pyfunction]
-#[pyo3(signature = (n, complexity = 4, length = 14, words = 6, *, seed = None))]
+#[pyo3(signature = (n, complexity = None, length = None, words = None, *, seed = None))]
 pub(crate) fn generate_passwords<'py>(
     py: Python<'py>,
-    n: usize,
-    complexity: u32,
-    length: u32,
-    words: u32,
+    n: u64,
+    complexity: Option<u32>,
+    length: Option<u32>,
+    words: Option<u32>,
     seed: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyList>> {
-    if n > MAX_BATCH {
-        return Err(PyValueError::new_err(format!(
-            "n must be at most {MAX_BATCH}, got {n}"
-        )));
-    }
+    let n = laps_core::check_batch(n).map_err(Error::from)?;
     let spec = spec(complexity, length, words)?;
     let mut g = generator(seed)?;
     if n == 0 {
@@ -100,8 +102,13 @@ pub(crate) fn generate_passwords<'py>(
 /// exact figure (log2 of the number of equally likely outputs); with `naive=True` the
 /// `length * log2(alphabet)` figure Microsoft publishes.
 #[pyfunction]
-#[pyo3(signature = (complexity, length = 14, words = 6, *, naive = false))]
-pub(crate) fn entropy_bits(complexity: u32, length: u32, words: u32, naive: bool) -> PyResult<f64> {
+#[pyo3(signature = (complexity = None, length = None, words = None, *, naive = false))]
+pub(crate) fn entropy_bits(
+    complexity: Option<u32>,
+    length: Option<u32>,
+    words: Option<u32>,
+    naive: bool,
+) -> PyResult<f64> {
     let e = entropy::bits(&spec(complexity, length, words)?);
     Ok(if naive { e.naive } else { e.exact })
 }
@@ -120,13 +127,13 @@ pub(crate) fn is_valid_password(complexity: u32, password: &str) -> PyResult<boo
 /// problem is a dict with `rule` (`"too_short"` or `"too_few_categories"`), its figures, the
 /// share it `rejected` and a `message`.
 #[pyfunction]
-#[pyo3(signature = (complexity, length = 14, words = 6, *, minimum_length = 0,
+#[pyo3(signature = (complexity = None, length = None, words = None, *, minimum_length = 0,
     complexity_required = false))]
 pub(crate) fn check_local_password_policy<'py>(
     py: Python<'py>,
-    complexity: u32,
-    length: u32,
-    words: u32,
+    complexity: Option<u32>,
+    length: Option<u32>,
+    words: Option<u32>,
     minimum_length: u32,
     complexity_required: bool,
 ) -> PyResult<Bound<'py, PyAny>> {

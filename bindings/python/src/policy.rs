@@ -33,7 +33,7 @@ fn root_from_name(name: &str) -> PyResult<Root> {
 }
 
 fn invalid(message: String) -> PyErr {
-    Error::new(Kind::Policy, message).into()
+    Error::new(Kind::InvalidArgument, message).into()
 }
 
 // --- Device -------------------------------------------------------------------------------
@@ -406,17 +406,6 @@ pub(crate) fn parse_reg(data: &Bound<'_, PyAny>) -> PyResult<PyRegFile> {
     let bytes = text_or_bytes(data)?;
     let inner = guard(|| RegFile::parse(&bytes).map_err(Error::from))?;
     Ok(PyRegFile { inner })
-}
-
-impl From<laps_policy::Error> for Error {
-    fn from(e: laps_policy::Error) -> Self {
-        let kind = match e {
-            laps_policy::Error::UnknownSetting { .. }
-            | laps_policy::Error::UnwritableValue { .. } => Kind::Policy,
-            _ => Kind::Format,
-        };
-        Error::new(kind, e.to_string())
-    }
 }
 
 // --- resolve ------------------------------------------------------------------------------

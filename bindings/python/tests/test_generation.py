@@ -115,18 +115,18 @@ def test_generate_passwords_edge_counts() -> None:
         ((6, 14, 11), "11 words"),
     ],
 )
-def test_out_of_range_specs_raise_policy_error(args: tuple[int, ...], message: str) -> None:
-    with pytest.raises(winlaps.PolicyError, match=message):
+def test_out_of_range_specs_raise_invalid_argument_error(args: tuple[int, ...], message: str) -> None:
+    with pytest.raises(winlaps.InvalidArgumentError, match=message):
         winlaps.generate_password(*args)
     with pytest.raises(ValueError):
         winlaps.generate_passwords(1, *args)
-    with pytest.raises(winlaps.PolicyError):
+    with pytest.raises(winlaps.InvalidArgumentError):
         winlaps.entropy_bits(*args)
 
 
 @pytest.mark.parametrize("seed", [b"short", bytes(33), -1, 1 << 256])
 def test_bad_seeds_are_rejected(seed: object) -> None:
-    with pytest.raises(winlaps.PolicyError, match="seed"):
+    with pytest.raises(winlaps.InvalidArgumentError, match="seed"):
         winlaps.generate_password(seed=seed)  # type: ignore[arg-type]
 
 
@@ -178,7 +178,7 @@ def test_is_valid_password_and_split_passphrase() -> None:
     assert not winlaps.is_valid_password(4, "aB3aaaaa")  # no special character
     assert not winlaps.is_valid_password(5, "aB3!aaaO")  # no 'O' in mode 5
     assert not winlaps.is_valid_password(6, "Anything")
-    with pytest.raises(winlaps.PolicyError):
+    with pytest.raises(winlaps.InvalidArgumentError):
         winlaps.is_valid_password(0, "x")
     assert winlaps.split_passphrase("SkiingProduceT-shirt") == ["skiing", "produce", "t-shirt"]
     pw = winlaps.generate_password(7, words=4, seed=5)
@@ -188,5 +188,5 @@ def test_is_valid_password_and_split_passphrase() -> None:
 def test_batch_size_is_bounded_and_empty_batch_is_empty() -> None:
     assert winlaps.generate_passwords(0) == []
     assert len(winlaps.generate_passwords(3, 6, words=3, seed=1)) == 3
-    with pytest.raises(ValueError, match="at most 10000000"):
+    with pytest.raises(winlaps.InvalidArgumentError, match="batch limit of 10000000"):
         winlaps.generate_passwords(10_000_001)

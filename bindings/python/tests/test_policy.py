@@ -295,7 +295,7 @@ def test_a_device_password_policy_predicts_event_10027() -> None:
     default = winlaps.resolve_policy(gpo={"BackupDirectory": 2}, device={"password_policy": strict})
     assert default.blocker is None
     assert winlaps.Device().password_policy is None
-    with pytest.raises(winlaps.PolicyError):
+    with pytest.raises(winlaps.InvalidArgumentError):
         winlaps.Device(password_policy={"minimum": 14})
 
 
@@ -312,7 +312,7 @@ def test_check_local_password_policy_gives_the_exact_share_accepted() -> None:
     fit = winlaps.check_local_password_policy(4, 12, minimum_length=14)
     assert fit["acceptance"] == 0.0
     assert fit["problems"][0]["rule"] == "too_short" and fit["problems"][0]["shortest"] == 12
-    with pytest.raises(winlaps.PolicyError):
+    with pytest.raises(winlaps.InvalidArgumentError):
         winlaps.check_local_password_policy(9)
 
 
@@ -320,9 +320,9 @@ def test_rotation_accepts_filetime_ints_and_rejects_naive_datetimes() -> None:
     policy = ad_policy()
     ticks = 133_800_000_000_000_000
     assert winlaps.decide_rotation(policy, now=ticks).rotate
-    with pytest.raises(winlaps.PolicyError, match="naive"):
+    with pytest.raises(winlaps.InvalidArgumentError, match="naive"):
         winlaps.decide_rotation(policy, now=dt.datetime(2025, 1, 1))
-    with pytest.raises(winlaps.PolicyError, match="invalid local"):
+    with pytest.raises(winlaps.InvalidArgumentError, match="invalid local"):
         winlaps.decide_rotation(policy, now=ticks, local={"no_such_field": 1})
 
 
@@ -406,7 +406,7 @@ def test_truncated_registry_pol_prefixes_never_crash() -> None:
 
 
 def test_root_values_are_checked() -> None:
-    with pytest.raises(winlaps.PolicyError):
+    with pytest.raises(winlaps.InvalidArgumentError):
         winlaps.resolve_policy(gpo={"PasswordLength": -1})
     with pytest.raises(TypeError):
         winlaps.resolve_policy(gpo={"PasswordLength": 1.5})
@@ -414,9 +414,9 @@ def test_root_values_are_checked() -> None:
         winlaps.resolve_policy(gpo={"Names": ["a", 1]})
     with pytest.raises(TypeError):
         winlaps.resolve_policy(gpo="BackupDirectory=2")  # type: ignore[arg-type]
-    with pytest.raises(winlaps.PolicyError, match="join"):
+    with pytest.raises(winlaps.InvalidArgumentError, match="join"):
         winlaps.Device(join="moon")
-    with pytest.raises(winlaps.PolicyError, match="device"):
+    with pytest.raises(winlaps.InvalidArgumentError, match="device"):
         winlaps.resolve_policy(device={"joined": "ad"})
 
 
@@ -446,7 +446,7 @@ def test_effective_policy_exposes_every_setting_and_serialises() -> None:
     r = p.provenance("PASSWORDLENGTH")
     assert r.registry_name == "PasswordLength"
     assert r.to_dict()["name"] == "PasswordLength"
-    with pytest.raises(winlaps.PolicyError):
+    with pytest.raises(winlaps.InvalidArgumentError):
         p.provenance("NoSuchSetting")
     for diag in p.diagnostics:
         assert diag.severity in ("info", "warning", "error")
@@ -544,7 +544,7 @@ def test_writers_refuse_unknown_names_and_roots() -> None:
         winlaps.write_registry_pol({"PasswordAge": 30})
     with pytest.raises(winlaps.PolicyError):
         winlaps.write_syncml({"AdmPwdEnabled": 1})
-    with pytest.raises(winlaps.PolicyError, match="root must be"):
+    with pytest.raises(winlaps.InvalidArgumentError, match="root must be"):
         winlaps.write_reg({"BackupDirectory": 0}, root="hklm")  # type: ignore[arg-type]
 
 

@@ -87,17 +87,17 @@ def test_wrong_key_is_key_not_found_or_decryption_error() -> None:
 
 
 def test_argument_errors() -> None:
-    with pytest.raises(winlaps.FormatError):
+    with pytest.raises(winlaps.InvalidArgumentError):
         winlaps.RootKey("not-a-guid", bytes(64))
     with pytest.raises(TypeError):
         winlaps.RootKey(42, bytes(64))  # type: ignore[arg-type]
-    with pytest.raises(winlaps.FormatError):
+    with pytest.raises(winlaps.InvalidArgumentError):
         winlaps.RootKey("0150f7ea-6675-9ee6-7b95-cc513b0c2695", b"")
     with pytest.raises(winlaps.UnsupportedError):
         winlaps.RootKey("0150f7ea-6675-9ee6-7b95-cc513b0c2695", bytes(64), kdf_algorithm="PBKDF2")
-    with pytest.raises(winlaps.FormatError):
+    with pytest.raises(winlaps.InvalidArgumentError):
         winlaps.encrypt_attribute(b"x", key=root_key(V["key_source"]), sid="S-1-5-32-544")  # no update_time
-    with pytest.raises(winlaps.FormatError):
+    with pytest.raises(winlaps.InvalidArgumentError):
         winlaps.encrypt_blob(b"x", key=root_key(V["key_source"]), sid="not a sid")
     with pytest.raises(TypeError):
         winlaps.encrypt_blob(b"x", key="key", sid="S-1-5-32-544")  # type: ignore[arg-type]
@@ -106,7 +106,7 @@ def test_argument_errors() -> None:
 def test_ecdh_root_keys_take_their_curve_lengths_by_default() -> None:
     k = winlaps.RootKey("0150f7ea-6675-9ee6-7b95-cc513b0c2695", bytes(64), secret_agreement_algorithm="ECDH_P384")
     assert (k.private_key_length, k.public_key_length) == (384, 384)
-    with pytest.raises(winlaps.FormatError):
+    with pytest.raises(winlaps.InvalidArgumentError):
         winlaps.RootKey(
             "0150f7ea-6675-9ee6-7b95-cc513b0c2695", bytes(64), secret_agreement_algorithm="ECDH_P384",
             private_key_length=256, public_key_length=256,

@@ -163,7 +163,7 @@ def test_encryption_reproduces_the_vector_byte_for_byte(file: str, v: dict[str, 
 def test_too_little_randomness_is_reported() -> None:
     v = ENCRYPTABLE[0][1]
     inputs = v["encrypt_inputs"]
-    with pytest.raises(winlaps.FormatError, match="randomness"):
+    with pytest.raises(winlaps.WinlapsError, match="randomness"):
         winlaps.encrypt_attribute(
             bytes.fromhex(inputs["plaintext_hex"]),
             key=bytes.fromhex(inputs["group_key_envelope_hex"]),

@@ -10,6 +10,8 @@ __all__ = [
     "WinlapsError",
     "FormatError",
     "PolicyError",
+    "InvalidArgumentError",
+    "NotFoundError",
     "DecryptionError",
     "KeyNotFoundError",
     "UnsupportedError",
@@ -82,7 +84,7 @@ class FormatError(WinlapsError, ValueError):
     """The input bytes or text are malformed; the message says where."""
 
 class PolicyError(WinlapsError, ValueError):
-    """A value outside what Windows LAPS policy allows, or an invalid policy input."""
+    """A value a policy writer refuses (an unknown setting, a value the format cannot carry) or a policy that forbids the operation."""
 
 class DecryptionError(WinlapsError):
     """Wrong key, failed AES key unwrap or bad GCM tag (deliberately opaque)."""
@@ -120,22 +122,38 @@ class RpcProtocolError(RpcError):
 class UnsupportedError(WinlapsError, NotImplementedError):
     """A protector, algorithm or operation winlaps does not implement."""
 
+class InvalidArgumentError(WinlapsError, ValueError):
+    """An argument out of its documented range or of the wrong shape (e.g. complexity 9, a key of the wrong size)."""
+
+class NotFoundError(WinlapsError, LookupError):
+    """The object asked for does not exist or holds no LAPS password."""
+
 # --- generation ---------------------------------------------------------------------------
 
 _Seed: TypeAlias = Union[bytes, int]
 
 def generate_password(
-    complexity: int = 4, length: int = 14, words: int = 6, *, seed: Optional[_Seed] = None
+    complexity: Optional[int] = None,
+    length: Optional[int] = None,
+    words: Optional[int] = None,
+    *,
+    seed: Optional[_Seed] = None,
 ) -> str: ...
 def generate_passwords(
     n: int,
-    complexity: int = 4,
-    length: int = 14,
-    words: int = 6,
+    complexity: Optional[int] = None,
+    length: Optional[int] = None,
+    words: Optional[int] = None,
     *,
     seed: Optional[_Seed] = None,
 ) -> list[str]: ...
-def entropy_bits(complexity: int, length: int = 14, words: int = 6, *, naive: bool = False) -> float: ...
+def entropy_bits(
+    complexity: Optional[int] = None,
+    length: Optional[int] = None,
+    words: Optional[int] = None,
+    *,
+    naive: bool = False,
+) -> float: ...
 def is_valid_password(complexity: int, password: str) -> bool: ...
 def split_passphrase(passphrase: str) -> list[str]: ...
 class _LocalPasswordPolicy(TypedDict, total=False):
@@ -155,9 +173,9 @@ class _PolicyFit(TypedDict):
     problems: list[_PolicyProblem]
 
 def check_local_password_policy(
-    complexity: int,
-    length: int = 14,
-    words: int = 6,
+    complexity: Optional[int] = None,
+    length: Optional[int] = None,
+    words: Optional[int] = None,
     *,
     minimum_length: int = 0,
     complexity_required: bool = False,

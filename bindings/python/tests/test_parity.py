@@ -1,0 +1,94 @@
+"""The shared parity table (``tests/parity/cases.json`` at the repository root).
+
+Rust (``benches/tests/parity.rs``), this module and the Node binding
+(``__test__/parity.test.mjs``) run the same cases, so the same inputs give the same results,
+defaults and error kinds everywhere. Arguments a case leaves out are left out of the call too:
+the binding's defaults must be the core's.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+
+import winlaps
+
+REPO = Path(__file__).resolve().parents[3]
+TABLE = json.loads((REPO / "tests" / "parity" / "cases.json").read_text(encoding="utf-8"))
+CASES: list[dict[str, Any]] = TABLE["cases"]
+KINDS: dict[str, dict[str, str]] = TABLE["kinds"]
+
+
+def _spec_args(args: dict[str, Any]) -> dict[str, Any]:
+    return {k: args[k] for k in ("complexity", "length", "words") if k in args}
+
+
+def _generate(args: dict[str, Any]) -> Any:
+    seed = bytes.fromhex(args["seed"])
+    n = args.get("n", 1)
+    if n == 1:
+        return {"passwords": [winlaps.generate_password(**_spec_args(args), seed=seed)]}
+    return {"passwords": winlaps.generate_passwords(n, **_spec_args(args), seed=seed)}
+
+
+def _entropy(args: dict[str, Any]) -> Any:
+    spec = _spec_args(args)
+    return {
+        "naive": round(winlaps.entropy_bits(**spec, naive=True), 2),
+        "exact": round(winlaps.entropy_bits(**spec), 2),
+    }
+
+
+def _parse_registry_pol(args: dict[str, Any]) -> Any:
+    pol = winlaps.parse_registry_pol(bytes.fromhex(args["hex"]))
+    return {"roots": {root: values for root, values in pol.values().items() if values}}
+
+
+def _resolve(args: dict[str, Any]) -> Any:
+    p = winlaps.resolve_policy(**args)
+    return {
+        "source": p.source,
+        "mode": p.mode,
+        "password_complexity": p.password_complexity,
+        "password_length": p.password_length,
+        "passphrase_length": p.passphrase_length,
+        "password_age_days": p.password_age_days,
+        "backup_directory": p.backup_directory,
+    }
+
+
+def _parse_blob(args: dict[str, Any]) -> Any:
+    info = winlaps.parse_blob(bytes.fromhex(args["hex"]))
+    root = info.root_key_id
+    return {"root_key_id": None if root is None else str(root), "target_sid": info.target_sid}
+
+
+OPS: dict[str, Callable[[dict[str, Any]], Any]] = {
+    "generate": _generate,
+    "entropy": _entropy,
+    "parse_registry_pol": _parse_registry_pol,
+    "resolve": _resolve,
+    "parse_blob": _parse_blob,
+}
+
+
+@pytest.mark.parametrize("case", CASES, ids=[c["name"] for c in CASES])
+def test_case(case: dict[str, Any]) -> None:
+    op = OPS[case["op"]]
+    expect = case["expect"]
+    if "error" in expect:
+        cls = getattr(winlaps, KINDS[expect["error"]]["python"])
+        with pytest.raises(cls) as info:
+            op(case["args"])
+        assert isinstance(info.value, winlaps.WinlapsError)
+    else:
+        assert op(case["args"]) == expect
+
+
+def test_every_kind_has_a_class() -> None:
+    for kind, row in KINDS.items():
+        cls = getattr(winlaps, row["python"])
+        assert issubclass(cls, winlaps.WinlapsError), kind
