@@ -489,7 +489,7 @@ export interface EntropyBits {
  * Exported as a string enum so the `.d.ts` lists every code; the values are
  * part of the public API and never change meaning.
  */
-export type ErrorCode = 'LAPS_FORMAT' | 'LAPS_DECRYPT_FAILED' | 'LAPS_KEY_NOT_FOUND' | 'LAPS_UNSUPPORTED' | 'LAPS_POLICY' | 'LAPS_INVALID_ARG' | 'LAPS_INTERNAL' | 'LAPS_UNREACHABLE' | 'LAPS_TIMEOUT' | 'LAPS_NETWORK' | 'LAPS_NO_GKDI_ENDPOINT' | 'LAPS_BIND_REJECTED' | 'LAPS_AUTH_FAILED' | 'LAPS_ACCESS_DENIED' | 'LAPS_RPC_FAULT' | 'LAPS_GETKEY_FAILED' | 'LAPS_PROTOCOL'
+export type ErrorCode = 'LAPS_FORMAT' | 'LAPS_DECRYPT_FAILED' | 'LAPS_KEY_NOT_FOUND' | 'LAPS_UNSUPPORTED' | 'LAPS_POLICY' | 'LAPS_INVALID_ARG' | 'LAPS_INTERNAL' | 'LAPS_UNREACHABLE' | 'LAPS_TIMEOUT' | 'LAPS_NETWORK' | 'LAPS_NO_GKDI_ENDPOINT' | 'LAPS_BIND_REJECTED' | 'LAPS_AUTH_FAILED' | 'LAPS_ACCESS_DENIED' | 'LAPS_RPC_FAULT' | 'LAPS_GETKEY_FAILED' | 'LAPS_PROTOCOL' | 'LAPS_NOT_FOUND' | 'LAPS_RANDOMNESS'
 
 /** What `fetchFromDc` resolves to. */
 export interface FetchReport {

@@ -72,6 +72,6 @@ test('clear-text and legacy values need no key', () => {
 })
 
 test('errors carry codes', () => {
-  assert.throws(() => readComputer(DN, { description: ['x'] }, keys()), { code: 'LAPS_INVALID_ARG', message: /no LAPS password attributes/ })
+  assert.throws(() => readComputer(DN, { description: ['x'] }, keys()), { code: 'LAPS_NOT_FOUND', message: /no LAPS password attributes/ })
   assert.throws(() => readComputer(DN, { 'msLAPS-Password': ['a', 'b'] }, keys()), { code: 'LAPS_FORMAT', message: /several values/ })
 })

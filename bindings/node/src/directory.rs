@@ -2,7 +2,7 @@
 //! object (laps-directory), whatever LDAP client read them (ldapts: `searchEntries` with
 //! `explicitBufferAttributes` for the binary ones).
 
-use crate::error::{laps_error, ErrorCode, JsError, Result};
+use crate::error::{directory_error, Result};
 use crate::guard::guarded;
 use crate::keystore::KeyStore;
 use crate::time::to_date;
@@ -11,15 +11,6 @@ use laps_directory::{ComputerEntry, ReadOptions};
 use napi::bindgen_prelude::{Either, Uint8Array};
 use napi_derive::napi;
 use std::collections::HashMap;
-
-/// Maps a laps-directory error (its message holds no secret).
-fn directory_error(e: laps_directory::Error) -> JsError {
-    let code = match e {
-        laps_directory::Error::BadAttribute { .. } => ErrorCode::Format,
-        _ => ErrorCode::InvalidArg,
-    };
-    laps_error(code, e.to_string())
-}
 
 /// Options of `readComputer`.
 #[napi(object)]

@@ -93,10 +93,7 @@ impl EncryptOptions {
             None => f(&mut rand_core::OsRng).map_err(crypto_error),
             Some(bytes) => {
                 let mut rng = laps_crypto::RecordedRandomness::new(bytes.to_vec());
-                f(&mut rng).map_err(|e| match e {
-                    laps_crypto::Error::Rng => invalid_arg("randomness ran out"),
-                    e => crypto_error(e),
-                })
+                f(&mut rng).map_err(crypto_error)
             }
         }
     }

@@ -1,5 +1,6 @@
 //! The stable error codes JS sees, and the mapping from each crate's error.
 
+use laps_core::ErrorKind;
 use napi_derive::napi;
 
 /// The stable `code` of every error winlaps throws (`err.code`).
@@ -60,6 +61,12 @@ pub enum ErrorCode {
     /// Live keys: the server's bytes were malformed or out of order.
     #[napi(value = "LAPS_PROTOCOL")]
     Protocol,
+    /// The object asked for does not exist (e.g. no LAPS attributes on the computer).
+    #[napi(value = "LAPS_NOT_FOUND")]
+    NotFound,
+    /// Randomness could not be obtained (the OS source failed, `randomness` ran out).
+    #[napi(value = "LAPS_RANDOMNESS")]
+    Randomness,
 }
 
 impl AsRef<str> for ErrorCode {
@@ -82,6 +89,8 @@ impl AsRef<str> for ErrorCode {
             ErrorCode::RpcFault => "LAPS_RPC_FAULT",
             ErrorCode::GetKeyFailed => "LAPS_GETKEY_FAILED",
             ErrorCode::Protocol => "LAPS_PROTOCOL",
+            ErrorCode::NotFound => "LAPS_NOT_FOUND",
+            ErrorCode::Randomness => "LAPS_RANDOMNESS",
         }
     }
 }
@@ -101,44 +110,51 @@ pub(crate) fn invalid_arg(message: impl Into<String>) -> JsError {
     laps_error(ErrorCode::InvalidArg, message)
 }
 
+impl ErrorCode {
+    /// The one mapping from the core's error taxonomy to the stable codes (the same names
+    /// as [`ErrorKind::code`]; `tests/parity/cases.json` lists them).
+    pub(crate) const fn of(kind: ErrorKind) -> ErrorCode {
+        match kind {
+            ErrorKind::Format => ErrorCode::Format,
+            ErrorKind::Policy => ErrorCode::Policy,
+            ErrorKind::Decryption => ErrorCode::DecryptFailed,
+            ErrorKind::KeyNotFound => ErrorCode::KeyNotFound,
+            ErrorKind::Unsupported => ErrorCode::Unsupported,
+            ErrorKind::InvalidArgument => ErrorCode::InvalidArg,
+            ErrorKind::Network => ErrorCode::Network,
+            ErrorKind::Timeout => ErrorCode::Timeout,
+            ErrorKind::Authentication => ErrorCode::AuthFailed,
+            ErrorKind::AccessDenied => ErrorCode::AccessDenied,
+            ErrorKind::NotFound => ErrorCode::NotFound,
+            ErrorKind::Randomness => ErrorCode::Randomness,
+            _ => ErrorCode::Internal,
+        }
+    }
+}
+
+/// An error of the core's `kind` (the message must never contain a secret).
+pub(crate) fn kind_error(kind: ErrorKind, message: impl Into<String>) -> JsError {
+    laps_error(ErrorCode::of(kind), message)
+}
+
 /// Maps a laps-core error (its message holds no secret).
 pub(crate) fn core_error(e: laps_core::Error) -> JsError {
-    let code = match e {
-        laps_core::Error::Rng => ErrorCode::Internal,
-        _ => ErrorCode::InvalidArg,
-    };
-    laps_error(code, e.to_string())
+    kind_error(e.kind(), e.to_string())
 }
 
-/// Maps a laps-policy error: every parser error is malformed input.
+/// Maps a laps-policy error.
 pub(crate) fn policy_error(e: laps_policy::Error) -> JsError {
-    use laps_policy::Error as E;
-    let code = match e {
-        E::PolTruncated { .. }
-        | E::PolHeader { .. }
-        | E::PolDelimiter { .. }
-        | E::SyncMl { .. }
-        | E::Reg { .. }
-        | E::Encoding { .. }
-        | E::Json { .. }
-        | E::Toml { .. } => ErrorCode::Format,
-        _ => ErrorCode::Policy,
-    };
-    laps_error(code, e.to_string())
+    kind_error(e.kind(), e.to_string())
 }
 
-/// Maps a laps-crypto error to its stable code. The crate's messages never hold secrets.
+/// Maps a laps-crypto error. The crate's messages never hold secrets.
 pub(crate) fn crypto_error(e: laps_crypto::Error) -> JsError {
-    use laps_crypto::Error as E;
-    let code = match e {
-        E::Malformed { .. } => ErrorCode::Format,
-        E::UnsupportedProtector(_) | E::UnsupportedAlgorithm(_) => ErrorCode::Unsupported,
-        E::UnknownRootKey { .. } | E::KeyNotCovered { .. } => ErrorCode::KeyNotFound,
-        E::DecryptionFailed => ErrorCode::DecryptFailed,
-        E::InvalidKey(_) | E::InvalidInput(_) => ErrorCode::InvalidArg,
-        _ => ErrorCode::Internal,
-    };
-    laps_error(code, e.to_string())
+    kind_error(e.kind(), e.to_string())
+}
+
+/// Maps a laps-directory error (its message holds no secret).
+pub(crate) fn directory_error(e: laps_directory::Error) -> JsError {
+    kind_error(e.error_kind(), e.to_string())
 }
 
 /// Maps a laps-client (live keys) error to its stable code. Its messages name hosts, ports,

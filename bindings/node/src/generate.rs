@@ -82,21 +82,22 @@ pub fn check_local_password_policy(
 
 /// The validated spec of `opts`.
 fn spec_of(opts: Option<&PasswordOptions>) -> Result<PasswordSpec> {
-    let d = PasswordSpec::default();
-    let field = |name: &str, v: Option<f64>, default: u32| match v {
-        None => Ok(default),
-        Some(v) => whole(name, v, u32::MAX),
-    };
+    let field = |name: &str, v: Option<f64>| v.map(|v| whole(name, v, u32::MAX)).transpose();
     let (c, l, w) = match opts {
         None => (None, None, None),
         Some(o) => (o.complexity, o.length, o.words),
     };
-    PasswordSpec::new(
-        field("opts.complexity", c, d.complexity().get())?,
-        field("opts.length", l, d.length())?,
-        field("opts.words", w, d.passphrase_words())?,
+    PasswordSpec::with_defaults(
+        field("opts.complexity", c)?,
+        field("opts.length", l)?,
+        field("opts.words", w)?,
     )
     .map_err(core_error)
+}
+
+/// `n` of a batch call: a whole number, at most the core's `MAX_BATCH`.
+fn batch_size(n: f64) -> Result<usize> {
+    laps_core::check_batch(u64::from(whole("n", n, u32::MAX)?)).map_err(core_error)
 }
 
 /// The generator of `opts`: seeded when a seed is given, else from the OS.
@@ -141,11 +142,11 @@ pub fn generate_passwords<'env>(
     opts: Unknown<'_>,
 ) -> Result<Array<'env>> {
     guarded(|| {
-        let n = whole("n", arg("n", n)?, MAX_BATCH)?;
+        let n = batch_size(arg("n", n)?)?;
         let opts: Option<PasswordOptions> = options("opts", opts)?;
         let spec = spec_of(opts.as_ref())?;
         let g = generator_of(opts.as_ref())?;
-        crate::batch::passwords_to_js(env, g, spec, n as usize)
+        crate::batch::passwords_to_js(env, g, spec, n)
             .map_err(|e| laps_error(ErrorCode::Internal, e.reason))
     })
 }
@@ -156,11 +157,11 @@ pub fn generate_passwords<'env>(
 #[napi(ts_args_type = "n: number, opts?: PasswordOptions | undefined | null")]
 pub fn generate_passwords_buffer(n: Unknown<'_>, opts: Unknown<'_>) -> Result<Buffer> {
     guarded(|| {
-        let n = whole("n", arg("n", n)?, MAX_BATCH)?;
+        let n = batch_size(arg("n", n)?)?;
         let opts: Option<PasswordOptions> = options("opts", opts)?;
         let spec = spec_of(opts.as_ref())?;
         let mut g = generator_of(opts.as_ref())?;
-        let mut joined = g.generate_joined(&spec, n as usize, b'\n');
+        let mut joined = g.generate_joined(&spec, n, b'\n');
         // Handed over without a copy (none is left behind); from here wiping is the
         // caller's, as documented above.
         Ok(Buffer::from(std::mem::take(&mut *joined)))

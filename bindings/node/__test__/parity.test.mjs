@@ -1,0 +1,83 @@
+// The shared parity table (tests/parity/cases.json at the repository root): Rust
+// (benches/tests/parity.rs), Python (tests/test_parity.py) and this file run the same cases,
+// so the same inputs give the same results, defaults and error kinds everywhere. Arguments a
+// case leaves out are left out of the call too: the binding's defaults must be the core's.
+import { test } from 'node:test'
+import assert from 'node:assert/strict'
+import { readFileSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
+import {
+  entropy,
+  generatePassword,
+  generatePasswords,
+  parseBlob,
+  parseRegistryPol,
+  resolvePolicy,
+} from 'winlaps'
+
+const table = JSON.parse(
+  readFileSync(fileURLToPath(new URL('../../../tests/parity/cases.json', import.meta.url)), 'utf8'),
+)
+
+const camel = (name) => name.replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase())
+
+function specOptions(args) {
+  const opts = {}
+  for (const k of ['complexity', 'length', 'words']) if (k in args) opts[k] = args[k]
+  return opts
+}
+
+const round2 = (x) => Math.round(x * 100) / 100
+
+const ops = {
+  generate(args) {
+    const opts = { ...specOptions(args), seed: Buffer.from(args.seed, 'hex') }
+    const n = args.n ?? 1
+    return { passwords: n === 1 ? [generatePassword(opts)] : generatePasswords(n, opts) }
+  },
+  entropy(args) {
+    const e = entropy(specOptions(args))
+    return { naive: round2(e.naive), exact: round2(e.exact) }
+  },
+  parse_registry_pol(args) {
+    const parsed = parseRegistryPol(Buffer.from(args.hex, 'hex'))
+    const roots = {}
+    for (const root of ['csp', 'gpo', 'local', 'legacy']) {
+      if (Object.keys(parsed[root]).length > 0) roots[root] = parsed[root]
+    }
+    return { roots }
+  },
+  resolve(args) {
+    const input = { ...args }
+    if (args.device) {
+      input.device = Object.fromEntries(Object.entries(args.device).map(([k, v]) => [camel(k), v]))
+    }
+    const p = resolvePolicy(input)
+    return {
+      source: p.source,
+      mode: p.mode,
+      password_complexity: p.passwordComplexity,
+      password_length: p.passwordLength,
+      passphrase_length: p.passphraseLength,
+      password_age_days: p.passwordAgeDays,
+      backup_directory: p.backupDirectory,
+    }
+  },
+  parse_blob(args) {
+    const info = parseBlob(Buffer.from(args.hex, 'hex'))
+    return { root_key_id: info.key?.rootKeyId ?? null, target_sid: info.targetSid ?? null }
+  },
+}
+
+for (const c of table.cases) {
+  test(`parity: ${c.name}`, () => {
+    const op = ops[c.op]
+    assert.ok(op, `unknown op ${c.op}`)
+    if ('error' in c.expect) {
+      const code = table.kinds[c.expect.error].node
+      assert.throws(() => op(c.args), (e) => e.code === code, `${c.name}: expected ${code}`)
+    } else {
+      assert.deepStrictEqual(op(c.args), c.expect)
+    }
+  })
+}
