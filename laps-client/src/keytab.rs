@@ -55,7 +55,8 @@ impl KeytabEntry {
         self.enctype
     }
 
-    pub(crate) fn key(&self) -> &[u8] {
+    /// The key itself: a secret (the service's long-term key), for Kerberos crypto only.
+    pub fn key(&self) -> &[u8] {
         &self.key
     }
 }

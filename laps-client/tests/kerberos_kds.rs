@@ -247,11 +247,8 @@ fn kerberos_acceptor_rejects_mangled_and_foreign_tickets() {
     let Some(dc) = dc() else { return };
     let spn = dc.get("SAMBA_SERVICE_SPN");
     let helpdesk = user(&dc, "SAMBA_HELPDESK_USER", "SAMBA_HELPDESK_PASSWORD");
-    let host = spn.split_once('/').unwrap().1;
     // A real DCE-style AP-REQ for the service, from sspi's client and Samba's KDC.
-    let mut client =
-        ClientContext::new(AuthProtocol::Kerberos, &helpdesk, host, &dc.auth_options()).unwrap();
-    let ap_req = client.step(&[]).unwrap().token;
+    let (ap_req, mut client) = ap_req_of(&dc, &helpdesk);
     let keytab = Keytab::read(dc.get("SAMBA_KEYTAB").as_ref()).unwrap();
     let service = Arc::new(KerberosService::new(keytab, Some(spn)).unwrap());
 
@@ -306,4 +303,75 @@ fn kerberos_acceptor_rejects_mangled_and_foreign_tickets() {
     let group: Sid = dc.get("SAMBA_HELPDESK_GROUP_SID").parse().unwrap();
     assert!(a.client_sids().unwrap().contains(&group));
     assert!(a.step(&ap_req).is_err());
+}
+
+/// A DCE-style AP-REQ for the service from sspi's client, and the client.
+fn ap_req_of(dc: &Dc, creds: &Credentials) -> (Vec<u8>, ClientContext) {
+    let host = dc.get("SAMBA_SERVICE_SPN").split_once('/').unwrap().1;
+    let mut client =
+        ClientContext::new(AuthProtocol::Kerberos, creds, host, &dc.auth_options()).unwrap();
+    (client.step(&[]).unwrap().token, client)
+}
+
+#[test]
+fn a_ticket_without_pac_falls_back_to_the_account_table() {
+    use picky_asn1::wrapper::{ExplicitContextTag2, OctetStringAsn1, Optional};
+    use picky_krb::constants::key_usages::TICKET_REP;
+    use picky_krb::crypto::CipherSuite;
+    use picky_krb::data_types::EncTicketPart;
+    use picky_krb::messages::ApReq;
+
+    let Some(dc) = dc() else { return };
+    let helpdesk = user(&dc, "SAMBA_HELPDESK_USER", "SAMBA_HELPDESK_PASSWORD");
+    let (ap_req, mut client) = ap_req_of(&dc, &helpdesk);
+    let keytab = Keytab::read(dc.get("SAMBA_KEYTAB").as_ref()).unwrap();
+    let spn = dc.get("SAMBA_SERVICE_SPN");
+
+    // The service key holder re-issues the ticket without its authorization data (as a KDC
+    // does for a service whose account says no PAC is needed): same session key, so the
+    // client's authenticator and the rest of the exchange stay valid.
+    let mut req: ApReq = picky_asn1_der::from_bytes(&ap_req).unwrap();
+    let enc = &mut req.0.ticket.0 .0.enc_part.0;
+    let etype = enc.etype.0 .0.clone();
+    let cipher = CipherSuite::try_from(etype.as_slice()).unwrap().cipher();
+    let names: Vec<&str> = spn.split('/').collect();
+    let key = keytab
+        .find(&names, i32::from(*etype.last().unwrap()), None)
+        .unwrap()
+        .key();
+    let plain = cipher.decrypt(key, TICKET_REP, &enc.cipher.0 .0).unwrap();
+    let mut part: EncTicketPart = picky_asn1_der::from_bytes(&plain).unwrap();
+    assert!(
+        part.0.authorization_data.0.is_some(),
+        "Samba's ticket has a PAC"
+    );
+    part.0.authorization_data = Optional::from(None);
+    let plain = picky_asn1_der::to_vec(&part).unwrap();
+    enc.cipher = ExplicitContextTag2::from(OctetStringAsn1::from(
+        cipher.encrypt(key, TICKET_REP, &plain).unwrap(),
+    ));
+    let no_pac = picky_asn1_der::to_vec(&req).unwrap();
+
+    let service = Arc::new(KerberosService::new(keytab, Some(spn)).unwrap());
+    let mut a = KerberosAcceptor::new(service);
+    let ap_rep = a.step(&no_pac).unwrap();
+    let done = a.step(&client.step(&ap_rep.token).unwrap().token).unwrap();
+    assert!(done.complete);
+    assert_eq!(a.client_sids(), None, "no PAC, no SIDs from the ticket");
+    let name = a.client_name().unwrap();
+    assert_eq!(name, helpdesk.user());
+
+    // The responder then asks the account table: a NAME:SID line maps the Kerberos name.
+    let group = dc.get("SAMBA_HELPDESK_GROUP_SID");
+    let mapped = AccountTable::new(vec![Account::parse(&format!(
+        "{}\\{}:{group}",
+        dc.get("SAMBA_DOMAIN"),
+        dc.get("SAMBA_HELPDESK_USER")
+    ))
+    .unwrap()])
+    .unwrap();
+    let sids = laps_rpc::auth::SidResolver::sids(&mapped, &name).unwrap();
+    assert!(sids.contains(&group.parse().unwrap()));
+    let empty = AccountTable::default();
+    assert_eq!(laps_rpc::auth::SidResolver::sids(&empty, &name), None);
 }
