@@ -26,7 +26,7 @@ pub(crate) enum AuthArg {
     Negotiate,
     /// SASL GSSAPI with the Kerberos ticket cache (kinit); needs the `kerberos` build feature.
     Kerberos,
-    /// NTLM: not available for LDAP in this build (ldap3's NTLM does not compile); reported as such.
+    /// NTLM (SASL GSS-SPNEGO, NTLMSSP) over LDAPS: --user DOMAIN\\user or user@domain.
     Ntlm,
     /// Simple bind over LDAPS.
     Simple,

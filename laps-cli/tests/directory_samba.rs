@@ -1158,3 +1158,37 @@ fn backup_stamps_a_password_version_and_says_when_the_schema_lacks_it() {
     assert!(out.status.success(), "{}", stderr(&out));
     assert_eq!(records[0]["Password"], "Version-2-Pa55!");
 }
+
+#[test]
+fn get_binds_with_ntlm_over_ldaps() {
+    let Some(dc) = dc("get_binds_with_ntlm_over_ldaps") else {
+        return;
+    };
+    let dn = dc.fresh_computer("TNTLM");
+    dc.ldapmodify(&format!(
+        "dn: {dn}\nchangetype: modify\nreplace: ms-Mcs-AdmPwd\nms-Mcs-AdmPwd: Ntlm-Legacy-1!\n-\n"
+    ));
+    let user = format!("{}\\{}", dc.var("SAMBA_DOMAIN"), dc.var("SAMBA_ADMIN_USER"));
+    let ntlm_args = |user: &str| -> Vec<String> {
+        let mut args = vec!["get".to_owned(), "TNTLM".into(), "--json".into()];
+        args.extend(dc.connect_args(user).into_iter().map(|a| {
+            if a == "simple" {
+                "ntlm".to_owned()
+            } else {
+                a
+            }
+        }));
+        args
+    };
+    let out = dc.winlaps(&ntlm_args(&user), dc.var("SAMBA_ADMIN_PASSWORD"), None);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let record: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(record["Source"], "LegacyLapsCleartextPassword");
+    assert_eq!(record["Password"], "Ntlm-Legacy-1!");
+
+    let out = dc.winlaps(&ntlm_args(&user), "not-the-password", None);
+    assert!(!out.status.success());
+    let err = stderr(&out);
+    assert!(err.contains("LDAP result 49"), "{err}");
+    assert!(!err.contains("not-the-password"), "{err}");
+}

@@ -17,7 +17,8 @@ pub enum Auth {
     Negotiate,
     /// SASL GSSAPI with the caller's Kerberos tickets (`kinit`); feature `kerberos`.
     Kerberos,
-    /// NTLM: not available in this build (see the README); always `AuthUnavailable`.
+    /// NTLM (SASL GSS-SPNEGO with NTLMSSP, no signing or sealing): LDAPS only, `DOMAIN\\user`
+    /// or `user@domain` and a password.
     Ntlm,
     /// Simple bind (UPN `user@realm`, `DOMAIN\user` or DN + password); LDAPS only.
     Simple,
@@ -128,24 +129,55 @@ fn tls_config(path: &std::path::Path) -> Result<Arc<rustls::ClientConfig>> {
     Ok(Arc::new(config))
 }
 
+/// A rustls client configuration trusting the system's certificate store (what ldap3 uses
+/// without a CA file).
+#[cfg(unix)]
+fn system_tls_config() -> Result<Arc<rustls::ClientConfig>> {
+    let ca_error = |reason: String| Error::CaFile {
+        path: "(system trust store)".into(),
+        reason,
+    };
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in rustls_native_certs::load_native_certs().certs {
+        let _ = roots.add(cert);
+    }
+    if roots.is_empty() {
+        return Err(ca_error("no certificate found".into()));
+    }
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|e| ca_error(e.to_string()))?
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    Ok(Arc::new(config))
+}
+
 /// Opens the connection and binds.
 pub(crate) fn connect_and_bind(options: &ConnectOptions) -> Result<LdapConn> {
     let auth = options.effective_auth();
     let secs = options.timeout.as_secs();
-    if auth == Auth::Ntlm {
-        // ldap3 0.12.1's `ntlm` feature (sspi 0.16.1) does not compile against the current
-        // picky crates, and it could not seal the session anyway (it would be LDAPS only).
-        return Err(Error::AuthUnavailable {
-            method: "ntlm",
-            reason: "not available in this build (ldap3's NTLM does not compile here); use Kerberos or simple over LDAPS",
-        });
-    }
-    if auth == Auth::Simple && !options.ldaps {
+    if (auth == Auth::Simple || auth == Auth::Ntlm) && !options.ldaps {
         return Err(Error::AuthUnavailable {
             method: auth.as_str(),
             reason:
                 "needs --ldaps (it would send the password or an unsealed session in the clear)",
         });
+    }
+    if auth == Auth::Ntlm {
+        // SASL GSS-SPNEGO with NTLMSSP over our own TLS connection (ldap3 cannot carry it).
+        let user = options.user.as_deref().unwrap_or_default();
+        let password = match (user.is_empty(), options.password.as_ref()) {
+            (false, Some(p)) => p,
+            _ => {
+                return Err(Error::AuthUnavailable {
+                    method: "ntlm",
+                    reason: "needs a user and a password",
+                })
+            }
+        };
+        return ntlm_bind(options, user, password);
     }
     let url = options.url();
     let mut settings = LdapConnSettings::new().set_conn_timeout(options.timeout);
@@ -204,7 +236,25 @@ fn bind(
             conn.with_timeout(options.timeout)
                 .simple_bind(user, password.expose())
         }
+        // NTLM binds were made by `crate::ntlm` before.
         Auth::Kerberos | Auth::Ntlm => kerberos_bind(conn, options)?,
+    })
+}
+
+#[cfg(unix)]
+fn ntlm_bind(options: &ConnectOptions, user: &str, password: &Password) -> Result<LdapConn> {
+    let tls = match &options.ca_file {
+        Some(ca) => tls_config(ca)?,
+        None => system_tls_config()?,
+    };
+    guarded("bind", || crate::ntlm::bind(options, tls, user, password))
+}
+
+#[cfg(not(unix))]
+fn ntlm_bind(_: &ConnectOptions, _: &str, _: &Password) -> Result<LdapConn> {
+    Err(Error::AuthUnavailable {
+        method: "ntlm",
+        reason: "NTLM LDAP binds hand the session to ldap3 over a Unix socket pair: Unix only",
     })
 }
 

@@ -9,6 +9,8 @@
 mod connect;
 mod directory;
 mod error;
+#[cfg(unix)]
+mod ntlm;
 
 pub use connect::{Auth, ConnectOptions};
 pub use directory::{Directory, DirectoryRootKey, NamingContexts};

@@ -212,3 +212,40 @@ fn after_a_malformed_answer_the_connection_is_not_used_again() {
     assert_eq!(e.kind(), "protocol", "{e}");
     assert!(e.to_string().contains("abandoned"), "{e}");
 }
+
+#[test]
+fn malformed_answers_to_an_ntlm_bind_are_typed_errors() {
+    let ntlm = |script: &[&[u8]]| {
+        let port = serve(script.iter().map(|a| a.to_vec()).collect());
+        let mut o = ConnectOptions::new("127.0.0.1");
+        o.port = Some(port);
+        o.ldaps = true;
+        o.ca_file = Some(data("hostile-ca.pem"));
+        o.auth = Auth::Ntlm;
+        o.user = Some("EXAMPLE\\user".into());
+        o.password = Some(Password::from("hostile-test-secret"));
+        o.timeout = Duration::from_secs(2);
+        let e = Directory::connect(&o).expect_err("no connection from a hostile server");
+        assert!(!e.to_string().contains("hostile-test-secret"), "{e}");
+        e
+    };
+    // No result code; saslBindInProgress without a challenge; an endless length; garbage as
+    // the challenge; silence.
+    let e = ntlm(&[&[0x30, 0x05, 0x02, 0x01, 0x01, 0x61, 0x00]]);
+    assert_eq!(e.kind(), "protocol", "{e}");
+    let in_progress = [
+        0x30, 0x0c, 0x02, 0x01, 0x01, 0x61, 0x07, 0x0a, 0x01, 0x0e, 0x04, 0x00, 0x04, 0x00,
+    ];
+    let e = ntlm(&[&in_progress]);
+    assert!(e.to_string().contains("no NTLM challenge"), "{e}");
+    let e = ntlm(&[&[0x30, 0x84, 0x7f, 0xff, 0xff, 0xff]]);
+    assert_eq!(e.kind(), "protocol", "{e}");
+    let garbage_challenge = [
+        0x30, 0x10, 0x02, 0x01, 0x01, 0x61, 0x0b, 0x0a, 0x01, 0x0e, 0x04, 0x00, 0x04, 0x00, 0x87,
+        0x02, 0x01, 0x02,
+    ];
+    let e = ntlm(&[&garbage_challenge]);
+    assert_eq!(e.kind(), "bind", "{e}");
+    let e = ntlm(&[]);
+    assert_eq!(e.kind(), "timeout", "{e}");
+}

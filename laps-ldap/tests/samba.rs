@@ -168,3 +168,49 @@ fn a_wrong_password_is_a_bind_error() {
     assert_eq!(e.kind(), "bind");
     assert!(!e.to_string().contains("not-the-password"));
 }
+
+#[test]
+fn ntlm_binds_over_ldaps_as_domain_user_or_upn() {
+    let Some(env) = fixture() else { return };
+    for user in [
+        format!("{}\\{}", env["SAMBA_DOMAIN"], env["SAMBA_HELPDESK_USER"]),
+        format!(
+            "{}@{}",
+            env["SAMBA_HELPDESK_USER"],
+            env["SAMBA_REALM"].to_lowercase()
+        ),
+    ] {
+        let mut o = options(&env, "", &env["SAMBA_HELPDESK_PASSWORD"]);
+        o.auth = Auth::Ntlm;
+        o.user = Some(user.clone());
+        let mut dir = Directory::connect(&o).unwrap_or_else(|e| panic!("{user}: {e}"));
+        // The session is the helpdesk's: Who am I, its groups, a search.
+        let (dn, sids) = dir.caller_sids().unwrap();
+        assert!(dn.starts_with("CN=helpdesk,"), "{dn}");
+        assert!(sids.contains(&env["SAMBA_HELPDESK_GROUP_SID"]), "{sids:?}");
+        let found = dir.find_computers(&["PC01".into()], None).unwrap();
+        assert!(found[0].is_ok());
+        // Many requests through the relay, and a clean close.
+        for _ in 0..20 {
+            dir.find_computers(&["PC02".into()], None).unwrap();
+        }
+        dir.close();
+    }
+}
+
+#[test]
+fn ntlm_with_a_wrong_password_is_a_bind_error_and_needs_ldaps() {
+    let Some(env) = fixture() else { return };
+    let user = format!("{}\\{}", env["SAMBA_DOMAIN"], env["SAMBA_HELPDESK_USER"]);
+    let mut o = options(&env, "", "not-the-password");
+    o.auth = Auth::Ntlm;
+    o.user = Some(user);
+    let e = Directory::connect(&o).unwrap_err();
+    assert_eq!(e.kind(), "bind", "{e}");
+    assert!(e.to_string().contains("LDAP result 49"), "{e}");
+    assert!(!e.to_string().contains("not-the-password"));
+    o.ldaps = false;
+    o.password = Some(Password::from(env["SAMBA_HELPDESK_PASSWORD"].as_str()));
+    let e = Directory::connect(&o).unwrap_err();
+    assert_eq!(e.kind(), "auth_unavailable", "{e}");
+}
