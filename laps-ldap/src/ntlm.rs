@@ -378,8 +378,8 @@ fn relay(
     // ldap3 applies its own timeouts; the relay waits as long as the session lives.
     sock.set_read_timeout(None)?;
     let tls = Arc::new(Mutex::new(conn));
-    let (tcp_in, tcp_out) = (sock.try_clone()?, sock);
-    let (local_in, local_out) = (local.try_clone()?, local);
+    let (tcp_in, close_tcp, tcp_out) = (sock.try_clone()?, sock.try_clone()?, sock);
+    let (local_in, close_local, local_out) = (local.try_clone()?, local.try_clone()?, local);
 
     let mut down = {
         let tls = Arc::clone(&tls);
@@ -393,28 +393,39 @@ fn relay(
                     let _ = local.shutdown(Shutdown::Both);
                     return Ok(());
                 }
-                let mut guard = tls.lock().unwrap_or_else(PoisonError::into_inner);
-                let mut rest = &buf[..n];
-                while !rest.is_empty() {
-                    guard.read_tls(&mut rest)?;
-                    guard
-                        .process_new_packets()
-                        .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
-                }
-                loop {
-                    match guard.reader().read(&mut plain) {
-                        Ok(0) => {
-                            let _ = local.shutdown(Shutdown::Both);
-                            return Ok(());
+                // Decrypt under the lock, write to ldap3 without it (ldap3 reads only while
+                // one of its calls runs; the other direction must not wait for that).
+                let mut out = Vec::new();
+                let mut closed = false;
+                {
+                    let mut guard = tls.lock().unwrap_or_else(PoisonError::into_inner);
+                    let mut rest = &buf[..n];
+                    while !rest.is_empty() {
+                        guard.read_tls(&mut rest)?;
+                        guard
+                            .process_new_packets()
+                            .map_err(|e| std::io::Error::new(std::io::ErrorKind::InvalidData, e))?;
+                    }
+                    loop {
+                        match guard.reader().read(&mut plain) {
+                            Ok(0) => {
+                                closed = true;
+                                break;
+                            }
+                            Ok(m) => out.extend_from_slice(&plain[..m]),
+                            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
+                            Err(e) => return Err(e),
                         }
-                        Ok(m) => local.write_all(&plain[..m])?,
-                        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => break,
-                        Err(e) => return Err(e),
+                    }
+                    // Alerts or key updates to answer.
+                    while guard.wants_write() {
+                        guard.write_tls(&mut tcp)?;
                     }
                 }
-                // Alerts or key updates to answer.
-                while guard.wants_write() {
-                    guard.write_tls(&mut tcp)?;
+                local.write_all(&out)?;
+                if closed {
+                    let _ = local.shutdown(Shutdown::Both);
+                    return Ok(());
                 }
             }
         }
@@ -441,16 +452,28 @@ fn relay(
             }
         }
     };
+    // Whatever ends one direction (end of stream, an error, a TLS alert) closes both sockets,
+    // so the other thread and ldap3 see the connection end instead of waiting.
+    let closers = |tcp: &TcpStream, local: &UnixStream| -> std::io::Result<_> {
+        let (tcp, local) = (tcp.try_clone()?, local.try_clone()?);
+        Ok(move || {
+            let _ = tcp.shutdown(Shutdown::Both);
+            let _ = local.shutdown(Shutdown::Both);
+        })
+    };
+    let close_down = closers(&close_tcp, &close_local)?;
+    let close_up = closers(&close_tcp, &close_local)?;
     std::thread::Builder::new()
         .name("laps-ldap-tls-down".into())
         .spawn(move || {
-            // Whatever ends the relay, ldap3 then sees its connection closed.
             let _ = down();
+            close_down();
         })?;
     std::thread::Builder::new()
         .name("laps-ldap-tls-up".into())
         .spawn(move || {
             let _ = up();
+            close_up();
         })?;
     Ok(())
 }
