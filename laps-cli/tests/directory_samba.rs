@@ -596,6 +596,38 @@ fn failures_are_clear_and_per_computer() {
     let out = dc.winlaps(&args, dc.var("SAMBA_ADMIN_PASSWORD"), None);
     assert!(!out.status.success());
     assert!(stderr(&out).contains("cannot connect"), "{}", stderr(&out));
+
+    // Backups that fail write nothing: a wrong bind password, an unknown computer.
+    let policy = policy_file(
+        "failures",
+        r#"{"gpo": {"BackupDirectory": 2, "ADPasswordEncryptionEnabled": 0}}"#,
+    );
+    for (computer, password, expected) in [
+        ("TEMPTY", "wrong-password", "LDAP result 49"),
+        ("NO-SUCH-PC", dc.var("SAMBA_ADMIN_PASSWORD"), "not found"),
+    ] {
+        let mut args = vec!["backup".to_owned()];
+        args.extend(dc.connect_args(&dc.admin_upn()));
+        args.extend(
+            [
+                "--computer",
+                computer,
+                "--account",
+                "Administrator",
+                "--policy-json",
+            ]
+            .map(str::to_owned),
+        );
+        args.push(policy.display().to_string());
+        let out = dc.winlaps(&args, password, Some("Never-Written-1!\n"));
+        assert!(!out.status.success());
+        assert!(stderr(&out).contains(expected), "{}", stderr(&out));
+        assert!(!String::from_utf8_lossy(&out.stdout).contains("wrote"));
+    }
+    let dn = dc.computer_dn("TEMPTY");
+    for attribute in ["msLAPS-Password", "msLAPS-PasswordExpirationTime"] {
+        assert!(dc.raw_values(&dn, attribute).is_empty(), "{attribute}");
+    }
 }
 
 #[test]
