@@ -12,7 +12,7 @@ Python objects that cannot be wiped; everything winlaps holds on the Rust side i
 
 from __future__ import annotations
 
-from importlib.metadata import PackageNotFoundError
+from importlib.metadata import PackageNotFoundError as _PackageNotFoundError
 from importlib.metadata import version as _distribution_version
 
 from winlaps._gkdi import FetchResult, KeyStore
@@ -81,7 +81,7 @@ from winlaps._winlaps import (
 try:
     __version__: str = _distribution_version("winlaps")
     """The installed distribution's version (the Rust workspace's, e.g. ``0.1.0``)."""
-except PackageNotFoundError:  # imported from a source tree that was never installed
+except _PackageNotFoundError:  # imported from a source tree that was never installed
     __version__ = "0+unknown"
 
 __all__ = [
