@@ -206,8 +206,10 @@ def dpapi_ng_client(blobs: list[bytes], host: str, cached: bool):
 
 
 def criterion_run(path: str, n: int) -> tuple[float, str] | str:
-    subprocess.run(["cargo", "bench", "-q", "--locked", "-p", "winlaps-benches", "--bench", "live", "--",
-                    f"live_fetch_decrypt/{path}_{n}"], cwd=ROOT, check=True)
+    done = subprocess.run(["cargo", "bench", "-q", "--locked", "-p", "winlaps-benches", "--bench", "live", "--",
+                           f"live_fetch_decrypt/{path}_{n}"], cwd=ROOT)
+    if done.returncode != 0:
+        return f"cargo bench failed ({done.returncode})"
     est = target_dir() / "criterion" / "live_fetch_decrypt" / f"{path}_{n}" / "new" / "estimates.json"
     if not est.exists():
         return f"no criterion estimate at {est}"
@@ -224,6 +226,7 @@ def main() -> int:
     ap.add_argument("--debug", action="store_true", help="debug build of winlaps (quicker to build)")
     ap.add_argument("--criterion", action="store_true", help="also run the criterion bench")
     ap.add_argument("--no-uncached", action="store_true", help="skip dpapi-ng without a cache (one call per value)")
+    ap.add_argument("--no-build", action="store_true", help="use the winlaps and live_fleet binaries already built")
     ap.add_argument("--smoke", action="store_true", help="150 values, 1 run, debug build: checks, not timings")
     a = ap.parse_args()
     if a.smoke:
@@ -232,7 +235,11 @@ def main() -> int:
         print("compare_live: skipped: needs root for the lab KDS's endpoint mapper on port 135 (dpapi-ng looks there)")
         return 1 if os.environ.get("CI") == "true" else 0
 
-    winlaps, live_fleet = build(not a.debug)
+    if a.no_build:
+        out = target_dir() / ("debug" if a.debug else "release")
+        winlaps, live_fleet = out / "winlaps", out / "examples" / "live_fleet"
+    else:
+        winlaps, live_fleet = build(not a.debug)
     with tempfile.TemporaryDirectory(prefix="winlaps-live-fleet-") as d:
         fleet = pathlib.Path(d)
         subprocess.run([str(live_fleet), a.path, str(a.count), str(fleet)], check=True)
