@@ -439,11 +439,14 @@ export interface EncryptOptions {
   /** Key source 2: a KDS root key; the envelope is derived at the key index of `updateTime`. */
   rootKey?: RootKeyInput
   /**
-   * With `rootKey`: derive a public-key envelope (the path every LAPS client uses; default
-   * true) or a seed envelope (private-key path).
+   * With `rootKey`: derive a public-key envelope (the path every LAPS client uses; the
+   * default) or, with `false`, a seed envelope (private-key path).
    */
   publicKey?: boolean
-  /** With `rootKey`: the DNS domain name written into the key identifier (default `'contoso.com'`). */
+  /**
+   * With `rootKey`: the DNS domain name written into the key identifier (required: there
+   * is no default domain).
+   */
   domain?: string
   /** With `rootKey`: the DNS forest name (default: the domain). */
   forest?: string

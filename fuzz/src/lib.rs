@@ -58,29 +58,9 @@ fn unhex(s: &str) -> Vec<u8> {
         .collect()
 }
 
-/// Registry value names the resolver knows, so that random snapshots hit real settings.
-const NAMES: &[&str] = &[
-    "BackupDirectory",
-    "PasswordAgeDays",
-    "PasswordLength",
-    "PasswordComplexity",
-    "PassphraseLength",
-    "AdministratorAccountName",
-    "PasswordExpirationProtectionEnabled",
-    "ADPasswordEncryptionEnabled",
-    "ADPasswordEncryptionPrincipal",
-    "ADEncryptedPasswordHistorySize",
-    "ADBackupDSRMPassword",
-    "PostAuthenticationResetDelay",
-    "PostAuthenticationActions",
-    "AutomaticAccountManagementEnabled",
-    "AutomaticAccountManagementTarget",
-    "AutomaticAccountManagementNameOrPrefix",
-    "AutomaticAccountManagementEnableAccount",
-    "AutomaticAccountManagementRandomizeName",
-    "AdmPwdEnabled",
-    "PasswordComplexity",
-    "PwdExpirationProtectionEnabled",
+/// Value names the catalogue does not hold: snake_case spellings (which the resolver does not
+/// read from a registry root) and `LAPS\State` values.
+const EXTRA_NAMES: &[&str] = &[
     "backup_directory",
     "password_length",
     "LastPasswordUpdateTime",
@@ -90,6 +70,16 @@ const NAMES: &[&str] = &[
     "PostAuthResetDeadline",
 ];
 
+/// A known value name: every setting of `laps_policy::catalog::CATALOG`, or an extra one.
+fn known_name(u: &mut Unstructured<'_>) -> arbitrary::Result<&'static str> {
+    let n = laps_policy::catalog::CATALOG.len();
+    let i = u.int_in_range(0..=n + EXTRA_NAMES.len() - 1)?;
+    Ok(match laps_policy::catalog::CATALOG.get(i) {
+        Some(s) => s.name,
+        None => EXTRA_NAMES[i - n],
+    })
+}
+
 /// A registry value name: usually a known one (any case), sometimes arbitrary text.
 #[derive(Debug, Clone)]
 pub struct ValueName(pub String);
@@ -98,8 +88,8 @@ impl<'a> Arbitrary<'a> for ValueName {
     fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<Self> {
         Ok(ValueName(match u.int_in_range(0..=7u8)? {
             0 => String::arbitrary(u)?,
-            1 => u.choose(NAMES)?.to_ascii_lowercase(),
-            _ => (*u.choose(NAMES)?).to_owned(),
+            1 => known_name(u)?.to_ascii_lowercase(),
+            _ => known_name(u)?.to_owned(),
         }))
     }
 }

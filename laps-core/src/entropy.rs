@@ -108,7 +108,7 @@ mod tests {
     #[test]
     fn exact_values_match_the_spec_table() {
         let r2 = |x: f64| (x * 100.0).round() / 100.0;
-        // (mode, len, naive, exact) from spec/password-generation.md §4.
+        // (mode, len, naive, exact): the table in the README (Passwords section).
         let cases = [
             (1, 8, 37.60, 37.60),
             (2, 8, 45.60, 45.59),

@@ -21,6 +21,9 @@ pub enum Error {
     /// More passwords asked for in one call than [`MAX_BATCH`](crate::MAX_BATCH).
     #[error("{0} passwords is more than the batch limit of {max}", max = crate::MAX_BATCH)]
     BatchTooLarge(u64),
+    /// A time outside what a FILETIME holds (1601 to 30828).
+    #[error("the time is outside the FILETIME range (1601-01-01 to 30828)")]
+    TimeOutOfRange,
     /// The operating system random source failed.
     #[error("the OS random number generator failed")]
     Rng,
@@ -34,7 +37,8 @@ impl Error {
             Error::ComplexityOutOfRange(_)
             | Error::LengthOutOfRange(_)
             | Error::WordsOutOfRange(_)
-            | Error::BatchTooLarge(_) => ErrorKind::InvalidArgument,
+            | Error::BatchTooLarge(_)
+            | Error::TimeOutOfRange => ErrorKind::InvalidArgument,
             Error::Rng => ErrorKind::Randomness,
         }
     }

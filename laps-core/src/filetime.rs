@@ -197,6 +197,30 @@ impl FileTime {
     }
 }
 
+impl TryFrom<std::time::SystemTime> for FileTime {
+    type Error = crate::Error;
+
+    /// The FILETIME of a system time; [`Error::TimeOutOfRange`](crate::Error::TimeOutOfRange)
+    /// before 1601 or after 30828.
+    ///
+    /// ```
+    /// use laps_core::FileTime;
+    /// use std::time::{Duration, UNIX_EPOCH};
+    /// let t = FileTime::try_from(UNIX_EPOCH + Duration::from_secs(1))?;
+    /// assert_eq!(t.to_rfc3339(), "1970-01-01T00:00:01Z");
+    /// # Ok::<(), laps_core::Error>(())
+    /// ```
+    fn try_from(t: std::time::SystemTime) -> Result<Self, crate::Error> {
+        let nanos = match t.duration_since(std::time::UNIX_EPOCH) {
+            Ok(d) => i128::try_from(d.as_nanos()).ok(),
+            Err(e) => i128::try_from(e.duration().as_nanos()).ok().map(|n| -n),
+        };
+        nanos
+            .and_then(FileTime::from_unix_nanos)
+            .ok_or(crate::Error::TimeOutOfRange)
+    }
+}
+
 impl fmt::Debug for FileTime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "FileTime({} = {})", self.0, self.to_rfc3339())

@@ -1,4 +1,4 @@
-//! Generation properties and statistics (issue 2).
+//! Generation properties and statistics.
 
 use laps_core::rand_core::{CryptoRng, Error as RngError, RngCore};
 use laps_core::{charset, entropy, split_passphrase, Complexity, Generator, PasswordSpec};

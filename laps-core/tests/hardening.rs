@@ -1,4 +1,4 @@
-//! Hardening (issue 7): the text parsers of laps-core (FILETIME as RFC 3339, hex, decimal) and
+//! Hardening: the text parsers of laps-core (FILETIME as RFC 3339, hex, decimal) and
 //! the spec constructors never panic on any input; round trips hold; a password never shows in
 //! `Debug` and is zeroized on drop.
 

@@ -55,7 +55,7 @@ pub struct GraphPassword {
 
 /// Decodes `deviceLocalCredentialInfo.credentials[].passwordBase64`.
 ///
-/// UNCERTAIN (crypto-formats.md §10.1): Microsoft's example is UTF-16LE without a NUL, some scripts
+/// UNCERTAIN: Microsoft's example is UTF-16LE without a NUL, some scripts
 /// use UTF-8. Our rule: if the bytes contain a zero byte, have even length and are valid UTF-16LE,
 /// they are UTF-16LE (a password never contains U+0000, so a zero byte means 16-bit units);
 /// otherwise UTF-8. The raw bytes are exposed as well.

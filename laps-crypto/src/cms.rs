@@ -1,5 +1,5 @@
 //! The DPAPI-NG blob: the CMS `EnvelopedData` subset Windows writes (RFC 5652), read strictly and
-//! written byte-exactly. See crypto-formats.md §3.
+//! written byte-exactly; the layout is drawn below.
 //!
 //! ```text
 //! ContentInfo { envelopedData, [0] EnvelopedData { version 2,

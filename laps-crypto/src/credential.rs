@@ -83,7 +83,7 @@ impl LapsCredential {
 
     /// Writes the JSON exactly as Windows: compact, keys `n`, `t`, `p` in that order, `t` as
     /// lower-case hex without leading zeros, minimal escaping (`"`, `\` and control characters;
-    /// `/` and non-ASCII are written as is — crypto-formats.md §10.2, UNCERTAIN, our choice).
+    /// `/` and non-ASCII are written as is: UNCERTAIN, no Windows sample shows either; our choice).
     pub fn to_json(&self) -> Zeroizing<String> {
         let t = self.update_time.to_hex();
         // Exact length, so the buffer holding the password is never reallocated.

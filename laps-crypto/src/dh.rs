@@ -16,8 +16,8 @@
 //! would make the time depend on the secret.
 //!
 //! **Arithmetic.** The exponentiation is [`crate::montgomery`]: constant-time Montgomery
-//! arithmetic with fixed 5-bit windows for 512-bit exponents, 1.56× faster than crypto-bigint
-//! 0.5's `DynResidue::pow` on this workload, and tested against it.
+//! arithmetic with fixed 5-bit windows for 512-bit exponents, faster than crypto-bigint 0.5's
+//! `DynResidue::pow` on this workload (BENCHMARKS.md), and tested against it.
 //!
 //! **Constant time.** Neither the exponent's value nor the base's affects the sequence of
 //! operations or memory accesses; only the exponent *length* in bytes is visible in timing, and

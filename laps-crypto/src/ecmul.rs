@@ -4,8 +4,8 @@
 //! **Why hand-written.** `p256`/`p384` 0.13 multiply with complete projective formulas
 //! (Renes–Costello–Batina), which cost about 13 field multiplications per doubling; a 4-bit
 //! window multiplication is ~80 % doublings. The Jacobian doubling for `a = −3` (dbl-2001-b,
-//! 3M + 5S) and addition (add-2007-bl, 11M + 5S) do the same job 25 % faster (measured side by
-//! side: P-384 564 → 422 µs, P-256 139 → 103 µs), and they are safe *here* because the inputs
+//! 3M + 5S) and addition (add-2007-bl, 11M + 5S) do the same job with fewer multiplications
+//! (the timings are in BENCHMARKS.md), and they are safe *here* because the inputs
 //! are restricted (the callers check both, through the `p256`/`p384` constructors):
 //!
 //! * `P` is a validated point of the prime-order group (on the curve, not the identity;

@@ -1,7 +1,7 @@
 //! The Group Key Envelope: the answer of [MS-GKDI] GetKey (2.2.4), parsed, written, and derived
 //! from a root key the way a DC builds it.
 //!
-//! What a GKE at (L0, a, b) holds (crypto-formats.md §4.2):
+//! What a GKE at (L0, a, b) holds ([MS-GKDI] 3.1.4.1):
 //! * `b == 31`: the L1 key is `L1seed(L0, a)` and there is no L2 seed;
 //! * `b < 31`: the L1 key is `L1seed(L0, a − 1)` (absent when `a == 0`) and the L2 key is
 //!   `L2seed(L0, a, b)`;

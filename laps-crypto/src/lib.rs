@@ -44,6 +44,7 @@ mod der;
 mod dh;
 mod ecmul;
 pub mod encrypt;
+mod encryptor;
 mod envelopes;
 mod error;
 pub mod gke;
@@ -68,6 +69,7 @@ pub use attribute::{
 pub use cng::SecretAgreement;
 pub use credential::LapsCredential;
 pub use encrypt::{encrypt_attribute, encrypt_blob, encrypt_credential};
+pub use encryptor::{with_randomness, Encryptor, KeyPath, KeySource};
 pub use error::{Error, Result};
 pub use gke::GroupKeyEnvelope;
 pub use guid::Guid;

@@ -1,21 +1,18 @@
 //! Constant-time Montgomery arithmetic for the DH modulus, written for speed on the one
 //! operation that dominates LAPS decryption: a 2048-bit modular exponentiation.
 //!
-//! Why not crypto-bigint's `DynResidue::pow` directly: it was 18 % slower on this workload than
-//! the first version of this module (655 µs vs 536 µs for a 256-bit exponent, busy machine), and
-//! this one is 20 % faster again (541 → 492 → 432 µs side by side over two rounds of changes,
-//! the second being the product-scanning squaring). It keeps crypto-bigint's
-//! constant-time discipline and is checked against it in the tests (`dh.rs`) and against the
-//! Windows vectors:
+//! Why not crypto-bigint's `DynResidue::pow` directly: this module is faster on this workload
+//! (the figures are in BENCHMARKS.md). It keeps crypto-bigint's constant-time discipline and is
+//! checked against it in the tests (`dh.rs`) and against the Windows vectors:
 //!
 //! * multiplication in product scanning ("FIPS"): each output word summed column by column in a
 //!   three-word register accumulator ([`Acc::add_dot`]: over slices, two products per step into
 //!   two accumulators, so no bounds checks and two carry chains in flight), no row stored;
 //! * squaring (three quarters of the work) in the same columns, each cross product computed
-//!   once and added doubled ([`Acc::add_cross_column`]): 1 552 word products against 2 048.
-//!   It replaced a separated-operand-scanning squaring (rows in memory, 16 % slower per
-//!   squaring). Fully unrolled columns were tried and are slower: LLVM then reassociates the
-//!   128-bit additions and checks each carry with compare-and-borrow sequences;
+//!   once and added doubled ([`Acc::add_cross_column`]): 1 552 word products against 2 048,
+//!   and no row is stored (a row-wise squaring reads and writes memory at every product). The
+//!   columns stay loops: fully unrolled, LLVM reassociates the 128-bit additions and checks
+//!   each carry with compare-and-borrow sequences;
 //! * fixed windows (4 bits for exponents up to 320 bits, such as P-256-sized or test exponents, 5 bits
 //!   for longer ones such as the 512-bit DH private keys): every
 //!   window does the same squarings and 1 multiplication whatever the exponent bits; the even
@@ -191,9 +188,7 @@ impl<const N: usize> Montgomery<N> {
     /// `a²·R⁻¹ mod p`, in the same product-scanning form as [`Self::mul`], but each cross
     /// product `a[i]·a[j]` (i < j) of a column is computed once, into a separate accumulator
     /// that is then added doubled ([`Acc::add_cross_column`]), and the square term `a[k/2]²` once.
-    /// 1 552 word products instead of 2 048: 16 % faster per squaring than the separated
-    /// (row-wise) form this replaced, whose rows read and wrote memory at every product, and
-    /// 12 % faster over a 256-bit exponentiation (measured side by side, 1 257 vs 1 496 ns).
+    /// 1 552 word products instead of 2 048, and no row stored in memory.
     #[inline]
     fn square(&self, a: &[Limb; N]) -> [Limb; N] {
         let p = &self.p;

@@ -1,4 +1,4 @@
-//! Seed keys and the GKDI seed-key tree ([MS-GKDI] 3.1.4.1.2, crypto-formats.md §5.4):
+//! Seed keys and the GKDI seed-key tree ([MS-GKDI] 3.1.4.1.2):
 //!
 //! ```text
 //! L0seed            = KDF(RootKeyData,       ctx(L0, −1, −1))

@@ -124,7 +124,7 @@ const LOCAL_SYSTEM: [u8; 12] = [1, 1, 0, 0, 0, 0, 0, 5, 0x12, 0, 0, 0];
 const EVERYONE: [u8; 12] = [1, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0];
 
 /// The self-relative security descriptor that Windows builds from a `SID=` protector and mixes
-/// into the L1(31) seed (byte-exact, [MS-GKDI] / crypto-formats.md §5.3):
+/// into the L1(31) seed (byte-exact, [MS-GKDI] 3.1.4.1.2):
 /// control `SE_SELF_RELATIVE | SE_DACL_PRESENT`, a DACL granting the SID `0x3` and Everyone `0x2`,
 /// owner and group LocalSystem.
 ///

@@ -99,7 +99,8 @@ fn expiration_time_is_a_decimal_filetime() {
 
 #[test]
 fn header_is_filetime_high_dword_first() {
-    // crypto-formats.md §2.1: c8ccdb01 5d5c92e4 d7040000 00000000.
+    // The header of a Windows value: c8ccdb01 5d5c92e4 d7040000 00000000 (FILETIME high dword
+    // first, then the size, then 0).
     let mut value = hex::decode("c8ccdb015d5c92e4d704000000000000").unwrap();
     value.extend(std::iter::repeat_n(0u8, 0x4d7));
     let (h, blob) = LapsHeader::split(&value).unwrap();

@@ -1,4 +1,4 @@
-//! Hardening (issue 7): hostile input never panics, hangs or over-allocates; errors carry a kind
+//! Hardening: hostile input never panics, hangs or over-allocates; errors carry a kind
 //! and a byte offset; secrets never print; every byte format round-trips (proptest); and the
 //! regression inputs found by the fuzzers (`tests/data/regressions/`) stay fixed.
 //!

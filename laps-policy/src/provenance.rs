@@ -222,6 +222,46 @@ impl Provenance {
         !matches!(self, Provenance::NotApplicable { .. })
     }
 
+    /// The snake_case kind (the `kind` of the JSON form): `configured`, `default`,
+    /// `fell_back`, `raised_to_entra_minimum`, `legacy_emulation` or `not_applicable`.
+    pub const fn kind(&self) -> &'static str {
+        match self {
+            Provenance::Configured { .. } => "configured",
+            Provenance::Default => "default",
+            Provenance::FellBack { .. } => "fell_back",
+            Provenance::RaisedToEntraMinimum { .. } => "raised_to_entra_minimum",
+            Provenance::LegacyEmulation => "legacy_emulation",
+            Provenance::NotApplicable { .. } => "not_applicable",
+        }
+    }
+
+    /// What the value came from, looking through "not applicable".
+    pub fn origin(&self) -> &Provenance {
+        match self {
+            Provenance::NotApplicable { from, .. } => from.origin(),
+            other => other,
+        }
+    }
+
+    /// Why the value was rejected or does not apply, in words; `None` otherwise.
+    pub fn reason(&self) -> Option<String> {
+        match self {
+            Provenance::NotApplicable { reason, .. } => Some(reason.to_string()),
+            Provenance::FellBack { reason, .. } => Some(reason.to_string()),
+            _ => None,
+        }
+    }
+
+    /// The root whose value was used or rejected (looking through "not applicable").
+    pub fn origin_root(&self) -> Option<Root> {
+        match self.origin() {
+            Provenance::Configured { root, .. }
+            | Provenance::FellBack { root, .. }
+            | Provenance::RaisedToEntraMinimum { root, .. } => Some(*root),
+            _ => None,
+        }
+    }
+
     /// Short words for tables: `configured (GPO)`, `default`, ...
     pub fn describe(&self) -> String {
         match self {
@@ -272,5 +312,32 @@ impl SettingResolution {
     /// True when the setting is in effect.
     pub fn is_applicable(&self) -> bool {
         self.provenance.is_applicable()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn provenance_kind_is_the_json_kind() {
+        let configured = Provenance::Configured {
+            root: Root::Gpo,
+            raw: RegValue::Dword(2),
+        };
+        let cases = [
+            configured.clone(),
+            Provenance::Default,
+            Provenance::LegacyEmulation,
+            Provenance::NotApplicable {
+                reason: NotApplicableReason::GracePeriodZero,
+                from: Box::new(configured),
+            },
+        ];
+        for p in &cases {
+            assert_eq!(serde_json::to_value(p).unwrap()["kind"], p.kind());
+        }
+        assert_eq!(cases[3].origin_root(), Some(Root::Gpo));
+        assert_eq!(cases[1].origin_root(), None);
     }
 }

@@ -54,6 +54,15 @@ impl ResetPasswordStatus {
         Some(Self::from_hresult(hr))
     }
 
+    /// `succeeded`, `pending` or `failed` (the `status` of the JSON form).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            ResetPasswordStatus::Succeeded => "succeeded",
+            ResetPasswordStatus::Pending => "pending",
+            ResetPasswordStatus::Failed(_) => "failed",
+        }
+    }
+
     /// The HRESULT (E_PENDING in its real spelling).
     pub const fn hresult(self) -> u32 {
         match self {
@@ -64,9 +73,32 @@ impl ResetPasswordStatus {
     }
 }
 
+impl std::str::FromStr for ResetPasswordStatus {
+    type Err = laps_core::UnknownName;
+
+    /// Parses the CSP text (see [`parse`](ResetPasswordStatus::parse)).
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        ResetPasswordStatus::parse(s)
+            .ok_or_else(|| laps_core::UnknownName::new("ResetPasswordStatus HRESULT", s))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn reset_password_status_names_match_the_json() {
+        for s in [
+            ResetPasswordStatus::Succeeded,
+            ResetPasswordStatus::Pending,
+            ResetPasswordStatus::Failed(5),
+        ] {
+            assert_eq!(serde_json::to_value(s).unwrap()["status"], s.as_str());
+        }
+        assert_eq!("0".parse(), Ok(ResetPasswordStatus::Succeeded));
+        assert!("soon".parse::<ResetPasswordStatus>().is_err());
+    }
 
     #[test]
     fn reset_password_status_accepts_both_e_pending_spellings() {

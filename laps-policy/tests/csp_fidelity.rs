@@ -1,4 +1,4 @@
-//! Fidelity to the LAPS CSP reference and the Windows LAPS overview (issue 17): what the
+//! Fidelity to the LAPS CSP reference and the Windows LAPS overview: what the
 //! device's CSP accepts, which builds have Windows LAPS, and the documented departures.
 //! One named test per finding; the README's decision table points here.
 

@@ -1,12 +1,14 @@
-//! Hardening (issue 7): hostile policy files never panic, overflow the stack or over-allocate;
+//! Hardening: hostile policy files never panic, overflow the stack or over-allocate;
 //! every parse error carries its kind and a byte offset (Registry.pol) or a line (text formats);
 //! resolution is deterministic and independent of the order values were written in.
 //! (Round trips are in `round_trips.rs`, precedence in `properties.rs`.)
 
 use laps_policy::{
-    parse_reg, parse_registry_pol, parse_syncml, resolve, Device, Error, JoinState, RegValue,
-    RegistryPol, Root, Snapshot, SyncMl,
+    parse_reg, parse_registry_pol, parse_syncml, resolve, Device, Error, RegValue, RegistryPol,
+    Root, Snapshot, SyncMl,
 };
+mod common;
+use common::gen::{device, policy_value, setting_names};
 use proptest::prelude::*;
 use std::path::Path;
 
@@ -264,53 +266,15 @@ fn the_library_forbids_unsafe_code() {
 // ---------------------------------------------------------------------------------------------
 // Resolution: deterministic, independent of write order
 
-const NAMES: &[&str] = &[
-    "BackupDirectory",
-    "PasswordAgeDays",
-    "PasswordLength",
-    "PasswordComplexity",
-    "PassphraseLength",
-    "AdministratorAccountName",
-    "ADPasswordEncryptionEnabled",
-    "ADPasswordEncryptionPrincipal",
-    "PostAuthenticationActions",
-    "AutomaticAccountManagementEnabled",
-    "AdmPwdEnabled",
-    "passwordlength",
-    "Unknown",
-];
-
-fn value() -> impl Strategy<Value = RegValue> {
-    prop_oneof![
-        (0u32..40).prop_map(RegValue::Dword),
-        any::<u32>().prop_map(RegValue::Dword),
-        any::<u64>().prop_map(RegValue::Qword),
-        "\\PC{0,12}".prop_map(RegValue::Sz),
-        proptest::collection::vec(any::<u8>(), 0..6).prop_map(RegValue::Binary),
-    ]
-}
-
 fn writes() -> impl Strategy<Value = Vec<(usize, &'static str, RegValue)>> {
-    proptest::collection::vec((0usize..4, prop::sample::select(NAMES), value()), 0..24)
-}
-
-fn device() -> impl Strategy<Value = Device> {
-    (
-        0usize..4,
-        any::<bool>(),
-        prop::sample::select(vec![17763u32, 19045, 22631, 26100]),
+    proptest::collection::vec(
+        (
+            0usize..4,
+            prop::sample::select(setting_names()),
+            policy_value(),
+        ),
+        0..24,
     )
-        .prop_map(|(j, dc, b)| Device {
-            join: [
-                JoinState::Entra,
-                JoinState::Ad,
-                JoinState::Hybrid,
-                JoinState::None,
-            ][j],
-            domain_controller: dc,
-            os_build: b,
-            ..Device::default()
-        })
 }
 
 fn build<'a>(writes: impl Iterator<Item = &'a (usize, &'static str, RegValue)>) -> Snapshot {

@@ -1,49 +1,17 @@
 //! Properties: resolution never panics and respects precedence for any
 //! snapshot; the parsers never panic on any bytes.
 
+mod common;
+use common::gen::{device, policy_value, setting_names};
 use laps_policy::*;
 use proptest::prelude::*;
 
-const NAMES: &[&str] = &[
-    "BackupDirectory",
-    "AdministratorAccountName",
-    "PasswordAgeDays",
-    "PasswordLength",
-    "PassphraseLength",
-    "PasswordComplexity",
-    "PasswordExpirationProtectionEnabled",
-    "ADPasswordEncryptionEnabled",
-    "ADPasswordEncryptionPrincipal",
-    "ADEncryptedPasswordHistorySize",
-    "ADBackupDSRMPassword",
-    "PostAuthenticationResetDelay",
-    "PostAuthenticationActions",
-    "AutomaticAccountManagementEnabled",
-    "AutomaticAccountManagementTarget",
-    "AutomaticAccountManagementNameOrPrefix",
-    "AutomaticAccountManagementEnableAccount",
-    "AutomaticAccountManagementRandomizeName",
-    "AdmPwdEnabled",
-    "AdminAccountName",
-    "PwdExpirationProtectionEnabled",
-    "Unknown",
-    "",
-];
-
-fn value() -> impl Strategy<Value = RegValue> {
-    prop_oneof![
-        4 => (0u32..16).prop_map(RegValue::Dword),
-        1 => any::<u32>().prop_map(RegValue::Dword),
-        1 => any::<u64>().prop_map(RegValue::Qword),
-        2 => "(|[A-Za-z]{1,25}|[A-Z]{2,8}\\\\[a-z]{1,8}|[a-z]{1,8}@[a-z]{1,8}\\.com|S-1-5-21-[0-9]{1,4}-512|\\PC{0,10})".prop_map(RegValue::Sz),
-        1 => proptest::collection::vec(any::<u8>(), 0..9).prop_map(RegValue::Binary),
-        1 => (any::<u32>(), proptest::collection::vec(any::<u8>(), 0..9)).prop_map(|(kind, data)| RegValue::Other { kind, data }),
-    ]
-}
-
 fn root_values() -> impl Strategy<Value = RootValues> {
-    proptest::collection::vec((prop::sample::select(NAMES), value()), 0..8)
-        .prop_map(|v| v.into_iter().collect())
+    proptest::collection::vec(
+        (prop::sample::select(setting_names()), policy_value()),
+        0..8,
+    )
+    .prop_map(|v| v.into_iter().collect())
 }
 
 fn snapshot() -> impl Strategy<Value = Snapshot> {
@@ -56,57 +24,6 @@ fn snapshot() -> impl Strategy<Value = Snapshot> {
             state: RootValues::new(),
         },
     )
-}
-
-fn device() -> impl Strategy<Value = Device> {
-    (
-        prop::sample::select(vec![
-            JoinState::Entra,
-            JoinState::Ad,
-            JoinState::Hybrid,
-            JoinState::None,
-        ]),
-        any::<bool>(),
-        prop::sample::select(vec![0, 14393, 17763, 18363, 19045, 22631, 26100, 27000]),
-        prop::option::of(prop::sample::select(vec![0u32, 100, 4244, 2784, 9999])),
-        any::<bool>(),
-        any::<bool>(),
-        any::<bool>(),
-        any::<bool>(),
-        prop::option::of((0u32..=130, any::<bool>())),
-        any::<(bool, bool)>(),
-    )
-        .prop_map(
-            |(
-                join,
-                domain_controller,
-                os_build,
-                os_ubr,
-                legacy_cse_installed,
-                dfl_2016,
-                legacy_schema_present,
-                safe_mode,
-                password_policy,
-                (entra_tenant_laps_enabled, entra_device_enabled),
-            )| Device {
-                join,
-                domain_controller,
-                os_build,
-                os_ubr,
-                legacy_cse_installed,
-                dfl_2016,
-                legacy_schema_present,
-                safe_mode,
-                password_policy: password_policy.map(|(minimum_length, complexity_required)| {
-                    laps_core::LocalPasswordPolicy {
-                        minimum_length,
-                        complexity_required,
-                    }
-                }),
-                entra_tenant_laps_enabled,
-                entra_device_enabled,
-            },
-        )
 }
 
 proptest! {

@@ -3,20 +3,10 @@
 //! resolves the same way.
 
 mod common;
+use common::gen::value;
 use common::*;
 use laps_policy::*;
 use proptest::prelude::*;
-
-fn value() -> impl Strategy<Value = RegValue> {
-    prop_oneof![
-        any::<u32>().prop_map(RegValue::Dword),
-        any::<u64>().prop_map(RegValue::Qword),
-        "[ -~é€\r\n\t]{0,20}".prop_map(RegValue::Sz),
-        "[ -~]{0,20}".prop_map(RegValue::ExpandSz),
-        proptest::collection::vec("[a-zA-Z0-9 ]{1,8}", 0..4).prop_map(RegValue::MultiSz),
-        proptest::collection::vec(any::<u8>(), 0..16).prop_map(RegValue::Binary),
-    ]
-}
 
 fn key() -> impl Strategy<Value = &'static str> {
     prop::sample::select(vec![

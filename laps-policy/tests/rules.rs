@@ -1,5 +1,5 @@
-//! One named test per resolution rule of the spec (`shared/spec/policy.md`,
-//! sections 0-3 and 7), including the UNCERTAIN points, each pinned to the
+//! One named test per resolution rule (docs/policy-rules.md, and the README's Policy section),
+//! including the UNCERTAIN points, each pinned to the
 //! choice documented in the README.
 
 mod common;

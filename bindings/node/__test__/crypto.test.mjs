@@ -256,6 +256,19 @@ test('crypto argument errors are LAPS_INVALID_ARG or LAPS_KEY_NOT_FOUND', () => 
   assert.throws(() => encryptAttribute({ sid: 'S-1-5-32-544', account: 'a', password: 'b' }), bad)
   assert.throws(() => encryptAttribute({ sid: 'nope', rootKey: rootKeyInput(ks), account: 'a', password: 'b' }), bad)
   assert.throws(() => encryptAttribute({ sid: 'S-1-5-32-544', rootKey: rootKeyInput(ks) }), bad)
-  assert.throws(() => encryptAttribute({ sid: 'S-1-5-32-544', rootKey: rootKeyInput(ks), account: 'a', password: 'b', randomness: Buffer.alloc(8) }), { code: 'LAPS_RANDOMNESS' })
+  assert.throws(() => encryptAttribute({ sid: 'S-1-5-32-544', rootKey: rootKeyInput(ks), domain: 'contoso.com', account: 'a', password: 'b', randomness: Buffer.alloc(8) }), { code: 'LAPS_RANDOMNESS' })
   assert.throws(() => encryptBlob({ sid: 'S-1-5-32-544', rootKey: rootKeyInput(ks) }), bad)
+})
+
+test('a root key needs the caller\'s domain; the default path is the public key, for blobs too', () => {
+  const ks = load('laps_attribute.json').root_keys['rk-sha512-dh']
+  assert.throws(
+    () => encryptAttribute({ sid: 'S-1-5-32-544', rootKey: rootKeyInput(ks), account: 'a', password: 'b' }),
+    { code: 'LAPS_INVALID_ARG', message: /domain name is needed/ },
+  )
+  const blob = encryptBlob({ sid: 'S-1-5-32-544', rootKey: rootKeyInput(ks), domain: 'corp.example', plaintext: Buffer.from('x') })
+  const info = parseBlob(blob)
+  assert.equal(info.key.path, 'public_key')
+  assert.equal(info.key.domainName, 'corp.example')
+  assert.equal(info.key.forestName, 'corp.example')
 })

@@ -11,7 +11,7 @@ const ROOT = { rootKeyId: '93b65561-b7f7-bed4-bca2-a7428e3819fd', rootKeyData: B
 const DN = 'CN=PC01,CN=Computers,DC=contoso,DC=com'
 const at = (day) => new Date(Date.UTC(2026, 10, day, 9))
 const value = (password, day, sid = SID) =>
-  encryptAttribute({ rootKey: ROOT, sid, account: 'Administrator', password, updateTime: at(day) })
+  encryptAttribute({ rootKey: ROOT, domain: 'contoso.com', sid, account: 'Administrator', password, updateTime: at(day) })
 const keys = () => {
   const k = new KeyStore()
   k.addRootKey(ROOT)

@@ -13,7 +13,7 @@ const sid = 'S-1-5-21-1004336348-1177238915-682003330-512'
 function credential() {
   const store = new KeyStore()
   store.addRootKey(rootKeyInput(ks))
-  return store.decryptAttribute(encryptAttribute({ rootKey: rootKeyInput(ks), sid, account: 'Administrator', password: SECRET }))
+  return store.decryptAttribute(encryptAttribute({ rootKey: rootKeyInput(ks), domain: 'contoso.com', sid, account: 'Administrator', password: SECRET }))
 }
 
 test('console.log, util.inspect, JSON.stringify and String do not show the password', () => {
@@ -40,7 +40,7 @@ test('the clear-text JSON parser does not echo the password in errors', () => {
 })
 
 test('a wrong key and a tampered tag say the same opaque thing, nothing secret', () => {
-  const value = encryptAttribute({ rootKey: rootKeyInput(ks), sid, account: 'Administrator', password: SECRET })
+  const value = encryptAttribute({ rootKey: rootKeyInput(ks), domain: 'contoso.com', sid, account: 'Administrator', password: SECRET })
   const tampered = Buffer.from(value)
   tampered[tampered.length - 1] ^= 0x80
   const store = new KeyStore()

@@ -7,7 +7,7 @@ use crate::keystore::RootKeyInput;
 use crate::time::from_date;
 use chrono::{DateTime, Utc};
 use laps_core::{FileTime, Password};
-use laps_crypto::{GroupKeyEnvelope, KeyIndex, Sid};
+use laps_crypto::{with_randomness, Encryptor, GroupKeyEnvelope, KeyPath, KeySource, Sid};
 use napi::bindgen_prelude::{BigInt, Buffer, Either, Uint8Array};
 use napi::Unknown;
 use napi_derive::napi;
@@ -22,10 +22,11 @@ pub struct EncryptOptions {
     pub group_key_envelope: Option<Uint8Array>,
     /// Key source 2: a KDS root key; the envelope is derived at the key index of `updateTime`.
     pub root_key: Option<RootKeyInput>,
-    /// With `rootKey`: derive a public-key envelope (the path every LAPS client uses; default
-    /// true) or a seed envelope (private-key path).
+    /// With `rootKey`: derive a public-key envelope (the path every LAPS client uses; the
+    /// default) or, with `false`, a seed envelope (private-key path).
     pub public_key: Option<bool>,
-    /// With `rootKey`: the DNS domain name written into the key identifier (default `'contoso.com'`).
+    /// With `rootKey`: the DNS domain name written into the key identifier (required: there
+    /// is no default domain).
     pub domain: Option<String>,
     /// With `rootKey`: the DNS forest name (default: the domain).
     pub forest: Option<String>,
@@ -65,43 +66,38 @@ impl EncryptOptions {
             .map_err(|_| invalid_arg(format!("sid {:?} is not a SID (S-1-…)", self.sid)))
     }
 
-    /// The envelope to encrypt with: the given one, or one derived from the root key at `t`.
-    fn envelope(&self, sid: &Sid, t: FileTime) -> Result<GroupKeyEnvelope> {
-        match (&self.group_key_envelope, &self.root_key) {
-            (Some(gke), None) => GroupKeyEnvelope::parse(gke).map_err(crypto_error),
-            (None, Some(root)) => {
-                let domain = self.domain.as_deref().unwrap_or("contoso.com");
-                GroupKeyEnvelope::from_root_key(
-                    &root.to_root_key()?,
-                    sid,
-                    KeyIndex::from_filetime(t),
-                    domain,
-                    self.forest.as_deref().unwrap_or(domain),
-                    self.public_key.unwrap_or(true),
-                )
-                .map_err(crypto_error)
+    /// The one encryption setup: key source, SID, domain, forest and key path, defaulted
+    /// by the core (no default domain; the public-key path).
+    fn encryptor(&self) -> Result<Encryptor> {
+        let source = match (&self.group_key_envelope, &self.root_key) {
+            (Some(gke), None) => {
+                KeySource::Envelope(GroupKeyEnvelope::parse(gke).map_err(crypto_error)?)
             }
-            _ => Err(invalid_arg(
-                "give exactly one of groupKeyEnvelope and rootKey",
-            )),
+            (None, Some(root)) => KeySource::RootKey(root.to_root_key()?),
+            _ => {
+                return Err(invalid_arg(
+                    "give exactly one of groupKeyEnvelope and rootKey",
+                ))
+            }
+        };
+        let mut e = Encryptor::new(source, self.sid()?);
+        if self.public_key == Some(false) {
+            e = e.path(KeyPath::Private);
         }
+        if let Some(d) = &self.domain {
+            e = e.domain(d.as_str());
+        }
+        if let Some(f) = &self.forest {
+            e = e.forest(f.as_str());
+        }
+        Ok(e)
     }
 
-    /// Runs `f` with the RNG the options ask for.
-    fn with_rng<T>(&self, f: impl FnOnce(&mut dyn RngBox) -> laps_crypto::Result<T>) -> Result<T> {
-        match &self.randomness {
-            None => f(&mut rand_core::OsRng).map_err(crypto_error),
-            Some(bytes) => {
-                let mut rng = laps_crypto::RecordedRandomness::new(bytes.to_vec());
-                f(&mut rng).map_err(crypto_error)
-            }
-        }
+    /// The caller's recorded randomness, if any.
+    fn randomness(&self) -> Option<&[u8]> {
+        self.randomness.as_ref().map(|r| r.as_ref())
     }
 }
-
-/// An object-safe cryptographic RNG.
-trait RngBox: rand_core::RngCore + rand_core::CryptoRng {}
-impl<T: rand_core::RngCore + rand_core::CryptoRng> RngBox for T {}
 
 fn encrypt_options(opts: Unknown<'_>) -> Result<EncryptOptions> {
     options("opts", opts)?.ok_or_else(|| invalid_arg("opts is required"))
@@ -116,9 +112,8 @@ fn encrypt_options(opts: Unknown<'_>) -> Result<EncryptOptions> {
 pub fn encrypt_attribute(opts: Unknown<'_>) -> Result<Buffer> {
     guarded(|| {
         let o = encrypt_options(opts)?;
-        let sid = o.sid()?;
+        let enc = o.encryptor()?;
         let t = o.update_time()?;
-        let gke = o.envelope(&sid, t)?;
         let plaintext = match (&o.plaintext, &o.account, &o.password) {
             (Some(p), None, None) => Zeroizing::new(p.to_vec()),
             (None, Some(account), Some(password)) => laps_crypto::LapsCredential::new(
@@ -133,9 +128,10 @@ pub fn encrypt_attribute(opts: Unknown<'_>) -> Result<Buffer> {
                 ))
             }
         };
-        let value = o.with_rng(|rng| {
-            laps_crypto::encrypt_attribute(&gke, &sid, t, &plaintext, &mut &mut *rng)
-        })?;
+        let value = with_randomness(o.randomness(), |rng| {
+            enc.encrypt_attribute(t, &plaintext, rng)
+        })
+        .map_err(crypto_error)?;
         Ok(Buffer::from(value))
     })
 }
@@ -146,14 +142,14 @@ pub fn encrypt_attribute(opts: Unknown<'_>) -> Result<Buffer> {
 pub fn encrypt_blob(opts: Unknown<'_>) -> Result<Buffer> {
     guarded(|| {
         let o = encrypt_options(opts)?;
-        let sid = o.sid()?;
+        let enc = o.encryptor()?;
         let plaintext = o
             .plaintext
             .as_ref()
             .ok_or_else(|| invalid_arg("encryptBlob needs plaintext"))?;
-        let gke = o.envelope(&sid, o.update_time()?)?;
-        let blob =
-            o.with_rng(|rng| laps_crypto::encrypt_blob(&gke, &sid, plaintext, &mut &mut *rng))?;
+        let t = o.update_time()?;
+        let blob = with_randomness(o.randomness(), |rng| enc.encrypt_blob(t, plaintext, rng))
+            .map_err(crypto_error)?;
         Ok(Buffer::from(blob))
     })
 }

@@ -4,7 +4,7 @@ use crate::args::{arg, options, whole};
 use crate::error::{invalid_arg, laps_error, ErrorCode, Result};
 use crate::guard::guarded;
 use crate::regvalue::{snapshot_from_js, to_js, JsRegValue};
-use laps_policy::{Device, JoinState, Mode, Provenance, Root, SettingValue, Snapshot, Source};
+use laps_policy::{Device, JoinState, Mode, Root, SettingValue, Snapshot, Source};
 use napi::bindgen_prelude::JsObjectValue;
 use napi::bindgen_prelude::{Either3, Function, Object};
 use napi::{Env, Unknown};
@@ -215,20 +215,6 @@ fn setting_value(v: &SettingValue) -> Option<Either3<u32, bool, String>> {
     }
 }
 
-/// The kind, reason and root of a provenance (looking through "not applicable").
-fn provenance_parts(p: &Provenance) -> (Option<String>, Option<Root>) {
-    match p {
-        Provenance::Configured { root, .. } | Provenance::RaisedToEntraMinimum { root, .. } => {
-            (None, Some(*root))
-        }
-        Provenance::FellBack { root, reason, .. } => (Some(reason.to_string()), Some(*root)),
-        Provenance::NotApplicable { reason, from } => {
-            (Some(reason.to_string()), provenance_parts(from).1)
-        }
-        Provenance::Default | Provenance::LegacyEmulation => (None, None),
-    }
-}
-
 /// The effective Windows LAPS policy of one device, with the full trace.
 ///
 /// Settings are getters in camelCase; `provenance(name)` says where each comes
@@ -269,7 +255,7 @@ impl EffectivePolicy {
     /// Why nothing is managed or backed up (a diagnostic code), when that is the case.
     #[napi(getter)]
     pub fn blocker(&self) -> Option<String> {
-        self.inner.blocker.as_ref().map(serde_name)
+        self.inner.blocker.map(|c| c.as_str().to_owned())
     }
 
     /// `BackupDirectory`: 0 disabled, 1 Entra, 2 Active Directory.
@@ -432,21 +418,13 @@ impl EffectivePolicy {
     pub fn provenance(&self, name: Unknown<'_>) -> Result<SettingProvenance> {
         guarded(|| {
             let r = self.resolution(name)?;
-            let (reason, root) = provenance_parts(&r.provenance);
             Ok(SettingProvenance {
                 name: r.setting.name().to_owned(),
                 value: setting_value(&r.value),
                 applicable: r.is_applicable(),
-                kind: match serde_json::to_value(&r.provenance) {
-                    Ok(serde_json::Value::Object(m)) => m
-                        .get("kind")
-                        .and_then(|k| k.as_str())
-                        .unwrap_or_default()
-                        .to_owned(),
-                    _ => String::new(),
-                },
-                reason,
-                root: root.map(|r| r.name().to_owned()),
+                kind: r.provenance.kind().to_owned(),
+                reason: r.provenance.reason(),
+                root: r.provenance.origin_root().map(|r| r.as_str().to_owned()),
                 raw: r.provenance.raw().map(to_js),
                 description: r.provenance.describe(),
                 shadowed: r
@@ -469,8 +447,8 @@ impl EffectivePolicy {
             .diagnostics
             .iter()
             .map(|d| PolicyDiagnostic {
-                severity: serde_name(&d.severity),
-                code: serde_name(&d.code),
+                severity: d.severity.as_str().to_owned(),
+                code: d.code.as_str().to_owned(),
                 event_id: d.event_id,
                 setting: d.setting.map(|s| s.name().to_owned()),
                 root: d.root.map(|r| r.name().to_owned()),

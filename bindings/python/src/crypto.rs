@@ -8,14 +8,13 @@ use crate::errors::{guard, Error, Kind};
 use laps_core::{FileTime, Password};
 use laps_crypto::cleartext::{self, GraphPassword, GraphPasswordEncoding};
 use laps_crypto::{
-    EncryptedAttributeInfo, GroupKeyEnvelope, Guid, KeyIndex, KeyStore, LapsCredential, RootKey,
-    RootKeyAttributes, SecretAgreement, Sid,
+    with_randomness, EncryptedAttributeInfo, Encryptor, GroupKeyEnvelope, Guid, KeyPath, KeySource,
+    KeyStore, LapsCredential, RootKey, RootKeyAttributes, SecretAgreement, Sid,
 };
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyByteArray, PyBytes, PyDict, PyList, PyString};
-use rand_core::{CryptoRng, RngCore, SeedableRng};
 use std::borrow::Cow;
 use zeroize::Zeroizing;
 
@@ -472,97 +471,39 @@ pub(crate) fn parse_blob(blob: &[u8]) -> PyResult<PyEncryptedAttributeInfo> {
 
 // --- encryption -----------------------------------------------------------------------------
 
-/// Runs `f` with the caller's recorded randomness, or with ChaCha20 seeded from the OS.
-fn with_rng<T>(
-    randomness: Option<&[u8]>,
-    f: impl FnOnce(&mut dyn RngCoreCrypto) -> Result<T, Error>,
-) -> Result<T, Error> {
-    match randomness {
-        Some(bytes) => {
-            let mut rng = laps_crypto::RecordedRandomness::new(bytes);
-            let out = f(&mut rng);
-            if rng.ran_out() {
-                return Err(Error::of(
-                    laps_core::ErrorKind::Randomness,
-                    format!("randomness: {} bytes are not enough", bytes.len()),
-                ));
-            }
-            out
-        }
-        None => {
-            let mut seed = Zeroizing::new([0u8; 32]);
-            getrandom::getrandom(&mut seed[..])
-                .map_err(|_| Error::new(Kind::Base, "the OS random number generator failed"))?;
-            let mut rng = rand_chacha::ChaCha20Rng::from_seed(*seed);
-            f(&mut rng)
-        }
-    }
-}
-
-/// `RngCore + CryptoRng` as one object-safe trait.
-trait RngCoreCrypto: RngCore + CryptoRng {}
-impl<T: RngCore + CryptoRng> RngCoreCrypto for T {}
-
-/// A `&mut dyn` RNG usable where the crate wants `R: RngCore + CryptoRng`.
-struct DynRng<'a>(&'a mut dyn RngCoreCrypto);
-
-impl RngCore for DynRng<'_> {
-    fn next_u32(&mut self) -> u32 {
-        self.0.next_u32()
-    }
-    fn next_u64(&mut self) -> u64 {
-        self.0.next_u64()
-    }
-    fn fill_bytes(&mut self, dest: &mut [u8]) {
-        self.0.fill_bytes(dest)
-    }
-    fn try_fill_bytes(&mut self, dest: &mut [u8]) -> Result<(), rand_core::Error> {
-        self.0.try_fill_bytes(dest)
-    }
-}
-
-impl CryptoRng for DynRng<'_> {}
-
-/// The key to encrypt with: a root key (a group key envelope is derived for `time`, as a DC
-/// would answer GetKey) or the bytes of a group key envelope.
-fn envelope(
+/// The one encryption setup of every Python function: the key (a `RootKey`, or the bytes of
+/// a group key envelope), the SID, domain, forest and key path, all defaulted by the core.
+fn encryptor(
     key: &Bound<'_, PyAny>,
-    sid: &Sid,
-    time: FileTime,
-    public_key: bool,
-    domain_name: &str,
-    forest_name: &str,
-) -> PyResult<GroupKeyEnvelope> {
-    if let Ok(root) = key.cast::<PyRootKey>() {
-        let root = &root.get().inner;
-        return Ok(guard(|| {
-            GroupKeyEnvelope::from_root_key(
-                root,
-                sid,
-                KeyIndex::from_filetime(time),
-                domain_name,
-                forest_name,
-                public_key,
-            )
-            .map_err(Error::from)
-        })?);
+    sid: &str,
+    public_key: Option<bool>,
+    domain_name: Option<&str>,
+    forest_name: Option<&str>,
+) -> PyResult<Encryptor> {
+    let source = if let Ok(root) = key.cast::<PyRootKey>() {
+        KeySource::RootKey(root.get().inner.clone())
+    } else if let Ok(b) = key.cast::<PyBytes>() {
+        KeySource::Envelope(guard(|| Ok(GroupKeyEnvelope::parse(b.as_bytes())?))?)
+    } else {
+        return Err(PyTypeError::new_err(
+            "key must be a RootKey or the bytes of a group key envelope",
+        ));
+    };
+    let mut e = Encryptor::new(source, parse_sid(sid)?);
+    if public_key == Some(false) {
+        e = e.path(KeyPath::Private);
     }
-    if let Ok(b) = key.cast::<PyBytes>() {
-        return Ok(guard(|| {
-            GroupKeyEnvelope::parse(b.as_bytes()).map_err(Error::from)
-        })?);
+    if let Some(d) = domain_name {
+        e = e.domain(d);
     }
-    Err(PyTypeError::new_err(
-        "key must be a RootKey or the bytes of a group key envelope",
-    ))
+    if let Some(f) = forest_name {
+        e = e.forest(f);
+    }
+    Ok(e)
 }
 
 fn now() -> Result<FileTime, Error> {
-    let d = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_err(|_| Error::new(Kind::Base, "the system clock is before 1970"))?;
-    FileTime::from_unix_nanos(d.as_nanos() as i128)
-        .ok_or_else(|| Error::new(Kind::Base, "the system clock is out of range"))
+    Ok(FileTime::try_from(std::time::SystemTime::now())?)
 }
 
 fn parse_sid(sid: &str) -> Result<Sid, Error> {
@@ -571,8 +512,8 @@ fn parse_sid(sid: &str) -> Result<Sid, Error> {
 
 /// An `msLAPS-EncryptedPassword` value, exactly as Windows LAPS writes it.
 #[pyfunction]
-#[pyo3(signature = (credential, *, key, sid, update_time = None, public_key = true,
-    domain_name = "", forest_name = "", randomness = None))]
+#[pyo3(signature = (credential, *, key, sid, update_time = None, public_key = None,
+    domain_name = None, forest_name = None, randomness = None))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn encrypt_attribute<'py>(
     py: Python<'py>,
@@ -580,9 +521,9 @@ pub(crate) fn encrypt_attribute<'py>(
     key: &Bound<'py, PyAny>,
     sid: &str,
     update_time: Option<&Bound<'py, PyAny>>,
-    public_key: bool,
-    domain_name: &str,
-    forest_name: &str,
+    public_key: Option<bool>,
+    domain_name: Option<&str>,
+    forest_name: Option<&str>,
     randomness: Option<&[u8]>,
 ) -> PyResult<Bound<'py, PyBytes>> {
     let (plaintext, default_time) = if let Ok(c) = credential.cast::<PyLapsCredential>() {
@@ -604,19 +545,12 @@ pub(crate) fn encrypt_attribute<'py>(
             )
         })?,
     };
-    let sid = parse_sid(sid)?;
-    let gke = envelope(key, &sid, time, public_key, domain_name, forest_name)?;
+    let enc = encryptor(key, sid, public_key, domain_name, forest_name)?;
     let out = py.detach(|| {
         guard(|| {
-            with_rng(randomness, |rng| {
-                Ok(laps_crypto::encrypt_attribute(
-                    &gke,
-                    &sid,
-                    time,
-                    &plaintext,
-                    &mut DynRng(rng),
-                )?)
-            })
+            Ok(with_randomness(randomness, |rng| {
+                enc.encrypt_attribute(time, &plaintext, rng)
+            })?)
         })
     })?;
     Ok(PyBytes::new(py, &out))
@@ -624,8 +558,8 @@ pub(crate) fn encrypt_attribute<'py>(
 
 /// A DPAPI-NG blob as `NCryptProtectSecret` makes it (ciphertext inside the CMS).
 #[pyfunction]
-#[pyo3(signature = (data, *, key, sid, time = None, public_key = false,
-    domain_name = "", forest_name = "", randomness = None))]
+#[pyo3(signature = (data, *, key, sid, time = None, public_key = None,
+    domain_name = None, forest_name = None, randomness = None))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn encrypt_blob<'py>(
     py: Python<'py>,
@@ -633,27 +567,21 @@ pub(crate) fn encrypt_blob<'py>(
     key: &Bound<'py, PyAny>,
     sid: &str,
     time: Option<&Bound<'py, PyAny>>,
-    public_key: bool,
-    domain_name: &str,
-    forest_name: &str,
+    public_key: Option<bool>,
+    domain_name: Option<&str>,
+    forest_name: Option<&str>,
     randomness: Option<&[u8]>,
 ) -> PyResult<Bound<'py, PyBytes>> {
     let time = match time.filter(|t| !t.is_none()) {
         Some(t) => filetime_from_py(t)?,
         None => now()?,
     };
-    let sid = parse_sid(sid)?;
-    let gke = envelope(key, &sid, time, public_key, domain_name, forest_name)?;
+    let enc = encryptor(key, sid, public_key, domain_name, forest_name)?;
     let out = py.detach(|| {
         guard(|| {
-            with_rng(randomness, |rng| {
-                Ok(laps_crypto::encrypt_blob(
-                    &gke,
-                    &sid,
-                    data,
-                    &mut DynRng(rng),
-                )?)
-            })
+            Ok(with_randomness(randomness, |rng| {
+                enc.encrypt_blob(time, data, rng)
+            })?)
         })
     })?;
     Ok(PyBytes::new(py, &out))
@@ -776,28 +704,22 @@ pub(crate) fn parse_group_key_envelope<'py>(
 /// `public_key=False`, a seed envelope (what members of the protecting group get). For tests
 /// and offline tooling that plays the DC.
 #[pyfunction]
-#[pyo3(signature = (key, *, sid, time = None, public_key = true, domain_name = "", forest_name = ""))]
+#[pyo3(signature = (key, *, sid, time = None, public_key = None, domain_name = None,
+    forest_name = None))]
 pub(crate) fn make_group_key_envelope<'py>(
     py: Python<'py>,
     key: &Bound<'py, PyRootKey>,
     sid: &str,
     time: Option<&Bound<'py, PyAny>>,
-    public_key: bool,
-    domain_name: &str,
-    forest_name: &str,
+    public_key: Option<bool>,
+    domain_name: Option<&str>,
+    forest_name: Option<&str>,
 ) -> PyResult<Bound<'py, PyBytes>> {
     let time = match time.filter(|t| !t.is_none()) {
         Some(t) => filetime_from_py(t)?,
         None => now()?,
     };
-    let sid = parse_sid(sid)?;
-    let gke = envelope(
-        key.as_any(),
-        &sid,
-        time,
-        public_key,
-        domain_name,
-        forest_name,
-    )?;
+    let enc = encryptor(key.as_any(), sid, public_key, domain_name, forest_name)?;
+    let gke = guard(|| Ok(enc.envelope(time)?))?;
     Ok(PyBytes::new(py, &gke.to_bytes()))
 }

@@ -8,14 +8,14 @@ use crate::convert::{
 use crate::errors::{guard, Error, Kind};
 use laps_policy::{
     decide_rotation as rust_decide_rotation, Device, DirectoryState, EffectivePolicy, LocalState,
-    Provenance, RegFile, RegOp, RegistryPol, Root, RootValues, RotationDecision, SettingId,
-    SettingResolution, Snapshot, SyncMl,
+    RegFile, RegOp, RegistryPol, Root, RootValues, RotationDecision, SettingId, SettingResolution,
+    Snapshot, SyncMl,
 };
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
 use serde::Serialize;
 
-/// The snake_case name serde gives a unit enum variant (`Mode::ActiveDirectory` → `"ad"`).
+/// The snake_case serde name of a unit enum value (the enums without `as_str`).
 fn snake<T: Serialize>(v: &T) -> String {
     match serde_json::to_value(v) {
         Ok(serde_json::Value::String(s)) => s,
@@ -566,7 +566,7 @@ impl PyEffectivePolicy {
     /// Why nothing is managed or backed up (a diagnostic code), or `None`.
     #[getter]
     fn blocker(&self) -> Option<String> {
-        self.inner.blocker.as_ref().map(snake)
+        self.inner.blocker.map(|c| c.as_str().to_owned())
     }
     /// The device the policy was resolved for.
     #[getter]
@@ -759,14 +759,6 @@ pub(crate) struct PySettingResolution {
     inner: SettingResolution,
 }
 
-/// The provenance below any `NotApplicable` wrappers.
-fn origin(p: &Provenance) -> &Provenance {
-    match p {
-        Provenance::NotApplicable { from, .. } => origin(from),
-        other => other,
-    }
-}
-
 #[pymethods]
 impl PySettingResolution {
     /// snake_case name, e.g. `password_length`.
@@ -787,25 +779,13 @@ impl PySettingResolution {
     /// `"configured"`, `"default"`, `"fell_back"`, `"raised_to_entra_minimum"`,
     /// `"legacy_emulation"` or `"not_applicable"`.
     #[getter]
-    fn kind(&self) -> String {
-        match serde_json::to_value(&self.inner.provenance) {
-            Ok(serde_json::Value::Object(m)) => m
-                .get("kind")
-                .and_then(|k| k.as_str())
-                .unwrap_or_default()
-                .to_owned(),
-            _ => String::new(),
-        }
+    fn kind(&self) -> &'static str {
+        self.inner.provenance.kind()
     }
     /// The root whose value was used or rejected, if any.
     #[getter]
     fn root(&self) -> Option<&'static str> {
-        match origin(&self.inner.provenance) {
-            Provenance::Configured { root, .. }
-            | Provenance::FellBack { root, .. }
-            | Provenance::RaisedToEntraMinimum { root, .. } => Some(root.name()),
-            _ => None,
-        }
+        self.inner.provenance.origin_root().map(Root::as_str)
     }
     /// The raw registry value of the source root, if it set this setting.
     #[getter]
@@ -823,11 +803,7 @@ impl PySettingResolution {
     /// Why the value was rejected or does not apply, in words; `None` otherwise.
     #[getter]
     fn reason(&self) -> Option<String> {
-        match &self.inner.provenance {
-            Provenance::NotApplicable { reason, .. } => Some(reason.to_string()),
-            Provenance::FellBack { reason, .. } => Some(reason.to_string()),
-            _ => None,
-        }
+        self.inner.provenance.reason()
     }
     /// Short words, e.g. `configured (GPO)` or `default: GPO value 99 rejected (...)`.
     #[getter]
@@ -878,13 +854,13 @@ pub(crate) struct PyDiagnostic {
 impl PyDiagnostic {
     /// `"info"`, `"warning"` or `"error"`.
     #[getter]
-    fn severity(&self) -> String {
-        snake(&self.inner.severity)
+    fn severity(&self) -> &'static str {
+        self.inner.severity.as_str()
     }
     /// Stable snake_case code, e.g. `"root_ignored"`.
     #[getter]
-    fn code(&self) -> String {
-        snake(&self.inner.code)
+    fn code(&self) -> &'static str {
+        self.inner.code.as_str()
     }
     /// The matching Windows LAPS event ID, if any.
     #[getter]
@@ -917,7 +893,7 @@ impl PyDiagnostic {
         format!(
             "Diagnostic(severity='{}', code='{}', event_id={event})",
             snake(&self.inner.severity),
-            snake(&self.inner.code),
+            self.inner.code.as_str(),
         )
     }
 }
@@ -1135,10 +1111,5 @@ pub(crate) fn reset_password_status(value: &Bound<'_, PyAny>) -> PyResult<(&'sta
         S::parse(&text)
             .ok_or_else(|| Error::new(Kind::Format, format!("not an HRESULT: {text:?}")))?
     };
-    let name = match status {
-        S::Succeeded => "succeeded",
-        S::Pending => "pending",
-        _ => "failed",
-    };
-    Ok((name, status.hresult()))
+    Ok((status.as_str(), status.hresult()))
 }

@@ -162,7 +162,8 @@ def test_each_reads_what_the_other_writes(ks_name: str) -> None:
         kdf_parameters=bytes.fromhex(ks["kdf_parameters_hex"]) or None,
         secret_agreement_algorithm=ks["secret_agreement_algorithm"],
         secret_agreement_parameters=bytes.fromhex(ks["secret_agreement_parameters_hex"]) or None,
-        private_key_length=ks["private_key_length"], public_key_length=ks["public_key_length"]), sid=sid)
+        private_key_length=ks["private_key_length"], public_key_length=ks["public_key_length"]), sid=sid,
+        domain_name="contoso.com")
     assert dpapi_ng.ncrypt_unprotect_secret(value[16:], cache=theirs) == winlaps.KeyStore.decrypt_blob(
         ours._store, value[16:]
     )

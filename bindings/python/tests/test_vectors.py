@@ -163,7 +163,7 @@ def test_encryption_reproduces_the_vector_byte_for_byte(file: str, v: dict[str, 
 def test_too_little_randomness_is_reported() -> None:
     v = ENCRYPTABLE[0][1]
     inputs = v["encrypt_inputs"]
-    with pytest.raises(winlaps.WinlapsError, match="randomness"):
+    with pytest.raises(winlaps.WinlapsError, match="random number generator"):
         winlaps.encrypt_attribute(
             bytes.fromhex(inputs["plaintext_hex"]),
             key=bytes.fromhex(inputs["group_key_envelope_hex"]),
@@ -190,7 +190,9 @@ def test_encrypt_then_decrypt_round_trips_for_every_root_key_config(public_key: 
         assert info.path == ("public_key" if public_key else "private_key")
         assert info.domain_name == "contoso.com"
         assert info.update_filetime == cred.update_filetime
-        blob = winlaps.encrypt_blob(b"\x00secret", key=key, sid="S-1-5-21-1-2-3-512", public_key=public_key)
+        blob = winlaps.encrypt_blob(
+            b"\x00secret", key=key, sid="S-1-5-21-1-2-3-512", public_key=public_key, domain_name="contoso.com"
+        )
         assert store.decrypt_blob(blob) == b"\x00secret"
 
 
@@ -200,8 +202,8 @@ def test_encryption_is_randomised() -> None:
 
     key = root_key(v["key_source"])
     cred = winlaps.LapsCredential("Administrator", "pw", 133_928_369_137_884_253)
-    a = winlaps.encrypt_attribute(cred, key=key, sid="S-1-5-32-544")
-    b = winlaps.encrypt_attribute(cred, key=key, sid="S-1-5-32-544")
+    a = winlaps.encrypt_attribute(cred, key=key, sid="S-1-5-32-544", domain_name="contoso.com")
+    b = winlaps.encrypt_attribute(cred, key=key, sid="S-1-5-32-544", domain_name="contoso.com")
     assert a != b
 
 
@@ -301,9 +303,9 @@ def test_playing_the_dc_a_seed_envelope_decrypts_and_a_public_one_does_not() -> 
     sid = "S-1-5-21-1-2-3-512"
     t = 133_928_369_137_884_253
     cred = winlaps.LapsCredential("Administrator", "pw", t)
-    value = winlaps.encrypt_attribute(cred, key=key, sid=sid)
+    value = winlaps.encrypt_attribute(cred, key=key, sid=sid, domain_name="contoso.com")
     seed = winlaps.make_group_key_envelope(key, sid=sid, time=t, public_key=False, domain_name="contoso.com")
-    public = winlaps.make_group_key_envelope(key, sid=sid, time=t)
+    public = winlaps.make_group_key_envelope(key, sid=sid, time=t, domain_name="contoso.com")
     assert winlaps.parse_group_key_envelope(seed)["public_key"] is False
     assert winlaps.parse_group_key_envelope(public)["public_key"] is True
     assert winlaps.parse_group_key_envelope(seed)["domain_name"] == "contoso.com"
@@ -317,3 +319,17 @@ def test_playing_the_dc_a_seed_envelope_decrypts_and_a_public_one_does_not() -> 
     # The LAPS client's side: encrypt with the public envelope, decrypt with the root key.
     value2 = winlaps.encrypt_attribute(cred, key=public, sid=sid)
     assert store_for(v).decrypt_attribute(value2) == cred
+
+
+def test_a_root_key_needs_the_callers_domain() -> None:
+    v = vectors("laps_attribute.json")[0]
+    from conftest import root_key
+
+    key = root_key(v["key_source"])
+    cred = winlaps.LapsCredential("Administrator", "pw", 133_928_369_137_884_253)
+    with pytest.raises(winlaps.InvalidArgumentError, match="domain name is needed"):
+        winlaps.encrypt_attribute(cred, key=key, sid="S-1-5-32-544")
+    # The default path is the public-key path, for attributes and blobs alike.
+    blob = winlaps.encrypt_blob(b"x", key=key, sid="S-1-5-32-544", domain_name="corp.example")
+    info = winlaps.parse_blob(blob)
+    assert (info.path, info.domain_name, info.forest_name) == ("public_key", "corp.example", "corp.example")

@@ -8,6 +8,8 @@ use laps_policy::{
 };
 use std::path::PathBuf;
 
+pub mod gen;
+
 pub const GPO_KEY: &str = r"Software\Microsoft\Windows\CurrentVersion\Policies\LAPS";
 pub const CSP_KEY: &str = r"Software\Microsoft\Policies\LAPS";
 pub const LOCAL_KEY: &str = r"Software\Microsoft\Windows\CurrentVersion\LAPS\Config";

@@ -556,9 +556,9 @@ def encrypt_attribute(
     key: Union[RootKey, bytes],
     sid: str,
     update_time: Optional[_Time] = None,
-    public_key: bool = True,
-    domain_name: str = "",
-    forest_name: str = "",
+    public_key: Optional[bool] = None,
+    domain_name: Optional[str] = None,
+    forest_name: Optional[str] = None,
     randomness: Optional[bytes] = None,
 ) -> bytes: ...
 def encrypt_blob(
@@ -567,9 +567,9 @@ def encrypt_blob(
     key: Union[RootKey, bytes],
     sid: str,
     time: Optional[_Time] = None,
-    public_key: bool = False,
-    domain_name: str = "",
-    forest_name: str = "",
+    public_key: Optional[bool] = None,
+    domain_name: Optional[str] = None,
+    forest_name: Optional[str] = None,
     randomness: Optional[bytes] = None,
 ) -> bytes: ...
 def parse_laps_password_json(value: Union[str, bytes]) -> LapsCredential: ...
@@ -591,9 +591,9 @@ def make_group_key_envelope(
     *,
     sid: str,
     time: Optional[_Time] = None,
-    public_key: bool = True,
-    domain_name: str = "",
-    forest_name: str = "",
+    public_key: Optional[bool] = None,
+    domain_name: Optional[str] = None,
+    forest_name: Optional[str] = None,
 ) -> bytes: ...
 
 # --- live keys: laps-rpc's sans-IO client state machines, driven by winlaps._gkdi ---------------

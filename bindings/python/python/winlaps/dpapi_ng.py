@@ -219,7 +219,7 @@ def ncrypt_protect_secret(
     if cache is not None and root_key_identifier is not None:
         root = cache._root_keys.get(uuid.UUID(str(root_key_identifier)))
     if root is not None:
-        return encrypt_blob(data, key=root, sid=sid, public_key=False)
+        return encrypt_blob(data, key=root, sid=sid, public_key=False, domain_name="")
     rk = str(root_key_identifier) if root_key_identifier is not None else None
     envelope = _rpc(
         lambda: _gkdi.get_key(
