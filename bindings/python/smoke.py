@@ -18,7 +18,9 @@ REPO = Path(__file__).resolve().parents[2]
 
 def main() -> None:
     installed = Path(winlaps.__file__).resolve()
-    assert REPO not in installed.parents, f"imported from the source tree: {installed}"
+    source = REPO / "bindings/python/python"
+    assert source not in installed.parents, f"imported from the source tree: {installed}"
+    assert "site-packages" in installed.parts, installed
     vectors = json.loads((REPO / "laps-crypto/tests/data/decrypt_real.json").read_text())
     vector = next(v for v in vectors["vectors"] if v["id"] == "win-laps-dsinternals-1")
     store = winlaps.KeyStore()
