@@ -61,6 +61,7 @@ impl From<Root> for Source {
 /// What Windows LAPS does with the device.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Mode {
     /// No policy, or BackupDirectory 0 (event 10024): nothing is managed.
     Disabled,
@@ -111,6 +112,7 @@ impl Mode {
 /// `BackupDirectory`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum BackupDirectory {
     /// 0: disabled.
     Disabled,
@@ -136,6 +138,7 @@ impl BackupDirectory {
 /// `AutomaticAccountManagementTarget`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum AccountTarget {
     /// 0: rename and manage the built-in administrator.
     BuiltInAdministrator,
@@ -146,6 +149,7 @@ pub enum AccountTarget {
 /// The account Windows LAPS manages under the effective policy.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum ManagedAccount {
     /// Nothing is managed.
     None,
@@ -365,6 +369,35 @@ impl EffectivePolicy {
         self.number(SettingId::PostAuthenticationResetDelay)
     }
 
+    /// `AutomaticAccountManagementEnabled`.
+    pub fn automatic_account_management_enabled(&self) -> bool {
+        self.flag(SettingId::AutomaticAccountManagementEnabled)
+    }
+
+    /// `AutomaticAccountManagementTarget`.
+    pub fn automatic_account_management_target(&self) -> AccountTarget {
+        match self.number(SettingId::AutomaticAccountManagementTarget) {
+            0 => AccountTarget::BuiltInAdministrator,
+            _ => AccountTarget::NewAccount,
+        }
+    }
+
+    /// `AutomaticAccountManagementNameOrPrefix` (`WLapsAdmin` by default).
+    pub fn automatic_account_management_name_or_prefix(&self) -> &str {
+        self.text(SettingId::AutomaticAccountManagementNameOrPrefix)
+            .unwrap_or("WLapsAdmin")
+    }
+
+    /// `AutomaticAccountManagementEnableAccount`.
+    pub fn automatic_account_management_enable_account(&self) -> bool {
+        self.flag(SettingId::AutomaticAccountManagementEnableAccount)
+    }
+
+    /// `AutomaticAccountManagementRandomizeName`.
+    pub fn automatic_account_management_randomize_name(&self) -> bool {
+        self.flag(SettingId::AutomaticAccountManagementRandomizeName)
+    }
+
     /// True when the password is encrypted in AD under this policy.
     pub fn encrypts(&self) -> bool {
         self.mode.is_active_directory()
@@ -394,20 +427,15 @@ impl EffectivePolicy {
             _ => {}
         }
         if self.is_applicable(SettingId::AutomaticAccountManagementEnabled)
-            && self.flag(SettingId::AutomaticAccountManagementEnabled)
+            && self.automatic_account_management_enabled()
         {
-            let target = match self.number(SettingId::AutomaticAccountManagementTarget) {
-                0 => AccountTarget::BuiltInAdministrator,
-                _ => AccountTarget::NewAccount,
-            };
             return ManagedAccount::Automatic {
-                target,
+                target: self.automatic_account_management_target(),
                 name_or_prefix: self
-                    .text(SettingId::AutomaticAccountManagementNameOrPrefix)
-                    .unwrap_or("WLapsAdmin")
+                    .automatic_account_management_name_or_prefix()
                     .to_owned(),
-                enabled: self.flag(SettingId::AutomaticAccountManagementEnableAccount),
-                randomize_name: self.flag(SettingId::AutomaticAccountManagementRandomizeName),
+                enabled: self.automatic_account_management_enable_account(),
+                randomize_name: self.automatic_account_management_randomize_name(),
             };
         }
         match self.administrator_account_name() {

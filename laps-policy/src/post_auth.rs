@@ -98,6 +98,7 @@ impl Serialize for PostAuthActions {
 /// Why no post-authentication deadline is set.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum PostAuthOff {
     /// LAPS does not manage (or cannot back up) a password here.
     NotManaged,

@@ -63,6 +63,7 @@ impl fmt::Display for SettingValue {
 /// Why a configured value was rejected (the setting then takes its default).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(tag = "reason", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum InvalidReason {
     /// Wrong registry type (e.g. `REG_SZ "30"` for a DWORD).
     WrongType,
@@ -99,6 +100,7 @@ impl fmt::Display for InvalidReason {
 /// Why a setting has no effect under the effective policy.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum NotApplicableReason {
     /// LAPS is disabled (no policy, or BackupDirectory 0).
     LapsDisabled,
@@ -167,6 +169,7 @@ impl fmt::Display for NotApplicableReason {
 /// Where a setting's effective value came from.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum Provenance {
     /// Set in the source root.
     Configured {

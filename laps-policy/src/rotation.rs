@@ -130,6 +130,7 @@ pub struct DirectoryState {
 /// Why a rotation is needed: the AD update factors (and their Entra subset).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize)]
 #[serde(rename_all = "snake_case")]
+#[non_exhaustive]
 pub enum RotationReason {
     /// The password has expired (now ≥ expiry).
     Expired,

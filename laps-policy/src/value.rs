@@ -68,6 +68,21 @@ pub enum RegValue {
 }
 
 impl RegValue {
+    /// The registry type a script's whole number takes: `REG_DWORD` up to `0xFFFFFFFF`,
+    /// `REG_QWORD` above (the one rule both bindings follow).
+    ///
+    /// ```
+    /// use laps_policy::RegValue;
+    /// assert_eq!(RegValue::from_integer(20), RegValue::Dword(20));
+    /// assert_eq!(RegValue::from_integer(1 << 32), RegValue::Qword(1 << 32));
+    /// ```
+    pub fn from_integer(v: u64) -> RegValue {
+        match u32::try_from(v) {
+            Ok(d) => RegValue::Dword(d),
+            Err(_) => RegValue::Qword(v),
+        }
+    }
+
     /// The `REG_*` type code.
     pub fn reg_type(&self) -> u32 {
         match self {

@@ -248,7 +248,8 @@ impl EffectivePolicy {
             Mode::ActiveDirectory => PolicyMode::Ad,
             Mode::ActiveDirectoryDsrm => PolicyMode::AdDsrm,
             Mode::LegacyEmulation => PolicyMode::LegacyEmulation,
-            Mode::Unmanaged => PolicyMode::Unmanaged,
+            // A mode a newer laps-policy adds reads as "not managed" until named here.
+            _ => PolicyMode::Unmanaged,
         }
     }
 

@@ -13,7 +13,7 @@
 //! Going out, a QWORD is a `bigint` and `REG_EXPAND_SZ` and malformed data come
 //! back as `{ type, data }`, so every value round-trips unchanged.
 
-use crate::args::{arg, whole};
+use crate::args::arg;
 use crate::error::{invalid_arg, Result};
 use laps_policy::{RegValue, Root, RootValues, Snapshot};
 use napi::bindgen_prelude::{BigInt, Buffer, Either6, Object};
@@ -62,10 +62,8 @@ pub(crate) fn from_js(name: &str, value: Unknown<'_>) -> Result<Option<RegValue>
         ValueType::Boolean => RegValue::Dword(u32::from(arg::<bool>(name, value)?)),
         ValueType::Number => {
             let n: f64 = arg(name, value)?;
-            if n.fract() == 0.0 && (0.0..=f64::from(u32::MAX)).contains(&n) {
-                RegValue::Dword(whole(name, n, u32::MAX)?)
-            } else if n.fract() == 0.0 && (0.0..=MAX_SAFE_INTEGER).contains(&n) {
-                RegValue::Qword(n as u64)
+            if n.fract() == 0.0 && (0.0..=MAX_SAFE_INTEGER).contains(&n) {
+                RegValue::from_integer(n as u64)
             } else {
                 return Err(invalid_arg(format!(
                     "{name} must be a whole number from 0 to 2^53 - 1 (use a bigint for larger QWORDs), got {n}"

@@ -17,11 +17,8 @@ pub(crate) fn reg_value_from_py(name: &str, v: &Bound<'_, PyAny>) -> PyResult<Re
         return Ok(RegValue::Dword(u32::from(b.is_true())));
     }
     if let Ok(i) = v.cast::<PyInt>() {
-        if let Ok(d) = i.extract::<u32>() {
-            return Ok(RegValue::Dword(d));
-        }
-        if let Ok(q) = i.extract::<u64>() {
-            return Ok(RegValue::Qword(q));
+        if let Ok(v) = i.extract::<u64>() {
+            return Ok(RegValue::from_integer(v));
         }
         return Err(Error::new(
             Kind::InvalidArgument,
