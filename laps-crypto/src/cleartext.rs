@@ -2,8 +2,8 @@
 //! `deviceLocalCredentials` `passwordBase64`. (Clear-text `msLAPS-Password` is
 //! [`crate::LapsCredential::from_json`].)
 
-use crate::credential::utf16le_to_string;
 use crate::error::{malformed, Result};
+use crate::wire::utf16le_to_string;
 use base64::Engine as _;
 use laps_core::{FileTime, Password};
 use zeroize::Zeroizing;

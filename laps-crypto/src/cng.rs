@@ -3,7 +3,8 @@
 //! big numbers big-endian, exactly as BCrypt writes them.
 
 use crate::error::{malformed, Error, Result};
-use crate::kdf::{utf16z, KdfHash};
+use crate::kdf::KdfHash;
+use crate::wire::{read_u32, utf16z, utf16z_to_string};
 
 /// The secret-agreement algorithm of a root key (`msKds-SecretAgreementAlgorithmID`).
 #[derive(Clone, Copy, PartialEq, Eq, Hash, Debug, serde::Serialize, serde::Deserialize)]
@@ -62,40 +63,6 @@ impl SecretAgreement {
     }
 }
 
-fn u32_at(b: &[u8], at: usize, structure: &'static str, base: usize) -> Result<u32> {
-    b.get(at..at + 4)
-        .and_then(|s| s.try_into().ok())
-        .map(u32::from_le_bytes)
-        .ok_or(malformed(structure, base + at, "truncated"))
-}
-
-/// Reads a little-endian u32 at `at` (offsets in errors are `base + at`).
-pub(crate) fn read_u32(b: &[u8], at: usize, structure: &'static str, base: usize) -> Result<u32> {
-    u32_at(b, at, structure, base)
-}
-
-/// Decodes UTF-16LE that must end with one NUL (the NUL is removed).
-pub(crate) fn utf16z_to_string(b: &[u8], structure: &'static str, base: usize) -> Result<String> {
-    if b.len() < 2 || b.len() % 2 != 0 {
-        return Err(malformed(structure, base, "bad UTF-16 string length"));
-    }
-    let units: Vec<u16> = b
-        .chunks_exact(2)
-        .map(|c| u16::from_le_bytes([c[0], c[1]]))
-        .collect();
-    let (last, body) = units
-        .split_last()
-        .ok_or(malformed(structure, base, "empty string"))?;
-    if *last != 0 || body.contains(&0) {
-        return Err(malformed(
-            structure,
-            base,
-            "UTF-16 string not NUL-terminated",
-        ));
-    }
-    String::from_utf16(body).map_err(|_| malformed(structure, base, "invalid UTF-16"))
-}
-
 /// The KDF parameters blob naming the hash: `0, 1, cbName, 0, name (UTF-16LE + NUL)`.
 pub fn kdf_parameters_blob(hash: KdfHash) -> Vec<u8> {
     let name = utf16z(hash.name());
@@ -115,10 +82,10 @@ pub fn parse_kdf_parameters(b: &[u8]) -> Result<KdfHash> {
 pub(crate) fn parse_kdf_parameters_at(b: &[u8], base: usize) -> Result<KdfHash> {
     const S: &str = "KDF parameters";
     let (z0, one, cb, z1) = (
-        u32_at(b, 0, S, base)?,
-        u32_at(b, 4, S, base)?,
-        u32_at(b, 8, S, base)?,
-        u32_at(b, 12, S, base)?,
+        read_u32(b, 0, S, base)?,
+        read_u32(b, 4, S, base)?,
+        read_u32(b, 8, S, base)?,
+        read_u32(b, 12, S, base)?,
     );
     if z0 != 0 || one != 1 || z1 != 0 {
         return Err(malformed(S, base, "unexpected header values"));
@@ -215,11 +182,11 @@ impl DhGroup {
 
     pub(crate) fn from_dhpm_at(b: &[u8], base: usize) -> Result<Self> {
         const S: &str = "DHPM parameters";
-        let cb = u32_at(b, 0, S, base)? as usize;
+        let cb = read_u32(b, 0, S, base)? as usize;
         if b.get(4..8) != Some(b"DHPM") {
             return Err(malformed(S, base + 4, "bad magic"));
         }
-        let k = u32_at(b, 8, S, base)? as usize;
+        let k = read_u32(b, 8, S, base)? as usize;
         if k == 0 || k > 1024 || cb != b.len() || b.len() != 12 + 2 * k {
             return Err(malformed(S, base, "lengths do not match"));
         }
@@ -310,7 +277,7 @@ impl PublicKeyBlob {
     pub(crate) fn parse_at(b: &[u8], base: usize) -> Result<Self> {
         const S: &str = "public key blob";
         let magic = b.get(0..4).ok_or(malformed(S, base, "truncated"))?;
-        let k = u32_at(b, 4, S, base)? as usize;
+        let k = read_u32(b, 4, S, base)? as usize;
         match magic {
             b"DHPB" => {
                 if k == 0 || k > 1024 || b.len() != 8 + 3 * k {

@@ -2,6 +2,7 @@
 //! the encrypted attributes (UTF-16LE plus one NUL).
 
 use crate::error::{malformed, Result};
+use crate::wire::utf16le_to_string;
 use laps_core::{FileTime, Password};
 use zeroize::Zeroizing;
 
@@ -119,24 +120,6 @@ impl LapsCredential {
         }
         out
     }
-}
-
-/// Strict UTF-16LE decoding into a zeroizing string.
-pub(crate) fn utf16le_to_string(b: &[u8]) -> Result<Zeroizing<String>> {
-    if b.len() % 2 != 0 {
-        return Err(malformed("UTF-16LE text", b.len() - 1, "odd length"));
-    }
-    // One UTF-16 unit decodes to at most 3 UTF-8 bytes (a surrogate pair, 2 units, to 4): reserved
-    // up front so the decrypted text is never reallocated (which would free a copy unwiped).
-    let mut out = Zeroizing::new(String::with_capacity(3 * (b.len() / 2)));
-    let units = b.chunks_exact(2).map(|c| u16::from_le_bytes([c[0], c[1]]));
-    for (i, ch) in char::decode_utf16(units).enumerate() {
-        match ch {
-            Ok(c) => out.push(c),
-            Err(_) => return Err(malformed("UTF-16LE text", 2 * i, "unpaired surrogate")),
-        }
-    }
-    Ok(out)
 }
 
 /// The JSON text of a string: `"`, escaped content, `"`.

@@ -14,14 +14,14 @@
 //! So a seed GKE serves (L0, a, ≤ b) and (L0, < a, anything); nothing newer, nothing in another L0.
 
 use crate::cng::{
-    kdf_parameters_blob, parse_kdf_parameters_at, read_u32, utf16z_to_string, DhGroup,
-    PublicKeyBlob, SecretAgreement,
+    kdf_parameters_blob, parse_kdf_parameters_at, DhGroup, PublicKeyBlob, SecretAgreement,
 };
 use crate::error::{malformed, Error, Result};
-use crate::kdf::{utf16z, KdfHash};
-use crate::key_identifier::{KeyIndex, FLAG_PUBLIC_KEY, MAGIC};
+use crate::kdf::KdfHash;
+use crate::key_identifier::{KeyIndex, FLAG_PUBLIC_KEY};
 use crate::root_key::{validate_lengths, RootKey, KDF_ALGORITHM};
 use crate::seed::{self, SeedKey, SEED_LEN};
+use crate::wire::{read_u32, utf16z, utf16z_to_string, KdsKeyHeader};
 use crate::{agreement, sid::target_security_descriptor, Guid, Sid};
 use core::fmt;
 
@@ -103,27 +103,18 @@ impl GroupKeyEnvelope {
         if b.len() < FIXED_LEN {
             return Err(malformed(S, 0, "shorter than 80 bytes"));
         }
-        let version = read_u32(b, 0, S, 0)?;
-        if version != 1 {
-            return Err(malformed(S, 0, "version is not 1"));
-        }
-        if &b[4..8] != MAGIC {
-            return Err(malformed(S, 4, "magic is not KDSK"));
-        }
-        let flags = read_u32(b, 8, S, 0)?;
-        let index = KeyIndex {
-            l0: read_u32(b, 12, S, 0)? as i32,
-            l1: read_u32(b, 16, S, 0)? as i32,
-            l2: read_u32(b, 20, S, 0)? as i32,
-        };
+        let KdsKeyHeader {
+            flags,
+            index,
+            root_key_id,
+        } = KdsKeyHeader::parse(b, S, 0)?;
+        let version = 1;
         if !index.is_valid() {
             return Err(malformed(S, 12, "L0/L1/L2 index out of range"));
         }
-        let mut guid = [0u8; 16];
-        guid.copy_from_slice(&b[24..40]);
         let mut n = [0u32; 10];
         for (i, v) in n.iter_mut().enumerate() {
-            *v = read_u32(b, 40 + 4 * i, S, 0)?;
+            *v = read_u32(b, KdsKeyHeader::LEN + 4 * i, S, 0)?;
         }
         let [cb_kdf_alg, cb_kdf_params, cb_sa_alg, cb_sa_params, private_key_bits, public_key_bits, cb_l1, cb_l2, cb_domain, cb_forest] =
             n.map(|x| x as usize);
@@ -209,7 +200,7 @@ impl GroupKeyEnvelope {
         Ok(GroupKeyEnvelope {
             version,
             flags,
-            root_key_id: Guid::from_bytes_le(guid),
+            root_key_id,
             index,
             kdf_hash,
             secret_agreement,
@@ -246,13 +237,12 @@ impl GroupKeyEnvelope {
             Some(GkeL2::PublicKey(pk)) => pk.to_bytes(),
         };
         let mut v = Vec::with_capacity(FIXED_LEN + 1024);
-        v.extend_from_slice(&self.version.to_le_bytes());
-        v.extend_from_slice(MAGIC);
-        v.extend_from_slice(&self.flags.to_le_bytes());
-        for x in [self.index.l0, self.index.l1, self.index.l2] {
-            v.extend_from_slice(&x.to_le_bytes());
+        KdsKeyHeader {
+            flags: self.flags,
+            index: self.index,
+            root_key_id: self.root_key_id,
         }
-        v.extend_from_slice(self.root_key_id.as_bytes_le());
+        .write(&mut v);
         for x in [
             kdf_alg.len() as u32,
             kdf_params.len() as u32,

@@ -2,6 +2,7 @@
 //! concatenation KDF used after the key agreement.
 
 use crate::prf::{self, HmacKey, Sha};
+use crate::wire::utf16z;
 use crate::{Error, Result};
 use zeroize::Zeroizing;
 
@@ -142,14 +143,6 @@ pub(crate) fn concat_kdf(hash: ConcatHash, shared_secret: &[u8]) -> Zeroizing<Ve
         ConcatHash::Sha256 => prf::hash::<prf::Sha256>(&parts),
         ConcatHash::Sha384 => prf::hash::<prf::Sha384>(&parts),
     }
-}
-
-/// UTF-16LE of `s` followed by a UTF-16 NUL.
-pub(crate) fn utf16z(s: &str) -> Vec<u8> {
-    s.encode_utf16()
-        .chain(core::iter::once(0))
-        .flat_map(u16::to_le_bytes)
-        .collect()
 }
 
 #[cfg(test)]

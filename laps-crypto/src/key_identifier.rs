@@ -1,13 +1,11 @@
 //! The GKDI KeyIdentifier carried in the CMS `KEKIdentifier.keyIdentifier` ("KDSK").
 
-use crate::cng::{read_u32, utf16z_to_string, PublicKeyBlob};
+use crate::cng::PublicKeyBlob;
 use crate::error::{malformed, Result};
-use crate::kdf::utf16z;
+use crate::wire::{read_u32, utf16z, utf16z_to_string, KdsKeyHeader};
 use crate::Guid;
 
 const S: &str = "KeyIdentifier";
-/// The `KDSK` magic.
-pub(crate) const MAGIC: &[u8; 4] = b"KDSK";
 /// Length of the fixed part of a KeyIdentifier.
 const FIXED_LEN: usize = 52;
 /// Upper bound on names and key blobs (bytes), so hostile lengths are refused before allocation.
@@ -96,19 +94,12 @@ impl KeyIdentifier {
         if b.len() < FIXED_LEN {
             return Err(malformed(S, base, "shorter than 52 bytes"));
         }
-        let version = read_u32(b, 0, S, base)?;
-        if version != 1 {
-            return Err(malformed(S, base, "version is not 1"));
-        }
-        if &b[4..8] != MAGIC {
-            return Err(malformed(S, base + 4, "magic is not KDSK"));
-        }
-        let flags = read_u32(b, 8, S, base)?;
-        let index = KeyIndex {
-            l0: read_u32(b, 12, S, base)? as i32,
-            l1: read_u32(b, 16, S, base)? as i32,
-            l2: read_u32(b, 20, S, base)? as i32,
-        };
+        let KdsKeyHeader {
+            flags,
+            index,
+            root_key_id,
+        } = KdsKeyHeader::parse(b, S, base)?;
+        let version = 1;
         if index.l0 < 0 {
             return Err(malformed(S, base + 12, "L0 index is negative"));
         }
@@ -118,8 +109,6 @@ impl KeyIdentifier {
         if !(0..=31).contains(&index.l2) {
             return Err(malformed(S, base + 20, "L2 index out of range 0..=31"));
         }
-        let mut guid = [0u8; 16];
-        guid.copy_from_slice(&b[24..40]);
         let lens = [
             read_u32(b, 40, S, base)? as usize,
             read_u32(b, 44, S, base)? as usize,
@@ -153,7 +142,7 @@ impl KeyIdentifier {
         Ok(KeyIdentifier {
             version,
             flags,
-            root_key_id: Guid::from_bytes_le(guid),
+            root_key_id,
             index,
             key_info,
             domain_name,
@@ -170,13 +159,12 @@ impl KeyIdentifier {
         let domain = utf16z(&self.domain_name);
         let forest = utf16z(&self.forest_name);
         let mut v = Vec::with_capacity(FIXED_LEN + ki.len() + domain.len() + forest.len());
-        v.extend_from_slice(&self.version.to_le_bytes());
-        v.extend_from_slice(MAGIC);
-        v.extend_from_slice(&self.flags.to_le_bytes());
-        for x in [self.index.l0, self.index.l1, self.index.l2] {
-            v.extend_from_slice(&x.to_le_bytes());
+        KdsKeyHeader {
+            flags: self.flags,
+            index: self.index,
+            root_key_id: self.root_key_id,
         }
-        v.extend_from_slice(self.root_key_id.as_bytes_le());
+        .write(&mut v);
         for l in [ki.len(), domain.len(), forest.len()] {
             v.extend_from_slice(&(l as u32).to_le_bytes());
         }

@@ -61,6 +61,7 @@ pub mod seed;
 pub mod sid;
 #[cfg(test)]
 mod test_rng;
+mod wire;
 
 pub use attribute::{
     parse_blob, parse_encrypted_attribute, BlobInfo, EncryptedAttributeInfo, KeyIdentifierInfo,

@@ -11,7 +11,8 @@
 //! Keys only derive downwards (older indices), which is why a group key envelope serves older
 //! blobs. Every function here takes its inputs explicitly; caching lives in [`crate::KeyStore`].
 
-use crate::kdf::{sp800_108, utf16z, KdfHash, KDS_SERVICE_LABEL};
+use crate::kdf::{sp800_108, KdfHash, KDS_SERVICE_LABEL};
+use crate::wire::utf16z;
 use crate::{cng::SecretAgreement, Guid, KeyIndex};
 use core::fmt;
 use zeroize::Zeroizing;
