@@ -92,8 +92,16 @@ pub struct BlobInfo {
     pub content_detached: bool,
     /// Length of `ciphertext ‖ tag`.
     pub ciphertext_len: usize,
-    /// The GCM nonce (public).
-    pub gcm_nonce_hex: String,
+    /// The GCM nonce (public; hex in the JSON form, as `gcm_nonce_hex`).
+    #[serde(rename = "gcm_nonce_hex", serialize_with = "as_hex")]
+    pub gcm_nonce: [u8; crate::cms::GCM_NONCE_LEN],
+}
+
+fn as_hex<S: serde::Serializer>(
+    b: &[u8; crate::cms::GCM_NONCE_LEN],
+    s: S,
+) -> core::result::Result<S::Ok, S::Error> {
+    s.serialize_str(&hex::encode(b))
 }
 
 /// One recipient, for display.
@@ -211,7 +219,7 @@ fn inspect(blob: &DpapiNgBlob) -> Result<BlobInfo> {
         recipients: blob.recipients.iter().map(recipient_info).collect(),
         content_detached: blob.content_detached,
         ciphertext_len: blob.ciphertext.len(),
-        gcm_nonce_hex: hex::encode(blob.nonce),
+        gcm_nonce: blob.nonce,
     })
 }
 

@@ -1,7 +1,7 @@
 //! `parseEncryptedAttribute` and `parseBlob`: what a value says before any key is involved.
 
 use crate::args::arg;
-use crate::error::{crypto_error, laps_error, ErrorCode, Result};
+use crate::error::{crypto_error, Result};
 use crate::guard::guarded;
 use crate::time::to_date;
 use chrono::{DateTime, Utc};
@@ -114,10 +114,7 @@ fn blob_info(b: &laps_crypto::BlobInfo) -> Result<BlobInfo> {
             .collect(),
         content_detached: b.content_detached,
         ciphertext_length: u32::try_from(b.ciphertext_len).unwrap_or(u32::MAX),
-        gcm_nonce: Buffer::from(
-            hex::decode(&b.gcm_nonce_hex)
-                .map_err(|e| laps_error(ErrorCode::Internal, e.to_string()))?,
-        ),
+        gcm_nonce: Buffer::from(b.gcm_nonce.to_vec()),
     })
 }
 
