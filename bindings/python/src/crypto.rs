@@ -9,7 +9,7 @@ use laps_core::{FileTime, Password};
 use laps_crypto::cleartext::{self, GraphPassword, GraphPasswordEncoding};
 use laps_crypto::{
     with_randomness, EncryptedAttributeInfo, Encryptor, GroupKeyEnvelope, Guid, KeyPath, KeySource,
-    KeyStore, LapsCredential, RootKey, RootKeyAttributes, SecretAgreement, Sid,
+    KeyStore, LapsCredential, RootKey, RootKeyAttributes, Sid,
 };
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
@@ -65,43 +65,34 @@ pub(crate) struct PyRootKey {
 #[pymethods]
 impl PyRootKey {
     #[new]
-    #[pyo3(signature = (root_key_id, root_key_data, *, version = 1,
-        kdf_algorithm = "SP800_108_CTR_HMAC", kdf_parameters = None,
-        secret_agreement_algorithm = "DH", secret_agreement_parameters = None,
-        private_key_length = 512, public_key_length = 2048))]
+    #[pyo3(signature = (root_key_id, root_key_data, *, version = None,
+        kdf_algorithm = None, kdf_parameters = None,
+        secret_agreement_algorithm = None, secret_agreement_parameters = None,
+        private_key_length = None, public_key_length = None))]
     #[allow(clippy::too_many_arguments)]
     fn new(
         root_key_id: &Bound<'_, PyAny>,
         root_key_data: &[u8],
-        version: u32,
-        kdf_algorithm: &str,
+        version: Option<u32>,
+        kdf_algorithm: Option<String>,
         kdf_parameters: Option<Vec<u8>>,
-        secret_agreement_algorithm: &str,
+        secret_agreement_algorithm: Option<String>,
         secret_agreement_parameters: Option<Vec<u8>>,
-        private_key_length: u32,
-        public_key_length: u32,
+        private_key_length: Option<u32>,
+        public_key_length: Option<u32>,
     ) -> PyResult<Self> {
-        let id = guid_from_py(root_key_id)?;
-        let is_dh = SecretAgreement::from_name(secret_agreement_algorithm)
-            .map(|a| a == SecretAgreement::Dh)
-            .unwrap_or(true);
-        // For ECDH, the untouched DH defaults (512, 2048) mean "the curve's own lengths".
-        let untouched = (private_key_length, public_key_length) == (512, 2048);
-        let (private_len, public_len) = if untouched && !is_dh {
-            (None, None)
-        } else {
-            (Some(private_key_length), Some(public_key_length))
-        };
+        // Every attribute left out takes laps-crypto's Windows default (the key lengths: the
+        // secret-agreement algorithm's own).
         let attributes = RootKeyAttributes {
-            id,
-            version: Some(version),
+            id: guid_from_py(root_key_id)?,
+            version,
             root_key_data: Zeroizing::new(root_key_data.to_vec()),
-            kdf_algorithm: Some(kdf_algorithm.to_owned()),
+            kdf_algorithm,
             kdf_parameters,
-            secret_agreement_algorithm: Some(secret_agreement_algorithm.to_owned()),
+            secret_agreement_algorithm,
             secret_agreement_parameters,
-            private_key_length: private_len,
-            public_key_length: public_len,
+            private_key_length,
+            public_key_length,
         };
         let inner = guard(|| RootKey::from_attributes(attributes).map_err(Error::from))?;
         Ok(PyRootKey { inner })

@@ -451,13 +451,13 @@ class RootKey:
         root_key_id: Union[str, uuid.UUID],
         root_key_data: bytes,
         *,
-        version: int = 1,
-        kdf_algorithm: str = "SP800_108_CTR_HMAC",
+        version: Optional[int] = None,
+        kdf_algorithm: Optional[str] = None,
         kdf_parameters: Optional[bytes] = None,
-        secret_agreement_algorithm: str = "DH",
+        secret_agreement_algorithm: Optional[str] = None,
         secret_agreement_parameters: Optional[bytes] = None,
-        private_key_length: int = 512,
-        public_key_length: int = 2048,
+        private_key_length: Optional[int] = None,
+        public_key_length: Optional[int] = None,
     ) -> RootKey: ...
     @staticmethod
     def from_json(text: str) -> RootKey: ...
