@@ -6,6 +6,8 @@
 //! ldap3 in Python (`tests/helpers/dpapi_ng_laps.py`; interpreter from `WINLAPS_PYTHON`, else
 //! the repository's `.venv`, else `python3`).
 
+mod helpers;
+
 use base64::Engine as _;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -79,18 +81,7 @@ impl Dc {
     }
 
     fn winlaps(&self, args: &[String], password: &str, stdin: Option<&str>) -> Output {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_winlaps"));
-        cmd.args(args)
-            .env("WINLAPS_PASSWORD", password)
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(Stdio::piped());
-        let mut child = cmd.spawn().expect("winlaps runs");
-        if let Some(s) = stdin {
-            child.stdin.take().unwrap().write_all(s.as_bytes()).unwrap();
-        }
-        drop(child.stdin.take());
-        child.wait_with_output().unwrap()
+        helpers::winlaps_with(args, &[("WINLAPS_PASSWORD", password)], stdin)
     }
 
     /// `winlaps get ... --json` as the administrator: one JSON record per line.
