@@ -45,6 +45,29 @@ impl JoinState {
     }
 }
 
+impl std::str::FromStr for JoinState {
+    type Err = laps_core::UnknownName;
+
+    /// Parses an [`as_str`](JoinState::as_str) name.
+    ///
+    /// ```
+    /// use laps_policy::JoinState;
+    /// assert_eq!("hybrid".parse(), Ok(JoinState::Hybrid));
+    /// assert!("moon".parse::<JoinState>().is_err());
+    /// ```
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        [
+            JoinState::Entra,
+            JoinState::Ad,
+            JoinState::Hybrid,
+            JoinState::None,
+        ]
+        .into_iter()
+        .find(|j| j.as_str() == s)
+        .ok_or_else(|| laps_core::UnknownName::new("join state", s))
+    }
+}
+
 /// Everything about the device that changes the effective policy.
 ///
 /// Defaults: hybrid joined, Windows 11 24H2 (build 26100), not a domain

@@ -50,43 +50,48 @@ pub(crate) struct PyDevice {
 #[pymethods]
 impl PyDevice {
     #[new]
-    #[pyo3(signature = (*, join = "hybrid", domain_controller = false, os_build = 26100,
-        os_ubr = None, legacy_cse_installed = false, dfl_2016 = true, legacy_schema_present = true,
-        safe_mode = false, password_policy = None, entra_tenant_laps_enabled = true,
-        entra_device_enabled = true))]
+    #[pyo3(signature = (*, join = None, domain_controller = None, os_build = None,
+        os_ubr = None, legacy_cse_installed = None, dfl_2016 = None, legacy_schema_present = None,
+        safe_mode = None, password_policy = None, entra_tenant_laps_enabled = None,
+        entra_device_enabled = None))]
     #[allow(clippy::too_many_arguments)] // one keyword argument per `Device` field
     fn new(
-        join: &str,
-        domain_controller: bool,
-        os_build: u32,
+        join: Option<&str>,
+        domain_controller: Option<bool>,
+        os_build: Option<u32>,
         os_ubr: Option<u32>,
-        legacy_cse_installed: bool,
-        dfl_2016: bool,
-        legacy_schema_present: bool,
-        safe_mode: bool,
+        legacy_cse_installed: Option<bool>,
+        dfl_2016: Option<bool>,
+        legacy_schema_present: Option<bool>,
+        safe_mode: Option<bool>,
         password_policy: Option<&Bound<'_, PyAny>>,
-        entra_tenant_laps_enabled: bool,
-        entra_device_enabled: bool,
+        entra_tenant_laps_enabled: Option<bool>,
+        entra_device_enabled: Option<bool>,
     ) -> PyResult<Self> {
-        let join =
-            serde_json::from_value(serde_json::Value::String(join.to_owned())).map_err(|_| {
+        // Every fact left out is laps-policy's default device's.
+        let d = Device::default();
+        let join = match join {
+            None => d.join,
+            Some(j) => j.parse().map_err(|_| {
                 invalid(format!(
-                    "join must be \"entra\", \"ad\", \"hybrid\" or \"none\", not {join:?}"
+                    "join must be \"entra\", \"ad\", \"hybrid\" or \"none\", not {j:?}"
                 ))
-            })?;
+            })?,
+        };
         Ok(PyDevice {
             inner: Device {
                 join,
-                domain_controller,
-                os_build,
-                os_ubr,
-                legacy_cse_installed,
-                dfl_2016,
-                legacy_schema_present,
-                safe_mode,
-                password_policy: password_policy_from_py(password_policy)?,
-                entra_tenant_laps_enabled,
-                entra_device_enabled,
+                domain_controller: domain_controller.unwrap_or(d.domain_controller),
+                os_build: os_build.unwrap_or(d.os_build),
+                os_ubr: os_ubr.or(d.os_ubr),
+                legacy_cse_installed: legacy_cse_installed.unwrap_or(d.legacy_cse_installed),
+                dfl_2016: dfl_2016.unwrap_or(d.dfl_2016),
+                legacy_schema_present: legacy_schema_present.unwrap_or(d.legacy_schema_present),
+                safe_mode: safe_mode.unwrap_or(d.safe_mode),
+                password_policy: password_policy_from_py(password_policy)?.or(d.password_policy),
+                entra_tenant_laps_enabled: entra_tenant_laps_enabled
+                    .unwrap_or(d.entra_tenant_laps_enabled),
+                entra_device_enabled: entra_device_enabled.unwrap_or(d.entra_device_enabled),
             },
         })
     }

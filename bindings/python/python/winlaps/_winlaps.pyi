@@ -195,17 +195,17 @@ class Device:
     def __new__(
         cls,
         *,
-        join: str = "hybrid",
-        domain_controller: bool = False,
-        os_build: int = 26100,
+        join: Optional[str] = None,
+        domain_controller: Optional[bool] = None,
+        os_build: Optional[int] = None,
         os_ubr: Optional[int] = None,
-        legacy_cse_installed: bool = False,
-        dfl_2016: bool = True,
-        legacy_schema_present: bool = True,
-        safe_mode: bool = False,
+        legacy_cse_installed: Optional[bool] = None,
+        dfl_2016: Optional[bool] = None,
+        legacy_schema_present: Optional[bool] = None,
+        safe_mode: Optional[bool] = None,
         password_policy: Optional[_LocalPasswordPolicy] = None,
-        entra_tenant_laps_enabled: bool = True,
-        entra_device_enabled: bool = True,
+        entra_tenant_laps_enabled: Optional[bool] = None,
+        entra_device_enabled: Optional[bool] = None,
     ) -> Device: ...
     @property
     def join(self) -> _Join: ...
