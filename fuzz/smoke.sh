@@ -32,7 +32,9 @@ TARGETS=("$@")
 # cargo-fuzz builds with debug assertions and overflow checks on, optimised.
 cargo +nightly fuzz build --release --sanitizer "$SANITIZER"
 export BIN FUZZ
-BIN=$FUZZ/target/$(rustc +nightly -vV | sed -n 's/^host: //p')/release
+# cargo-fuzz honours CARGO_TARGET_DIR (relative paths are relative to fuzz/).
+TARGET_DIR=$(realpath -m "${CARGO_TARGET_DIR:-$FUZZ/target}")
+BIN=$TARGET_DIR/$(rustc +nightly -vV | sed -n 's/^host: //p')/release
 
 SCRATCH=$(mktemp -d "${TMPDIR:-/tmp}/winlaps-fuzz.XXXXXX")
 trap 'rm -rf "$SCRATCH"' EXIT

@@ -44,7 +44,9 @@ def fleet(directory: Path, n: int, root_keys: int, l1_periods: int) -> tuple[lis
         t = now - l1_back * 32 * 10 * HOUR_TICKS + (i % 29) * 10 * HOUR_TICKS
         password = f"Fleet-{i:04d}-pw!"
         cred = winlaps.LapsCredential(f"admin{i}", password, t)
-        values.append(winlaps.encrypt_attribute(cred, key=root, sid=sid, public_key=False))
+        values.append(winlaps.encrypt_attribute(
+            cred, key=root, sid=sid, public_key=False, domain_name="contoso.com", forest_name="contoso.com"
+        ))
         passwords.append(password)
     groups = {
         (x.target_sid, x.root_key_id, x.l0, x.l1) for x in (winlaps.parse_encrypted_attribute(v) for v in values)

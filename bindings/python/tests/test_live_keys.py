@@ -211,7 +211,9 @@ def fleet() -> tuple[list[bytes], list[str]]:
             t = int((start + (l1 * 32 + l2) * 10 * hour) * 10_000_000) + lab.FILETIME_UNIX_EPOCH
             password = f"Fleet-{l1}-{l2}-pw!"
             cred = winlaps.LapsCredential("Administrator", password, t)
-            values.append(winlaps.encrypt_attribute(cred, key=root, sid=sid, public_key=False))
+            values.append(winlaps.encrypt_attribute(
+                cred, key=root, sid=sid, public_key=False, domain_name="contoso.com", forest_name="contoso.com"
+            ))
             passwords.append(password)
     return values, passwords
 
