@@ -20,7 +20,7 @@ Usage (root: port 135):
   .venv/bin/python benches/compare_live.py --smoke         # 150 values, 1 run, debug build, asserts only
 
 Every run asserts that each client decrypted every value and that the GetKey count of the
-minimal clients equals the fleet's (root key, L0, L1) groups. Medians and ratios go to stdout
+minimal clients equals the fleet's (root key, L0) groups. Medians and ratios go to stdout
 as a Markdown table (BENCHMARKS.md records them with the load average).
 """
 
@@ -289,7 +289,7 @@ def main() -> int:
     ref = {name: statistics.median(t) for name, t, _, _ in rows if t}
     dpapi = ref.get("dpapi-ng 0.2.0, one KeyCache for the fleet")
     dpapi_nc = ref.get("dpapi-ng 0.2.0, no cache (a call per computer)")
-    print(f"\nFleet: {n} values ({a.path}), 3 root keys x 40 L1 periods = {groups} (root key, L0, L1) groups; "
+    print(f"\nFleet: {n} values ({a.path}), 3 root keys x 40 L1 periods = {groups} (root key, L0) groups; "
           f"{a.runs} run(s); lab KDS on {a.host}:135 (NTLM, sealed); load {load_before[0]:.2f} before, {load_after[0]:.2f} after.\n")
     print("| client | median wall time | per value | GetKey calls per run | vs dpapi-ng (KeyCache) | vs dpapi-ng (no cache) |")
     print("|---|---|---|---|---|---|")

@@ -1,5 +1,5 @@
 //! Writes the live-key fleet (issue 15 §4) for `compare_live.py`: root keys, values and the
-//! number of (root key, L0, L1) groups.
+//! number of (root key, L0) groups.
 //!
 //! ```sh
 //! cargo run --release -p winlaps-benches --example live_fleet -- dh2048 1000 DIR
@@ -25,7 +25,7 @@ fn main() -> ExitCode {
         return ExitCode::FAILURE;
     }
     println!(
-        "{} values, {} root keys, {} (root key, L0, L1) groups in {out}",
+        "{} values, {} root keys, {} (root key, L0) groups in {out}",
         fleet.values.len(),
         fleet.root_keys.len(),
         fleet.groups

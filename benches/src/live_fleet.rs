@@ -1,7 +1,7 @@
 //! [`LiveFleet`]: a domain's LAPS values for the live-key benches (issue 15 §4): N values over
 //! [`LIVE_ROOT_KEYS`] KDS root keys and [`LIVE_L1_PERIODS`] L1 key periods, in dump order (by
 //! computer, not by key), so fetching their keys from a DC takes one GetKey per distinct
-//! (root key, L0, L1) group.
+//! (root key, L0) group.
 
 use laps_core::{FileTime, Generator, Password, PasswordSpec};
 use laps_crypto::{
@@ -40,7 +40,7 @@ pub struct LiveFleet {
     pub sid: Sid,
     /// The `msLAPS-EncryptedPassword` values, in dump order.
     pub values: Vec<Vec<u8>>,
-    /// The distinct (root key, L0, L1) groups: the GetKey calls a minimal client makes.
+    /// The distinct (root key, L0) groups: the GetKey calls a minimal client makes.
     pub groups: usize,
 }
 
@@ -98,7 +98,7 @@ impl LiveFleet {
             .collect();
         let groups = indices
             .iter()
-            .map(|(k, i)| (*k, i.l0, i.l1))
+            .map(|(k, i)| (*k, i.l0))
             .collect::<BTreeSet<_>>()
             .len();
         let envelopes: BTreeMap<(usize, KeyIndex), GroupKeyEnvelope> = indices

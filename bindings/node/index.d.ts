@@ -268,7 +268,7 @@ export declare class KeyStore {
   decryptManyAsync(values: Uint8Array[]): Promise<Array<LapsCredential | LapsError>>
   /**
    * Fetches from a domain controller (MS-GKDI GetKey over sealed DCE/RPC) the keys that
-   * `values` need and adds them to this store: one call per (SID, root key, L0, L1) group,
+   * `values` need and adds them to this store: one call per (SID, root key, L0) group,
    * on a worker thread. Rejects with `LAPS_UNREACHABLE`, `LAPS_TIMEOUT`,
    * `LAPS_NO_GKDI_ENDPOINT`, `LAPS_AUTH_FAILED`, ... when the DC cannot be used at all.
    */
@@ -340,7 +340,7 @@ export declare function decodeGraphPassword(passwordBase64: string): string
 
 /**
  * Decrypts `msLAPS-EncryptedPassword` (or history, DSRM) values with keys fetched live from
- * a domain controller: one GetKey call per (SID, root key, L0, L1) group, then a parallel
+ * a domain controller: one GetKey call per (SID, root key, L0) group, then a parallel
  * decryption, all on worker threads. Resolves to one result per value, in order (a
  * `LapsCredential` or an `Error` with its `code`, e.g. `LAPS_ACCESS_DENIED`); rejects when
  * the DC cannot be used at all (`LAPS_UNREACHABLE`, `LAPS_TIMEOUT`, `LAPS_NO_GKDI_ENDPOINT`,
@@ -408,7 +408,7 @@ export interface DirectoryStateInput {
  * The credential becomes Windows' compact JSON `{"n","t","p"}` in UTF-16LE + NUL.
  * The same bytes serve for history and DSRM values.
  */
-export declare function encryptAttribute(opts: EncryptOptions): Buffer
+export declare function encryptAttribute(opts: EncryptOptions & ({ account: string, password: string } | { plaintext: Uint8Array })): Buffer
 
 /**
  * Encrypts `plaintext` into a generic DPAPI-NG blob (`NCryptProtectSecret`
@@ -450,9 +450,12 @@ export interface EncryptOptions {
   domain?: string
   /** With `rootKey`: the DNS forest name (default: the domain). */
   forest?: string
-  /** `encryptAttribute`: the managed account (`n`) of the credential. */
+  /**
+   * `encryptAttribute`: the managed account (`n`) of the credential (required with
+   * `password`, unless `plaintext` is given).
+   */
   account?: string
-  /** `encryptAttribute`: the password (`p`) of the credential. */
+  /** `encryptAttribute`: the password (`p`) of the credential (required with `account`). */
   password?: string
   /** Raw plaintext instead of a credential (`encryptBlob` always takes this). */
   plaintext?: Uint8Array
@@ -496,7 +499,7 @@ export type ErrorCode = 'LAPS_FORMAT' | 'LAPS_DECRYPT_FAILED' | 'LAPS_KEY_NOT_FO
 
 /** What `fetchFromDc` resolves to. */
 export interface FetchReport {
-  /** GetKey calls made: one per distinct (SID, root key, L0, L1) group. */
+  /** GetKey calls made: one per distinct (SID, root key, L0) group. */
   calls: number
   /**
    * Per value, in order: `null` when the store now holds its key, else why not (an

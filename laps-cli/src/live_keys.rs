@@ -98,7 +98,7 @@ impl DcArgs {
     }
 }
 
-/// Fetches into `store` the keys `values` need (one GetKey per SID/root key/L0/L1 group).
+/// Fetches into `store` the keys `values` need (one GetKey per SID/root key/L0 group).
 /// Returns, per value, why its key could not be fetched; the GetKey call count goes to stderr.
 pub(crate) fn fetch(
     dc: &str,

@@ -1,13 +1,12 @@
 //! Fetching the keys for a batch of encrypted values with as few GetKey calls as possible.
 //!
-//! An L2 seed key derives every lower L2 of the same L1 locally ([MS-GKDI] 3.1.4.1.2), so
-//! one call per (target SID, root key, L0, L1) serves all values of that group: the call asks
-//! for the group's highest L2. The SID is part of the group because the server answers per
-//! target security descriptor (a helpdesk may read one group's values and not another's).
+//! One call per (target SID, root key, L0) serves all values of that group: the call asks for
+//! the group's highest (L1, L2), and every lower key of the same L0 derives locally from the
+//! answer (laps-rpc's planner, [`laps_rpc::batch`], says why).
 
 use std::sync::Arc;
 
-use laps_crypto::KeyStore;
+use laps_crypto::{KeyIndex, KeyStore};
 
 use crate::client::GkdiClient;
 use crate::error::{Error, Result};
@@ -27,8 +26,8 @@ pub struct FetchReport {
 }
 
 /// The key group of one value (`blob`: a bare DPAPI-NG blob instead of an attribute value)
-/// and its L2 index ([`laps_rpc::batch::key_group`]).
-pub fn key_group(value: &[u8], blob: bool) -> Result<(KeyGroup, i32)> {
+/// and its key index ([`laps_rpc::batch::key_group`]).
+pub fn key_group(value: &[u8], blob: bool) -> Result<(KeyGroup, KeyIndex)> {
     laps_rpc::batch::key_group(value, blob).map_err(planning_error)
 }
 
@@ -65,13 +64,19 @@ pub fn fetch_keys<V: AsRef<[u8]>>(
         report.errors[i] = Some(Arc::new(planning_error(e)));
     }
     let mut broken: Option<Arc<Error>> = None;
-    for laps_rpc::batch::PlannedCall { group, l2, members } in plan.calls {
+    for laps_rpc::batch::PlannedCall {
+        group,
+        l1,
+        l2,
+        members,
+    } in plan.calls
+    {
         let outcome = match &broken {
             Some(e) => Err(e.clone()),
             None => {
                 report.calls += 1;
                 client
-                    .get_key(&group.sid, Some(group.root_key_id), group.l0, group.l1, l2)
+                    .get_key(&group.sid, Some(group.root_key_id), group.l0, l1, l2)
                     .and_then(|gke| {
                         // A server that may not give the caller the seed keys answers with
                         // the public key (enough to encrypt, not to decrypt).

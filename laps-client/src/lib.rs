@@ -7,7 +7,7 @@
 //!   PAC) and [`SpnegoAcceptor`] (Kerberos or NTLM inside).
 //! * [`GkdiClient`]: endpoint-mapper lookup, then authenticated, sealed GetKey calls;
 //!   [`fetch_keys`] fills a [`KeyStore`](laps_crypto::KeyStore) for a batch of values with one
-//!   call per (SID, root key, L0, L1) group.
+//!   call per (SID, root key, L0) group.
 //! * [`KdsServer`]: the lab key distribution server (NTLM accounts, a Kerberos keytab, root
 //!   keys in memory).
 //! * Every network step (connect, write, read, KDC exchange) has a timeout.

@@ -147,7 +147,10 @@ fn batch_makes_one_get_key_per_group_ndr() {
 fn caller_outside_the_group_gets_access_denied_per_value() {
     let kds = start(8);
     let sid: Sid = sample::SID.parse().unwrap();
-    let vals = values(&sid, &[hours_ago(3), hours_ago(500)]);
+    // Two key groups (two SIDs the caller is not in): two calls on one connection.
+    let other: Sid = "S-1-5-21-1-2-3-1105".parse().unwrap();
+    let mut vals = values(&sid, &[hours_ago(3)]);
+    vals.extend(values(&other, &[hours_ago(500)]));
     let creds = Credentials::new("plain", "Pl41n!".into()).unwrap();
     let mut client =
         GkdiClient::connect("127.0.0.1", &creds, &options(&kds, TransferSyntax::Ndr64)).unwrap();
@@ -161,7 +164,10 @@ fn caller_outside_the_group_gets_access_denied_per_value() {
     for e in &report.errors {
         let e = e.as_ref().expect("every value is denied");
         assert_eq!(e.kind(), ErrorKind::AccessDenied, "{e}");
-        assert!(e.to_string().contains(sample::SID), "{e}");
+    }
+    for (e, sid) in report.errors.iter().zip([&sid, &other]) {
+        let e = e.as_ref().unwrap().to_string();
+        assert!(e.contains(&sid.to_string()), "{e}");
     }
     kds.stop();
 }

@@ -1,22 +1,27 @@
 //! Planning the GetKey calls for a batch of encrypted values: one call per key group.
 //!
-//! An L2 seed key derives every lower L2 of the same L1 locally ([MS-GKDI] 3.1.4.1.2), so one
-//! call per (target SID, root key, L0, L1) serves all values of that group: the call asks for
-//! the group's highest L2. The SID is part of the group because the server answers per target
-//! security descriptor (a helpdesk may read one group's values and not another's), and the
-//! seed keys themselves are derived with the security descriptor.
+//! A group key envelope holds the L2 seed of the index asked for and the L1 seed below it
+//! ([MS-GKDI] 2.2.4: `L1(L0, L1 - 1)`, or `L1(L0, L1)` when L2 is 31). From these every lower
+//! L2 of the same L1 and every lower L1 of the same L0 derive locally ([MS-GKDI] 3.1.4.1.2;
+//! laps-crypto's `GroupKeyEnvelope::l2_seed`), as Windows' own client does with a cached key
+//! "newer than the requested group key identifier but [with] the same L0 index" ([MS-GKDI]
+//! 3.2.4.1, 3.2.4.3). So one call per (target SID, root key, L0)
+//! serves all values of that group: the call asks for the group's highest (L1, L2). The SID is
+//! part of the group because the server answers per target security descriptor (a helpdesk
+//! may read one group's values and not another's), and the seed keys are derived with the
+//! security descriptor; L0 is, because L0 seeds derive only from the root key.
 //!
 //! Every transport (laps-client in Rust, the Python binding) plans its batches here.
 
 use std::collections::BTreeMap;
 
-use laps_crypto::{parse_blob, parse_encrypted_attribute, Guid, Sid};
+use laps_crypto::{parse_blob, parse_encrypted_attribute, Guid, KeyIndex, Sid};
 
 use crate::error::{Error, Result};
 use crate::gkdi::GetKeyRequest;
 
-/// The key a group of values needs: GetKey is asked for (`sid`, `root_key_id`, `l0`, `l1`,
-/// the group's highest L2).
+/// The key a group of values needs: GetKey is asked for (`sid`, `root_key_id`, `l0`, the
+/// group's highest (L1, L2)).
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct KeyGroup {
     /// The target SID of the values' `SID=` protector.
@@ -25,16 +30,14 @@ pub struct KeyGroup {
     pub root_key_id: Guid,
     /// L0 index.
     pub l0: i32,
-    /// L1 index.
-    pub l1: i32,
 }
 
-/// The key group of one value and its L2 index (`blob`: a bare DPAPI-NG blob instead of an
+/// The key group of one value and the value's key index (`blob`: a bare DPAPI-NG blob instead of an
 /// `msLAPS-EncryptedPassword` value).
 ///
 /// A value that does not parse gives [`Error::Crypto`]; one not protected to a single SID
 /// (a descriptor GetKey cannot be asked for here) gives [`Error::InvalidArgument`].
-pub fn key_group(value: &[u8], blob: bool) -> Result<(KeyGroup, i32)> {
+pub fn key_group(value: &[u8], blob: bool) -> Result<(KeyGroup, KeyIndex)> {
     let info = if blob {
         parse_blob(value)?
     } else {
@@ -53,9 +56,12 @@ pub fn key_group(value: &[u8], blob: bool) -> Result<(KeyGroup, i32)> {
             sid,
             root_key_id: key.root_key_id,
             l0: key.l0,
-            l1: key.l1,
         },
-        key.l2,
+        KeyIndex {
+            l0: key.l0,
+            l1: key.l1,
+            l2: key.l2,
+        },
     ))
 }
 
@@ -64,7 +70,9 @@ pub fn key_group(value: &[u8], blob: bool) -> Result<(KeyGroup, i32)> {
 pub struct PlannedCall {
     /// The group served.
     pub group: KeyGroup,
-    /// The highest L2 among the group's values (the one asked for).
+    /// The L1 index asked for: the highest among the group's values.
+    pub l1: i32,
+    /// The L2 index asked for: the highest among the group's values at L1 `l1`.
     pub l2: i32,
     /// Indices (into the input) of the values this call serves, ascending.
     pub members: Vec<usize>,
@@ -77,7 +85,7 @@ impl PlannedCall {
             &self.group.sid,
             Some(self.group.root_key_id),
             self.group.l0,
-            self.group.l1,
+            self.l1,
             self.l2,
         )
     }
@@ -99,13 +107,14 @@ pub struct Plan {
 /// assert!(plan.calls.is_empty() && plan.errors.is_empty());
 /// ```
 pub fn plan<V: AsRef<[u8]>>(values: &[V], blob: bool) -> Plan {
-    let mut groups: BTreeMap<KeyGroup, (i32, Vec<usize>)> = BTreeMap::new();
+    let mut groups: BTreeMap<KeyGroup, ((i32, i32), Vec<usize>)> = BTreeMap::new();
     let mut errors = Vec::new();
     for (i, v) in values.iter().enumerate() {
         match key_group(v.as_ref(), blob) {
-            Ok((group, l2)) => {
-                let entry = groups.entry(group).or_insert((l2, Vec::new()));
-                entry.0 = entry.0.max(l2);
+            Ok((group, index)) => {
+                let at = (index.l1, index.l2);
+                let entry = groups.entry(group).or_insert((at, Vec::new()));
+                entry.0 = entry.0.max(at);
                 entry.1.push(i);
             }
             Err(e) => errors.push((i, e)),
@@ -114,7 +123,12 @@ pub fn plan<V: AsRef<[u8]>>(values: &[V], blob: bool) -> Plan {
     Plan {
         calls: groups
             .into_iter()
-            .map(|(group, (l2, members))| PlannedCall { group, l2, members })
+            .map(|(group, ((l1, l2), members))| PlannedCall {
+                group,
+                l1,
+                l2,
+                members,
+            })
             .collect(),
         errors,
     }

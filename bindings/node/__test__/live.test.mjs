@@ -61,8 +61,8 @@ function labVectors() {
   return out
 }
 
-/** The distinct (SID, root key, L0, L1) groups: the GetKey calls a batch needs. */
-const groups = (vs) => new Set(vs.map((v) => `${v.sid}|${v.kid.root_key_id}|${v.kid.l0}|${v.kid.l1}`)).size
+/** The distinct (SID, root key, L0) groups: the GetKey calls a batch needs. */
+const groups = (vs) => new Set(vs.map((v) => `${v.sid}|${v.kid.root_key_id}|${v.kid.l0}`)).size
 
 const lab = { proc: null, dir: null, epmPort: 0, calls: 0, vectors: [], why: null }
 

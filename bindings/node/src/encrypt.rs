@@ -30,9 +30,10 @@ pub struct EncryptOptions {
     pub domain: Option<String>,
     /// With `rootKey`: the DNS forest name (default: the domain).
     pub forest: Option<String>,
-    /// `encryptAttribute`: the managed account (`n`) of the credential.
+    /// `encryptAttribute`: the managed account (`n`) of the credential (required with
+    /// `password`, unless `plaintext` is given).
     pub account: Option<String>,
-    /// `encryptAttribute`: the password (`p`) of the credential.
+    /// `encryptAttribute`: the password (`p`) of the credential (required with `account`).
     pub password: Option<String>,
     /// Raw plaintext instead of a credential (`encryptBlob` always takes this).
     pub plaintext: Option<Uint8Array>,
@@ -108,7 +109,9 @@ fn encrypt_options(opts: Unknown<'_>) -> Result<EncryptOptions> {
 /// header, the DPAPI-NG CMS for `SID=<sid>`, then the AES-256-GCM ciphertext.
 /// The credential becomes Windows' compact JSON `{"n","t","p"}` in UTF-16LE + NUL.
 /// The same bytes serve for history and DSRM values.
-#[napi(ts_args_type = "opts: EncryptOptions")]
+#[napi(
+    ts_args_type = "opts: EncryptOptions & ({ account: string, password: string } | { plaintext: Uint8Array })"
+)]
 pub fn encrypt_attribute(opts: Unknown<'_>) -> Result<Buffer> {
     guarded(|| {
         let o = encrypt_options(opts)?;

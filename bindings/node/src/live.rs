@@ -3,7 +3,7 @@
 //!
 //! `KeyStore.fetchFromDc(values, options)` fills a store with the keys a batch needs and
 //! `decryptMany(values, options)` also decrypts; both make one GetKey call per (SID, root
-//! key, L0, L1) group (laps-client's [`fetch_keys`]). A connection-level failure (unreachable,
+//! key, L0) group (laps-client's [`fetch_keys`]). A connection-level failure (unreachable,
 //! timeout, no GKDI endpoint, authentication) rejects the promise with its `LAPS_*` code; a
 //! failure of one group (access denied, a GetKey fault) is reported for that group's values.
 
@@ -250,7 +250,7 @@ fn reject<T>(env: &Env, e: JsError) -> napi::Result<T> {
 /// What `fetchFromDc` resolves to.
 #[napi(object, object_from_js = false)]
 pub struct FetchReport {
-    /// GetKey calls made: one per distinct (SID, root key, L0, L1) group.
+    /// GetKey calls made: one per distinct (SID, root key, L0) group.
     pub calls: u32,
     /// Per value, in order: `null` when the store now holds its key, else why not (an
     /// unparsable value, `LAPS_ACCESS_DENIED` for its group, ...).
@@ -328,7 +328,7 @@ impl Task for LiveDecryptTask {
 #[napi]
 impl KeyStore {
     /// Fetches from a domain controller (MS-GKDI GetKey over sealed DCE/RPC) the keys that
-    /// `values` need and adds them to this store: one call per (SID, root key, L0, L1) group,
+    /// `values` need and adds them to this store: one call per (SID, root key, L0) group,
     /// on a worker thread. Rejects with `LAPS_UNREACHABLE`, `LAPS_TIMEOUT`,
     /// `LAPS_NO_GKDI_ENDPOINT`, `LAPS_AUTH_FAILED`, ... when the DC cannot be used at all.
     #[napi(
@@ -351,7 +351,7 @@ impl KeyStore {
 }
 
 /// Decrypts `msLAPS-EncryptedPassword` (or history, DSRM) values with keys fetched live from
-/// a domain controller: one GetKey call per (SID, root key, L0, L1) group, then a parallel
+/// a domain controller: one GetKey call per (SID, root key, L0) group, then a parallel
 /// decryption, all on worker threads. Resolves to one result per value, in order (a
 /// `LapsCredential` or an `Error` with its `code`, e.g. `LAPS_ACCESS_DENIED`); rejects when
 /// the DC cannot be used at all (`LAPS_UNREACHABLE`, `LAPS_TIMEOUT`, `LAPS_NO_GKDI_ENDPOINT`,

@@ -322,8 +322,9 @@ impl PyRpcConnection {
     }
 }
 
-/// Groups values by (SID, root key, L0, L1) with laps-rpc's planner: returns
-/// `(calls, errors)`, `calls` a list of `(sid, root_key_id, l0, l1, l2, member_indices)` and
+/// Groups values by (SID, root key, L0) with laps-rpc's planner: returns `(calls, errors)`,
+/// `calls` a list of `(sid, root_key_id, l0, l1, l2, member_indices)` (the index asked for:
+/// the group's highest (L1, L2)) and
 /// `errors` a list of `(index, exception)` for values whose key cannot be asked for.
 #[pyfunction]
 #[pyo3(signature = (values, *, blob))]
@@ -341,7 +342,7 @@ pub(crate) fn _plan_key_groups<'py>(
                 PyString::new(py, &c.group.sid.to_string()).into_any(),
                 PyString::new(py, &c.group.root_key_id.to_string()).into_any(),
                 c.group.l0.into_pyobject(py)?.into_any(),
-                c.group.l1.into_pyobject(py)?.into_any(),
+                c.l1.into_pyobject(py)?.into_any(),
                 c.l2.into_pyobject(py)?.into_any(),
                 PyList::new(py, c.members)?.into_any(),
             ],

@@ -53,12 +53,12 @@ def creds(user: tuple[str, str] = HELPDESK, protocol: str = "ntlm") -> dict[str,
 
 
 def groups_of(values: list[bytes], blob: bool = False) -> set[tuple[Any, ...]]:
-    """The distinct (SID, root key, L0, L1), read with winlaps' parser (independent of the
+    """The distinct (SID, root key, L0), read with winlaps' parser (independent of the
     planner under test)."""
     out = set()
     for v in values:
         info = winlaps.parse_blob(v) if blob else winlaps.parse_encrypted_attribute(v)
-        out.add((info.target_sid, info.root_key_id, info.l0, info.l1))
+        out.add((info.target_sid, info.root_key_id, info.l0))
     return out
 
 

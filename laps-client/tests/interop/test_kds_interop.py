@@ -218,9 +218,9 @@ def test_samba_gkdi_client_through_the_lab_kds(v, samba_envelopes, tmp_path):
 
 def test_winlaps_cli_decrypts_every_vector_with_few_get_key_calls():
     """winlaps' own client: every attribute vector in one `winlaps decrypt --dc` call; the
-    GetKey calls equal the distinct (SID, root key, L0, L1) groups."""
+    GetKey calls equal the distinct (SID, root key, L0) groups."""
     attrs = [v for v in VECTORS if v["kind"] == "laps_attribute"]
-    groups = {(v["sid"], v["root_key_id"], v["l0"], v["l1"]) for v in attrs}
+    groups = {(v["sid"], v["root_key_id"], v["l0"]) for v in attrs}
     out = winlaps(
         "decrypt", "--dc", HOST, "--auth", "ntlm", "--user", lab.HELPDESK[0], *[v["hex"] for v in attrs],
         password=lab.HELPDESK[1],

@@ -565,7 +565,7 @@ def rpc_call(
 
 class FetchResult:
     """What :meth:`KeyStore.fetch_from_dc` did: ``calls`` GetKey calls (one per distinct
-    (SID, root key, L0, L1) group) and, per input value, the error that kept its key from
+    (SID, root key, L0) group) and, per input value, the error that kept its key from
     being fetched (``None``: the store now holds its key)."""
 
     __slots__ = ("calls", "errors")
@@ -610,7 +610,7 @@ def _apply(
 class KeyStore(_NativeKeyStore):
     """:class:`winlaps.KeyStore` that can also fetch keys from a domain controller (or the lab
     KDS) with MS-GKDI ``GetKey`` over sealed DCE/RPC: one call per distinct (SID, root key,
-    L0, L1) group, the seed keys landing in this store, where they derive every older L2.
+    L0) group, the seed keys landing in this store, where they derive every older key of the L0.
     Needs the ``winlaps[rpc]`` extra (pyspnego) for the network methods only."""
 
     def fetch_from_dc(
