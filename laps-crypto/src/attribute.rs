@@ -4,7 +4,7 @@
 use crate::cms::{DpapiNgBlob, Recipient};
 use crate::error::{malformed, Result};
 use crate::key_identifier::{KeyIdentifier, KeyInfo};
-use crate::Guid;
+use crate::{Guid, KeyPath};
 use laps_core::FileTime;
 
 /// Length of the header before the DPAPI-NG blob.
@@ -104,11 +104,95 @@ fn as_hex<S: serde::Serializer>(
     s.serialize_str(&hex::encode(b))
 }
 
+/// Displays and serializes an enum as its `as_str()` name (the JSON forms keep the names).
+macro_rules! named_enum {
+    ($t:ty) => {
+        impl core::fmt::Display for $t {
+            fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+        impl serde::Serialize for $t {
+            fn serialize<S: serde::Serializer>(
+                &self,
+                s: S,
+            ) -> core::result::Result<S::Ok, S::Error> {
+                s.serialize_str(self.as_str())
+            }
+        }
+    };
+}
+
+/// The kind of a CMS recipient (a DPAPI-NG protector).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RecipientKind {
+    /// `KEKRecipientInfo`: a `SID=` (or other single-principal) protector with a GKDI key.
+    Kek,
+    /// An `AND` of protectors (an `OtherRecipientInfo`).
+    And,
+    /// A certificate protector.
+    Certificate,
+    /// Any other recipient type.
+    Other,
+}
+
+impl RecipientKind {
+    /// `kek`, `and`, `certificate` or `other`.
+    ///
+    /// ```
+    /// assert_eq!(laps_crypto::RecipientKind::Kek.as_str(), "kek");
+    /// ```
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            RecipientKind::Kek => "kek",
+            RecipientKind::And => "and",
+            RecipientKind::Certificate => "certificate",
+            RecipientKind::Other => "other",
+        }
+    }
+}
+
+/// What a KeyIdentifier's key info holds: the sender's ephemeral public key (public-key path)
+/// or a KDF context nonce (private-key path).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum KeyInfoKind {
+    /// A `DHPB` (BCRYPT_DH_PUBLIC_BLOB): finite-field DH 2048.
+    Dhpb,
+    /// An `ECK1` (BCRYPT_ECDH_PUBLIC_P256 magic): ECDH P-256.
+    Eck1,
+    /// An `ECK3` (BCRYPT_ECDH_PUBLIC_P384 magic): ECDH P-384.
+    Eck3,
+    /// A KDF context nonce (private-key path).
+    KdfContextNonce,
+}
+
+impl KeyInfoKind {
+    /// `DHPB`, `ECK1`, `ECK3` or `kdf_context_nonce`.
+    ///
+    /// ```
+    /// assert_eq!(laps_crypto::KeyInfoKind::Dhpb.as_str(), "DHPB");
+    /// ```
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            KeyInfoKind::Dhpb => "DHPB",
+            KeyInfoKind::Eck1 => "ECK1",
+            KeyInfoKind::Eck3 => "ECK3",
+            KeyInfoKind::KdfContextNonce => "kdf_context_nonce",
+        }
+    }
+}
+
+named_enum!(RecipientKind);
+named_enum!(KeyInfoKind);
+named_enum!(KeyPath);
+
 /// One recipient, for display.
 #[derive(Clone, Debug, serde::Serialize)]
 pub struct RecipientInfo {
-    /// `kek`, `and`, `certificate` or `other`.
-    pub kind: &'static str,
+    /// What kind of protector it is.
+    pub kind: RecipientKind,
     /// Its descriptor.
     pub descriptor: String,
     /// Its KeyIdentifier, when it has a GKDI one.
@@ -130,10 +214,10 @@ pub struct KeyIdentifierInfo {
     pub l1: i32,
     /// L2 index.
     pub l2: i32,
-    /// `public_key` (group public key; every real LAPS blob) or `private_key`.
-    pub path: &'static str,
-    /// `DHPB`, `ECK1`, `ECK3` or `kdf_context_nonce`.
-    pub key_info_kind: &'static str,
+    /// The public-key path (group public key; every real LAPS blob) or the private-key path.
+    pub path: KeyPath,
+    /// What the key info holds.
+    pub key_info_kind: KeyInfoKind,
     /// Length of `key_info`.
     pub key_info_len: usize,
     /// Domain DNS name.
@@ -145,7 +229,7 @@ pub struct KeyIdentifierInfo {
 impl From<&KeyIdentifier> for KeyIdentifierInfo {
     fn from(k: &KeyIdentifier) -> Self {
         let (kind, len) = match &k.key_info {
-            KeyInfo::Nonce(n) => ("kdf_context_nonce", n.len()),
+            KeyInfo::Nonce(n) => (KeyInfoKind::KdfContextNonce, n.len()),
             KeyInfo::PublicKey(pk) => (pk.kind(), pk.to_bytes().len()),
         };
         KeyIdentifierInfo {
@@ -156,9 +240,9 @@ impl From<&KeyIdentifier> for KeyIdentifierInfo {
             l1: k.index.l1,
             l2: k.index.l2,
             path: if k.is_public_key() {
-                "public_key"
+                KeyPath::Public
             } else {
-                "private_key"
+                KeyPath::Private
             },
             key_info_kind: kind,
             key_info_len: len,
@@ -226,14 +310,14 @@ fn inspect(blob: &DpapiNgBlob) -> Result<BlobInfo> {
 fn recipient_info(r: &Recipient) -> RecipientInfo {
     let (kind, key) = match r {
         Recipient::Kek(k) => (
-            "kek",
+            RecipientKind::Kek,
             KeyIdentifier::parse_at(&k.key_identifier, k.key_identifier_offset)
                 .ok()
                 .map(|ki| KeyIdentifierInfo::from(&ki)),
         ),
-        Recipient::And(_) => ("and", None),
-        Recipient::Certificate(_) => ("certificate", None),
-        Recipient::Other(_) => ("other", None),
+        Recipient::And(_) => (RecipientKind::And, None),
+        Recipient::Certificate(_) => (RecipientKind::Certificate, None),
+        Recipient::Other(_) => (RecipientKind::Other, None),
     };
     RecipientInfo {
         kind,

@@ -220,15 +220,15 @@ pub enum PublicKeyBlob {
 }
 
 impl PublicKeyBlob {
-    /// The blob magic as text (`"DHPB"`, `"ECK1"`, `"ECK3"`).
-    pub fn kind(&self) -> &'static str {
+    /// The blob magic (`DHPB`, `ECK1`, `ECK3`) as a [`KeyInfoKind`](crate::KeyInfoKind).
+    pub fn kind(&self) -> crate::KeyInfoKind {
         match self {
-            PublicKeyBlob::Dh { .. } => "DHPB",
+            PublicKeyBlob::Dh { .. } => crate::KeyInfoKind::Dhpb,
             PublicKeyBlob::Ec {
                 curve: SecretAgreement::EcdhP384,
                 ..
-            } => "ECK3",
-            PublicKeyBlob::Ec { .. } => "ECK1",
+            } => crate::KeyInfoKind::Eck3,
+            PublicKeyBlob::Ec { .. } => crate::KeyInfoKind::Eck1,
         }
     }
 

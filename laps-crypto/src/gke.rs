@@ -370,7 +370,7 @@ impl GroupKeyEnvelope {
     }
 
     /// Where the walk to `target` starts: `(seed, l1 index of the seed, Some(l2) if it is an L2 seed)`.
-    fn derivation_start(
+    pub(crate) fn derivation_start(
         &self,
         root_key_id: Guid,
         target: KeyIndex,

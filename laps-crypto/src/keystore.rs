@@ -331,12 +331,14 @@ impl KeyStore {
             let (origin, l2, source) = match &candidate {
                 Candidate::Root(root, epoch) => {
                     let origin = Origin::Root(ki.root_key_id, *epoch, sid_key);
-                    let l2 = self.walk_root(root, sid, origin, ki.index);
+                    let Some(l2) = self.walk(Top::Root(root, sid), origin, ki.index) else {
+                        continue;
+                    };
                     (origin, l2, Source::Root(root))
                 }
                 Candidate::Envelope(e) => {
                     let origin = Origin::Envelope(e.id);
-                    let Some(l2) = self.envelope_l2(&e.gke, origin, ki.index) else {
+                    let Some(l2) = self.walk(Top::Envelope(&e.gke), origin, ki.index) else {
                         continue;
                     };
                     (origin, l2, Source::Envelope(&e.gke))
@@ -433,44 +435,24 @@ impl KeyStore {
         secret
     }
 
-    /// The L2 seed of an envelope at `index` (cached).
-    fn envelope_l2(
-        &self,
-        gke: &GroupKeyEnvelope,
-        origin: Origin,
-        index: KeyIndex,
-    ) -> Option<SeedKey> {
-        let id = SeedId::l2(origin, index);
-        // Bind the lookup first: a guard in a `match` scrutinee would live through the arms and
-        // deadlock `insert_seeds`.
-        let cached = read(&self.seeds).get(&id).map(|k| SeedKey::clone(k));
-        if cached.is_some() {
-            return cached;
-        }
-        let k = gke.l2_seed(index)?;
-        self.insert_seeds(vec![(id, Box::new(k.clone()))]);
-        Some(k)
-    }
-
-    /// `L2seed(index)` from a root key, reusing the nearest cached ancestor and caching every
-    /// seed derived on the way.
-    fn walk_root(&self, root: &RootKey, sid: &Sid, origin: Origin, index: KeyIndex) -> SeedKey {
-        let (h, id, l0) = (root.kdf_hash(), root.id(), index.l0);
+    /// `L2seed(index)` from a root key or an envelope, reusing the nearest cached ancestor and
+    /// caching every seed derived on the way: a domain dump walks each L1 and L2 chain once.
+    /// `None` when the envelope does not cover `index`.
+    fn walk(&self, top: Top<'_>, origin: Origin, index: KeyIndex) -> Option<SeedKey> {
+        let (h, id, l0) = (top.kdf_hash(), top.root_key_id(), index.l0);
         let node = |l1: i32, l2: i32| SeedId { origin, l0, l1, l2 };
         // Reserved up front: a reallocation would free a block holding seeds, unwiped.
         let mut derived: Vec<(SeedId, Box<SeedKey>)> = Vec::with_capacity(MAX_WALK);
         let mut keep = |n: SeedId, k: &SeedKey| derived.push((n, Box::new(k.clone())));
         let cached = |n: SeedId| read(&self.seeds).get(&n).map(|k| SeedKey::clone(k));
-        // 1. Nearest cached L2 seed at or above the target in the same L1.
-        let hit = (index.l2..=31).find_map(|m| cached(node(index.l1, m)).map(|k| (k, m)));
-        let (mut l2, from) = match hit {
-            Some(h) => h,
-            None => {
-                // 2. Nearest cached L1 seed at or above the target L1, else L1(31) from L0.
-                let l1_hit = (index.l1..=31).find_map(|n| cached(node(n, -1)).map(|k| (k, n)));
-                let (mut l1_seed, n) = match l1_hit {
-                    Some(h) => h,
-                    None => {
+        // 1. The nearest cached L2 seed at or above the target in the same L1; 2. else the
+        // nearest cached L1 seed at or above the target L1; 3. else the key source's own start.
+        let start = match (index.l2..=31).find_map(|m| cached(node(index.l1, m)).map(|k| (k, m))) {
+            Some((k, m)) => Start::L2(k, m),
+            None => match (index.l1..=31).find_map(|n| cached(node(n, -1)).map(|k| (k, n))) {
+                Some((k, n)) => Start::L1(k, n),
+                None => match top {
+                    Top::Root(root, sid) => {
                         let l0_seed = match cached(node(-1, -1)) {
                             Some(k) => k,
                             None => {
@@ -482,9 +464,18 @@ impl KeyStore {
                         let sd = target_security_descriptor(sid);
                         let k = seed::l1_seed_at_31(h, &l0_seed, id, l0, &sd);
                         keep(node(31, -1), &k);
-                        (k, 31)
+                        Start::L1(k, 31)
                     }
-                };
+                    Top::Envelope(gke) => match gke.derivation_start(id, index)? {
+                        (k, _, Some(m)) => Start::L2(k.clone(), m),
+                        (k, n, None) => Start::L1(k.clone(), n),
+                    },
+                },
+            },
+        };
+        let (mut l2, from) = match start {
+            Start::L2(k, m) => (k, m),
+            Start::L1(mut l1_seed, n) => {
                 for m in (index.l1..n).rev() {
                     l1_seed = seed::derive(h, l1_seed.as_bytes(), id, l0, m, -1, &[]);
                     keep(node(m, -1), &l1_seed);
@@ -501,7 +492,7 @@ impl KeyStore {
         if !derived.is_empty() {
             self.insert_seeds(derived);
         }
-        l2
+        Some(l2)
     }
 
     /// True unless `origin` is a root key that has been replaced since (its seeds would be
@@ -552,6 +543,38 @@ impl Source<'_> {
             },
         }
     }
+}
+
+/// Where a seed walk starts when the cache has no ancestor of the target.
+#[derive(Clone, Copy)]
+enum Top<'a> {
+    /// A root key: the L0 seed, then `L1seed(L0, 31)` with the target's security descriptor.
+    Root(&'a RootKey, &'a Sid),
+    /// An envelope: its L2 seed, or its L1 seed ([`GroupKeyEnvelope::l2_seed`]'s rules).
+    Envelope(&'a GroupKeyEnvelope),
+}
+
+impl Top<'_> {
+    fn kdf_hash(self) -> KdfHash {
+        match self {
+            Top::Root(r, _) => r.kdf_hash(),
+            Top::Envelope(g) => g.kdf_hash,
+        }
+    }
+
+    fn root_key_id(self) -> Guid {
+        match self {
+            Top::Root(r, _) => r.id(),
+            Top::Envelope(g) => g.root_key_id,
+        }
+    }
+}
+
+/// The first seed of a walk: an L2 seed `(seed, L2 index)` in the target's L1, or an L1 seed
+/// `(seed, L1 index)` at or above the target's L1.
+enum Start {
+    L2(SeedKey, i32),
+    L1(SeedKey, i32),
 }
 
 /// The blob's ephemeral key must use the key source's algorithm (and DH group).

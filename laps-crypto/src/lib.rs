@@ -65,7 +65,7 @@ mod wire;
 
 pub use attribute::{
     parse_blob, parse_encrypted_attribute, BlobInfo, EncryptedAttributeInfo, KeyIdentifierInfo,
-    LapsHeader, RecipientInfo, HEADER_LEN,
+    KeyInfoKind, LapsHeader, RecipientInfo, RecipientKind, HEADER_LEN,
 };
 pub use cng::SecretAgreement;
 pub use credential::LapsCredential;

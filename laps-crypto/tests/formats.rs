@@ -53,7 +53,7 @@ fn or_descriptor_lists_both_sid_recipients() {
     assert!(info
         .recipients
         .iter()
-        .all(|r| r.kind == "kek" && r.key.is_some()));
+        .all(|r| r.kind == laps_crypto::RecipientKind::Kek && r.key.is_some()));
     assert_eq!(
         info.target_sid.as_deref(),
         Some("S-1-5-21-3288850392-3299536932-2614793081-1000")

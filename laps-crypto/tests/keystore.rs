@@ -76,6 +76,67 @@ fn the_seed_walk_is_cached_and_reused() {
     );
 }
 
+/// One envelope (what one GetKey answer gives) serves every older key of its L0, and the walks
+/// from it are cached like root-key walks: each L1 and L2 chain is derived once, whatever the
+/// order the values come in.
+#[test]
+fn an_envelope_walk_is_cached_and_serves_every_older_key_of_its_l0() {
+    let (root, sid) = sample();
+    let top = KeyIndex {
+        l0: 363,
+        l1: 20,
+        l2: 7,
+    };
+    let mut rng = ChaCha20Rng::seed_from_u64(2);
+    // Values at (L1, L2) below the top, in a scrambled order.
+    let mut indices: Vec<(i32, i32)> = (0..=20)
+        .flat_map(|l1| [0, 9, 30, 31].map(|l2| (l1, l2)))
+        .filter(|&(l1, l2)| (l1, l2) <= (top.l1, top.l2))
+        .collect();
+    indices.sort_by_key(|&(l1, l2)| (l1 * 7 + l2 * 13) % 17);
+    let values: Vec<Vec<u8>> = indices
+        .iter()
+        .map(|&(l1, l2)| {
+            let index = KeyIndex { l0: 363, l1, l2 };
+            let gke = GroupKeyEnvelope::from_root_key(&root, &sid, index, "c.com", "c.com", false)
+                .unwrap();
+            encrypt::encrypt_blob(&gke, &sid, format!("{l1}/{l2}").as_bytes(), &mut rng).unwrap()
+        })
+        .collect();
+    let envelope =
+        GroupKeyEnvelope::from_root_key(&root, &sid, top, "c.com", "c.com", false).unwrap();
+    let store = KeyStore::new();
+    store
+        .add_envelope_bytes_for_sid(&envelope.to_bytes(), &sid)
+        .unwrap();
+    for (v, (l1, l2)) in values.iter().zip(&indices) {
+        let pt = store.decrypt_blob(v).unwrap();
+        assert_eq!(pt.as_bytes(), format!("{l1}/{l2}").as_bytes());
+    }
+    let after_first_pass = store.cached_seed_count();
+    // At most the 20 L1 seeds below the top and 32 L2 seeds in each of the 21 L1s.
+    assert!(
+        after_first_pass > 0 && after_first_pass <= 20 + 21 * 32,
+        "{after_first_pass}"
+    );
+    for v in &values {
+        store.decrypt_blob(v).unwrap();
+    }
+    assert_eq!(store.cached_seed_count(), after_first_pass);
+    // A newer key than the envelope's is not covered.
+    let newer = KeyIndex {
+        l0: 363,
+        l1: 20,
+        l2: 8,
+    };
+    let gke = GroupKeyEnvelope::from_root_key(&root, &sid, newer, "c.com", "c.com", false).unwrap();
+    let blob = encrypt::encrypt_blob(&gke, &sid, b"x", &mut rng).unwrap();
+    assert!(matches!(
+        store.decrypt_blob(&blob),
+        Err(Error::KeyNotCovered { l2: 8, .. })
+    ));
+}
+
 #[test]
 fn parallel_decryption_shares_one_store() {
     let (root, sid) = sample();

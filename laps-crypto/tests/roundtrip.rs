@@ -52,7 +52,7 @@ proptest! {
         let info = laps_crypto::parse_encrypted_attribute(&value).unwrap();
         let k = info.blob.key.as_ref().unwrap();
         prop_assert_eq!((k.l0, k.l1, k.l2), (l0, l1, l2));
-        prop_assert_eq!(k.path, if public { "public_key" } else { "private_key" });
+        prop_assert_eq!(k.path.as_str(), if public { "public_key" } else { "private_key" });
         prop_assert_eq!(info.update_filetime, ticks);
 
         let store = KeyStore::new();

@@ -124,9 +124,9 @@ fn check_key_identifier(id: &str, info: &BlobInfo, e: &Value) {
         "{id}"
     );
     if let Some(kind) = x["key_info_kind"].as_str() {
-        assert_eq!(k.key_info_kind, kind, "{id}");
+        assert_eq!(k.key_info_kind.as_str(), kind, "{id}");
     }
-    assert_eq!(k.path, e["path"].as_str().unwrap(), "{id}");
+    assert_eq!(k.path.as_str(), e["path"].as_str().unwrap(), "{id}");
     assert_eq!(
         info.protection_descriptor,
         e["protection_descriptor"].as_str().unwrap(),

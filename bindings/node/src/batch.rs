@@ -77,28 +77,34 @@ pub(crate) fn passwords_to_js<'env>(
             // Take what the helper has queued; when nothing is, generate the next chunk
             // here unless the helper is already at it, else wait for the helper's.
             // The JS thread holds no sender: if the helper dies, `recv` fails, never hangs.
-            let bytes = match rx.try_recv() {
-                Ok(bytes) => bytes,
-                Err(_) => match source.try_lock() {
-                    Ok(mut s) => match s.next_chunk() {
-                        Some(own) => {
-                            drop(s);
-                            // The chunks before it were queued under the lock: first those.
-                            while let Ok(earlier) = rx.try_recv() {
-                                chunks.push(&earlier)?;
-                            }
-                            own
+            if let Ok(bytes) = rx.try_recv() {
+                chunks.push(&bytes)?;
+                continue;
+            }
+            match source.try_lock() {
+                Ok(mut s) => {
+                    // Chunks are queued under the lock, so what is queued now is exactly
+                    // what precedes the next chunk: take it before generating, while the
+                    // helper cannot queue a later one.
+                    let earlier: Vec<_> = rx.try_iter().collect();
+                    let own = s.next_chunk();
+                    drop(s);
+                    for bytes in &earlier {
+                        chunks.push(bytes)?;
+                    }
+                    match own {
+                        Some(own) => chunks.push(&own)?,
+                        None if earlier.is_empty() => {
+                            chunks.push(&rx.recv().map_err(|_| helper_failed())?)?
                         }
-                        None => {
-                            drop(s);
-                            rx.recv().map_err(|_| helper_failed())?
-                        }
-                    },
-                    Err(TryLockError::WouldBlock) => rx.recv().map_err(|_| helper_failed())?,
-                    Err(TryLockError::Poisoned(_)) => return Err(helper_failed()),
-                },
-            };
-            chunks.push(&bytes)?;
+                        None => {}
+                    }
+                }
+                Err(TryLockError::WouldBlock) => {
+                    chunks.push(&rx.recv().map_err(|_| helper_failed())?)?
+                }
+                Err(TryLockError::Poisoned(_)) => return Err(helper_failed()),
+            }
         }
         chunks.concat()
     })

@@ -90,8 +90,8 @@ fn key_info(k: &laps_crypto::KeyIdentifierInfo) -> KeyIdentifierInfo {
         l0: k.l0,
         l1: k.l1,
         l2: k.l2,
-        path: k.path.to_owned(),
-        key_info_kind: k.key_info_kind.to_owned(),
+        path: k.path.as_str().to_owned(),
+        key_info_kind: k.key_info_kind.as_str().to_owned(),
         key_info_length: u32::try_from(k.key_info_len).unwrap_or(u32::MAX),
         domain_name: k.domain_name.clone(),
         forest_name: k.forest_name.clone(),
@@ -107,7 +107,7 @@ fn blob_info(b: &laps_crypto::BlobInfo) -> Result<BlobInfo> {
             .recipients
             .iter()
             .map(|r| RecipientInfo {
-                kind: r.kind.to_owned(),
+                kind: r.kind.as_str().to_owned(),
                 descriptor: r.descriptor.clone(),
                 key: r.key.as_ref().map(key_info),
             })

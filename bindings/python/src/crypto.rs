@@ -384,7 +384,7 @@ impl PyEncryptedAttributeInfo {
     /// `"public_key"` (every real LAPS value) or `"private_key"`.
     #[getter]
     fn path(&self) -> Option<&'static str> {
-        self.key().map(|k| k.path)
+        self.key().map(|k| k.path.as_str())
     }
     /// KeyIdentifier flags (3 public-key path, 2 private-key path).
     #[getter]

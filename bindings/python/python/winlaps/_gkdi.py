@@ -266,6 +266,9 @@ class _SyncWire:
             raise RpcTimeoutError(f"connecting to {self.where} timed out after {timeout}s") from None
         except OSError as e:
             raise DcUnreachableError(f"cannot connect to {self.where}: {e.strerror or e}") from None
+        # An auth3 PDU followed at once by the first request is two small writes: without
+        # TCP_NODELAY the second waits for the peer's delayed ACK. (asyncio sets it itself.)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
     def close(self) -> None:
         self.sock.close()
