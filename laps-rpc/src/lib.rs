@@ -55,6 +55,7 @@ pub mod framing;
 pub mod gkdi;
 pub mod keys;
 pub mod ndr;
+pub mod pac;
 pub mod pdu;
 pub mod server;
 pub mod status;
