@@ -220,6 +220,22 @@ fn keytab_without_aes_is_refused_with_a_clear_error() {
     for bad in [&b""[..], &[5, 2, 0, 0, 0, 40, 0][..], &[1, 2, 3][..]] {
         assert_eq!(Keytab::parse(bad).unwrap_err().kind(), ErrorKind::Usage);
     }
+    // Every truncation, and every single-byte change of a length field, is a typed error or a
+    // keytab; never a panic or an allocation the size of a forged length.
+    for n in 0..kt.len() {
+        if let Err(e) = Keytab::parse(&kt[..n]) {
+            assert_eq!(e.kind(), ErrorKind::Usage, "cut at {n}: {e}");
+        }
+    }
+    for at in 0..kt.len() {
+        for v in [0u8, 0x7f, 0x80, 0xff] {
+            let mut m = kt.clone();
+            m[at] = v;
+            if let Err(e) = Keytab::parse(&m) {
+                assert_eq!(e.kind(), ErrorKind::Usage, "byte {at} = {v:#x}: {e}");
+            }
+        }
+    }
 }
 
 /// A keytab (version 0x0502) with one key for `components`@WINLAPS.TEST.
