@@ -229,7 +229,7 @@ fn inspect_json(bytes: &[u8], force_blob: bool) -> CliResult<Value> {
             Ok(info) => ("dpapi_ng_blob", serde_json::to_value(info)?),
             Err(blob_err) => {
                 return Err(CodedError::new(
-                    Code::Format,
+                    Code::FORMAT,
                     format!(
                         "not an encrypted attribute ({attr_err}) nor a DPAPI-NG blob ({blob_err})"
                     ),
@@ -296,7 +296,7 @@ fn decrypt(
         .zip(fetch_errors)
         .map(|(r, fetch)| match fetch {
             Some(error) if r["ok"] != true => {
-                json!({"ok": false, "error": error, "code": Code::KeyNotFound.as_str()})
+                json!({"ok": false, "error": error, "code": Code::KEY_NOT_FOUND.as_str()})
             }
             _ => r,
         })
@@ -313,8 +313,10 @@ fn partial_failure(results: &[Value]) -> CliResult {
         return Ok(());
     };
     let code = match first["code"].as_str() {
-        Some(c) if failed.iter().all(|r| r["code"] == c) => code_named(c),
-        _ => Code::DecryptFailed,
+        Some(c) if failed.iter().all(|r| r["code"] == c) => {
+            Code::named(c).unwrap_or(Code::DECRYPT_FAILED)
+        }
+        _ => Code::DECRYPT_FAILED,
     };
     Err(CodedError {
         code,
@@ -326,21 +328,6 @@ fn partial_failure(results: &[Value]) -> CliResult {
         ),
     }
     .into())
-}
-
-/// The [`Code`] spelled `name` (one of ours, as written by [`error_json`]).
-fn code_named(name: &str) -> Code {
-    [
-        Code::Format,
-        Code::DecryptFailed,
-        Code::KeyNotFound,
-        Code::Unsupported,
-        Code::InvalidArg,
-        Code::Io,
-    ]
-    .into_iter()
-    .find(|c| c.as_str() == name)
-    .unwrap_or(Code::DecryptFailed)
 }
 
 /// One failed value: `{"ok": false, "error": "…", "code": "LAPS_…"}`.

@@ -12,6 +12,7 @@
 //! | 2 | a usage error: unknown flag, missing or conflicting argument |
 //! | 3 | `decrypt`: at least one value failed; every result was still printed |
 
+use laps_core::ErrorKind;
 use std::fmt;
 
 /// Exit code of a command-line usage error (clap's own).
@@ -19,40 +20,43 @@ pub(crate) const EXIT_USAGE: u8 = 2;
 /// Exit code of `decrypt` when some value failed (every result is still printed).
 pub(crate) const EXIT_PARTIAL: u8 = 3;
 
-/// The stable error codes (Node's `ErrorCode`, plus `LAPS_IO` for the CLI's own I/O).
+/// A stable error code: the core's [`ErrorKind`] (the code Node's binding throws for the same
+/// failure, `err.code`), or `LAPS_IO` for the CLI's own file and terminal I/O.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Code {
-    /// Malformed input: a blob, file or value that does not parse.
-    Format,
-    /// Wrong key, bad authentication tag or failed key unwrap.
-    DecryptFailed,
-    /// No root key or group key envelope covers the value.
-    KeyNotFound,
-    /// A valid but unsupported algorithm, protector or format version.
-    Unsupported,
-    /// A policy input that Windows treats as a hard failure.
-    Policy,
-    /// An argument out of range or of the wrong shape.
-    InvalidArg,
-    /// A file, network or directory operation failed (the CLI's own I/O; Node does its own).
+    /// A failure the core classifies.
+    Kind(ErrorKind),
+    /// A file or terminal operation of the CLI failed.
     Io,
-    /// A winlaps bug.
-    Internal,
 }
 
 impl Code {
-    /// The code as scripts see it.
+    /// Malformed input: a blob, file or value that does not parse.
+    pub(crate) const FORMAT: Code = Code::Kind(ErrorKind::Format);
+    /// Wrong key, bad authentication tag or failed key unwrap.
+    pub(crate) const DECRYPT_FAILED: Code = Code::Kind(ErrorKind::Decryption);
+    /// No root key or group key envelope covers the value.
+    pub(crate) const KEY_NOT_FOUND: Code = Code::Kind(ErrorKind::KeyNotFound);
+    /// A policy the device can never satisfy, or another hard policy failure.
+    pub(crate) const POLICY: Code = Code::Kind(ErrorKind::Policy);
+    /// An argument out of range or of the wrong shape.
+    pub(crate) const INVALID_ARG: Code = Code::Kind(ErrorKind::InvalidArgument);
+
+    /// The code as scripts see it (`LAPS_FORMAT`, ...).
     pub(crate) fn as_str(self) -> &'static str {
         match self {
-            Code::Format => "LAPS_FORMAT",
-            Code::DecryptFailed => "LAPS_DECRYPT_FAILED",
-            Code::KeyNotFound => "LAPS_KEY_NOT_FOUND",
-            Code::Unsupported => "LAPS_UNSUPPORTED",
-            Code::Policy => "LAPS_POLICY",
-            Code::InvalidArg => "LAPS_INVALID_ARG",
+            Code::Kind(k) => k.code(),
             Code::Io => "LAPS_IO",
-            Code::Internal => "LAPS_INTERNAL",
         }
+    }
+
+    /// The code spelled `name`, if it is one.
+    pub(crate) fn named(name: &str) -> Option<Code> {
+        ErrorKind::ALL
+            .into_iter()
+            .map(Code::Kind)
+            .chain([Code::Io])
+            .find(|c| c.as_str() == name)
     }
 }
 
@@ -86,58 +90,41 @@ impl fmt::Display for CodedError {
 
 impl std::error::Error for CodedError {}
 
-/// The code of a laps-crypto error (the same mapping as Node's binding).
+/// The code of a laps-crypto error.
 pub(crate) fn crypto_code(e: &laps_crypto::Error) -> Code {
-    use laps_crypto::Error as E;
-    match e {
-        E::Malformed { .. } => Code::Format,
-        E::UnsupportedProtector(_) | E::UnsupportedAlgorithm(_) => Code::Unsupported,
-        E::UnknownRootKey { .. } | E::KeyNotCovered { .. } => Code::KeyNotFound,
-        E::DecryptionFailed => Code::DecryptFailed,
-        E::InvalidKey(_) | E::InvalidInput(_) => Code::InvalidArg,
-        _ => Code::Internal,
-    }
+    Code::Kind(e.kind())
 }
 
-/// The code of any error a command returns.
+/// The code of any error a command returns: its crate's [`ErrorKind`] where it has one (the
+/// one mapping every front end shares), else `LAPS_IO` for file I/O and `LAPS_INVALID_ARG`
+/// for the CLI's own argument checks.
 pub(crate) fn code_of(e: &(dyn std::error::Error + 'static)) -> Code {
     if let Some(c) = e.downcast_ref::<CodedError>() {
         return c.code;
     }
-    if let Some(e) = e.downcast_ref::<laps_crypto::Error>() {
-        return crypto_code(e);
-    }
-    if let Some(e) = e.downcast_ref::<laps_core::Error>() {
-        return match e {
-            laps_core::Error::Rng => Code::Internal,
-            _ => Code::InvalidArg,
+    macro_rules! kind_of {
+        ($($t:ty => $kind:ident),* $(,)?) => {
+            $(if let Some(e) = e.downcast_ref::<$t>() {
+                return Code::Kind(e.$kind());
+            })*
         };
     }
-    if let Some(e) = e.downcast_ref::<laps_policy::Error>() {
-        use laps_policy::Error as E;
-        return match e {
-            E::PolTruncated { .. }
-            | E::PolHeader { .. }
-            | E::PolDelimiter { .. }
-            | E::SyncMl { .. }
-            | E::Reg { .. }
-            | E::Encoding { .. }
-            | E::Json { .. }
-            | E::Toml { .. } => Code::Format,
-            _ => Code::Policy,
-        };
-    }
+    kind_of!(
+        laps_core::Error => kind,
+        laps_crypto::Error => kind,
+        laps_policy::Error => kind,
+        laps_directory::Error => error_kind,
+        laps_client::Error => error_kind,
+        laps_ldap::Error => error_kind,
+    );
     if e.downcast_ref::<serde_json::Error>().is_some() {
-        return Code::Format;
+        return Code::FORMAT;
     }
-    if e.downcast_ref::<std::io::Error>().is_some()
-        || e.downcast_ref::<laps_client::Error>().is_some()
-        || e.downcast_ref::<laps_ldap::Error>().is_some()
-    {
+    if e.downcast_ref::<std::io::Error>().is_some() {
         return Code::Io;
     }
     // Plain messages are the CLI's own argument checks.
-    Code::InvalidArg
+    Code::INVALID_ARG
 }
 
 /// The process exit code of an error.
@@ -184,10 +171,10 @@ mod tests {
         let e = laps_crypto::Error::DecryptionFailed;
         assert_eq!(code_of(&e).as_str(), "LAPS_DECRYPT_FAILED");
         let e: Box<dyn std::error::Error> = "bad --time".into();
-        assert_eq!(code_of(e.as_ref()), Code::InvalidArg);
+        assert_eq!(code_of(e.as_ref()), Code::INVALID_ARG);
         let e = std::io::Error::other("x");
         assert_eq!(code_of(&e), Code::Io);
-        let line = json_line(Code::Format, "malformed \"x\"");
+        let line = json_line(Code::FORMAT, "malformed \"x\"");
         let v: serde_json::Value = serde_json::from_str(&line).unwrap();
         assert_eq!(v["error"]["code"], "LAPS_FORMAT");
         assert_eq!(v["error"]["message"], "malformed \"x\"");

@@ -157,7 +157,7 @@ fn device_policy(
         .join("; ");
     if fit.acceptance < MIN_ACCEPTANCE {
         return Err(CodedError::new(
-            Code::Policy,
+            Code::POLICY,
             format!(
                 "the device's password policy ({policy}) rejects {problems}: complexity {} cannot satisfy it and Windows LAPS would fail every rotation (event 10027); choose complexity 3-5 or a longer spec",
                 spec.complexity().get()

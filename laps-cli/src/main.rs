@@ -85,7 +85,7 @@ fn main() -> ExitCode {
                 .next()
                 .unwrap_or(&message)
                 .trim_start_matches("error: ");
-            eprintln!("{}", errors::json_line(errors::Code::InvalidArg, first));
+            eprintln!("{}", errors::json_line(errors::Code::INVALID_ARG, first));
             return ExitCode::from(errors::EXIT_USAGE);
         }
         Err(e) => e.exit(),

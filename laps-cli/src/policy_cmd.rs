@@ -1,5 +1,6 @@
 //! `winlaps policy resolve | explain | settings | write`, and the policy sections of `winlaps demo`.
 
+use crate::errors::{Code, CodedError};
 use crate::CliResult;
 use laps_core::{FileTime, PasswordSpec};
 use laps_policy::{
@@ -70,11 +71,13 @@ pub(crate) struct PolicyArgs {
 }
 
 fn read(path: &Path) -> CliResult<Vec<u8>> {
-    std::fs::read(path).map_err(|e| format!("{}: {e}", path.display()).into())
+    std::fs::read(path)
+        .map_err(|e| CodedError::new(Code::Io, format!("{}: {e}", path.display())).into())
 }
 
 fn read_text(path: &Path) -> CliResult<String> {
-    String::from_utf8(read(path)?).map_err(|e| format!("{}: {e}", path.display()).into())
+    String::from_utf8(read(path)?)
+        .map_err(|e| CodedError::new(Code::FORMAT, format!("{}: {e}", path.display())).into())
 }
 
 fn is_toml(path: &Path) -> bool {
@@ -82,9 +85,9 @@ fn is_toml(path: &Path) -> bool {
         .is_some_and(|e| e.eq_ignore_ascii_case("toml"))
 }
 
-/// Wraps a parse error with the file it came from.
+/// Wraps a parse error with the file it came from, keeping its code.
 fn in_file<T>(path: &Path, r: Result<T, laps_policy::Error>) -> CliResult<T> {
-    r.map_err(|e| format!("{}: {e}", path.display()).into())
+    r.map_err(|e| CodedError::new(Code::Kind(e.kind()), format!("{}: {e}", path.display())).into())
 }
 
 fn device(arg: Option<&str>) -> CliResult<Device> {

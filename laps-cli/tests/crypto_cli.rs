@@ -3,9 +3,8 @@
 
 mod helpers;
 
-use helpers::{data, winlaps, winlaps_with};
+use helpers::{data, temp_file, winlaps, winlaps_with};
 use serde_json::Value;
-use std::path::PathBuf;
 
 fn ok_json(args: &[&str]) -> Value {
     let out = winlaps(args);
@@ -28,15 +27,6 @@ fn vector(file: &str, id: &str) -> Value {
         .find(|v| v["id"] == id)
         .unwrap()
         .clone()
-}
-
-/// A file in a per-test temporary directory.
-fn temp_file(name: &str, contents: &[u8]) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("winlaps-crypto-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(name);
-    std::fs::write(&path, contents).unwrap();
-    path
 }
 
 #[test]
@@ -353,6 +343,27 @@ fn json_errors_carry_the_node_error_codes() {
         1,
     );
     assert_eq!(e["code"], "LAPS_IO");
+    // A DC that refuses the connection: the core's Network kind, Node's code.
+    let out = winlaps_with(
+        &[
+            "decrypt",
+            "--json",
+            "--dc",
+            "127.0.0.1",
+            "--dc-port",
+            "9",
+            "--user",
+            "A\\b",
+            "--auth",
+            "ntlm",
+            "00",
+        ],
+        &[("WINLAPS_PASSWORD", "x")],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let line: Value = serde_json::from_slice(&out.stderr).expect("a JSON error line");
+    assert_eq!(line["error"]["code"], "LAPS_NETWORK", "{line}");
     let bad_key = temp_file(
         "root-key-missing.json",
         br#"{"root_key_id": "93b65561-b7f7-bed4-bca2-a7428e3819fd"}"#,

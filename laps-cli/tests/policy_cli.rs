@@ -7,16 +7,7 @@ const GPO_KEY: &str = r"Software\Microsoft\Windows\CurrentVersion\Policies\LAPS"
 
 mod helpers;
 
-use helpers::{data, winlaps};
-
-/// Writes `bytes` to a fresh temporary file and returns its path.
-fn temp(name: &str, bytes: &[u8]) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("winlaps-policy-cli-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join(name);
-    std::fs::write(&path, bytes).unwrap();
-    path
-}
+use helpers::{data, temp_file, winlaps};
 
 fn gpo_file(name: &str) -> PathBuf {
     let mut pol = RegistryPol::new();
@@ -28,7 +19,7 @@ fn gpo_file(name: &str) -> PathBuf {
             "X",
             RegValue::Dword(1),
         );
-    temp(name, &pol.to_bytes())
+    temp_file(name, &pol.to_bytes())
 }
 
 fn ms_syncml() -> String {
@@ -105,7 +96,7 @@ fn policy_explain_says_in_one_line_why_the_gpo_is_ignored() {
     stray
         .replace("PasswordAgeDays", RegValue::Dword(30))
         .unwrap();
-    let csp = temp("stray.syncml", stray.to_xml().as_bytes());
+    let csp = temp_file("stray.syncml", stray.to_xml().as_bytes());
     let out = winlaps(&[
         "policy",
         "explain",
@@ -140,7 +131,7 @@ fn policy_device_context_comes_inline_or_from_a_file() {
     assert!(text.contains(
         "Blocked: BackupDirectory 2 (Active Directory) but the device is Entra joined only"
     ));
-    let toml = temp("device.toml", b"join = \"ad\"\nos_build = 19045\n");
+    let toml = temp_file("device.toml", b"join = \"ad\"\nos_build = 19045\n");
     let out = winlaps(&[
         "policy",
         "resolve",
@@ -166,10 +157,10 @@ fn policy_reads_reg_exports_and_json_snapshots() {
         name: "AdmPwdEnabled".into(),
         value: RegValue::Dword(1),
     });
-    let reg = temp("legacy.reg", &reg.to_bytes());
+    let reg = temp_file("legacy.reg", &reg.to_bytes());
     let out = winlaps(&["policy", "resolve", "--reg", reg.to_str().unwrap()]);
     assert!(stdout(&out).contains("Mode:    legacy_emulation"));
-    let snap = temp("snap.json", br#"{"local": {"BackupDirectory": 0}}"#);
+    let snap = temp_file("snap.json", br#"{"local": {"BackupDirectory": 0}}"#);
     let out = winlaps(&[
         "policy",
         "explain",
@@ -187,7 +178,7 @@ fn policy_reads_reg_exports_and_json_snapshots() {
 
 #[test]
 fn policy_errors_name_the_file_and_the_byte_offset() {
-    let bad = temp("bad.pol", b"PReg\x01\0\0\0[\0");
+    let bad = temp_file("bad.pol", b"PReg\x01\0\0\0[\0");
     let out = winlaps(&["policy", "resolve", "--gpo", bad.to_str().unwrap()]);
     assert!(!out.status.success());
     let err = String::from_utf8_lossy(&out.stderr);
@@ -273,7 +264,7 @@ fn policy_write_produces_files_that_resolve_back() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let pol = temp("written.pol", &out.stdout);
+    let pol = temp_file("written.pol", &out.stdout);
     let json: serde_json::Value = serde_json::from_slice(
         &winlaps(&[
             "policy",
@@ -359,7 +350,7 @@ fn policy_explain_lists_the_syncml_commands_the_device_refuses() {
 <Delete><CmdID>2</CmdID><Item><Target><LocURI>./Device/Vendor/MSFT/LAPS/Policies</LocURI></Target></Item></Delete>
 <Replace><CmdID>3</CmdID><Item><Target><LocURI>./Device/Vendor/MSFT/LAPS/Policies/PasswordLength</LocURI></Target><Meta><Format>chr</Format></Meta><Data>30</Data></Item></Replace>
 <Final/></SyncBody></SyncML>"#;
-    let csp = temp("refused.syncml", syncml.as_bytes());
+    let csp = temp_file("refused.syncml", syncml.as_bytes());
     let args = [
         "policy",
         "explain",

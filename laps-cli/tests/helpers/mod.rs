@@ -42,6 +42,15 @@ pub(crate) fn winlaps_with<S: AsRef<OsStr>>(
     child.wait_with_output().expect("wait for winlaps")
 }
 
+/// Writes `contents` to `name` in this test process's temporary directory; returns its path.
+pub(crate) fn temp_file(name: &str, contents: &[u8]) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("winlaps-cli-tests-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("create the temporary directory");
+    let path = dir.join(name);
+    std::fs::write(&path, contents).expect("write a temporary file");
+    path
+}
+
 /// A file under this crate's `tests/data`.
 pub(crate) fn data(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

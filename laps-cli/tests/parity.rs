@@ -1,0 +1,219 @@
+//! The CLI's run of the shared parity table (`tests/parity/cases.json` at the repository root;
+//! the Rust, Python and Node runners read the same file): the same inputs give the same error
+//! kinds (as `--json` error codes), the same entropy, the same parsed Registry.pol roots and
+//! the same resolved policy.
+//!
+//! `winlaps generate` has no seed option (seeded generation is for tests, never for real
+//! passwords), so its cases compare the error kinds and the shape of what is printed: the count,
+//! the length, the complexity, and passwords that match the mode. Outside the workspace (the
+//! packaged `.crate`) the table is not there and the test says so and passes.
+
+mod helpers;
+
+use helpers::{temp_file, winlaps};
+use serde_json::{json, Map, Value};
+use std::path::PathBuf;
+
+fn table() -> Option<Value> {
+    let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/parity/cases.json");
+    let text = std::fs::read_to_string(path).ok()?;
+    Some(serde_json::from_str(&text).expect("cases.json is JSON"))
+}
+
+/// Runs `winlaps args` and returns its JSON output, or `{"error": kind}` from the `--json`
+/// error line (the code mapped back through the table's kinds).
+fn run(args: &[String], kinds: &Map<String, Value>) -> Value {
+    let out = winlaps(args);
+    if out.status.success() {
+        return serde_json::from_slice(&out.stdout).expect("JSON output");
+    }
+    let line: Value = serde_json::from_slice(&out.stderr).unwrap_or_else(|_| {
+        panic!(
+            "{args:?}: no JSON error: {}",
+            String::from_utf8_lossy(&out.stderr)
+        )
+    });
+    let code = line["error"]["code"].as_str().expect("an error code");
+    let kind = kinds
+        .iter()
+        .find(|(_, v)| v["node"] == code)
+        .map_or_else(|| code.to_owned(), |(k, _)| k.clone());
+    json!({ "error": kind })
+}
+
+fn spec_args(args: &Value) -> Vec<String> {
+    let mut out = Vec::new();
+    for (name, flag) in [
+        ("complexity", "-c"),
+        ("length", "-l"),
+        ("words", "-w"),
+        ("n", "-n"),
+    ] {
+        if let Some(v) = args.get(name) {
+            out.extend([flag.to_owned(), v.to_string()]);
+        }
+    }
+    out
+}
+
+fn round2(x: &Value) -> Value {
+    json!((x.as_f64().expect("a number") * 100.0).round() / 100.0)
+}
+
+fn generate(args: &Value, expect: &Value, kinds: &Map<String, Value>) -> Result<(), String> {
+    let mut a = vec!["generate".to_owned(), "--json".to_owned()];
+    a.extend(spec_args(args));
+    let got = run(&a, kinds);
+    if expect.get("error").is_some() {
+        return (got == *expect).then_some(()).ok_or(format!("got {got}"));
+    }
+    let want = expect["passwords"].as_array().expect("passwords");
+    let list = got.as_array().ok_or(format!("got {got}"))?;
+    if list.len() != want.len() {
+        return Err(format!("{} passwords, expected {}", list.len(), want.len()));
+    }
+    let complexity = args.get("complexity").and_then(Value::as_u64).unwrap_or(4);
+    for (g, w) in list.iter().zip(want) {
+        let (g, w) = (
+            g["password"].as_str().unwrap_or(""),
+            w.as_str().unwrap_or(""),
+        );
+        let same_shape = if complexity <= 5 {
+            g.len() == w.len()
+        } else {
+            g.chars().next().is_some_and(char::is_uppercase)
+        };
+        if !same_shape || got[0]["complexity"] != json!(complexity) {
+            return Err(format!("{g:?} is not shaped like {w:?}"));
+        }
+    }
+    Ok(())
+}
+
+fn entropy(args: &Value, kinds: &Map<String, Value>) -> Value {
+    let mut a = vec!["generate".to_owned(), "--json".to_owned()];
+    a.extend(spec_args(args));
+    let got = run(&a, kinds);
+    match got.as_array() {
+        Some(list) => json!({
+            "exact": round2(&list[0]["entropy_bits"]),
+            "naive": round2(&list[0]["entropy_bits_naive"]),
+        }),
+        None => got,
+    }
+}
+
+/// `{root: {name: value}}` of the non-empty roots in `policy resolve --json`'s `values`-less
+/// form: the configured values of each root as the resolver read them.
+fn parse_registry_pol(args: &Value, kinds: &Map<String, Value>) -> Value {
+    let bytes = hex::decode(args["hex"].as_str().expect("hex")).expect("hex");
+    let pol = temp_file("parity.pol", &bytes);
+    let a = ["policy", "resolve", "--json", "--gpo"].map(str::to_owned);
+    let mut a = a.to_vec();
+    a.push(pol.to_string_lossy().into_owned());
+    let got = run(&a, kinds);
+    if got.get("error").is_some() {
+        return got;
+    }
+    let mut roots = Map::new();
+    for root in got["roots"].as_array().expect("roots") {
+        let names = root["settings"].as_array().expect("settings");
+        if names.is_empty() {
+            continue;
+        }
+        let mut values = Map::new();
+        for name in names {
+            let name = name.as_str().expect("a setting name");
+            let setting = got["settings"]
+                .as_object()
+                .expect("settings")
+                .values()
+                .find(|s| s["name"] == name)
+                .expect("the setting");
+            values.insert(name.to_owned(), setting["provenance"]["raw"].clone());
+        }
+        roots.insert(
+            root["root"].as_str().expect("root").to_owned(),
+            Value::Object(values),
+        );
+    }
+    json!({ "roots": roots })
+}
+
+fn resolve(args: &Value, kinds: &Map<String, Value>) -> Value {
+    let mut snapshot = args.clone();
+    let device = snapshot
+        .as_object_mut()
+        .and_then(|o| o.remove("device"))
+        .unwrap_or(json!({}));
+    let file = temp_file("parity-snapshot.json", snapshot.to_string().as_bytes());
+    let a = vec![
+        "policy".to_owned(),
+        "resolve".to_owned(),
+        "--json".to_owned(),
+        "--snapshot".to_owned(),
+        file.to_string_lossy().into_owned(),
+        "--device".to_owned(),
+        device.to_string(),
+    ];
+    let got = run(&a, kinds);
+    if got.get("error").is_some() {
+        return got;
+    }
+    let v = &got["values"];
+    json!({
+        "source": got["source"],
+        "mode": got["mode"],
+        "password_complexity": v["password_complexity"],
+        "password_length": v["password_length"],
+        "passphrase_length": v["passphrase_length"],
+        "password_age_days": v["password_age_days"],
+        "backup_directory": v["backup_directory"],
+    })
+}
+
+fn parse_blob(args: &Value, kinds: &Map<String, Value>) -> Value {
+    let bytes = hex::decode(args["hex"].as_str().expect("hex")).expect("hex");
+    let blob = temp_file("parity-blob.bin", &bytes);
+    let a = vec![
+        "inspect".to_owned(),
+        "--blob".to_owned(),
+        "--json".to_owned(),
+        format!("@{}", blob.display()),
+    ];
+    let got = run(&a, kinds);
+    if got.get("error").is_some() {
+        return got;
+    }
+    json!({ "root_key_id": got["key"]["root_key_id"], "target_sid": got["target_sid"] })
+}
+
+#[test]
+fn the_cli_answers_the_parity_table() {
+    let Some(table) = table() else {
+        eprintln!("parity table skipped: ../tests/parity/cases.json is not here (packaged crate)");
+        return;
+    };
+    let kinds = table["kinds"].as_object().expect("kinds").clone();
+    let mut failures = Vec::new();
+    for case in table["cases"].as_array().expect("cases") {
+        let (args, expect) = (&case["args"], &case["expect"]);
+        let outcome = match case["op"].as_str().expect("op") {
+            "generate" => generate(args, expect, &kinds),
+            op => {
+                let got = match op {
+                    "entropy" => entropy(args, &kinds),
+                    "parse_registry_pol" => parse_registry_pol(args, &kinds),
+                    "resolve" => resolve(args, &kinds),
+                    "parse_blob" => parse_blob(args, &kinds),
+                    other => panic!("unknown op {other}"),
+                };
+                (got == *expect).then_some(()).ok_or(format!("got {got}"))
+            }
+        };
+        if let Err(why) = outcome {
+            failures.push(format!("{}: expected {expect}; {why}", case["name"]));
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+}
