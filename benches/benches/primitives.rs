@@ -5,12 +5,13 @@
 #![allow(missing_docs)]
 
 use criterion::{black_box, criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use laps_crypto::cng::{PublicKeyBlob, SecretAgreement};
-use laps_crypto::content::{
+use laps_crypto::hazmat::cng::{PublicKeyBlob, SecretAgreement};
+use laps_crypto::hazmat::content::{
     gcm_decrypt, gcm_encrypt, private_kek, public_kek, unwrap_cek, wrap_cek,
 };
+use laps_crypto::hazmat::{agreement, seed};
 use laps_crypto::sid::target_security_descriptor;
-use laps_crypto::{agreement, parse_encrypted_attribute, seed, KdfHash, KeyIndex, KeyStore};
+use laps_crypto::{parse_encrypted_attribute, KdfHash, KeyIndex, KeyStore};
 use winlaps_benches::limits::{CryptoBigintModexp, DhModexp};
 use winlaps_benches::{scaled, Fleet, KeyPath};
 

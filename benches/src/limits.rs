@@ -5,8 +5,8 @@
 
 use crypto_bigint::modular::runtime_mod::{DynResidue, DynResidueParams};
 use crypto_bigint::{Encoding, U2048};
-use laps_crypto::agreement;
-use laps_crypto::cng::{DhGroup, PublicKeyBlob};
+use laps_crypto::hazmat::agreement;
+use laps_crypto::hazmat::cng::{DhGroup, PublicKeyBlob};
 use zeroize::Zeroizing;
 
 /// A pseudo-random big-endian exponent of exactly `bits` bits (top bit set).

@@ -12,13 +12,14 @@ use arbitrary::{Arbitrary, Unstructured};
 use crypto_bigint::modular::runtime_mod::{DynResidue, DynResidueParams};
 use crypto_bigint::{Encoding, NonZero, U2048, U256, U512};
 use laps_core::{FileTime, Password};
-use laps_crypto::cms::DpapiNgBlob;
-use laps_crypto::cng::{DhGroup, PublicKeyBlob, SecretAgreement, RFC5114_Q};
-use laps_crypto::content::{public_kek, wrap_cek};
+use laps_crypto::hazmat::cms::DpapiNgBlob;
+use laps_crypto::hazmat::cng::{DhGroup, PublicKeyBlob, SecretAgreement, RFC5114_Q};
+use laps_crypto::hazmat::content::{public_kek, wrap_cek};
+use laps_crypto::hazmat::{agreement, seed};
 use laps_crypto::key_identifier::KeyInfo;
 use laps_crypto::{
-    agreement, encrypt, seed, Error, GroupKeyEnvelope, KeyIdentifier, KeyIndex, KeyStore,
-    LapsCredential, RootKey, Sid,
+    encrypt, Error, GroupKeyEnvelope, KeyIdentifier, KeyIndex, KeyStore, LapsCredential, RootKey,
+    Sid,
 };
 use libfuzzer_sys::fuzz_target;
 use rand_chacha::rand_core::{RngCore, SeedableRng};
@@ -109,7 +110,9 @@ fuzz_target!(|data: &[u8]| {
     let Some(y) = element(input.kind, &input.h) else {
         return;
     };
-    let sid: Sid = "S-1-5-21-1004336348-1177238915-682003330-512".parse().expect("SID");
+    let sid: Sid = "S-1-5-21-1004336348-1177238915-682003330-512"
+        .parse()
+        .expect("SID");
     let now = FileTime::from_ticks(0x1dc5e0c8a2b4000);
     let at = KeyIndex {
         l2: i32::from(input.l2 % 32),
@@ -176,7 +179,10 @@ fuzz_target!(|data: &[u8]| {
     match store.decrypt_attribute(&forged) {
         Ok(c) => {
             assert!(in_range, "y out of range accepted");
-            assert_eq!(z_forged, z_windows, "decrypted under a secret Windows does not compute");
+            assert_eq!(
+                z_forged, z_windows,
+                "decrypted under a secret Windows does not compute"
+            );
             assert_eq!(c, credential);
         }
         Err(Error::InvalidKey(_)) => assert!(!in_range, "in-range y refused as InvalidKey"),

@@ -2,7 +2,7 @@
 //! `parse_blob` and the lower-level `DpapiNgBlob::parse`.
 #![no_main]
 
-use laps_crypto::cms::{DpapiNgBlob, GCM_TAG_LEN};
+use laps_crypto::hazmat::cms::{DpapiNgBlob, GCM_TAG_LEN};
 use laps_crypto::parse_blob;
 use libfuzzer_sys::fuzz_target;
 

@@ -3,7 +3,7 @@
 //! Every accepted blob re-encodes to itself.
 #![no_main]
 
-use laps_crypto::cng::{kdf_parameters_blob, parse_kdf_parameters, DhGroup, PublicKeyBlob};
+use laps_crypto::hazmat::cng::{kdf_parameters_blob, parse_kdf_parameters, DhGroup, PublicKeyBlob};
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -27,18 +27,16 @@
 //! # Ok::<(), laps_crypto::Error>(())
 //! ```
 //!
-//! Layers, bottom up: [`kdf`] (SP 800-108, concat KDF) → [`seed`] (the GKDI seed-key tree) →
-//! [`agreement`] (DH / ECDH) → [`content`] (KEK, key wrap, GCM) → [`cms`], [`key_identifier`],
-//! [`gke`], [`cng`] (the byte formats) → [`KeyStore`] (selection + caching) and [`encrypt`].
+//! Layers, bottom up: [`hazmat::kdf`] (SP 800-108, concat KDF) → [`hazmat::seed`] (the GKDI
+//! seed-key tree) → [`hazmat::agreement`] (DH / ECDH) → [`hazmat::content`] (KEK, key wrap,
+//! GCM) → [`hazmat::cms`], [`key_identifier`], [`gke`], [`hazmat::cng`] (the byte formats) →
+//! [`KeyStore`] (selection + caching) and [`encrypt`]. The building blocks a caller should not
+//! need are under [`hazmat`], as RustCrypto and rustls keep theirs.
 #![forbid(unsafe_code)]
 
-pub mod agreement;
 mod attribute;
 mod cache;
 pub mod cleartext;
-pub mod cms;
-pub mod cng;
-pub mod content;
 mod credential;
 mod der;
 mod dh;
@@ -49,7 +47,7 @@ mod envelopes;
 mod error;
 pub mod gke;
 mod guid;
-pub mod kdf;
+pub mod hazmat;
 pub mod key_identifier;
 mod keystore;
 mod montgomery;
@@ -57,11 +55,13 @@ mod prf;
 mod replay;
 mod root_key;
 pub mod sample;
-pub mod seed;
 pub mod sid;
 #[cfg(test)]
 mod test_rng;
 mod wire;
+
+// The layers under `hazmat`, by their short paths inside the crate.
+use hazmat::{agreement, cms, cng, content, kdf, seed};
 
 pub use attribute::{
     parse_blob, parse_encrypted_attribute, BlobInfo, EncryptedAttributeInfo, KeyIdentifierInfo,

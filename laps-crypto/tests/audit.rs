@@ -3,13 +3,14 @@
 
 use crypto_bigint::{Encoding, NonZero, U2048, U512};
 use laps_core::{FileTime, Password};
-use laps_crypto::cms::DpapiNgBlob;
-use laps_crypto::cng::{DhGroup, PublicKeyBlob, SecretAgreement, RFC5114_Q};
-use laps_crypto::content::{public_kek, unwrap_cek, wrap_cek};
+use laps_crypto::hazmat::cms::DpapiNgBlob;
+use laps_crypto::hazmat::cng::{DhGroup, PublicKeyBlob, SecretAgreement, RFC5114_Q};
+use laps_crypto::hazmat::content::{public_kek, unwrap_cek, wrap_cek};
+use laps_crypto::hazmat::{agreement, seed};
 use laps_crypto::key_identifier::KeyInfo;
 use laps_crypto::{
-    agreement, encrypt, seed, Error, GroupKeyEnvelope, KdfHash, KeyIdentifier, KeyIndex, KeyStore,
-    LapsCredential, RootKey, Sid, MAX_SID_RECIPIENTS,
+    encrypt, Error, GroupKeyEnvelope, KdfHash, KeyIdentifier, KeyIndex, KeyStore, LapsCredential,
+    RootKey, Sid, MAX_SID_RECIPIENTS,
 };
 use rand_chacha::rand_core::{RngCore, SeedableRng};
 use rand_chacha::ChaCha20Rng;

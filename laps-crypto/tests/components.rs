@@ -4,11 +4,12 @@
 mod common;
 
 use common::{load, unhex};
-use laps_crypto::cng::{
+use laps_crypto::hazmat::cng::{
     kdf_parameters_blob, parse_kdf_parameters, DhGroup, PublicKeyBlob, SecretAgreement,
 };
-use laps_crypto::kdf::{concat_kdf_other_info, sp800_108, KdfHash};
-use laps_crypto::{agreement, seed, GroupKeyEnvelope, Guid, KeyIndex};
+use laps_crypto::hazmat::kdf::{concat_kdf_other_info, sp800_108, KdfHash};
+use laps_crypto::hazmat::{agreement, seed};
+use laps_crypto::{GroupKeyEnvelope, Guid, KeyIndex};
 
 #[test]
 fn sp800_108_counter_mode_kats() {

@@ -8,9 +8,8 @@
 #![allow(unsafe_code)]
 
 use laps_core::{FileTime, Password};
-use laps_crypto::{
-    encrypt, seed, GroupKeyEnvelope, KeyIndex, KeyStore, LapsCredential, RootKey, Sid,
-};
+use laps_crypto::hazmat::seed;
+use laps_crypto::{encrypt, GroupKeyEnvelope, KeyIndex, KeyStore, LapsCredential, RootKey, Sid};
 use rand_chacha::rand_core::SeedableRng;
 use rand_chacha::ChaCha20Rng;
 use std::alloc::{GlobalAlloc, Layout, System};

@@ -12,8 +12,8 @@ mod common;
 
 use common::{store_for, unhex, vectors};
 use laps_core::{FileTime, Password};
-use laps_crypto::cms::DpapiNgBlob;
-use laps_crypto::cng::{
+use laps_crypto::hazmat::cms::DpapiNgBlob;
+use laps_crypto::hazmat::cng::{
     kdf_parameters_blob, parse_kdf_parameters, DhGroup, PublicKeyBlob, SecretAgreement,
 };
 use laps_crypto::key_identifier::KeyInfo;
@@ -525,14 +525,14 @@ fn secret_values_are_zeroize_on_drop_types() {
     zeroized_on_drop(&cred.password);
     zeroized_on_drop(&cred.to_json());
     zeroized_on_drop(&cred.to_plaintext());
-    zeroized_on_drop(&laps_crypto::kdf::sp800_108(
+    zeroized_on_drop(&laps_crypto::hazmat::kdf::sp800_108(
         KdfHash::Sha512,
         &[1; 64],
         b"label",
         b"context",
         32,
     ));
-    zeroized_on_drop(&laps_crypto::content::private_kek(
+    zeroized_on_drop(&laps_crypto::hazmat::content::private_kek(
         KdfHash::Sha512,
         &gke.l2_seed(gke.index).unwrap(),
         &[0; 32],

@@ -16,7 +16,7 @@ fn root_key(data: Vec<u8>, hash: usize, alg: usize) -> RootKey {
     RootKey::from_attributes(RootKeyAttributes {
         id: laps_crypto::Guid::from_bytes_le(data[..16].try_into().unwrap()),
         root_key_data: Zeroizing::new(data),
-        kdf_parameters: Some(laps_crypto::cng::kdf_parameters_blob(
+        kdf_parameters: Some(laps_crypto::hazmat::cng::kdf_parameters_blob(
             laps_crypto::KdfHash::from_name(hashes[hash]).unwrap(),
         )),
         secret_agreement_algorithm: Some(algs[alg].into()),

@@ -6,13 +6,13 @@ mod common;
 
 use common::{positive_vectors, replay, root_key, store_for, unhex, vectors};
 use laps_core::FileTime;
-use laps_crypto::cms::{DpapiNgBlob, Recipient};
-use laps_crypto::cng::PublicKeyBlob;
+use laps_crypto::hazmat::cms::{DpapiNgBlob, Recipient};
+use laps_crypto::hazmat::cng::PublicKeyBlob;
+use laps_crypto::hazmat::{agreement, content, seed};
 use laps_crypto::key_identifier::KeyInfo;
 use laps_crypto::{
-    agreement, content, encrypt, parse_blob, parse_encrypted_attribute, seed,
-    sid::target_security_descriptor, BlobInfo, GroupKeyEnvelope, KdfHash, KeyIdentifier, KeyIndex,
-    LapsCredential, LapsHeader, Sid,
+    encrypt, parse_blob, parse_encrypted_attribute, sid::target_security_descriptor, BlobInfo,
+    GroupKeyEnvelope, KdfHash, KeyIdentifier, KeyIndex, LapsCredential, LapsHeader, Sid,
 };
 use serde_json::Value;
 
@@ -28,7 +28,7 @@ fn blob_of(v: &Value) -> (Vec<u8>, usize) {
     }
 }
 
-fn the_kek_recipient(blob: &DpapiNgBlob) -> (&laps_crypto::cms::KekRecipient, Sid) {
+fn the_kek_recipient(blob: &DpapiNgBlob) -> (&laps_crypto::hazmat::cms::KekRecipient, Sid) {
     let mut it = blob.sid_recipients();
     let r = it.next().expect("one SID recipient");
     assert!(it.next().is_none());
@@ -472,7 +472,7 @@ fn dh_blobs_carry_the_root_keys_group() {
         if let KeyInfo::PublicKey(PublicKeyBlob::Dh { group, .. }) =
             KeyIdentifier::parse(&rec.key_identifier).unwrap().key_info
         {
-            assert_eq!(group, laps_crypto::cng::DhGroup::rfc5114_2048());
+            assert_eq!(group, laps_crypto::hazmat::cng::DhGroup::rfc5114_2048());
         }
     }
 }

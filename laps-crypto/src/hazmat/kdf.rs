@@ -98,7 +98,7 @@ fn counter_mode<H: Sha>(
 /// separator byte).
 ///
 /// ```
-/// use laps_crypto::kdf::{sp800_108, KdfHash, KDS_SERVICE_LABEL};
+/// use laps_crypto::hazmat::kdf::{sp800_108, KdfHash, KDS_SERVICE_LABEL};
 /// let out = sp800_108(KdfHash::Sha512, &[0u8; 64], KDS_SERVICE_LABEL, b"context", 32);
 /// assert_eq!(out.len(), 32);
 /// ```
