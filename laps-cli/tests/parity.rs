@@ -12,6 +12,8 @@ mod helpers;
 
 use helpers::{temp_file, winlaps};
 use serde_json::{json, Map, Value};
+use std::ffi::OsStr;
+use std::fmt::Debug;
 use std::path::PathBuf;
 
 fn table() -> Option<Value> {
@@ -22,7 +24,7 @@ fn table() -> Option<Value> {
 
 /// Runs `winlaps args` and returns its JSON output, or `{"error": kind}` from the `--json`
 /// error line (the code mapped back through the table's kinds).
-fn run(args: &[String], kinds: &Map<String, Value>) -> Value {
+fn run<S: AsRef<OsStr> + Debug>(args: &[S], kinds: &Map<String, Value>) -> Value {
     let out = winlaps(args);
     if out.status.success() {
         return serde_json::from_slice(&out.stdout).expect("JSON output");
@@ -41,8 +43,9 @@ fn run(args: &[String], kinds: &Map<String, Value>) -> Value {
     json!({ "error": kind })
 }
 
-fn spec_args(args: &Value) -> Vec<String> {
-    let mut out = Vec::new();
+/// `winlaps generate --json` with the case's spec arguments.
+fn generate_json(args: &Value, kinds: &Map<String, Value>) -> Value {
+    let mut a = vec!["generate".to_owned(), "--json".to_owned()];
     for (name, flag) in [
         ("complexity", "-c"),
         ("length", "-l"),
@@ -50,10 +53,10 @@ fn spec_args(args: &Value) -> Vec<String> {
         ("n", "-n"),
     ] {
         if let Some(v) = args.get(name) {
-            out.extend([flag.to_owned(), v.to_string()]);
+            a.extend([flag.to_owned(), v.to_string()]);
         }
     }
-    out
+    run(&a, kinds)
 }
 
 fn round2(x: &Value) -> Value {
@@ -61,9 +64,7 @@ fn round2(x: &Value) -> Value {
 }
 
 fn generate(args: &Value, expect: &Value, kinds: &Map<String, Value>) -> Result<(), String> {
-    let mut a = vec!["generate".to_owned(), "--json".to_owned()];
-    a.extend(spec_args(args));
-    let got = run(&a, kinds);
+    let got = generate_json(args, kinds);
     if expect.get("error").is_some() {
         return (got == *expect).then_some(()).ok_or(format!("got {got}"));
     }
@@ -91,9 +92,7 @@ fn generate(args: &Value, expect: &Value, kinds: &Map<String, Value>) -> Result<
 }
 
 fn entropy(args: &Value, kinds: &Map<String, Value>) -> Value {
-    let mut a = vec!["generate".to_owned(), "--json".to_owned()];
-    a.extend(spec_args(args));
-    let got = run(&a, kinds);
+    let got = generate_json(args, kinds);
     match got.as_array() {
         Some(list) => json!({
             "exact": round2(&list[0]["entropy_bits"]),
@@ -103,15 +102,21 @@ fn entropy(args: &Value, kinds: &Map<String, Value>) -> Value {
     }
 }
 
-/// `{root: {name: value}}` of the non-empty roots in `policy resolve --json`'s `values`-less
-/// form: the configured values of each root as the resolver read them.
+/// `{root: {name: value}}` of the non-empty roots of a Registry.pol, from `policy resolve
+/// --json`: the settings each root holds, with the raw values the resolver read.
 fn parse_registry_pol(args: &Value, kinds: &Map<String, Value>) -> Value {
     let bytes = hex::decode(args["hex"].as_str().expect("hex")).expect("hex");
     let pol = temp_file("parity.pol", &bytes);
-    let a = ["policy", "resolve", "--json", "--gpo"].map(str::to_owned);
-    let mut a = a.to_vec();
-    a.push(pol.to_string_lossy().into_owned());
-    let got = run(&a, kinds);
+    let got = run(
+        &[
+            "policy",
+            "resolve",
+            "--json",
+            "--gpo",
+            &pol.to_string_lossy(),
+        ],
+        kinds,
+    );
     if got.get("error").is_some() {
         return got;
     }
@@ -147,16 +152,18 @@ fn resolve(args: &Value, kinds: &Map<String, Value>) -> Value {
         .and_then(|o| o.remove("device"))
         .unwrap_or(json!({}));
     let file = temp_file("parity-snapshot.json", snapshot.to_string().as_bytes());
-    let a = vec![
-        "policy".to_owned(),
-        "resolve".to_owned(),
-        "--json".to_owned(),
-        "--snapshot".to_owned(),
-        file.to_string_lossy().into_owned(),
-        "--device".to_owned(),
-        device.to_string(),
-    ];
-    let got = run(&a, kinds);
+    let got = run(
+        &[
+            "policy",
+            "resolve",
+            "--json",
+            "--snapshot",
+            &file.to_string_lossy(),
+            "--device",
+            &device.to_string(),
+        ],
+        kinds,
+    );
     if got.get("error").is_some() {
         return got;
     }
@@ -175,13 +182,15 @@ fn resolve(args: &Value, kinds: &Map<String, Value>) -> Value {
 fn parse_blob(args: &Value, kinds: &Map<String, Value>) -> Value {
     let bytes = hex::decode(args["hex"].as_str().expect("hex")).expect("hex");
     let blob = temp_file("parity-blob.bin", &bytes);
-    let a = vec![
-        "inspect".to_owned(),
-        "--blob".to_owned(),
-        "--json".to_owned(),
-        format!("@{}", blob.display()),
-    ];
-    let got = run(&a, kinds);
+    let got = run(
+        &[
+            "inspect",
+            "--blob",
+            "--json",
+            &format!("@{}", blob.display()),
+        ],
+        kinds,
+    );
     if got.get("error").is_some() {
         return got;
     }

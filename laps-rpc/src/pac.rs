@@ -10,6 +10,7 @@
 use laps_crypto::Sid;
 
 use crate::auth::AuthError;
+use crate::ndr::{NdrReader, TransferSyntax};
 
 /// `PAC_INFO_BUFFER.ulType` of the logon information ([MS-PAC] 2.4).
 const PAC_LOGON_INFO: u32 = 1;
@@ -24,36 +25,26 @@ fn invalid(why: impl Into<String>) -> AuthError {
     AuthError::InvalidToken(why.into())
 }
 
-/// A little-endian NDR reader over one buffer (offsets relative to its start, as NDR aligns).
-struct Ndr<'a> {
-    b: &'a [u8],
-    at: usize,
+fn truncated(e: crate::Error) -> AuthError {
+    invalid(format!("PAC logon information: {e}"))
 }
 
+/// The PAC's NDR structures over laps-rpc's [`NdrReader`] (NDR, little-endian; offsets
+/// relative to the logon information, as NDR aligns), every error an invalid token.
+struct Ndr<'a>(NdrReader<'a>);
+
 impl<'a> Ndr<'a> {
-    fn take(&mut self, n: usize) -> Result<&'a [u8], AuthError> {
-        let end = self
-            .at
-            .checked_add(n)
-            .filter(|&e| e <= self.b.len())
-            .ok_or_else(|| invalid("PAC logon information truncated"))?;
-        let s = &self.b[self.at..end];
-        self.at = end;
-        Ok(s)
-    }
-    fn align(&mut self, n: usize) -> Result<(), AuthError> {
-        let pad = (n - self.at % n) % n;
-        self.take(pad).map(|_| ())
+    fn new(b: &'a [u8]) -> Self {
+        Ndr(NdrReader::new(TransferSyntax::Ndr, b))
     }
     fn u16(&mut self) -> Result<u16, AuthError> {
-        self.align(2)?;
-        let b = self.take(2)?;
-        Ok(u16::from_le_bytes([b[0], b[1]]))
+        self.0.u16().map_err(truncated)
     }
     fn u32(&mut self) -> Result<u32, AuthError> {
-        self.align(4)?;
-        let b = self.take(4)?;
-        Ok(u32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        self.0.u32().map_err(truncated)
+    }
+    fn take(&mut self, n: usize) -> Result<&'a [u8], AuthError> {
+        self.0.bytes(n).map_err(truncated)
     }
     fn skip(&mut self, n: usize) -> Result<(), AuthError> {
         self.take(n).map(|_| ())
@@ -150,7 +141,7 @@ pub fn logon_info_sids(pac: &[u8]) -> Result<Vec<Sid>, AuthError> {
     let body = info
         .get(16..)
         .ok_or_else(|| invalid("PAC logon information truncated"))?;
-    let mut r = Ndr { b: body, at: 0 };
+    let mut r = Ndr::new(body);
     if r.u32()? == 0 {
         return Err(invalid("null KERB_VALIDATION_INFO"));
     }
