@@ -10,7 +10,8 @@
 //!   operating system's, or replays recorded bytes (tests), with one error when they run out.
 
 use crate::encrypt;
-use crate::{Error, GroupKeyEnvelope, KeyIndex, LapsCredential, RecordedRandomness, Result};
+use crate::replay::RecordedRandomness;
+use crate::{Error, GroupKeyEnvelope, KeyIndex, LapsCredential, Result};
 use crate::{RootKey, Sid};
 use laps_core::FileTime;
 use rand_core::CryptoRngCore;

@@ -54,6 +54,7 @@ mod montgomery;
 mod prf;
 mod replay;
 mod root_key;
+#[cfg(feature = "test-util")]
 pub mod sample;
 pub mod sid;
 #[cfg(test)]
@@ -78,6 +79,7 @@ pub use kdf::KdfHash;
 pub use key_identifier::{KeyIdentifier, KeyIndex};
 pub use keystore::{KeyStore, Plaintext, MAX_KEY_ATTEMPTS, MAX_SID_RECIPIENTS};
 pub use laps_core::ErrorKind;
+#[cfg(feature = "test-util")]
 pub use replay::RecordedRandomness;
 pub use root_key::{RootKey, RootKeyAttributes};
 pub use sid::Sid;

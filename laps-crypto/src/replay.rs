@@ -2,6 +2,9 @@
 //! byte for byte (the vectors' `encrypt_inputs.randomness`). Shared by the tests and the
 //! bindings' test-only `randomness` options.
 
+// Public with the `test-util` feature; otherwise only `with_randomness` uses it.
+#![cfg_attr(not(feature = "test-util"), allow(unreachable_pub, dead_code))]
+
 use zeroize::Zeroizing;
 
 /// An RNG that hands out recorded bytes in order (for the encryptor: CEK, GCM nonce, then the
