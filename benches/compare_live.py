@@ -1,4 +1,4 @@
-"""Live keys side by side (issue 15 §4): one fleet, one lab KDS, every client, one run.
+"""Live keys side by side: one fleet, one lab KDS, every client, one run.
 
 The fleet (benches/src/live_fleet.rs, written by the `live_fleet` example): N
 msLAPS-EncryptedPassword values over 3 KDS root keys and 40 L1 periods, in dump order. The

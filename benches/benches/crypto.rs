@@ -1,10 +1,10 @@
-//! The laps-crypto performance table (issue 3), one line per goal, on the shared reproducible
+//! The laps-crypto performance table, one line per goal, on the shared reproducible
 //! fleet (`winlaps_benches::Fleet`: one root key in the given configuration, one Domain Admins
 //! SID, update times spread over 60 days):
 //!
 //! | bench id                          | goal on one core                         |
 //! |-----------------------------------|------------------------------------------|
-//! | `crypto/dh2048_public_per_blob`   | ≤ 0.5 ms (10× dpapi-ng 0.2.0); since issue 14 the sound path (full 512-bit exponent) costs one 512-bit modexp, see BENCHMARKS.md |
+//! | `crypto/dh2048_public_per_blob`   | ≤ 0.5 ms (10× dpapi-ng 0.2.0); the sound path (full 512-bit exponent, Windows' `y^x`) costs one 512-bit modexp, see BENCHMARKS.md |
 //! | `crypto/private_fleet_warm`       | ≤ 15 µs, warm KeyStore (≥ 20× dpapi-ng)   |
 //! | `crypto/ecdh_p256_per_blob`       | ≤ 0.15 ms                                |
 //! | `crypto/ecdh_p384_per_blob`       | ≤ 0.45 ms                                |

@@ -1,7 +1,7 @@
 //! Full paths over the reproducible fleet: `decrypt_attribute` per key path (warm and cold
 //! store), `decrypt_many` over growing batches on 1 and 2 threads, and encryption.
 //!
-//! Goals (issue 8): DH-path `decrypt_attribute` <= 0.5 ms per blob per core and within 1.3x of
+//! Goals: DH-path `decrypt_attribute` <= 0.5 ms per blob per core and within 1.3x of
 //! the bare modexp (`primitives.rs`); private path, fleet average, warm store <= 15 us;
 //! `decrypt_many` on 2 threads >= 1.8x its 1-thread throughput.
 #![allow(missing_docs)]

@@ -1,4 +1,4 @@
-//! Live keys (issue 15 §4): a fleet of 1000 values over 3 root keys and 40 L1 periods,
+//! Live keys: a fleet of 1000 values over 3 root keys and 40 L1 periods,
 //! decrypted with keys fetched from the lab KDS (laps-client's server, in process, on
 //! loopback, NTLM, sealed) by laps-client's `fetch_keys`: connect, one GetKey per (root key,
 //! L0) group, then `decrypt_many`, with a fresh store every run (a one-shot domain dump).

@@ -1,4 +1,4 @@
-//! laps-policy goals (issue 4): parse a 1 MB Registry.pol at >= 200 MB/s;
+//! laps-policy goals: parse a 1 MB Registry.pol at >= 200 MB/s;
 //! resolve one device's snapshot in <= 5 us.
 #![allow(missing_docs)]
 

@@ -134,7 +134,7 @@ fn kek(c: &mut Criterion) {
             public_kek(KdfHash::Sha512, &agreement::concat_kdf_output(alg, &z))
         };
         // DH: the full 512-bit private exponent, as the store computes it for every peer value
-        // (issue 14: the `x mod q` shortcut was only right inside the order-q subgroup).
+        // (the `x mod q` shortcut is only right inside the order-q subgroup).
         g.bench_function(path.label(), |b| b.iter(|| kek_of(black_box(&x))));
     }
     g.finish();

@@ -1,4 +1,4 @@
-//! Writes the live-key fleet (issue 15 §4) for `compare_live.py`: root keys, values and the
+//! Writes the live-key fleet for `compare_live.py`: root keys, values and the
 //! number of (root key, L0) groups.
 //!
 //! ```sh

@@ -1,4 +1,4 @@
-//! [`LiveFleet`]: a domain's LAPS values for the live-key benches (issue 15 §4): N values over
+//! [`LiveFleet`]: a domain's LAPS values for the live-key benches: N values over
 //! [`LIVE_ROOT_KEYS`] KDS root keys and [`LIVE_L1_PERIODS`] L1 key periods, in dump order (by
 //! computer, not by key), so fetching their keys from a DC takes one GetKey per distinct
 //! (root key, L0) group.

@@ -1,4 +1,4 @@
-//! DH public values outside the order-q subgroup of RFC 5114 §2.3 (issue 14 §1). An honest
+//! DH public values outside the order-q subgroup of RFC 5114 §2.3. An honest
 //! public-key value is re-keyed to a forged ephemeral value `y` — of order 2, 7, 13, 2549 or
 //! 142031, of order 2q, a cofactor element `h^q`, or arbitrary bytes below p — with the content
 //! key wrapped under `y^e` for `e` = the full private key `x` (what Windows computes), `x mod q`

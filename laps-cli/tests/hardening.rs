@@ -1,4 +1,4 @@
-//! Hardening (issue 7) of the `winlaps` binary: hostile files and arguments to every subcommand
+//! Hardening of the `winlaps` binary: hostile files and arguments to every subcommand
 //! that reads input end in a clean `winlaps: error: …` and exit code 1, never a panic (exit 101)
 //! or an abort; error messages never echo the password given on the command line.
 

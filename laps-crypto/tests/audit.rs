@@ -1,4 +1,4 @@
-//! Issue 14 (the laps-crypto audit): out-of-subgroup DH values, envelope choice by SID, cost
+//! The laps-crypto audit: out-of-subgroup DH values, envelope choice by SID, cost
 //! bounds and stale seeds. Each test names the finding it pins.
 
 use crypto_bigint::{Encoding, NonZero, U2048, U512};

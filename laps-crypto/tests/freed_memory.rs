@@ -1,4 +1,4 @@
-//! Issue 14 §5: no secret is left in freed heap memory. A global allocator (test crate only; the
+//! No secret is left in freed heap memory. A global allocator (test crate only; the
 //! library keeps `forbid(unsafe_code)`) scans every block it frees — including the old block of
 //! every reallocation — for the bytes of a secret, while armed. Zeroizing buffers are wiped before
 //! they are freed, so any hit is a copy that was left behind: a reallocated `String`/`Vec`, a
