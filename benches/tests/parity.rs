@@ -122,6 +122,31 @@ fn parse_blob(args: &Value) -> Value {
     }
 }
 
+fn reset_password_status(args: &Value) -> Value {
+    let status = match &args["value"] {
+        Value::String(text) => match text.parse::<laps_policy::ResetPasswordStatus>() {
+            Ok(s) => s,
+            Err(e) => return error(e.kind()),
+        },
+        v => {
+            let n = v.as_i64().expect("an integer HRESULT");
+            let hr = u32::try_from(n).unwrap_or_else(|_| i32::try_from(n).expect("32 bits") as u32);
+            laps_policy::ResetPasswordStatus::from_hresult(hr)
+        }
+    };
+    json!({ "status": status.as_str(), "hresult": status.hresult() })
+}
+
+fn is_valid_password(args: &Value) -> Value {
+    let complexity = u32::try_from(num(args, "complexity", 0)).unwrap_or(u32::MAX);
+    match laps_core::Complexity::new(complexity) {
+        Ok(c) => json!({
+            "valid": laps_core::charset::is_valid_password(c, args["password"].as_str().expect("password"))
+        }),
+        Err(e) => error(e.kind()),
+    }
+}
+
 fn run(case: &Value) -> Value {
     let args = &case["args"];
     match case["op"].as_str().expect("op") {
@@ -130,6 +155,8 @@ fn run(case: &Value) -> Value {
         "parse_registry_pol" => parse_pol(args),
         "resolve" => resolve_case(args),
         "parse_blob" => parse_blob(args),
+        "reset_password_status" => reset_password_status(args),
+        "is_valid_password" => is_valid_password(args),
         other => panic!("unknown op {other}"),
     }
 }

@@ -529,6 +529,42 @@ export declare function generatePasswords(n: number, opts?: PasswordOptions | un
  */
 export declare function generatePasswordsBuffer(n: number, opts?: PasswordOptions | undefined | null): Buffer
 
+/** What a Group Key Envelope (a GetKey answer) holds, without its key material. */
+export interface GroupKeyEnvelopeInfo {
+  /** The KDS root key GUID. */
+  rootKeyId: string
+  /** L0 index. */
+  l0: number
+  /** L1 index. */
+  l1: number
+  /** L2 index. */
+  l2: number
+  /** Flags (bit 0: a public-key envelope). */
+  flags: number
+  /** A public-key envelope (what the LAPS client gets), else a seed envelope. */
+  publicKey: boolean
+  /** The KDF hash, e.g. `'SHA512'`. */
+  kdfHash: string
+  /** The secret agreement algorithm, e.g. `'DH'`, `'ECDH_P256'`. */
+  secretAgreementAlgorithm: string
+  /** DNS domain name. */
+  domainName: string
+  /** DNS forest name. */
+  forestName: string
+}
+
+/**
+ * Whether `password` uses only the alphabet of `complexity` (1–5) and contains every class
+ * (what a Windows LAPS password of that complexity always satisfies); `false` for the
+ * passphrase complexities 6–8.
+ *
+ * ```js
+ * isValidPassword(4, generatePassword())   // true
+ * isValidPassword(1, 'abc')                // false: complexity 1 is upper-case only
+ * ```
+ */
+export declare function isValidPassword(complexity: number, password: string): boolean
+
 /** How the device is joined. */
 export type Join = 'entra' | 'ad' | 'hybrid' | 'none'
 
@@ -567,6 +603,24 @@ export interface LocalPasswordPolicyOptions {
 }
 
 /**
+ * The `local` state a successful rotation at `now` (default: the current time) under
+ * `policy` leaves behind, as `decideRotation` takes it.
+ */
+export declare function localStateAfterRotation(policy: EffectivePolicy, now?: Date | null, passwordVersion?: string | null): LocalStateInput
+
+/**
+ * The `local` state `decideRotation` takes, read from the values of the device's
+ * `HKLM\Software\Microsoft\Windows\CurrentVersion\LAPS\State` key (value name → value, as
+ * in a policy root: `PolicySource`, `LastPasswordUpdateTime`, `AzurePasswordExpiryTime`, …).
+ *
+ * ```js
+ * localStateFromRegistry({ PolicySource: 2, LastPasswordUpdateTime: 133500000000000000n })
+ * // { policySource: 'gpo', lastPasswordUpdate: 2024-01-17T21:20:00.000Z, resetRequested: false }
+ * ```
+ */
+export declare function localStateFromRegistry(values: Record<string, RegistryValue>): LocalStateInput
+
+/**
  * The device's `LAPS\State` as far as rotation needs it; everything is
  * optional (a first run has nothing).
  */
@@ -593,6 +647,14 @@ export interface LocalStateInput {
   postAuthResetDeadline?: Date
 }
 
+/**
+ * The Group Key Envelope a domain controller would answer GetKey with for `sid`, from
+ * `rootKey`, at the key index of `updateTime` (default now): a public-key envelope (what the
+ * LAPS client gets) or, with `publicKey: false`, a seed envelope (what members of the
+ * protecting group get). For tests and offline tooling that plays the DC.
+ */
+export declare function makeGroupKeyEnvelope(opts: EncryptOptions & { rootKey: RootKeyInput, domain: string }): Buffer
+
 /** Reads a generic DPAPI-NG blob without any key (what to fetch before `decryptBlob`). */
 export declare function parseBlob(blob: Uint8Array): BlobInfo
 
@@ -608,6 +670,12 @@ export declare function parseEncryptedAttribute(value: Uint8Array): EncryptedAtt
  * decimal FILETIME string); `"0"` gives `null`.
  */
 export declare function parseExpirationTime(value: string): Date | null
+
+/**
+ * Reads a Group Key Envelope (`GetKey`'s answer, or `makeGroupKeyEnvelope`'s output): which
+ * root key and L0/L1/L2 it is for, its kind and its names. No key material is returned.
+ */
+export declare function parseGroupKeyEnvelope(data: Uint8Array): GroupKeyEnvelopeInfo
 
 /**
  * Reads a clear-text `msLAPS-Password` JSON `{"n","t","p"}` (tolerant: any
@@ -794,6 +862,26 @@ export interface RecipientInfo {
 }
 
 /**
+ * Decodes the LAPS CSP `Actions/ResetPasswordStatus`: an HRESULT as a number (signed or
+ * unsigned), or the CSP's text (decimal, or `0x` hex). Both spellings of E_PENDING
+ * (`0x8000000A` and the documentation's `0x8000000`) are pending.
+ *
+ * ```js
+ * resetPasswordStatus('0x8000000A')   // { status: 'pending', hresult: 2147483658 }
+ * resetPasswordStatus(0)              // { status: 'succeeded', hresult: 0 }
+ * ```
+ */
+export declare function resetPasswordStatus(value: number | string): ResetStatus
+
+/** The decoded LAPS CSP `Actions/ResetPasswordStatus`. */
+export interface ResetStatus {
+  /** What the HRESULT means. */
+  status: 'succeeded' | 'pending' | 'failed'
+  /** The HRESULT as an unsigned 32-bit number (E_PENDING in its real spelling). */
+  hresult: number
+}
+
+/**
  * Resolves the effective policy exactly as Windows LAPS does: the first of
  * the CSP, GPO, local and legacy roots that holds any LAPS setting is the
  * only source; invalid values fall back to their defaults.
@@ -895,6 +983,15 @@ export interface ShadowedValue {
   /** Its value. */
   raw: RegistryValueOut
 }
+
+/**
+ * Splits a generated passphrase back into its lower-case words at the capital letters.
+ *
+ * ```js
+ * splitPassphrase('CobraPaddleRiver')   // ['cobra', 'paddle', 'river']
+ * ```
+ */
+export declare function splitPassphrase(passphrase: string): Array<string>
 
 /** One SyncML command and what the device's LAPS CSP answers it. */
 export interface SyncmlCommandResult {

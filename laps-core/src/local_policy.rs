@@ -19,7 +19,7 @@
 //! Unicode letters. Every LAPS special character is non-alphanumeric. The rule's other part,
 //! "does not contain the account name", depends on the account and is not modelled here.
 //!
-//! **UNCERTAIN** (spec `password-generation.md` §3): whether Windows LAPS retries with a new
+//! **UNCERTAIN** (the Windows LAPS documentation is silent): whether Windows LAPS retries with a new
 //! passphrase after a rejection is not documented; a partial acceptance is reported as such,
 //! with its probability, and the caller decides what it means.
 

@@ -47,6 +47,28 @@ impl Source {
     }
 }
 
+impl std::str::FromStr for Source {
+    type Err = laps_core::UnknownName;
+
+    /// Parses a lower-case [`as_str`](Source::as_str) name.
+    ///
+    /// ```
+    /// use laps_policy::Source;
+    /// for s in [Source::Csp, Source::Gpo, Source::Local, Source::Legacy, Source::None] {
+    ///     assert_eq!(s.as_str().parse(), Ok(s));
+    /// }
+    /// assert!("intune".parse::<Source>().is_err());
+    /// ```
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "none" => Ok(Source::None),
+            _ => Root::from_name(s)
+                .map(Source::from)
+                .ok_or_else(|| laps_core::UnknownName::new("policy source", s)),
+        }
+    }
+}
+
 impl From<Root> for Source {
     fn from(r: Root) -> Self {
         match r {

@@ -102,6 +102,13 @@ pub enum Error {
         /// Why the format cannot hold it.
         reason: &'static str,
     },
+    /// The text of the CSP's `Actions/ResetPasswordStatus` is not an HRESULT (decimal, signed or
+    /// not, or `0x` hex).
+    #[error("not an HRESULT: {text:?}")]
+    Hresult {
+        /// The text, cut to its first 64 characters.
+        text: String,
+    },
 }
 
 impl Error {
@@ -116,7 +123,8 @@ impl Error {
             | Error::Reg { .. }
             | Error::Encoding { .. }
             | Error::Json { .. }
-            | Error::Toml { .. } => ErrorKind::Format,
+            | Error::Toml { .. }
+            | Error::Hresult { .. } => ErrorKind::Format,
             Error::UnknownSetting { .. } | Error::UnwritableValue { .. } => ErrorKind::Policy,
         }
     }

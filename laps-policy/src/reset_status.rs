@@ -74,12 +74,14 @@ impl ResetPasswordStatus {
 }
 
 impl std::str::FromStr for ResetPasswordStatus {
-    type Err = laps_core::UnknownName;
+    type Err = crate::Error;
 
-    /// Parses the CSP text (see [`parse`](ResetPasswordStatus::parse)).
+    /// Parses the CSP text (see [`parse`](ResetPasswordStatus::parse)); anything else is
+    /// [`Error::Hresult`](crate::Error::Hresult), kind `Format`.
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        ResetPasswordStatus::parse(s)
-            .ok_or_else(|| laps_core::UnknownName::new("ResetPasswordStatus HRESULT", s))
+        ResetPasswordStatus::parse(s).ok_or_else(|| crate::Error::Hresult {
+            text: s.chars().take(64).collect(),
+        })
     }
 }
 
@@ -97,7 +99,8 @@ mod tests {
             assert_eq!(serde_json::to_value(s).unwrap()["status"], s.as_str());
         }
         assert_eq!("0".parse(), Ok(ResetPasswordStatus::Succeeded));
-        assert!("soon".parse::<ResetPasswordStatus>().is_err());
+        let e = "soon".parse::<ResetPasswordStatus>().unwrap_err();
+        assert_eq!(e.kind(), laps_core::ErrorKind::Format);
     }
 
     #[test]

@@ -9,9 +9,11 @@ import {
   decodeGraphPassword,
   encryptAttribute,
   encryptBlob,
+  makeGroupKeyEnvelope,
   parseBlob,
   parseEncryptedAttribute,
   parseExpirationTime,
+  parseGroupKeyEnvelope,
   parseLapsPasswordJson,
   parseLegacyPassword,
 } from 'winlaps'
@@ -271,4 +273,42 @@ test('a root key needs the caller\'s domain; the default path is the public key,
   assert.equal(info.key.path, 'public_key')
   assert.equal(info.key.domainName, 'corp.example')
   assert.equal(info.key.forestName, 'corp.example')
+})
+
+test('parseGroupKeyEnvelope reads every GetKey answer among the vectors', () => {
+  const vectors = load('gke_decrypt.json').vectors
+  assert.ok(vectors.length > 0)
+  for (const v of vectors) {
+    const f = v.key_source.gke_fields
+    const info = parseGroupKeyEnvelope(hex(v.key_source.gke_hex))
+    assert.deepEqual([info.l0, info.l1, info.l2, info.flags], [f.l0, f.l1, f.l2, f.flags], v.id)
+    assert.equal(info.publicKey, false, v.id)
+    assert.equal(info.rootKeyId, v.root_key_for_crosscheck.root_key_id.toLowerCase(), v.id)
+  }
+  assert.throws(() => parseGroupKeyEnvelope(Buffer.alloc(10)), { code: 'LAPS_FORMAT' })
+  assert.throws(() => parseGroupKeyEnvelope('nope'), { code: 'LAPS_INVALID_ARG' })
+})
+
+test('playing the DC: a seed envelope decrypts, a public-key one does not', () => {
+  const ks = load('laps_attribute.json').root_keys['rk-sha512-dh']
+  const sid = 'S-1-5-21-1-2-3-512'
+  const updateTime = 133_928_369_137_884_253n
+  const value = encryptAttribute({ rootKey: rootKeyInput(ks), sid, domain: 'contoso.com', account: 'Administrator', password: 'pw', updateTime })
+  const seed = makeGroupKeyEnvelope({ rootKey: rootKeyInput(ks), sid, updateTime, publicKey: false, domain: 'contoso.com' })
+  const pub = makeGroupKeyEnvelope({ rootKey: rootKeyInput(ks), sid, updateTime, domain: 'contoso.com' })
+  assert.equal(parseGroupKeyEnvelope(seed).publicKey, false)
+  assert.equal(parseGroupKeyEnvelope(pub).publicKey, true)
+  assert.equal(parseGroupKeyEnvelope(seed).domainName, 'contoso.com')
+  const key = parseEncryptedAttribute(value).blob.key
+  const seedInfo = parseGroupKeyEnvelope(seed)
+  assert.deepEqual([seedInfo.rootKeyId, seedInfo.l0, seedInfo.l1, seedInfo.l2], [key.rootKeyId, key.l0, key.l1, key.l2])
+  const withSeed = new KeyStore()
+  withSeed.addGroupKeyEnvelope(seed)
+  assert.equal(withSeed.decryptAttribute(value).password, 'pw')
+  const withPublic = new KeyStore()
+  withPublic.addGroupKeyEnvelope(pub)
+  assert.throws(() => withPublic.decryptAttribute(value), { code: 'LAPS_KEY_NOT_FOUND' })
+  // No default domain, and a root key is the only key source a DC has.
+  assert.throws(() => makeGroupKeyEnvelope({ rootKey: rootKeyInput(ks), sid }), { code: 'LAPS_INVALID_ARG' })
+  assert.throws(() => makeGroupKeyEnvelope({ groupKeyEnvelope: seed, sid, domain: 'contoso.com' }), { code: 'LAPS_INVALID_ARG' })
 })

@@ -11,9 +11,12 @@ import {
   generatePassword,
   generatePasswords,
   generatePasswordsBuffer,
+  isValidPassword,
+  splitPassphrase as coreSplitPassphrase,
 } from 'winlaps'
 
-// The Windows LAPS classes (spec/password-generation.md §2), written out independently of laps-core.
+// The Windows LAPS classes (the PasswordComplexity table of the LAPS CSP reference), written
+// out independently of laps-core.
 const UPPER = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ'
 const LOWER = 'abcdefghijklmnopqrstuvwxyz'
 const DIGITS = '0123456789'
@@ -146,4 +149,23 @@ test('checkLocalPasswordPolicy predicts event 10027 exactly', () => {
   assert.throws(() => checkLocalPasswordPolicy(null, null), { code: 'LAPS_INVALID_ARG' })
   assert.throws(() => checkLocalPasswordPolicy(null, { minimumLength: -1 }), { code: 'LAPS_INVALID_ARG' })
   assert.throws(() => checkLocalPasswordPolicy({ complexity: 9 }, strict), { code: 'LAPS_INVALID_ARG' })
+})
+
+test('isValidPassword and splitPassphrase', () => {
+  for (let complexity = 1; complexity <= 5; complexity++) {
+    for (let i = 0; i < 50; i++) {
+      assert.ok(isValidPassword(complexity, generatePassword({ complexity })), `complexity ${complexity}`)
+    }
+  }
+  assert.equal(isValidPassword(4, 'aB3aaaaa'), false, 'no special character')
+  assert.equal(isValidPassword(5, 'aB3!aaaO'), false, "no 'O' in complexity 5")
+  assert.equal(isValidPassword(6, 'Anything'), false)
+  assert.throws(() => isValidPassword(0, 'x'), { code: 'LAPS_INVALID_ARG' })
+  assert.throws(() => isValidPassword(4, 42), { code: 'LAPS_INVALID_ARG' })
+  assert.deepEqual(coreSplitPassphrase('SkiingProduceT-shirt'), ['skiing', 'produce', 't-shirt'])
+  for (const complexity of [6, 7, 8]) {
+    const p = generatePassword({ complexity, words: 4 })
+    assert.deepEqual(coreSplitPassphrase(p), splitPassphrase(p), 'the core agrees with this file\'s own split')
+  }
+  assert.throws(() => coreSplitPassphrase(null), { code: 'LAPS_INVALID_ARG' })
 })

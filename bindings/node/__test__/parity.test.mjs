@@ -10,8 +10,10 @@ import {
   entropy,
   generatePassword,
   generatePasswords,
+  isValidPassword,
   parseBlob,
   parseRegistryPol,
+  resetPasswordStatus,
   resolvePolicy,
 } from 'winlaps'
 
@@ -66,6 +68,12 @@ const ops = {
   parse_blob(args) {
     const info = parseBlob(Buffer.from(args.hex, 'hex'))
     return { root_key_id: info.key?.rootKeyId ?? null, target_sid: info.targetSid ?? null }
+  },
+  reset_password_status(args) {
+    return resetPasswordStatus(args.value)
+  },
+  is_valid_password(args) {
+    return { valid: isValidPassword(args.complexity, args.password) }
   },
 }
 

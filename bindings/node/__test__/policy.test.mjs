@@ -1,4 +1,4 @@
-// The policy rules of spec/policy.md §0, through the addon: root precedence,
+// The policy rules of docs/policy-rules.md §0, through the addon: root precedence,
 // BackupDirectory gating, fallbacks, join states, DCs, legacy emulation, the
 // three parsers, rotation factors and the post-authentication timeline.
 import { test } from 'node:test'
@@ -6,10 +6,13 @@ import assert from 'node:assert/strict'
 import { readFileSync } from 'node:fs'
 import {
   decideRotation,
+  localStateAfterRotation,
+  localStateFromRegistry,
   parseReg,
   parseRegistryPol,
   parseSyncml,
   postAuthenticationTimeline,
+  resetPasswordStatus,
   resolvePolicy,
   settingCatalog,
   writeReg,
@@ -362,4 +365,47 @@ test('the device build takes the update revision', () => {
   const patched = resolvePolicy({ gpo: { BackupDirectory: 2 }, device: { osBuild: 17763, osUbr: 4244 } })
   assert.equal(patched.mode, 'ad')
   assert.throws(() => resolvePolicy({ device: { osUbr: -1 } }))
+})
+
+test('rotation: the local state after a rotation, and read back from LAPS\\State', () => {
+  const p = resolvePolicy({ gpo: { BackupDirectory: 2, ADPasswordEncryptionEnabled: 0 }, device: { join: 'ad' } })
+  const set = new Date('2026-01-01T00:00:00Z')
+  const local = localStateAfterRotation(p, set, '5f0c2a63-3c0d-4d7e-9b52-8d0a4a1e2f10')
+  assert.equal(local.policySource, 'gpo')
+  assert.deepEqual(local.lastPasswordUpdate, set)
+  assert.equal(local.lastPasswordVersion, '5f0c2a63-3c0d-4d7e-9b52-8d0a4a1e2f10')
+  assert.equal(local.resetRequested, false)
+  const directory = { passwordExpirationTime: new Date(+set + 30 * DAY) }
+  assert.equal(decideRotation(p, local, directory, new Date(+set + 10 * DAY)).rotate, false)
+  assert.deepEqual(decideRotation(p, local, directory, new Date(+set + 31 * DAY)).reasons, ['expired'])
+
+  const ticks = 133_800_000_000_000_000n
+  const read = localStateFromRegistry({ PolicySource: 2, LastPasswordUpdateTime: ticks, LastAccountRidUpdated: 500, DSRMMode: 0 })
+  assert.equal(read.policySource, 'gpo')
+  assert.deepEqual(read.lastPasswordUpdate, new Date(Number((ticks - 116444736000000000n) / 10000n)))
+  assert.equal(read.lastAccountRid, 500)
+  assert.equal(read.dsrmMode, false)
+  const fresh = decideRotation(p, read, { passwordExpirationTime: new Date(+read.lastPasswordUpdate + 30 * DAY) }, new Date(+read.lastPasswordUpdate + 1000))
+  assert.equal(fresh.rotate, false, fresh.reasons.join())
+  assert.deepEqual(localStateFromRegistry({}), { resetRequested: false })
+  assert.throws(() => localStateFromRegistry({ PolicySource: 1.5 }), { code: 'LAPS_INVALID_ARG' })
+  assert.throws(() => decideRotation(p, { policySource: 'intune' }, null, set), { code: 'LAPS_INVALID_ARG' })
+})
+
+test('ResetPasswordStatus: numbers and the CSP text, E_PENDING in both spellings', () => {
+  const cases = [
+    [0, ['succeeded', 0]],
+    ['0', ['succeeded', 0]],
+    [0x8000000a, ['pending', 0x8000000a]],
+    ['-2147483638', ['pending', 0x8000000a]],
+    ['0x8000000', ['pending', 0x8000000a]],
+    ['0x80070005', ['failed', 0x80070005]],
+    [-2147024891, ['failed', 0x80070005]],
+  ]
+  for (const [value, [status, hresult]] of cases) {
+    assert.deepEqual(resetPasswordStatus(value), { status, hresult }, String(value))
+  }
+  assert.throws(() => resetPasswordStatus('soon'), { code: 'LAPS_FORMAT' })
+  assert.throws(() => resetPasswordStatus(2 ** 32), { code: 'LAPS_INVALID_ARG' })
+  assert.throws(() => resetPasswordStatus(1.5), { code: 'LAPS_INVALID_ARG' })
 })

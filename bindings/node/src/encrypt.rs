@@ -1,4 +1,5 @@
-//! `encryptAttribute` and `encryptBlob`: what the LAPS client (or `NCryptProtectSecret`) writes.
+//! `encryptAttribute` and `encryptBlob`: what the LAPS client (or `NCryptProtectSecret`)
+//! writes; `makeGroupKeyEnvelope`: what a domain controller answers GetKey with.
 
 use crate::args::options;
 use crate::error::{crypto_error, invalid_arg, Result};
@@ -154,5 +155,24 @@ pub fn encrypt_blob(opts: Unknown<'_>) -> Result<Buffer> {
         let blob = with_randomness(o.randomness(), |rng| enc.encrypt_blob(t, plaintext, rng))
             .map_err(crypto_error)?;
         Ok(Buffer::from(blob))
+    })
+}
+
+/// The Group Key Envelope a domain controller would answer GetKey with for `sid`, from
+/// `rootKey`, at the key index of `updateTime` (default now): a public-key envelope (what the
+/// LAPS client gets) or, with `publicKey: false`, a seed envelope (what members of the
+/// protecting group get). For tests and offline tooling that plays the DC.
+#[napi(ts_args_type = "opts: EncryptOptions & { rootKey: RootKeyInput, domain: string }")]
+pub fn make_group_key_envelope(opts: Unknown<'_>) -> Result<Buffer> {
+    guarded(|| {
+        let o = encrypt_options(opts)?;
+        if o.root_key.is_none() {
+            return Err(invalid_arg("makeGroupKeyEnvelope needs rootKey"));
+        }
+        let gke = o
+            .encryptor()?
+            .envelope(o.update_time()?)
+            .map_err(crypto_error)?;
+        Ok(Buffer::from(gke.to_bytes()))
     })
 }

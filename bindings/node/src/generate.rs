@@ -1,4 +1,5 @@
-//! `generatePassword`, `generatePasswords`, `entropyBits`: laps-core generation.
+//! `generatePassword`, `generatePasswords`, `entropyBits`, `isValidPassword`,
+//! `splitPassphrase`: laps-core generation.
 
 use crate::args::{arg, options, whole};
 use crate::error::{core_error, invalid_arg, laps_error, ErrorCode, Result};
@@ -77,6 +78,39 @@ pub fn check_local_password_policy(
             .to_policy("policy")?;
         let fit = laps_core::check_local_policy(&spec, &policy);
         serde_json::to_value(&fit).map_err(|e| laps_error(ErrorCode::Internal, e.to_string()))
+    })
+}
+
+/// Whether `password` uses only the alphabet of `complexity` (1–5) and contains every class
+/// (what a Windows LAPS password of that complexity always satisfies); `false` for the
+/// passphrase complexities 6–8.
+///
+/// ```js
+/// isValidPassword(4, generatePassword())   // true
+/// isValidPassword(1, 'abc')                // false: complexity 1 is upper-case only
+/// ```
+#[napi(ts_args_type = "complexity: number, password: string")]
+pub fn is_valid_password(complexity: Unknown<'_>, password: Unknown<'_>) -> Result<bool> {
+    guarded(|| {
+        let complexity = whole("complexity", arg("complexity", complexity)?, u32::MAX)?;
+        let c = laps_core::Complexity::new(complexity).map_err(core_error)?;
+        let password: String = arg("password", password)?;
+        Ok(laps_core::charset::is_valid_password(c, &password))
+    })
+}
+
+/// Splits a generated passphrase back into its lower-case words at the capital letters.
+///
+/// ```js
+/// splitPassphrase('CobraPaddleRiver')   // ['cobra', 'paddle', 'river']
+/// ```
+#[napi(ts_args_type = "passphrase: string")]
+pub fn split_passphrase(passphrase: Unknown<'_>) -> Result<Vec<String>> {
+    guarded(|| {
+        Ok(laps_core::split_passphrase(&arg::<String>(
+            "passphrase",
+            passphrase,
+        )?))
     })
 }
 

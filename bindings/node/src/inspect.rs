@@ -1,4 +1,5 @@
-//! `parseEncryptedAttribute` and `parseBlob`: what a value says before any key is involved.
+//! `parseEncryptedAttribute`, `parseBlob` and `parseGroupKeyEnvelope`: what a value or a
+//! GetKey answer says before any key is involved.
 
 use crate::args::arg;
 use crate::error::{crypto_error, Result};
@@ -143,5 +144,52 @@ pub fn parse_blob(blob: Unknown<'_>) -> Result<BlobInfo> {
     guarded(|| {
         let bytes: &[u8] = arg("blob", blob)?;
         blob_info(&laps_crypto::parse_blob(bytes).map_err(crypto_error)?)
+    })
+}
+
+/// What a Group Key Envelope (a GetKey answer) holds, without its key material.
+#[napi(object)]
+pub struct GroupKeyEnvelopeInfo {
+    /// The KDS root key GUID.
+    pub root_key_id: String,
+    /// L0 index.
+    pub l0: i32,
+    /// L1 index.
+    pub l1: i32,
+    /// L2 index.
+    pub l2: i32,
+    /// Flags (bit 0: a public-key envelope).
+    pub flags: u32,
+    /// A public-key envelope (what the LAPS client gets), else a seed envelope.
+    pub public_key: bool,
+    /// The KDF hash, e.g. `'SHA512'`.
+    pub kdf_hash: String,
+    /// The secret agreement algorithm, e.g. `'DH'`, `'ECDH_P256'`.
+    pub secret_agreement_algorithm: String,
+    /// DNS domain name.
+    pub domain_name: String,
+    /// DNS forest name.
+    pub forest_name: String,
+}
+
+/// Reads a Group Key Envelope (`GetKey`'s answer, or `makeGroupKeyEnvelope`'s output): which
+/// root key and L0/L1/L2 it is for, its kind and its names. No key material is returned.
+#[napi(ts_args_type = "data: Uint8Array")]
+pub fn parse_group_key_envelope(data: Unknown<'_>) -> Result<GroupKeyEnvelopeInfo> {
+    guarded(|| {
+        let bytes: &[u8] = arg("data", data)?;
+        let gke = laps_crypto::GroupKeyEnvelope::parse(bytes).map_err(crypto_error)?;
+        Ok(GroupKeyEnvelopeInfo {
+            root_key_id: gke.root_key_id.to_string(),
+            l0: gke.index.l0,
+            l1: gke.index.l1,
+            l2: gke.index.l2,
+            flags: gke.flags,
+            public_key: gke.is_public_key(),
+            kdf_hash: gke.kdf_hash.name().to_owned(),
+            secret_agreement_algorithm: gke.secret_agreement.name().to_owned(),
+            domain_name: gke.domain_name.clone(),
+            forest_name: gke.forest_name.clone(),
+        })
     })
 }

@@ -1,13 +1,16 @@
-//! `decideRotation` and `postAuthenticationTimeline`: pure decisions over a resolved policy.
+//! `decideRotation`, `postAuthenticationTimeline`, the device state they read
+//! (`localStateFromRegistry`, `localStateAfterRotation`) and `resetPasswordStatus`: pure
+//! decisions over a resolved policy.
 
 use crate::args::{arg, options};
-use crate::error::{invalid_arg, Result};
+use crate::error::{invalid_arg, kind_error, policy_error, Result};
 use crate::guard::guarded;
 use crate::policy::{serde_name, EffectivePolicy};
+use crate::regvalue::root_from_js;
 use crate::time::{from_date, opt_from_date, to_date};
 use chrono::{DateTime, Utc};
-use laps_policy::{DirectoryState, LocalState, Source};
-use napi::bindgen_prelude::ClassInstance;
+use laps_policy::{DirectoryState, LocalState, ResetPasswordStatus, Source};
+use napi::bindgen_prelude::{ClassInstance, Either};
 use napi::Unknown;
 use napi_derive::napi;
 
@@ -101,21 +104,31 @@ pub struct PostAuthTimeline {
 }
 
 fn source_of(name: &str) -> Result<Source> {
-    Ok(match name {
-        "csp" => Source::Csp,
-        "gpo" => Source::Gpo,
-        "local" => Source::Local,
-        "legacy" => Source::Legacy,
-        "none" => Source::None,
-        other => {
-            return Err(invalid_arg(format!(
-                "local.policySource must be csp, gpo, local, legacy or none, got {other:?}"
-            )))
-        }
+    name.parse().map_err(|e: laps_core::UnknownName| {
+        kind_error(
+            e.kind(),
+            format!("local.policySource: {e} (csp, gpo, local, legacy or none)"),
+        )
     })
 }
 
 impl LocalStateInput {
+    /// The JS form of a core [`LocalState`].
+    fn from_state(s: LocalState) -> Self {
+        LocalStateInput {
+            policy_source: s.policy_source.map(|p| p.as_str().to_owned()),
+            last_password_update: s.last_password_update.map(to_date),
+            azure_password_expiry: s.azure_password_expiry.map(to_date),
+            last_account_rid: s.last_account_rid,
+            last_account_name: s.last_account_name,
+            last_encryption_target: s.last_encryption_target,
+            dsrm_mode: s.dsrm_mode,
+            last_password_version: s.last_password_version,
+            reset_requested: Some(s.reset_requested),
+            post_auth_reset_deadline: s.post_auth_reset_deadline.map(to_date),
+        }
+    }
+
     fn to_state(&self) -> Result<LocalState> {
         Ok(LocalState {
             policy_source: self.policy_source.as_deref().map(source_of).transpose()?,
@@ -225,6 +238,86 @@ pub fn post_authentication_timeline(
                     event_id: s.event_id,
                 })
                 .collect(),
+        })
+    })
+}
+
+/// The `local` state `decideRotation` takes, read from the values of the device's
+/// `HKLM\Software\Microsoft\Windows\CurrentVersion\LAPS\State` key (value name → value, as
+/// in a policy root: `PolicySource`, `LastPasswordUpdateTime`, `AzurePasswordExpiryTime`, …).
+///
+/// ```js
+/// localStateFromRegistry({ PolicySource: 2, LastPasswordUpdateTime: 133500000000000000n })
+/// // { policySource: 'gpo', lastPasswordUpdate: 2024-01-17T21:20:00.000Z, resetRequested: false }
+/// ```
+#[napi(ts_args_type = "values: Record<string, RegistryValue>")]
+pub fn local_state_from_registry(values: Unknown<'_>) -> Result<LocalStateInput> {
+    guarded(|| {
+        let values = root_from_js("values", Some(values))?;
+        Ok(LocalStateInput::from_state(LocalState::from_registry(
+            &values,
+        )))
+    })
+}
+
+/// The `local` state a successful rotation at `now` (default: the current time) under
+/// `policy` leaves behind, as `decideRotation` takes it.
+#[napi(
+    ts_args_type = "policy: EffectivePolicy, now?: Date | null, passwordVersion?: string | null"
+)]
+pub fn local_state_after_rotation(
+    policy: Unknown<'_>,
+    now: Unknown<'_>,
+    password_version: Unknown<'_>,
+) -> Result<LocalStateInput> {
+    guarded(|| {
+        let policy: ClassInstance<'_, EffectivePolicy> = arg("policy", policy)?;
+        let password_version: Option<String> = arg("passwordVersion", password_version)?;
+        Ok(LocalStateInput::from_state(LocalState::after_rotation(
+            &policy.inner,
+            now_of(now)?,
+            password_version,
+        )))
+    })
+}
+
+/// The decoded LAPS CSP `Actions/ResetPasswordStatus`.
+#[napi(object)]
+pub struct ResetStatus {
+    /// What the HRESULT means.
+    #[napi(ts_type = "'succeeded' | 'pending' | 'failed'")]
+    pub status: String,
+    /// The HRESULT as an unsigned 32-bit number (E_PENDING in its real spelling).
+    pub hresult: u32,
+}
+
+/// Decodes the LAPS CSP `Actions/ResetPasswordStatus`: an HRESULT as a number (signed or
+/// unsigned), or the CSP's text (decimal, or `0x` hex). Both spellings of E_PENDING
+/// (`0x8000000A` and the documentation's `0x8000000`) are pending.
+///
+/// ```js
+/// resetPasswordStatus('0x8000000A')   // { status: 'pending', hresult: 2147483658 }
+/// resetPasswordStatus(0)              // { status: 'succeeded', hresult: 0 }
+/// ```
+#[napi(ts_args_type = "value: number | string")]
+pub fn reset_password_status(value: Unknown<'_>) -> Result<ResetStatus> {
+    guarded(|| {
+        let status = match arg::<Either<f64, String>>("value", value)? {
+            Either::A(n)
+                if n.fract() == 0.0 && (f64::from(i32::MIN)..=f64::from(u32::MAX)).contains(&n) =>
+            {
+                ResetPasswordStatus::from_hresult(if n < 0.0 { n as i32 as u32 } else { n as u32 })
+            }
+            Either::A(n) => {
+                return Err(invalid_arg(format!(
+                    "value: an HRESULT must be a whole number that fits in 32 bits, got {n}"
+                )))
+            }
+            Either::B(text) => text.parse().map_err(policy_error)?,
+        };
+        Ok(ResetStatus {
+            status: status.as_str().to_owned(),
+            hresult: status.hresult(),
         })
     })
 }

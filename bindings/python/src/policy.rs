@@ -1113,8 +1113,7 @@ pub(crate) fn reset_password_status(value: &Bound<'_, PyAny>) -> PyResult<(&'sta
         let text: String = value
             .extract()
             .map_err(|_| pyo3::exceptions::PyTypeError::new_err("expected int or str"))?;
-        S::parse(&text)
-            .ok_or_else(|| Error::new(Kind::Format, format!("not an HRESULT: {text:?}")))?
+        text.parse::<S>().map_err(Error::from)?
     };
     Ok((status.as_str(), status.hresult()))
 }

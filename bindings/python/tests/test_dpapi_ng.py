@@ -64,7 +64,7 @@ def test_same_plaintext_as_dpapi_ng(v: dict[str, Any]) -> None:
 
 
 def dpapi_ng_would_hang(blob: bytes) -> bool:
-    """dpapi-ng 0.2.0 loops forever on an out-of-range L1/L2 (crypto-formats.md, section 10)."""
+    """dpapi-ng 0.2.0 loops forever on a negative L0, or an L1 or L2 outside 0..=31."""
     try:
         ki = DPAPINGBlob.unpack(blob).key_identifier
     except Exception:  # noqa: BLE001 - dpapi-ng cannot even parse it: it fails fast

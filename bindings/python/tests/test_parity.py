@@ -66,12 +66,23 @@ def _parse_blob(args: dict[str, Any]) -> Any:
     return {"root_key_id": None if root is None else str(root), "target_sid": info.target_sid}
 
 
+def _reset_password_status(args: dict[str, Any]) -> Any:
+    status, hresult = winlaps.reset_password_status(args["value"])
+    return {"status": status, "hresult": hresult}
+
+
+def _is_valid_password(args: dict[str, Any]) -> Any:
+    return {"valid": winlaps.is_valid_password(args["complexity"], args["password"])}
+
+
 OPS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "generate": _generate,
     "entropy": _entropy,
     "parse_registry_pol": _parse_registry_pol,
     "resolve": _resolve,
     "parse_blob": _parse_blob,
+    "reset_password_status": _reset_password_status,
+    "is_valid_password": _is_valid_password,
 }
 
 
