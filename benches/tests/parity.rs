@@ -5,7 +5,7 @@
 //! Run with `WINLAPS_PARITY_PRINT=1` to print what Rust answers for every case.
 
 use laps_core::{entropy, ErrorKind, Generator, PasswordSpec};
-use laps_policy::{parse_registry_pol, resolve, Device, Root, Snapshot};
+use laps_policy::{resolve, Device, ParsedPolicy, Root, Snapshot};
 use serde_json::{json, Map, Value};
 
 fn cases() -> Value {
@@ -81,12 +81,8 @@ fn roots(snapshot: &Snapshot) -> Value {
 
 fn parse_pol(args: &Value) -> Value {
     let bytes = hex::decode(args["hex"].as_str().expect("hex")).expect("hex");
-    match parse_registry_pol(&bytes) {
-        Ok(pol) => {
-            let mut s = Snapshot::new();
-            pol.apply_to(&mut s);
-            json!({ "roots": roots(&s) })
-        }
+    match ParsedPolicy::from_registry_pol(&bytes) {
+        Ok(parsed) => json!({ "roots": roots(&parsed.snapshot) }),
         Err(e) => error(e.kind()),
     }
 }

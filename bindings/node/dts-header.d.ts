@@ -88,14 +88,30 @@ export interface SettingInfo {
   description: string
 }
 
-/** What a policy parser found: the four roots, ready to spread into `resolvePolicy`. */
+/**
+ * What a policy parser found, the same shape for Registry.pol, SyncML and `.reg`: the values
+ * the file leaves in each root (ready to spread into `resolvePolicy`), the keys it addresses
+ * outside them, its registry operations and, for SyncML, its commands.
+ */
 export interface ParsedPolicy {
+  /** `HKLM\Software\Microsoft\Policies\LAPS` (Intune / MDM). */
   csp: Record<string, RegistryValueOut>
+  /** The GPO root. */
   gpo: Record<string, RegistryValueOut>
+  /** The local-configuration root. */
   local: Record<string, RegistryValueOut>
+  /** The legacy (AdmPwd) root. */
   legacy: Record<string, RegistryValueOut>
-  /** Keys that are not LAPS policy keys and were ignored. */
+  /** `LAPS\State` (runtime values, not policy). */
+  state: Record<string, RegistryValueOut>
+  /** Keys outside every LAPS key (SyncML: targets outside the LAPS CSP), ignored. */
   ignoredKeys: string[]
+  /** The registry operations, in file order. */
+  operations: RegistryOperation[]
+  /** SyncML: the message runs `Actions/ResetPassword` (false for the other formats). */
+  resetPasswordRequested: boolean
+  /** SyncML: every command with the CSP's status, in document order (empty for the other formats). */
+  commands: SyncmlCommandResult[]
 }
 
 /**

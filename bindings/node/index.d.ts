@@ -88,14 +88,30 @@ export interface SettingInfo {
   description: string
 }
 
-/** What a policy parser found: the four roots, ready to spread into `resolvePolicy`. */
+/**
+ * What a policy parser found, the same shape for Registry.pol, SyncML and `.reg`: the values
+ * the file leaves in each root (ready to spread into `resolvePolicy`), the keys it addresses
+ * outside them, its registry operations and, for SyncML, its commands.
+ */
 export interface ParsedPolicy {
+  /** `HKLM\Software\Microsoft\Policies\LAPS` (Intune / MDM). */
   csp: Record<string, RegistryValueOut>
+  /** The GPO root. */
   gpo: Record<string, RegistryValueOut>
+  /** The local-configuration root. */
   local: Record<string, RegistryValueOut>
+  /** The legacy (AdmPwd) root. */
   legacy: Record<string, RegistryValueOut>
-  /** Keys that are not LAPS policy keys and were ignored. */
+  /** `LAPS\State` (runtime values, not policy). */
+  state: Record<string, RegistryValueOut>
+  /** Keys outside every LAPS key (SyncML: targets outside the LAPS CSP), ignored. */
   ignoredKeys: string[]
+  /** The registry operations, in file order. */
+  operations: RegistryOperation[]
+  /** SyncML: the message runs `Actions/ResetPassword` (false for the other formats). */
+  resetPasswordRequested: boolean
+  /** SyncML: every command with the CSP's status, in document order (empty for the other formats). */
+  commands: SyncmlCommandResult[]
 }
 
 /**
@@ -714,7 +730,7 @@ export declare function parseRegistryPol(data: Uint8Array): ParsedPolicy
  * bad or disallowed value, 215/216 not run or rolled back in a failed Atomic; none for targets
  * outside the LAPS CSP). Only status 200 changes the registry.
  */
-export declare function parseSyncml(syncml: string | Uint8Array): ParsedPolicy & { resetPasswordRequested: boolean, commands: SyncmlCommandResult[] }
+export declare function parseSyncml(syncml: string | Uint8Array): ParsedPolicy
 
 /** What to generate; every field is optional and defaults as Windows does. */
 export interface PasswordOptions {
@@ -859,6 +875,18 @@ export interface RecipientInfo {
   descriptor: string
   /** Its key identifier, when it has one. */
   key?: KeyIdentifierInfo
+}
+
+/** One registry operation of a parsed file. */
+export interface RegistryOperation {
+  /** `set`, `set_if_absent`, `delete_value`, `delete_all_values` or `delete_key`. */
+  op: 'set' | 'set_if_absent' | 'delete_value' | 'delete_all_values' | 'delete_key'
+  /** The key path. */
+  key: string
+  /** The value name (none for `delete_all_values` and `delete_key`). */
+  name?: string
+  /** The value written (`set` and `set_if_absent` only). */
+  value?: RegistryValueOut
 }
 
 /**

@@ -152,7 +152,7 @@ impl GetKeyArgs {
 /// Why GetKey could not be reached, in words: a DC without the GKDI interface (every Samba DC)
 /// is named as such rather than by the endpoint mapper's status.
 fn describe_getkey_failure(host: &str, e: &laps_client::Error) -> String {
-    if e.kind() == laps_client::ErrorKind::NoGkdiEndpoint {
+    if e.detail() == laps_client::ErrorDetail::NoGkdiEndpoint {
         format!(
             "{host} has no GKDI (GetKey) endpoint: its endpoint mapper does not list the \
              ISD_KEY interface (Samba DCs do not serve GetKey; Windows DCs do)"

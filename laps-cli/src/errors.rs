@@ -103,19 +103,19 @@ pub(crate) fn code_of(e: &(dyn std::error::Error + 'static)) -> Code {
         return c.code;
     }
     macro_rules! kind_of {
-        ($($t:ty => $kind:ident),* $(,)?) => {
+        ($($t:ty),* $(,)?) => {
             $(if let Some(e) = e.downcast_ref::<$t>() {
-                return Code::Kind(e.$kind());
+                return Code::Kind(e.kind());
             })*
         };
     }
     kind_of!(
-        laps_core::Error => kind,
-        laps_crypto::Error => kind,
-        laps_policy::Error => kind,
-        laps_directory::Error => error_kind,
-        laps_client::Error => error_kind,
-        laps_ldap::Error => error_kind,
+        laps_core::Error,
+        laps_crypto::Error,
+        laps_policy::Error,
+        laps_directory::Error,
+        laps_client::Error,
+        laps_ldap::Error,
     );
     if e.downcast_ref::<serde_json::Error>().is_some() {
         return Code::FORMAT;

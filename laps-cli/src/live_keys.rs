@@ -3,7 +3,7 @@
 
 use crate::CliResult;
 use laps_client::{
-    fetch_keys, AuthProtocol, ClientAuthOptions, ConnectOptions, Credentials, ErrorKind,
+    fetch_keys, AuthProtocol, ClientAuthOptions, ConnectOptions, Credentials, ErrorDetail,
     GkdiClient, Timeouts,
 };
 use laps_crypto::{GroupKeyEnvelope, KeyStore, Sid};
@@ -85,7 +85,7 @@ impl DcArgs {
             ..ConnectOptions::default()
         };
         GkdiClient::connect(dc, &creds, &opts).map_err(|e| {
-            if e.kind() == ErrorKind::NoGkdiEndpoint {
+            if e.detail() == ErrorDetail::NoGkdiEndpoint {
                 format!(
                     "{dc} serves no MS-GKDI GetKey endpoint ({e}); Samba AD DCs do not implement \
                      GetKey: use a Windows DC, or read the KDS root keys over LDAP"

@@ -46,7 +46,7 @@ fn planning_error(e: laps_rpc::Error) -> Error {
 ///
 /// A failing call (access denied, ...) is reported for every value of its group, and so is
 /// an answer holding only the public key (the server's way of saying the caller may encrypt
-/// to the SID but not decrypt), as [`ErrorKind::AccessDenied`](crate::ErrorKind). The
+/// to the SID but not decrypt), as [`ErrorDetail::AccessDenied`](crate::ErrorDetail). The
 /// connection is used on for the other groups. An error that breaks the connection stops the
 /// batch and is reported for every value not fetched yet.
 pub fn fetch_keys<V: AsRef<[u8]>>(
@@ -64,19 +64,14 @@ pub fn fetch_keys<V: AsRef<[u8]>>(
         report.errors[i] = Some(Arc::new(planning_error(e)));
     }
     let mut broken: Option<Arc<Error>> = None;
-    for laps_rpc::batch::PlannedCall {
-        group,
-        l1,
-        l2,
-        members,
-    } in plan.calls
-    {
+    for call in plan.calls {
+        let group = &call.group;
         let outcome = match &broken {
             Some(e) => Err(e.clone()),
             None => {
                 report.calls += 1;
                 client
-                    .get_key(&group.sid, Some(group.root_key_id), group.l0, l1, l2)
+                    .get_key_for(&call.request())
                     .and_then(|gke| {
                         // A server that may not give the caller the seed keys answers with
                         // the public key (enough to encrypt, not to decrypt).
@@ -99,7 +94,7 @@ pub fn fetch_keys<V: AsRef<[u8]>>(
             }
         };
         if let Err(e) = outcome {
-            for i in members {
+            for i in call.members {
                 report.errors[i] = Some(e.clone());
             }
         }
@@ -109,6 +104,9 @@ pub fn fetch_keys<V: AsRef<[u8]>>(
 
 /// Errors after which the connection is still usable: those of one call.
 fn call_scoped(e: &Error) -> bool {
-    use crate::ErrorKind as K;
-    matches!(e.kind(), K::AccessDenied | K::GetKey | K::Fault | K::Crypto)
+    use crate::ErrorDetail as K;
+    matches!(
+        e.detail(),
+        K::AccessDenied | K::GetKey | K::Fault | K::Crypto
+    )
 }

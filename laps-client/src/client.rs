@@ -46,8 +46,8 @@ impl Default for ConnectOptions {
 /// Asks the endpoint mapper of `host` (unauthenticated, on `epm_port`) for the
 /// `ncacn_ip_tcp` port of `interface`.
 ///
-/// A server without the interface gives an error of kind
-/// [`ErrorKind::NoGkdiEndpoint`](crate::ErrorKind::NoGkdiEndpoint).
+/// A server without the interface gives an error of detail
+/// [`ErrorDetail::NoGkdiEndpoint`](crate::ErrorDetail::NoGkdiEndpoint).
 pub fn lookup_port(
     host: &str,
     epm_port: u16,
@@ -239,7 +239,14 @@ impl GkdiClient {
         l1: i32,
         l2: i32,
     ) -> Result<GroupKeyEnvelope> {
-        let raw = self.get_key_raw(&GetKeyRequest::for_sid(sid, root_key_id, l0, l1, l2))?;
+        self.get_key_for(&GetKeyRequest::for_sid(sid, root_key_id, l0, l1, l2))
+    }
+
+    /// GetKey for a request built elsewhere (a batch's
+    /// [`PlannedCall::request`](laps_rpc::batch::PlannedCall::request)), its answer parsed as a
+    /// group key envelope.
+    pub fn get_key_for(&mut self, request: &GetKeyRequest) -> Result<GroupKeyEnvelope> {
+        let raw = self.get_key_raw(request)?;
         Ok(GroupKeyEnvelope::parse(&raw)?)
     }
 

@@ -84,10 +84,13 @@ pub enum Error {
     InvalidArgument(String),
 }
 
-/// A coarse classification of [`Error`] for exit codes and exception types.
+/// This crate's finer classification of [`Error`], within its [`kind`](Error::kind): which
+/// network or DCE/RPC step failed, for callers that report an unreachable server, a missing
+/// GKDI endpoint or a rejected bind differently (the Node binding's finer `LAPS_*` codes, the
+/// Python binding's `RpcError` subclasses, the CLI's hints).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum ErrorKind {
+pub enum ErrorDetail {
     /// The server could not be reached.
     Unreachable,
     /// A step timed out.
@@ -115,37 +118,38 @@ pub enum ErrorKind {
 }
 
 impl Error {
-    /// The kind of this error.
-    pub fn kind(&self) -> ErrorKind {
-        use laps_rpc::ErrorKind as R;
+    /// The finer classification of this error (the step that failed);
+    /// [`kind`](Self::kind) is the one every winlaps crate and binding shares.
+    pub fn detail(&self) -> ErrorDetail {
+        use laps_rpc::ErrorDetail as R;
         match self {
-            Error::Unreachable { .. } => ErrorKind::Unreachable,
-            Error::Timeout { .. } => ErrorKind::Timeout,
-            Error::ConnectionClosed { .. } | Error::Io { .. } => ErrorKind::Io,
-            Error::Rpc(e) => match e.kind() {
-                R::EndpointNotFound => ErrorKind::NoGkdiEndpoint,
-                R::BindRejected => ErrorKind::BindRejected,
-                R::Auth => ErrorKind::AuthFailed,
-                R::Fault => ErrorKind::Fault,
-                R::AccessDenied => ErrorKind::AccessDenied,
-                R::GetKey => ErrorKind::GetKey,
-                R::Crypto => ErrorKind::Crypto,
-                R::Usage => ErrorKind::Usage,
-                _ => ErrorKind::Protocol,
+            Error::Unreachable { .. } => ErrorDetail::Unreachable,
+            Error::Timeout { .. } => ErrorDetail::Timeout,
+            Error::ConnectionClosed { .. } | Error::Io { .. } => ErrorDetail::Io,
+            Error::Rpc(e) => match e.detail() {
+                R::EndpointNotFound => ErrorDetail::NoGkdiEndpoint,
+                R::BindRejected => ErrorDetail::BindRejected,
+                R::Auth => ErrorDetail::AuthFailed,
+                R::Fault => ErrorDetail::Fault,
+                R::AccessDenied => ErrorDetail::AccessDenied,
+                R::GetKey => ErrorDetail::GetKey,
+                R::Crypto => ErrorDetail::Crypto,
+                R::Usage => ErrorDetail::Usage,
+                _ => ErrorDetail::Protocol,
             },
-            Error::Auth(_) => ErrorKind::AuthFailed,
-            Error::Crypto(_) => ErrorKind::Crypto,
-            Error::InvalidArgument(_) => ErrorKind::Usage,
+            Error::Auth(_) => ErrorDetail::AuthFailed,
+            Error::Crypto(_) => ErrorDetail::Crypto,
+            Error::InvalidArgument(_) => ErrorDetail::Usage,
         }
     }
 
     /// The kind of failure in the taxonomy every winlaps crate and binding shares
-    /// ([`kind`](Self::kind) is this crate's finer classification).
-    pub fn error_kind(&self) -> laps_core::ErrorKind {
+    /// ([`detail`](Self::detail) is this crate's finer classification).
+    pub fn kind(&self) -> laps_core::ErrorKind {
         use laps_core::ErrorKind as K;
         match self {
             Error::Timeout { .. } => K::Timeout,
-            Error::Rpc(e) => e.error_kind(),
+            Error::Rpc(e) => e.kind(),
             Error::Auth(_) => K::Authentication,
             Error::Crypto(e) => e.kind(),
             Error::InvalidArgument(_) => K::InvalidArgument,

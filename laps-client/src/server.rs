@@ -348,7 +348,7 @@ fn serve_connection(shared: &Shared, mut stream: TcpStream, endpoint: Endpoint) 
         let out = match conn.receive(&buf[..n], now()) {
             Ok(out) => out,
             Err(e) => {
-                if e.kind() == laps_rpc::ErrorKind::Auth {
+                if e.detail() == laps_rpc::ErrorDetail::Auth {
                     deny_next_request(&mut stream, &buf[..n]);
                 }
                 break;

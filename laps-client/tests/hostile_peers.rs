@@ -7,7 +7,7 @@ use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use laps_client::{
-    lookup_port, AuthProtocol, ConnectOptions, Credentials, Error, ErrorKind, GkdiClient, Step,
+    lookup_port, AuthProtocol, ConnectOptions, Credentials, Error, ErrorDetail, GkdiClient, Step,
     Timeouts,
 };
 use laps_rpc::client::ClientConfig;
@@ -72,7 +72,8 @@ fn a_server_that_stalls_times_out() {
     let (port, t) = peer(|_| std::thread::sleep(Duration::from_secs(3)));
     let (r, took) = connect(port);
     let e = r.unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
+    assert_eq!(e.detail(), ErrorDetail::Timeout, "{e}");
+    assert_eq!(e.kind(), laps_client::ErrorKind::Timeout);
     assert!(
         matches!(
             e,
@@ -105,7 +106,7 @@ fn a_server_that_trickles_bytes_hits_the_exchange_budget() {
     });
     let (r, took) = connect(port);
     let e = r.unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
+    assert_eq!(e.detail(), ErrorDetail::Timeout, "{e}");
     assert!(took < Duration::from_millis(2500), "{took:?}");
     t.join().unwrap();
 }
@@ -122,7 +123,7 @@ fn a_truncated_fragment_then_close_is_a_closed_connection() {
     });
     let (r, _) = connect(port);
     let e = r.unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::Io, "{e}");
+    assert_eq!(e.detail(), ErrorDetail::Io, "{e}");
     assert!(matches!(e, Error::ConnectionClosed { .. }), "{e:?}");
     t.join().unwrap();
 }
@@ -138,7 +139,7 @@ fn a_frag_len_over_the_bound_is_a_protocol_error() {
     });
     let (r, took) = connect(port);
     let e = r.unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::Protocol, "{e}");
+    assert_eq!(e.detail(), ErrorDetail::Protocol, "{e}");
     assert!(
         took < Duration::from_secs(1),
         "rejected from the header alone: {took:?}"
@@ -162,7 +163,7 @@ fn a_fault_pdu_gives_its_status() {
     });
     let (r, _) = connect(port);
     let e = r.unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::Fault, "{e}");
+    assert_eq!(e.detail(), ErrorDetail::Fault, "{e}");
     assert!(e.to_string().contains("0x1c010003"), "{e}");
     t.join().unwrap();
 }
@@ -181,7 +182,7 @@ fn a_bind_nak_is_bind_rejected() {
     });
     let (r, _) = connect(port);
     let e = r.unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::BindRejected, "{e}");
+    assert_eq!(e.detail(), ErrorDetail::BindRejected, "{e}");
     t.join().unwrap();
 }
 
@@ -191,7 +192,7 @@ fn garbage_is_a_protocol_error() {
         s.write_all(b"HTTP/1.1 400 Bad Request\r\n\r\n").unwrap();
     });
     let (r, _) = connect(port);
-    assert_eq!(r.unwrap_err().kind(), ErrorKind::Protocol);
+    assert_eq!(r.unwrap_err().detail(), ErrorDetail::Protocol);
     t.join().unwrap();
 }
 
@@ -207,7 +208,7 @@ fn the_endpoint_mapper_stalling_times_out() {
         timeouts(),
     )
     .unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::Timeout, "{e}");
+    assert_eq!(e.detail(), ErrorDetail::Timeout, "{e}");
     assert!(start.elapsed() < Duration::from_secs(2));
     t.join().unwrap();
 }
@@ -220,7 +221,8 @@ fn a_closed_port_is_unreachable() {
     };
     let (r, _) = connect(port);
     let e = r.unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::Unreachable, "{e}");
+    assert_eq!(e.detail(), ErrorDetail::Unreachable, "{e}");
+    assert_eq!(e.kind(), laps_client::ErrorKind::Network);
 }
 
 #[test]
@@ -233,5 +235,5 @@ fn an_unresolvable_name_is_unreachable() {
         timeouts(),
     )
     .unwrap_err();
-    assert_eq!(e.kind(), ErrorKind::Unreachable, "{e}");
+    assert_eq!(e.detail(), ErrorDetail::Unreachable, "{e}");
 }

@@ -10,7 +10,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use laps_client::{
     fetch_keys, key_group, Account, AccountTable, AuthProtocol, ClientAuthOptions, ClientContext,
-    ConnectOptions, Credentials, ErrorKind, GkdiClient, KdsConfig, KdsHandle, KdsServer,
+    ConnectOptions, Credentials, ErrorDetail, GkdiClient, KdsConfig, KdsHandle, KdsServer,
     KerberosAcceptor, KerberosService, Keytab, Timeouts,
 };
 use laps_core::{FileTime, Password};
@@ -157,7 +157,7 @@ fn kerberos_non_member_is_denied_and_gets_the_public_key() {
         let report = fetch_keys(&mut client, &store, &raw, false);
         for e in &report.errors {
             let e = e.as_ref().expect("every value is denied");
-            assert_eq!(e.kind(), ErrorKind::AccessDenied, "{protocol:?}: {e}");
+            assert_eq!(e.detail(), ErrorDetail::AccessDenied, "{protocol:?}: {e}");
         }
         let current = client.get_key(&group, None, -1, -1, -1).unwrap();
         assert!(current.is_public_key(), "{protocol:?}: public key only");
@@ -184,7 +184,7 @@ fn kerberos_wrong_password_fails_at_the_kdc() {
         &options(&dc, &kds, AuthProtocol::Kerberos),
     )
     .unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::AuthFailed, "{err}");
+    assert_eq!(err.detail(), ErrorDetail::AuthFailed, "{err}");
     kds.stop();
 }
 
@@ -215,16 +215,16 @@ fn keytab_without_aes_is_refused_with_a_clear_error() {
     assert_eq!(keytab.entries()[0].enctype(), 23);
     assert!(!format!("{keytab:?}").contains("7, 7"), "keys are redacted");
     let err = KerberosService::new(keytab, Some("host/kds.winlaps.test")).unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::Usage);
+    assert_eq!(err.detail(), ErrorDetail::Usage);
     assert!(err.to_string().contains("no AES key"), "{err}");
     for bad in [&b""[..], &[5, 2, 0, 0, 0, 40, 0][..], &[1, 2, 3][..]] {
-        assert_eq!(Keytab::parse(bad).unwrap_err().kind(), ErrorKind::Usage);
+        assert_eq!(Keytab::parse(bad).unwrap_err().detail(), ErrorDetail::Usage);
     }
     // Every truncation, and every single-byte change of a length field, is a typed error or a
     // keytab; never a panic or an allocation the size of a forged length.
     for n in 0..kt.len() {
         if let Err(e) = Keytab::parse(&kt[..n]) {
-            assert_eq!(e.kind(), ErrorKind::Usage, "cut at {n}: {e}");
+            assert_eq!(e.detail(), ErrorDetail::Usage, "cut at {n}: {e}");
         }
     }
     for at in 0..kt.len() {
@@ -232,7 +232,7 @@ fn keytab_without_aes_is_refused_with_a_clear_error() {
             let mut m = kt.clone();
             m[at] = v;
             if let Err(e) = Keytab::parse(&m) {
-                assert_eq!(e.kind(), ErrorKind::Usage, "byte {at} = {v:#x}: {e}");
+                assert_eq!(e.detail(), ErrorDetail::Usage, "byte {at} = {v:#x}: {e}");
             }
         }
     }

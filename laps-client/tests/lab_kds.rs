@@ -8,7 +8,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use laps_client::{
     fetch_keys, key_group, Account, AccountTable, AuthProtocol, ConnectOptions, Credentials,
-    ErrorKind, GkdiClient, KdsConfig, KdsHandle, KdsServer, Timeouts,
+    ErrorDetail, GkdiClient, KdsConfig, KdsHandle, KdsServer, Timeouts,
 };
 use laps_core::{FileTime, Password};
 use laps_crypto::rand_core::OsRng;
@@ -163,7 +163,7 @@ fn caller_outside_the_group_gets_access_denied_per_value() {
     );
     for e in &report.errors {
         let e = e.as_ref().expect("every value is denied");
-        assert_eq!(e.kind(), ErrorKind::AccessDenied, "{e}");
+        assert_eq!(e.detail(), ErrorDetail::AccessDenied, "{e}");
     }
     for (e, sid) in report.errors.iter().zip([&sid, &other]) {
         let e = e.as_ref().unwrap().to_string();
@@ -217,7 +217,7 @@ fn wrong_password_fails_with_a_typed_error() {
     let err = result.unwrap_err();
     // auth3 has no answer: the lab KDS refuses the first request with an access-denied fault,
     // which the client reports as an authentication failure.
-    assert_eq!(err.kind(), ErrorKind::AuthFailed, "{err:?}");
+    assert_eq!(err.detail(), ErrorDetail::AuthFailed, "{err:?}");
     assert!(!err.to_string().contains("wrong"), "{err}");
     assert_eq!(kds.get_key_calls(), 0);
     kds.stop();
@@ -287,6 +287,6 @@ fn spnego_with_ntlm_inside() {
     let err = GkdiClient::connect("127.0.0.1", &creds, &opts)
         .and_then(|mut c| c.get_key(&sid, None, -1, -1, -1))
         .unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::AuthFailed, "{err:?}");
+    assert_eq!(err.detail(), ErrorDetail::AuthFailed, "{err:?}");
     kds.stop();
 }

@@ -6,7 +6,7 @@
 use std::time::Duration;
 
 use laps_client::{
-    lookup_port, AuthProtocol, ClientContext, ConnectOptions, Credentials, ErrorKind, GkdiClient,
+    lookup_port, AuthProtocol, ClientContext, ConnectOptions, Credentials, ErrorDetail, GkdiClient,
     RpcConnection, Timeouts,
 };
 use laps_rpc::client::ClientConfig;
@@ -60,7 +60,7 @@ fn samba_epm_has_no_gkdi_endpoint() {
         timeouts(),
     )
     .unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::NoGkdiEndpoint, "{err}");
+    assert_eq!(err.detail(), ErrorDetail::NoGkdiEndpoint, "{err}");
 }
 
 #[test]
@@ -73,7 +73,7 @@ fn samba_get_key_gives_the_no_gkdi_endpoint_error() {
         ..ConnectOptions::default()
     };
     let err = GkdiClient::connect(dc.host(), &dc.helpdesk(false), &opts).unwrap_err();
-    assert_eq!(err.kind(), ErrorKind::NoGkdiEndpoint, "{err}");
+    assert_eq!(err.detail(), ErrorDetail::NoGkdiEndpoint, "{err}");
     assert!(
         err.to_string()
             .contains("b9785960-524f-11df-8b6d-83dcded72085"),
@@ -142,7 +142,7 @@ fn samba_rejects_a_wrong_password() {
         let good = dc.helpdesk(upn);
         let creds = Credentials::new(good.user(), "not-the-password".into()).unwrap();
         let result = ClientContext::new(protocol, &creds, dc.host(), &dc.auth_options())
-            .map_err(|e| e.kind())
+            .map_err(|e| e.detail())
             .and_then(|ctx| {
                 RpcConnection::connect(
                     dc.host(),
@@ -153,9 +153,9 @@ fn samba_rejects_a_wrong_password() {
                     timeouts(),
                 )
                 .and_then(|mut c| c.call(0, &[]))
-                .map_err(|e| e.kind())
+                .map_err(|e| e.detail())
             });
         let kind = result.unwrap_err();
-        assert_eq!(kind, ErrorKind::AuthFailed, "{protocol:?}");
+        assert_eq!(kind, ErrorDetail::AuthFailed, "{protocol:?}");
     }
 }

@@ -57,24 +57,8 @@ pub enum Error {
 }
 
 impl Error {
-    /// A stable machine-readable name of the variant (for JSON output and bindings).
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Error::NoLapsAttributes { .. } => "no_laps_attributes",
-            Error::BadAttribute { .. } => "bad_attribute",
-            Error::NotActiveDirectory(_) => "not_active_directory",
-            Error::PolicyBlocked(_) => "policy_blocked",
-            Error::NoEncryptionKey { .. } => "no_encryption_key",
-            Error::WrongEncryptionTarget(_) => "wrong_encryption_target",
-            Error::ExpirationBeyondPolicy { .. } => "expiration_beyond_policy",
-            Error::InvalidInput(_) => "invalid_input",
-            Error::Crypto(_) => "crypto",
-        }
-    }
-
-    /// The kind of failure in the taxonomy every winlaps crate and binding shares
-    /// ([`kind`](Self::kind) names the variant).
-    pub fn error_kind(&self) -> laps_core::ErrorKind {
+    /// The kind of failure in the taxonomy every winlaps crate and binding shares.
+    pub fn kind(&self) -> laps_core::ErrorKind {
         use laps_core::ErrorKind as K;
         match self {
             Error::NoLapsAttributes { .. } => K::NotFound,

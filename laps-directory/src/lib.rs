@@ -23,6 +23,7 @@ pub use backup::{plan_backup, AttributeChange, BackupInput, BackupPlan, Encrypti
 pub use entry::{attr, ComputerEntry};
 pub use error::{Error, Result};
 pub use keys::{required_keys, KeyNeeds, KeyRequest};
+pub use laps_core::ErrorKind;
 pub use read::{
     read_computer, read_computers, DecryptionStatus, PasswordRecord, ReadOptions, Source,
 };

@@ -6,7 +6,7 @@ use common::{encrypted, envelope, keys, rng, sid, t};
 use laps_core::Password;
 use laps_directory::{
     attr, plan_backup, read_computer, BackupInput, BackupPlan, ComputerEntry, Encryption, Error,
-    ReadOptions, Source,
+    ErrorKind, ReadOptions, Source,
 };
 use laps_policy::{resolve, Device, DiagnosticCode, EffectivePolicy, RegValue, Snapshot};
 
@@ -269,7 +269,7 @@ fn refuses_encryption_below_dfl_2016() {
         err,
         Error::PolicyBlocked(DiagnosticCode::EncryptionNeedsDfl2016)
     );
-    assert_eq!(err.kind(), "policy_blocked");
+    assert_eq!(err.kind(), ErrorKind::Policy);
 }
 
 #[test]
@@ -363,7 +363,10 @@ fn password_expiration_protection_caps_a_requested_expiration() {
         );
         match result {
             Ok(plan) => assert!(ok && plan.expiration == far),
-            Err(e) => assert!(!ok && e.kind() == "expiration_beyond_policy", "{e}"),
+            Err(e) => assert!(
+                !ok && matches!(e, Error::ExpirationBeyondPolicy { .. }),
+                "{e}"
+            ),
         }
     }
 }

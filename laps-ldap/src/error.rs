@@ -96,28 +96,8 @@ pub enum Error {
 }
 
 impl Error {
-    /// A stable machine-readable name of the variant.
-    pub fn kind(&self) -> &'static str {
-        match self {
-            Error::Connect { .. } => "connect",
-            Error::Timeout { .. } => "timeout",
-            Error::CaFile { .. } => "ca_file",
-            Error::Bind { .. } => "bind",
-            Error::AuthUnavailable { .. } => "auth_unavailable",
-            Error::Ldap { .. } => "ldap",
-            Error::Protocol { .. } => "protocol",
-            Error::ComputerNotFound(_) => "computer_not_found",
-            Error::AmbiguousComputer { .. } => "ambiguous_computer",
-            Error::PrincipalNotFound(_) => "principal_not_found",
-            Error::RootKeysUnreadable(_) => "root_keys_unreadable",
-            Error::Directory(_) => "directory",
-            Error::RootKey { .. } => "root_key",
-        }
-    }
-
-    /// The kind of failure in the taxonomy every winlaps crate and binding shares
-    /// ([`kind`](Self::kind) names the variant).
-    pub fn error_kind(&self) -> laps_core::ErrorKind {
+    /// The kind of failure in the taxonomy every winlaps crate and binding shares.
+    pub fn kind(&self) -> laps_core::ErrorKind {
         use laps_core::ErrorKind as K;
         match self {
             Error::Connect { .. } | Error::Protocol { .. } => K::Network,
@@ -129,7 +109,7 @@ impl Error {
             Error::Ldap { code: 50, .. } | Error::RootKeysUnreadable(_) => K::AccessDenied,
             Error::Ldap { .. } => K::Network,
             Error::ComputerNotFound(_) | Error::PrincipalNotFound(_) => K::NotFound,
-            Error::Directory(e) => e.error_kind(),
+            Error::Directory(e) => e.kind(),
             Error::RootKey { source, .. } => source.kind(),
         }
     }

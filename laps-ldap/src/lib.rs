@@ -15,3 +15,4 @@ mod ntlm;
 pub use connect::{Auth, ConnectOptions};
 pub use directory::{Directory, DirectoryRootKey, NamingContexts};
 pub use error::{Error, Result};
+pub use laps_core::ErrorKind;

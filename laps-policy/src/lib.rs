@@ -25,6 +25,7 @@ mod effective;
 mod error;
 pub mod events;
 mod explain;
+mod parsed;
 mod pol;
 mod post_auth;
 mod provenance;
@@ -51,6 +52,7 @@ pub use effective::{
 };
 pub use error::Error;
 pub use laps_core::{ErrorKind, UnknownName};
+pub use parsed::ParsedPolicy;
 pub use pol::{parse_registry_pol, PolEntry, RegistryPol};
 pub use post_auth::{
     post_authentication_timeline, PostAuthActions, PostAuthOff, PostAuthStep, PostAuthTimeline,

@@ -176,6 +176,49 @@ pub enum RegOp {
     },
 }
 
+impl RegOp {
+    /// snake_case name of the operation: `set`, `set_if_absent`, `delete_value`,
+    /// `delete_all_values` or `delete_key`.
+    pub const fn as_str(&self) -> &'static str {
+        match self {
+            RegOp::Set { .. } => "set",
+            RegOp::SetIfAbsent { .. } => "set_if_absent",
+            RegOp::DeleteValue { .. } => "delete_value",
+            RegOp::DeleteAllValues { .. } => "delete_all_values",
+            RegOp::DeleteKey { .. } => "delete_key",
+        }
+    }
+
+    /// The key path the operation addresses.
+    pub fn key(&self) -> &str {
+        match self {
+            RegOp::Set { key, .. }
+            | RegOp::SetIfAbsent { key, .. }
+            | RegOp::DeleteValue { key, .. }
+            | RegOp::DeleteAllValues { key }
+            | RegOp::DeleteKey { key } => key,
+        }
+    }
+
+    /// The value name, for the operations on one value.
+    pub fn name(&self) -> Option<&str> {
+        match self {
+            RegOp::Set { name, .. }
+            | RegOp::SetIfAbsent { name, .. }
+            | RegOp::DeleteValue { name, .. } => Some(name),
+            RegOp::DeleteAllValues { .. } | RegOp::DeleteKey { .. } => None,
+        }
+    }
+
+    /// The value written, for the operations that write one.
+    pub fn value(&self) -> Option<&RegValue> {
+        match self {
+            RegOp::Set { value, .. } | RegOp::SetIfAbsent { value, .. } => Some(value),
+            _ => None,
+        }
+    }
+}
+
 /// Where a key path lands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Target {

@@ -110,11 +110,12 @@ pub enum Error {
     InvalidState(&'static str),
 }
 
-/// A coarse classification of [`Error`], for callers that map errors to exit codes or
-/// exception types.
+/// This crate's finer classification of [`Error`], within its [`kind`](Error::kind): which
+/// step of the DCE/RPC exchange failed, for callers that report an unreachable GKDI endpoint,
+/// a rejected bind or a fault differently.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
-pub enum ErrorKind {
+pub enum ErrorDetail {
     /// Bytes from the peer are malformed, truncated, too large or out of order.
     Protocol,
     /// The server refused the bind or every presentation context.
@@ -136,27 +137,35 @@ pub enum ErrorKind {
 }
 
 impl Error {
-    /// The kind of this error.
-    pub fn kind(&self) -> ErrorKind {
+    /// The finer classification of this error (the DCE/RPC step that failed);
+    /// [`kind`](Self::kind) is the one every winlaps crate and binding shares.
+    pub fn detail(&self) -> ErrorDetail {
         match self {
             Error::Truncated { .. }
             | Error::Malformed { .. }
             | Error::TooLarge { .. }
-            | Error::UnexpectedPdu { .. } => ErrorKind::Protocol,
-            Error::BindNak { .. } | Error::ContextRejected { .. } => ErrorKind::BindRejected,
-            Error::Fault { .. } => ErrorKind::Fault,
-            Error::Auth(_) => ErrorKind::Auth,
-            Error::EndpointNotFound { .. } => ErrorKind::EndpointNotFound,
-            Error::AccessDenied { .. } => ErrorKind::AccessDenied,
-            Error::GetKey { .. } => ErrorKind::GetKey,
-            Error::Crypto(_) => ErrorKind::Crypto,
-            Error::InvalidArgument(_) | Error::InvalidState(_) => ErrorKind::Usage,
+            | Error::UnexpectedPdu { .. } => ErrorDetail::Protocol,
+            Error::BindNak { .. } | Error::ContextRejected { .. } => ErrorDetail::BindRejected,
+            Error::Fault { .. } => ErrorDetail::Fault,
+            Error::Auth(_) => ErrorDetail::Auth,
+            Error::EndpointNotFound { .. } => ErrorDetail::EndpointNotFound,
+            Error::AccessDenied { .. } => ErrorDetail::AccessDenied,
+            Error::GetKey { .. } => ErrorDetail::GetKey,
+            Error::Crypto(_) => ErrorDetail::Crypto,
+            Error::InvalidArgument(_) | Error::InvalidState(_) => ErrorDetail::Usage,
         }
     }
 
     /// The kind of failure in the taxonomy every winlaps crate and binding shares
-    /// ([`kind`](Self::kind) is this crate's finer classification).
-    pub fn error_kind(&self) -> laps_core::ErrorKind {
+    /// ([`detail`](Self::detail) is this crate's finer classification).
+    ///
+    /// ```
+    /// use laps_rpc::{Error, ErrorDetail, ErrorKind};
+    /// let e = Error::GetKey { hresult: 0x8009_0303 };
+    /// assert_eq!(e.kind(), ErrorKind::Network);
+    /// assert_eq!(e.detail(), ErrorDetail::GetKey);
+    /// ```
+    pub fn kind(&self) -> laps_core::ErrorKind {
         use laps_core::ErrorKind as K;
         match self {
             Error::Auth(_) => K::Authentication,

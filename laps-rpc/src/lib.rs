@@ -61,4 +61,5 @@ pub mod server;
 pub mod status;
 pub mod verification;
 
-pub use error::{Error, ErrorKind, Result};
+pub use error::{Error, ErrorDetail, Result};
+pub use laps_core::ErrorKind;

@@ -4,7 +4,7 @@
 use laps_core::FileTime;
 use laps_crypto::{sample, GroupKeyEnvelope, KeyIndex, Sid};
 use laps_rpc::batch::{key_group, plan};
-use laps_rpc::ErrorKind;
+use laps_rpc::ErrorDetail;
 use rand_core::SeedableRng;
 
 fn blob(sid: &Sid, l0: i32, l1: i32, l2: i32, seed: u64) -> Vec<u8> {
@@ -48,7 +48,7 @@ fn plan_makes_one_call_per_sid_root_key_l0_group_asking_the_highest_l1_l2() {
     assert_eq!(request.root_key_id, Some(first.group.root_key_id));
     assert_eq!(p.errors.len(), 1);
     assert_eq!(p.errors[0].0, 4);
-    assert_eq!(p.errors[0].1.kind(), ErrorKind::Crypto);
+    assert_eq!(p.errors[0].1.detail(), ErrorDetail::Crypto);
     let served: usize = p.calls.iter().map(|c| c.members.len()).sum();
     assert_eq!(served, 6);
 }

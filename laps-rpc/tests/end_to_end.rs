@@ -14,7 +14,7 @@ use laps_rpc::gkdi::{GetKeyRequest, GKDI_INTERFACE};
 use laps_rpc::keys::KeyService;
 use laps_rpc::ndr::TransferSyntax;
 use laps_rpc::server::{Endpoint, Responder, ResponderConfig, ServerConnection};
-use laps_rpc::{Error, ErrorKind};
+use laps_rpc::{Error, ErrorDetail};
 use rand_core::SeedableRng;
 use std::sync::{Arc, Mutex};
 
@@ -167,7 +167,7 @@ fn epm_lookup_of_an_unregistered_interface_is_endpoint_not_found() {
             ..
         }
     ));
-    assert_eq!(err.kind(), ErrorKind::EndpointNotFound);
+    assert_eq!(err.detail(), ErrorDetail::EndpointNotFound);
 }
 
 /// A member of the group gets the seed envelope, byte-identical to laps-crypto's, for every
@@ -386,7 +386,7 @@ fn future_keys_unknown_root_keys_and_bad_indices_are_typed_hresults() {
     for (req, hr) in cases {
         let err = get_key(&mut c, &mut server, &req, 4096).unwrap_err();
         assert_eq!(err, Error::GetKey { hresult: hr }, "{req:?}");
-        assert_eq!(err.kind(), ErrorKind::GetKey);
+        assert_eq!(err.detail(), ErrorDetail::GetKey);
     }
 }
 
@@ -446,6 +446,6 @@ fn a_wrong_password_is_refused_at_bind() {
     );
     let err = bind_gkdi(&mut c, &mut server, 4096).unwrap_err();
     assert!(matches!(err, Error::BindNak { .. }), "{err:?}");
-    assert_eq!(err.kind(), ErrorKind::BindRejected);
+    assert_eq!(err.detail(), ErrorDetail::BindRejected);
     assert!(server.is_closed());
 }

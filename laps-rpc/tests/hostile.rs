@@ -17,7 +17,7 @@ use laps_rpc::pdu::{flags, Body, Fault, Header, PacketType, Pdu};
 use laps_rpc::server::{Endpoint, Responder, ResponderConfig, ServerConnection};
 use laps_rpc::status;
 use laps_rpc::verification::VerificationTrailer;
-use laps_rpc::{Error, ErrorKind};
+use laps_rpc::{Error, ErrorDetail};
 use proptest::prelude::*;
 use std::sync::{Arc, Mutex};
 
@@ -123,7 +123,7 @@ fn frag_length_over_the_bound_is_rejected_before_buffering() {
             max: 1024
         }
     );
-    assert_eq!(err.kind(), ErrorKind::Protocol);
+    assert_eq!(err.detail(), ErrorDetail::Protocol);
     assert!(matches!(c.receive(&[]), Err(Error::InvalidState(_))));
 
     let r = responder(
@@ -174,7 +174,7 @@ fn bind_nak_and_faults_are_typed() {
         }
     );
     assert!(err.to_string().contains("nca_s_proto_error"));
-    assert_eq!(err.kind(), ErrorKind::Fault);
+    assert_eq!(err.detail(), ErrorDetail::Fault);
 }
 
 #[test]
@@ -200,7 +200,7 @@ fn a_tampered_sealed_response_fails_the_signature_check() {
         matches!(err, Error::Auth(laps_rpc::auth::AuthError::BadSignature)),
         "{err:?}"
     );
-    assert_eq!(err.kind(), ErrorKind::Auth);
+    assert_eq!(err.detail(), ErrorDetail::Auth);
     assert!(!c.is_ready());
 }
 

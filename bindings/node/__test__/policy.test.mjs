@@ -359,6 +359,35 @@ test('SyncML commands carry the status the LAPS CSP returns', () => {
   assert.deepEqual(m.csp, { BackupDirectory: 2 })
 })
 
+// The same input and expectations as laps-policy's `parsed` tests and the Python test
+// test_parsed_policy_is_one_shape.
+const SHAPE_SYNCML = `<SyncML><SyncBody>
+<Replace><CmdID>1</CmdID><Item><Target><LocURI>./Device/Vendor/MSFT/LAPS/Policies/BackupDirectory</LocURI></Target><Data>1</Data></Item></Replace>
+<Exec><CmdID>2</CmdID><Item><Target><LocURI>./Device/Vendor/MSFT/LAPS/Actions/ResetPassword</LocURI></Target></Item></Exec>
+<Replace><CmdID>3</CmdID><Item><Target><LocURI>./Device/Vendor/MSFT/Policy/Config/Other</LocURI></Target><Data>1</Data></Item></Replace>
+</SyncBody></SyncML>`
+
+test('every parser returns the one ParsedPolicy shape', () => {
+  const m = parseSyncml(SHAPE_SYNCML)
+  assert.deepEqual([m.csp, m.gpo, m.local, m.legacy, m.state], [{ BackupDirectory: 1 }, {}, {}, {}, {}])
+  assert.deepEqual(m.ignoredKeys, ['./Device/Vendor/MSFT/Policy/Config/Other'])
+  assert.equal(m.resetPasswordRequested, true)
+  assert.deepEqual(m.commands.map((c) => c.status ?? null), [200, 200, null])
+  assert.deepEqual(
+    m.operations.map((o) => [o.op, o.key, o.name, o.value]),
+    [['set', 'Software\\Microsoft\\Policies\\LAPS', 'BackupDirectory', 1]],
+  )
+  const reg = parseReg(data('csp-leftover.reg'))
+  const pol = parseRegistryPol(writeRegistryPol(reg.gpo))
+  for (const parsed of [reg, pol]) {
+    assert.equal(parsed.resetPasswordRequested, false)
+    assert.deepEqual(parsed.commands, [])
+    assert.deepEqual(parsed.gpo, { BackupDirectory: 2, PasswordLength: 24 })
+  }
+  assert.deepEqual(reg.operations.map((o) => o.op), ['set', 'set', 'set'])
+  assert.deepEqual(reg.ignoredKeys, [])
+})
+
 test('the device build takes the update revision', () => {
   const old = resolvePolicy({ gpo: { BackupDirectory: 2 }, device: { osBuild: 17763, osUbr: 100 } })
   assert.equal(old.blocker, 'os_too_old')

@@ -36,6 +36,7 @@ import {
   type LocalPolicyFit,
   type RootKeyInput,
   type EffectivePolicy,
+  type RegistryOperation,
   type EntropyBits,
   type ErrorCode,
   type ParsedPolicy,
@@ -72,6 +73,8 @@ const gpo: ParsedPolicy = parseRegistryPol(readFileSync('Registry.pol'))
 const csp = parseSyncml('<SyncML>...</SyncML>')
 const fromReg: ParsedPolicy = parseReg(Buffer.from('Windows Registry Editor Version 5.00'))
 const input: PolicyInput = { ...gpo, csp: csp.csp, legacy: fromReg.legacy, device }
+const ops: RegistryOperation[] = fromReg.operations
+console.log(ops.map((o) => [o.op, o.key, o.name, o.value]), gpo.ignoredKeys, gpo.state, csp.commands.map((c) => c.status))
 const catalog: SettingInfo[] = settingCatalog()
 for (const s of catalog) console.log(s.name, s.default, s.allowed, s.min_build, s.description)
 const polBytes: Buffer = writeRegistryPol({ BackupDirectory: 2, PasswordAgeDays: 14 })

@@ -154,14 +154,14 @@ pub(crate) fn crypto_error(e: laps_crypto::Error) -> JsError {
 
 /// Maps a laps-directory error (its message holds no secret).
 pub(crate) fn directory_error(e: laps_directory::Error) -> JsError {
-    kind_error(e.error_kind(), e.to_string())
+    kind_error(e.kind(), e.to_string())
 }
 
 /// Maps a laps-client (live keys) error to its stable code. Its messages name hosts, ports,
 /// steps and statuses, never credentials.
 pub(crate) fn client_error(e: &laps_client::Error) -> JsError {
-    use laps_client::ErrorKind as K;
-    let code = match e.kind() {
+    use laps_client::ErrorDetail as K;
+    let code = match e.detail() {
         K::Unreachable => ErrorCode::Unreachable,
         K::Timeout => ErrorCode::Timeout,
         K::Io => ErrorCode::Network,

@@ -221,7 +221,7 @@ fn run(
             .errors
             .iter()
             .flatten()
-            .find(|e| e.kind() == laps_client::ErrorKind::AuthFailed);
+            .find(|e| e.kind() == laps_core::ErrorKind::Authentication);
         if let Some(e) = refused {
             return Outcome::Failed(Arc::clone(e));
         }

@@ -1,26 +1,84 @@
-//! `parseRegistryPol`, `parseSyncml`, `parseReg`: policy files into the four roots.
+//! `parseRegistryPol`, `parseSyncml`, `parseReg`: policy files into laps-policy's
+//! `ParsedPolicy`, the same shape for every format.
 
 use crate::args::arg;
 use crate::error::{invalid_arg, laps_error, policy_error, ErrorCode, Result};
 use crate::guard::guarded;
-use crate::regvalue::root_to_js;
-use laps_policy::{Root, Snapshot};
+use crate::regvalue::{root_to_js, to_js, JsRegValue};
+use laps_policy::{ParsedPolicy, Root};
 use napi::bindgen_prelude::Object;
 use napi::{Env, Unknown};
 use napi_derive::napi;
 
-/// The four roots of a parsed snapshot as a JS object, plus the keys that were ignored.
-fn parsed_to_js<'env>(
-    env: &'env Env,
-    snap: &Snapshot,
-    ignored: Vec<String>,
-) -> Result<Object<'env>> {
+/// One registry operation of a parsed file.
+#[napi(object)]
+pub struct RegistryOperation {
+    /// `set`, `set_if_absent`, `delete_value`, `delete_all_values` or `delete_key`.
+    #[napi(
+        ts_type = "'set' | 'set_if_absent' | 'delete_value' | 'delete_all_values' | 'delete_key'"
+    )]
+    pub op: String,
+    /// The key path.
+    pub key: String,
+    /// The value name (none for `delete_all_values` and `delete_key`).
+    pub name: Option<String>,
+    /// The value written (`set` and `set_if_absent` only).
+    #[napi(ts_type = "RegistryValueOut")]
+    pub value: Option<JsRegValue>,
+}
+
+/// One SyncML command and what the device's LAPS CSP answers it.
+#[napi(object)]
+pub struct SyncmlCommandResult {
+    /// `Add`, `Replace`, `Delete`, `Exec` or `Get`.
+    pub verb: String,
+    /// The `LocURI`.
+    pub target: String,
+    /// The `CmdID`, if any.
+    pub cmd_id: Option<String>,
+    /// 1-based line of the command.
+    pub line: u32,
+    /// The OMA DM status code (none for targets outside the LAPS CSP).
+    pub status: Option<u32>,
+    /// Why, in words (empty for 200).
+    pub reason: Option<String>,
+}
+
+/// A parsed file as the JS `ParsedPolicy` object.
+fn parsed_to_js<'env>(env: &'env Env, parsed: &ParsedPolicy) -> Result<Object<'env>> {
     let build = || -> napi::Result<Object<'env>> {
+        let snap = &parsed.snapshot;
         let mut obj = Object::new(env)?;
-        for root in Root::ALL {
-            obj.set(root.name(), root_to_js(env, snap.root(root))?)?;
+        let roots = Root::ALL.map(|r| (r.name(), snap.root(r)));
+        for (name, values) in roots.into_iter().chain([("state", &snap.state)]) {
+            obj.set(name, root_to_js(env, values)?)?;
         }
-        obj.set("ignoredKeys", ignored)?;
+        obj.set("ignoredKeys", parsed.ignored_keys.clone())?;
+        let operations: Vec<RegistryOperation> = parsed
+            .operations
+            .iter()
+            .map(|op| RegistryOperation {
+                op: op.as_str().to_owned(),
+                key: op.key().to_owned(),
+                name: op.name().map(str::to_owned),
+                value: op.value().map(to_js),
+            })
+            .collect();
+        obj.set("operations", operations)?;
+        obj.set("resetPasswordRequested", parsed.reset_password_requested)?;
+        let commands: Vec<SyncmlCommandResult> = parsed
+            .commands
+            .iter()
+            .map(|c| SyncmlCommandResult {
+                verb: c.verb.as_str().to_owned(),
+                target: c.target.clone(),
+                cmd_id: c.cmd_id.clone(),
+                line: c.line,
+                status: c.status.as_ref().map(|s| u32::from(s.code)),
+                reason: c.status.as_ref().map(|s| s.reason.clone()),
+            })
+            .collect();
+        obj.set("commands", commands)?;
         Ok(obj)
     };
     build().map_err(|e| laps_error(ErrorCode::Internal, e.reason))
@@ -44,10 +102,8 @@ fn text_or_bytes(name: &str, value: Unknown<'_>) -> Result<Vec<u8>> {
 pub fn parse_registry_pol<'env>(env: &'env Env, data: Unknown<'_>) -> Result<Object<'env>> {
     guarded(|| {
         let bytes: &[u8] = arg("data", data)?;
-        let pol = laps_policy::parse_registry_pol(bytes).map_err(policy_error)?;
-        let mut snap = Snapshot::new();
-        let ignored = pol.apply_to(&mut snap);
-        parsed_to_js(env, &snap, ignored)
+        let parsed = ParsedPolicy::from_registry_pol(bytes).map_err(policy_error)?;
+        parsed_to_js(env, &parsed)
     })
 }
 
@@ -63,49 +119,14 @@ pub fn parse_registry_pol<'env>(env: &'env Env, data: Unknown<'_>) -> Result<Obj
 /// outside the LAPS CSP). Only status 200 changes the registry.
 #[napi(
     ts_args_type = "syncml: string | Uint8Array",
-    ts_return_type = "ParsedPolicy & { resetPasswordRequested: boolean, commands: SyncmlCommandResult[] }"
+    ts_return_type = "ParsedPolicy"
 )]
 pub fn parse_syncml<'env>(env: &'env Env, syncml: Unknown<'_>) -> Result<Object<'env>> {
     guarded(|| {
         let bytes = text_or_bytes("syncml", syncml)?;
-        let doc = laps_policy::parse_syncml(&bytes).map_err(policy_error)?;
-        let mut snap = Snapshot::new();
-        let ignored = doc.apply_to(&mut snap);
-        let mut obj = parsed_to_js(env, &snap, ignored)?;
-        let commands: Vec<SyncmlCommandResult> = doc
-            .commands
-            .iter()
-            .map(|c| SyncmlCommandResult {
-                verb: c.verb.as_str().to_owned(),
-                target: c.target.clone(),
-                cmd_id: c.cmd_id.clone(),
-                line: c.line,
-                status: c.status.as_ref().map(|s| u32::from(s.code)),
-                reason: c.status.as_ref().map(|s| s.reason.clone()),
-            })
-            .collect();
-        obj.set("resetPasswordRequested", doc.reset_password_requested())
-            .and_then(|()| obj.set("commands", commands))
-            .map_err(|e| laps_error(ErrorCode::Internal, e.reason))?;
-        Ok(obj)
+        let parsed = ParsedPolicy::from_syncml(&bytes).map_err(policy_error)?;
+        parsed_to_js(env, &parsed)
     })
-}
-
-/// One SyncML command and what the device's LAPS CSP answers it.
-#[napi(object)]
-pub struct SyncmlCommandResult {
-    /// `Add`, `Replace`, `Delete`, `Exec` or `Get`.
-    pub verb: String,
-    /// The `LocURI`.
-    pub target: String,
-    /// The `CmdID`, if any.
-    pub cmd_id: Option<String>,
-    /// 1-based line of the command.
-    pub line: u32,
-    /// The OMA DM status code (none for targets outside the LAPS CSP).
-    pub status: Option<u32>,
-    /// Why, in words (empty for 200).
-    pub reason: Option<String>,
 }
 
 /// Parses a regedit export (`Windows Registry Editor Version 5.00` in UTF-16LE
@@ -119,9 +140,7 @@ pub struct SyncmlCommandResult {
 pub fn parse_reg<'env>(env: &'env Env, reg: Unknown<'_>) -> Result<Object<'env>> {
     guarded(|| {
         let bytes = text_or_bytes("reg", reg)?;
-        let file = laps_policy::parse_reg(&bytes).map_err(policy_error)?;
-        let mut snap = Snapshot::new();
-        let ignored = file.apply_to(&mut snap);
-        parsed_to_js(env, &snap, ignored)
+        let parsed = ParsedPolicy::from_reg(&bytes).map_err(policy_error)?;
+        parsed_to_js(env, &parsed)
     })
 }

@@ -136,20 +136,20 @@ impl Error {
 
 /// Every crate error with a core [`ErrorKind`] converts the same way.
 macro_rules! from_kind {
-    ($($t:ty => $kind:ident),* $(,)?) => {$(
+    ($($t:ty),* $(,)?) => {$(
         impl From<$t> for Error {
             fn from(e: $t) -> Self {
-                Error::of(e.$kind(), e.to_string())
+                Error::of(e.kind(), e.to_string())
             }
         }
     )*};
 }
 
 from_kind! {
-    laps_core::Error => kind,
-    laps_policy::Error => kind,
-    laps_crypto::Error => kind,
-    laps_directory::Error => error_kind,
+    laps_core::Error,
+    laps_policy::Error,
+    laps_crypto::Error,
+    laps_directory::Error,
 }
 
 /// Runs `f`, turning a Rust panic into `WinlapsError("internal error: ...")` so that no
@@ -365,8 +365,8 @@ fn rpc_classes(py: Python<'_>, base: &Py<PyType>) -> PyResult<RpcClasses> {
 /// The one mapping of laps-rpc errors to Python classes.
 impl From<laps_rpc::Error> for Error {
     fn from(e: laps_rpc::Error) -> Self {
-        use laps_rpc::ErrorKind as K;
-        let kind = match e.kind() {
+        use laps_rpc::ErrorDetail as K;
+        let kind = match e.detail() {
             K::Protocol => Kind::RpcProtocol,
             K::BindRejected => Kind::BindRejected,
             K::Fault | K::GetKey => Kind::RpcFault,

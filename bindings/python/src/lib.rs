@@ -39,9 +39,7 @@ fn _winlaps(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<policy::PyEffectivePolicy>()?;
     m.add_class::<policy::PySettingResolution>()?;
     m.add_class::<policy::PyDiagnostic>()?;
-    m.add_class::<policy::PyRegistryPol>()?;
-    m.add_class::<policy::PySyncMl>()?;
-    m.add_class::<policy::PyRegFile>()?;
+    m.add_class::<policy::PyParsedPolicy>()?;
     m.add_class::<policy::PyRotationDecision>()?;
     m.add_function(wrap_pyfunction!(policy::resolve_policy, m)?)?;
     m.add_function(wrap_pyfunction!(policy::parse_registry_pol, m)?)?;

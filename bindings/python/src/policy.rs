@@ -8,8 +8,8 @@ use crate::convert::{
 use crate::errors::{guard, Error, Kind};
 use laps_policy::{
     decide_rotation as rust_decide_rotation, Device, DirectoryState, EffectivePolicy, LocalState,
-    RegFile, RegOp, RegistryPol, Root, RootValues, RotationDecision, SettingId, SettingResolution,
-    Snapshot, SyncMl,
+    ParsedPolicy, RegFile, RegistryPol, Root, RootValues, RotationDecision, SettingId,
+    SettingResolution, Snapshot, SyncMl,
 };
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
@@ -220,49 +220,9 @@ fn device_from_py(v: Option<&Bound<'_, PyAny>>) -> PyResult<Device> {
     ))
 }
 
-// --- parsed registry files ----------------------------------------------------------------
+// --- parsed policy files ------------------------------------------------------------------
 
-/// The registry operations of a parsed file, as a list of dicts.
-fn ops_to_py<'py>(py: Python<'py>, ops: &[RegOp]) -> PyResult<Bound<'py, PyList>> {
-    let items = ops
-        .iter()
-        .map(|op| {
-            let d = PyDict::new(py);
-            let (kind, key, name, value) = match op {
-                RegOp::Set { key, name, value } => ("set", key, Some(name), Some(value)),
-                RegOp::SetIfAbsent { key, name, value } => {
-                    ("set_if_absent", key, Some(name), Some(value))
-                }
-                RegOp::DeleteValue { key, name } => ("delete_value", key, Some(name), None),
-                RegOp::DeleteAllValues { key } => ("delete_all_values", key, None, None),
-                RegOp::DeleteKey { key } => ("delete_key", key, None, None),
-            };
-            d.set_item("op", kind)?;
-            d.set_item("key", key)?;
-            d.set_item("name", name)?;
-            match value {
-                Some(v) => d.set_item("value", reg_value_to_py(py, v)?)?,
-                None => d.set_item("value", py.None())?,
-            }
-            Ok(d)
-        })
-        .collect::<PyResult<Vec<_>>>()?;
-    PyList::new(py, items)
-}
-
-/// The values the operations leave in each LAPS key, applied to an empty registry:
-/// `{"csp": {...}, "gpo": {...}, "local": {...}, "legacy": {...}, "state": {...}}`.
-fn ops_to_values<'py>(py: Python<'py>, ops: &[RegOp]) -> PyResult<Bound<'py, PyDict>> {
-    let mut snap = Snapshot::new();
-    snap.apply_all(ops);
-    let out = PyDict::new(py);
-    let roots = Root::ALL.map(|r| (r.name(), snap.root(r)));
-    for (name, values) in roots.into_iter().chain([("state", &snap.state)]) {
-        out.set_item(name, root_values_to_py(py, values)?)?;
-    }
-    Ok(out)
-}
-
+/// One root's values as a dict of value name → value.
 fn root_values_to_py<'py>(py: Python<'py>, values: &RootValues) -> PyResult<Bound<'py, PyDict>> {
     let d = PyDict::new(py);
     for (n, v) in values.iter() {
@@ -271,55 +231,80 @@ fn root_values_to_py<'py>(py: Python<'py>, values: &RootValues) -> PyResult<Boun
     Ok(d)
 }
 
-/// A parsed Registry.pol (PReg) file: the records of one GPO's machine policy.
-#[pyclass(frozen, module = "winlaps", name = "RegistryPol")]
-pub(crate) struct PyRegistryPol {
-    inner: RegistryPol,
+/// A parsed policy file (Registry.pol, SyncML or `.reg`), the same shape whatever the format:
+/// the values it leaves in each LAPS key, the keys it addresses outside them, its registry
+/// operations and, for SyncML, the commands and whether it asks for a password reset.
+#[pyclass(frozen, module = "winlaps", name = "ParsedPolicy")]
+pub(crate) struct PyParsedPolicy {
+    inner: ParsedPolicy,
 }
 
 #[pymethods]
-impl PyRegistryPol {
-    /// The registry operations, in file order: dicts with `op`, `key`, `name`, `value`.
+impl PyParsedPolicy {
+    /// The values the file leaves in the CSP root (`HKLM\Software\Microsoft\Policies\LAPS`).
+    #[getter]
+    fn csp<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        root_values_to_py(py, &self.inner.snapshot.csp)
+    }
+    /// The values the file leaves in the GPO root.
+    #[getter]
+    fn gpo<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        root_values_to_py(py, &self.inner.snapshot.gpo)
+    }
+    /// The values the file leaves in the local-configuration root.
+    #[getter]
+    fn local<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        root_values_to_py(py, &self.inner.snapshot.local)
+    }
+    /// The values the file leaves in the legacy (AdmPwd) root.
+    #[getter]
+    fn legacy<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        root_values_to_py(py, &self.inner.snapshot.legacy)
+    }
+    /// The values the file leaves in `LAPS\State` (what `local_state_from_registry` reads).
+    #[getter]
+    fn state<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
+        root_values_to_py(py, &self.inner.snapshot.state)
+    }
+    /// Keys outside every LAPS key (SyncML: targets outside the LAPS CSP), ignored.
+    #[getter]
+    fn ignored_keys(&self) -> Vec<String> {
+        self.inner.ignored_keys.clone()
+    }
+    /// The registry operations, in file order: dicts with `op` (`set`, `set_if_absent`,
+    /// `delete_value`, `delete_all_values`, `delete_key`), `key`, `name` and `value`.
+    #[getter]
     fn operations<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        ops_to_py(py, &self.inner.ops())
+        let items = self
+            .inner
+            .operations
+            .iter()
+            .map(|op| {
+                let d = PyDict::new(py);
+                d.set_item("op", op.as_str())?;
+                d.set_item("key", op.key())?;
+                d.set_item("name", op.name())?;
+                match op.value() {
+                    Some(v) => d.set_item("value", reg_value_to_py(py, v)?)?,
+                    None => d.set_item("value", py.None())?,
+                }
+                Ok(d)
+            })
+            .collect::<PyResult<Vec<_>>>()?;
+        PyList::new(py, items)
     }
-    /// The values left in each LAPS key after applying the file to an empty registry.
-    fn values<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        ops_to_values(py, &self.inner.ops())
+    /// SyncML: the message runs `Actions/ResetPassword` (always `False` for other formats).
+    #[getter]
+    fn reset_password_requested(&self) -> bool {
+        self.inner.reset_password_requested
     }
-    /// The file's bytes, as Group Policy writes them.
-    fn to_bytes<'py>(&self, py: Python<'py>) -> Bound<'py, pyo3::types::PyBytes> {
-        pyo3::types::PyBytes::new(py, &self.inner.to_bytes())
-    }
-    fn __len__(&self) -> usize {
-        self.inner.entries.len()
-    }
-    fn __repr__(&self) -> String {
-        format!("RegistryPol(<{} records>)", self.inner.entries.len())
-    }
-}
-
-/// A parsed SyncML message for the LAPS CSP (`./Device/Vendor/MSFT/LAPS/...`).
-#[pyclass(frozen, module = "winlaps", name = "SyncMl")]
-pub(crate) struct PySyncMl {
-    inner: SyncMl,
-}
-
-#[pymethods]
-impl PySyncMl {
-    /// The registry operations the LAPS CSP performs for the message.
-    fn operations<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        ops_to_py(py, &self.inner.ops())
-    }
-    /// The values left in each LAPS key after applying the message to an empty registry.
-    fn values<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        ops_to_values(py, &self.inner.ops())
-    }
-    /// Every command with the result the device's LAPS CSP gives it, in document order:
-    /// dicts with `verb`, `target`, `cmd_id`, `line`, `status` (the OMA DM status code: 200 ran,
-    /// 404 no such node, 405 verb not allowed on the node, 415 wrong format, 400 bad or
-    /// disallowed value, 215/216 not run or rolled back in a failed Atomic; `None` for targets
-    /// outside the LAPS CSP) and `reason`. Only status 200 changes the registry.
+    /// SyncML: every command with the result the device's LAPS CSP gives it, in document order
+    /// (empty for other formats): dicts with `verb`, `target`, `cmd_id`, `line`, `status` (the
+    /// OMA DM status code: 200 ran, 404 no such node, 405 verb not allowed on the node, 415
+    /// wrong format, 400 bad or disallowed value, 215/216 not run or rolled back in a failed
+    /// Atomic; `None` for targets outside the LAPS CSP) and `reason`. Only status 200 changes
+    /// the registry.
+    #[getter]
     fn commands<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
         let list = PyList::empty(py);
         for c in &self.inner.commands {
@@ -334,64 +319,36 @@ impl PySyncMl {
         }
         Ok(list)
     }
-    /// The message asks for `Actions/ResetPassword` (and the CSP runs it).
-    #[getter]
-    fn reset_password_requested(&self) -> bool {
-        self.inner.reset_password_requested()
-    }
-    /// The message as SyncML XML.
-    fn to_xml(&self) -> String {
-        self.inner.to_xml()
-    }
-    fn __len__(&self) -> usize {
-        self.inner.commands.len()
-    }
     fn __repr__(&self) -> String {
-        format!("SyncMl(<{} commands>)", self.inner.commands.len())
-    }
-}
-
-/// A parsed `.reg` file (regedit export, version 5 or 4).
-#[pyclass(frozen, module = "winlaps", name = "RegFile")]
-pub(crate) struct PyRegFile {
-    inner: RegFile,
-}
-
-#[pymethods]
-impl PyRegFile {
-    /// The registry operations, in file order.
-    fn operations<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyList>> {
-        ops_to_py(py, &self.inner.ops())
-    }
-    /// The values left in each LAPS key after importing the file into an empty registry.
-    fn values<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyDict>> {
-        ops_to_values(py, &self.inner.ops())
-    }
-    /// The file as regedit writes it.
-    fn to_text(&self) -> String {
-        self.inner.to_text()
-    }
-    fn __len__(&self) -> usize {
-        self.inner.entries.len()
-    }
-    fn __repr__(&self) -> String {
-        format!("RegFile(<{} entries>)", self.inner.entries.len())
+        format!(
+            "ParsedPolicy(<{} operations, {} ignored keys>)",
+            self.inner.operations.len(),
+            self.inner.ignored_keys.len()
+        )
     }
 }
 
 /// Parses a Registry.pol file (`...\Machine\Registry.pol` of a GPO).
 #[pyfunction]
-pub(crate) fn parse_registry_pol(data: &[u8]) -> PyResult<PyRegistryPol> {
-    let inner = guard(|| RegistryPol::parse(data).map_err(Error::from))?;
-    Ok(PyRegistryPol { inner })
+pub(crate) fn parse_registry_pol(data: &[u8]) -> PyResult<PyParsedPolicy> {
+    let inner = guard(|| ParsedPolicy::from_registry_pol(data).map_err(Error::from))?;
+    Ok(PyParsedPolicy { inner })
 }
 
 /// Parses a SyncML message (`str`, or `bytes` in UTF-8 / UTF-16 with a BOM).
 #[pyfunction]
-pub(crate) fn parse_syncml(data: &Bound<'_, PyAny>) -> PyResult<PySyncMl> {
+pub(crate) fn parse_syncml(data: &Bound<'_, PyAny>) -> PyResult<PyParsedPolicy> {
     let bytes = text_or_bytes(data)?;
-    let inner = guard(|| SyncMl::parse(&bytes).map_err(Error::from))?;
-    Ok(PySyncMl { inner })
+    let inner = guard(|| ParsedPolicy::from_syncml(&bytes).map_err(Error::from))?;
+    Ok(PyParsedPolicy { inner })
+}
+
+/// Parses a `.reg` file (`str`, or `bytes` in UTF-16LE with a BOM as regedit writes it, or UTF-8).
+#[pyfunction]
+pub(crate) fn parse_reg(data: &Bound<'_, PyAny>) -> PyResult<PyParsedPolicy> {
+    let bytes = text_or_bytes(data)?;
+    let inner = guard(|| ParsedPolicy::from_reg(&bytes).map_err(Error::from))?;
+    Ok(PyParsedPolicy { inner })
 }
 
 /// The catalogue of every LAPS setting, as dicts: the 18 Windows LAPS policy values, the 2 CSP
@@ -403,14 +360,6 @@ pub(crate) fn setting_catalog(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
     let value = serde_json::to_value(&laps_policy::catalog::CATALOG[..])
         .map_err(|e| Error::new(Kind::Base, format!("setting catalogue: {e}")))?;
     json_to_py(py, &value)
-}
-
-/// Parses a `.reg` file (`str`, or `bytes` in UTF-16LE with a BOM as regedit writes it, or UTF-8).
-#[pyfunction]
-pub(crate) fn parse_reg(data: &Bound<'_, PyAny>) -> PyResult<PyRegFile> {
-    let bytes = text_or_bytes(data)?;
-    let inner = guard(|| RegFile::parse(&bytes).map_err(Error::from))?;
-    Ok(PyRegFile { inner })
 }
 
 // --- resolve ------------------------------------------------------------------------------
@@ -487,19 +436,13 @@ pub(crate) fn write_reg(values: &Bound<'_, PyDict>, root: &str) -> PyResult<Stri
 }
 
 fn apply_parsed(snap: &mut Snapshot, root: Root, v: &Bound<'_, PyAny>) -> PyResult<()> {
-    let ops = if let Ok(p) = v.cast::<PyRegistryPol>() {
-        p.get().inner.ops()
-    } else if let Ok(p) = v.cast::<PySyncMl>() {
-        p.get().inner.ops()
-    } else if let Ok(p) = v.cast::<PyRegFile>() {
-        p.get().inner.ops()
-    } else {
-        return Err(pyo3::exceptions::PyTypeError::new_err(format!(
-            "the {} root must be a dict, a RegistryPol, SyncMl or RegFile, or a list of those",
+    let parsed = v.cast::<PyParsedPolicy>().map_err(|_| {
+        pyo3::exceptions::PyTypeError::new_err(format!(
+            "the {} root must be a dict, a ParsedPolicy or a list of ParsedPolicy",
             root.name()
-        )));
-    };
-    snap.apply_all(&ops);
+        ))
+    })?;
+    parsed.get().inner.apply_to(snap);
     Ok(())
 }
 

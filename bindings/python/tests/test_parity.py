@@ -44,7 +44,8 @@ def _entropy(args: dict[str, Any]) -> Any:
 
 def _parse_registry_pol(args: dict[str, Any]) -> Any:
     pol = winlaps.parse_registry_pol(bytes.fromhex(args["hex"]))
-    return {"roots": {root: values for root, values in pol.values().items() if values}}
+    roots = {"csp": pol.csp, "gpo": pol.gpo, "local": pol.local, "legacy": pol.legacy}
+    return {"roots": {root: values for root, values in roots.items() if values}}
 
 
 def _resolve(args: dict[str, Any]) -> Any:

@@ -76,7 +76,8 @@ def test_the_gpo_root_is_policies_laps_not_policies_microsoft_windows_laps() -> 
         '"BackupDirectory"=dword:00000002\r\n'
     )
     reg = winlaps.parse_reg(wrong)
-    assert all(not v for v in reg.values().values())
+    assert not (reg.csp or reg.gpo or reg.local or reg.legacy or reg.state)
+    assert reg.ignored_keys == ["HKEY_LOCAL_MACHINE\\Software\\Policies\\Microsoft Windows\\LAPS"]
     assert winlaps.resolve_policy(gpo=reg).mode == "disabled"
 
 
@@ -335,18 +336,19 @@ def test_a_blocked_policy_never_rotates() -> None:
 # --- parsers --------------------------------------------------------------------------------
 
 
-def test_registry_pol_parses_and_round_trips() -> None:
-    data = read("gpo-ad-encrypted.pol")
-    pol = winlaps.parse_registry_pol(data)
-    assert len(pol) > 0
-    assert pol.to_bytes() == data
-    ops = pol.operations()
+def test_registry_pol_parses_into_the_roots_its_keys_name() -> None:
+    pol = winlaps.parse_registry_pol(read("gpo-ad-encrypted.pol"))
+    ops = pol.operations
     assert ops[0]["op"] == "set" and ops[0]["key"] == GPO_KEY
-    values = pol.values()
-    assert values["gpo"]["BackupDirectory"] == 2
+    assert pol.gpo["BackupDirectory"] == 2
+    assert (pol.csp, pol.local, pol.legacy, pol.ignored_keys) == ({}, {}, {}, [])
+    assert not pol.reset_password_requested and pol.commands == []
     p = winlaps.resolve_policy(gpo=pol)
     assert (p.source, p.mode) == ("gpo", "ad")
-    assert p.ad_password_encryption_principal == values["gpo"]["ADPasswordEncryptionPrincipal"]
+    assert p.ad_password_encryption_principal == pol.gpo["ADPasswordEncryptionPrincipal"]
+    # Written back from its values, the file parses to the same values.
+    again = winlaps.parse_registry_pol(winlaps.write_registry_pol(pol.gpo))
+    assert again.gpo == pol.gpo
 
 
 def test_several_gpos_apply_in_order() -> None:
@@ -360,22 +362,22 @@ def test_syncml_parses_str_and_bytes() -> None:
     data = read("ms-csp-entra.syncml")
     a = winlaps.parse_syncml(data)
     b = winlaps.parse_syncml(data.decode("utf-8"))
-    assert a.values() == b.values()
-    assert a.values()["csp"]["BackupDirectory"] == 1
+    assert (a.csp, a.commands) == (b.csp, b.commands)
+    assert a.csp["BackupDirectory"] == 1
     assert not a.reset_password_requested
+    assert all(c["status"] in (200, None) for c in a.commands)
     p = winlaps.resolve_policy(csp=a, device={"join": "entra"})
     assert (p.source, p.mode) == ("csp", "entra")
-    assert winlaps.parse_syncml(a.to_xml()).values() == a.values()
+    assert winlaps.parse_syncml(winlaps.write_syncml(a.csp)).csp == a.csp
 
 
 def test_reg_file_lands_each_key_in_its_root() -> None:
     reg = winlaps.parse_reg(read("csp-leftover.reg"))
-    values = reg.values()
-    assert values["csp"] == {"PasswordAgeDays": 30}
-    assert values["gpo"]["BackupDirectory"] == 2
+    assert reg.csp == {"PasswordAgeDays": 30}
+    assert reg.gpo["BackupDirectory"] == 2
     p = winlaps.resolve_policy(gpo=reg)
     assert p.source == "csp"  # the leftover CSP value wins
-    assert winlaps.parse_reg(reg.to_text()).values() == values
+    assert winlaps.parse_reg(winlaps.write_reg(reg.gpo, root="gpo")).gpo == reg.gpo
 
 
 @pytest.mark.parametrize(
@@ -528,13 +530,13 @@ def test_writers_produce_files_the_parsers_read_back() -> None:
     values = {"BackupDirectory": 2, "passwordlength": 20, "ADPasswordEncryptionPrincipal": "CONTOSO\\LAPS Readers"}
     pol = winlaps.parse_registry_pol(winlaps.write_registry_pol(values))
     assert winlaps.resolve_policy(gpo=pol).password_length == 20
-    assert pol.values()["gpo"]["PasswordLength"] == 20  # written in the catalogue's spelling
+    assert pol.gpo["PasswordLength"] == 20  # written in the catalogue's spelling
     syncml = winlaps.parse_syncml(winlaps.write_syncml(values, reset_password=True))
     assert syncml.reset_password_requested
     assert winlaps.resolve_policy(csp=syncml).source == "csp"
     reg_text = winlaps.write_reg({"BackupDirectory": 0})
     assert "[HKEY_LOCAL_MACHINE\\Software\\Microsoft\\Windows\\CurrentVersion\\LAPS\\Config]" in reg_text
-    assert winlaps.parse_reg(reg_text).values()["local"] == {"BackupDirectory": 0}
+    assert winlaps.parse_reg(reg_text).local == {"BackupDirectory": 0}
     legacy = winlaps.write_registry_pol({"AdmPwdEnabled": 1}, root="legacy")
     assert winlaps.resolve_policy(legacy=winlaps.parse_registry_pol(legacy), device={"join": "ad"}).mode == "legacy_emulation"
 
@@ -569,9 +571,38 @@ def test_syncml_commands_carry_the_status_the_csp_returns() -> None:
 <Add><CmdID>4</CmdID><Item><Target><LocURI>./Device/Vendor/MSFT/LAPS/Policies/BackupDirectory</LocURI></Target><Data>2</Data></Item></Add>
 </SyncBody></SyncML>"""
     m = winlaps.parse_syncml(text)
-    assert [c["status"] for c in m.commands()] == [404, 405, 400, 200]
-    assert m.commands()[1]["verb"] == "Delete"
-    assert m.values()["csp"] == {"BackupDirectory": 2}
+    assert [c["status"] for c in m.commands] == [404, 405, 400, 200]
+    assert m.commands[1]["verb"] == "Delete"
+    assert m.csp == {"BackupDirectory": 2}
+
+
+# The same input and expectations as laps-policy's `parsed` tests and the Node test
+# "every parser returns the one ParsedPolicy shape".
+SHAPE_SYNCML = """<SyncML><SyncBody>
+<Replace><CmdID>1</CmdID><Item><Target><LocURI>./Device/Vendor/MSFT/LAPS/Policies/BackupDirectory</LocURI></Target><Data>1</Data></Item></Replace>
+<Exec><CmdID>2</CmdID><Item><Target><LocURI>./Device/Vendor/MSFT/LAPS/Actions/ResetPassword</LocURI></Target></Item></Exec>
+<Replace><CmdID>3</CmdID><Item><Target><LocURI>./Device/Vendor/MSFT/Policy/Config/Other</LocURI></Target><Data>1</Data></Item></Replace>
+</SyncBody></SyncML>"""
+
+
+def test_parsed_policy_is_one_shape() -> None:
+    m = winlaps.parse_syncml(SHAPE_SYNCML)
+    assert isinstance(m, winlaps.ParsedPolicy)
+    assert (m.csp, m.gpo, m.local, m.legacy, m.state) == ({"BackupDirectory": 1}, {}, {}, {}, {})
+    assert m.ignored_keys == ["./Device/Vendor/MSFT/Policy/Config/Other"]
+    assert m.reset_password_requested
+    assert [c["status"] for c in m.commands] == [200, 200, None]
+    assert m.operations == [
+        {"op": "set", "key": "Software\\Microsoft\\Policies\\LAPS", "name": "BackupDirectory", "value": 1}
+    ]
+    reg = winlaps.parse_reg(read("csp-leftover.reg"))
+    pol = winlaps.parse_registry_pol(winlaps.write_registry_pol(reg.gpo))
+    for parsed in (reg, pol):
+        assert isinstance(parsed, winlaps.ParsedPolicy)
+        assert not parsed.reset_password_requested and parsed.commands == []
+        assert parsed.gpo == {"BackupDirectory": 2, "PasswordLength": 24}
+    assert [o["op"] for o in reg.operations] == ["set", "set", "set"]
+    assert reg.ignored_keys == []
 
 
 def test_device_build_takes_the_update_revision() -> None:

@@ -1,0 +1,168 @@
+//! One parsed policy file, whatever its format: what the bindings and the CLI return for
+//! Registry.pol, SyncML and `.reg` alike.
+
+use crate::{Error, RegOp, Snapshot, SyncMlCommand};
+
+/// A parsed policy file (Registry.pol, SyncML or `.reg`): the values it leaves in each LAPS
+/// key, the keys it addresses outside them, and its registry operations in order.
+///
+/// ```
+/// use laps_policy::{ParsedPolicy, RegValue};
+/// let reg = "Windows Registry Editor Version 5.00\r\n\r\n\
+///     [HKEY_LOCAL_MACHINE\\Software\\Microsoft\\Windows\\CurrentVersion\\Policies\\LAPS]\r\n\
+///     \"BackupDirectory\"=dword:00000002\r\n\r\n\
+///     [HKEY_LOCAL_MACHINE\\Software\\Other]\r\n\"X\"=dword:00000001\r\n";
+/// let parsed = ParsedPolicy::from_reg(reg.as_bytes())?;
+/// assert_eq!(parsed.snapshot.gpo.get("BackupDirectory"), Some(&RegValue::Dword(2)));
+/// assert_eq!(parsed.ignored_keys, ["HKEY_LOCAL_MACHINE\\Software\\Other"]);
+/// assert!(!parsed.reset_password_requested && parsed.commands.is_empty());
+/// # Ok::<(), laps_policy::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct ParsedPolicy {
+    /// The values the file leaves in each LAPS key (and `LAPS\State`), applied to an empty
+    /// registry: each value lands in the root its key names.
+    pub snapshot: Snapshot,
+    /// The keys outside every LAPS key (for SyncML: the targets outside the LAPS CSP), which
+    /// are ignored; each once, in file order.
+    pub ignored_keys: Vec<String>,
+    /// The registry operations, in file order: what applying the file over other files does,
+    /// deletions included ([`apply_to`](Self::apply_to)).
+    pub operations: Vec<RegOp>,
+    /// SyncML: the message runs `Actions/ResetPassword` (an admin-requested rotation). Always
+    /// false for the other formats.
+    pub reset_password_requested: bool,
+    /// SyncML: every command with the status the device's LAPS CSP gives it, in document
+    /// order. Empty for the other formats.
+    pub commands: Vec<SyncMlCommand>,
+}
+
+impl ParsedPolicy {
+    /// Parses a Registry.pol (PReg) file, as [`parse_registry_pol`](crate::parse_registry_pol).
+    pub fn from_registry_pol(bytes: &[u8]) -> Result<Self, Error> {
+        let pol = crate::parse_registry_pol(bytes)?;
+        Ok(ParsedPolicy::from_operations(pol.ops()))
+    }
+
+    /// Parses a SyncML message for the LAPS CSP, as [`parse_syncml`](crate::parse_syncml).
+    pub fn from_syncml(bytes: &[u8]) -> Result<Self, Error> {
+        let doc = crate::parse_syncml(bytes)?;
+        let mut parsed = ParsedPolicy::default();
+        parsed.ignored_keys = doc.apply_to(&mut parsed.snapshot);
+        parsed.operations = doc.ops();
+        parsed.reset_password_requested = doc.reset_password_requested();
+        parsed.commands = doc.commands;
+        Ok(parsed)
+    }
+
+    /// Parses a regedit export, as [`parse_reg`](crate::parse_reg).
+    pub fn from_reg(bytes: &[u8]) -> Result<Self, Error> {
+        let file = crate::parse_reg(bytes)?;
+        Ok(ParsedPolicy::from_operations(file.ops()))
+    }
+
+    /// The file whose operations are `operations`, applied to an empty registry.
+    fn from_operations(operations: Vec<RegOp>) -> Self {
+        let mut snapshot = Snapshot::new();
+        let ignored_keys = snapshot.apply_all(&operations);
+        ParsedPolicy {
+            snapshot,
+            ignored_keys,
+            operations,
+            ..ParsedPolicy::default()
+        }
+    }
+
+    /// Performs the file's operations on `snapshot`, as applying it after the files already
+    /// there does (several GPOs, lowest precedence first).
+    pub fn apply_to(&self, snapshot: &mut Snapshot) {
+        snapshot.apply_all(&self.operations);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::RegValue;
+
+    #[test]
+    fn every_format_gives_the_same_values() {
+        let pol = ParsedPolicy::from_registry_pol(
+            &crate::RegistryPol::from_root(
+                crate::Root::Csp,
+                &[("BackupDirectory", RegValue::Dword(1))]
+                    .into_iter()
+                    .collect(),
+            )
+            .unwrap()
+            .to_bytes(),
+        )
+        .unwrap();
+        let syncml = ParsedPolicy::from_syncml(
+            crate::SyncMl::from_csp_values(
+                &[("BackupDirectory", RegValue::Dword(1))]
+                    .into_iter()
+                    .collect(),
+                true,
+            )
+            .unwrap()
+            .to_xml()
+            .as_bytes(),
+        )
+        .unwrap();
+        assert_eq!(pol.snapshot, syncml.snapshot);
+        assert_eq!(
+            pol.snapshot.csp.get("BackupDirectory"),
+            Some(&RegValue::Dword(1))
+        );
+        assert!(syncml.reset_password_requested && !pol.reset_password_requested);
+        assert_eq!(syncml.commands.len(), 2);
+        assert!(pol.commands.is_empty() && pol.ignored_keys.is_empty());
+    }
+
+    /// The input the Python and Node tests parse too (`test_parsed_policy_is_one_shape`,
+    /// `every parser returns the one ParsedPolicy shape`), with the same expectations.
+    #[test]
+    fn syncml_carries_its_commands_ignored_targets_and_reset() {
+        let text = "<SyncML><SyncBody>\n\
+<Replace><CmdID>1</CmdID><Item><Target><LocURI>./Device/Vendor/MSFT/LAPS/Policies/BackupDirectory</LocURI></Target><Data>1</Data></Item></Replace>\n\
+<Exec><CmdID>2</CmdID><Item><Target><LocURI>./Device/Vendor/MSFT/LAPS/Actions/ResetPassword</LocURI></Target></Item></Exec>\n\
+<Replace><CmdID>3</CmdID><Item><Target><LocURI>./Device/Vendor/MSFT/Policy/Config/Other</LocURI></Target><Data>1</Data></Item></Replace>\n\
+</SyncBody></SyncML>";
+        let p = ParsedPolicy::from_syncml(text.as_bytes()).unwrap();
+        assert_eq!(
+            p.snapshot.csp.get("BackupDirectory"),
+            Some(&RegValue::Dword(1))
+        );
+        assert_eq!(p.ignored_keys, ["./Device/Vendor/MSFT/Policy/Config/Other"]);
+        assert!(p.reset_password_requested);
+        let statuses: Vec<_> = p
+            .commands
+            .iter()
+            .map(|c| c.status.as_ref().map(|s| s.code))
+            .collect();
+        assert_eq!(statuses, [Some(200), Some(200), None]);
+        assert_eq!(p.operations.len(), 1);
+        assert_eq!(p.operations[0].as_str(), "set");
+        assert_eq!(p.operations[0].key(), crate::Root::Csp.key_path());
+        assert_eq!(p.operations[0].name(), Some("BackupDirectory"));
+    }
+
+    #[test]
+    fn a_later_file_deletes_what_an_earlier_one_set() {
+        let set = ParsedPolicy::from_operations(vec![RegOp::Set {
+            key: crate::Root::Gpo.key_path().to_owned(),
+            name: "PasswordLength".into(),
+            value: RegValue::Dword(20),
+        }]);
+        let clear = ParsedPolicy::from_operations(vec![RegOp::DeleteAllValues {
+            key: crate::Root::Gpo.key_path().to_owned(),
+        }]);
+        let mut snap = Snapshot::new();
+        set.apply_to(&mut snap);
+        assert_eq!(snap.gpo.get("PasswordLength"), Some(&RegValue::Dword(20)));
+        clear.apply_to(&mut snap);
+        assert!(snap.gpo.is_empty());
+    }
+}
