@@ -183,6 +183,23 @@ test('registry values of every type round-trip through a parser into resolvePoli
   assert.ok(p.diagnostics.some((d) => d.code === 'unknown_value_ignored'))
 })
 
+test('every registry type round-trips through the writers (Python: RawRegistryValue)', () => {
+  const expand = { type: 2, data: Buffer.from('%SystemRoot%\\x\0', 'utf16le') }
+  const values = {
+    BackupDirectory: 2,
+    AdministratorAccountName: expand,
+    PasswordAgeDays: 5n,
+    PasswordLength: { type: 0x1234, data: Buffer.from([1, 2]) },
+    ADPasswordEncryptionPrincipal: ['a', 'b'],
+    PasswordComplexity: Buffer.from([1]),
+    ADEncryptedPasswordHistorySize: 2n ** 40n,
+  }
+  assert.deepEqual({ ...parseRegistryPol(writeRegistryPol(values)).gpo }, values)
+  assert.deepEqual({ ...parseReg(writeReg(values, { root: 'gpo' })).gpo }, values)
+  const p = resolvePolicy({ gpo: { BackupDirectory: 2, AdministratorAccountName: expand } })
+  assert.deepEqual(p.provenance('AdministratorAccountName').raw, expand)
+})
+
 test('explain() answers "why is my GPO ignored" and toJSON() is the JSON form', () => {
   const p = resolvePolicy({ csp: { PasswordAgeDays: 30 }, gpo: { BackupDirectory: 2 } })
   assert.match(p.explain(), /GPO root is ignored/)

@@ -10,8 +10,38 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple};
 use pyo3::IntoPyObjectExt;
 
+/// A registry value of an explicit type: `type` is the `REG_*` code, `data` the raw bytes as
+/// the registry stores them (strings in UTF-16LE with their NUL). What the other Python forms
+/// cannot say: REG_EXPAND_SZ, a QWORD below 2**32, other type codes, malformed data.
+#[pyclass(frozen, eq, hash, module = "winlaps", name = "RawRegistryValue")]
+#[derive(PartialEq, Eq, Hash)]
+pub(crate) struct PyRawRegistryValue {
+    /// The `REG_*` type code (1 SZ, 2 EXPAND_SZ, 3 BINARY, 4 DWORD, 7 MULTI_SZ, 11 QWORD, ...).
+    #[pyo3(get, name = "type")]
+    kind: u32,
+    /// The raw data bytes.
+    #[pyo3(get)]
+    data: Vec<u8>,
+}
+
+#[pymethods]
+impl PyRawRegistryValue {
+    #[new]
+    fn new(r#type: u32, data: Vec<u8>) -> Self {
+        PyRawRegistryValue { kind: r#type, data }
+    }
+
+    fn __repr__(&self) -> String {
+        format!(
+            "RawRegistryValue(type={}, data=<{} bytes>)",
+            self.kind,
+            self.data.len()
+        )
+    }
+}
+
 /// A registry value as Python sees it: `int` (DWORD, or QWORD above 2**32-1), `str` (REG_SZ),
-/// `bytes` (REG_BINARY), `list[str]` (REG_MULTI_SZ).
+/// `bytes` (REG_BINARY), `list[str]` (REG_MULTI_SZ), or a `RawRegistryValue` of any type.
 pub(crate) fn reg_value_from_py(name: &str, v: &Bound<'_, PyAny>) -> PyResult<RegValue> {
     if let Ok(b) = v.cast::<PyBool>() {
         return Ok(RegValue::Dword(u32::from(b.is_true())));
@@ -32,6 +62,10 @@ pub(crate) fn reg_value_from_py(name: &str, v: &Bound<'_, PyAny>) -> PyResult<Re
     if let Ok(b) = v.cast::<PyBytes>() {
         return Ok(RegValue::Binary(b.as_bytes().to_vec()));
     }
+    if let Ok(raw) = v.cast::<PyRawRegistryValue>() {
+        let raw = raw.get();
+        return Ok(RegValue::from_bytes(raw.kind, &raw.data));
+    }
     if v.is_instance_of::<PyList>() || v.is_instance_of::<PyTuple>() {
         return Ok(RegValue::MultiSz(v.extract::<Vec<String>>().map_err(
             |_| {
@@ -42,20 +76,27 @@ pub(crate) fn reg_value_from_py(name: &str, v: &Bound<'_, PyAny>) -> PyResult<Re
         )?));
     }
     Err(PyTypeError::new_err(format!(
-        "registry value {name:?} must be int, str, bytes or list[str], not {}",
+        "registry value {name:?} must be int, str, bytes, list[str] or RawRegistryValue, not {}",
         v.get_type().name()?
     )))
 }
 
-/// The Python form of a registry value (the inverse of [`reg_value_from_py`]; REG_EXPAND_SZ
-/// becomes `str`, and a value of another type code its raw `bytes`).
+/// The Python form of a registry value, the inverse of [`reg_value_from_py`]: every value
+/// converts back to the same type and data. What an `int`, `str`, `bytes` or `list[str]` would
+/// turn into another type (REG_EXPAND_SZ, a QWORD below 2**32, other type codes) comes out as
+/// a `RawRegistryValue`.
 pub(crate) fn reg_value_to_py<'py>(py: Python<'py>, v: &RegValue) -> PyResult<Bound<'py, PyAny>> {
     match v {
         RegValue::Dword(d) => d.into_bound_py_any(py),
-        RegValue::Qword(q) => q.into_bound_py_any(py),
-        RegValue::Sz(s) | RegValue::ExpandSz(s) => s.into_bound_py_any(py),
+        RegValue::Qword(q) if RegValue::from_integer(*q) == *v => q.into_bound_py_any(py),
+        RegValue::Sz(s) => s.into_bound_py_any(py),
         RegValue::MultiSz(l) => l.into_bound_py_any(py),
-        RegValue::Binary(b) | RegValue::Other { data: b, .. } => Ok(PyBytes::new(py, b).into_any()),
+        RegValue::Binary(b) => Ok(PyBytes::new(py, b).into_any()),
+        other => PyRawRegistryValue {
+            kind: other.reg_type(),
+            data: other.to_bytes(),
+        }
+        .into_bound_py_any(py),
     }
 }
 

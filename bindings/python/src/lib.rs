@@ -40,6 +40,7 @@ fn _winlaps(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<policy::PySettingResolution>()?;
     m.add_class::<policy::PyDiagnostic>()?;
     m.add_class::<policy::PyParsedPolicy>()?;
+    m.add_class::<convert::PyRawRegistryValue>()?;
     m.add_class::<policy::PyRotationDecision>()?;
     m.add_function(wrap_pyfunction!(policy::resolve_policy, m)?)?;
     m.add_function(wrap_pyfunction!(policy::parse_registry_pol, m)?)?;

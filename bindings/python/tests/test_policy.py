@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 import pytest
 
@@ -369,6 +370,28 @@ def test_syncml_parses_str_and_bytes() -> None:
     p = winlaps.resolve_policy(csp=a, device={"join": "entra"})
     assert (p.source, p.mode) == ("csp", "entra")
     assert winlaps.parse_syncml(winlaps.write_syncml(a.csp)).csp == a.csp
+
+
+def test_every_registry_type_round_trips_through_the_writers() -> None:
+    """REG_EXPAND_SZ, a QWORD below 2**32 and an unknown type code come back as the
+    `RawRegistryValue` they went in as (Node: `{ type, data }`), the others as themselves."""
+    raw = winlaps.RawRegistryValue
+    expand = raw(2, "%SystemRoot%\\x\0".encode("utf-16-le"))
+    assert (expand.type, expand.data) == (2, "%SystemRoot%\\x\0".encode("utf-16-le"))
+    assert expand == raw(2, expand.data) and hash(expand) == hash(raw(2, expand.data))
+    values: dict[str, Any] = {
+        "BackupDirectory": 2,
+        "AdministratorAccountName": expand,
+        "PasswordAgeDays": raw(11, (5).to_bytes(8, "little")),
+        "PasswordLength": raw(0x1234, b"\x01\x02"),
+        "ADPasswordEncryptionPrincipal": ["a", "b"],
+        "PasswordComplexity": b"\x01",
+        "ADEncryptedPasswordHistorySize": 2**40,
+    }
+    assert winlaps.parse_registry_pol(winlaps.write_registry_pol(values)).gpo == values
+    assert winlaps.parse_reg(winlaps.write_reg(values, root="gpo")).gpo == values
+    p = winlaps.resolve_policy(gpo={"BackupDirectory": 2, "AdministratorAccountName": expand})
+    assert p.provenance("AdministratorAccountName").raw == expand
 
 
 def test_reg_file_lands_each_key_in_its_root() -> None:

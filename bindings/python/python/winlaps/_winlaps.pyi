@@ -26,6 +26,7 @@ __all__ = [
     "SettingResolution",
     "Diagnostic",
     "ParsedPolicy",
+    "RawRegistryValue",
     "RotationDecision",
     "resolve_policy",
     "parse_registry_pol",
@@ -182,7 +183,21 @@ def check_local_password_policy(
 # --- policy -------------------------------------------------------------------------------
 
 _Join: TypeAlias = Literal["entra", "ad", "hybrid", "none"]
-_RegValue: TypeAlias = Union[int, str, bytes, list[str]]
+@final
+class RawRegistryValue:
+    """A registry value of an explicit type: ``type`` is the ``REG_*`` code, ``data`` the raw
+    bytes as the registry stores them. What ``int``/``str``/``bytes``/``list[str]`` cannot
+    say: REG_EXPAND_SZ, a QWORD below 2**32, other type codes, malformed data."""
+
+    def __new__(cls, type: int, data: bytes) -> RawRegistryValue: ...
+    @property
+    def type(self) -> int: ...
+    @property
+    def data(self) -> bytes: ...
+    def __eq__(self, value: object, /) -> bool: ...
+    def __hash__(self) -> int: ...
+
+_RegValue: TypeAlias = Union[int, str, bytes, list[str], RawRegistryValue]
 _SettingValue: TypeAlias = Union[int, bool, str, None]
 _Time: TypeAlias = Union[datetime.datetime, int]
 
