@@ -1,9 +1,10 @@
-//! `generate_password`, `generate_passwords` and `entropy_bits` over laps-core.
+//! `generate_password`, `generate_passwords`, `generate_passwords_buffer`, `entropy_bits`,
+//! `entropy` and the password checks over laps-core.
 
 use crate::errors::{Error, Kind};
-use laps_core::{entropy, Generator, PasswordSpec};
+use laps_core::{Generator, PasswordSpec};
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyInt, PyList, PyString};
+use pyo3::types::{PyByteArray, PyBytes, PyDict, PyInt, PyList, PyString};
 use zeroize::Zeroizing;
 
 /// The generator for one call: OS-seeded ChaCha20, or the caller's fixed seed.
@@ -98,6 +99,44 @@ pub(crate) fn generate_passwords<'py>(
     )
 }
 
+/// `n` passwords as one `bytearray`, newline-separated (no trailing newline): the bulk form,
+/// without a `str` object per password, and wipeable by the caller (`buf[:] = bytes(len(buf))`),
+/// which `str` never is. With `seed`, the same passwords as `generate_passwords`.
+#[pyfunction]
+#[pyo3(signature = (n, complexity = None, length = None, words = None, *, seed = None))]
+pub(crate) fn generate_passwords_buffer<'py>(
+    py: Python<'py>,
+    n: u64,
+    complexity: Option<u32>,
+    length: Option<u32>,
+    words: Option<u32>,
+    seed: Option<&Bound<'py, PyAny>>,
+) -> PyResult<Bound<'py, PyByteArray>> {
+    let n = laps_core::check_batch(n).map_err(Error::from)?;
+    let spec = spec(complexity, length, words)?;
+    let mut g = generator(seed)?;
+    // The native buffer is wiped when dropped, after its one copy into the bytearray.
+    let joined = py.detach(|| g.generate_joined(&spec, n, b'\n'));
+    Ok(PyByteArray::new(py, &joined))
+}
+
+/// Both entropy figures of this specification, in bits: `{"naive": ..., "exact": ...}`
+/// (Microsoft's `length * log2(alphabet)` and log2 of the number of equally likely outputs).
+#[pyfunction(name = "entropy")]
+#[pyo3(signature = (complexity = None, length = None, words = None))]
+pub(crate) fn entropy_both<'py>(
+    py: Python<'py>,
+    complexity: Option<u32>,
+    length: Option<u32>,
+    words: Option<u32>,
+) -> PyResult<Bound<'py, PyDict>> {
+    let e = laps_core::entropy::bits(&spec(complexity, length, words)?);
+    let d = PyDict::new(py);
+    d.set_item("naive", e.naive)?;
+    d.set_item("exact", e.exact)?;
+    Ok(d)
+}
+
 /// Entropy in bits of what the generator produces for this specification: by default the
 /// exact figure (log2 of the number of equally likely outputs); with `naive=True` the
 /// `length * log2(alphabet)` figure Microsoft publishes.
@@ -109,7 +148,7 @@ pub(crate) fn entropy_bits(
     words: Option<u32>,
     naive: bool,
 ) -> PyResult<f64> {
-    let e = entropy::bits(&spec(complexity, length, words)?);
+    let e = laps_core::entropy::bits(&spec(complexity, length, words)?);
     Ok(if naive { e.naive } else { e.exact })
 }
 

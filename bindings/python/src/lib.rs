@@ -30,7 +30,9 @@ fn _winlaps(m: &Bound<'_, PyModule>) -> PyResult<()> {
     }
     m.add_function(wrap_pyfunction!(generate::generate_password, m)?)?;
     m.add_function(wrap_pyfunction!(generate::generate_passwords, m)?)?;
+    m.add_function(wrap_pyfunction!(generate::generate_passwords_buffer, m)?)?;
     m.add_function(wrap_pyfunction!(generate::entropy_bits, m)?)?;
+    m.add_function(wrap_pyfunction!(generate::entropy_both, m)?)?;
     m.add_function(wrap_pyfunction!(generate::is_valid_password, m)?)?;
     m.add_function(wrap_pyfunction!(generate::split_passphrase, m)?)?;
     m.add_function(wrap_pyfunction!(generate::check_local_password_policy, m)?)?;

@@ -190,3 +190,24 @@ def test_batch_size_is_bounded_and_empty_batch_is_empty() -> None:
     assert len(winlaps.generate_passwords(3, 6, words=3, seed=1)) == 3
     with pytest.raises(winlaps.InvalidArgumentError, match="batch limit of 10000000"):
         winlaps.generate_passwords(10_000_001)
+
+
+def test_generate_passwords_buffer_is_the_list_joined_and_wipeable() -> None:
+    seed = bytes(range(32))
+    listed = winlaps.generate_passwords(50, 5, 20, seed=seed)
+    buf = winlaps.generate_passwords_buffer(50, 5, 20, seed=seed)
+    assert isinstance(buf, bytearray)
+    assert buf.decode().split("\n") == listed
+    buf[:] = bytes(len(buf))
+    assert not any(buf)
+    assert winlaps.generate_passwords_buffer(0) == bytearray()
+    with pytest.raises(winlaps.InvalidArgumentError):
+        winlaps.generate_passwords_buffer(10**9)
+
+
+def test_entropy_gives_both_figures() -> None:
+    e = winlaps.entropy(4, 14)
+    assert e == {"naive": winlaps.entropy_bits(4, 14, naive=True), "exact": winlaps.entropy_bits(4, 14)}
+    assert round(e["naive"], 2) == 88.51 and round(e["exact"], 2) == 88.21
+    with pytest.raises(winlaps.InvalidArgumentError):
+        winlaps.entropy(9)

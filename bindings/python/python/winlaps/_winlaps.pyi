@@ -17,7 +17,9 @@ __all__ = [
     "UnsupportedError",
     "generate_password",
     "generate_passwords",
+    "generate_passwords_buffer",
     "entropy_bits",
+    "entropy",
     "is_valid_password",
     "split_passphrase",
     "check_local_password_policy",
@@ -146,6 +148,23 @@ def generate_passwords(
     *,
     seed: Optional[_Seed] = None,
 ) -> list[str]: ...
+def generate_passwords_buffer(
+    n: int,
+    complexity: Optional[int] = None,
+    length: Optional[int] = None,
+    words: Optional[int] = None,
+    *,
+    seed: Optional[_Seed] = None,
+) -> bytearray: ...
+class _Entropy(TypedDict):
+    naive: float
+    exact: float
+
+def entropy(
+    complexity: Optional[int] = None,
+    length: Optional[int] = None,
+    words: Optional[int] = None,
+) -> _Entropy: ...
 def entropy_bits(
     complexity: Optional[int] = None,
     length: Optional[int] = None,
