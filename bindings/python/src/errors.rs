@@ -28,49 +28,52 @@
 //! crates' `Display`, which never contains secrets.
 
 use laps_core::ErrorKind;
-use pyo3::exceptions::{PyException, PyNotImplementedError, PyValueError};
+use pyo3::exceptions::{
+    PyConnectionError, PyException, PyLookupError, PyNotImplementedError, PyPermissionError,
+    PyTimeoutError, PyValueError,
+};
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyDict, PyTuple, PyType};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-/// Which exception class an error maps to.
+/// Which exception class an error maps to; the discriminant is the class's row in [`TREE`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {
     /// `WinlapsError` itself (e.g. the OS random source failed, an internal error).
-    Base,
+    Base = 0,
     /// `FormatError`.
-    Format,
+    Format = 1,
     /// `PolicyError`.
-    Policy,
+    Policy = 2,
     /// `DecryptionError`.
-    Decryption,
+    Decryption = 3,
     /// `KeyNotFoundError`.
-    KeyNotFound,
+    KeyNotFound = 4,
     /// `UnsupportedError`.
-    Unsupported,
+    Unsupported = 5,
     /// `InvalidArgumentError`.
-    InvalidArgument,
+    InvalidArgument = 6,
     /// `NotFoundError`.
-    NotFound,
-    /// `RpcTimeoutError`.
-    Timeout,
-    /// `RpcError` (e.g. the state machine used out of order). `DcUnreachableError` and
+    NotFound = 7,
+    /// `RpcError` (e.g. the state machine used out of order). `DcUnreachableError` (row 9) and
     /// `RpcTimeoutError` are raised by the Python transport (`winlaps._gkdi`), which owns the
     /// sockets.
-    Rpc,
+    Rpc = 8,
+    /// `RpcTimeoutError`.
+    Timeout = 10,
     /// `NoGkdiEndpointError`.
-    NoGkdiEndpoint,
+    NoGkdiEndpoint = 11,
     /// `BindRejectedError`.
-    BindRejected,
+    BindRejected = 12,
     /// `AuthenticationError`.
-    Authentication,
+    Authentication = 13,
     /// `AccessDeniedError`.
-    AccessDenied,
+    AccessDenied = 14,
     /// `RpcFaultError`.
-    RpcFault,
+    RpcFault = 15,
     /// `RpcProtocolError`.
-    RpcProtocol,
+    RpcProtocol = 16,
 }
 
 /// An error on its way to Python: the class and a message without secrets.
@@ -164,78 +167,86 @@ pub(crate) fn guard<T>(f: impl FnOnce() -> Result<T, Error>) -> Result<T, Error>
     })
 }
 
-/// The exception classes of one interpreter.
-pub(crate) struct Classes {
-    base: Py<PyType>,
-    format: Py<PyType>,
-    policy: Py<PyType>,
-    decryption: Py<PyType>,
-    key_not_found: Py<PyType>,
-    unsupported: Py<PyType>,
-    invalid_argument: Py<PyType>,
-    not_found: Py<PyType>,
-    rpc: RpcClasses,
+/// A builtin exception an exception class also derives from.
+#[derive(Clone, Copy)]
+enum Builtin {
+    Value,
+    Lookup,
+    NotImplemented,
+    Connection,
+    Timeout,
+    Permission,
 }
 
-/// The `RpcError` family.
-struct RpcClasses {
-    rpc: Py<PyType>,
-    unreachable: Py<PyType>,
-    timeout: Py<PyType>,
-    no_endpoint: Py<PyType>,
-    bind_rejected: Py<PyType>,
-    authentication: Py<PyType>,
-    access_denied: Py<PyType>,
-    fault: Py<PyType>,
-    protocol: Py<PyType>,
+impl Builtin {
+    fn get(self, py: Python<'_>) -> Bound<'_, PyType> {
+        match self {
+            Builtin::Value => py.get_type::<PyValueError>(),
+            Builtin::Lookup => py.get_type::<PyLookupError>(),
+            Builtin::NotImplemented => py.get_type::<PyNotImplementedError>(),
+            Builtin::Connection => py.get_type::<PyConnectionError>(),
+            Builtin::Timeout => py.get_type::<PyTimeoutError>(),
+            Builtin::Permission => py.get_type::<PyPermissionError>(),
+        }
+    }
 }
+
+/// One exception class: its name, its winlaps parent (a row of [`TREE`]; `None` is
+/// `Exception`), the builtin it also derives from, and its docstring.
+struct ClassSpec {
+    name: &'static str,
+    parent: Option<usize>,
+    builtin: Option<Builtin>,
+    doc: &'static str,
+}
+
+const fn class(
+    name: &'static str,
+    parent: Option<usize>,
+    builtin: Option<Builtin>,
+    doc: &'static str,
+) -> ClassSpec {
+    ClassSpec {
+        name,
+        parent,
+        builtin,
+        doc,
+    }
+}
+
+/// The exception hierarchy (the module docs draw it), parents before children; the rows are
+/// the [`Kind`] discriminants.
+const TREE: [ClassSpec; 17] = [
+    class("WinlapsError", None, None, "Base class of every error winlaps raises. Messages never contain secrets."),
+    class("FormatError", Some(0), Some(Builtin::Value), "The input bytes or text are malformed; the message says where (byte offset or line)."),
+    class("PolicyError", Some(0), Some(Builtin::Value), "A value a policy writer refuses (an unknown setting, a value the format cannot carry) or a policy that forbids the operation."),
+    class("DecryptionError", Some(0), None, "Decryption failed: wrong key, failed AES key unwrap or bad GCM tag (deliberately opaque)."),
+    class("KeyNotFoundError", Some(0), None, "No root key or group key envelope in the key store can derive the key the blob names."),
+    class("UnsupportedError", Some(0), Some(Builtin::NotImplemented), "A protector, algorithm or operation winlaps does not implement."),
+    class("InvalidArgumentError", Some(0), Some(Builtin::Value), "An argument out of its documented range or of the wrong shape (e.g. complexity 9, a key of the wrong size)."),
+    class("NotFoundError", Some(0), Some(Builtin::Lookup), "The object asked for does not exist or holds no LAPS password."),
+    class("RpcError", Some(0), None, "Fetching keys from a domain controller (MS-GKDI GetKey over DCE/RPC) failed."),
+    class("DcUnreachableError", Some(8), Some(Builtin::Connection), "The domain controller could not be reached (DNS, connect or a closed connection)."),
+    class("RpcTimeoutError", Some(9), Some(Builtin::Timeout), "A network step (connect, send, receive) exceeded its timeout."),
+    class("NoGkdiEndpointError", Some(8), None, "The endpoint mapper has no MS-GKDI (ISD_KEY) endpoint: the server is no key distribution service (Samba's AD DC serves no GKDI)."),
+    class("BindRejectedError", Some(8), None, "The server rejected the bind (bind_nak) or every presentation context."),
+    class("AuthenticationError", Some(8), Some(Builtin::Permission), "The server refused the credentials, or a message signature did not verify."),
+    class("AccessDeniedError", Some(8), Some(Builtin::Permission), "GetKey answered access denied: the caller may not read the keys of the SID named."),
+    class("RpcFaultError", Some(8), None, "The server answered with an RPC fault or a failing GetKey HRESULT (in the message)."),
+    class("RpcProtocolError", Some(8), None, "The peer sent malformed, truncated, oversized or unexpected DCE/RPC data."),
+];
+
+/// The exception classes of one interpreter, in [`TREE`] order.
+pub(crate) struct Classes(Vec<Py<PyType>>);
 
 impl Classes {
     fn get(&self, kind: Kind) -> &Py<PyType> {
-        match kind {
-            Kind::Base => &self.base,
-            Kind::Format => &self.format,
-            Kind::Policy => &self.policy,
-            Kind::Decryption => &self.decryption,
-            Kind::KeyNotFound => &self.key_not_found,
-            Kind::Unsupported => &self.unsupported,
-            Kind::InvalidArgument => &self.invalid_argument,
-            Kind::NotFound => &self.not_found,
-            Kind::Timeout => &self.rpc.timeout,
-            Kind::Rpc => &self.rpc.rpc,
-            Kind::NoGkdiEndpoint => &self.rpc.no_endpoint,
-            Kind::BindRejected => &self.rpc.bind_rejected,
-            Kind::Authentication => &self.rpc.authentication,
-            Kind::AccessDenied => &self.rpc.access_denied,
-            Kind::RpcFault => &self.rpc.fault,
-            Kind::RpcProtocol => &self.rpc.protocol,
-        }
+        &self.0[kind as usize]
     }
 
     /// `(name, class)` pairs in declaration order, for module registration.
-    pub(crate) fn all<'a, 'py>(
-        &'a self,
-        py: Python<'py>,
-    ) -> Vec<(&'static str, &'a Bound<'py, PyType>)> {
-        vec![
-            ("WinlapsError", self.base.bind(py)),
-            ("FormatError", self.format.bind(py)),
-            ("PolicyError", self.policy.bind(py)),
-            ("DecryptionError", self.decryption.bind(py)),
-            ("KeyNotFoundError", self.key_not_found.bind(py)),
-            ("UnsupportedError", self.unsupported.bind(py)),
-            ("InvalidArgumentError", self.invalid_argument.bind(py)),
-            ("NotFoundError", self.not_found.bind(py)),
-            ("RpcError", self.rpc.rpc.bind(py)),
-            ("DcUnreachableError", self.rpc.unreachable.bind(py)),
-            ("RpcTimeoutError", self.rpc.timeout.bind(py)),
-            ("NoGkdiEndpointError", self.rpc.no_endpoint.bind(py)),
-            ("BindRejectedError", self.rpc.bind_rejected.bind(py)),
-            ("AuthenticationError", self.rpc.authentication.bind(py)),
-            ("AccessDeniedError", self.rpc.access_denied.bind(py)),
-            ("RpcFaultError", self.rpc.fault.bind(py)),
-            ("RpcProtocolError", self.rpc.protocol.bind(py)),
-        ]
+    pub(crate) fn all(&self) -> impl Iterator<Item = (&'static str, &Py<PyType>)> {
+        TREE.iter().map(|spec| spec.name).zip(&self.0)
     }
 }
 
@@ -244,121 +255,17 @@ static CLASSES: PyOnceLock<Classes> = PyOnceLock::new();
 /// The exception classes, created on first use.
 pub(crate) fn classes(py: Python<'_>) -> PyResult<&Classes> {
     CLASSES.get_or_try_init(py, || {
-        let base = new_class(
-            py,
-            "WinlapsError",
-            &[py.get_type::<PyException>()],
-            "Base class of every error winlaps raises. Messages never contain secrets.",
-        )?;
-        let sub = |name: &str, extra: Option<Bound<'_, PyType>>, doc: &str| {
-            let mut bases = vec![base.bind(py).clone()];
-            bases.extend(extra);
-            new_class(py, name, &bases, doc)
-        };
-        Ok(Classes {
-            format: sub(
-                "FormatError",
-                Some(py.get_type::<PyValueError>()),
-                "The input bytes or text are malformed; the message says where (byte offset or line).",
-            )?,
-            policy: sub(
-                "PolicyError",
-                Some(py.get_type::<PyValueError>()),
-                "A value a policy writer refuses (an unknown setting, a value the format cannot carry) or a policy that forbids the operation.",
-            )?,
-            invalid_argument: sub(
-                "InvalidArgumentError",
-                Some(py.get_type::<PyValueError>()),
-                "An argument out of its documented range or of the wrong shape (e.g. complexity 9, a key of the wrong size).",
-            )?,
-            not_found: sub(
-                "NotFoundError",
-                Some(py.get_type::<pyo3::exceptions::PyLookupError>()),
-                "The object asked for does not exist or holds no LAPS password.",
-            )?,
-            decryption: sub(
-                "DecryptionError",
-                None,
-                "Decryption failed: wrong key, failed AES key unwrap or bad GCM tag (deliberately opaque).",
-            )?,
-            key_not_found: sub(
-                "KeyNotFoundError",
-                None,
-                "No root key or group key envelope in the key store can derive the key the blob names.",
-            )?,
-            unsupported: sub(
-                "UnsupportedError",
-                Some(py.get_type::<PyNotImplementedError>()),
-                "A protector, algorithm or operation winlaps does not implement.",
-            )?,
-            rpc: rpc_classes(py, &base)?,
-            base,
-        })
-    })
-}
-
-fn rpc_classes(py: Python<'_>, base: &Py<PyType>) -> PyResult<RpcClasses> {
-    let rpc = new_class(
-        py,
-        "RpcError",
-        &[base.bind(py).clone()],
-        "Fetching keys from a domain controller (MS-GKDI GetKey over DCE/RPC) failed.",
-    )?;
-    let sub = |name: &str, extra: Option<Bound<'_, PyType>>, doc: &str| {
-        let mut bases = vec![rpc.bind(py).clone()];
-        bases.extend(extra);
-        new_class(py, name, &bases, doc)
-    };
-    let unreachable = sub(
-        "DcUnreachableError",
-        Some(py.get_type::<pyo3::exceptions::PyConnectionError>()),
-        "The domain controller could not be reached (DNS, connect or a closed connection).",
-    )?;
-    let timeout = new_class(
-        py,
-        "RpcTimeoutError",
-        &[
-            unreachable.bind(py).clone(),
-            py.get_type::<pyo3::exceptions::PyTimeoutError>(),
-        ],
-        "A network step (connect, send, receive) exceeded its timeout.",
-    )?;
-    let permission = || Some(py.get_type::<pyo3::exceptions::PyPermissionError>());
-    Ok(RpcClasses {
-        timeout,
-        unreachable,
-        no_endpoint: sub(
-            "NoGkdiEndpointError",
-            None,
-            "The endpoint mapper has no MS-GKDI (ISD_KEY) endpoint: the server is no key \
-             distribution service (Samba's AD DC serves no GKDI).",
-        )?,
-        bind_rejected: sub(
-            "BindRejectedError",
-            None,
-            "The server rejected the bind (bind_nak) or every presentation context.",
-        )?,
-        authentication: sub(
-            "AuthenticationError",
-            permission(),
-            "The server refused the credentials, or a message signature did not verify.",
-        )?,
-        access_denied: sub(
-            "AccessDeniedError",
-            permission(),
-            "GetKey answered access denied: the caller may not read the keys of the SID named.",
-        )?,
-        fault: sub(
-            "RpcFaultError",
-            None,
-            "The server answered with an RPC fault or a failing GetKey HRESULT (in the message).",
-        )?,
-        protocol: sub(
-            "RpcProtocolError",
-            None,
-            "The peer sent malformed, truncated, oversized or unexpected DCE/RPC data.",
-        )?,
-        rpc,
+        let mut made: Vec<Py<PyType>> = Vec::with_capacity(TREE.len());
+        for spec in &TREE {
+            let parent = match spec.parent {
+                Some(row) => made[row].bind(py).clone(),
+                None => py.get_type::<PyException>(),
+            };
+            let mut bases = vec![parent];
+            bases.extend(spec.builtin.map(|b| b.get(py)));
+            made.push(new_class(py, spec.name, &bases, spec.doc)?);
+        }
+        Ok(Classes(made))
     })
 }
 
