@@ -52,6 +52,19 @@ fn spec(
     Ok(PasswordSpec::with_defaults(complexity, length, words)?)
 }
 
+/// `n` passwords of `spec`, newline-separated, generated with the GIL released into one
+/// buffer (no heap allocation per password) that is wiped when dropped.
+fn joined(
+    py: Python<'_>,
+    n: u64,
+    spec: PasswordSpec,
+    seed: Option<&Bound<'_, PyAny>>,
+) -> PyResult<Zeroizing<Vec<u8>>> {
+    let n = laps_core::check_batch(n).map_err(Error::from)?;
+    let mut g = generator(seed)?;
+    Ok(py.detach(|| g.generate_joined(&spec, n, b'\n')))
+}
+
 /// One Windows LAPS password (complexity 1-5, `length` characters) or passphrase
 /// (complexity 6-8, `words` words). `seed` (32 bytes or an int) makes the output
 /// reproducible and is for tests only; without it the generator is seeded from the OS.
@@ -82,14 +95,10 @@ pub(crate) fn generate_passwords<'py>(
     words: Option<u32>,
     seed: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyList>> {
-    let n = laps_core::check_batch(n).map_err(Error::from)?;
-    let spec = spec(complexity, length, words)?;
-    let mut g = generator(seed)?;
-    if n == 0 {
+    let joined = joined(py, n, spec(complexity, length, words)?, seed)?;
+    if joined.is_empty() {
         return Ok(PyList::empty(py));
     }
-    // One buffer instead of a heap allocation per password; wiped when dropped.
-    let joined = py.detach(|| g.generate_joined(&spec, n, b'\n'));
     PyList::new(
         py,
         joined
@@ -112,11 +121,8 @@ pub(crate) fn generate_passwords_buffer<'py>(
     words: Option<u32>,
     seed: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyByteArray>> {
-    let n = laps_core::check_batch(n).map_err(Error::from)?;
-    let spec = spec(complexity, length, words)?;
-    let mut g = generator(seed)?;
+    let joined = joined(py, n, spec(complexity, length, words)?, seed)?;
     // The native buffer is wiped when dropped, after its one copy into the bytearray.
-    let joined = py.detach(|| g.generate_joined(&spec, n, b'\n'));
     Ok(PyByteArray::new(py, &joined))
 }
 
