@@ -108,7 +108,7 @@ pub(crate) struct KeyArgs {
     #[arg(long, value_name = "FILE")]
     gke: Vec<PathBuf>,
     /// Fetch the keys from this domain controller (MS-GKDI GetKey over sealed DCE/RPC; one call
-    /// per root key, L0 and L1 of the values).
+    /// per SID, root key and L0 of the values: older keys of an L0 derive from its newest).
     #[arg(long, value_name = "HOST")]
     dc: Option<String>,
 }
