@@ -33,40 +33,14 @@ impl JoinState {
     pub const fn can_use_ad(self) -> bool {
         matches!(self, JoinState::Ad | JoinState::Hybrid)
     }
-
-    /// Lower-case name (`entra`, `ad`, `hybrid`, `none`).
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            JoinState::Entra => "entra",
-            JoinState::Ad => "ad",
-            JoinState::Hybrid => "hybrid",
-            JoinState::None => "none",
-        }
-    }
 }
 
-impl std::str::FromStr for JoinState {
-    type Err = laps_core::UnknownName;
-
-    /// Parses an [`as_str`](JoinState::as_str) name.
-    ///
-    /// ```
-    /// use laps_policy::JoinState;
-    /// assert_eq!("hybrid".parse(), Ok(JoinState::Hybrid));
-    /// assert!("moon".parse::<JoinState>().is_err());
-    /// ```
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        [
-            JoinState::Entra,
-            JoinState::Ad,
-            JoinState::Hybrid,
-            JoinState::None,
-        ]
-        .into_iter()
-        .find(|j| j.as_str() == s)
-        .ok_or_else(|| laps_core::UnknownName::new("join state", s))
-    }
-}
+crate::names::named!(JoinState, "join state", {
+    Entra => "entra",
+    Ad => "ad",
+    Hybrid => "hybrid",
+    None => "none",
+});
 
 /// Everything about the device that changes the effective policy.
 ///

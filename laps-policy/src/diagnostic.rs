@@ -79,109 +79,40 @@ pub enum DiagnosticCode {
     LowComplexity,
 }
 
-impl Severity {
-    /// Every value, in declaration order.
-    pub const ALL: [Severity; 3] = [Severity::Info, Severity::Warning, Severity::Error];
+crate::names::named!(Severity, "severity", {
+    Info => "info",
+    Warning => "warning",
+    Error => "error",
+});
 
-    /// The snake_case name (as in JSON and the bindings).
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Severity::Info => "info",
-            Severity::Warning => "warning",
-            Severity::Error => "error",
-        }
-    }
-}
-
-impl std::str::FromStr for Severity {
-    type Err = laps_core::UnknownName;
-
-    /// Parses an [`as_str`](Severity::as_str) name.
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Severity::ALL
-            .into_iter()
-            .find(|v| v.as_str() == s)
-            .ok_or_else(|| laps_core::UnknownName::new("severity", s))
-    }
-}
-
-impl DiagnosticCode {
-    /// Every value, in declaration order.
-    pub const ALL: [DiagnosticCode; 26] = [
-        DiagnosticCode::PolicyInEffect,
-        DiagnosticCode::NoPolicy,
-        DiagnosticCode::BackupDisabled,
-        DiagnosticCode::RootIgnored,
-        DiagnosticCode::UnknownValueIgnored,
-        DiagnosticCode::InvalidValue,
-        DiagnosticCode::EntraMinimumAge,
-        DiagnosticCode::OsTooOld,
-        DiagnosticCode::DirectoryNotJoined,
-        DiagnosticCode::EntraOnDomainController,
-        DiagnosticCode::DsrmNotConfigured,
-        DiagnosticCode::DsrmNeedsEncryption,
-        DiagnosticCode::EncryptionNeedsDfl2016,
-        DiagnosticCode::PrincipalIsolatedName,
-        DiagnosticCode::PrincipalUnmappable,
-        DiagnosticCode::LegacyCseInstalled,
-        DiagnosticCode::LegacyIgnoredOnDomainController,
-        DiagnosticCode::LegacyNotEnabled,
-        DiagnosticCode::LegacySchemaMissing,
-        DiagnosticCode::SafeModeBoot,
-        DiagnosticCode::PasswordPolicyConflict,
-        DiagnosticCode::EntraLapsNotEnabledInTenant,
-        DiagnosticCode::EntraDeviceDisabled,
-        DiagnosticCode::PatchLevelAssumed,
-        DiagnosticCode::LegacyCseNotInstallable,
-        DiagnosticCode::LowComplexity,
-    ];
-
-    /// The snake_case name (as in JSON and the bindings).
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            DiagnosticCode::PolicyInEffect => "policy_in_effect",
-            DiagnosticCode::NoPolicy => "no_policy",
-            DiagnosticCode::BackupDisabled => "backup_disabled",
-            DiagnosticCode::RootIgnored => "root_ignored",
-            DiagnosticCode::UnknownValueIgnored => "unknown_value_ignored",
-            DiagnosticCode::InvalidValue => "invalid_value",
-            DiagnosticCode::EntraMinimumAge => "entra_minimum_age",
-            DiagnosticCode::OsTooOld => "os_too_old",
-            DiagnosticCode::DirectoryNotJoined => "directory_not_joined",
-            DiagnosticCode::EntraOnDomainController => "entra_on_domain_controller",
-            DiagnosticCode::DsrmNotConfigured => "dsrm_not_configured",
-            DiagnosticCode::DsrmNeedsEncryption => "dsrm_needs_encryption",
-            DiagnosticCode::EncryptionNeedsDfl2016 => "encryption_needs_dfl2016",
-            DiagnosticCode::PrincipalIsolatedName => "principal_isolated_name",
-            DiagnosticCode::PrincipalUnmappable => "principal_unmappable",
-            DiagnosticCode::LegacyCseInstalled => "legacy_cse_installed",
-            DiagnosticCode::LegacyIgnoredOnDomainController => {
-                "legacy_ignored_on_domain_controller"
-            }
-            DiagnosticCode::LegacyNotEnabled => "legacy_not_enabled",
-            DiagnosticCode::LegacySchemaMissing => "legacy_schema_missing",
-            DiagnosticCode::SafeModeBoot => "safe_mode_boot",
-            DiagnosticCode::PasswordPolicyConflict => "password_policy_conflict",
-            DiagnosticCode::EntraLapsNotEnabledInTenant => "entra_laps_not_enabled_in_tenant",
-            DiagnosticCode::EntraDeviceDisabled => "entra_device_disabled",
-            DiagnosticCode::PatchLevelAssumed => "patch_level_assumed",
-            DiagnosticCode::LegacyCseNotInstallable => "legacy_cse_not_installable",
-            DiagnosticCode::LowComplexity => "low_complexity",
-        }
-    }
-}
-
-impl std::str::FromStr for DiagnosticCode {
-    type Err = laps_core::UnknownName;
-
-    /// Parses an [`as_str`](DiagnosticCode::as_str) name.
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        DiagnosticCode::ALL
-            .into_iter()
-            .find(|v| v.as_str() == s)
-            .ok_or_else(|| laps_core::UnknownName::new("diagnostic code", s))
-    }
-}
+crate::names::named!(DiagnosticCode, "diagnostic code", {
+    PolicyInEffect => "policy_in_effect",
+    NoPolicy => "no_policy",
+    BackupDisabled => "backup_disabled",
+    RootIgnored => "root_ignored",
+    UnknownValueIgnored => "unknown_value_ignored",
+    InvalidValue => "invalid_value",
+    EntraMinimumAge => "entra_minimum_age",
+    OsTooOld => "os_too_old",
+    DirectoryNotJoined => "directory_not_joined",
+    EntraOnDomainController => "entra_on_domain_controller",
+    DsrmNotConfigured => "dsrm_not_configured",
+    DsrmNeedsEncryption => "dsrm_needs_encryption",
+    EncryptionNeedsDfl2016 => "encryption_needs_dfl2016",
+    PrincipalIsolatedName => "principal_isolated_name",
+    PrincipalUnmappable => "principal_unmappable",
+    LegacyCseInstalled => "legacy_cse_installed",
+    LegacyIgnoredOnDomainController => "legacy_ignored_on_domain_controller",
+    LegacyNotEnabled => "legacy_not_enabled",
+    LegacySchemaMissing => "legacy_schema_missing",
+    SafeModeBoot => "safe_mode_boot",
+    PasswordPolicyConflict => "password_policy_conflict",
+    EntraLapsNotEnabledInTenant => "entra_laps_not_enabled_in_tenant",
+    EntraDeviceDisabled => "entra_device_disabled",
+    PatchLevelAssumed => "patch_level_assumed",
+    LegacyCseNotInstallable => "legacy_cse_not_installable",
+    LowComplexity => "low_complexity",
+});
 
 /// One finding, with the Windows LAPS event ID where one exists.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -207,23 +138,5 @@ impl fmt::Display for Diagnostic {
             Some(id) => write!(f, "{level} [event {id}]: {}", self.message),
             None => write!(f, "{level}: {}", self.message),
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn names_are_the_serde_names_and_parse_back() {
-        for c in DiagnosticCode::ALL {
-            assert_eq!(serde_json::to_value(c).unwrap(), c.as_str());
-            assert_eq!(c.as_str().parse(), Ok(c));
-        }
-        for s in Severity::ALL {
-            assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
-            assert_eq!(s.as_str().parse(), Ok(s));
-        }
-        assert!("nope".parse::<DiagnosticCode>().is_err());
     }
 }

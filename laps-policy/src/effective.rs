@@ -101,19 +101,16 @@ pub enum Mode {
     Unmanaged,
 }
 
-impl Mode {
-    /// Lower-case name: `disabled`, `entra`, `ad`, `ad_dsrm`, `legacy_emulation`, `unmanaged`.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            Mode::Disabled => "disabled",
-            Mode::Entra => "entra",
-            Mode::ActiveDirectory => "ad",
-            Mode::ActiveDirectoryDsrm => "ad_dsrm",
-            Mode::LegacyEmulation => "legacy_emulation",
-            Mode::Unmanaged => "unmanaged",
-        }
-    }
+crate::names::named!(Mode, "mode", {
+    Disabled => "disabled",
+    Entra => "entra",
+    ActiveDirectory => "ad",
+    ActiveDirectoryDsrm => "ad_dsrm",
+    LegacyEmulation => "legacy_emulation",
+    Unmanaged => "unmanaged",
+});
 
+impl Mode {
     /// True for the modes in which a password is managed (possibly blocked by an error).
     pub const fn is_managed(self) -> bool {
         matches!(

@@ -25,6 +25,7 @@ mod effective;
 mod error;
 pub mod events;
 mod explain;
+mod names;
 mod parsed;
 mod pol;
 mod post_auth;

@@ -112,6 +112,14 @@ pub enum PostAuthOff {
     NoActions,
 }
 
+crate::names::named!(PostAuthOff, "post-authentication off reason", {
+    NotManaged => "not_managed",
+    DsrmMode => "dsrm_mode",
+    LegacyEmulation => "legacy_emulation",
+    GracePeriodZero => "grace_period_zero",
+    NoActions => "no_actions",
+});
+
 /// One step after a managed-account logon.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct PostAuthStep {

@@ -158,6 +158,21 @@ pub enum RotationReason {
     PostAuthentication,
 }
 
+crate::names::named!(RotationReason, "rotation reason", {
+    Expired => "expired",
+    ExpirationMissing => "expiration_missing",
+    PolicySourceChanged => "policy_source_changed",
+    ManagedAccountChanged => "managed_account_changed",
+    EncryptionTargetChanged => "encryption_target_changed",
+    EncryptedPasswordMissing => "encrypted_password_missing",
+    LocalStateInconsistent => "local_state_inconsistent",
+    ExpirationBeyondPolicy => "expiration_beyond_policy",
+    PasswordVersionMismatch => "password_version_mismatch",
+    DsrmModeChanged => "dsrm_mode_changed",
+    ManualReset => "manual_reset",
+    PostAuthentication => "post_authentication",
+});
+
 impl RotationReason {
     /// The bit in the event-10015 reason mask, where samples establish it
     /// (0x1, 0x2, 0x4, 0x10, 0x4000; the others are UNCERTAIN).
