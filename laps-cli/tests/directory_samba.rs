@@ -80,10 +80,6 @@ impl Dc {
         .to_vec()
     }
 
-    fn winlaps(&self, args: &[String], password: &str, stdin: Option<&str>) -> Output {
-        helpers::winlaps_with(args, &[("WINLAPS_PASSWORD", password)], stdin)
-    }
-
     /// `winlaps get ... --json` as the administrator: one JSON record per line.
     fn get_json(&self, computers: &[&str], extra: &[&str]) -> (Vec<Value>, Output) {
         let mut args = vec!["get".to_owned()];
@@ -91,7 +87,7 @@ impl Dc {
         args.extend(self.connect_args(&self.admin_upn()));
         args.push("--json".into());
         args.extend(extra.iter().map(|s| s.to_string()));
-        let out = self.winlaps(&args, self.var("SAMBA_ADMIN_PASSWORD"), None);
+        let out = helpers::winlaps_as(&args, self.var("SAMBA_ADMIN_PASSWORD"), None);
         let records = String::from_utf8_lossy(&out.stdout)
             .lines()
             .map(|l| serde_json::from_str(l).expect("one JSON record per line"))
@@ -354,7 +350,7 @@ fn backup_then_history_three_rotations_size_two_checked_by_dpapi_ng_and_ldapsear
             .map(str::to_owned),
         );
         args.push(policy.display().to_string());
-        let out = dc.winlaps(
+        let out = helpers::winlaps_as(
             &args,
             dc.var("SAMBA_ADMIN_PASSWORD"),
             Some(&format!("{pw}\n")),
@@ -462,7 +458,7 @@ fn cleartext_backup_writes_the_json_and_removes_a_stale_encrypted_value() {
         args.extend(dc.connect_args(&dc.admin_upn()));
         args.extend(["--computer", "TPLAIN", "--account", "Adm"].map(str::to_owned));
         args.extend(["--policy-json".to_owned(), policy.display().to_string()]);
-        let out = dc.winlaps(
+        let out = helpers::winlaps_as(
             &args,
             dc.var("SAMBA_ADMIN_PASSWORD"),
             Some(&format!("{pw}\n")),
@@ -551,7 +547,7 @@ fn failures_are_clear_and_per_computer() {
     // Wrong password: the bind fails with the server's result code, nothing else happens.
     let mut args = vec!["get".to_owned(), "TEMPTY".to_owned()];
     args.extend(dc.connect_args(&dc.admin_upn()));
-    let out = dc.winlaps(&args, "wrong-password", None);
+    let out = helpers::winlaps_as(&args, "wrong-password", None);
     assert!(!out.status.success());
     let err = stderr(&out);
     assert!(
@@ -567,7 +563,7 @@ fn failures_are_clear_and_per_computer() {
             .into_iter()
             .filter(|a| a != "--ldaps"),
     );
-    let out = dc.winlaps(&args, dc.var("SAMBA_ADMIN_PASSWORD"), None);
+    let out = helpers::winlaps_as(&args, dc.var("SAMBA_ADMIN_PASSWORD"), None);
     assert!(stderr(&out).contains("needs --ldaps"), "{}", stderr(&out));
 
     // LDAPS is verified: the system trust store does not know the fixture's CA.
@@ -584,7 +580,7 @@ fn failures_are_clear_and_per_computer() {
     ]
     .map(str::to_owned)
     .to_vec();
-    let out = dc.winlaps(&args, dc.var("SAMBA_ADMIN_PASSWORD"), None);
+    let out = helpers::winlaps_as(&args, dc.var("SAMBA_ADMIN_PASSWORD"), None);
     assert!(!out.status.success());
     assert!(stderr(&out).contains("cannot connect"), "{}", stderr(&out));
 
@@ -610,7 +606,7 @@ fn failures_are_clear_and_per_computer() {
             .map(str::to_owned),
         );
         args.push(policy.display().to_string());
-        let out = dc.winlaps(&args, password, Some("Never-Written-1!\n"));
+        let out = helpers::winlaps_as(&args, password, Some("Never-Written-1!\n"));
         assert!(!out.status.success());
         assert!(stderr(&out).contains(expected), "{}", stderr(&out));
         assert!(!String::from_utf8_lossy(&out.stdout).contains("wrote"));
@@ -649,7 +645,7 @@ fn an_unreachable_dc_times_out() {
     ]
     .map(str::to_owned)
     .to_vec();
-    let out = dc.winlaps(&args, "irrelevant", None);
+    let out = helpers::winlaps_as(&args, "irrelevant", None);
     drop(listener);
     assert!(!out.status.success());
     assert!(
@@ -673,7 +669,7 @@ fn an_unreachable_dc_times_out() {
             }
         })
         .collect();
-    let out = dc.winlaps(&args, "irrelevant", None);
+    let out = helpers::winlaps_as(&args, "irrelevant", None);
     assert!(!out.status.success());
     assert!(
         stderr(&out).contains(&format!("cannot connect to ldaps://127.0.0.1:{port}")),
@@ -694,7 +690,7 @@ fn a_reader_who_may_not_read_root_keys_is_told_why() {
     );
     let mut args = vec!["get".to_owned(), "PC01".to_owned()];
     args.extend(dc.connect_args(&user));
-    let out = dc.winlaps(&args, dc.var("SAMBA_HELPDESK_PASSWORD"), None);
+    let out = helpers::winlaps_as(&args, dc.var("SAMBA_HELPDESK_PASSWORD"), None);
     // The LAPS attributes are confidential: without a grant the helpdesk sees none.
     assert!(!out.status.success());
     assert!(
@@ -793,7 +789,7 @@ fn get_falls_back_to_getkey_when_the_root_keys_are_unreadable() {
         ];
         args.extend(dc.connect_args(&helpdesk));
         args.extend(extra.iter().map(|s| s.to_string()));
-        let out = dc.winlaps(&args, dc.var("SAMBA_HELPDESK_PASSWORD"), None);
+        let out = helpers::winlaps_as(&args, dc.var("SAMBA_HELPDESK_PASSWORD"), None);
         let records: Vec<Value> = String::from_utf8_lossy(&out.stdout)
             .lines()
             .map(|l| serde_json::from_str(l).unwrap())
@@ -917,7 +913,7 @@ fn backup_without_root_keys_encrypts_to_getkeys_public_key() {
         format!("127.0.0.1:{}", kds.gkdi_addr().port()),
     ]);
     args.extend(["--policy-json".to_owned(), policy.display().to_string()]);
-    let out = dc.winlaps(
+    let out = helpers::winlaps_as(
         &args,
         dc.var("SAMBA_HELPDESK_PASSWORD"),
         Some("Public-Key-Pa55!\n"),
@@ -1134,7 +1130,7 @@ fn backup_stamps_a_password_version_and_says_when_the_schema_lacks_it() {
             .map(str::to_owned),
         );
         args.push(policy.display().to_string());
-        let out = dc.winlaps(
+        let out = helpers::winlaps_as(
             &args,
             dc.var("SAMBA_ADMIN_PASSWORD"),
             Some(&format!("{pw}\n")),
@@ -1203,13 +1199,13 @@ fn get_binds_with_ntlm_over_ldaps() {
         }));
         args
     };
-    let out = dc.winlaps(&ntlm_args(&user), dc.var("SAMBA_ADMIN_PASSWORD"), None);
+    let out = helpers::winlaps_as(&ntlm_args(&user), dc.var("SAMBA_ADMIN_PASSWORD"), None);
     assert!(out.status.success(), "{}", stderr(&out));
     let record: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert_eq!(record["Source"], "LegacyLapsCleartextPassword");
     assert_eq!(record["Password"], "Ntlm-Legacy-1!");
 
-    let out = dc.winlaps(&ntlm_args(&user), "not-the-password", None);
+    let out = helpers::winlaps_as(&ntlm_args(&user), "not-the-password", None);
     assert!(!out.status.success());
     let err = stderr(&out);
     assert!(err.contains("LDAP result 49"), "{err}");

@@ -3,11 +3,12 @@
 
 use serde_json::Value;
 use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 
 const SID: &str = "S-1-5-21-3112951519-3615558888-3888674396-512";
 
 mod helpers;
+use helpers::winlaps_as;
 
 fn root_key() -> String {
     helpers::data("sample_root_key.json")
@@ -65,10 +66,6 @@ fn serve() -> Kds {
     Kds { child, epm_port }
 }
 
-fn winlaps(args: &[&str], password: &str, stdin: &str) -> Output {
-    helpers::winlaps_with(args, &[("WINLAPS_PASSWORD", password)], Some(stdin))
-}
-
 #[test]
 fn encrypt_and_decrypt_through_the_lab_kds() {
     let kds = serve();
@@ -84,7 +81,7 @@ fn encrypt_and_decrypt_through_the_lab_kds() {
     // A LAPS client (not allowed to decrypt) encrypts with the public key it gets.
     let mut args = vec!["encrypt", "--sid", SID, "--user", "plain"];
     args.extend(dc);
-    let out = winlaps(&args, "Pl41n!", "Fr0m-the-KDS\n");
+    let out = winlaps_as(&args, "Pl41n!", Some("Fr0m-the-KDS\n"));
     assert!(
         out.status.success(),
         "{}",
@@ -96,7 +93,7 @@ fn encrypt_and_decrypt_through_the_lab_kds() {
     let mut args = vec!["decrypt", "--user", "CONTOSO\\helpdesk"];
     args.extend(dc);
     args.extend([value.as_str(), value.as_str()]);
-    let out = winlaps(&args, "Helpd3sk!", "");
+    let out = winlaps_as(&args, "Helpd3sk!", None);
     assert!(
         out.status.success(),
         "{}",
@@ -113,7 +110,7 @@ fn encrypt_and_decrypt_through_the_lab_kds() {
     let mut args = vec!["decrypt", "--user", "plain"];
     args.extend(dc);
     args.push(&value);
-    let out = winlaps(&args, "Pl41n!", "");
+    let out = winlaps_as(&args, "Pl41n!", None);
     assert!(!out.status.success());
     let results: Value = serde_json::from_slice(&out.stdout).unwrap();
     let error = results[0]["error"].as_str().unwrap();
@@ -126,7 +123,7 @@ fn encrypt_and_decrypt_through_the_lab_kds() {
     let mut args = vec!["decrypt", "--user", "plain"];
     args.extend(dc);
     args.push(&value);
-    let out = winlaps(&args, "not-it", "");
+    let out = winlaps_as(&args, "not-it", None);
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("authentication failed"), "{text}");
     assert!(!text.contains("not-it"));
@@ -134,7 +131,7 @@ fn encrypt_and_decrypt_through_the_lab_kds() {
 
 #[test]
 fn decrypt_dc_needs_a_user() {
-    let out = winlaps(&["decrypt", "--dc", "127.0.0.1", "0011"], "x", "");
+    let out = winlaps_as(&["decrypt", "--dc", "127.0.0.1", "0011"], "x", None);
     assert!(!out.status.success());
     assert!(
         String::from_utf8_lossy(&out.stderr).contains("--user"),
@@ -190,7 +187,7 @@ fn decrypt_dc_against_samba_says_it_serves_no_get_key() {
         doc["vectors"][0]["input_hex"].as_str().unwrap().to_owned()
     };
     for auth in ["kerberos", "ntlm"] {
-        let out = winlaps(
+        let out = winlaps_as(
             &[
                 "decrypt",
                 "--dc",
@@ -202,7 +199,7 @@ fn decrypt_dc_against_samba_says_it_serves_no_get_key() {
                 &value,
             ],
             &env["SAMBA_HELPDESK_PASSWORD"],
-            "",
+            None,
         );
         assert!(!out.status.success());
         let err = String::from_utf8_lossy(&out.stderr);

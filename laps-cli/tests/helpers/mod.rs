@@ -42,6 +42,16 @@ pub(crate) fn winlaps_with<S: AsRef<OsStr>>(
     child.wait_with_output().expect("wait for winlaps")
 }
 
+/// Runs `winlaps args` with `password` in `WINLAPS_PASSWORD` (the CLI never takes it as a flag)
+/// and, when given, `stdin` piped in.
+pub(crate) fn winlaps_as<S: AsRef<OsStr>>(
+    args: &[S],
+    password: &str,
+    stdin: Option<&str>,
+) -> Output {
+    winlaps_with(args, &[("WINLAPS_PASSWORD", password)], stdin)
+}
+
 /// Writes `contents` to `name` in this test process's temporary directory; returns its path.
 pub(crate) fn temp_file(name: &str, contents: &[u8]) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("winlaps-cli-tests-{}", std::process::id()));
