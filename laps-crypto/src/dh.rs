@@ -17,7 +17,9 @@
 //!
 //! **Arithmetic.** The exponentiation is [`crate::montgomery`]: constant-time Montgomery
 //! arithmetic with fixed 5-bit windows for 512-bit exponents, faster than crypto-bigint 0.5's
-//! `DynResidue::pow` on this workload (BENCHMARKS.md), and tested against it.
+//! `DynResidue::pow` on this workload (BENCHMARKS.md), and tested against it. With the
+//! `openssl` feature it is OpenSSL's constant-time exponentiation instead (`openssl_bn.rs`),
+//! tested against this one; both give the same bytes for every input.
 //!
 //! **Constant time.** Neither the exponent's value nor the base's affects the sequence of
 //! operations or memory accesses; only the exponent *length* in bytes is visible in timing, and
@@ -90,7 +92,25 @@ pub(crate) fn modexp(group: &DhGroup, base: &[u8], exponent: &[u8]) -> Result<Ze
             "DH public value out of range (must be 1 < y < p-1)",
         ));
     }
-    let out = match group.key_len() {
+    if !matches!(group.key_len(), 128 | 192 | 256 | 384 | 512) {
+        return Err(Error::UnsupportedAlgorithm(format!(
+            "DH with a {}-bit prime",
+            group.key_len() * 8
+        )));
+    }
+    #[cfg(feature = "openssl")]
+    if let Some(out) = crate::openssl_bn::pow(group.p(), base, exponent, group.key_len()) {
+        return Ok(out);
+    }
+    let out =
+        portable_pow(group, base, exponent).ok_or(Error::InvalidKey("DH prime must be odd"))?;
+    Ok(Zeroizing::new(left_pad(&out, group.key_len())))
+}
+
+/// `base^exponent mod p` in this crate's Montgomery arithmetic (any supported key size); `None`
+/// for an even modulus.
+fn portable_pow(group: &DhGroup, base: &[u8], exponent: &[u8]) -> Option<Zeroizing<Vec<u8>>> {
+    match group.key_len() {
         128 => pow::<16>(group, base, exponent),
         192 => pow::<24>(group, base, exponent),
         256 if is_rfc5114(group) => rfc5114()
@@ -100,15 +120,8 @@ pub(crate) fn modexp(group: &DhGroup, base: &[u8], exponent: &[u8]) -> Result<Ze
         256 => pow::<32>(group, base, exponent),
         384 => pow::<48>(group, base, exponent),
         512 => pow::<64>(group, base, exponent),
-        k => {
-            return Err(Error::UnsupportedAlgorithm(format!(
-                "DH with a {}-bit prime",
-                k * 8
-            )))
-        }
-    };
-    let out = out.ok_or(Error::InvalidKey("DH prime must be odd"))?;
-    Ok(Zeroizing::new(left_pad(&out, group.key_len())))
+        _ => None,
+    }
 }
 
 /// `base^exponent mod p` with parameters computed for this call (groups other than RFC 5114).
@@ -199,6 +212,37 @@ mod tests {
         let reference = DynResidue::new(&uint_from_be::<16>(&base).unwrap(), params)
             .pow_bounded_exp(&uint_from_be::<16>(&exp).unwrap(), 320);
         assert_eq!(*ours, *uint_to_be::<16>(&reference.retrieve(), 128));
+    }
+
+    /// OpenSSL's exponentiation and the portable one agree, for every supported size and for
+    /// exponents of every length a root key allows (and empty, and longer than the modulus).
+    #[cfg(feature = "openssl")]
+    #[test]
+    fn openssl_matches_portable() {
+        let mut rng = crate::test_rng::TestRng::new(0x0bad_cafe_f00d_beef);
+        let mut groups = vec![DhGroup::rfc5114_2048()];
+        for len in [128usize, 192, 256, 384, 512] {
+            let mut p = rng.bytes(len);
+            p[0] |= 0x80;
+            p[len - 1] |= 1;
+            groups.push(DhGroup::new(&p, &[2]).unwrap());
+        }
+        for group in &groups {
+            let k = group.key_len();
+            for exp_len in [0usize, 1, 20, 32, 64, 65, k + 8] {
+                let mut base = rng.bytes(k);
+                base[0] &= 0x7f;
+                base[k - 1] |= 2;
+                let exp = rng.bytes(exp_len);
+                let ours = portable_pow(group, &base, &exp).unwrap();
+                let theirs = crate::openssl_bn::pow(group.p(), &base, &exp, k).unwrap();
+                assert_eq!(*theirs, left_pad(&ours, k), "k {k}, exp_len {exp_len}");
+            }
+        }
+        // An even modulus is left to the portable code, which refuses it.
+        let mut even = vec![0xffu8; 256];
+        even[255] = 0xfe;
+        assert!(crate::openssl_bn::pow(&even, &[3], &[5], 256).is_none());
     }
 
     #[test]

@@ -5,6 +5,10 @@ round, by wall time and by CPU time (CPU time is what the load of other processe
 
     cargo build --release -p laps-ldap --example fleet
     WINLAPS_SAMBA_ENV=/tmp/sdc/env WINLAPS_PASSWORD=... .venv/bin/python laps-ldap/examples/fleet_compare.py [ROUNDS]
+
+With FLEET_OPENSSL set to a second `fleet` binary, built with laps-crypto's `openssl` feature (the
+CLI's default: `cargo build --release -p laps-ldap --example fleet --features laps-crypto/openssl`,
+then copy it), that build runs too, in the same rounds.
 """
 
 import json
@@ -31,20 +35,26 @@ def run(cmd, threads=None):
 
 def main():
     rounds = int(sys.argv[1]) if len(sys.argv) > 1 else 3
-    runs = {"winlaps 1 thread": [], "winlaps 2 threads": [], "ldap3 + dpapi-ng": []}
+    builds = {"winlaps": FLEET}
+    if os.environ.get("FLEET_OPENSSL"):
+        builds["winlaps+openssl"] = os.environ["FLEET_OPENSSL"]
+    ours = [(f"{name} {n} thread{'s' if n > 1 else ''}", path, n)
+            for name, path in builds.items() for n in (1, 2)]
+    runs = {label: [] for label, _, _ in ours}
+    runs["ldap3 + dpapi-ng"] = []
     for _ in range(rounds):
-        runs["winlaps 1 thread"].append(run([FLEET, "read"], 1))
-        runs["winlaps 2 threads"].append(run([FLEET, "read"], 2))
+        for label, path, threads in ours:
+            runs[label].append(run([path, "read"], threads))
         runs["ldap3 + dpapi-ng"].append(run([sys.executable, os.path.join(HERE, "fleet_dpapi_ng.py")]))
     print(f"\nmedians over {rounds} rounds (seconds):")
-    print(f"{'':20} {'connect':>8} {'search':>8} {'rootkey':>8} {'decrypt':>8} {'dec CPU':>8}")
+    print(f"{'':26} {'connect':>8} {'search':>8} {'rootkey':>8} {'decrypt':>8} {'dec CPU':>8}")
     for name, lines in runs.items():
         med = {k: statistics.median(r[k] for r in lines)
                for k in ("connect_s", "ldap_search_s", "root_keys_s", "decrypt_s", "decrypt_cpu_s")}
-        print(f"{name:20} {med['connect_s']:8.3f} {med['ldap_search_s']:8.3f} {med['root_keys_s']:8.3f} "
+        print(f"{name:26} {med['connect_s']:8.3f} {med['ldap_search_s']:8.3f} {med['root_keys_s']:8.3f} "
               f"{med['decrypt_s']:8.3f} {med['decrypt_cpu_s']:8.3f}")
     peer = runs["ldap3 + dpapi-ng"]
-    for name in ("winlaps 1 thread", "winlaps 2 threads"):
+    for name, _, _ in ours:
         wall = [p["decrypt_s"] / w["decrypt_s"] for w, p in zip(runs[name], peer)]
         cpu = [p["decrypt_cpu_s"] / w["decrypt_cpu_s"] for w, p in zip(runs[name], peer) if w["decrypt_cpu_s"] > 0]
         search = [p["ldap_search_s"] / w["ldap_search_s"] for w, p in zip(runs[name], peer)]
