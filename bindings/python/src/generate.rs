@@ -187,9 +187,7 @@ pub(crate) fn check_local_password_policy<'py>(
         complexity_required,
     };
     let fit = laps_core::check_local_policy(&spec(complexity, length, words)?, &policy);
-    let value = serde_json::to_value(&fit)
-        .map_err(|e| Error::new(Kind::Base, format!("policy fit: {e}")))?;
-    crate::convert::json_to_py(py, &value)
+    crate::convert::to_py(py, &fit)
 }
 
 /// Splits a generated passphrase back into its lower-case words at the capital letters.

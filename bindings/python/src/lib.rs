@@ -37,13 +37,10 @@ fn _winlaps(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(generate::split_passphrase, m)?)?;
     m.add_function(wrap_pyfunction!(generate::check_local_password_policy, m)?)?;
 
-    m.add_class::<policy::PyDevice>()?;
-    m.add_class::<policy::PyEffectivePolicy>()?;
-    m.add_class::<policy::PySettingResolution>()?;
-    m.add_class::<policy::PyDiagnostic>()?;
-    m.add_class::<policy::PyParsedPolicy>()?;
+    m.add_class::<policy::PyPolicyHandle>()?;
+    m.add_class::<policy::PyParsedHandle>()?;
     m.add_class::<convert::PyRawRegistryValue>()?;
-    m.add_class::<policy::PyRotationDecision>()?;
+    m.add_function(wrap_pyfunction!(policy::_device, m)?)?;
     m.add_function(wrap_pyfunction!(policy::resolve_policy, m)?)?;
     m.add_function(wrap_pyfunction!(policy::parse_registry_pol, m)?)?;
     m.add_function(wrap_pyfunction!(policy::parse_syncml, m)?)?;
@@ -61,7 +58,6 @@ fn _winlaps(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<crypto::PyRootKey>()?;
     m.add_class::<crypto::PyKeyStore>()?;
     m.add_class::<crypto::PyLapsCredential>()?;
-    m.add_class::<crypto::PyEncryptedAttributeInfo>()?;
     m.add_class::<crypto::PyGraphPassword>()?;
     m.add_function(wrap_pyfunction!(crypto::parse_encrypted_attribute, m)?)?;
     m.add_function(wrap_pyfunction!(crypto::parse_blob, m)?)?;
