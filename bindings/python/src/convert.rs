@@ -6,7 +6,6 @@ use laps_core::FileTime;
 use laps_policy::{RegValue, RootValues};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyInt, PyList, PyString, PyTuple};
 use serde::de::DeserializeOwned;
 use serde::ser::{SerializeMap, Serializer};
@@ -119,13 +118,7 @@ pub(crate) fn from_py<T: DeserializeOwned + Default>(
     let d = v
         .cast::<PyDict>()
         .map_err(|_| PyTypeError::new_err(format!("{what} must be a dict or None")))?;
-    let plain = PyDict::new(v.py());
-    for (k, x) in d.iter() {
-        match is_datetime(&x)? {
-            true => plain.set_item(k, filetime_from_py(&x)?.ticks())?,
-            false => plain.set_item(k, x)?,
-        }
-    }
+    let plain = record(v.py(), "_plain", d.clone().into_any())?;
     pythonize::depythonize(&plain)
         .map_err(|e| Error::new(Kind::InvalidArgument, format!("invalid {what}: {e}")).into())
 }
@@ -164,61 +157,13 @@ pub(crate) fn reg_map<S: Serializer>(values: &RootValues, s: S) -> Result<S::Ok,
     s.collect_map(values.iter().map(|(n, v)| (n, PyReg(v))))
 }
 
-/// `datetime.datetime(1601, 1, 1, tzinfo=timezone.utc)`, the FILETIME epoch.
-fn epoch(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
-    static EPOCH: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
-    EPOCH
-        .get_or_try_init(py, || {
-            let dt = py.import("datetime")?;
-            let utc = dt.getattr("timezone")?.getattr("utc")?;
-            let kwargs = PyDict::new(py);
-            kwargs.set_item("tzinfo", utc)?;
-            Ok::<_, PyErr>(
-                dt.getattr("datetime")?
-                    .call((1601, 1, 1), Some(&kwargs))?
-                    .unbind(),
-            )
-        })
-        .map(|e| e.bind(py))
-}
-
-fn is_datetime(v: &Bound<'_, PyAny>) -> PyResult<bool> {
-    let class = v.py().import("datetime")?.getattr("datetime")?;
-    v.is_instance(&class)
-}
-
-/// An aware `datetime` (any time zone) as a FILETIME, exact to the microsecond.
-/// An `int` is taken as a raw FILETIME tick count. A naive `datetime` is an error: LAPS
-/// times are UTC and guessing the zone would silently shift them.
+/// A time argument (an aware `datetime`, any time zone, or an `int` FILETIME) as a FILETIME,
+/// exact to the microsecond (`winlaps._types._ticks`, which refuses a naive `datetime`: LAPS
+/// times are UTC and guessing the zone would silently shift them).
 pub(crate) fn filetime_from_py(v: &Bound<'_, PyAny>) -> PyResult<FileTime> {
-    let py = v.py();
-    if let Ok(i) = v.cast::<PyInt>() {
-        return i.extract::<u64>().map(FileTime::from_ticks).map_err(|_| {
-            Error::new(Kind::InvalidArgument, "a FILETIME must be in 0 .. 2**64-1").into()
-        });
-    }
-    if !is_datetime(v)? {
-        return Err(PyTypeError::new_err(
-            "a time must be an aware datetime or an int FILETIME",
-        ));
-    }
-    if v.call_method0("utcoffset")?.is_none() {
-        return Err(Error::new(
-            Kind::InvalidArgument,
-            "a naive datetime has no time zone; pass an aware one (e.g. tzinfo=timezone.utc)",
-        )
-        .into());
-    }
-    let delta = v.call_method1("__sub__", (epoch(py)?,))?;
-    let days: i64 = delta.getattr("days")?.extract()?;
-    let seconds: i64 = delta.getattr("seconds")?.extract()?;
-    let micros: i64 = delta.getattr("microseconds")?.extract()?;
-    let ticks = i128::from(days) * 864_000_000_000
-        + i128::from(seconds) * 10_000_000
-        + i128::from(micros) * 10;
-    u64::try_from(ticks)
-        .map(FileTime::from_ticks)
-        .map_err(|_| Error::new(Kind::InvalidArgument, "the time is before 1601-01-01").into())
+    Ok(FileTime::from_ticks(
+        record(v.py(), "_ticks", v.clone())?.extract()?,
+    ))
 }
 
 /// A FILETIME as an aware UTC `datetime` (`winlaps._types._time`); `None` stays `None`.

@@ -11,7 +11,6 @@ use laps_crypto::{
 };
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyByteArray, PyBytes, PyList, PyString};
 use serde::Serialize;
 use std::borrow::Cow;
@@ -19,31 +18,14 @@ use zeroize::Zeroizing;
 
 // --- GUIDs ----------------------------------------------------------------------------------
 
-/// `uuid.UUID`, imported once.
-fn uuid_class(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
-    static UUID: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
-    UUID.get_or_try_init(py, || {
-        Ok::<_, PyErr>(py.import("uuid")?.getattr("UUID")?.unbind())
-    })
-    .map(|u| u.bind(py))
-}
-
 /// A `str` (`xxxxxxxx-xxxx-...`, braces allowed) or a `uuid.UUID`.
 fn guid_from_py(v: &Bound<'_, PyAny>) -> PyResult<Guid> {
-    if let Ok(s) = v.cast::<PyString>() {
-        return Ok(s.to_cow()?.parse::<Guid>().map_err(Error::from)?);
-    }
-    if v.is_instance(uuid_class(v.py())?)? {
-        let le: [u8; 16] = v.getattr("bytes_le")?.extract()?;
-        return Ok(Guid::from_bytes_le(le));
-    }
-    Err(PyTypeError::new_err(
-        "a root key id must be a str or a uuid.UUID",
-    ))
+    let text: String = record(v.py(), "_guid_text", v.clone())?.extract()?;
+    Ok(text.parse::<Guid>().map_err(Error::from)?)
 }
 
 fn guid_to_py(py: Python<'_>, g: Guid) -> PyResult<Bound<'_, PyAny>> {
-    uuid_class(py)?.call1((g.to_string(),))
+    record(py, "_guid", to_py(py, &g)?)
 }
 
 // --- RootKey --------------------------------------------------------------------------------
@@ -321,19 +303,11 @@ struct InfoView<'a> {
     update_time: Option<u64>,
     update_filetime: Option<u64>,
     encrypted_size: Option<u32>,
-    protection_descriptor: &'a str,
-    target_sid: Option<&'a str>,
-    root_key_id: Option<Guid>,
-    l0: Option<i32>,
-    l1: Option<i32>,
-    l2: Option<i32>,
-    path: Option<&'static str>,
-    flags: Option<u32>,
-    domain_name: Option<&'a str>,
-    forest_name: Option<&'a str>,
-    content_detached: bool,
+    #[serde(flatten)]
+    blob: &'a laps_crypto::BlobInfo,
+    #[serde(flatten)]
+    key: Option<&'a laps_crypto::KeyIdentifierInfo>,
     _dict: InfoDict<'a>,
-    _repr: String,
 }
 
 /// The JSON form of [`InfoView`] (the CLI's): the blob's, plus the header of an attribute value.
@@ -354,44 +328,18 @@ fn info<'py>(
     header: Option<(FileTime, u32)>,
     blob: &laps_crypto::BlobInfo,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let key = blob.key.as_ref();
-    let repr = match key {
-        Some(k) => format!(
-            "EncryptedAttributeInfo(root_key_id='{}', l0={}, l1={}, l2={}, path='{}', target_sid={})",
-            k.root_key_id,
-            k.l0,
-            k.l1,
-            k.l2,
-            k.path,
-            (blob.target_sid.as_deref()).map_or_else(|| "None".to_owned(), py_str_repr)
-        ),
-        None => format!(
-            "EncryptedAttributeInfo(protection_descriptor={})",
-            py_str_repr(&blob.protection_descriptor)
-        ),
-    };
     let view = InfoView {
         update_time: header.map(|h| h.0.ticks()),
         update_filetime: header.map(|h| h.0.ticks()),
         encrypted_size: header.map(|h| h.1),
-        protection_descriptor: &blob.protection_descriptor,
-        target_sid: blob.target_sid.as_deref(),
-        root_key_id: key.map(|k| k.root_key_id),
-        l0: key.map(|k| k.l0),
-        l1: key.map(|k| k.l1),
-        l2: key.map(|k| k.l2),
-        path: key.map(|k| k.path.as_str()),
-        flags: key.map(|k| k.flags),
-        domain_name: key.map(|k| k.domain_name.as_str()),
-        forest_name: key.map(|k| k.forest_name.as_str()),
-        content_detached: blob.content_detached,
+        blob,
+        key: blob.key.as_ref(),
         _dict: InfoDict {
             update_time: header.map(|h| h.0.to_rfc3339()),
             update_filetime: header.map(|h| h.0.ticks()),
             encrypted_size: header.map(|h| h.1),
             blob,
         },
-        _repr: repr,
     };
     record(py, "EncryptedAttributeInfo", to_py(py, &view)?)
 }

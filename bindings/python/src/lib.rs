@@ -25,8 +25,8 @@ use pyo3::prelude::*;
 #[pymodule]
 fn _winlaps(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
-    for (name, class) in errors::classes(py)?.all() {
-        m.add(name, class.bind(py))?;
+    for (name, class) in errors::NAMES.iter().zip(errors::classes(py)?) {
+        m.add(*name, class.bind(py))?;
     }
     m.add_function(wrap_pyfunction!(generate::generate_password, m)?)?;
     m.add_function(wrap_pyfunction!(generate::generate_passwords, m)?)?;

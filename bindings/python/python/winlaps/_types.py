@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, ClassVar, Literal, Mapping, Optional, TypeVar
 
 from winlaps import _winlaps
+from winlaps._errors import InvalidArgumentError
 from winlaps._winlaps import RawRegistryValue
 
 __all__ = [
@@ -39,6 +40,39 @@ def _time(ticks: Optional[int]) -> Optional[datetime.datetime]:
     """A FILETIME (100 ns ticks since 1601) as an aware UTC ``datetime``, sub-microsecond ticks
     truncated; ``None`` stays ``None``. Past year 9999 raises ``OverflowError``."""
     return None if ticks is None else _EPOCH + datetime.timedelta(microseconds=ticks // 10)
+
+
+def _ticks(value: Any) -> int:
+    """A time argument (an aware ``datetime``, any time zone, or an ``int`` FILETIME) as FILETIME
+    ticks, exact to the microsecond. A naive ``datetime`` is refused: LAPS times are UTC and
+    guessing the zone would silently shift them."""
+    if isinstance(value, int):
+        if not 0 <= value < 1 << 64:
+            raise InvalidArgumentError("a FILETIME must be in 0 .. 2**64-1")
+        return value
+    if not isinstance(value, datetime.datetime):
+        raise TypeError("a time must be an aware datetime or an int FILETIME")
+    if value.utcoffset() is None:
+        raise InvalidArgumentError(
+            "a naive datetime has no time zone; pass an aware one (e.g. tzinfo=timezone.utc)"
+        )
+    delta = value - _EPOCH
+    ticks = (delta.days * 86_400 + delta.seconds) * 10_000_000 + delta.microseconds * 10
+    if ticks < 0:
+        raise InvalidArgumentError("the time is before 1601-01-01")
+    return ticks
+
+
+def _plain(data: Mapping[str, Any]) -> dict[str, Any]:
+    """A state dict with its ``datetime`` values as FILETIME ticks (for the core's serde form)."""
+    return {k: _ticks(v) if isinstance(v, datetime.datetime) else v for k, v in data.items()}
+
+
+def _guid_text(value: Any) -> str:
+    """A GUID argument (``str``, braces allowed, or ``uuid.UUID``) as text."""
+    if isinstance(value, (str, uuid.UUID)):
+        return str(value)
+    raise TypeError("a root key id must be a str or a uuid.UUID")
 
 
 def _guid(text: Optional[str]) -> Optional[uuid.UUID]:
@@ -423,7 +457,6 @@ class EncryptedAttributeInfo(_Record):
     content_detached: bool
     """The ciphertext follows the CMS (LAPS values) rather than being inside it."""
     _dict: dict[str, Any] = field(repr=False)
-    _repr: str = field(repr=False)
 
     _CONVERT = {"update_time": _time, "root_key_id": _guid}
 
@@ -432,7 +465,12 @@ class EncryptedAttributeInfo(_Record):
         return copy.deepcopy(self._dict)
 
     def __repr__(self) -> str:
-        return self._repr
+        if self.root_key_id is None:
+            return f"EncryptedAttributeInfo(protection_descriptor={self.protection_descriptor!r})"
+        return (
+            f"EncryptedAttributeInfo(root_key_id='{self.root_key_id}', l0={self.l0}, l1={self.l1},"
+            f" l2={self.l2}, path={self.path!r}, target_sid={self.target_sid!r})"
+        )
 
 
 def _group_key_envelope(data: dict[str, Any]) -> dict[str, Any]:
