@@ -119,8 +119,15 @@ pub(crate) fn from_py<T: DeserializeOwned + Default>(
         .cast::<PyDict>()
         .map_err(|_| PyTypeError::new_err(format!("{what} must be a dict or None")))?;
     let plain = record(v.py(), "_plain", d.clone().into_any())?;
-    pythonize::depythonize(&plain)
+    from_plain(&plain)
         .map_err(|e| Error::new(Kind::InvalidArgument, format!("invalid {what}: {e}")).into())
+}
+
+/// Plain Python data as `T`, through its JSON value so that every type is checked (pythonize
+/// alone would read any object as a `bool` by its truth value).
+pub(crate) fn from_plain<T: DeserializeOwned>(v: &Bound<'_, PyAny>) -> Result<T, String> {
+    let json: serde_json::Value = pythonize::depythonize(v).map_err(|e| e.to_string())?;
+    serde_json::from_value(json).map_err(|e| e.to_string())
 }
 
 /// A registry value in its Python form, the inverse of [`reg_value_from_py`], for [`to_py`]: `int`, `str`,

@@ -3,7 +3,8 @@
 //! ([`record`]); the dataclasses they become are in `python/winlaps/_types.py`.
 
 use crate::convert::{
-    filetime_from_py, from_py, record, reg_map, reg_value_from_py, text_or_bytes, to_py, PyReg,
+    filetime_from_py, from_plain, from_py, record, reg_map, reg_value_from_py, text_or_bytes,
+    to_py, PyReg,
 };
 use crate::errors::{guard, Error, Kind};
 use laps_policy::{
@@ -33,7 +34,7 @@ fn invalid(message: String) -> PyErr {
 /// defaults and validated, as the device's serde form.
 #[pyfunction]
 pub(crate) fn _device<'py>(facts: &Bound<'py, PyDict>) -> PyResult<Bound<'py, PyAny>> {
-    let device: Device = pythonize::depythonize(facts.as_any())
+    let device: Device = from_plain(facts.as_any())
         .map_err(|e| {
             format!(
                 "invalid device {}: {e}",
