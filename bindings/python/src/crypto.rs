@@ -399,8 +399,12 @@ fn encryptor(
     Ok(e)
 }
 
-fn now() -> Result<FileTime, Error> {
-    Ok(FileTime::try_from(std::time::SystemTime::now())?)
+/// A time argument, or now when it is left out.
+fn time_or_now(time: Option<&Bound<'_, PyAny>>) -> PyResult<FileTime> {
+    match time.filter(|t| !t.is_none()) {
+        Some(t) => filetime_from_py(t),
+        None => Ok(FileTime::try_from(std::time::SystemTime::now()).map_err(Error::from)?),
+    }
 }
 
 fn parse_sid(sid: &str) -> Result<Sid, Error> {
@@ -469,10 +473,7 @@ pub(crate) fn encrypt_blob<'py>(
     forest_name: Option<&str>,
     randomness: Option<&[u8]>,
 ) -> PyResult<Bound<'py, PyBytes>> {
-    let time = match time.filter(|t| !t.is_none()) {
-        Some(t) => filetime_from_py(t)?,
-        None => now()?,
-    };
+    let time = time_or_now(time)?;
     let enc = encryptor(key, sid, public_key, domain_name, forest_name)?;
     let out = py.detach(|| {
         guard(|| {
@@ -628,10 +629,7 @@ pub(crate) fn make_group_key_envelope<'py>(
     domain_name: Option<&str>,
     forest_name: Option<&str>,
 ) -> PyResult<Bound<'py, PyBytes>> {
-    let time = match time.filter(|t| !t.is_none()) {
-        Some(t) => filetime_from_py(t)?,
-        None => now()?,
-    };
+    let time = time_or_now(time)?;
     let enc = encryptor(key.as_any(), sid, public_key, domain_name, forest_name)?;
     let gke = guard(|| Ok(enc.envelope(time)?))?;
     Ok(PyBytes::new(py, &gke.to_bytes()))

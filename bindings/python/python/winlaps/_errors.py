@@ -1,23 +1,23 @@
-"""The exception hierarchy of winlaps (raised by the native module, which maps every Rust error
-to one of these classes with the crates' secret-free message)::
+"""The exception hierarchy of winlaps. The native module maps every Rust error to one of these
+classes, with the crates' secret-free message::
 
     WinlapsError(Exception)
-    ├── FormatError(WinlapsError, ValueError)      malformed input bytes or text
-    ├── PolicyError(WinlapsError, ValueError)      a value a policy writer or reader refuses
-    ├── InvalidArgumentError(WinlapsError, ValueError)  an argument out of range or of the wrong shape
-    ├── NotFoundError(WinlapsError, LookupError)   the object asked for does not exist
-    ├── DecryptionError(WinlapsError)              wrong key, bad tag, failed unwrap (opaque)
-    ├── KeyNotFoundError(WinlapsError)             no root key / group key envelope for the blob
+    ├── FormatError(WinlapsError, ValueError)
+    ├── PolicyError(WinlapsError, ValueError)
+    ├── InvalidArgumentError(WinlapsError, ValueError)
+    ├── NotFoundError(WinlapsError, LookupError)
+    ├── DecryptionError(WinlapsError)
+    ├── KeyNotFoundError(WinlapsError)
     ├── UnsupportedError(WinlapsError, NotImplementedError)
-    └── RpcError(WinlapsError)                     fetching keys from a domain controller failed
-        ├── DcUnreachableError(RpcError, ConnectionError)   connect / DNS failed
-        │   └── RpcTimeoutError(DcUnreachableError, TimeoutError)  a network step timed out
-        ├── NoGkdiEndpointError(RpcError)          the endpoint mapper has no ISD_KEY (Samba)
-        ├── BindRejectedError(RpcError)            bind_nak or no presentation context accepted
-        ├── AuthenticationError(RpcError, PermissionError)  credentials refused, bad signature
-        ├── AccessDeniedError(RpcError, PermissionError)    GetKey E_ACCESSDENIED (names the SID)
-        ├── RpcFaultError(RpcError)                a fault PDU or a failing GetKey HRESULT
-        └── RpcProtocolError(RpcError)             malformed or unexpected bytes from the peer
+    └── RpcError(WinlapsError)
+        ├── DcUnreachableError(RpcError, ConnectionError)
+        │   └── RpcTimeoutError(DcUnreachableError, TimeoutError)
+        ├── NoGkdiEndpointError(RpcError)
+        ├── BindRejectedError(RpcError)
+        ├── AuthenticationError(RpcError, PermissionError)
+        ├── AccessDeniedError(RpcError, PermissionError)
+        ├── RpcFaultError(RpcError)
+        └── RpcProtocolError(RpcError)
 """
 
 from __future__ import annotations

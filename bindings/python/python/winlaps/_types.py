@@ -2,9 +2,10 @@
 
 The native module (``winlaps._winlaps``) hands each result over as plain Python data (the
 crates' serde form) and calls the ``_from`` of the class below, or a function, to build the
-public object. This module only declares the types and converts values to the Python types the
-API promises: FILETIME ticks to aware UTC ``datetime``, GUID text to ``uuid.UUID``, and
-``{"type", "data"}`` registry values to :class:`RawRegistryValue`. Every rule is in Rust.
+public object. This module only declares the types and converts values between the Python types
+the API promises and the plain forms: FILETIME ticks and aware ``datetime``, GUID text and
+``uuid.UUID``, ``{"type", "data"}`` registry values and :class:`RawRegistryValue`, seeds and their
+32 bytes. Every rule is in Rust.
 """
 
 from __future__ import annotations
@@ -61,6 +62,20 @@ def _ticks(value: Any) -> int:
     if ticks < 0:
         raise InvalidArgumentError("the time is before 1601-01-01")
     return ticks
+
+
+def _seed(value: Any) -> bytes:
+    """A generator seed (``bytes`` of exactly 32 bytes, or an ``int`` in 0 .. 2**256 taken as
+    32 little-endian bytes) as its 32 bytes."""
+    if isinstance(value, bytes):
+        if len(value) != 32:
+            raise InvalidArgumentError(f"seed must be 32 bytes, got {len(value)}")
+        return value
+    if isinstance(value, int):
+        if not 0 <= value < 1 << 256:
+            raise InvalidArgumentError("an int seed must be in 0 .. 2**256")
+        return value.to_bytes(32, "little")
+    raise TypeError("seed must be bytes, int or None")
 
 
 def _plain(data: Mapping[str, Any]) -> dict[str, Any]:
@@ -243,7 +258,10 @@ class Diagnostic(_Record):
         return self._str
 
     def __repr__(self) -> str:
-        return f"Diagnostic(severity={self.severity!r}, code={self.code!r}, event_id={self.event_id!r})"
+        return (
+            f"Diagnostic(severity={self.severity!r}, code={self.code!r},"
+            f" event_id={self.event_id!r})"
+        )
 
 
 @dataclass(frozen=True, eq=False, init=False)
@@ -341,7 +359,8 @@ class ParsedPolicy(_Record):
     registry operations and, for SyncML, the commands and whether it asks for a password reset."""
 
     csp: dict[str, _winlaps._RegValue]
-    """The values the file leaves in the CSP root (``HKLM\\Software\\Microsoft\\Policies\\LAPS``)."""
+    """The values the file leaves in the CSP root
+    (``HKLM\\Software\\Microsoft\\Policies\\LAPS``)."""
     gpo: dict[str, _winlaps._RegValue]
     """The values the file leaves in the GPO root."""
     local: dict[str, _winlaps._RegValue]
@@ -376,7 +395,8 @@ class ParsedPolicy(_Record):
     }
 
     def __repr__(self) -> str:
-        return f"ParsedPolicy(<{len(self.operations)} operations, {len(self.ignored_keys)} ignored keys>)"
+        operations, ignored = len(self.operations), len(self.ignored_keys)
+        return f"ParsedPolicy(<{operations} operations, {ignored} ignored keys>)"
 
 
 @dataclass(frozen=True, eq=False, init=False)
@@ -417,7 +437,8 @@ class RotationDecision(_Record):
 def _timeline(data: dict[str, Any]) -> dict[str, Any]:
     """``post_authentication_timeline``'s dict, its times as ``datetime``s."""
     steps = [{**step, "at": _time(step["at"])} for step in data["steps"]]
-    return {**data, "logon": _time(data["logon"]), "deadline": _time(data["deadline"]), "steps": steps}
+    times = {"logon": _time(data["logon"]), "deadline": _time(data["deadline"])}
+    return {**data, **times, "steps": steps}
 
 
 # --- crypto -------------------------------------------------------------------------------
