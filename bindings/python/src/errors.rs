@@ -12,42 +12,27 @@ use pyo3::sync::PyOnceLock;
 use pyo3::types::PyType;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-/// Which exception class an error maps to; the discriminant is the class's row in [`NAMES`].
+/// Which exception class an error maps to: the variant is the class name without `Error`
+/// (`Base` is `WinlapsError`, `Timeout` is `RpcTimeoutError`); the discriminant is the class's
+/// row in [`NAMES`]. `DcUnreachableError` (row 9) is raised by the Python transport
+/// (`winlaps._gkdi`), which owns the sockets.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Kind {
-    /// `WinlapsError` itself (e.g. the OS random source failed, an internal error).
     Base = 0,
-    /// `FormatError`.
     Format = 1,
-    /// `PolicyError`.
     Policy = 2,
-    /// `DecryptionError`.
     Decryption = 3,
-    /// `KeyNotFoundError`.
     KeyNotFound = 4,
-    /// `UnsupportedError`.
     Unsupported = 5,
-    /// `InvalidArgumentError`.
     InvalidArgument = 6,
-    /// `NotFoundError`.
     NotFound = 7,
-    /// `RpcError` (e.g. the state machine used out of order). `DcUnreachableError` (row 9) and
-    /// `RpcTimeoutError` are raised by the Python transport (`winlaps._gkdi`), which owns the
-    /// sockets.
     Rpc = 8,
-    /// `RpcTimeoutError`.
     Timeout = 10,
-    /// `NoGkdiEndpointError`.
     NoGkdiEndpoint = 11,
-    /// `BindRejectedError`.
     BindRejected = 12,
-    /// `AuthenticationError`.
     Authentication = 13,
-    /// `AccessDeniedError`.
     AccessDenied = 14,
-    /// `RpcFaultError`.
     RpcFault = 15,
-    /// `RpcProtocolError`.
     RpcProtocol = 16,
 }
 
