@@ -2,12 +2,17 @@
 //!
 //! Thin pyo3 wrappers over laps-core, laps-policy and laps-crypto. The public Python
 //! API is re-exported by `python/winlaps/__init__.py` with an explicit `__all__`; the
-//! types are in the hand-owned `python/winlaps/_winlaps.pyi`, checked by `mypy.stubtest`.
+//! native types are in the hand-owned `python/winlaps/_winlaps.pyi`, checked by `mypy.stubtest`.
 //!
 //! Rules every wrapper follows:
-//! * errors become the classes in `errors.rs`, with the crates' secret-free messages;
-//! * work over untrusted input runs under `errors::guard`, so no panic reaches Python;
-//! * anything holding a secret has a redacted `__repr__`.
+//! * results without secrets or native state go to Python as the crates' serde forms
+//!   (`convert::to_py`) and become the dataclasses of `python/winlaps/_types.py`;
+//!   dicts from Python become core types through their serde forms (`convert::from_py`);
+//! * native classes remain only for secrets (zeroized, redacted `__repr__`) and for state
+//!   handed back to Rust (`KeyStore`, the GKDI session, the policy handles);
+//! * errors become the classes of `python/winlaps/_errors.py` (`errors.rs` maps them), with
+//!   the crates' secret-free messages;
+//! * work over untrusted input runs under `errors::guard`, so no panic reaches Python.
 #![forbid(unsafe_code)]
 
 mod convert;
