@@ -1,9 +1,7 @@
 //! Crypto: `RootKey`, `KeyStore`, `LapsCredential`, `parse_encrypted_attribute`, encryption and
 //! the clear-text formats, over laps-crypto.
 
-use crate::convert::{
-    filetime_from_py, filetime_to_py, json_to_py, opt_filetime_to_py, text_or_bytes,
-};
+use crate::convert::{filetime_from_py, filetime_to_py, record, text_or_bytes, to_py};
 use crate::errors::{guard, Error, Kind};
 use laps_core::{FileTime, Password};
 use laps_crypto::cleartext::{self, GraphPassword, GraphPasswordEncoding};
@@ -13,40 +11,21 @@ use laps_crypto::{
 };
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::sync::PyOnceLock;
-use pyo3::types::{PyByteArray, PyBytes, PyDict, PyList, PyString};
+use pyo3::types::{PyByteArray, PyBytes, PyList, PyString};
+use serde::Serialize;
 use std::borrow::Cow;
 use zeroize::Zeroizing;
 
 // --- GUIDs ----------------------------------------------------------------------------------
 
-/// `uuid.UUID`, imported once.
-fn uuid_class(py: Python<'_>) -> PyResult<&Bound<'_, PyAny>> {
-    static UUID: PyOnceLock<Py<PyAny>> = PyOnceLock::new();
-    UUID.get_or_try_init(py, || {
-        Ok::<_, PyErr>(py.import("uuid")?.getattr("UUID")?.unbind())
-    })
-    .map(|u| u.bind(py))
-}
-
 /// A `str` (`xxxxxxxx-xxxx-...`, braces allowed) or a `uuid.UUID`.
 fn guid_from_py(v: &Bound<'_, PyAny>) -> PyResult<Guid> {
-    if let Ok(s) = v.cast::<PyString>() {
-        return Ok(s.to_cow()?.parse::<Guid>().map_err(Error::from)?);
-    }
-    if v.is_instance(uuid_class(v.py())?)? {
-        let le: [u8; 16] = v.getattr("bytes_le")?.extract()?;
-        return Ok(Guid::from_bytes_le(le));
-    }
-    Err(PyTypeError::new_err(
-        "a root key id must be a str or a uuid.UUID",
-    ))
+    let text: String = record(v.py(), "_guid_text", v.clone())?.extract()?;
+    Ok(text.parse::<Guid>().map_err(Error::from)?)
 }
 
 fn guid_to_py(py: Python<'_>, g: Guid) -> PyResult<Bound<'_, PyAny>> {
-    let kwargs = PyDict::new(py);
-    kwargs.set_item("bytes_le", PyBytes::new(py, &g.to_bytes_le()))?;
-    uuid_class(py)?.call((), Some(&kwargs))
+    record(py, "_guid", to_py(py, &g)?)
 }
 
 // --- RootKey --------------------------------------------------------------------------------
@@ -184,7 +163,7 @@ impl PyLapsCredential {
     /// `t`: when the password was set, an aware UTC `datetime` (microsecond precision).
     #[getter]
     fn update_time<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        filetime_to_py(py, self.inner.update_time)
+        filetime_to_py(py, Some(self.inner.update_time))
     }
     /// `t` as raw FILETIME ticks (100 ns since 1601), exact.
     #[getter]
@@ -317,147 +296,74 @@ impl PyKeyStore {
 
 // --- inspection -----------------------------------------------------------------------------
 
-/// What an encrypted value (or a DPAPI-NG blob) says about itself, no key needed: enough to
-/// know which key to fetch (root key id, L0/L1/L2, target SID, domain).
-#[pyclass(frozen, module = "winlaps", name = "EncryptedAttributeInfo")]
-pub(crate) struct PyEncryptedAttributeInfo {
-    /// The header, for attribute values; `None` for bare blobs.
+/// What Python sees of an encrypted value or DPAPI-NG blob (`EncryptedAttributeInfo`): the
+/// header (`None` for a bare blob) and the key to fetch; `_dict` is the JSON form.
+#[derive(Serialize)]
+struct InfoView<'a> {
+    update_time: Option<u64>,
+    update_filetime: Option<u64>,
+    encrypted_size: Option<u32>,
+    #[serde(flatten)]
+    blob: &'a laps_crypto::BlobInfo,
+    #[serde(flatten)]
+    key: Option<&'a laps_crypto::KeyIdentifierInfo>,
+    _dict: InfoDict<'a>,
+}
+
+/// The JSON form of [`InfoView`] (the CLI's): the blob's, plus the header of an attribute value.
+#[derive(Serialize)]
+struct InfoDict<'a> {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    update_time: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    update_filetime: Option<u64>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    encrypted_size: Option<u32>,
+    #[serde(flatten)]
+    blob: &'a laps_crypto::BlobInfo,
+}
+
+fn info<'py>(
+    py: Python<'py>,
     header: Option<(FileTime, u32)>,
-    blob: laps_crypto::BlobInfo,
-}
-
-impl PyEncryptedAttributeInfo {
-    fn key(&self) -> Option<&laps_crypto::KeyIdentifierInfo> {
-        self.blob.key.as_ref()
-    }
-}
-
-#[pymethods]
-impl PyEncryptedAttributeInfo {
-    /// Header `PasswordUpdateTimestamp` (aware UTC `datetime`); `None` for a bare blob.
-    #[getter]
-    fn update_time<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        opt_filetime_to_py(py, self.header.map(|h| h.0))
-    }
-    /// Header timestamp as raw FILETIME ticks; `None` for a bare blob.
-    #[getter]
-    fn update_filetime(&self) -> Option<u64> {
-        self.header.map(|h| h.0.ticks())
-    }
-    /// Header `EncryptedPasswordSize`; `None` for a bare blob.
-    #[getter]
-    fn encrypted_size(&self) -> Option<u32> {
-        self.header.map(|h| h.1)
-    }
-    /// The protection descriptor, e.g. `SID=S-1-5-21-...-512`.
-    #[getter]
-    fn protection_descriptor(&self) -> &str {
-        &self.blob.protection_descriptor
-    }
-    /// The target SID of a single-SID protector (what GetKey needs), else `None`.
-    #[getter]
-    fn target_sid(&self) -> Option<&str> {
-        self.blob.target_sid.as_deref()
-    }
-    /// The root key id the blob needs.
-    #[getter]
-    fn root_key_id<'py>(&self, py: Python<'py>) -> PyResult<Option<Bound<'py, PyAny>>> {
-        self.key()
-            .map(|k| guid_to_py(py, k.root_key_id))
-            .transpose()
-    }
-    /// L0 index.
-    #[getter]
-    fn l0(&self) -> Option<i32> {
-        self.key().map(|k| k.l0)
-    }
-    /// L1 index.
-    #[getter]
-    fn l1(&self) -> Option<i32> {
-        self.key().map(|k| k.l1)
-    }
-    /// L2 index.
-    #[getter]
-    fn l2(&self) -> Option<i32> {
-        self.key().map(|k| k.l2)
-    }
-    /// `"public_key"` (every real LAPS value) or `"private_key"`.
-    #[getter]
-    fn path(&self) -> Option<&'static str> {
-        self.key().map(|k| k.path.as_str())
-    }
-    /// KeyIdentifier flags (3 public-key path, 2 private-key path).
-    #[getter]
-    fn flags(&self) -> Option<u32> {
-        self.key().map(|k| k.flags)
-    }
-    /// Domain DNS name from the KeyIdentifier.
-    #[getter]
-    fn domain_name(&self) -> Option<&str> {
-        self.key().map(|k| k.domain_name.as_str())
-    }
-    /// Forest DNS name from the KeyIdentifier.
-    #[getter]
-    fn forest_name(&self) -> Option<&str> {
-        self.key().map(|k| k.forest_name.as_str())
-    }
-    /// The ciphertext follows the CMS (LAPS values) rather than being inside it.
-    #[getter]
-    fn content_detached(&self) -> bool {
-        self.blob.content_detached
-    }
-    /// Every field as plain Python data (the CLI's JSON form).
-    fn to_dict<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let mut v = serde_json::to_value(&self.blob)
-            .map_err(|e| Error::new(Kind::Base, format!("internal error: {e}")))?;
-        if let (Some((t, size)), serde_json::Value::Object(m)) = (self.header, &mut v) {
-            m.insert("update_time".into(), t.to_rfc3339().into());
-            m.insert("update_filetime".into(), t.ticks().into());
-            m.insert("encrypted_size".into(), size.into());
-        }
-        json_to_py(py, &v)
-    }
-    fn __repr__(&self) -> String {
-        match self.key() {
-            Some(k) => format!(
-                "EncryptedAttributeInfo(root_key_id='{}', l0={}, l1={}, l2={}, path='{}', target_sid={})",
-                k.root_key_id,
-                k.l0,
-                k.l1,
-                k.l2,
-                k.path,
-                self.blob
-                    .target_sid
-                    .as_deref()
-                    .map_or_else(|| "None".to_owned(), py_str_repr)
-            ),
-            None => format!(
-                "EncryptedAttributeInfo(protection_descriptor={})",
-                py_str_repr(&self.blob.protection_descriptor)
-            ),
-        }
-    }
+    blob: &laps_crypto::BlobInfo,
+) -> PyResult<Bound<'py, PyAny>> {
+    let view = InfoView {
+        update_time: header.map(|h| h.0.ticks()),
+        update_filetime: header.map(|h| h.0.ticks()),
+        encrypted_size: header.map(|h| h.1),
+        blob,
+        key: blob.key.as_ref(),
+        _dict: InfoDict {
+            update_time: header.map(|h| h.0.to_rfc3339()),
+            update_filetime: header.map(|h| h.0.ticks()),
+            encrypted_size: header.map(|h| h.1),
+            blob,
+        },
+    };
+    record(py, "EncryptedAttributeInfo", to_py(py, &view)?)
 }
 
 /// Parses an `msLAPS-EncryptedPassword` value (header + DPAPI-NG blob) without any key.
 #[pyfunction]
-pub(crate) fn parse_encrypted_attribute(value: &[u8]) -> PyResult<PyEncryptedAttributeInfo> {
-    let info: EncryptedAttributeInfo =
+pub(crate) fn parse_encrypted_attribute<'py>(
+    py: Python<'py>,
+    value: &[u8],
+) -> PyResult<Bound<'py, PyAny>> {
+    let i: EncryptedAttributeInfo =
         guard(|| laps_crypto::parse_encrypted_attribute(value).map_err(Error::from))?;
-    Ok(PyEncryptedAttributeInfo {
-        header: Some((
-            FileTime::from_ticks(info.update_filetime),
-            info.encrypted_size,
-        )),
-        blob: info.blob,
-    })
+    let header = (FileTime::from_ticks(i.update_filetime), i.encrypted_size);
+    info(py, Some(header), &i.blob)
 }
 
 /// Parses a bare DPAPI-NG blob (`NCryptProtectSecret` output) without any key.
 #[pyfunction]
-pub(crate) fn parse_blob(blob: &[u8]) -> PyResult<PyEncryptedAttributeInfo> {
-    let blob = guard(|| laps_crypto::parse_blob(blob).map_err(Error::from))?;
-    Ok(PyEncryptedAttributeInfo { header: None, blob })
+pub(crate) fn parse_blob<'py>(py: Python<'py>, blob: &[u8]) -> PyResult<Bound<'py, PyAny>> {
+    info(
+        py,
+        None,
+        &guard(|| laps_crypto::parse_blob(blob).map_err(Error::from))?,
+    )
 }
 
 // --- encryption -----------------------------------------------------------------------------
@@ -493,8 +399,12 @@ fn encryptor(
     Ok(e)
 }
 
-fn now() -> Result<FileTime, Error> {
-    Ok(FileTime::try_from(std::time::SystemTime::now())?)
+/// A time argument, or now when it is left out.
+fn time_or_now(time: Option<&Bound<'_, PyAny>>) -> PyResult<FileTime> {
+    match time.filter(|t| !t.is_none()) {
+        Some(t) => filetime_from_py(t),
+        None => Ok(FileTime::try_from(std::time::SystemTime::now()).map_err(Error::from)?),
+    }
 }
 
 fn parse_sid(sid: &str) -> Result<Sid, Error> {
@@ -563,10 +473,7 @@ pub(crate) fn encrypt_blob<'py>(
     forest_name: Option<&str>,
     randomness: Option<&[u8]>,
 ) -> PyResult<Bound<'py, PyBytes>> {
-    let time = match time.filter(|t| !t.is_none()) {
-        Some(t) => filetime_from_py(t)?,
-        None => now()?,
-    };
+    let time = time_or_now(time)?;
     let enc = encryptor(key, sid, public_key, domain_name, forest_name)?;
     let out = py.detach(|| {
         guard(|| {
@@ -620,7 +527,7 @@ pub(crate) fn parse_expiration_time<'py>(
         String::from_utf8_lossy(&text_or_bytes(value)?).into_owned()
     };
     let t = guard(|| Ok(cleartext::parse_expiration_time(&text)?))?;
-    opt_filetime_to_py(py, t)
+    filetime_to_py(py, t)
 }
 
 /// A decoded Microsoft Graph `passwordBase64`: the password, the detected encoding and the
@@ -667,6 +574,21 @@ pub(crate) fn decode_graph_password(password_base64: &str) -> PyResult<PyGraphPa
 
 // --- group key envelopes --------------------------------------------------------------------
 
+/// What Python sees of a group key envelope, without its secrets.
+#[derive(Serialize)]
+struct EnvelopeView<'a> {
+    root_key_id: Guid,
+    l0: i32,
+    l1: i32,
+    l2: i32,
+    flags: u32,
+    public_key: bool,
+    kdf_hash: &'static str,
+    secret_agreement_algorithm: &'static str,
+    domain_name: &'a str,
+    forest_name: &'a str,
+}
+
 /// What a group key envelope (a [MS-GKDI] GetKey answer) holds, without its secrets:
 /// `root_key_id`, `l0`, `l1`, `l2`, `flags`, `public_key` (a public-key envelope, which cannot
 /// decrypt), `kdf_hash`, `secret_agreement_algorithm`, `domain_name`, `forest_name`.
@@ -674,20 +596,21 @@ pub(crate) fn decode_graph_password(password_base64: &str) -> PyResult<PyGraphPa
 pub(crate) fn parse_group_key_envelope<'py>(
     py: Python<'py>,
     data: &[u8],
-) -> PyResult<Bound<'py, PyDict>> {
+) -> PyResult<Bound<'py, PyAny>> {
     let gke = guard(|| Ok(GroupKeyEnvelope::parse(data)?))?;
-    let d = PyDict::new(py);
-    d.set_item("root_key_id", guid_to_py(py, gke.root_key_id)?)?;
-    d.set_item("l0", gke.index.l0)?;
-    d.set_item("l1", gke.index.l1)?;
-    d.set_item("l2", gke.index.l2)?;
-    d.set_item("flags", gke.flags)?;
-    d.set_item("public_key", gke.is_public_key())?;
-    d.set_item("kdf_hash", gke.kdf_hash.name())?;
-    d.set_item("secret_agreement_algorithm", gke.secret_agreement.name())?;
-    d.set_item("domain_name", gke.domain_name.as_str())?;
-    d.set_item("forest_name", gke.forest_name.as_str())?;
-    Ok(d)
+    let view = EnvelopeView {
+        root_key_id: gke.root_key_id,
+        l0: gke.index.l0,
+        l1: gke.index.l1,
+        l2: gke.index.l2,
+        flags: gke.flags,
+        public_key: gke.is_public_key(),
+        kdf_hash: gke.kdf_hash.name(),
+        secret_agreement_algorithm: gke.secret_agreement.name(),
+        domain_name: &gke.domain_name,
+        forest_name: &gke.forest_name,
+    };
+    record(py, "_group_key_envelope", to_py(py, &view)?)
 }
 
 /// The group key envelope a domain controller would answer GetKey with for `sid` at `time`
@@ -706,10 +629,7 @@ pub(crate) fn make_group_key_envelope<'py>(
     domain_name: Option<&str>,
     forest_name: Option<&str>,
 ) -> PyResult<Bound<'py, PyBytes>> {
-    let time = match time.filter(|t| !t.is_none()) {
-        Some(t) => filetime_from_py(t)?,
-        None => now()?,
-    };
+    let time = time_or_now(time)?;
     let enc = encryptor(key.as_any(), sid, public_key, domain_name, forest_name)?;
     let gke = guard(|| Ok(enc.envelope(time)?))?;
     Ok(PyBytes::new(py, &gke.to_bytes()))

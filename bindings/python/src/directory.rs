@@ -1,7 +1,7 @@
 //! `read_computer`: Get-LapsADPassword's records from the attribute values of one computer
 //! object (laps-directory), whatever LDAP library read them (ldap3: `entry_raw_attributes`).
 
-use crate::convert::{opt_filetime_to_py, text_or_bytes};
+use crate::convert::{filetime_to_py, text_or_bytes};
 use crate::crypto::PyKeyStore;
 use crate::errors::guard;
 use laps_directory::{ComputerEntry, ReadOptions};
@@ -58,11 +58,11 @@ pub(crate) fn read_computer<'py>(
         d.set_item("Password", r.password.as_ref().map(|p| p.expose()))?;
         d.set_item(
             "PasswordUpdateTime",
-            opt_filetime_to_py(py, r.password_update_time)?,
+            filetime_to_py(py, r.password_update_time)?,
         )?;
         d.set_item(
             "ExpirationTimestamp",
-            opt_filetime_to_py(py, r.expiration_timestamp)?,
+            filetime_to_py(py, r.expiration_timestamp)?,
         )?;
         d.set_item("Source", r.source.as_str())?;
         d.set_item("DecryptionStatus", r.decryption_status.as_str())?;

@@ -1,45 +1,25 @@
 //! `generate_password`, `generate_passwords`, `generate_passwords_buffer`, `entropy_bits`,
 //! `entropy` and the password checks over laps-core.
 
-use crate::errors::{Error, Kind};
+use crate::convert::record;
+use crate::errors::Error;
 use laps_core::{Generator, PasswordSpec};
 use pyo3::prelude::*;
-use pyo3::types::{PyByteArray, PyBytes, PyDict, PyInt, PyList, PyString};
+use pyo3::types::{PyByteArray, PyBytes, PyDict, PyList, PyString};
 use zeroize::Zeroizing;
 
 /// The generator for one call: OS-seeded ChaCha20, or the caller's fixed seed.
 ///
 /// A seed is `bytes` of exactly 32 bytes or a non-negative `int` below 2**256 (taken as
-/// 32 little-endian bytes). Seeded output is reproducible, so it is for tests only.
+/// 32 little-endian bytes; `winlaps._types._seed` checks and converts it). Seeded output is
+/// reproducible, so it is for tests only.
 fn generator(seed: Option<&Bound<'_, PyAny>>) -> PyResult<Generator> {
     let Some(seed) = seed else {
         return Ok(Generator::new().map_err(Error::from)?);
     };
     let mut bytes = Zeroizing::new([0u8; 32]);
-    if let Ok(b) = seed.cast::<PyBytes>() {
-        let b = b.as_bytes();
-        if b.len() != 32 {
-            return Err(Error::new(
-                Kind::InvalidArgument,
-                format!("seed must be 32 bytes, got {}", b.len()),
-            )
-            .into());
-        }
-        bytes.copy_from_slice(b);
-    } else if let Ok(i) = seed.cast::<PyInt>() {
-        let fits = i.ge(0)? && i.lt(PyInt::new(seed.py(), 1).call_method1("__lshift__", (256,))?)?;
-        if !fits {
-            return Err(
-                Error::new(Kind::InvalidArgument, "an int seed must be in 0 .. 2**256").into(),
-            );
-        }
-        let le = i.call_method1("to_bytes", (32, "little"))?;
-        bytes.copy_from_slice(le.cast::<PyBytes>()?.as_bytes());
-    } else {
-        return Err(pyo3::exceptions::PyTypeError::new_err(
-            "seed must be bytes, int or None",
-        ));
-    }
+    let given = record(seed.py(), "_seed", seed.clone())?;
+    bytes.copy_from_slice(given.cast::<PyBytes>()?.as_bytes());
     Ok(Generator::from_seed_insecure(*bytes))
 }
 
@@ -187,9 +167,7 @@ pub(crate) fn check_local_password_policy<'py>(
         complexity_required,
     };
     let fit = laps_core::check_local_policy(&spec(complexity, length, words)?, &policy);
-    let value = serde_json::to_value(&fit)
-        .map_err(|e| Error::new(Kind::Base, format!("policy fit: {e}")))?;
-    crate::convert::json_to_py(py, &value)
+    crate::convert::to_py(py, &fit)
 }
 
 /// Splits a generated passphrase back into its lower-case words at the capital letters.

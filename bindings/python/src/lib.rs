@@ -2,12 +2,17 @@
 //!
 //! Thin pyo3 wrappers over laps-core, laps-policy and laps-crypto. The public Python
 //! API is re-exported by `python/winlaps/__init__.py` with an explicit `__all__`; the
-//! types are in the hand-owned `python/winlaps/_winlaps.pyi`, checked by `mypy.stubtest`.
+//! native types are in the hand-owned `python/winlaps/_winlaps.pyi`, checked by `mypy.stubtest`.
 //!
 //! Rules every wrapper follows:
-//! * errors become the classes in `errors.rs`, with the crates' secret-free messages;
-//! * work over untrusted input runs under `errors::guard`, so no panic reaches Python;
-//! * anything holding a secret has a redacted `__repr__`.
+//! * results without secrets or native state go to Python as the crates' serde forms
+//!   (`convert::to_py`) and become the dataclasses of `python/winlaps/_types.py`;
+//!   dicts from Python become core types through their serde forms (`convert::from_py`);
+//! * native classes remain only for secrets (zeroized, redacted `__repr__`) and for state
+//!   handed back to Rust (`KeyStore`, the GKDI session, the policy handles);
+//! * errors become the classes of `python/winlaps/_errors.py` (`errors.rs` maps them), with
+//!   the crates' secret-free messages;
+//! * work over untrusted input runs under `errors::guard`, so no panic reaches Python.
 #![forbid(unsafe_code)]
 
 mod convert;
@@ -25,8 +30,8 @@ use pyo3::prelude::*;
 #[pymodule]
 fn _winlaps(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let py = m.py();
-    for (name, class) in errors::classes(py)?.all() {
-        m.add(name, class.bind(py))?;
+    for (name, class) in errors::NAMES.iter().zip(errors::classes(py)?) {
+        m.add(*name, class.bind(py))?;
     }
     m.add_function(wrap_pyfunction!(generate::generate_password, m)?)?;
     m.add_function(wrap_pyfunction!(generate::generate_passwords, m)?)?;
@@ -37,13 +42,10 @@ fn _winlaps(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(generate::split_passphrase, m)?)?;
     m.add_function(wrap_pyfunction!(generate::check_local_password_policy, m)?)?;
 
-    m.add_class::<policy::PyDevice>()?;
-    m.add_class::<policy::PyEffectivePolicy>()?;
-    m.add_class::<policy::PySettingResolution>()?;
-    m.add_class::<policy::PyDiagnostic>()?;
-    m.add_class::<policy::PyParsedPolicy>()?;
+    m.add_class::<policy::PyPolicyHandle>()?;
+    m.add_class::<policy::PyParsedHandle>()?;
     m.add_class::<convert::PyRawRegistryValue>()?;
-    m.add_class::<policy::PyRotationDecision>()?;
+    m.add_function(wrap_pyfunction!(policy::_device, m)?)?;
     m.add_function(wrap_pyfunction!(policy::resolve_policy, m)?)?;
     m.add_function(wrap_pyfunction!(policy::parse_registry_pol, m)?)?;
     m.add_function(wrap_pyfunction!(policy::parse_syncml, m)?)?;
@@ -61,7 +63,6 @@ fn _winlaps(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<crypto::PyRootKey>()?;
     m.add_class::<crypto::PyKeyStore>()?;
     m.add_class::<crypto::PyLapsCredential>()?;
-    m.add_class::<crypto::PyEncryptedAttributeInfo>()?;
     m.add_class::<crypto::PyGraphPassword>()?;
     m.add_function(wrap_pyfunction!(crypto::parse_encrypted_attribute, m)?)?;
     m.add_function(wrap_pyfunction!(crypto::parse_blob, m)?)?;

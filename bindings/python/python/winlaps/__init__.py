@@ -16,16 +16,21 @@ from importlib.metadata import PackageNotFoundError as _PackageNotFoundError
 from importlib.metadata import version as _distribution_version
 
 from winlaps._gkdi import FetchResult, KeyStore
+from winlaps._types import (
+    Device,
+    Diagnostic,
+    EffectivePolicy,
+    EncryptedAttributeInfo,
+    ParsedPolicy,
+    RotationDecision,
+    SettingResolution,
+)
 from winlaps._winlaps import (
     AccessDeniedError,
     AuthenticationError,
     BindRejectedError,
     DcUnreachableError,
     DecryptionError,
-    Device,
-    Diagnostic,
-    EffectivePolicy,
-    EncryptedAttributeInfo,
     FormatError,
     GraphPassword,
     InvalidArgumentError,
@@ -33,16 +38,13 @@ from winlaps._winlaps import (
     LapsCredential,
     NoGkdiEndpointError,
     NotFoundError,
-    ParsedPolicy,
     PolicyError,
     RawRegistryValue,
     RootKey,
-    RotationDecision,
     RpcError,
     RpcFaultError,
     RpcProtocolError,
     RpcTimeoutError,
-    SettingResolution,
     UnsupportedError,
     WinlapsError,
     check_local_password_policy,
