@@ -33,9 +33,9 @@ fn guid_to_py(py: Python<'_>, g: Guid) -> PyResult<Bound<'_, PyAny>> {
 /// A KDS root key (an `msKds-ProvRootKey` object). The key data is held in Rust and zeroized
 /// when the object is freed; `repr` never shows it.
 ///
-/// `None` for the byte fields means the Windows default (SHA-512 KDF parameters; the RFC 5114
-/// 2.3 DH group). The key lengths default to the DH values; for an ECDH root key the DH pair
-/// (512, 2048) is read as "the curve's own lengths" (256/256, 384/384), which AD stores.
+/// `None` for an attribute means laps-crypto's Windows default: SHA-512 KDF parameters, the
+/// RFC 5114 2.3 DH group, and the key lengths of the secret-agreement algorithm (512/2048 bits
+/// for DH, the curve's for ECDH).
 #[pyclass(frozen, module = "winlaps", name = "RootKey")]
 pub(crate) struct PyRootKey {
     inner: RootKey,
