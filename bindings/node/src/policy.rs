@@ -9,7 +9,6 @@ use napi::bindgen_prelude::JsObjectValue;
 use napi::bindgen_prelude::{Either3, Function, Object};
 use napi::{Env, Unknown};
 use napi_derive::napi;
-use serde::Serialize;
 
 /// How the device is joined.
 #[napi(string_enum)]
@@ -196,14 +195,6 @@ pub struct SettingProvenance {
     pub description: String,
     /// Values of other roots that were ignored because this root won.
     pub shadowed: Vec<ShadowedValue>,
-}
-
-/// The serde name of a unit enum value (`"root_ignored"`), the form the JSON output uses.
-pub(crate) fn serde_name<T: Serialize>(v: &T) -> String {
-    match serde_json::to_value(v) {
-        Ok(serde_json::Value::String(s)) => s,
-        _ => String::new(),
-    }
 }
 
 fn setting_value(v: &SettingValue) -> Option<Either3<u32, bool, String>> {

@@ -5,7 +5,7 @@
 use crate::args::{arg, options};
 use crate::error::{invalid_arg, kind_error, policy_error, Result};
 use crate::guard::guarded;
-use crate::policy::{serde_name, EffectivePolicy};
+use crate::policy::EffectivePolicy;
 use crate::regvalue::root_from_js;
 use crate::time::{from_date, opt_from_date, to_date};
 use chrono::{DateTime, Utc};
@@ -199,8 +199,8 @@ pub fn decide_rotation(
         let d = laps_policy::decide_rotation(&policy.inner, &local, &directory, now_of(now)?);
         Ok(RotationDecision {
             rotate: d.rotate,
-            reasons: d.reasons.iter().map(serde_name).collect(),
-            blocked: d.blocked.as_ref().map(serde_name),
+            reasons: d.reasons.iter().map(|r| r.as_str().to_owned()).collect(),
+            blocked: d.blocked.map(|b| b.as_str().to_owned()),
             current_expiration: d.current_expiration.map(to_date),
             new_expiration: d.new_expiration.map(to_date),
             next_expiration: d.next_expiration().map(to_date),
@@ -228,7 +228,7 @@ pub fn post_authentication_timeline(
             actions: t.actions.bits(),
             action_names: t.actions.names().into_iter().map(str::to_owned).collect(),
             grace_hours: t.grace_hours,
-            off: t.off.as_ref().map(serde_name),
+            off: t.off.map(|o| o.as_str().to_owned()),
             steps: t
                 .steps
                 .iter()
