@@ -29,10 +29,6 @@ use pyo3::prelude::*;
 /// The module initialiser.
 #[pymodule]
 fn _winlaps(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    let py = m.py();
-    for (name, class) in errors::NAMES.iter().zip(errors::classes(py)?) {
-        m.add(*name, class.bind(py))?;
-    }
     m.add_function(wrap_pyfunction!(generate::generate_password, m)?)?;
     m.add_function(wrap_pyfunction!(generate::generate_passwords, m)?)?;
     m.add_function(wrap_pyfunction!(generate::generate_passwords_buffer, m)?)?;

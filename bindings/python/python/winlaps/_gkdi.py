@@ -17,13 +17,15 @@ import socket
 import time
 import typing as t
 
-from winlaps._winlaps import (
+from winlaps._errors import (
     DcUnreachableError,
-    KeyStore as _NativeKeyStore,
-    LapsCredential,
     RpcTimeoutError,
     UnsupportedError,
     WinlapsError,
+)
+from winlaps._winlaps import (
+    KeyStore as _NativeKeyStore,
+    LapsCredential,
     _EpmLookup,
     _GkdiSession,
     _plan_key_groups,
@@ -98,7 +100,7 @@ class SpnegoAuth:
                 context_req=spnego.ContextReq.default | spnego.ContextReq.dce_style,
             )
         except Exception as e:  # noqa: BLE001 - pyspnego raises many types; none holds secrets
-            from winlaps._winlaps import AuthenticationError
+            from winlaps._errors import AuthenticationError
 
             raise AuthenticationError(f"cannot create a {protocol} security context: {type(e).__name__}: {e}") from None
         self._sig_len = 0
@@ -385,7 +387,7 @@ class _AsyncWire:
 
 # Errors after which the ISD_KEY connection is still usable: those of one call.
 def _call_scoped(e: BaseException) -> bool:
-    from winlaps._winlaps import AccessDeniedError, RpcFaultError
+    from winlaps._errors import AccessDeniedError, RpcFaultError
 
     return isinstance(e, (AccessDeniedError, RpcFaultError)) and not isinstance(e, DcUnreachableError)
 
@@ -742,7 +744,7 @@ class KeyStore(_NativeKeyStore):
 
 
 def _needs_key(r: object) -> bool:
-    from winlaps._winlaps import KeyNotFoundError
+    from winlaps._errors import KeyNotFoundError
 
     return isinstance(r, KeyNotFoundError)
 

@@ -6,6 +6,7 @@ from typing import Any, Literal, Mapping, Optional, Sequence, Union, final
 
 from typing_extensions import NotRequired, TypeAlias, TypedDict, disjoint_base
 
+from winlaps._errors import WinlapsError
 from winlaps._types import (
     Device,
     EffectivePolicy,
@@ -16,14 +17,6 @@ from winlaps._types import (
 )
 
 __all__ = [
-    "WinlapsError",
-    "FormatError",
-    "PolicyError",
-    "InvalidArgumentError",
-    "NotFoundError",
-    "DecryptionError",
-    "KeyNotFoundError",
-    "UnsupportedError",
     "generate_password",
     "generate_passwords",
     "generate_passwords_buffer",
@@ -61,15 +54,6 @@ __all__ = [
     "read_computer",
     "parse_group_key_envelope",
     "make_group_key_envelope",
-    "RpcError",
-    "DcUnreachableError",
-    "RpcTimeoutError",
-    "NoGkdiEndpointError",
-    "BindRejectedError",
-    "AuthenticationError",
-    "AccessDeniedError",
-    "RpcFaultError",
-    "RpcProtocolError",
     "_device",
     "_EffectivePolicy",
     "_ParsedPolicy",
@@ -80,59 +64,6 @@ __all__ = [
     "_store_envelope",
     "_envelope_is_public",
 ]
-
-# --- errors -------------------------------------------------------------------------------
-
-class WinlapsError(Exception):
-    """Base class of every error winlaps raises. Messages never contain secrets."""
-
-class FormatError(WinlapsError, ValueError):
-    """The input bytes or text are malformed; the message says where."""
-
-class PolicyError(WinlapsError, ValueError):
-    """A value a policy writer refuses (an unknown setting, a value the format cannot carry) or a policy that forbids the operation."""
-
-class DecryptionError(WinlapsError):
-    """Wrong key, failed AES key unwrap or bad GCM tag (deliberately opaque)."""
-
-class KeyNotFoundError(WinlapsError):
-    """No key in the key store can derive the key the blob names."""
-
-class RpcError(WinlapsError):
-    """Fetching keys from a domain controller (MS-GKDI GetKey over DCE/RPC) failed."""
-
-class DcUnreachableError(RpcError, ConnectionError):
-    """The domain controller could not be reached (DNS, connect or a closed connection)."""
-
-class RpcTimeoutError(DcUnreachableError, TimeoutError):
-    """A network step (connect, send, receive) exceeded its timeout."""
-
-class NoGkdiEndpointError(RpcError):
-    """The endpoint mapper has no MS-GKDI (ISD_KEY) endpoint (Samba's AD DC serves no GKDI)."""
-
-class BindRejectedError(RpcError):
-    """The server rejected the bind (bind_nak) or every presentation context."""
-
-class AuthenticationError(RpcError, PermissionError):
-    """The server refused the credentials, or a message signature did not verify."""
-
-class AccessDeniedError(RpcError, PermissionError):
-    """GetKey answered access denied: the caller may not read the keys of the SID named."""
-
-class RpcFaultError(RpcError):
-    """The server answered with an RPC fault or a failing GetKey HRESULT."""
-
-class RpcProtocolError(RpcError):
-    """The peer sent malformed, truncated, oversized or unexpected DCE/RPC data."""
-
-class UnsupportedError(WinlapsError, NotImplementedError):
-    """A protector, algorithm or operation winlaps does not implement."""
-
-class InvalidArgumentError(WinlapsError, ValueError):
-    """An argument out of its documented range or of the wrong shape (e.g. complexity 9, a key of the wrong size)."""
-
-class NotFoundError(WinlapsError, LookupError):
-    """The object asked for does not exist or holds no LAPS password."""
 
 # --- generation ---------------------------------------------------------------------------
 

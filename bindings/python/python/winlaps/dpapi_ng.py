@@ -41,10 +41,9 @@ import uuid
 
 from winlaps import _gkdi
 from winlaps._gkdi import KeyStore
+from winlaps._errors import KeyNotFoundError, UnsupportedError
 from winlaps._winlaps import (
-    KeyNotFoundError,
     RootKey,
-    UnsupportedError,
     _envelope_is_public,
     _store_envelope,
     encrypt_blob,
