@@ -24,7 +24,9 @@
 //! **Constant time.** Neither the exponent's value nor the base's affects the sequence of
 //! operations or memory accesses; only the exponent *length* in bytes is visible in timing, and
 //! that is public (the root key's `PrivateKeyLength`). The Montgomery parameters of the RFC 5114
-//! prime are computed once per process.
+//! prime are computed once per process. OpenSSL's code (feature `openssl`) shows the length in
+//! 64-bit words after leading zero words instead: the same, unless the top 64 bits of the key
+//! are zero (see `openssl_bn.rs`).
 
 use crate::cng::{left_pad, DhGroup};
 use crate::montgomery::Montgomery;

@@ -7,9 +7,9 @@
 //! only with `unsafe` assembly, which this crate forbids; the `openssl` crate's safe API is all
 //! this module uses.
 //!
-//! Secrets: the exponent, the result and every temporary are secure BIGNUMs (`BN_secure_new`,
-//! `BN_CTX_secure_new`), which OpenSSL clears when it frees them; the result is copied into a
-//! [`Zeroizing`] buffer. Timing: the constant-time code processes every word of the exponent
+//! Secrets: the exponent, the result and the context's temporaries are secure BIGNUMs
+//! (`BN_secure_new`, `BN_CTX_secure_new`), which OpenSSL clears when it frees them (it cleanses
+//! its window table itself); the result is copied into a [`Zeroizing`] buffer. Timing: the constant-time code processes every word of the exponent
 //! (`top · 64` bits), so what it reveals is the exponent's length in 64-bit words after leading
 //! zero words, i.e. the public `PrivateKeyLength` except when the top 64 bits are all zero
 //! (probability 2⁻⁶⁴ per key).
