@@ -10,7 +10,18 @@ macro_rules! named {
             /// Every value, in declaration order.
             pub const ALL: [$ty; [$($name),+].len()] = [$($ty::$variant),+];
 
-            /// The snake_case name, as in JSON, the CLI and the bindings.
+            /// The snake_case name, as in JSON, the CLI and the bindings; [`FromStr`] reads it
+            /// back.
+            ///
+            /// ```
+            #[doc = concat!("use laps_policy::", stringify!($ty), ";")]
+            #[doc = concat!("for v in ", stringify!($ty), "::ALL {")]
+            #[doc = concat!("    assert_eq!(v.as_str().parse::<", stringify!($ty), ">(), Ok(v));")]
+            /// }
+            #[doc = concat!("assert!(\"no such name\".parse::<", stringify!($ty), ">().is_err());")]
+            /// ```
+            ///
+            /// [`FromStr`]: std::str::FromStr
             pub const fn as_str(self) -> &'static str {
                 match self {
                     $($ty::$variant => $name),+
