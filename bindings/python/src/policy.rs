@@ -302,8 +302,6 @@ pub(crate) fn resolve_policy<'py>(
         values: (p.settings.iter())
             .map(|r| (r.setting.snake_name(), &r.value))
             .collect(),
-        settings: p.settings.iter().map(SettingView::new).collect(),
-        diagnostics: p.diagnostics.iter().map(DiagnosticView::new).collect(),
     };
     let data = to_py(py, &view)?;
     data.set_item("_native", PyPolicyHandle { inner })?;
@@ -327,6 +325,21 @@ impl PyPolicyHandle {
             .ok_or_else(|| invalid(format!("{name:?} is not a Windows LAPS setting")))?;
         record(py, "SettingResolution", to_py(py, &SettingView::new(r))?)
     }
+    /// Every setting's resolution, as serde forms (`EffectivePolicy.settings`, on first access).
+    fn settings<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let views: Vec<_> = self.inner.settings.iter().map(SettingView::new).collect();
+        to_py(py, &views)
+    }
+    /// The diagnostics, as serde forms (`EffectivePolicy.diagnostics`, on first access).
+    fn diagnostics<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+        let views: Vec<_> = self
+            .inner
+            .diagnostics
+            .iter()
+            .map(DiagnosticView::new)
+            .collect();
+        to_py(py, &views)
+    }
     /// A human explanation.
     fn explain(&self) -> String {
         self.inner.explain()
@@ -337,8 +350,8 @@ impl PyPolicyHandle {
     }
 }
 
-/// What Python sees of a resolved policy (`EffectivePolicy`): one key per setting value
-/// (snake_case name), plus the trace.
+/// What Python sees of a resolved policy (`EffectivePolicy`) at once: one key per setting value
+/// (snake_case name); the trace comes on demand ([`PyPolicyHandle::settings`], `diagnostics`).
 #[derive(Serialize)]
 struct PolicyView<'a> {
     source: &'static str,
@@ -349,8 +362,6 @@ struct PolicyView<'a> {
     encryption_target: Option<String>,
     #[serde(flatten)]
     values: BTreeMap<&'static str, &'a SettingValue>,
-    settings: Vec<SettingView<'a>>,
-    diagnostics: Vec<DiagnosticView<'a>>,
 }
 
 /// What Python sees of one setting's resolution (`SettingResolution`); `_dict` is the serde form.

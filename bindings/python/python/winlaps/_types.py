@@ -13,6 +13,7 @@ from __future__ import annotations
 import copy
 import dataclasses
 import datetime
+import functools
 import json
 import uuid
 from dataclasses import dataclass, field
@@ -114,6 +115,8 @@ class _Record:
 
     _CONVERT: ClassVar[Mapping[str, Callable[[Any], Any]]] = {}
     """Field name to the conversion its value needs (fields not named are taken as they are)."""
+    _PLAN: ClassVar[tuple[dict[str, None], tuple[tuple[str, Callable[[Any], Any]], ...]]]
+    """Every field set to ``None``, and the fields with a conversion (set on first use)."""
 
     @classmethod
     def _from(cls: type[_R], data: Mapping[str, Any]) -> _R:
@@ -123,10 +126,23 @@ class _Record:
         return self
 
     def _fill(self, data: Mapping[str, Any]) -> None:
-        for f in dataclasses.fields(self):
-            value = data.get(f.name)
-            convert = self._CONVERT.get(f.name)
-            object.__setattr__(self, f.name, value if convert is None else convert(value))
+        # The frozen object's fields are written through its __dict__ (what object.__setattr__
+        # per field would do, without a call per field: a policy has 25 of them).
+        cls = type(self)
+        plan = cls.__dict__.get("_PLAN")
+        if plan is None:
+            names = [f.name for f in dataclasses.fields(cls)]
+            plan = (dict.fromkeys(names), tuple(cls._CONVERT.items()))
+            cls._PLAN = plan
+        empty, converts = plan
+        fields = self.__dict__
+        fields.update(empty)
+        if data.keys() <= empty.keys():
+            fields.update(data)
+        else:
+            fields.update({k: v for k, v in data.items() if k in empty})
+        for name, convert in converts:
+            fields[name] = convert(fields[name])
 
 
 # --- policy -------------------------------------------------------------------------------
@@ -318,17 +334,20 @@ class EffectivePolicy(_Record):
     """``AutomaticAccountManagementEnableAccount``."""
     automatic_account_management_randomize_name: bool
     """``AutomaticAccountManagementRandomizeName``."""
-    settings: list[SettingResolution]
-    """Every setting's resolution, in catalogue order."""
-    diagnostics: list[Diagnostic]
-    """Findings, most important first."""
     _native: _winlaps._EffectivePolicy = field(repr=False)
 
-    _CONVERT = {
-        "device": Device._from,
-        "settings": lambda s: [SettingResolution._from(x) for x in s],
-        "diagnostics": lambda d: [Diagnostic._from(x) for x in d],
-    }
+    _CONVERT = {"device": Device._from}
+
+    # The trace is built on first access: most scripts read a few settings of many policies.
+    @functools.cached_property
+    def settings(self) -> list[SettingResolution]:
+        """Every setting's resolution, in catalogue order."""
+        return [SettingResolution._from(s) for s in self._native.settings()]
+
+    @functools.cached_property
+    def diagnostics(self) -> list[Diagnostic]:
+        """Findings, most important first."""
+        return [Diagnostic._from(d) for d in self._native.diagnostics()]
 
     def provenance(self, name: str) -> SettingResolution:
         """How one setting was resolved, by snake_case or registry name (any case)."""
