@@ -6,7 +6,8 @@ use laps_core::FileTime;
 use laps_policy::{RegValue, RootValues};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
-use pyo3::types::{PyBool, PyBytes, PyDict, PyInt, PyList, PyString, PyTuple};
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyBool, PyBytes, PyDict, PyInt, PyList, PyModule, PyString, PyTuple, PyType};
 use serde::de::DeserializeOwned;
 use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
@@ -99,10 +100,15 @@ pub(crate) fn record<'py>(
     name: &str,
     data: Bound<'py, PyAny>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let target = py.import("winlaps._types")?.getattr(name)?;
-    match target.getattr("_from") {
-        Ok(from) => from.call1((data,)),
-        Err(_) => target.call1((data,)),
+    static TYPES: PyOnceLock<Py<PyModule>> = PyOnceLock::new();
+    let types =
+        TYPES.get_or_try_init(py, || Ok::<_, PyErr>(py.import("winlaps._types")?.unbind()))?;
+    let target = types.bind(py).getattr(name)?;
+    // A class is built by its `_from`; anything else is a conversion function.
+    if target.is_instance_of::<PyType>() {
+        target.call_method1("_from", (data,))
+    } else {
+        target.call1((data,))
     }
 }
 
