@@ -137,11 +137,7 @@ impl GetKeyArgs {
                 ..Default::default()
             },
             port,
-            timeouts: laps_client::Timeouts {
-                connect: timeout.min(Duration::from_secs(5)),
-                io: timeout,
-                exchange: timeout * 3,
-            },
+            timeouts: laps_client::Timeouts::per_io(timeout),
             ..Default::default()
         };
         laps_client::GkdiClient::connect(host, &creds, &opts)

@@ -77,11 +77,7 @@ impl DcArgs {
             },
             epm_port: self.epm_port,
             port: self.dc_port,
-            timeouts: Timeouts {
-                connect: io.min(Duration::from_secs(5)),
-                io,
-                exchange: io * 3,
-            },
+            timeouts: Timeouts::per_io(io),
             ..ConnectOptions::default()
         };
         GkdiClient::connect(dc, &creds, &opts).map_err(|e| {

@@ -68,23 +68,6 @@ pub fn lookup_port(
     }
 }
 
-/// A server refuses credentials with a fault (access denied or a security-package error):
-/// on an alter_context leg of the bind (SPNEGO, Kerberos), or, since NTLM's auth3 gets no
-/// answer, on the first request. Such a fault becomes an authentication failure.
-fn auth_error(e: Error) -> Error {
-    match e {
-        Error::Rpc(laps_rpc::Error::Fault { status })
-            if status == laps_rpc::status::NCA_S_FAULT_ACCESS_DENIED
-                || status == laps_rpc::status::NCA_S_FAULT_SEC_PKG_ERROR =>
-        {
-            Error::Auth(laps_rpc::auth::AuthError::Rejected(format!(
-                "the server refused the credentials (fault 0x{status:08x} on the first call)"
-            )))
-        }
-        other => other,
-    }
-}
-
 /// One DCE/RPC association (bind, then calls) over TCP, for any interface: what the GetKey
 /// client uses underneath, and what the Samba tests use to make a sealed call to an interface
 /// Samba serves.
@@ -92,7 +75,6 @@ fn auth_error(e: Error) -> Error {
 pub struct RpcConnection {
     wire: Wire,
     conn: ClientConnection,
-    calls: usize,
 }
 
 impl RpcConnection {
@@ -106,16 +88,10 @@ impl RpcConnection {
         timeouts: Timeouts,
     ) -> Result<Self> {
         let mut wire = Wire::connect(host, port, timeouts)?;
-        let authenticated = auth.is_some();
         let mut conn = ClientConnection::new(interface, rpc.clone(), auth);
         let bind = conn.start()?;
-        let result = wire.drive(&bind, |b| conn.receive(b));
-        match result.map_err(|e| if authenticated { auth_error(e) } else { e })? {
-            Driven::Ready => Ok(Self {
-                wire,
-                conn,
-                calls: 0,
-            }),
+        match wire.drive(&bind, |b| conn.receive(b))? {
+            Driven::Ready => Ok(Self { wire, conn }),
             Driven::Done(_) => Err(Error::InvalidArgument(
                 "the server answered the bind with a call result".into(),
             )),
@@ -127,10 +103,7 @@ impl RpcConnection {
     pub fn call(&mut self, opnum: u16, stub: &[u8]) -> Result<Vec<u8>> {
         let request = self.conn.call(opnum, stub)?;
         let conn = &mut self.conn;
-        self.calls += 1;
-        let first = self.calls == 1;
-        let result = self.wire.drive(&request, |b| conn.receive(b));
-        match result.map_err(|e| if first { auth_error(e) } else { e })? {
+        match self.wire.drive(&request, |b| conn.receive(b))? {
             Driven::Done(stub) => Ok(stub),
             Driven::Ready => Err(Error::InvalidArgument(
                 "the server answered a call with a bind result".into(),
@@ -201,7 +174,7 @@ impl GkdiClient {
         let mut wire = Wire::connect(host, port, opts.timeouts)?;
         let mut rpc = RpcGkdiClient::new(auth, opts.rpc.clone());
         let bind = rpc.start()?;
-        match wire.drive(&bind, |b| rpc.receive(b)).map_err(auth_error)? {
+        match wire.drive(&bind, |b| rpc.receive(b))? {
             Driven::Ready => Ok(Self {
                 wire,
                 rpc,
@@ -218,10 +191,8 @@ impl GkdiClient {
     pub fn get_key_raw(&mut self, request: &GetKeyRequest) -> Result<Vec<u8>> {
         let pdu = self.rpc.get_key(request)?;
         self.calls += 1;
-        let first = self.calls == 1;
         let rpc = &mut self.rpc;
-        let result = self.wire.drive(&pdu, |b| rpc.receive(b));
-        match result.map_err(|e| if first { auth_error(e) } else { e })? {
+        match self.wire.drive(&pdu, |b| rpc.receive(b))? {
             Driven::Done(outcome) => Ok(outcome?),
             Driven::Ready => Err(Error::InvalidArgument(
                 "the server answered GetKey with a bind result".into(),

@@ -21,14 +21,31 @@ pub struct Timeouts {
     pub exchange: Duration,
 }
 
+impl Timeouts {
+    /// Timeouts scaled from the time allowed for one read or write: a connect within that
+    /// time but at most 5 s, a whole exchange within three reads.
+    ///
+    /// ```
+    /// use laps_client::Timeouts;
+    /// use std::time::Duration;
+    /// let t = Timeouts::per_io(Duration::from_secs(20));
+    /// assert_eq!(t.connect, Duration::from_secs(5));
+    /// assert_eq!(t.exchange, Duration::from_secs(60));
+    /// assert_eq!(Timeouts::per_io(Duration::from_secs(10)), Timeouts::default());
+    /// ```
+    pub fn per_io(io: Duration) -> Self {
+        Self {
+            connect: io.min(Duration::from_secs(5)),
+            io,
+            exchange: io * 3,
+        }
+    }
+}
+
 impl Default for Timeouts {
     /// 5 s connect, 10 s per read or write, 30 s per exchange.
     fn default() -> Self {
-        Self {
-            connect: Duration::from_secs(5),
-            io: Duration::from_secs(10),
-            exchange: Duration::from_secs(30),
-        }
+        Self::per_io(Duration::from_secs(10))
     }
 }
 

@@ -18,6 +18,7 @@ use crate::pdu::{
     self, bind_time_feature_syntax, flags, Bind, BindAck, Body, ContextElement, Header, PacketType,
     Pdu, SyntaxId,
 };
+use crate::status;
 use crate::verification::{Command, VerificationTrailer};
 
 /// Client settings.
@@ -104,6 +105,8 @@ pub struct ClientConnection {
     accepted: Option<(u16, TransferSyntax)>,
     max_xmit: usize,
     features: Option<u16>,
+    /// A call of this association was answered (a response or a fault).
+    answered: bool,
 }
 
 impl core::fmt::Debug for ClientConnection {
@@ -143,6 +146,20 @@ impl ClientConnection {
             offered: Vec::new(),
             accepted: None,
             features: None,
+            answered: false,
+        }
+    }
+
+    /// The error a fault PDU with `status` stands for: a refusal of the credentials when the
+    /// association is authenticated and no call was answered yet (see
+    /// [`Error::CredentialsRefused`]), otherwise the fault itself.
+    fn fault(&self, status: u32) -> Error {
+        let refusal = status == status::NCA_S_FAULT_ACCESS_DENIED
+            || status == status::NCA_S_FAULT_SEC_PKG_ERROR;
+        if refusal && self.sec.is_some() && !self.answered {
+            Error::CredentialsRefused { status }
+        } else {
+            Error::Fault { status }
         }
     }
 
@@ -327,22 +344,19 @@ impl ClientConnection {
                 };
                 Err(Error::BindNak { reason })
             }
-            (State::AwaitResponse(_), PacketType::Fault) => {
-                let p = Pdu::parse(&frag)?;
-                let status = match p.body {
+            (state, PacketType::Fault) => {
+                let status = match Pdu::parse(&frag)?.body {
                     Body::Fault(f) => f.status,
                     _ => 0,
                 };
-                self.state = State::Ready;
-                Err(Error::Fault { status })
-            }
-            (_, PacketType::Fault) => {
-                let p = Pdu::parse(&frag)?;
-                let status = match p.body {
-                    Body::Fault(f) => f.status,
-                    _ => 0,
-                };
-                Err(Error::Fault { status })
+                let e = self.fault(status);
+                // A fault answering a call ends that call only; any other leaves the
+                // association unusable.
+                if matches!(state, State::AwaitResponse(_)) && matches!(e, Error::Fault { .. }) {
+                    self.answered = true;
+                    self.state = State::Ready;
+                }
+                Err(e)
             }
             (State::AwaitBindAck, PacketType::BindAck) => {
                 let p = Pdu::parse(&frag)?;
@@ -391,6 +405,7 @@ impl ClientConnection {
                 )?;
                 re.add(&part)?;
                 if header.flags & flags::LAST_FRAG != 0 {
+                    self.answered = true;
                     self.state = State::Ready;
                     Ok(Some(Step::Done(re.stub)))
                 } else {

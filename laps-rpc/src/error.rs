@@ -73,6 +73,15 @@ pub enum Error {
     /// Authentication (context establishment, signature or seal) failed.
     #[error(transparent)]
     Auth(#[from] AuthError),
+    /// The server refused the caller's credentials: an authenticated association got an
+    /// access-denied or security-package fault before any call was answered. A server says
+    /// so on an `alter_context` leg of the bind (SPNEGO, Kerberos) or, since NTLM's `auth3`
+    /// gets no answer, on the first request.
+    #[error("the server refused the credentials (fault 0x{status:08x}, {})", crate::status::name(*status))]
+    CredentialsRefused {
+        /// `nca_s_fault_access_denied` (5) or `nca_s_fault_sec_pkg_error` (0x721).
+        status: u32,
+    },
     /// The endpoint mapper has no endpoint for the interface (`EPT_S_NOT_REGISTERED`
     /// 0x16c9a0d6 or no tower). Samba's AD DC, which serves no GKDI, answers this way.
     #[error(
@@ -147,7 +156,7 @@ impl Error {
             | Error::UnexpectedPdu { .. } => ErrorDetail::Protocol,
             Error::BindNak { .. } | Error::ContextRejected { .. } => ErrorDetail::BindRejected,
             Error::Fault { .. } => ErrorDetail::Fault,
-            Error::Auth(_) => ErrorDetail::Auth,
+            Error::Auth(_) | Error::CredentialsRefused { .. } => ErrorDetail::Auth,
             Error::EndpointNotFound { .. } => ErrorDetail::EndpointNotFound,
             Error::AccessDenied { .. } => ErrorDetail::AccessDenied,
             Error::GetKey { .. } => ErrorDetail::GetKey,
@@ -168,7 +177,7 @@ impl Error {
     pub fn kind(&self) -> laps_core::ErrorKind {
         use laps_core::ErrorKind as K;
         match self {
-            Error::Auth(_) => K::Authentication,
+            Error::Auth(_) | Error::CredentialsRefused { .. } => K::Authentication,
             Error::AccessDenied { .. } => K::AccessDenied,
             Error::Crypto(e) => e.kind(),
             Error::InvalidArgument(_) | Error::InvalidState(_) => K::InvalidArgument,

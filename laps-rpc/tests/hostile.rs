@@ -219,6 +219,10 @@ fn a_server_with_wrong_signatures_is_detected() {
 #[test]
 fn a_tampered_request_gets_a_security_fault_and_the_connection_closes() {
     let (mut c, mut server, _) = bound(AuthLevel::PktPrivacy, AuthLevel::PktPrivacy);
+    // One answered call first: a fault on the first one means refused credentials.
+    let req = c.get_key(&request()).unwrap();
+    let answer = server.receive(&req, now()).unwrap();
+    assert!(matches!(c.receive(&answer), Ok(Step::Done(Ok(_)))));
     let mut req = c.get_key(&request()).unwrap();
     // Header signing covers the header: changing the opnum breaks the signature.
     req[22] ^= 0x01;
@@ -245,12 +249,53 @@ fn get_key_below_pkt_privacy_is_refused() {
     let (mut c, mut server, _) = bound(AuthLevel::PktIntegrity, AuthLevel::PktPrivacy);
     let req = c.get_key(&request()).unwrap();
     let answer = server.receive(&req, now()).unwrap();
-    assert!(matches!(
-        c.receive(&answer),
-        Err(Error::Fault {
+    let err = c.receive(&answer).unwrap_err();
+    assert_eq!(
+        err,
+        Error::CredentialsRefused {
             status: status::NCA_S_FAULT_ACCESS_DENIED
-        })
-    ));
+        }
+    );
+    assert_eq!(err.kind(), laps_rpc::ErrorKind::Authentication);
+}
+
+#[test]
+fn an_access_fault_before_any_answer_is_a_refusal_of_the_credentials_after_one_a_fault() {
+    for status in [
+        status::NCA_S_FAULT_ACCESS_DENIED,
+        status::NCA_S_FAULT_SEC_PKG_ERROR,
+    ] {
+        // NTLM's auth3 gets no answer: the first request is where a server refuses.
+        let (mut c, _, _) = bound(AuthLevel::PktPrivacy, AuthLevel::PktPrivacy);
+        c.get_key(&request()).unwrap();
+        let err = c.receive(&fault_pdu(3, status)).unwrap_err();
+        assert_eq!(err, Error::CredentialsRefused { status });
+        assert_eq!(err.detail(), ErrorDetail::Auth);
+        assert!(err.to_string().contains("refused the credentials"), "{err}");
+        assert!(!c.is_ready());
+
+        // Once a call was answered the credentials were accepted: a fault ends one call.
+        let (mut c, mut server, _) = bound(AuthLevel::PktPrivacy, AuthLevel::PktPrivacy);
+        let req = c.get_key(&request()).unwrap();
+        let answer = server.receive(&req, now()).unwrap();
+        assert!(matches!(c.receive(&answer), Ok(Step::Done(Ok(_)))));
+        c.get_key(&request()).unwrap();
+        assert_eq!(
+            c.receive(&fault_pdu(4, status)).unwrap_err(),
+            Error::Fault { status }
+        );
+        assert!(c.is_ready());
+    }
+    // Unauthenticated (the endpoint mapper), there are no credentials to refuse.
+    let mut c = ClientConnection::new(EPM_INTERFACE, ClientConfig::default(), None);
+    c.start().unwrap();
+    assert_eq!(
+        c.receive(&fault_pdu(1, status::NCA_S_FAULT_ACCESS_DENIED))
+            .unwrap_err(),
+        Error::Fault {
+            status: status::NCA_S_FAULT_ACCESS_DENIED
+        }
+    );
 }
 
 #[test]

@@ -156,12 +156,7 @@ fn dc_settings(options: Unknown<'_>) -> Result<DcSettings> {
         },
         epm_port: port(&obj, "epmPort")?.unwrap_or(135),
         port: port(&obj, "port")?,
-        // As the CLI: connects within at most 5 s, a whole exchange within three reads.
-        timeouts: Timeouts {
-            connect: io.min(Duration::from_secs(5)),
-            io,
-            exchange: io * 3,
-        },
+        timeouts: Timeouts::per_io(io),
         ..ConnectOptions::default()
     };
     Ok(DcSettings {

@@ -106,35 +106,10 @@ impl PyEpmLookup {
     }
 }
 
-struct Session {
-    client: GkdiClient,
-    calls: usize,
-}
-
 /// An authenticated, sealed `ISD_KEY` association making GetKey calls one at a time.
 #[pyclass(frozen, module = "winlaps._winlaps", name = "_GkdiSession")]
 pub(crate) struct PyGkdiSession {
-    inner: Mutex<Session>,
-}
-
-/// A server refuses NTLM credentials with a fault on the first request (auth3 has no
-/// answer), SPNEGO/Kerberos ones on the alter_context leg: such a fault is an authentication
-/// failure (laps-client maps it the same way).
-fn auth_fault(e: laps_rpc::Error) -> Error {
-    match e {
-        laps_rpc::Error::Fault { status }
-            if status == laps_rpc::status::NCA_S_FAULT_ACCESS_DENIED
-                || status == laps_rpc::status::NCA_S_FAULT_SEC_PKG_ERROR =>
-        {
-            Error::new(
-                Kind::Authentication,
-                format!(
-                    "authentication failed: the server refused the credentials (fault 0x{status:08x})"
-                ),
-            )
-        }
-        other => other.into(),
-    }
+    inner: Mutex<GkdiClient>,
 }
 
 #[pymethods]
@@ -150,16 +125,16 @@ impl PyGkdiSession {
             )
         })?;
         Ok(PyGkdiSession {
-            inner: Mutex::new(Session {
-                client: GkdiClient::new(Box::new(PyContext::new(auth, t)), ClientConfig::default()),
-                calls: 0,
-            }),
+            inner: Mutex::new(GkdiClient::new(
+                Box::new(PyContext::new(auth, t)),
+                ClientConfig::default(),
+            )),
         })
     }
 
     /// The bind PDU to send first (it carries the first authentication token).
     fn start<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
-        let b = guard(|| locked(&self.inner)?.client.start().map_err(auth_fault))?;
+        let b = guard(|| Ok(locked(&self.inner)?.start()?))?;
         Ok(PyBytes::new(py, &b))
     }
 
@@ -181,11 +156,8 @@ impl PyGkdiSession {
                 Some(r) => Some(r.parse().map_err(Error::from)?),
                 None => None,
             };
-            let mut s = locked(&self.inner)?;
-            let pdu = s
-                .client
-                .get_key(&GetKeyRequest::for_sid(&sid, root, l0, l1, l2))?;
-            s.calls += 1;
+            let pdu =
+                locked(&self.inner)?.get_key(&GetKeyRequest::for_sid(&sid, root, l0, l1, l2))?;
             Ok(pdu)
         })?;
         Ok(PyBytes::new(py, &b))
@@ -194,15 +166,9 @@ impl PyGkdiSession {
     /// Feeds received bytes: the bind legs, then a call's answer ending in
     /// `("done", envelope_bytes)` or a raised error.
     fn receive<'py>(&self, py: Python<'py>, data: &[u8]) -> PyResult<Outcome<'py>> {
-        let step = guard(|| {
-            let mut s = locked(&self.inner)?;
-            let first_call = s.calls <= 1;
-            match s.client.receive(data) {
-                Ok(Step::Done(Err(e))) => Err(e.into()),
-                Ok(step) => Ok(step),
-                Err(e) if first_call => Err(auth_fault(e)),
-                Err(e) => Err(e.into()),
-            }
+        let step = guard(|| match locked(&self.inner)?.receive(data)? {
+            Step::Done(Err(e)) => Err(e.into()),
+            step => Ok(step),
         })?;
         step_out(py, step, |outcome| match outcome {
             Ok(envelope) => Ok(PyBytes::new(py, &envelope).into_any()),
@@ -214,20 +180,19 @@ impl PyGkdiSession {
     /// True when a GetKey call can be made.
     #[getter]
     fn is_ready(&self) -> PyResult<bool> {
-        Ok(locked(&self.inner)?.client.is_ready())
+        Ok(locked(&self.inner)?.is_ready())
     }
 
     /// Whether header signing was negotiated.
     #[getter]
     fn header_signing(&self) -> PyResult<bool> {
-        Ok(locked(&self.inner)?.client.connection().header_signing())
+        Ok(locked(&self.inner)?.connection().header_signing())
     }
 
     /// The negotiated transfer syntax (`"NDR64"` or `"NDR"`), `None` before the bind.
     #[getter]
     fn transfer_syntax(&self) -> PyResult<Option<String>> {
         Ok(locked(&self.inner)?
-            .client
             .connection()
             .transfer_syntax()
             .map(|t| format!("{t:?}").to_uppercase()))
@@ -235,11 +200,7 @@ impl PyGkdiSession {
 
     fn __repr__(&self) -> String {
         match self.inner.try_lock() {
-            Ok(s) => format!(
-                "_GkdiSession(ready={}, calls={})",
-                s.client.is_ready(),
-                s.calls
-            ),
+            Ok(s) => format!("_GkdiSession(ready={})", s.is_ready()),
             Err(_) => "_GkdiSession(busy)".into(),
         }
     }
@@ -249,7 +210,7 @@ impl PyGkdiSession {
 /// use to make a sealed call to an interface a real server (Samba) serves.
 #[pyclass(frozen, module = "winlaps._winlaps", name = "_RpcConnection")]
 pub(crate) struct PyRpcConnection {
-    inner: Mutex<(ClientConnection, usize)>,
+    inner: Mutex<ClientConnection>,
 }
 
 #[pymethods]
@@ -277,48 +238,36 @@ impl PyRpcConnection {
             None => None,
         };
         Ok(PyRpcConnection {
-            inner: Mutex::new((
-                ClientConnection::new(
-                    syntax(Some(interface), version)?,
-                    config(ndr_only, header_signing),
-                    ctx,
-                ),
-                0,
+            inner: Mutex::new(ClientConnection::new(
+                syntax(Some(interface), version)?,
+                config(ndr_only, header_signing),
+                ctx,
             )),
         })
     }
 
     /// The bind PDU.
     fn start<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
-        let b = guard(|| locked(&self.inner)?.0.start().map_err(auth_fault))?;
+        let b = guard(|| Ok(locked(&self.inner)?.start()?))?;
         Ok(PyBytes::new(py, &b))
     }
 
     /// The request PDU(s) of a call of `opnum` with `stub`.
     fn call<'py>(&self, py: Python<'py>, opnum: u16, stub: &[u8]) -> PyResult<Bound<'py, PyBytes>> {
-        let b = guard(|| {
-            let mut s = locked(&self.inner)?;
-            s.1 += 1;
-            Ok(s.0.call(opnum, stub)?)
-        })?;
+        let b = guard(|| Ok(locked(&self.inner)?.call(opnum, stub)?))?;
         Ok(PyBytes::new(py, &b))
     }
 
     /// Feeds received bytes; a call ends with `("done", response_stub)`.
     fn receive<'py>(&self, py: Python<'py>, data: &[u8]) -> PyResult<Outcome<'py>> {
-        let step = guard(|| {
-            let mut s = locked(&self.inner)?;
-            let first_call = s.1 <= 1;
-            s.0.receive(data)
-                .map_err(|e| if first_call { auth_fault(e) } else { e.into() })
-        })?;
+        let step = guard(|| Ok(locked(&self.inner)?.receive(data)?))?;
         step_out(py, step, |stub| Ok(PyBytes::new(py, &stub).into_any()))
     }
 
     /// Whether header signing was negotiated.
     #[getter]
     fn header_signing(&self) -> PyResult<bool> {
-        Ok(locked(&self.inner)?.0.header_signing())
+        Ok(locked(&self.inner)?.header_signing())
     }
 }
 
