@@ -77,7 +77,10 @@ pub enum Error {
     /// access-denied or security-package fault before any call was answered. A server says
     /// so on an `alter_context` leg of the bind (SPNEGO, Kerberos) or, since NTLM's `auth3`
     /// gets no answer, on the first request.
-    #[error("the server refused the credentials (fault 0x{status:08x}, {})", crate::status::name(*status))]
+    #[error(
+        "authentication failed: the server refused the credentials (fault 0x{status:08x}, {})",
+        crate::status::name(*status)
+    )]
     CredentialsRefused {
         /// `nca_s_fault_access_denied` (5) or `nca_s_fault_sec_pkg_error` (0x721).
         status: u32,
