@@ -263,44 +263,39 @@ fn decrypt(
         .iter()
         .map(|v| read_value(v))
         .collect::<CliResult<Vec<_>>>()?;
-    let fetch_errors = match &keys.dc {
-        Some(dc) => crate::live_keys::fetch(dc, dc_args, &store, &inputs, blob)?,
-        None => vec![None; inputs.len()],
-    };
-    let results: Vec<Value> = if blob {
-        inputs
-            .iter()
-            .map(|b| match store.decrypt_blob(b) {
-                Ok(pt) => json!({"ok": true, "plaintext_hex": hex::encode(pt.as_bytes())}),
-                Err(e) => error_json(&e),
-            })
-            .collect()
-    } else {
-        store
-            .decrypt_many(&inputs)
-            .iter()
-            .map(|r| match r {
-                Ok(c) => json!({
-                    "ok": true,
-                    "account": c.account,
-                    "password": c.password.expose(),
-                    "update_time": c.update_time.to_rfc3339(),
-                }),
-                Err(e) => error_json(e),
-            })
-            .collect()
-    };
-    // A value whose key could not be fetched reports why (e.g. access denied for its SID).
-    let results: Vec<Value> = results
-        .into_iter()
-        .zip(fetch_errors)
-        .map(|(r, fetch)| match fetch {
-            Some(error) if r["ok"] != true => {
-                json!({"ok": false, "error": error, "code": Code::KEY_NOT_FOUND.as_str()})
-            }
-            _ => r,
+    let plaintext = |pt: &laps_crypto::Plaintext| json!({"ok": true, "plaintext_hex": hex::encode(pt.as_bytes())});
+    let credential = |c: &laps_crypto::LapsCredential| {
+        json!({
+            "ok": true,
+            "account": c.account,
+            "password": c.password.expose(),
+            "update_time": c.update_time.to_rfc3339(),
         })
-        .collect();
+    };
+    let results: Vec<Value> = match (&keys.dc, blob) {
+        (None, true) => (inputs.iter())
+            .map(|b| {
+                store
+                    .decrypt_blob(b)
+                    .map_or_else(|e| error_json(&e), |p| plaintext(&p))
+            })
+            .collect(),
+        (None, false) => (store.decrypt_many(&inputs).iter())
+            .map(|r| r.as_ref().map_or_else(error_json, credential))
+            .collect(),
+        (Some(dc), true) => crate::live_keys::decrypt(dc, dc_args, |c| {
+            laps_client::decrypt_blobs(&store, &inputs, c)
+        })?
+        .iter()
+        .map(|r| r.as_ref().map_or_else(|e| live_error_json(e), plaintext))
+        .collect(),
+        (Some(dc), false) => crate::live_keys::decrypt(dc, dc_args, |c| {
+            laps_client::decrypt_many(&store, &inputs, c)
+        })?
+        .iter()
+        .map(|r| r.as_ref().map_or_else(|e| live_error_json(e), credential))
+        .collect(),
+    };
     outln!("{}", serde_json::to_string_pretty(&results)?)?;
     partial_failure(&results)
 }
@@ -333,6 +328,12 @@ fn partial_failure(results: &[Value]) -> CliResult {
 /// One failed value: `{"ok": false, "error": "…", "code": "LAPS_…"}`.
 fn error_json(e: &laps_crypto::Error) -> Value {
     json!({"ok": false, "error": e.to_string(), "code": crypto_code(e).as_str()})
+}
+
+/// A value that could not be decrypted with live keys: why its key could not be fetched
+/// (access denied for its SID, ...) or the decryption error.
+fn live_error_json(e: &laps_client::Error) -> Value {
+    json!({"ok": false, "error": e.to_string(), "code": Code::Kind(e.kind()).as_str()})
 }
 
 /// A value given on the command line: `@FILE`, hex or base64.

@@ -140,21 +140,7 @@ impl GetKeyArgs {
             timeouts: laps_client::Timeouts::per_io(timeout),
             ..Default::default()
         };
-        laps_client::GkdiClient::connect(host, &creds, &opts)
-            .map_err(|e| describe_getkey_failure(host, &e).into())
-    }
-}
-
-/// Why GetKey could not be reached, in words: a DC without the GKDI interface (every Samba DC)
-/// is named as such rather than by the endpoint mapper's status.
-fn describe_getkey_failure(host: &str, e: &laps_client::Error) -> String {
-    if e.detail() == laps_client::ErrorDetail::NoGkdiEndpoint {
-        format!(
-            "{host} has no GKDI (GetKey) endpoint: its endpoint mapper does not list the \
-             ISD_KEY interface (Samba DCs do not serve GetKey; Windows DCs do)"
-        )
-    } else {
-        e.to_string()
+        Ok(laps_client::GkdiClient::connect(host, &creds, &opts)?)
     }
 }
 
@@ -241,14 +227,19 @@ pub(crate) fn run_get(args: &GetArgs) -> CliResult {
                     "winlaps: {why}; asking GetKey for {} value(s)",
                     values.len()
                 );
-                match args.getkey.connect(
-                    &args.connect.dc,
-                    connect.user.as_deref(),
-                    connect.password.as_ref(),
-                    connect.timeout,
-                ) {
-                    Ok(mut client) => {
-                        let report = laps_client::fetch_keys(&mut client, &keys, &values, false);
+                let fetched = args
+                    .getkey
+                    .connect(
+                        &args.connect.dc,
+                        connect.user.as_deref(),
+                        connect.password.as_ref(),
+                        connect.timeout,
+                    )
+                    .and_then(|mut client| {
+                        Ok(laps_client::fetch_keys(&mut client, &keys, &values, false)?)
+                    });
+                match fetched {
+                    Ok(report) => {
                         eprintln!("winlaps: {} GetKey call(s)", report.calls);
                         for (value, error) in values.iter().zip(report.errors) {
                             let Some(error) = error else { continue };

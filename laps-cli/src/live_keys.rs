@@ -3,10 +3,11 @@
 
 use crate::CliResult;
 use laps_client::{
-    fetch_keys, AuthProtocol, ClientAuthOptions, ConnectOptions, Credentials, ErrorDetail,
-    GkdiClient, Timeouts,
+    AuthProtocol, ClientAuthOptions, ConnectOptions, Credentials, GkdiClient, LiveDecryption,
+    Timeouts,
 };
-use laps_crypto::{GroupKeyEnvelope, KeyStore, Sid};
+use laps_crypto::{GroupKeyEnvelope, Sid};
+use std::sync::Arc;
 use std::time::Duration;
 
 /// Environment variable holding the password of `--user`.
@@ -49,7 +50,9 @@ pub(crate) struct DcArgs {
 }
 
 impl DcArgs {
-    fn connect(&self, dc: &str) -> CliResult<GkdiClient> {
+    /// What `--dc` connects with: `--user`'s credentials (the password from WINLAPS_PASSWORD
+    /// or a prompt) and the connection options.
+    fn settings(&self) -> CliResult<(Credentials, ConnectOptions)> {
         let user = self
             .user
             .as_deref()
@@ -62,7 +65,6 @@ impl DcArgs {
                 })?
             }
         };
-        let creds = Credentials::new(user, password)?;
         let io = Duration::from_secs(self.timeout.max(1));
         let opts = ConnectOptions {
             protocol: match self.auth {
@@ -80,45 +82,29 @@ impl DcArgs {
             timeouts: Timeouts::per_io(io),
             ..ConnectOptions::default()
         };
-        GkdiClient::connect(dc, &creds, &opts).map_err(|e| {
-            if e.detail() == ErrorDetail::NoGkdiEndpoint {
-                format!(
-                    "{dc} serves no MS-GKDI GetKey endpoint ({e}); Samba AD DCs do not implement \
-                     GetKey: use a Windows DC, or read the KDS root keys over LDAP"
-                )
-                .into()
-            } else {
-                e.into()
-            }
-        })
+        Ok((Credentials::new(user, password)?, opts))
     }
 }
 
-/// Fetches into `store` the keys `values` need (one GetKey per SID/root key/L0 group).
-/// Returns, per value, why its key could not be fetched; the GetKey call count goes to stderr.
-pub(crate) fn fetch(
+/// Decrypts `values` with the keys `store` has, fetching the missing ones from `dc` (one
+/// GetKey per SID/root key/L0 group; the call count goes to stderr): `decrypt` is
+/// [`laps_client::decrypt_many`] or [`laps_client::decrypt_blobs`].
+pub(crate) fn decrypt<T>(
     dc: &str,
     args: &DcArgs,
-    store: &KeyStore,
-    values: &[Vec<u8>],
-    blob: bool,
-) -> CliResult<Vec<Option<String>>> {
-    let mut client = args.connect(dc)?;
-    let report = fetch_keys(&mut client, store, values, blob);
-    eprintln!(
-        "winlaps: {} GetKey call(s) to {dc} for {} value(s)",
-        report.calls,
-        values.len()
-    );
-    Ok(report
-        .errors
-        .into_iter()
-        .map(|e| e.map(|e| e.to_string()))
-        .collect())
+    decrypt: impl FnOnce(
+        &dyn Fn() -> laps_client::Result<GkdiClient>,
+    ) -> laps_client::Result<LiveDecryption<T>>,
+) -> CliResult<Vec<Result<T, Arc<laps_client::Error>>>> {
+    let (creds, opts) = args.settings()?;
+    let live = decrypt(&|| GkdiClient::connect(dc, &creds, &opts))?;
+    eprintln!("winlaps: {} GetKey call(s) to {dc}", live.calls);
+    Ok(live.results)
 }
 
 /// The current key's envelope for `sid` (the public key for an account that may not decrypt),
 /// as a Windows LAPS client gets it before encrypting.
 pub(crate) fn current_envelope(dc: &str, args: &DcArgs, sid: &Sid) -> CliResult<GroupKeyEnvelope> {
-    Ok(args.connect(dc)?.get_key(sid, None, -1, -1, -1)?)
+    let (creds, opts) = args.settings()?;
+    Ok(GkdiClient::connect(dc, &creds, &opts)?.get_key(sid, None, -1, -1, -1)?)
 }

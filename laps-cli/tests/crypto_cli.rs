@@ -343,7 +343,9 @@ fn json_errors_carry_the_node_error_codes() {
         1,
     );
     assert_eq!(e["code"], "LAPS_IO");
-    // A DC that refuses the connection: the core's Network kind, Node's code.
+    // A DC that refuses the connection (asked for the key of a value the store lacks): the
+    // core's Network kind, Node's code.
+    let lacking = vector("negative.json", "neg-unknown-root-key-id");
     let out = winlaps_with(
         &[
             "decrypt",
@@ -356,7 +358,7 @@ fn json_errors_carry_the_node_error_codes() {
             "A\\b",
             "--auth",
             "ntlm",
-            "00",
+            lacking["input_hex"].as_str().unwrap(),
         ],
         &[("WINLAPS_PASSWORD", "x")],
         None,

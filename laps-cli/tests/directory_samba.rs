@@ -818,8 +818,8 @@ fn get_falls_back_to_getkey_when_the_root_keys_are_unreadable() {
     let err = stderr(&out);
     assert!(
         err.contains("no key source for encrypted values: GetKey failed")
-            && err.contains("has no GKDI (GetKey) endpoint")
-            && err.contains("Samba DCs do not serve GetKey"),
+            && err.contains("serves no MS-GKDI GetKey endpoint")
+            && err.contains("Samba AD DCs do not implement GetKey"),
         "{err}"
     );
     assert!(!err.contains(dc.var("SAMBA_HELPDESK_PASSWORD")), "{err}");

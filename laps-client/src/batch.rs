@@ -6,7 +6,8 @@
 
 use std::sync::Arc;
 
-use laps_crypto::{KeyIndex, KeyStore};
+use laps_core::ErrorKind;
+use laps_crypto::{KeyIndex, KeyStore, LapsCredential, Plaintext};
 
 use crate::client::GkdiClient;
 use crate::error::{Error, Result};
@@ -48,13 +49,15 @@ fn planning_error(e: laps_rpc::Error) -> Error {
 /// an answer holding only the public key (the server's way of saying the caller may encrypt
 /// to the SID but not decrypt), as [`ErrorDetail::AccessDenied`](crate::ErrorDetail). The
 /// connection is used on for the other groups. An error that breaks the connection stops the
-/// batch and is reported for every value not fetched yet.
+/// batch and is reported for every value not fetched yet; on the first call (refused
+/// credentials: NTLM learns of them only there; a connection dropped at once) it is the
+/// returned error, as the server could not be used at all.
 pub fn fetch_keys<V: AsRef<[u8]>>(
     client: &mut GkdiClient,
     store: &KeyStore,
     values: &[V],
     blob: bool,
-) -> FetchReport {
+) -> Result<FetchReport> {
     let mut report = FetchReport {
         calls: 0,
         errors: vec![None; values.len()],
@@ -70,27 +73,28 @@ pub fn fetch_keys<V: AsRef<[u8]>>(
             Some(e) => Err(e.clone()),
             None => {
                 report.calls += 1;
-                client
-                    .get_key_for(&call.request())
-                    .and_then(|gke| {
-                        // A server that may not give the caller the seed keys answers with
-                        // the public key (enough to encrypt, not to decrypt).
-                        if gke.is_public_key() {
-                            return Err(laps_rpc::Error::AccessDenied {
-                                target: group.sid.to_string(),
-                            }
-                            .into());
+                let fetched = client.get_key_for(&call.request()).and_then(|gke| {
+                    // A server that may not give the caller the seed keys answers with the
+                    // public key (enough to encrypt, not to decrypt).
+                    if gke.is_public_key() {
+                        return Err(laps_rpc::Error::AccessDenied {
+                            target: group.sid.to_string(),
                         }
-                        store.add_envelope_for_sid(gke, &group.sid);
-                        Ok(())
-                    })
-                    .map_err(|e| {
+                        .into());
+                    }
+                    store.add_envelope_for_sid(gke, &group.sid);
+                    Ok(())
+                });
+                match fetched {
+                    Ok(()) => Ok(()),
+                    Err(e) if call_scoped(&e) => Err(Arc::new(e)),
+                    Err(e) if report.calls == 1 => return Err(e),
+                    Err(e) => {
                         let e = Arc::new(e);
-                        if !call_scoped(&e) {
-                            broken = Some(e.clone());
-                        }
-                        e
-                    })
+                        broken = Some(e.clone());
+                        Err(e)
+                    }
+                }
             }
         };
         if let Err(e) = outcome {
@@ -99,7 +103,7 @@ pub fn fetch_keys<V: AsRef<[u8]>>(
             }
         }
     }
-    report
+    Ok(report)
 }
 
 /// Errors after which the connection is still usable: those of one call.
@@ -109,4 +113,82 @@ fn call_scoped(e: &Error) -> bool {
         e.detail(),
         K::AccessDenied | K::GetKey | K::Fault | K::Crypto
     )
+}
+
+/// What [`decrypt_many`] and [`decrypt_blobs`] did.
+#[derive(Debug)]
+pub struct LiveDecryption<T> {
+    /// GetKey calls made (0 when the store held every key).
+    pub calls: usize,
+    /// Per input value, in order: what it decrypted to, or why not. A value whose key could
+    /// not be fetched carries the reason (access denied for its SID, ...), not "key not
+    /// found".
+    pub results: Vec<Result<T, Arc<Error>>>,
+}
+
+/// Decrypts `msLAPS-EncryptedPassword` values with the keys `store` holds, first fetching
+/// the keys it lacks through the client `connect` opens ([`fetch_keys`]; `connect` runs only
+/// when a key is missing). The fetched keys stay in `store`.
+///
+/// Fails as a whole only when the server cannot be used at all (`connect` fails, or the
+/// first call breaks the connection, e.g. refused credentials); everything else is reported
+/// per value.
+pub fn decrypt_many<V: AsRef<[u8]> + Sync>(
+    store: &KeyStore,
+    values: &[V],
+    connect: impl FnOnce() -> Result<GkdiClient>,
+) -> Result<LiveDecryption<LapsCredential>> {
+    decrypt_live(store, values, false, |s, v| s.decrypt_many(v), connect)
+}
+
+/// [`decrypt_many`] for bare DPAPI-NG blobs.
+pub fn decrypt_blobs<V: AsRef<[u8]> + Sync>(
+    store: &KeyStore,
+    values: &[V],
+    connect: impl FnOnce() -> Result<GkdiClient>,
+) -> Result<LiveDecryption<Plaintext>> {
+    decrypt_live(
+        store,
+        values,
+        true,
+        |s, v| v.iter().map(|b| s.decrypt_blob(b)).collect(),
+        connect,
+    )
+}
+
+/// Decrypts with what `store` has, fetches the keys of the values that lacked one, decrypts
+/// those again.
+fn decrypt_live<V: AsRef<[u8]> + Sync, T>(
+    store: &KeyStore,
+    values: &[V],
+    blob: bool,
+    decrypt: impl Fn(&KeyStore, &[&[u8]]) -> Vec<laps_crypto::Result<T>>,
+    connect: impl FnOnce() -> Result<GkdiClient>,
+) -> Result<LiveDecryption<T>> {
+    let values: Vec<&[u8]> = values.iter().map(AsRef::as_ref).collect();
+    let mut results: Vec<Result<T, Arc<Error>>> = decrypt(store, &values)
+        .into_iter()
+        .map(|r| r.map_err(|e| Arc::new(Error::Crypto(e))))
+        .collect();
+    let missing: Vec<usize> = (results.iter().enumerate())
+        .filter(|(_, r)| matches!(r, Err(e) if e.kind() == ErrorKind::KeyNotFound))
+        .map(|(i, _)| i)
+        .collect();
+    if missing.is_empty() {
+        return Ok(LiveDecryption { calls: 0, results });
+    }
+    let wanted: Vec<&[u8]> = missing.iter().map(|&i| values[i]).collect();
+    let report = fetch_keys(&mut connect()?, store, &wanted, blob)?;
+    let again = decrypt(store, &wanted);
+    for ((i, result), fetch_error) in missing.into_iter().zip(again).zip(report.errors) {
+        results[i] = match (result, fetch_error) {
+            (Ok(v), _) => Ok(v),
+            (Err(e), Some(why)) if e.kind() == ErrorKind::KeyNotFound => Err(why),
+            (Err(e), _) => Err(Arc::new(Error::Crypto(e))),
+        };
+    }
+    Ok(LiveDecryption {
+        calls: report.calls,
+        results,
+    })
 }

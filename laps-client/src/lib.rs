@@ -7,7 +7,8 @@
 //!   PAC) and [`SpnegoAcceptor`] (Kerberos or NTLM inside).
 //! * [`GkdiClient`]: endpoint-mapper lookup, then authenticated, sealed GetKey calls;
 //!   [`fetch_keys`] fills a [`KeyStore`](laps_crypto::KeyStore) for a batch of values with one
-//!   call per (SID, root key, L0) group.
+//!   call per (SID, root key, L0) group; [`decrypt_many`] / [`decrypt_blobs`] decrypt a batch
+//!   with the keys a store has, fetching only the missing ones.
 //! * [`KdsServer`]: the lab key distribution server (NTLM accounts, a Kerberos keytab, root
 //!   keys in memory).
 //! * Every network step (connect, write, read, KDC exchange) has a timeout.
@@ -32,7 +33,9 @@ mod transport;
 
 pub use acceptors::LabAcceptorFactory;
 pub use accounts::{Account, AccountTable, IMPLICIT_SIDS};
-pub use batch::{fetch_keys, key_group, FetchReport, KeyGroup};
+pub use batch::{
+    decrypt_blobs, decrypt_many, fetch_keys, key_group, FetchReport, KeyGroup, LiveDecryption,
+};
 pub use client::{lookup_port, ConnectOptions, GkdiClient, RpcConnection};
 pub use client_context::{ClientAuthOptions, ClientContext};
 pub use credentials::{AuthProtocol, Credentials};

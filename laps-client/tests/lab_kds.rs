@@ -7,8 +7,8 @@ use std::net::TcpStream;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use laps_client::{
-    fetch_keys, key_group, Account, AccountTable, AuthProtocol, ConnectOptions, Credentials,
-    ErrorDetail, GkdiClient, KdsConfig, KdsHandle, KdsServer, Timeouts,
+    decrypt_many, fetch_keys, key_group, Account, AccountTable, AuthProtocol, ConnectOptions,
+    Credentials, ErrorDetail, ErrorKind, GkdiClient, KdsConfig, KdsHandle, KdsServer, Timeouts,
 };
 use laps_core::{FileTime, Password};
 use laps_crypto::rand_core::OsRng;
@@ -115,7 +115,7 @@ fn batch(syntax: TransferSyntax) {
     assert_eq!(client.transfer_syntax(), Some(syntax));
     let store = KeyStore::new();
     let raw: Vec<&[u8]> = vals.iter().map(|(v, _)| v.as_slice()).collect();
-    let report = fetch_keys(&mut client, &store, &raw, false);
+    let report = fetch_keys(&mut client, &store, &raw, false).unwrap();
     assert!(
         report.errors.iter().all(Option::is_none),
         "{:?}",
@@ -144,6 +144,46 @@ fn batch_makes_one_get_key_per_group_ndr() {
 }
 
 #[test]
+fn decrypt_many_fetches_only_the_keys_the_store_lacks_and_says_why_a_key_is_missing() {
+    let kds = start(8);
+    let sid: Sid = sample::SID.parse().unwrap();
+    let other: Sid = "S-1-5-21-1-2-3-1105".parse().unwrap();
+    let mut vals = values(&sid, &[hours_ago(3), hours_ago(400)]);
+    vals.extend(values(&other, &[hours_ago(5)]));
+    let raw: Vec<&[u8]> = vals.iter().map(|(v, _)| v.as_slice()).collect();
+    let opts = options(&kds, TransferSyntax::Ndr64);
+    let store = KeyStore::new();
+    let connects = std::cell::Cell::new(0);
+    let connect = || {
+        connects.set(connects.get() + 1);
+        GkdiClient::connect("127.0.0.1", &helpdesk(), &opts)
+    };
+
+    let live = decrypt_many(&store, &raw, connect).unwrap();
+    assert_eq!((live.calls, connects.get()), (2, 1));
+    for (r, (_, pw)) in live.results.iter().zip(&vals).take(2) {
+        assert_eq!(r.as_ref().unwrap().password.expose(), pw);
+    }
+    // The helpdesk may not read `other`'s keys: that value says so, not "key not found".
+    let denied = live.results[2].as_ref().unwrap_err();
+    assert_eq!(denied.detail(), ErrorDetail::AccessDenied, "{denied}");
+
+    // Every key the helpdesk may read is in the store now: no connection, no call.
+    let live = decrypt_many(&store, &raw[..2], connect).unwrap();
+    assert_eq!((live.calls, connects.get()), (0, 1));
+    assert!(live.results.iter().all(Result::is_ok));
+    assert_eq!(kds.get_key_calls(), 2);
+
+    // A value that does not parse is never a reason to connect.
+    let live = decrypt_many(&store, &[b"\x00".as_slice()], || unreachable!()).unwrap();
+    assert_eq!(
+        live.results[0].as_ref().unwrap_err().kind(),
+        ErrorKind::Format
+    );
+    kds.stop();
+}
+
+#[test]
 fn caller_outside_the_group_gets_access_denied_per_value() {
     let kds = start(8);
     let sid: Sid = sample::SID.parse().unwrap();
@@ -156,7 +196,7 @@ fn caller_outside_the_group_gets_access_denied_per_value() {
         GkdiClient::connect("127.0.0.1", &creds, &options(&kds, TransferSyntax::Ndr64)).unwrap();
     let store = KeyStore::new();
     let raw: Vec<&[u8]> = vals.iter().map(|(v, _)| v.as_slice()).collect();
-    let report = fetch_keys(&mut client, &store, &raw, false);
+    let report = fetch_keys(&mut client, &store, &raw, false).unwrap();
     assert_eq!(
         report.calls, 2,
         "an access-denied call leaves the connection usable"
@@ -219,6 +259,14 @@ fn wrong_password_fails_with_a_typed_error() {
     // which the client reports as an authentication failure.
     assert_eq!(err.detail(), ErrorDetail::AuthFailed, "{err:?}");
     assert!(!err.to_string().contains("wrong"), "{err}");
+    // In a batch the refusal fails the whole fetch, not each value.
+    let opts = options(&kds, TransferSyntax::Ndr64);
+    let vals = values(&sid, &[hours_ago(2)]);
+    let err = decrypt_many(&KeyStore::new(), &[&vals[0].0], || {
+        GkdiClient::connect("127.0.0.1", &creds, &opts)
+    })
+    .unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Authentication, "{err:?}");
     assert_eq!(kds.get_key_calls(), 0);
     kds.stop();
 }
@@ -272,7 +320,7 @@ fn spnego_with_ntlm_inside() {
     opts.auth.kdc = Some("127.0.0.1:1".into());
     let mut client = GkdiClient::connect("127.0.0.1", &helpdesk(), &opts).unwrap();
     let store = KeyStore::new();
-    let report = fetch_keys(&mut client, &store, &[&vals[0].0], false);
+    let report = fetch_keys(&mut client, &store, &[&vals[0].0], false).unwrap();
     assert!(report.errors[0].is_none(), "{:?}", report.errors);
     assert_eq!(
         store

@@ -88,7 +88,8 @@ pub enum Error {
     /// The endpoint mapper has no endpoint for the interface (`EPT_S_NOT_REGISTERED`
     /// 0x16c9a0d6 or no tower). Samba's AD DC, which serves no GKDI, answers this way.
     #[error(
-        "the endpoint mapper has no endpoint for interface {interface} (status 0x{status:08x})"
+        "the endpoint mapper has no endpoint for interface {interface} (status 0x{status:08x}){}",
+        gkdi_hint(interface)
     )]
     EndpointNotFound {
         /// The interface UUID asked for.
@@ -120,6 +121,17 @@ pub enum Error {
     /// failed).
     #[error("state machine misuse: {0}")]
     InvalidState(&'static str),
+}
+
+/// What a missing GKDI endpoint means for the caller, appended to [`Error::EndpointNotFound`].
+fn gkdi_hint(interface: &str) -> &'static str {
+    let gkdi = crate::gkdi::GKDI_INTERFACE.uuid.to_string();
+    if interface.eq_ignore_ascii_case(&gkdi) {
+        ": the server serves no MS-GKDI GetKey endpoint (Samba AD DCs do not implement GetKey; \
+         use a Windows DC, or read the KDS root keys over LDAP)"
+    } else {
+        ""
+    }
 }
 
 /// This crate's finer classification of [`Error`], within its [`kind`](Error::kind): which

@@ -13,7 +13,7 @@ import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { inspect } from 'node:util'
 import { DcCredentials, KeyStore, LapsCredential, decryptMany } from 'winlaps'
-import { load } from './vectors.mjs'
+import { load, rootKeyInput } from './vectors.mjs'
 
 const CI = process.env.CI === 'true'
 const HOST = '127.0.0.4'
@@ -209,7 +209,18 @@ test('an unreachable DC rejects with LAPS_UNREACHABLE', async (t) => {
     const s = createServer()
     s.listen(0, HOST, () => { const p = s.address().port; s.close(() => resolve(p)) })
   })
-  await assert.rejects(decryptMany([], { dc: HOST, epmPort: port, user: 'u', password: 'p', timeoutMs: 2000 }), { code: 'LAPS_UNREACHABLE' })
+  const value = labVectors().find((v) => v.kind === 'laps_attribute').value
+  await assert.rejects(decryptMany([value], { dc: HOST, epmPort: port, user: 'u', password: 'p', timeoutMs: 2000 }), { code: 'LAPS_UNREACHABLE' })
+})
+
+test('decryptMany connects only for keys the store lacks', async () => {
+  const v = labVectors().find((x) => x.kind === 'laps_attribute')
+  const keyStore = new KeyStore()
+  keyStore.addRootKey(rootKeyInput(v.rootKey))
+  // The DC given is unreachable: every key is in the store, so it is never contacted.
+  const [cred] = await decryptMany([v.value], { dc: '127.0.0.1', epmPort: 1, user: 'u', password: 'p', keyStore })
+  assert.ok(cred instanceof LapsCredential)
+  assert.deepEqual(await decryptMany([], { dc: '127.0.0.1', epmPort: 1, user: 'u', password: 'p' }), [])
 })
 
 test('a stalling server: LAPS_TIMEOUT, and the event loop keeps running meanwhile', async () => {

@@ -1,17 +1,17 @@
 //! Live keys: MS-GKDI GetKey from a domain controller (or the lab KDS) through laps-client,
 //! on a libuv worker thread so the event loop never blocks.
 //!
-//! `KeyStore.fetchFromDc(values, options)` fills a store with the keys a batch needs and
-//! `decryptMany(values, options)` also decrypts; both make one GetKey call per (SID, root
-//! key, L0) group (laps-client's [`fetch_keys`]). A connection-level failure (unreachable,
-//! timeout, no GKDI endpoint, authentication) rejects the promise with its `LAPS_*` code; a
-//! failure of one group (access denied, a GetKey fault) is reported for that group's values.
+//! `KeyStore.fetchFromDc(values, options)` fills a store with the keys a batch needs (one
+//! GetKey call per (SID, root key, L0) group, laps-client's [`fetch_keys`]);
+//! `decryptMany(values, options)` decrypts with the keys `options.keyStore` already has and
+//! fetches only the missing ones (laps-client's `decrypt_many`). A connection-level failure
+//! (unreachable, timeout, no GKDI endpoint, authentication) rejects the promise with its
+//! `LAPS_*` code; a failure of one group (access denied, a GetKey fault) is reported for that
+//! group's values.
 
 use crate::args::arg;
 use crate::credential::LapsCredential;
-use crate::error::{
-    client_error, crypto_error, invalid_arg, laps_error, ErrorCode, JsError, Result,
-};
+use crate::error::{client_error, invalid_arg, laps_error, ErrorCode, JsError, Result};
 use crate::guard::guarded;
 use crate::keystore::KeyStore;
 use laps_client::{
@@ -179,55 +179,28 @@ fn values_of(values: Unknown<'_>) -> Result<Vec<Vec<u8>>> {
     Ok(list.iter().map(|v| v.to_vec()).collect())
 }
 
-/// What the worker thread did.
-pub enum Outcome {
-    /// The DC could not be used at all (the promise rejects).
-    Failed(Arc<laps_client::Error>),
-    /// Keys fetched: the call count, per value why its key is missing, and (for
-    /// `decryptMany`) the decryptions.
-    Fetched {
-        /// GetKey calls made.
-        calls: usize,
-        /// Per value: why its key could not be fetched, `None` when it was.
-        errors: Vec<Option<Arc<laps_client::Error>>>,
-        /// Per value (`decryptMany` only): the decryption.
-        decrypted: Option<Vec<laps_crypto::Result<laps_crypto::LapsCredential>>>,
-    },
-    /// The native code panicked (a winlaps bug).
-    Panicked,
+/// What the worker thread did: the fetch report or the live decryption, or why the DC could
+/// not be used at all (the promise rejects).
+type Outcome<T> = std::thread::Result<laps_client::Result<T>>;
+
+/// Runs `work` (blocking network I/O) with a connection to the DC opened on demand, turning a
+/// panic (a winlaps bug) into a value.
+fn run<T>(
+    settings: &DcSettings,
+    work: impl FnOnce(&dyn Fn() -> laps_client::Result<GkdiClient>) -> laps_client::Result<T>,
+) -> Outcome<T> {
+    catch_unwind(AssertUnwindSafe(|| {
+        work(&|| GkdiClient::connect(&settings.dc, &settings.creds, &settings.opts))
+    }))
 }
 
-/// The blocking work: connect, one GetKey per group into `store`, optionally decrypt.
-fn run(
-    settings: &DcSettings,
-    store: &laps_crypto::KeyStore,
-    values: &[Vec<u8>],
-    decrypt: bool,
-) -> Outcome {
-    catch_unwind(AssertUnwindSafe(|| {
-        let mut client = match GkdiClient::connect(&settings.dc, &settings.creds, &settings.opts) {
-            Ok(c) => c,
-            Err(e) => return Outcome::Failed(Arc::new(e)),
-        };
-        let report = fetch_keys(&mut client, store, values, settings.blob);
-        // NTLM learns of refused credentials only at the first call, which then fails the
-        // whole batch: that is the DC refusing the caller, not one group's failure.
-        let refused = report
-            .errors
-            .iter()
-            .flatten()
-            .find(|e| e.kind() == laps_core::ErrorKind::Authentication);
-        if let Some(e) = refused {
-            return Outcome::Failed(Arc::clone(e));
-        }
-        let decrypted = decrypt.then(|| store.decrypt_many(values));
-        Outcome::Fetched {
-            calls: report.calls,
-            errors: report.errors,
-            decrypted,
-        }
-    }))
-    .unwrap_or(Outcome::Panicked)
+/// The promise's value, or its rejection with the `LAPS_*` code of why the DC was not usable.
+fn settle<T, J>(env: &Env, outcome: Outcome<T>, ok: impl FnOnce(T) -> J) -> napi::Result<J> {
+    match outcome {
+        Ok(Ok(v)) => Ok(ok(v)),
+        Ok(Err(e)) => reject(env, client_error(&e)),
+        Err(_) => reject(env, panicked()),
+    }
 }
 
 fn panicked() -> JsError {
@@ -261,26 +234,24 @@ pub struct FetchTask {
 }
 
 impl Task for FetchTask {
-    type Output = Outcome;
+    type Output = Outcome<laps_client::FetchReport>;
     type JsValue = FetchReport;
 
     fn compute(&mut self) -> napi::Result<Self::Output> {
         let values = std::mem::take(&mut self.values);
-        Ok(run(&self.settings, &self.store, &values, false))
+        let (store, blob) = (&self.store, self.settings.blob);
+        Ok(run(&self.settings, |connect| {
+            fetch_keys(&mut connect()?, store, &values, blob)
+        }))
     }
 
     fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<Self::JsValue> {
-        match output {
-            Outcome::Failed(e) => reject(&env, client_error(&e)),
-            Outcome::Panicked => reject(&env, panicked()),
-            Outcome::Fetched { calls, errors, .. } => Ok(FetchReport {
-                calls: u32::try_from(calls).unwrap_or(u32::MAX),
-                errors: errors
-                    .into_iter()
-                    .map(|e| e.map(|e| client_error(&e)))
-                    .collect(),
-            }),
-        }
+        settle(&env, output, |report| FetchReport {
+            calls: u32::try_from(report.calls).unwrap_or(u32::MAX),
+            errors: (report.errors.into_iter())
+                .map(|e| e.map(|e| client_error(&e)))
+                .collect(),
+        })
     }
 }
 
@@ -292,31 +263,26 @@ pub struct LiveDecryptTask {
 }
 
 impl Task for LiveDecryptTask {
-    type Output = Outcome;
+    type Output = Outcome<laps_client::LiveDecryption<laps_crypto::LapsCredential>>;
     type JsValue = Vec<Either<LapsCredential, JsError>>;
 
     fn compute(&mut self) -> napi::Result<Self::Output> {
         let values = std::mem::take(&mut self.values);
-        Ok(run(&self.settings, &self.store, &values, true))
+        let store = &self.store;
+        Ok(run(&self.settings, |connect| {
+            laps_client::decrypt_many(store, &values, connect)
+        }))
     }
 
     fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<Self::JsValue> {
-        match output {
-            Outcome::Failed(e) => reject(&env, client_error(&e)),
-            Outcome::Panicked => reject(&env, panicked()),
-            Outcome::Fetched {
-                errors, decrypted, ..
-            } => Ok(errors
-                .into_iter()
-                .zip(decrypted.unwrap_or_default())
-                .map(|(fetch, result)| match (fetch, result) {
-                    (_, Ok(c)) => Either::A(c.into()),
-                    // Why the key is missing says more than "key not found".
-                    (Some(e), Err(_)) => Either::B(client_error(&e)),
-                    (None, Err(e)) => Either::B(crypto_error(e)),
+        settle(&env, output, |live| {
+            (live.results.into_iter())
+                .map(|r| match r {
+                    Ok(c) => Either::A(c.into()),
+                    Err(e) => Either::B(client_error(&e)),
                 })
-                .collect()),
-        }
+                .collect()
+        })
     }
 }
 

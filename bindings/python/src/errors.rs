@@ -174,13 +174,6 @@ impl From<laps_rpc::Error> for Error {
             K::Crypto => Kind::Format,
             _ => Kind::Rpc,
         };
-        let message = match &e {
-            laps_rpc::Error::EndpointNotFound { .. } => format!(
-                "{e}: no MS-GKDI GetKey endpoint on this server (it is not a Windows key \
-                 distribution service; Samba's AD DC serves no GKDI)"
-            ),
-            _ => e.to_string(),
-        };
-        Error::new(kind, message)
+        Error::new(kind, e.to_string())
     }
 }
