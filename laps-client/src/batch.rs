@@ -32,8 +32,8 @@ pub fn key_group(value: &[u8], blob: bool) -> Result<(KeyGroup, KeyIndex)> {
     laps_rpc::batch::key_group(value, blob).map_err(planning_error)
 }
 
-/// A planning error in this crate's terms: a value that does not parse is a crypto error, one
-/// without a single SID a usage error.
+/// A planning or envelope error in this crate's terms: a value or envelope that does not parse
+/// is a crypto error, one without a single SID a usage error.
 fn planning_error(e: laps_rpc::Error) -> Error {
     match e {
         laps_rpc::Error::Crypto(c) => Error::Crypto(c),
@@ -43,7 +43,8 @@ fn planning_error(e: laps_rpc::Error) -> Error {
 }
 
 /// Fetches, through `client`, the keys that `values` need and adds them to `store` (bound
-/// to their SID): one GetKey call per distinct [`KeyGroup`], in a stable order.
+/// to their SID): one GetKey call per distinct [`KeyGroup`], in a stable order, by the rules
+/// of laps-rpc's [`KeyFetch`](laps_rpc::batch::KeyFetch), which every transport shares.
 ///
 /// A failing call (access denied, ...) is reported for every value of its group, and so is
 /// an answer holding only the public key (the server's way of saying the caller may encrypt
@@ -58,61 +59,21 @@ pub fn fetch_keys<V: AsRef<[u8]>>(
     values: &[V],
     blob: bool,
 ) -> Result<FetchReport> {
-    let mut report = FetchReport {
-        calls: 0,
-        errors: vec![None; values.len()],
-    };
-    let plan = laps_rpc::batch::plan(values, blob);
-    for (i, e) in plan.errors {
-        report.errors[i] = Some(Arc::new(planning_error(e)));
-    }
-    let mut broken: Option<Arc<Error>> = None;
-    for call in plan.calls {
-        let group = &call.group;
-        let outcome = match &broken {
-            Some(e) => Err(e.clone()),
-            None => {
-                report.calls += 1;
-                let fetched = client.get_key_for(&call.request()).and_then(|gke| {
-                    // A server that may not give the caller the seed keys answers with the
-                    // public key (enough to encrypt, not to decrypt).
-                    if gke.is_public_key() {
-                        return Err(laps_rpc::Error::AccessDenied {
-                            target: group.sid.to_string(),
-                        }
-                        .into());
-                    }
-                    store.add_envelope_for_sid(gke, &group.sid);
-                    Ok(())
-                });
-                match fetched {
-                    Ok(()) => Ok(()),
-                    Err(e) if call_scoped(&e) => Err(Arc::new(e)),
-                    Err(e) if report.calls == 1 => return Err(e),
-                    Err(e) => {
-                        let e = Arc::new(e);
-                        broken = Some(e.clone());
-                        Err(e)
-                    }
-                }
-            }
-        };
-        if let Err(e) = outcome {
-            for i in call.members {
-                report.errors[i] = Some(e.clone());
-            }
+    let mut fetch = laps_rpc::batch::KeyFetch::new(values, blob, planning_error);
+    while let Some(request) = fetch.next_request() {
+        match client.get_key_raw(&request) {
+            Ok(envelope) => fetch.answer(store, &envelope, planning_error),
+            Err(e) => fetch.fail(e, client.is_ready())?,
         }
     }
-    Ok(report)
-}
-
-/// Errors after which the connection is still usable: those of one call.
-fn call_scoped(e: &Error) -> bool {
-    use crate::ErrorDetail as K;
-    matches!(
-        e.detail(),
-        K::AccessDenied | K::GetKey | K::Fault | K::Crypto
-    )
+    let report = fetch.finish();
+    let errors: Vec<Arc<Error>> = report.errors.into_iter().map(Arc::new).collect();
+    Ok(FetchReport {
+        calls: report.calls,
+        errors: (report.of_value.iter())
+            .map(|i| i.map(|i| Arc::clone(&errors[i])))
+            .collect(),
+    })
 }
 
 /// What [`decrypt_many`] and [`decrypt_blobs`] did.

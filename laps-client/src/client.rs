@@ -221,6 +221,13 @@ impl GkdiClient {
         Ok(GroupKeyEnvelope::parse(&raw)?)
     }
 
+    /// True when the connection can make another call: after a call's own failure (access
+    /// denied, a GetKey HRESULT, a fault) it can; after a broken or timed-out exchange it
+    /// cannot.
+    pub fn is_ready(&self) -> bool {
+        self.rpc.is_ready()
+    }
+
     /// GetKey calls made on this connection.
     pub fn calls(&self) -> usize {
         self.calls

@@ -11,11 +11,15 @@
 //! may read one group's values and not another's), and the seed keys are derived with the
 //! security descriptor; L0 is, because L0 seeds derive only from the root key.
 //!
-//! Every transport (laps-client in Rust, the Python binding) plans its batches here.
+//! Every transport (laps-client in Rust, the Python binding) plans its batches here and
+//! drives them with [`KeyFetch`]: which call to make next, what an answer means for the
+//! values of its group, and when the batch stops.
 
 use std::collections::BTreeMap;
 
-use laps_crypto::{parse_blob, parse_encrypted_attribute, Guid, KeyIndex, Sid};
+use laps_crypto::{
+    parse_blob, parse_encrypted_attribute, GroupKeyEnvelope, Guid, KeyIndex, KeyStore, Sid,
+};
 
 use crate::error::{Error, Result};
 use crate::gkdi::GetKeyRequest;
@@ -131,5 +135,171 @@ pub fn plan<V: AsRef<[u8]>>(values: &[V], blob: bool) -> Plan {
             })
             .collect(),
         errors,
+    }
+}
+
+/// Adds a GetKey answer to `store`, bound to `sid`. A public-key envelope (the server's answer
+/// to a caller who may encrypt to the SID but not decrypt) is [`Error::AccessDenied`] naming
+/// the SID; one that does not parse is [`Error::Crypto`].
+///
+/// ```
+/// use laps_crypto::{sample, GroupKeyEnvelope, KeyIndex, KeyStore};
+/// let sid = sample::SID.parse()?;
+/// let public = GroupKeyEnvelope::from_root_key(
+///     &sample::root_key(), &sid, KeyIndex { l0: 361, l1: 0, l2: 0 }, "contoso.com", "contoso.com", true,
+/// )?;
+/// let err = laps_rpc::batch::store_envelope(&KeyStore::new(), &public.to_bytes(), &sid).unwrap_err();
+/// assert_eq!(err.kind(), laps_rpc::ErrorKind::AccessDenied);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn store_envelope(store: &KeyStore, envelope: &[u8], sid: &Sid) -> Result<()> {
+    let gke = GroupKeyEnvelope::parse(envelope)?;
+    if gke.is_public_key() {
+        return Err(Error::AccessDenied {
+            target: sid.to_string(),
+        });
+    }
+    store.add_envelope_for_sid(gke, sid);
+    Ok(())
+}
+
+/// A batch's GetKey calls, driven without I/O: the transport asks for the
+/// [`next_request`](Self::next_request), makes the call and reports the outcome with
+/// [`answer`](Self::answer) or [`fail`](Self::fail), until there is no next request.
+///
+/// The rules every transport shares: one call per [`KeyGroup`] ([`plan`]); an answer's
+/// envelope goes into the store bound to the group's SID ([`store_envelope`]); a failed call
+/// is reported for every value of its group; a failure that leaves the connection usable
+/// (access denied, a GetKey HRESULT, a fault) lets the batch go on, one that does not stops
+/// it and is reported for every value not fetched yet, and on the first call it is the
+/// batch's error (the server could not be used at all: refused credentials, a dropped
+/// connection). `E` is the transport's error type; each distinct error is kept once and the
+/// values refer to it ([`KeyFetchReport`]).
+///
+/// ```
+/// use laps_rpc::batch::KeyFetch;
+/// let values: [&[u8]; 1] = [b"not a value"];
+/// let mut fetch = KeyFetch::new(&values, false, |e| e.to_string());
+/// assert!(fetch.next_request().is_none()); // nothing to ask for
+/// let report = fetch.finish();
+/// assert_eq!(report.calls, 0);
+/// assert!(report.error_of(0).is_some());
+/// ```
+#[derive(Debug)]
+pub struct KeyFetch<E> {
+    calls: Vec<PlannedCall>,
+    /// The call the next outcome answers (and how many were made before it).
+    next: usize,
+    stopped: bool,
+    errors: Vec<E>,
+    of_value: Vec<Option<usize>>,
+}
+
+/// What a [`KeyFetch`] did.
+#[derive(Debug)]
+pub struct KeyFetchReport<E> {
+    /// GetKey calls made.
+    pub calls: usize,
+    /// The distinct errors.
+    pub errors: Vec<E>,
+    /// Per input value: the index in `errors` of why its key could not be fetched, `None` when
+    /// the store now holds its key.
+    pub of_value: Vec<Option<usize>>,
+}
+
+impl<E> KeyFetchReport<E> {
+    /// Why the key of value `i` could not be fetched (`None`: it was, or `i` is out of range).
+    pub fn error_of(&self, i: usize) -> Option<&E> {
+        self.errors.get(self.of_value.get(i).copied().flatten()?)
+    }
+}
+
+impl<E> KeyFetch<E> {
+    /// Plans the calls for `values` (`blob`: bare DPAPI-NG blobs); a value that cannot be
+    /// planned (it does not parse, or is not protected to a single SID) gets `error(e)`.
+    pub fn new<V: AsRef<[u8]>>(
+        values: &[V],
+        blob: bool,
+        mut error: impl FnMut(Error) -> E,
+    ) -> Self {
+        let plan = plan(values, blob);
+        let mut fetch = KeyFetch {
+            calls: plan.calls,
+            next: 0,
+            stopped: false,
+            errors: Vec::new(),
+            of_value: vec![None; values.len()],
+        };
+        for (i, e) in plan.errors {
+            fetch.record(error(e), &[i]);
+        }
+        fetch
+    }
+
+    /// The request of the next call to make, `None` when the batch is done (or stopped).
+    pub fn next_request(&self) -> Option<GetKeyRequest> {
+        if self.stopped {
+            return None;
+        }
+        self.calls.get(self.next).map(PlannedCall::request)
+    }
+
+    /// The group of the next call, as [`next_request`](Self::next_request) asks for it.
+    pub fn next_call(&self) -> Option<&PlannedCall> {
+        self.calls.get(self.next).filter(|_| !self.stopped)
+    }
+
+    /// Takes the envelope that answered the current call into `store` ([`store_envelope`]);
+    /// when it cannot be used, `error(e)` is reported for the call's values.
+    pub fn answer(&mut self, store: &KeyStore, envelope: &[u8], error: impl FnOnce(Error) -> E) {
+        let Some(call) = self.calls.get(self.next) else {
+            return;
+        };
+        let members = call.members.clone();
+        if let Err(e) = store_envelope(store, envelope, &call.group.sid) {
+            self.record(error(e), &members);
+        }
+        self.next += 1;
+    }
+
+    /// Reports that the current call failed with `e`; `usable`: the connection can still
+    /// make calls (the sans-IO client's `is_ready()`). A failure of the first call that
+    /// leaves the connection unusable is returned: the batch failed as a whole.
+    pub fn fail(&mut self, e: E, usable: bool) -> core::result::Result<(), E> {
+        if !usable && self.next == 0 {
+            self.stopped = true;
+            return Err(e);
+        }
+        let Some(call) = self.calls.get(self.next) else {
+            return Ok(());
+        };
+        let members = if usable {
+            call.members.clone()
+        } else {
+            self.stopped = true;
+            self.calls[self.next..]
+                .iter()
+                .flat_map(|c| c.members.iter().copied())
+                .collect()
+        };
+        self.record(e, &members);
+        self.next += 1;
+        Ok(())
+    }
+
+    /// What the batch did.
+    pub fn finish(self) -> KeyFetchReport<E> {
+        KeyFetchReport {
+            calls: self.next,
+            errors: self.errors,
+            of_value: self.of_value,
+        }
+    }
+
+    fn record(&mut self, e: E, members: &[usize]) {
+        self.errors.push(e);
+        for &i in members {
+            self.of_value[i] = Some(self.errors.len() - 1);
+        }
     }
 }

@@ -3,7 +3,7 @@
 
 use laps_core::FileTime;
 use laps_crypto::{sample, GroupKeyEnvelope, KeyIndex, Sid};
-use laps_rpc::batch::{key_group, plan};
+use laps_rpc::batch::{key_group, plan, store_envelope, KeyFetch};
 use laps_rpc::ErrorDetail;
 use rand_core::SeedableRng;
 
@@ -128,4 +128,112 @@ fn key_group_reads_attribute_values_and_blobs_alike() {
     assert_eq!(key_group(&value, false).unwrap(), (g, index));
     // A bare blob read as an attribute value (or the reverse) does not parse.
     assert!(key_group(&b, false).is_err());
+}
+
+/// The envelope a server answers `call` with (`public`: the public-key form).
+fn envelope(call: &laps_rpc::batch::PlannedCall, public: bool) -> Vec<u8> {
+    GroupKeyEnvelope::from_root_key(
+        &sample::root_key(),
+        &call.group.sid,
+        KeyIndex {
+            l0: call.group.l0,
+            l1: call.l1,
+            l2: call.l2,
+        },
+        sample::DOMAIN,
+        sample::DOMAIN,
+        public,
+    )
+    .unwrap()
+    .to_bytes()
+}
+
+#[test]
+fn key_fetch_applies_each_outcome_to_its_group_and_stops_when_the_connection_breaks() {
+    let sids: Vec<Sid> = ["S-1-5-21-1-2-3-1101", "S-1-5-21-1-2-3-1102"]
+        .iter()
+        .map(|s| s.parse().unwrap())
+        .collect();
+    // Four groups (two SIDs × two L0s), two values each, and one value that does not parse.
+    let mut values = Vec::new();
+    for (n, sid) in sids.iter().enumerate() {
+        for l0 in [362, 363] {
+            values.push(blob(sid, l0, 3, 1, n as u64));
+            values.push(blob(sid, l0, 5, 2, n as u64 + 10));
+        }
+    }
+    values.push(b"junk".to_vec());
+    let store = laps_crypto::KeyStore::new();
+    let mut fetch = KeyFetch::new(&values, true, |e| e.to_string());
+    let mut answered = Vec::new();
+    // Call 1: a seed envelope. Call 2: the public key only (access denied). Call 3: a fault
+    // the connection survives. Call 4: the connection breaks.
+    for step in 0..4 {
+        let call = fetch.next_call().unwrap().clone();
+        assert_eq!(fetch.next_request().unwrap(), call.request());
+        match step {
+            0 | 1 => fetch.answer(&store, &envelope(&call, step == 1), |e| e.to_string()),
+            2 => fetch.fail("fault".into(), true).unwrap(),
+            _ => fetch.fail("broken".into(), false).unwrap(),
+        }
+        answered.push(call);
+    }
+    assert!(fetch.next_request().is_none());
+    let report = fetch.finish();
+    assert_eq!(report.calls, 4);
+    for i in &answered[0].members {
+        assert!(report.error_of(*i).is_none());
+        assert!(store.decrypt_blob(&values[*i]).is_ok());
+    }
+    for i in &answered[1].members {
+        let e = report.error_of(*i).unwrap();
+        assert!(e.contains("access denied") && e.contains(&answered[1].group.sid.to_string()));
+    }
+    for i in &answered[2].members {
+        assert_eq!(report.error_of(*i).unwrap(), "fault");
+    }
+    for i in &answered[3].members {
+        assert_eq!(report.error_of(*i).unwrap(), "broken");
+    }
+    assert!(
+        report.error_of(8).is_some(),
+        "the value that does not parse"
+    );
+    // One error object per outcome, shared by the values it concerns.
+    assert_eq!(report.errors.len(), 4);
+}
+
+#[test]
+fn key_fetch_whose_first_call_breaks_the_connection_fails_as_a_whole() {
+    let sid: Sid = sample::SID.parse().unwrap();
+    let values = [blob(&sid, 362, 1, 1, 1), blob(&sid, 363, 1, 1, 2)];
+    let mut fetch = KeyFetch::new(&values, true, |e| e.to_string());
+    assert_eq!(
+        fetch.fail("refused".to_owned(), false),
+        Err("refused".to_owned())
+    );
+    assert!(fetch.next_request().is_none());
+
+    // A call-scoped failure of the first call is that group's only.
+    let mut fetch = KeyFetch::new(&values, true, |e| e.to_string());
+    fetch.fail("denied".to_owned(), true).unwrap();
+    assert!(fetch.next_request().is_some());
+}
+
+#[test]
+fn store_envelope_refuses_a_public_key_envelope_naming_the_sid() {
+    let sid: Sid = sample::SID.parse().unwrap();
+    let values = [blob(&sid, 362, 1, 1, 1)];
+    let call = &plan(&values, true).calls[0];
+    let store = laps_crypto::KeyStore::new();
+    let err = store_envelope(&store, &envelope(call, true), &sid).unwrap_err();
+    assert_eq!(err.detail(), ErrorDetail::AccessDenied);
+    assert!(err.to_string().contains(sample::SID));
+    assert!(store.decrypt_blob(&values[0]).is_err());
+    store_envelope(&store, &envelope(call, false), &sid).unwrap();
+    assert!(store.decrypt_blob(&values[0]).is_ok());
+    assert_eq!(
+        store_envelope(&store, b"junk", &sid).unwrap_err().detail(),
+        ErrorDetail::Crypto
+    );
 }
