@@ -1,6 +1,6 @@
 //! Live keys: laps-rpc's sans-IO client state machines (endpoint-mapper lookup, authenticated
-//! `ISD_KEY` bind, GetKey) and batch planning, exposed to `winlaps._gkdi`, which owns the
-//! sockets (blocking or asyncio) and the pyspnego security context.
+//! `ISD_KEY` bind, GetKey) and batch driver (`_KeyFetch`), exposed to `winlaps._gkdi`, which
+//! owns the sockets (blocking or asyncio) and the pyspnego security context.
 //!
 //! Every `receive` returns `(kind, payload)`:
 //! * `("more", None)`: read more bytes and call `receive` again;
@@ -15,12 +15,14 @@
 use std::sync::{Mutex, MutexGuard};
 
 use laps_crypto::{GroupKeyEnvelope, Sid};
+use laps_rpc::batch::{store_envelope, KeyFetch};
 use laps_rpc::client::{ClientConfig, ClientConnection, EpmLookup, GkdiClient, Step};
 use laps_rpc::gkdi::{GetKeyRequest, GKDI_INTERFACE};
 use laps_rpc::ndr::TransferSyntax;
 use laps_rpc::pdu::SyntaxId;
+use pyo3::exceptions::PyBaseException;
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyList, PyString, PyTuple};
+use pyo3::types::PyBytes;
 
 use crate::crypto::PyKeyStore;
 use crate::errors::{guard, Error, Kind};
@@ -271,46 +273,89 @@ impl PyRpcConnection {
     }
 }
 
-/// Groups values by (SID, root key, L0) with laps-rpc's planner: returns `(calls, errors)`,
-/// `calls` a list of `(sid, root_key_id, l0, l1, l2, member_indices)` (the index asked for:
-/// the group's highest (L1, L2)) and
-/// `errors` a list of `(index, exception)` for values whose key cannot be asked for.
-#[pyfunction]
-#[pyo3(signature = (values, *, blob))]
-pub(crate) fn _plan_key_groups<'py>(
-    py: Python<'py>,
-    values: Vec<Vec<u8>>,
-    blob: bool,
-) -> PyResult<(Bound<'py, PyList>, Bound<'py, PyList>)> {
-    let plan = guard(|| Ok(laps_rpc::batch::plan(&values, blob)))?;
-    let calls = PyList::empty(py);
-    for c in plan.calls {
-        calls.append(PyTuple::new(
-            py,
-            [
-                PyString::new(py, &c.group.sid.to_string()).into_any(),
-                PyString::new(py, &c.group.root_key_id.to_string()).into_any(),
-                c.group.l0.into_pyobject(py)?.into_any(),
-                c.l1.into_pyobject(py)?.into_any(),
-                c.l2.into_pyobject(py)?.into_any(),
-                PyList::new(py, c.members)?.into_any(),
-            ],
-        )?)?;
-    }
-    let errors = PyList::empty(py);
-    for (i, e) in plan.errors {
-        let e: Error = match e {
-            laps_rpc::Error::Crypto(c) => c.into(),
-            other => Error::new(Kind::Format, other.to_string()),
-        };
-        errors.append((i, e.into_pyerr(py).into_value(py)))?;
-    }
-    Ok((calls, errors))
+/// A batch error as the exception instance `winlaps._gkdi` reports per value: a value or
+/// envelope that does not parse is a format error.
+fn batch_error(py: Python<'_>, e: laps_rpc::Error) -> Py<PyAny> {
+    let e: Error = match e {
+        laps_rpc::Error::Crypto(c) => c.into(),
+        laps_rpc::Error::InvalidArgument(_) => Error::new(Kind::Format, e.to_string()),
+        other => other.into(),
+    };
+    e.into_pyerr(py).into_value(py).into_any()
 }
 
-/// Adds a fetched Group Key Envelope to `store`, bound to `sid`. A public-key envelope (the
-/// server's answer to a caller who may encrypt to the SID but not decrypt) raises
-/// `AccessDeniedError` naming the SID, as laps-client does.
+/// laps-rpc's [`KeyFetch`] for `winlaps._gkdi`, which makes the calls: the batch's next
+/// request, what each answer or failure means for the values of its group, and when the
+/// batch stops. The fetched keys go into `store`.
+#[pyclass(frozen, module = "winlaps._winlaps", name = "_KeyFetch")]
+pub(crate) struct PyKeyFetch {
+    store: Py<PyKeyStore>,
+    inner: Mutex<KeyFetch<Py<PyAny>>>,
+}
+
+#[pymethods]
+impl PyKeyFetch {
+    /// The calls `values` need (`blob`: bare DPAPI-NG blobs), their keys going into `store`.
+    #[new]
+    #[pyo3(signature = (values, store, *, blob))]
+    fn new(py: Python<'_>, values: Vec<Vec<u8>>, store: Py<PyKeyStore>, blob: bool) -> Self {
+        PyKeyFetch {
+            store,
+            inner: Mutex::new(KeyFetch::new(&values, blob, |e| batch_error(py, e))),
+        }
+    }
+
+    /// `(sid, root_key_id, l0, l1, l2)` of the next GetKey call, `None` when the batch is done.
+    fn next_request(&self) -> PyResult<Option<(String, String, i32, i32, i32)>> {
+        Ok(locked(&self.inner)?.next_call().map(|c| {
+            let g = &c.group;
+            (
+                g.sid.to_string(),
+                g.root_key_id.to_string(),
+                g.l0,
+                c.l1,
+                c.l2,
+            )
+        }))
+    }
+
+    /// The envelope that answered the current call.
+    fn answer(&self, py: Python<'_>, envelope: &[u8]) -> PyResult<()> {
+        let store = &self.store.get().inner;
+        locked(&self.inner)?.answer(store, envelope, |e| batch_error(py, e));
+        Ok(())
+    }
+
+    /// The current call failed with `error`; `usable`: the session can still make calls.
+    /// Raises `error` when it fails the batch as a whole (the first call, connection gone).
+    fn fail(
+        &self,
+        py: Python<'_>,
+        error: Bound<'_, PyBaseException>,
+        usable: bool,
+    ) -> PyResult<()> {
+        locked(&self.inner)?
+            .fail(error.unbind().into_any(), usable)
+            .map_err(|e| PyErr::from_value(e.into_bound(py)))
+    }
+
+    /// `(calls, errors)`: GetKey calls made and, per value, why its key could not be fetched
+    /// (`None`: the store holds it). The batch can no longer be used.
+    fn finish(&self, py: Python<'_>) -> PyResult<(usize, Vec<Option<Py<PyAny>>>)> {
+        let fetch = std::mem::replace(
+            &mut *locked(&self.inner)?,
+            KeyFetch::new::<&[u8]>(&[], false, |e| batch_error(py, e)),
+        );
+        let report = fetch.finish();
+        let errors = (report.of_value.iter())
+            .map(|i| i.map(|i| report.errors[i].clone_ref(py)))
+            .collect();
+        Ok((report.calls, errors))
+    }
+}
+
+/// Adds a fetched Group Key Envelope to `store`, bound to `sid` (laps-rpc's
+/// `store_envelope`: a public-key envelope raises `AccessDeniedError` naming the SID).
 #[pyfunction]
 pub(crate) fn _store_envelope(
     store: &Bound<'_, PyKeyStore>,
@@ -319,15 +364,10 @@ pub(crate) fn _store_envelope(
 ) -> PyResult<()> {
     Ok(guard(|| {
         let sid: Sid = sid.parse().map_err(Error::from)?;
-        let gke = GroupKeyEnvelope::parse(envelope).map_err(Error::from)?;
-        if gke.is_public_key() {
-            return Err(laps_rpc::Error::AccessDenied {
-                target: sid.to_string(),
-            }
-            .into());
-        }
-        store.get().inner.add_envelope_for_sid(gke, &sid);
-        Ok(())
+        store_envelope(&store.get().inner, envelope, &sid).map_err(|e| match e {
+            laps_rpc::Error::Crypto(c) => c.into(),
+            other => other.into(),
+        })
     })?)
 }
 
@@ -346,7 +386,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyEpmLookup>()?;
     m.add_class::<PyGkdiSession>()?;
     m.add_class::<PyRpcConnection>()?;
-    m.add_function(wrap_pyfunction!(_plan_key_groups, m)?)?;
+    m.add_class::<PyKeyFetch>()?;
     m.add_function(wrap_pyfunction!(_store_envelope, m)?)?;
     m.add_function(wrap_pyfunction!(_envelope_is_public, m)?)?;
     Ok(())

@@ -28,9 +28,8 @@ from winlaps._winlaps import (
     LapsCredential,
     _EpmLookup,
     _GkdiSession,
-    _plan_key_groups,
+    _KeyFetch,
     _RpcConnection,
-    _store_envelope,
 )
 
 __all__ = ["FetchResult", "KeyStore", "lookup_dc"]
@@ -385,11 +384,30 @@ class _AsyncWire:
                 return payload
 
 
-# Errors after which the ISD_KEY connection is still usable: those of one call.
-def _call_scoped(e: BaseException) -> bool:
-    from winlaps._errors import AccessDeniedError, RpcFaultError
+class _Calls(t.Protocol):
+    """The GetKey calls of one connection: a batch (``_KeyFetch``, which decides what each
+    outcome means for its values and when to stop) or :class:`_One`."""
 
-    return isinstance(e, (AccessDeniedError, RpcFaultError)) and not isinstance(e, DcUnreachableError)
+    def next_request(self) -> t.Optional[tuple[str, t.Optional[str], int, int, int]]: ...
+    def answer(self, envelope: bytes) -> None: ...
+    def fail(self, error: BaseException, usable: bool) -> None: ...
+
+
+class _One:
+    """The single call of :func:`get_key`: its envelope, or its error raised."""
+
+    def __init__(self, request: _Request) -> None:
+        self._request: t.Optional[_Request] = request
+        self.envelope = b""
+
+    def next_request(self) -> t.Optional[_Request]:
+        return self._request
+
+    def answer(self, envelope: bytes) -> None:
+        self.envelope, self._request = envelope, None
+
+    def fail(self, error: BaseException, usable: bool) -> None:
+        raise error
 
 
 class _Target(t.NamedTuple):
@@ -405,8 +423,8 @@ class _Target(t.NamedTuple):
         return f"_Target(host={self.host!r}, username={self.username!r}, auth_protocol={self.auth_protocol!r})"
 
 
-def _fetch(target: _Target, requests: list[_Request]) -> list[t.Union[bytes, BaseException]]:
-    """One endpoint-mapper lookup, one authenticated connection, one GetKey per request."""
+def _fetch(target: _Target, calls: _Calls) -> None:
+    """One endpoint-mapper lookup, one authenticated connection, the calls ``calls`` asks for."""
     auth = SpnegoAuth(target.username, target.password, target.host, target.auth_protocol)
     port = target.port
     if port is None:
@@ -417,29 +435,21 @@ def _fetch(target: _Target, requests: list[_Request]) -> list[t.Union[bytes, Bas
         finally:
             wire.close()
     wire = _SyncWire(target.host, port, target.timeout)
-    out: list[t.Union[bytes, BaseException]] = []
     try:
         session = _GkdiSession(auth, target.auth_protocol)
         wire.drive(session, session.start())
-        broken: t.Optional[BaseException] = None
-        for r in requests:
-            if broken is not None:
-                out.append(broken)
-                continue
+        while (request := calls.next_request()) is not None:
             try:
-                out.append(wire.drive(session, session.get_key(*r)))
+                envelope = wire.drive(session, session.get_key(*request))
             except WinlapsError as e:
-                if not _call_scoped(e) or not session.is_ready:
-                    if not out:
-                        raise
-                    broken = e
-                out.append(e)
+                calls.fail(e, session.is_ready)
+            else:
+                calls.answer(envelope)
     finally:
         wire.close()
-    return out
 
 
-async def _async_fetch(target: _Target, requests: list[_Request]) -> list[t.Union[bytes, BaseException]]:
+async def _async_fetch(target: _Target, calls: _Calls) -> None:
     auth = SpnegoAuth(target.username, target.password, target.host, target.auth_protocol)
     port = target.port
     if port is None:
@@ -450,26 +460,18 @@ async def _async_fetch(target: _Target, requests: list[_Request]) -> list[t.Unio
         finally:
             await wire.close()
     wire = await _AsyncWire.connect(target.host, port, target.timeout)
-    out: list[t.Union[bytes, BaseException]] = []
     try:
         session = _GkdiSession(auth, target.auth_protocol)
         await wire.drive(session, session.start())
-        broken: t.Optional[BaseException] = None
-        for r in requests:
-            if broken is not None:
-                out.append(broken)
-                continue
+        while (request := calls.next_request()) is not None:
             try:
-                out.append(await wire.drive(session, session.get_key(*r)))
+                envelope = await wire.drive(session, session.get_key(*request))
             except WinlapsError as e:
-                if not _call_scoped(e) or not session.is_ready:
-                    if not out:
-                        raise
-                    broken = e
-                out.append(e)
+                calls.fail(e, session.is_ready)
+            else:
+                calls.answer(envelope)
     finally:
         await wire.close()
-    return out
 
 
 def get_key(
@@ -489,10 +491,9 @@ def get_key(
 ) -> bytes:
     """One GetKey call: the Group Key Envelope bytes for a value protected to ``sid``."""
     target = _Target(server, username, password, _check_protocol(auth_protocol), timeout, port, epm_port)
-    (res,) = _fetch(target, [_Request(sid, root_key_id, l0, l1, l2)])
-    if isinstance(res, BaseException):
-        raise res
-    return res
+    one = _One(_Request(sid, root_key_id, l0, l1, l2))
+    _fetch(target, one)
+    return one.envelope
 
 
 async def async_get_key(
@@ -512,10 +513,9 @@ async def async_get_key(
 ) -> bytes:
     """Async :func:`get_key` on asyncio streams."""
     target = _Target(server, username, password, _check_protocol(auth_protocol), timeout, port, epm_port)
-    (res,) = await _async_fetch(target, [_Request(sid, root_key_id, l0, l1, l2)])
-    if isinstance(res, BaseException):
-        raise res
-    return res
+    one = _One(_Request(sid, root_key_id, l0, l1, l2))
+    await _async_fetch(target, one)
+    return one.envelope
 
 
 def rpc_call(
@@ -584,32 +584,10 @@ class FetchResult:
         return f"FetchResult(calls={self.calls}, values={len(self.errors)}, failed={failed})"
 
 
-_Plan = tuple[list[tuple[str, str, int, int, int, list[int]]], list[tuple[int, BaseException]]]
-
-
 def _values(values: t.Iterable[t.Union[bytes, bytearray, memoryview]]) -> list[bytes]:
     if isinstance(values, (bytes, bytearray, memoryview, str)):
         raise TypeError("pass a sequence of values, not one value")
     return [bytes(v) for v in values]
-
-
-def _apply(
-    store: _NativeKeyStore, n: int, plan: _Plan, results: list[t.Union[bytes, BaseException]]
-) -> FetchResult:
-    calls, failed = plan
-    errors: list[t.Optional[BaseException]] = [None] * n
-    for i, e in failed:
-        errors[i] = e
-    for (sid, _root, _l0, _l1, _l2, members), res in zip(calls, results):
-        if not isinstance(res, BaseException):
-            try:
-                _store_envelope(store, res, sid)
-            except WinlapsError as e:
-                res = e
-        if isinstance(res, BaseException):
-            for i in members:
-                errors[i] = res
-    return FetchResult(len(calls), errors)
 
 
 class KeyStore(_NativeKeyStore):
@@ -639,13 +617,10 @@ class KeyStore(_NativeKeyStore):
         ``errors``; failures of the connection itself (unreachable, timeout, authentication,
         no GKDI endpoint) are raised.
         """
-        vs = _values(values)
-        plan = _plan_key_groups(vs, blob=blob)
-        if not plan[0]:
-            return _apply(self, len(vs), plan, [])
-        target = _Target(dc, username, password, _check_protocol(auth_protocol), timeout, port, epm_port)
-        results = _fetch(target, [_Request(c[0], c[1], c[2], c[3], c[4]) for c in plan[0]])
-        return _apply(self, len(vs), plan, results)
+        calls = _KeyFetch(_values(values), self, blob=blob)
+        if calls.next_request() is not None:
+            _fetch(_Target(dc, username, password, _check_protocol(auth_protocol), timeout, port, epm_port), calls)
+        return FetchResult(*calls.finish())
 
     async def async_fetch_from_dc(
         self,
@@ -662,13 +637,11 @@ class KeyStore(_NativeKeyStore):
     ) -> FetchResult:
         """Async :meth:`fetch_from_dc` on asyncio streams (the event loop is never blocked on
         the network)."""
-        vs = _values(values)
-        plan = _plan_key_groups(vs, blob=blob)
-        if not plan[0]:
-            return _apply(self, len(vs), plan, [])
-        target = _Target(dc, username, password, _check_protocol(auth_protocol), timeout, port, epm_port)
-        results = await _async_fetch(target, [_Request(c[0], c[1], c[2], c[3], c[4]) for c in plan[0]])
-        return _apply(self, len(vs), plan, results)
+        calls = _KeyFetch(_values(values), self, blob=blob)
+        if calls.next_request() is not None:
+            target = _Target(dc, username, password, _check_protocol(auth_protocol), timeout, port, epm_port)
+            await _async_fetch(target, calls)
+        return FetchResult(*calls.finish())
 
     def decrypt_many(
         self,
