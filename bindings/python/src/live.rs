@@ -284,6 +284,9 @@ fn batch_error(py: Python<'_>, e: laps_rpc::Error) -> Py<PyAny> {
     e.into_pyerr(py).into_value(py).into_any()
 }
 
+/// A GetKey call as `_GkdiSession.get_key` takes it: `(sid, root_key_id, l0, l1, l2)`.
+type Request = (String, String, i32, i32, i32);
+
 /// laps-rpc's [`KeyFetch`] for `winlaps._gkdi`, which makes the calls: the batch's next
 /// request, what each answer or failure means for the values of its group, and when the
 /// batch stops. The fetched keys go into `store`.
@@ -306,7 +309,7 @@ impl PyKeyFetch {
     }
 
     /// `(sid, root_key_id, l0, l1, l2)` of the next GetKey call, `None` when the batch is done.
-    fn next_request(&self) -> PyResult<Option<(String, String, i32, i32, i32)>> {
+    fn next_request(&self) -> PyResult<Option<Request>> {
         Ok(locked(&self.inner)?.next_call().map(|c| {
             let g = &c.group;
             (
