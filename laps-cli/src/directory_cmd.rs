@@ -235,8 +235,13 @@ pub(crate) fn run_get(args: &GetArgs) -> CliResult {
                         connect.password.as_ref(),
                         connect.timeout,
                     )
-                    .and_then(|mut client| {
-                        Ok(laps_client::fetch_keys(&mut client, &keys, &values, false)?)
+                    .and_then(|client| {
+                        Ok(laps_client::fetch_keys(
+                            || Ok(client),
+                            &keys,
+                            &values,
+                            false,
+                        )?)
                     });
                 match fetched {
                     Ok(report) => {

@@ -119,14 +119,17 @@ fn encrypt_and_decrypt_through_the_lab_kds() {
         "{error}"
     );
 
-    // A wrong password is an authentication failure and never echoed.
+    // A wrong password is an authentication failure of the whole command (the DC could not
+    // be used at all), never echoed.
     let mut args = vec!["decrypt", "--user", "plain"];
     args.extend(dc);
     args.push(&value);
     let out = winlaps_as(&args, "not-it", None);
-    let text = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(out.status.code(), Some(1));
+    let text = String::from_utf8_lossy(&out.stderr);
     assert!(text.contains("authentication failed"), "{text}");
     assert!(!text.contains("not-it"));
+    assert!(out.stdout.is_empty());
 }
 
 #[test]

@@ -4,6 +4,7 @@
 //! the group's highest (L1, L2), and every lower key of the same L0 derives locally from the
 //! answer (laps-rpc's planner, [`laps_rpc::batch`], says why).
 
+use std::borrow::BorrowMut;
 use std::sync::Arc;
 
 use laps_core::ErrorKind;
@@ -42,9 +43,11 @@ fn planning_error(e: laps_rpc::Error) -> Error {
     }
 }
 
-/// Fetches, through `client`, the keys that `values` need and adds them to `store` (bound
-/// to their SID): one GetKey call per distinct [`KeyGroup`], in a stable order, by the rules
-/// of laps-rpc's [`KeyFetch`](laps_rpc::batch::KeyFetch), which every transport shares.
+/// Fetches the keys that `values` need and adds them to `store` (bound to their SID): one
+/// GetKey call per distinct [`KeyGroup`], in a stable order, by the rules of laps-rpc's
+/// [`KeyFetch`](laps_rpc::batch::KeyFetch), which every transport shares. The calls go
+/// through the client `connect` gives (a new [`GkdiClient`], or `&mut` one to reuse), asked
+/// for only when there is a call to make.
 ///
 /// A failing call (access denied, ...) is reported for every value of its group, and so is
 /// an answer holding only the public key (the server's way of saying the caller may encrypt
@@ -53,27 +56,49 @@ fn planning_error(e: laps_rpc::Error) -> Error {
 /// batch and is reported for every value not fetched yet; on the first call (refused
 /// credentials: NTLM learns of them only there; a connection dropped at once) it is the
 /// returned error, as the server could not be used at all.
-pub fn fetch_keys<V: AsRef<[u8]>>(
-    client: &mut GkdiClient,
+///
+/// ```no_run
+/// # let (creds, opts) = (laps_client::Credentials::new("CONTOSO\\helpdesk", "…".into())?, Default::default());
+/// use laps_client::{fetch_keys, GkdiClient};
+/// let store = laps_crypto::KeyStore::new();
+/// let values: Vec<Vec<u8>> = vec![/* msLAPS-EncryptedPassword values */];
+/// let mut dc = GkdiClient::connect("dc1.contoso.com", &creds, &opts)?;
+/// let report = fetch_keys(|| Ok(&mut dc), &store, &values, false)?;
+/// println!("{} GetKey calls, {} calls on this connection", report.calls, dc.calls());
+/// # Ok::<(), laps_client::Error>(())
+/// ```
+pub fn fetch_keys<V: AsRef<[u8]>, C: BorrowMut<GkdiClient>>(
+    connect: impl FnOnce() -> Result<C>,
     store: &KeyStore,
     values: &[V],
     blob: bool,
 ) -> Result<FetchReport> {
     let mut fetch = laps_rpc::batch::KeyFetch::new(values, blob, planning_error);
+    if fetch.next_request().is_none() {
+        return Ok(report(fetch));
+    }
+    let mut client = connect()?;
+    let client = client.borrow_mut();
     while let Some(request) = fetch.next_request() {
         match client.get_key_raw(&request) {
             Ok(envelope) => fetch.answer(store, &envelope, planning_error),
             Err(e) => fetch.fail(e, client.is_ready())?,
         }
     }
+    Ok(report(fetch))
+}
+
+/// The report of a finished [`KeyFetch`](laps_rpc::batch::KeyFetch): each distinct error
+/// shared by the values it concerns.
+fn report(fetch: laps_rpc::batch::KeyFetch<Error>) -> FetchReport {
     let report = fetch.finish();
     let errors: Vec<Arc<Error>> = report.errors.into_iter().map(Arc::new).collect();
-    Ok(FetchReport {
+    FetchReport {
         calls: report.calls,
         errors: (report.of_value.iter())
             .map(|i| i.map(|i| Arc::clone(&errors[i])))
             .collect(),
-    })
+    }
 }
 
 /// What [`decrypt_many`] and [`decrypt_blobs`] did.
@@ -139,7 +164,7 @@ fn decrypt_live<V: AsRef<[u8]> + Sync, T>(
         return Ok(LiveDecryption { calls: 0, results });
     }
     let wanted: Vec<&[u8]> = missing.iter().map(|&i| values[i]).collect();
-    let report = fetch_keys(&mut connect()?, store, &wanted, blob)?;
+    let report = fetch_keys(connect, store, &wanted, blob)?;
     let again = decrypt(store, &wanted);
     for ((i, result), fetch_error) in missing.into_iter().zip(again).zip(report.errors) {
         results[i] = match (result, fetch_error) {

@@ -115,7 +115,7 @@ fn batch(syntax: TransferSyntax) {
     assert_eq!(client.transfer_syntax(), Some(syntax));
     let store = KeyStore::new();
     let raw: Vec<&[u8]> = vals.iter().map(|(v, _)| v.as_slice()).collect();
-    let report = fetch_keys(&mut client, &store, &raw, false).unwrap();
+    let report = fetch_keys(|| Ok(&mut client), &store, &raw, false).unwrap();
     assert!(
         report.errors.iter().all(Option::is_none),
         "{:?}",
@@ -196,7 +196,7 @@ fn caller_outside_the_group_gets_access_denied_per_value() {
         GkdiClient::connect("127.0.0.1", &creds, &options(&kds, TransferSyntax::Ndr64)).unwrap();
     let store = KeyStore::new();
     let raw: Vec<&[u8]> = vals.iter().map(|(v, _)| v.as_slice()).collect();
-    let report = fetch_keys(&mut client, &store, &raw, false).unwrap();
+    let report = fetch_keys(|| Ok(&mut client), &store, &raw, false).unwrap();
     assert_eq!(
         report.calls, 2,
         "an access-denied call leaves the connection usable"
@@ -320,7 +320,7 @@ fn spnego_with_ntlm_inside() {
     opts.auth.kdc = Some("127.0.0.1:1".into());
     let mut client = GkdiClient::connect("127.0.0.1", &helpdesk(), &opts).unwrap();
     let store = KeyStore::new();
-    let report = fetch_keys(&mut client, &store, &[&vals[0].0], false).unwrap();
+    let report = fetch_keys(|| Ok(&mut client), &store, &[&vals[0].0], false).unwrap();
     assert!(report.errors[0].is_none(), "{:?}", report.errors);
     assert_eq!(
         store

@@ -213,7 +213,7 @@ test('an unreachable DC rejects with LAPS_UNREACHABLE', async (t) => {
   await assert.rejects(decryptMany([value], { dc: HOST, epmPort: port, user: 'u', password: 'p', timeoutMs: 2000 }), { code: 'LAPS_UNREACHABLE' })
 })
 
-test('decryptMany connects only for keys the store lacks', async () => {
+test('decryptMany and fetchFromDc connect only for keys the store lacks', async () => {
   const v = labVectors().find((x) => x.kind === 'laps_attribute')
   const keyStore = new KeyStore()
   keyStore.addRootKey(rootKeyInput(v.rootKey))
@@ -221,6 +221,10 @@ test('decryptMany connects only for keys the store lacks', async () => {
   const [cred] = await decryptMany([v.value], { dc: '127.0.0.1', epmPort: 1, user: 'u', password: 'p', keyStore })
   assert.ok(cred instanceof LapsCredential)
   assert.deepEqual(await decryptMany([], { dc: '127.0.0.1', epmPort: 1, user: 'u', password: 'p' }), [])
+  // Nothing to ask for (no value, or none that parses): no connection, no call.
+  const report = await keyStore.fetchFromDc([Buffer.from('junk')], { dc: '127.0.0.1', epmPort: 1, user: 'u', password: 'p' })
+  assert.equal(report.calls, 0)
+  assert.equal(report.errors[0].code, 'LAPS_FORMAT')
 })
 
 test('a stalling server: LAPS_TIMEOUT, and the event loop keeps running meanwhile', async () => {
@@ -231,7 +235,8 @@ test('a stalling server: LAPS_TIMEOUT, and the event loop keeps running meanwhil
   const timer = setInterval(() => { ticks++ }, 10)
   const started = Date.now()
   try {
-    const pending = new KeyStore().fetchFromDc([], { dc: HOST, epmPort: server.address().port, user: 'u', password: 'p', timeoutMs: 500 })
+    const value = labVectors().find((v) => v.kind === 'laps_attribute').value
+    const pending = new KeyStore().fetchFromDc([value], { dc: HOST, epmPort: server.address().port, user: 'u', password: 'p', timeoutMs: 500 })
     // The call is in flight on a worker thread; this thread is free.
     await new Promise((r) => setTimeout(r, 200))
     assert.ok(ticks >= 5, `only ${ticks} timer ticks while the call was pending`)
@@ -308,13 +313,14 @@ test("Samba DC: a wrong password is LAPS_AUTH_FAILED (Samba's KDC refuses it)", 
     credentials: new DcCredentials(`${dc.SAMBA_HELPDESK_USER}@${dc.SAMBA_REALM}`, password),
   })
   const secret = 'Wr0ng-Pa55word!'
-  await assert.rejects(new KeyStore().fetchFromDc([], options(secret)), (e) => {
+  const values = [labVectors().find((v) => v.kind === 'laps_attribute').value]
+  await assert.rejects(new KeyStore().fetchFromDc(values, options(secret)), (e) => {
     assert.equal(e.code, 'LAPS_AUTH_FAILED', e.message)
     assert.ok(!e.message.includes(secret))
     return true
   })
   // The right password passes the KDC; the DC then refuses the GKDI bind itself.
-  await assert.rejects(new KeyStore().fetchFromDc([], options(dc.SAMBA_HELPDESK_PASSWORD)), (e) => {
+  await assert.rejects(new KeyStore().fetchFromDc(values, options(dc.SAMBA_HELPDESK_PASSWORD)), (e) => {
     assert.notEqual(e.code, 'LAPS_AUTH_FAILED', e.message)
     assert.match(e.code, /^LAPS_/)
     return true

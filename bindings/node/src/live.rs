@@ -241,7 +241,7 @@ impl Task for FetchTask {
         let values = std::mem::take(&mut self.values);
         let (store, blob) = (&self.store, self.settings.blob);
         Ok(run(&self.settings, |connect| {
-            fetch_keys(&mut connect()?, store, &values, blob)
+            fetch_keys(connect, store, &values, blob)
         }))
     }
 
