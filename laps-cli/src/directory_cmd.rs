@@ -106,15 +106,11 @@ pub(crate) enum KdsAuthArg {
 }
 
 impl GetKeyArgs {
-    /// Connects to the GetKey server as `user`.
-    fn connect(
-        &self,
-        dc: &str,
-        user: Option<&str>,
-        password: Option<&Password>,
-        timeout: Duration,
-    ) -> CliResult<laps_client::GkdiClient> {
-        let (Some(user), Some(password)) = (user, password) else {
+    /// Connects to the GetKey server as the directory connection's user (`ldap`: its
+    /// options: the DC, the user, the password, the timeout).
+    fn connect(&self, ldap: &ConnectOptions) -> CliResult<laps_client::GkdiClient> {
+        let (dc, timeout) = (ldap.host.as_str(), ldap.timeout);
+        let (Some(user), Some(password)) = (ldap.user.as_deref(), ldap.password.as_ref()) else {
             return Err("GetKey needs --user and a password".into());
         };
         let target = self.kds.as_deref().unwrap_or(dc);
@@ -227,22 +223,14 @@ pub(crate) fn run_get(args: &GetArgs) -> CliResult {
                     "winlaps: {why}; asking GetKey for {} value(s)",
                     values.len()
                 );
-                let fetched = args
-                    .getkey
-                    .connect(
-                        &args.connect.dc,
-                        connect.user.as_deref(),
-                        connect.password.as_ref(),
-                        connect.timeout,
-                    )
-                    .and_then(|client| {
-                        Ok(laps_client::fetch_keys(
-                            || Ok(client),
-                            &keys,
-                            &values,
-                            false,
-                        )?)
-                    });
+                let fetched = args.getkey.connect(&connect).and_then(|client| {
+                    Ok(laps_client::fetch_keys(
+                        || Ok(client),
+                        &keys,
+                        &values,
+                        false,
+                    )?)
+                });
                 match fetched {
                     Ok(report) => {
                         eprintln!("winlaps: {} GetKey call(s)", report.calls);
@@ -464,12 +452,7 @@ pub(crate) fn run_backup(args: &BackupArgs) -> CliResult {
                 eprintln!("winlaps: {why}; asking GetKey for the public key of {sid}");
                 let fetched = args
                     .getkey
-                    .connect(
-                        &args.connect.dc,
-                        connect.user.as_deref(),
-                        connect.password.as_ref(),
-                        connect.timeout,
-                    )
+                    .connect(&connect)
                     .and_then(|mut c| Ok(c.get_key(&sid, None, -1, -1, -1)?));
                 match (fetched, &args.root_key) {
                     (Ok(gke), _) => gke,
