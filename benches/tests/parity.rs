@@ -143,6 +143,31 @@ fn is_valid_password(args: &Value) -> Value {
     }
 }
 
+/// Where the `decrypt_live` cases send GetKey: nothing listens on its endpoint-mapper port.
+const UNREACHABLE_DC: &str = "127.0.0.1";
+
+fn decrypt_live(args: &Value) -> Value {
+    let store = laps_crypto::KeyStore::new();
+    if let Some(key) = args.get("root_key") {
+        store.add_root_key(laps_crypto::RootKey::from_json(&key.to_string()).expect("root key"));
+    }
+    let value = hex::decode(args["hex"].as_str().expect("hex")).expect("hex");
+    let creds = laps_client::Credentials::new("PARITY\\u", "p".into()).expect("credentials");
+    let opts = laps_client::ConnectOptions {
+        epm_port: 1,
+        timeouts: laps_client::Timeouts::per_io(std::time::Duration::from_secs(2)),
+        ..Default::default()
+    };
+    let connect = || laps_client::GkdiClient::connect(UNREACHABLE_DC, &creds, &opts);
+    match laps_client::decrypt_many(&store, &[value], connect) {
+        Ok(live) => match &live.results[0] {
+            Ok(c) => json!({ "account": c.account, "password": c.password.expose() }),
+            Err(e) => error(e.kind()),
+        },
+        Err(e) => error(e.kind()),
+    }
+}
+
 fn run(case: &Value) -> Value {
     let args = &case["args"];
     match case["op"].as_str().expect("op") {
@@ -153,6 +178,7 @@ fn run(case: &Value) -> Value {
         "parse_blob" => parse_blob(args),
         "reset_password_status" => reset_password_status(args),
         "is_valid_password" => is_valid_password(args),
+        "decrypt_live" => decrypt_live(args),
         other => panic!("unknown op {other}"),
     }
 }

@@ -98,7 +98,9 @@ pub(crate) fn decrypt<T>(
 ) -> CliResult<Vec<Result<T, Arc<laps_client::Error>>>> {
     let (creds, opts) = args.settings()?;
     let live = decrypt(&|| GkdiClient::connect(dc, &creds, &opts))?;
-    eprintln!("winlaps: {} GetKey call(s) to {dc}", live.calls);
+    if live.calls > 0 {
+        eprintln!("winlaps: {} GetKey call(s) to {dc}", live.calls);
+    }
     Ok(live.results)
 }
 

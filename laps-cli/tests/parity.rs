@@ -10,11 +10,12 @@
 
 mod helpers;
 
-use helpers::{temp_file, winlaps};
+use helpers::{temp_file, winlaps, winlaps_as};
 use serde_json::{json, Map, Value};
 use std::ffi::OsStr;
 use std::fmt::Debug;
 use std::path::PathBuf;
+use std::process::Output;
 
 fn table() -> Option<Value> {
     let path = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/parity/cases.json");
@@ -25,11 +26,21 @@ fn table() -> Option<Value> {
 /// Runs `winlaps args` and returns its JSON output, or `{"error": kind}` from the `--json`
 /// error line (the code mapped back through the table's kinds).
 fn run<S: AsRef<OsStr> + Debug>(args: &[S], kinds: &Map<String, Value>) -> Value {
-    let out = winlaps(args);
+    answer(args, winlaps(args), kinds)
+}
+
+/// What `run` reads from `out`, the output of `winlaps args`.
+fn answer<S: Debug>(args: &[S], out: Output, kinds: &Map<String, Value>) -> Value {
     if out.status.success() {
         return serde_json::from_slice(&out.stdout).expect("JSON output");
     }
-    let line: Value = serde_json::from_slice(&out.stderr).unwrap_or_else(|_| {
+    // The `--json` error line is the last one (progress lines may come before it).
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let last = stderr
+        .lines()
+        .rfind(|l| !l.trim().is_empty())
+        .unwrap_or_default();
+    let line: Value = serde_json::from_str(last).unwrap_or_else(|_| {
         panic!(
             "{args:?}: no JSON error: {}",
             String::from_utf8_lossy(&out.stderr)
@@ -197,6 +208,26 @@ fn parse_blob(args: &Value, kinds: &Map<String, Value>) -> Value {
     json!({ "root_key_id": got["key"]["root_key_id"], "target_sid": got["target_sid"] })
 }
 
+/// `winlaps decrypt --dc` with a DC nothing listens on (the endpoint mapper on 127.0.0.1:1).
+fn decrypt_live(args: &Value, kinds: &Map<String, Value>) -> Value {
+    let bytes = hex::decode(args["hex"].as_str().expect("hex")).expect("hex");
+    let value = temp_file("parity-live.bin", &bytes);
+    let mut a: Vec<String> = ["decrypt", "--json", "--dc", "127.0.0.1", "--epm-port", "1"]
+        .map(str::to_owned)
+        .into();
+    a.extend(["--user", "PARITY\\u", "--timeout", "2"].map(str::to_owned));
+    if let Some(key) = args.get("root_key") {
+        let file = temp_file("parity-live-key.json", key.to_string().as_bytes());
+        a.extend(["--root-key".to_owned(), file.to_string_lossy().into_owned()]);
+    }
+    a.push(format!("@{}", value.display()));
+    let got = answer(&a, winlaps_as(&a, "p", None), kinds);
+    match got.get(0) {
+        Some(r) => json!({ "account": r["account"], "password": r["password"] }),
+        None => got,
+    }
+}
+
 #[test]
 fn the_cli_answers_the_parity_table() {
     let Some(table) = table() else {
@@ -217,6 +248,7 @@ fn the_cli_answers_the_parity_table() {
                     "parse_registry_pol" => parse_registry_pol(args, &kinds),
                     "resolve" => resolve(args, &kinds),
                     "parse_blob" => parse_blob(args, &kinds),
+                    "decrypt_live" => decrypt_live(args, &kinds),
                     other => panic!("unknown op {other}"),
                 };
                 (got == *expect).then_some(()).ok_or(format!("got {got}"))

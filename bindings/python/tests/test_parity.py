@@ -76,6 +76,21 @@ def _is_valid_password(args: dict[str, Any]) -> Any:
     return {"valid": winlaps.is_valid_password(args["complexity"], args["password"])}
 
 
+def _decrypt_live(args: dict[str, Any]) -> Any:
+    store = winlaps.KeyStore()
+    if "root_key" in args:
+        store.add_root_key(winlaps.RootKey.from_json(json.dumps(args["root_key"])))
+    (result,) = store.decrypt_many(
+        [bytes.fromhex(args["hex"])], UNREACHABLE_DC, username="PARITY\\u", password="p", epm_port=1, timeout=2
+    )
+    if isinstance(result, BaseException):
+        raise result
+    return {"account": result.account, "password": result.password}
+
+
+#: Where the decrypt_live cases send GetKey: nothing listens there.
+UNREACHABLE_DC = "127.0.0.1"
+
 OPS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "generate": _generate,
     "entropy": _entropy,
@@ -84,6 +99,7 @@ OPS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "parse_blob": _parse_blob,
     "reset_password_status": _reset_password_status,
     "is_valid_password": _is_valid_password,
+    "decrypt_live": _decrypt_live,
 }
 
 
