@@ -126,7 +126,7 @@ pub(crate) fn record<'py>(
     let target = types.bind(py).getattr(name)?;
     // A class is built by its `_from`; anything else is a conversion function.
     if target.is_instance_of::<PyType>() {
-        target.call_method1("_from", (data,))
+        target.call_method1(pyo3::intern!(py, "_from"), (data,))
     } else {
         target.call1((data,))
     }

@@ -12,6 +12,7 @@ use laps_policy::{
     LocalState, ParsedPolicy, RegFile, RegistryPol, Root, RootValues, SettingResolution,
     SettingValue, Snapshot, SyncMl,
 };
+use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
 use serde::Serialize;
@@ -33,30 +34,26 @@ fn invalid(message: String) -> PyErr {
 /// defaults and validated, as the device's serde form.
 #[pyfunction]
 pub(crate) fn _device<'py>(facts: &Bound<'py, PyDict>) -> PyResult<Bound<'py, PyAny>> {
-    let device: Device = from_plain(facts.as_any())
-        .map_err(|e| {
-            format!(
-                "invalid device {}: {e}",
-                facts.repr().map(|r| r.to_string()).unwrap_or_default()
-            )
-        })
-        .map_err(invalid)?;
+    let device: Device = from_plain(facts.as_any()).map_err(|e| {
+        let facts = facts.repr().map(|r| r.to_string()).unwrap_or_default();
+        invalid(format!("invalid device {facts}: {e}"))
+    })?;
     to_py(facts.py(), &device)
 }
 
-/// `resolve_policy(device=...)`: a `Device`, a dict of the serde form, or `None`.
-fn device_from_py(v: Option<&Bound<'_, PyAny>>) -> PyResult<Device> {
+/// `resolve_policy(device=...)`: a `Device`, a dict of the serde form, or `None`; and whether
+/// the result needs the device converted (for a dict: a `Device` stands for itself, and
+/// `winlaps._types` fills in the default one for `None`).
+fn device_from_py(v: Option<&Bound<'_, PyAny>>) -> PyResult<(Device, bool)> {
     match v.filter(|v| !v.is_none()) {
-        Some(d) if !d.is_instance_of::<PyDict>() => {
-            let class = d.py().import("winlaps._types")?.getattr("Device")?;
-            if !d.is_instance(&class)? {
-                return Err(pyo3::exceptions::PyTypeError::new_err(
-                    "device must be a Device, a dict or None",
-                ));
-            }
-            from_py("device", Some(&d.getattr("__dict__")?))
+        None => Ok((Device::default(), false)),
+        Some(d) if d.is_instance_of::<PyDict>() => Ok((from_py("device", Some(d))?, true)),
+        Some(d) if d.is_instance(&d.py().import("winlaps._types")?.getattr("Device")?)? => {
+            Ok((from_plain(&d.getattr("__dict__")?).map_err(invalid)?, false))
         }
-        v => from_py("device", v),
+        Some(_) => Err(PyTypeError::new_err(
+            "device must be a Device, a dict or None",
+        )),
     }
 }
 
@@ -288,20 +285,23 @@ pub(crate) fn resolve_policy<'py>(
     load_root(&mut snap, Root::Local, local)?;
     load_root(&mut snap, Root::Gpo, gpo)?;
     load_root(&mut snap, Root::Csp, csp)?;
-    let device = device_from_py(device)?;
-    let inner = guard(|| Ok(laps_policy::resolve(&snap, &device)))?;
+    let (resolved_for, convert_device) = device_from_py(device)?;
+    let inner = guard(|| Ok(laps_policy::resolve(&snap, &resolved_for)))?;
     let p = &inner;
     let view = PolicyView {
         source: p.source.as_str(),
         mode: p.mode.as_str(),
         blocker: p.blocker.map(|c| c.as_str()),
-        device: &p.device,
+        device: convert_device.then_some(&p.device),
         managed_account: p.managed_account().to_string(),
         encryption_target: p.encryption_target(),
     };
     let data = to_py(py, &view)?;
     for r in &inner.settings {
         data.set_item(r.setting.snake_name(), to_py(py, &r.value)?)?;
+    }
+    if !convert_device {
+        data.set_item("device", device)?;
     }
     data.set_item("_native", PyPolicyHandle { inner })?;
     record(py, "EffectivePolicy", data)
@@ -351,7 +351,7 @@ struct PolicyView<'a> {
     source: &'static str,
     mode: &'static str,
     blocker: Option<&'static str>,
-    device: &'a Device,
+    device: Option<&'a Device>,
     managed_account: String,
     encryption_target: Option<String>,
 }

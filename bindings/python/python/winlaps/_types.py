@@ -232,8 +232,13 @@ _DEVICE_OBJECTS: dict[Any, Device] = {}
 """Devices by their serde form's items, so that equal devices share one (immutable) object."""
 
 
-def _device_of(data: dict[str, Any]) -> Device:
-    """A resolved policy's device from its serde form."""
+def _device_of(data: Any) -> Device:
+    """A resolved policy's device: the ``Device`` it was resolved for, the default one for
+    ``None``, or one made from its serde form."""
+    if data is None:
+        return _DEFAULT_DEVICE
+    if isinstance(data, Device):
+        return data if type(data) is Device else Device._from(dict(vars(data)))
     try:
         key = tuple(data.items())
         device = _DEVICE_OBJECTS.get(key)
@@ -552,3 +557,5 @@ def _group_key_envelope(data: dict[str, Any]) -> dict[str, Any]:
 
 for _cls in _Record.__subclasses__():
     _cls._FIELDS = dict.fromkeys(f.name for f in dataclasses.fields(_cls))
+
+_DEFAULT_DEVICE = Device()
