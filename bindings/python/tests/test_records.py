@@ -1,4 +1,4 @@
-"""The result dataclasses as built from the native module: fields, remembered devices, ``to_dict()``."""
+"""The result dataclasses as the native module builds them: fields, devices, ``to_dict()``."""
 
 from __future__ import annotations
 
@@ -45,7 +45,8 @@ def test_equal_device_arguments_of_another_type_are_validated_again() -> None:
     with pytest.raises(winlaps.InvalidArgumentError):
         winlaps.Device(domain_controller=1)  # type: ignore[arg-type]  # an int is not a bool
     with pytest.raises(winlaps.InvalidArgumentError, match="join"):
-        winlaps.Device(join=["ad"])  # type: ignore[arg-type]  # unhashable: validated, not remembered
+        # Unhashable: validated, not remembered.
+        winlaps.Device(join=["ad"])  # type: ignore[arg-type]
 
 
 def test_devices_do_not_share_their_fields() -> None:
@@ -57,7 +58,8 @@ def test_devices_do_not_share_their_fields() -> None:
 
 def test_to_dict_is_a_fresh_copy_each_call() -> None:
     policy = winlaps.resolve_policy(gpo={"BackupDirectory": 2, "PasswordLength": 99})
-    value = bytes.fromhex(next(v for v in vectors("laps_attribute.json") if "input_hex" in v)["input_hex"])
+    attribute = next(v for v in vectors("laps_attribute.json") if "input_hex" in v)
+    value = bytes.fromhex(attribute["input_hex"])
     for result in (
         winlaps.decide_rotation(policy, now=NOW),
         policy.provenance("PasswordLength"),
