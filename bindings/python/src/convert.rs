@@ -93,6 +93,26 @@ pub(crate) fn to_py<'py>(
         .map_err(|e| Error::new(Kind::Base, format!("internal error: {e}")).into())
 }
 
+/// A value whose serde form [`to_py`] makes each time `to_dict()` is called: a result type's
+/// `_native`, so that form is built only when asked for.
+#[pyclass(frozen, module = "winlaps._winlaps", name = "_Deferred")]
+pub(crate) struct Deferred(Box<ToDict>);
+
+type ToDict = dyn Fn(Python<'_>) -> PyResult<Py<PyAny>> + Send + Sync;
+
+impl Deferred {
+    pub(crate) fn new(value: impl Serialize + Send + Sync + 'static) -> Self {
+        Deferred(Box::new(move |py| Ok(to_py(py, &value)?.unbind())))
+    }
+}
+
+#[pymethods]
+impl Deferred {
+    fn to_dict(&self, py: Python<'_>) -> PyResult<Py<PyAny>> {
+        (self.0)(py)
+    }
+}
+
 /// Python data from [`to_py`] handed to `winlaps._types.<name>`: a dataclass's `_from` or a
 /// plain function, which turn FILETIMEs, GUIDs and raw registry values into their Python types.
 pub(crate) fn record<'py>(
@@ -106,7 +126,7 @@ pub(crate) fn record<'py>(
     let target = types.bind(py).getattr(name)?;
     // A class is built by its `_from`; anything else is a conversion function.
     if target.is_instance_of::<PyType>() {
-        target.call_method1("_from", (data,))
+        target.call_method1(pyo3::intern!(py, "_from"), (data,))
     } else {
         target.call1((data,))
     }

@@ -1,7 +1,7 @@
 //! Crypto: `RootKey`, `KeyStore`, `LapsCredential`, `parse_encrypted_attribute`, encryption and
 //! the clear-text formats, over laps-crypto.
 
-use crate::convert::{filetime_from_py, filetime_to_py, record, text_or_bytes, to_py};
+use crate::convert::{filetime_from_py, filetime_to_py, record, text_or_bytes, to_py, Deferred};
 use crate::errors::{guard, Error, Kind};
 use laps_core::{FileTime, Password};
 use laps_crypto::cleartext::{self, GraphPassword, GraphPasswordEncoding};
@@ -297,22 +297,23 @@ impl PyKeyStore {
 // --- inspection -----------------------------------------------------------------------------
 
 /// What Python sees of an encrypted value or DPAPI-NG blob (`EncryptedAttributeInfo`): the
-/// header (`None` for a bare blob) and the key to fetch; `_dict` is the JSON form.
+/// header (`None` for a bare blob) and the key to fetch.
 #[derive(Serialize)]
 struct InfoView<'a> {
     update_time: Option<u64>,
     update_filetime: Option<u64>,
     encrypted_size: Option<u32>,
-    #[serde(flatten)]
-    blob: &'a laps_crypto::BlobInfo,
+    protection_descriptor: &'a str,
+    target_sid: Option<&'a str>,
+    content_detached: bool,
     #[serde(flatten)]
     key: Option<&'a laps_crypto::KeyIdentifierInfo>,
-    _dict: InfoDict<'a>,
 }
 
-/// The JSON form of [`InfoView`] (the CLI's): the blob's, plus the header of an attribute value.
+/// The JSON form of `EncryptedAttributeInfo` (the CLI's, its `to_dict()`): the blob's, plus
+/// the header of an attribute value.
 #[derive(Serialize)]
-struct InfoDict<'a> {
+struct InfoDict {
     #[serde(skip_serializing_if = "Option::is_none")]
     update_time: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -320,28 +321,32 @@ struct InfoDict<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     encrypted_size: Option<u32>,
     #[serde(flatten)]
-    blob: &'a laps_crypto::BlobInfo,
+    blob: laps_crypto::BlobInfo,
 }
 
-fn info<'py>(
-    py: Python<'py>,
+fn info(
+    py: Python<'_>,
     header: Option<(FileTime, u32)>,
-    blob: &laps_crypto::BlobInfo,
-) -> PyResult<Bound<'py, PyAny>> {
+    blob: laps_crypto::BlobInfo,
+) -> PyResult<Bound<'_, PyAny>> {
     let view = InfoView {
         update_time: header.map(|h| h.0.ticks()),
         update_filetime: header.map(|h| h.0.ticks()),
         encrypted_size: header.map(|h| h.1),
-        blob,
+        protection_descriptor: &blob.protection_descriptor,
+        target_sid: blob.target_sid.as_deref(),
+        content_detached: blob.content_detached,
         key: blob.key.as_ref(),
-        _dict: InfoDict {
-            update_time: header.map(|h| h.0.to_rfc3339()),
-            update_filetime: header.map(|h| h.0.ticks()),
-            encrypted_size: header.map(|h| h.1),
-            blob,
-        },
     };
-    record(py, "EncryptedAttributeInfo", to_py(py, &view)?)
+    let data = to_py(py, &view)?;
+    let form = InfoDict {
+        update_time: header.map(|h| h.0.to_rfc3339()),
+        update_filetime: header.map(|h| h.0.ticks()),
+        encrypted_size: header.map(|h| h.1),
+        blob,
+    };
+    data.set_item("_native", Deferred::new(form))?;
+    record(py, "EncryptedAttributeInfo", data)
 }
 
 /// Parses an `msLAPS-EncryptedPassword` value (header + DPAPI-NG blob) without any key.
@@ -353,17 +358,14 @@ pub(crate) fn parse_encrypted_attribute<'py>(
     let i: EncryptedAttributeInfo =
         guard(|| laps_crypto::parse_encrypted_attribute(value).map_err(Error::from))?;
     let header = (FileTime::from_ticks(i.update_filetime), i.encrypted_size);
-    info(py, Some(header), &i.blob)
+    info(py, Some(header), i.blob)
 }
 
 /// Parses a bare DPAPI-NG blob (`NCryptProtectSecret` output) without any key.
 #[pyfunction]
 pub(crate) fn parse_blob<'py>(py: Python<'py>, blob: &[u8]) -> PyResult<Bound<'py, PyAny>> {
-    info(
-        py,
-        None,
-        &guard(|| laps_crypto::parse_blob(blob).map_err(Error::from))?,
-    )
+    let blob = guard(|| laps_crypto::parse_blob(blob).map_err(Error::from))?;
+    info(py, None, blob)
 }
 
 // --- encryption -----------------------------------------------------------------------------

@@ -41,6 +41,7 @@ fn _winlaps(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<policy::PyPolicyHandle>()?;
     m.add_class::<policy::PyParsedHandle>()?;
     m.add_class::<convert::PyRawRegistryValue>()?;
+    m.add_class::<convert::Deferred>()?;
     m.add_function(wrap_pyfunction!(policy::_device, m)?)?;
     m.add_function(wrap_pyfunction!(policy::resolve_policy, m)?)?;
     m.add_function(wrap_pyfunction!(policy::parse_registry_pol, m)?)?;

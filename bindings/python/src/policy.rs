@@ -4,18 +4,18 @@
 
 use crate::convert::{
     filetime_from_py, from_plain, from_py, record, reg_map, reg_value_from_py, text_or_bytes,
-    to_py, PyReg,
+    to_py, Deferred, PyReg,
 };
 use crate::errors::{guard, Error, Kind};
 use laps_policy::{
     decide_rotation as rust_decide_rotation, Device, Diagnostic, DirectoryState, EffectivePolicy,
-    LocalState, ParsedPolicy, RegFile, RegistryPol, Root, RootValues, RotationDecision,
-    SettingResolution, SettingValue, Snapshot, SyncMl,
+    LocalState, ParsedPolicy, RegFile, RegistryPol, Root, RootValues, SettingResolution,
+    SettingValue, Snapshot, SyncMl,
 };
+use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyTuple};
 use serde::Serialize;
-use std::collections::BTreeMap;
 
 /// `"csp"`, `"gpo"`, `"local"` or `"legacy"`.
 fn root_from_name(name: &str) -> PyResult<Root> {
@@ -34,30 +34,26 @@ fn invalid(message: String) -> PyErr {
 /// defaults and validated, as the device's serde form.
 #[pyfunction]
 pub(crate) fn _device<'py>(facts: &Bound<'py, PyDict>) -> PyResult<Bound<'py, PyAny>> {
-    let device: Device = from_plain(facts.as_any())
-        .map_err(|e| {
-            format!(
-                "invalid device {}: {e}",
-                facts.repr().map(|r| r.to_string()).unwrap_or_default()
-            )
-        })
-        .map_err(invalid)?;
+    let device: Device = from_plain(facts.as_any()).map_err(|e| {
+        let facts = facts.repr().map(|r| r.to_string()).unwrap_or_default();
+        invalid(format!("invalid device {facts}: {e}"))
+    })?;
     to_py(facts.py(), &device)
 }
 
-/// `resolve_policy(device=...)`: a `Device`, a dict of the serde form, or `None`.
-fn device_from_py(v: Option<&Bound<'_, PyAny>>) -> PyResult<Device> {
+/// `resolve_policy(device=...)`: a `Device`, a dict of the serde form, or `None`; and whether
+/// the result needs the device converted (for a dict: a `Device` stands for itself, and
+/// `winlaps._types` fills in the default one for `None`).
+fn device_from_py(v: Option<&Bound<'_, PyAny>>) -> PyResult<(Device, bool)> {
     match v.filter(|v| !v.is_none()) {
-        Some(d) if !d.is_instance_of::<PyDict>() => {
-            let class = d.py().import("winlaps._types")?.getattr("Device")?;
-            if !d.is_instance(&class)? {
-                return Err(pyo3::exceptions::PyTypeError::new_err(
-                    "device must be a Device, a dict or None",
-                ));
-            }
-            from_py("device", Some(&d.getattr("__dict__")?))
+        None => Ok((Device::default(), false)),
+        Some(d) if d.is_instance_of::<PyDict>() => Ok((from_py("device", Some(d))?, true)),
+        Some(d) if d.is_instance(&d.py().import("winlaps._types")?.getattr("Device")?)? => {
+            Ok((from_plain(&d.getattr("__dict__")?).map_err(invalid)?, false))
         }
-        v => from_py("device", v),
+        Some(_) => Err(PyTypeError::new_err(
+            "device must be a Device, a dict or None",
+        )),
     }
 }
 
@@ -289,21 +285,24 @@ pub(crate) fn resolve_policy<'py>(
     load_root(&mut snap, Root::Local, local)?;
     load_root(&mut snap, Root::Gpo, gpo)?;
     load_root(&mut snap, Root::Csp, csp)?;
-    let device = device_from_py(device)?;
-    let inner = guard(|| Ok(laps_policy::resolve(&snap, &device)))?;
+    let (resolved_for, convert_device) = device_from_py(device)?;
+    let inner = guard(|| Ok(laps_policy::resolve(&snap, &resolved_for)))?;
     let p = &inner;
     let view = PolicyView {
         source: p.source.as_str(),
         mode: p.mode.as_str(),
         blocker: p.blocker.map(|c| c.as_str()),
-        device: &p.device,
+        device: convert_device.then_some(&p.device),
         managed_account: p.managed_account().to_string(),
         encryption_target: p.encryption_target(),
-        values: (p.settings.iter())
-            .map(|r| (r.setting.snake_name(), &r.value))
-            .collect(),
     };
     let data = to_py(py, &view)?;
+    for r in &inner.settings {
+        data.set_item(r.setting.snake_name(), to_py(py, &r.value)?)?;
+    }
+    if !convert_device {
+        data.set_item("device", device)?;
+    }
     data.set_item("_native", PyPolicyHandle { inner })?;
     record(py, "EffectivePolicy", data)
 }
@@ -323,22 +322,16 @@ impl PyPolicyHandle {
     fn provenance<'py>(&self, py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAny>> {
         let r = (self.inner.provenance(name))
             .ok_or_else(|| invalid(format!("{name:?} is not a Windows LAPS setting")))?;
-        record(py, "SettingResolution", to_py(py, &SettingView::new(r))?)
+        setting(py, r)
     }
-    /// Every setting's resolution, as serde forms (`EffectivePolicy.settings`, on first access).
-    fn settings<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let views: Vec<_> = self.inner.settings.iter().map(SettingView::new).collect();
-        to_py(py, &views)
+    /// Every setting's resolution (`EffectivePolicy.settings`, on first access).
+    fn settings<'py>(&self, py: Python<'py>) -> PyResult<Vec<Bound<'py, PyAny>>> {
+        self.inner.settings.iter().map(|r| setting(py, r)).collect()
     }
-    /// The diagnostics, as serde forms (`EffectivePolicy.diagnostics`, on first access).
-    fn diagnostics<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
-        let views: Vec<_> = self
-            .inner
-            .diagnostics
-            .iter()
-            .map(DiagnosticView::new)
-            .collect();
-        to_py(py, &views)
+    /// The findings (`EffectivePolicy.diagnostics`, on first access).
+    fn diagnostics<'py>(&self, py: Python<'py>) -> PyResult<Vec<Bound<'py, PyAny>>> {
+        let diagnostic = |d| record(py, "Diagnostic", to_py(py, &DiagnosticView::new(d))?);
+        self.inner.diagnostics.iter().map(diagnostic).collect()
     }
     /// A human explanation.
     fn explain(&self) -> String {
@@ -350,21 +343,27 @@ impl PyPolicyHandle {
     }
 }
 
-/// What Python sees of a resolved policy (`EffectivePolicy`) at once: one key per setting value
-/// (snake_case name); the trace comes on demand ([`PyPolicyHandle::settings`], `diagnostics`).
+/// What Python sees of a resolved policy (`EffectivePolicy`) at once, with one key per setting
+/// value (snake_case name) added; the trace comes on demand ([`PyPolicyHandle::settings`],
+/// `diagnostics`).
 #[derive(Serialize)]
 struct PolicyView<'a> {
     source: &'static str,
     mode: &'static str,
     blocker: Option<&'static str>,
-    device: &'a Device,
+    device: Option<&'a Device>,
     managed_account: String,
     encryption_target: Option<String>,
-    #[serde(flatten)]
-    values: BTreeMap<&'static str, &'a SettingValue>,
 }
 
-/// What Python sees of one setting's resolution (`SettingResolution`); `_dict` is the serde form.
+/// A `SettingResolution`; its `to_dict()` is the serde form of `r`.
+fn setting<'py>(py: Python<'py>, r: &SettingResolution) -> PyResult<Bound<'py, PyAny>> {
+    let data = to_py(py, &SettingView::new(r))?;
+    data.set_item("_native", Deferred::new(r.clone()))?;
+    record(py, "SettingResolution", data)
+}
+
+/// What Python sees of one setting's resolution (`SettingResolution`).
 #[derive(Serialize)]
 struct SettingView<'a> {
     name: &'static str,
@@ -377,7 +376,6 @@ struct SettingView<'a> {
     reason: Option<String>,
     description: String,
     shadowed: Vec<(&'static str, &'a str, PyReg<'a>)>,
-    _dict: &'a SettingResolution,
     _repr: String,
 }
 
@@ -397,7 +395,6 @@ impl<'a> SettingView<'a> {
             shadowed: (r.shadowed.iter())
                 .map(|s| (s.root.name(), s.name.as_str(), PyReg(&s.raw)))
                 .collect(),
-            _dict: r,
             _repr: format!(
                 "SettingResolution(name='{}', value={}, {})",
                 r.setting.snake_name(),
@@ -444,16 +441,6 @@ fn native(policy: &Bound<'_, PyAny>) -> PyResult<Py<PyPolicyHandle>> {
         .ok_or_else(|| pyo3::exceptions::PyTypeError::new_err("policy must be an EffectivePolicy"))
 }
 
-/// What Python sees of a rotation verdict (`RotationDecision`): the serde form plus the next
-/// expiry; `_dict` is the serde form alone.
-#[derive(Serialize)]
-struct DecisionView<'a> {
-    #[serde(flatten)]
-    decision: &'a RotationDecision,
-    next_expiration: Option<laps_core::FileTime>,
-    _dict: &'a RotationDecision,
-}
-
 /// Whether the password must rotate now. `local` is the device's `LAPS\State` (dict with
 /// `policy_source`, `last_password_update`, `azure_password_expiry`, `last_account_rid`,
 /// `last_account_name`, `last_encryption_target`, `dsrm_mode`, `last_password_version`,
@@ -475,12 +462,12 @@ pub(crate) fn decide_rotation<'py>(
     let directory: DirectoryState = from_py("directory", directory)?;
     let policy = &policy.get().inner;
     let d = guard(|| Ok(rust_decide_rotation(policy, &local, &directory, now)))?;
-    let view = DecisionView {
-        decision: &d,
-        next_expiration: d.next_expiration(),
-        _dict: &d,
-    };
-    record(py, "RotationDecision", to_py(py, &view)?)
+    // What Python sees: the serde form without the notes, plus the next expiry.
+    let data = to_py(py, &d)?;
+    data.del_item("notes")?;
+    data.set_item("next_expiration", d.next_expiration().map(|t| t.ticks()))?;
+    data.set_item("_native", Deferred::new(d))?;
+    record(py, "RotationDecision", data)
 }
 
 /// The `local` state a successful rotation at `now` under `policy` leaves behind, as the
@@ -513,14 +500,6 @@ pub(crate) fn local_state_from_registry<'py>(
     to_py(py, &guard(|| Ok(LocalState::from_registry(&values)))?)
 }
 
-/// The post-authentication timeline's serde form plus the action names.
-#[derive(Serialize)]
-struct TimelineView<'a> {
-    #[serde(flatten)]
-    timeline: &'a laps_policy::PostAuthTimeline,
-    action_names: Vec<&'static str>,
-}
-
 /// What follows a logon with the managed account at `logon`: a dict with `logon`, `deadline`
 /// (aware datetimes; `None` when the actions are off), `actions` (bit mask), `action_names`,
 /// `grace_hours`, `off` (why there is no deadline, or `None`) and `steps` (`at`, `what`,
@@ -536,11 +515,9 @@ pub(crate) fn post_authentication_timeline<'py>(
     let logon = filetime_from_py(logon)?;
     let policy = &policy.get().inner;
     let t = guard(|| Ok(laps_policy::post_authentication_timeline(policy, logon)))?;
-    let view = TimelineView {
-        timeline: &t,
-        action_names: t.actions.names(),
-    };
-    record(py, "_timeline", to_py(py, &view)?)
+    let data = to_py(py, &t)?;
+    data.set_item("action_names", t.actions.names())?;
+    record(py, "_timeline", data)
 }
 
 /// Decodes the LAPS CSP `Actions/ResetPasswordStatus` (an HRESULT as `int`, or the CSP's text:

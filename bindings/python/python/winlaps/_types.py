@@ -10,7 +10,6 @@ the API promises and the plain forms: FILETIME ticks and aware ``datetime``, GUI
 
 from __future__ import annotations
 
-import copy
 import dataclasses
 import datetime
 import functools
@@ -36,12 +35,15 @@ __all__ = [
 # --- value conversions (one place per kind) --------------------------------------------------
 
 _EPOCH = datetime.datetime(1601, 1, 1, tzinfo=datetime.timezone.utc)
+_timedelta = datetime.timedelta
+_new = object.__new__
+_setattr = object.__setattr__
 
 
 def _time(ticks: Optional[int]) -> Optional[datetime.datetime]:
     """A FILETIME (100 ns ticks since 1601) as an aware UTC ``datetime``, sub-microsecond ticks
     truncated; ``None`` stays ``None``. Past year 9999 raises ``OverflowError``."""
-    return None if ticks is None else _EPOCH + datetime.timedelta(microseconds=ticks // 10)
+    return None if ticks is None else _EPOCH + _timedelta(0, 0, ticks // 10)
 
 
 def _ticks(value: Any) -> int:
@@ -111,41 +113,37 @@ _R = TypeVar("_R", bound="_Record")
 
 @dataclass(frozen=True, eq=False, init=False)
 class _Record:
-    """Base of the result types: filled field by field from a serde form."""
+    """Base of the result types: filled from a serde form."""
 
     _CONVERT: ClassVar[Mapping[str, Callable[[Any], Any]]] = {}
     """Field name to the conversion its value needs (fields not named are taken as they are)."""
-    _PLAN: ClassVar[tuple[dict[str, None], tuple[tuple[str, Callable[[Any], Any]], ...]]]
-    """Every field set to ``None``, and the fields with a conversion (set on first use)."""
+    _FIELDS: ClassVar[dict[str, None]]
+    """Every field, in order (set for each class at the end of this module)."""
 
     @classmethod
-    def _from(cls: type[_R], data: Mapping[str, Any]) -> _R:
-        """The object for the native module's ``data`` (a missing key is ``None``)."""
-        self = object.__new__(cls)
-        self._fill(data)
+    def _from(cls: type[_R], data: dict[str, Any]) -> _R:
+        """The object for the native module's ``data``, a dict it hands over (a missing key is
+        ``None``, a key that is not a field is dropped)."""
+        # The frozen object's fields are its __dict__: ``data`` itself when its keys are the
+        # fields, else a dict of the fields taken from it.
+        fields = cls._FIELDS
+        if data.keys() != fields.keys():
+            if data.keys() <= fields.keys():
+                data = fields | data
+            else:
+                data = {name: data.get(name) for name in fields}
+        for name, convert in cls._CONVERT.items():
+            data[name] = convert(data[name])
+        self = _new(cls)
+        _setattr(self, "__dict__", data)
         return self
-
-    def _fill(self, data: Mapping[str, Any]) -> None:
-        # The frozen object's fields are written through its __dict__ (what object.__setattr__
-        # per field would do, without a call per field: a policy has 25 of them).
-        cls = type(self)
-        plan = cls.__dict__.get("_PLAN")
-        if plan is None:
-            names = [f.name for f in dataclasses.fields(cls)]
-            plan = (dict.fromkeys(names), tuple(cls._CONVERT.items()))
-            cls._PLAN = plan
-        empty, converts = plan
-        fields = self.__dict__
-        fields.update(empty)
-        if data.keys() <= empty.keys():
-            fields.update(data)
-        else:
-            fields.update({k: v for k, v in data.items() if k in empty})
-        for name, convert in converts:
-            fields[name] = convert(fields[name])
 
 
 # --- policy -------------------------------------------------------------------------------
+
+
+_DEVICES: dict[Any, dict[str, Any]] = {}
+"""``Device`` arguments (values and types) to the fields laps-policy made of them."""
 
 
 @dataclass(frozen=True, init=False)
@@ -198,20 +196,59 @@ class Device(_Record):
         entra_tenant_laps_enabled: Optional[bool] = None,
         entra_device_enabled: Optional[bool] = None,
     ) -> None:
-        facts = {
-            "join": join,
-            "domain_controller": domain_controller,
-            "os_build": os_build,
-            "os_ubr": os_ubr,
-            "legacy_cse_installed": legacy_cse_installed,
-            "dfl_2016": dfl_2016,
-            "legacy_schema_present": legacy_schema_present,
-            "safe_mode": safe_mode,
-            "password_policy": password_policy,
-            "entra_tenant_laps_enabled": entra_tenant_laps_enabled,
-            "entra_device_enabled": entra_device_enabled,
-        }
-        self._fill(_winlaps._device({k: v for k, v in facts.items() if v is not None}))
+        # The arguments in field order. laps-policy validates each combination once: the same
+        # arguments of the same types give the same device. A password policy (a mapping) and
+        # unhashable arguments (refused below) are not remembered.
+        given = (
+            join,
+            domain_controller,
+            os_build,
+            os_ubr,
+            legacy_cse_installed,
+            dfl_2016,
+            legacy_schema_present,
+            safe_mode,
+            password_policy,
+            entra_tenant_laps_enabled,
+            entra_device_enabled,
+        )
+        key: Any = (given, tuple(map(type, given))) if password_policy is None else None
+        try:
+            known = _DEVICES.get(key)
+        except TypeError:
+            known = key = None
+        if known is not None:
+            _setattr(self, "__dict__", known.copy())
+            return
+        facts = {k: v for k, v in zip(self._FIELDS, given) if v is not None}
+        _setattr(self, "__dict__", Device._from(_winlaps._device(facts)).__dict__)
+        if key is not None:
+            if len(_DEVICES) >= 1024:
+                _DEVICES.clear()
+            _DEVICES[key] = self.__dict__.copy()
+
+
+_DEVICE_OBJECTS: dict[Any, Device] = {}
+"""Devices by their serde form's items, so that equal devices share one (immutable) object."""
+
+
+def _device_of(data: Any) -> Device:
+    """A resolved policy's device: the ``Device`` it was resolved for, the default one for
+    ``None``, or one made from its serde form."""
+    if data is None:
+        return _DEFAULT_DEVICE
+    if isinstance(data, Device):
+        return data if type(data) is Device else Device._from(dict(vars(data)))
+    try:
+        key = tuple(data.items())
+        device = _DEVICE_OBJECTS.get(key)
+    except TypeError:  # a password policy (a dict): not remembered
+        return Device._from(data)
+    if device is None:
+        if len(_DEVICE_OBJECTS) >= 1024:
+            _DEVICE_OBJECTS.clear()
+        device = _DEVICE_OBJECTS[key] = Device._from(data)
+    return device
 
 
 @dataclass(frozen=True, eq=False, init=False)
@@ -239,14 +276,14 @@ class SettingResolution(_Record):
     """Short words, e.g. ``configured (GPO)`` or ``default: GPO value 99 rejected (...)``."""
     shadowed: list[tuple[str, str, _winlaps._RegValue]]
     """Values of the same setting in lower-precedence roots, ignored: ``(root, name, value)``."""
-    _dict: dict[str, Any] = field(repr=False)
+    _native: _winlaps._Deferred = field(repr=False)
     _repr: str = field(repr=False)
 
     _CONVERT = {"raw": _reg, "shadowed": lambda s: [(r, n, _reg(v)) for r, n, v in s]}
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form as plain Python data."""
-        return copy.deepcopy(self._dict)
+        return self._native.to_dict()
 
     def __repr__(self) -> str:
         return self._repr
@@ -336,18 +373,18 @@ class EffectivePolicy(_Record):
     """``AutomaticAccountManagementRandomizeName``."""
     _native: _winlaps._EffectivePolicy = field(repr=False)
 
-    _CONVERT = {"device": Device._from}
+    _CONVERT = {"device": _device_of}
 
     # The trace is built on first access: most scripts read a few settings of many policies.
     @functools.cached_property
     def settings(self) -> list[SettingResolution]:
         """Every setting's resolution, in catalogue order."""
-        return [SettingResolution._from(s) for s in self._native.settings()]
+        return self._native.settings()
 
     @functools.cached_property
     def diagnostics(self) -> list[Diagnostic]:
         """Findings, most important first."""
-        return [Diagnostic._from(d) for d in self._native.diagnostics()]
+        return self._native.diagnostics()
 
     def provenance(self, name: str) -> SettingResolution:
         """How one setting was resolved, by snake_case or registry name (any case)."""
@@ -438,13 +475,13 @@ class RotationDecision(_Record):
     """Known bits of the event-10015 reason mask."""
     event_ids: list[int]
     """The events the cycle logs (10014, 10015, 10016, 10051)."""
-    _dict: dict[str, Any] = field(repr=False)
+    _native: _winlaps._Deferred = field(repr=False)
 
     _CONVERT = {"current_expiration": _time, "new_expiration": _time, "next_expiration": _time}
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form as plain Python data (times as FILETIME integers)."""
-        return copy.deepcopy(self._dict)
+        return self._native.to_dict()
 
     def __bool__(self) -> bool:
         return self.rotate
@@ -496,13 +533,13 @@ class EncryptedAttributeInfo(_Record):
     """Forest DNS name from the KeyIdentifier."""
     content_detached: bool
     """The ciphertext follows the CMS (LAPS values) rather than being inside it."""
-    _dict: dict[str, Any] = field(repr=False)
+    _native: _winlaps._Deferred = field(repr=False)
 
     _CONVERT = {"update_time": _time, "root_key_id": _guid}
 
     def to_dict(self) -> dict[str, Any]:
         """Every field as plain Python data (the CLI's JSON form)."""
-        return copy.deepcopy(self._dict)
+        return self._native.to_dict()
 
     def __repr__(self) -> str:
         if self.root_key_id is None:
@@ -516,3 +553,9 @@ class EncryptedAttributeInfo(_Record):
 def _group_key_envelope(data: dict[str, Any]) -> dict[str, Any]:
     """``parse_group_key_envelope``'s dict, its root key id as a ``uuid.UUID``."""
     return {**data, "root_key_id": _guid(data["root_key_id"])}
+
+
+for _cls in _Record.__subclasses__():
+    _cls._FIELDS = dict.fromkeys(f.name for f in dataclasses.fields(_cls))
+
+_DEFAULT_DEVICE = Device()

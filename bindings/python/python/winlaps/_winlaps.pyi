@@ -9,6 +9,7 @@ from typing_extensions import NotRequired, TypeAlias, TypedDict, disjoint_base
 from winlaps._errors import WinlapsError
 from winlaps._types import (
     Device,
+    Diagnostic,
     EffectivePolicy,
     EncryptedAttributeInfo,
     ParsedPolicy,
@@ -55,6 +56,7 @@ __all__ = [
     "parse_group_key_envelope",
     "make_group_key_envelope",
     "_device",
+    "_Deferred",
     "_EffectivePolicy",
     "_ParsedPolicy",
     "_EpmLookup",
@@ -179,12 +181,18 @@ class _EffectivePolicy:
     """The resolved policy behind an EffectivePolicy, handed back to the functions that take one."""
 
     def provenance(self, name: str) -> SettingResolution: ...
-    def settings(self) -> list[dict[str, Any]]: ...
-    def diagnostics(self) -> list[dict[str, Any]]: ...
+    def settings(self) -> list[SettingResolution]: ...
+    def diagnostics(self) -> list[Diagnostic]: ...
     def explain(self) -> str: ...
     def to_json(self) -> str: ...
 
 def _device(facts: Mapping[str, Any]) -> dict[str, Any]: ...
+
+@final
+class _Deferred:
+    """A result's serde form, converted to Python data on each call."""
+
+    def to_dict(self) -> dict[str, Any]: ...
 
 _Root: TypeAlias = Union[Mapping[str, _RegValue], ParsedPolicy, Sequence[ParsedPolicy]]
 
