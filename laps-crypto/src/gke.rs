@@ -83,10 +83,66 @@ impl fmt::Debug for GroupKeyEnvelope {
     }
 }
 
+/// What a group key envelope says without its key material: which root key and index it is
+/// for, its kind and its names (what `winlaps` shows of a GetKey answer).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize)]
+#[non_exhaustive]
+pub struct EnvelopeInfo {
+    /// Root key id.
+    pub root_key_id: Guid,
+    /// L0 index.
+    pub l0: i32,
+    /// L1 index.
+    pub l1: i32,
+    /// L2 index.
+    pub l2: i32,
+    /// Flags (0x1: the L2 field is a public key).
+    pub flags: u32,
+    /// A public-key envelope (encrypt only: what a LAPS client gets), else a seed envelope.
+    pub public_key: bool,
+    /// KDF hash.
+    pub kdf_hash: KdfHash,
+    /// Secret-agreement algorithm.
+    pub secret_agreement_algorithm: SecretAgreement,
+    /// Domain DNS name.
+    pub domain_name: String,
+    /// Forest DNS name.
+    pub forest_name: String,
+}
+
 impl GroupKeyEnvelope {
     /// True when the L2 field is the group public key (encrypt only).
     pub fn is_public_key(&self) -> bool {
         self.flags & FLAG_PUBLIC_KEY != 0
+    }
+
+    /// What this envelope says without its key material.
+    ///
+    /// ```
+    /// use laps_crypto::{sample, GroupKeyEnvelope, KeyIndex};
+    /// let index = KeyIndex { l0: 361, l1: 4, l2: 7 };
+    /// let gke = GroupKeyEnvelope::from_root_key(
+    ///     &sample::root_key(), &sample::SID.parse()?, index, "contoso.com", "contoso.com", true,
+    /// )?;
+    /// let info = gke.info();
+    /// assert!(info.public_key);
+    /// assert_eq!((info.l0, info.l1, info.l2), (361, 4, 7));
+    /// assert_eq!(serde_json::to_value(&info)?["kdf_hash"], "SHA512");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn info(&self) -> EnvelopeInfo {
+        EnvelopeInfo {
+            root_key_id: self.root_key_id,
+            l0: self.index.l0,
+            l1: self.index.l1,
+            l2: self.index.l2,
+            flags: self.flags,
+            public_key: self.is_public_key(),
+            kdf_hash: self.kdf_hash,
+            secret_agreement_algorithm: self.secret_agreement,
+            domain_name: self.domain_name.clone(),
+            forest_name: self.forest_name.clone(),
+        }
     }
 
     /// Parses a GKE (the `pbbOut` of GetKey).

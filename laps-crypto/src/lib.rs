@@ -76,7 +76,7 @@ pub use credential::LapsCredential;
 pub use encrypt::{encrypt_attribute, encrypt_blob, encrypt_credential};
 pub use encryptor::{with_randomness, Encryptor, KeyPath, KeySource};
 pub use error::{Error, Result};
-pub use gke::GroupKeyEnvelope;
+pub use gke::{EnvelopeInfo, GroupKeyEnvelope};
 pub use guid::Guid;
 pub use kdf::KdfHash;
 pub use key_identifier::{KeyIdentifier, KeyIndex};

@@ -178,18 +178,18 @@ pub struct GroupKeyEnvelopeInfo {
 pub fn parse_group_key_envelope(data: Unknown<'_>) -> Result<GroupKeyEnvelopeInfo> {
     guarded(|| {
         let bytes: &[u8] = arg("data", data)?;
-        let gke = laps_crypto::GroupKeyEnvelope::parse(bytes).map_err(crypto_error)?;
+        let info = (laps_crypto::GroupKeyEnvelope::parse(bytes).map_err(crypto_error)?).info();
         Ok(GroupKeyEnvelopeInfo {
-            root_key_id: gke.root_key_id.to_string(),
-            l0: gke.index.l0,
-            l1: gke.index.l1,
-            l2: gke.index.l2,
-            flags: gke.flags,
-            public_key: gke.is_public_key(),
-            kdf_hash: gke.kdf_hash.name().to_owned(),
-            secret_agreement_algorithm: gke.secret_agreement.name().to_owned(),
-            domain_name: gke.domain_name.clone(),
-            forest_name: gke.forest_name.clone(),
+            root_key_id: info.root_key_id.to_string(),
+            l0: info.l0,
+            l1: info.l1,
+            l2: info.l2,
+            flags: info.flags,
+            public_key: info.public_key,
+            kdf_hash: info.kdf_hash.name().to_owned(),
+            secret_agreement_algorithm: info.secret_agreement_algorithm.name().to_owned(),
+            domain_name: info.domain_name,
+            forest_name: info.forest_name,
         })
     })
 }

@@ -576,21 +576,6 @@ pub(crate) fn decode_graph_password(password_base64: &str) -> PyResult<PyGraphPa
 
 // --- group key envelopes --------------------------------------------------------------------
 
-/// What Python sees of a group key envelope, without its secrets.
-#[derive(Serialize)]
-struct EnvelopeView<'a> {
-    root_key_id: Guid,
-    l0: i32,
-    l1: i32,
-    l2: i32,
-    flags: u32,
-    public_key: bool,
-    kdf_hash: &'static str,
-    secret_agreement_algorithm: &'static str,
-    domain_name: &'a str,
-    forest_name: &'a str,
-}
-
 /// What a group key envelope (a [MS-GKDI] GetKey answer) holds, without its secrets:
 /// `root_key_id`, `l0`, `l1`, `l2`, `flags`, `public_key` (a public-key envelope, which cannot
 /// decrypt), `kdf_hash`, `secret_agreement_algorithm`, `domain_name`, `forest_name`.
@@ -599,20 +584,8 @@ pub(crate) fn parse_group_key_envelope<'py>(
     py: Python<'py>,
     data: &[u8],
 ) -> PyResult<Bound<'py, PyAny>> {
-    let gke = guard(|| Ok(GroupKeyEnvelope::parse(data)?))?;
-    let view = EnvelopeView {
-        root_key_id: gke.root_key_id,
-        l0: gke.index.l0,
-        l1: gke.index.l1,
-        l2: gke.index.l2,
-        flags: gke.flags,
-        public_key: gke.is_public_key(),
-        kdf_hash: gke.kdf_hash.name(),
-        secret_agreement_algorithm: gke.secret_agreement.name(),
-        domain_name: &gke.domain_name,
-        forest_name: &gke.forest_name,
-    };
-    record(py, "_group_key_envelope", to_py(py, &view)?)
+    let info = guard(|| Ok(GroupKeyEnvelope::parse(data)?.info()))?;
+    record(py, "_group_key_envelope", to_py(py, &info)?)
 }
 
 /// The group key envelope a domain controller would answer GetKey with for `sid` at `time`
