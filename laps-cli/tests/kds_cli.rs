@@ -118,6 +118,7 @@ fn encrypt_and_decrypt_through_the_lab_kds() {
         error.contains("access denied") && error.contains(SID),
         "{error}"
     );
+    assert_eq!(results[0]["code"], "LAPS_ACCESS_DENIED");
 
     // A wrong password is an authentication failure of the whole command (the DC could not
     // be used at all), never echoed.
