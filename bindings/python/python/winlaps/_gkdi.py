@@ -619,7 +619,8 @@ class KeyStore(_NativeKeyStore):
         """
         calls = _KeyFetch(_values(values), self, blob=blob)
         if calls.next_request() is not None:
-            _fetch(_Target(dc, username, password, _check_protocol(auth_protocol), timeout, port, epm_port), calls)
+            target = _Target(dc, username, password, _check_protocol(auth_protocol), timeout, port, epm_port)
+            _fetch(target, calls)
         return FetchResult(*calls.finish())
 
     async def async_fetch_from_dc(
