@@ -141,3 +141,161 @@ export interface DcOptions {
   /** `fetchFromDc` only: the values are bare DPAPI-NG blobs, not LAPS attribute values. */
   blob?: boolean
 }
+
+/** How the device is joined. */
+export type Join = 'entra' | 'ad' | 'hybrid' | 'none'
+
+/**
+ * The device a policy is resolved for. Everything is optional; the defaults
+ * are a hybrid-joined Windows 11 24H2 (build 26100) member, not a domain
+ * controller, legacy client extension not installed, domain at 2016 functional level,
+ * normal boot.
+ */
+export interface DeviceOptions {
+  /** Join state (default `'hybrid'`). */
+  join?: Join
+  /** The device is a domain controller (default false). */
+  domainController?: boolean
+  /** Windows build number, e.g. 19045, 22631, 26100 (default 26100), or build and UBR as text (`'17763.4244'`). */
+  osBuild?: number | string
+  /**
+   * Update build revision, e.g. 4244 for 17763.4244 (default unknown: the April 2023
+   * update that brought Windows LAPS is assumed).
+   */
+  osUbr?: number
+  /** The legacy Microsoft LAPS client-side extension is installed (default false). */
+  legacyCseInstalled?: boolean
+  /** The domain functional level is 2016 or higher (default true). */
+  dfl2016?: boolean
+  /** The legacy LAPS schema (`ms-Mcs-AdmPwd`) is in the forest (default true). */
+  legacySchemaPresent?: boolean
+  /**
+   * Safe mode, Directory Services Restore Mode or another non-normal boot (default false):
+   * Windows LAPS does nothing this boot, even if the password has expired.
+   */
+  safeMode?: boolean
+  /**
+   * The managed account's password policy, when known: resolution then predicts event
+   * 10027 (a diagnostic, and a blocker when no generated password can pass).
+   */
+  passwordPolicy?: LocalPasswordPolicyOptions
+  /**
+   * The tenant's "Enable Microsoft Entra LAPS" switch is on (default true; off: Entra
+   * backups fail with event 10059).
+   */
+  entraTenantLapsEnabled?: boolean
+  /** The device is enabled in Entra ID (default true; disabled: Entra backups fail, 10059). */
+  entraDeviceEnabled?: boolean
+}
+
+/** The root the effective policy came from. */
+export type PolicySource = 'csp' | 'gpo' | 'local' | 'legacy' | 'none'
+
+/** What LAPS does on the device. */
+export type PolicyMode = 'disabled' | 'entra' | 'ad' | 'ad_dsrm' | 'legacy_emulation' | 'unmanaged'
+
+/**
+ * The device's `LAPS\State` as far as rotation needs it; everything is
+ * optional (a first run has nothing). `localStateFromRegistry` and `localStateAfterRotation`
+ * give every field that is known.
+ */
+export interface LocalStateInput {
+  /** Policy source of the last successful update. */
+  policySource?: 'csp' | 'gpo' | 'local' | 'legacy' | 'none'
+  /** `LastPasswordUpdateTime`. */
+  lastPasswordUpdate?: Date
+  /** `AzurePasswordExpiryTime` (the Entra-mode expiry, kept only on the device). */
+  azurePasswordExpiry?: Date
+  /** `LastAccountRidUpdated`. */
+  lastAccountRid?: number
+  /** Name of the account last managed. */
+  lastAccountName?: string
+  /** Principal the last password was encrypted to. */
+  lastEncryptionTarget?: string
+  /** `DSRMMode` of the last update. */
+  dsrmMode?: boolean
+  /** `LastPasswordVersion` (GUID text, 24H2). */
+  lastPasswordVersion?: string
+  /** A rotation was requested (`Reset-LapsPassword` or the CSP `ResetPassword` action). */
+  resetRequested?: boolean
+  /** `PostAuthResetDeadline`: a pending post-authentication deadline. */
+  postAuthResetDeadline?: Date
+}
+
+/** The computer object's LAPS attributes (AD modes only). */
+export interface DirectoryStateInput {
+  /** `msLAPS-PasswordExpirationTime`. */
+  passwordExpirationTime?: Date
+  /** `msLAPS-EncryptedPassword` (or the DSRM one) is present. */
+  encryptedPasswordPresent?: boolean
+  /** `msLAPS-CurrentPasswordVersion` (GUID text, 24H2 schema). */
+  currentPasswordVersion?: string
+}
+
+/** The verdict of one policy-processing cycle. */
+export interface RotationDecision {
+  /** Rotate now. */
+  rotate: boolean
+  /** Every update factor that is set, e.g. `'expired'`, `'policy_source_changed'`. */
+  reasons: Array<string>
+  /** Why nothing can happen (a diagnostic code), when the policy is blocked or unmanaged. */
+  blocked: string
+  /** The expiry currently in force. */
+  currentExpiration: Date
+  /** The expiry a rotation now writes (now + PasswordAgeDays). */
+  newExpiration: Date
+  /** The new expiry after a rotation, else the current one. */
+  nextExpiration: Date
+  /** Known bits of the event-10015 reason mask. */
+  reasonMask: number
+  /** The Windows LAPS events the cycle logs. */
+  eventIds: Array<number>
+  /**
+   * Where a rule that departs from the documentation's text decided the outcome: the
+   * sentence it departs from and the source followed.
+   */
+  notes: Array<string>
+}
+
+/** One step after a managed-account logon. */
+export interface PostAuthStep {
+  /** When it happens. */
+  at: Date
+  /** What happens. */
+  what: string
+  /** The matching Windows LAPS event, if any. */
+  eventId: number
+}
+
+/** What follows a logon with the managed account. */
+export interface PostAuthTimeline {
+  /** The logon time. */
+  logon: Date
+  /** When the actions run (absent when they are off). */
+  deadline: Date
+  /** The action bit mask (1 reset, 2 sign out, 4 reboot, 8 terminate processes). */
+  actions: number
+  /** The actions by name. */
+  actionNames: Array<string>
+  /** Grace period in hours. */
+  graceHours: number
+  /** Why there is no deadline (`'grace_period_zero'`, `'dsrm_mode'`, …). */
+  off: string
+  /** The steps, in time order. */
+  steps: Array<PostAuthStep>
+}
+
+/** One finding of the resolver. */
+export interface PolicyDiagnostic {
+  severity: 'info' | 'warning' | 'error'
+  /** Stable snake_case code, e.g. `'root_ignored'`, `'invalid_value'`. */
+  code: string
+  /** The matching Windows LAPS event ID, where Windows logs one. */
+  eventId?: number
+  /** The registry name of the setting concerned. */
+  setting?: string
+  /** The root concerned (`'csp'`, `'gpo'`, `'local'`, `'legacy'`). */
+  root?: 'csp' | 'gpo' | 'local' | 'legacy'
+  /** What happened, for a person. */
+  message: string
+}

@@ -142,6 +142,164 @@ export interface DcOptions {
   blob?: boolean
 }
 
+/** How the device is joined. */
+export type Join = 'entra' | 'ad' | 'hybrid' | 'none'
+
+/**
+ * The device a policy is resolved for. Everything is optional; the defaults
+ * are a hybrid-joined Windows 11 24H2 (build 26100) member, not a domain
+ * controller, legacy client extension not installed, domain at 2016 functional level,
+ * normal boot.
+ */
+export interface DeviceOptions {
+  /** Join state (default `'hybrid'`). */
+  join?: Join
+  /** The device is a domain controller (default false). */
+  domainController?: boolean
+  /** Windows build number, e.g. 19045, 22631, 26100 (default 26100), or build and UBR as text (`'17763.4244'`). */
+  osBuild?: number | string
+  /**
+   * Update build revision, e.g. 4244 for 17763.4244 (default unknown: the April 2023
+   * update that brought Windows LAPS is assumed).
+   */
+  osUbr?: number
+  /** The legacy Microsoft LAPS client-side extension is installed (default false). */
+  legacyCseInstalled?: boolean
+  /** The domain functional level is 2016 or higher (default true). */
+  dfl2016?: boolean
+  /** The legacy LAPS schema (`ms-Mcs-AdmPwd`) is in the forest (default true). */
+  legacySchemaPresent?: boolean
+  /**
+   * Safe mode, Directory Services Restore Mode or another non-normal boot (default false):
+   * Windows LAPS does nothing this boot, even if the password has expired.
+   */
+  safeMode?: boolean
+  /**
+   * The managed account's password policy, when known: resolution then predicts event
+   * 10027 (a diagnostic, and a blocker when no generated password can pass).
+   */
+  passwordPolicy?: LocalPasswordPolicyOptions
+  /**
+   * The tenant's "Enable Microsoft Entra LAPS" switch is on (default true; off: Entra
+   * backups fail with event 10059).
+   */
+  entraTenantLapsEnabled?: boolean
+  /** The device is enabled in Entra ID (default true; disabled: Entra backups fail, 10059). */
+  entraDeviceEnabled?: boolean
+}
+
+/** The root the effective policy came from. */
+export type PolicySource = 'csp' | 'gpo' | 'local' | 'legacy' | 'none'
+
+/** What LAPS does on the device. */
+export type PolicyMode = 'disabled' | 'entra' | 'ad' | 'ad_dsrm' | 'legacy_emulation' | 'unmanaged'
+
+/**
+ * The device's `LAPS\State` as far as rotation needs it; everything is
+ * optional (a first run has nothing). `localStateFromRegistry` and `localStateAfterRotation`
+ * give every field that is known.
+ */
+export interface LocalStateInput {
+  /** Policy source of the last successful update. */
+  policySource?: 'csp' | 'gpo' | 'local' | 'legacy' | 'none'
+  /** `LastPasswordUpdateTime`. */
+  lastPasswordUpdate?: Date
+  /** `AzurePasswordExpiryTime` (the Entra-mode expiry, kept only on the device). */
+  azurePasswordExpiry?: Date
+  /** `LastAccountRidUpdated`. */
+  lastAccountRid?: number
+  /** Name of the account last managed. */
+  lastAccountName?: string
+  /** Principal the last password was encrypted to. */
+  lastEncryptionTarget?: string
+  /** `DSRMMode` of the last update. */
+  dsrmMode?: boolean
+  /** `LastPasswordVersion` (GUID text, 24H2). */
+  lastPasswordVersion?: string
+  /** A rotation was requested (`Reset-LapsPassword` or the CSP `ResetPassword` action). */
+  resetRequested?: boolean
+  /** `PostAuthResetDeadline`: a pending post-authentication deadline. */
+  postAuthResetDeadline?: Date
+}
+
+/** The computer object's LAPS attributes (AD modes only). */
+export interface DirectoryStateInput {
+  /** `msLAPS-PasswordExpirationTime`. */
+  passwordExpirationTime?: Date
+  /** `msLAPS-EncryptedPassword` (or the DSRM one) is present. */
+  encryptedPasswordPresent?: boolean
+  /** `msLAPS-CurrentPasswordVersion` (GUID text, 24H2 schema). */
+  currentPasswordVersion?: string
+}
+
+/** The verdict of one policy-processing cycle. */
+export interface RotationDecision {
+  /** Rotate now. */
+  rotate: boolean
+  /** Every update factor that is set, e.g. `'expired'`, `'policy_source_changed'`. */
+  reasons: Array<string>
+  /** Why nothing can happen (a diagnostic code), when the policy is blocked or unmanaged. */
+  blocked: string
+  /** The expiry currently in force. */
+  currentExpiration: Date
+  /** The expiry a rotation now writes (now + PasswordAgeDays). */
+  newExpiration: Date
+  /** The new expiry after a rotation, else the current one. */
+  nextExpiration: Date
+  /** Known bits of the event-10015 reason mask. */
+  reasonMask: number
+  /** The Windows LAPS events the cycle logs. */
+  eventIds: Array<number>
+  /**
+   * Where a rule that departs from the documentation's text decided the outcome: the
+   * sentence it departs from and the source followed.
+   */
+  notes: Array<string>
+}
+
+/** One step after a managed-account logon. */
+export interface PostAuthStep {
+  /** When it happens. */
+  at: Date
+  /** What happens. */
+  what: string
+  /** The matching Windows LAPS event, if any. */
+  eventId: number
+}
+
+/** What follows a logon with the managed account. */
+export interface PostAuthTimeline {
+  /** The logon time. */
+  logon: Date
+  /** When the actions run (absent when they are off). */
+  deadline: Date
+  /** The action bit mask (1 reset, 2 sign out, 4 reboot, 8 terminate processes). */
+  actions: number
+  /** The actions by name. */
+  actionNames: Array<string>
+  /** Grace period in hours. */
+  graceHours: number
+  /** Why there is no deadline (`'grace_period_zero'`, `'dsrm_mode'`, …). */
+  off: string
+  /** The steps, in time order. */
+  steps: Array<PostAuthStep>
+}
+
+/** One finding of the resolver. */
+export interface PolicyDiagnostic {
+  severity: 'info' | 'warning' | 'error'
+  /** Stable snake_case code, e.g. `'root_ignored'`, `'invalid_value'`. */
+  code: string
+  /** The matching Windows LAPS event ID, where Windows logs one. */
+  eventId?: number
+  /** The registry name of the setting concerned. */
+  setting?: string
+  /** The root concerned (`'csp'`, `'gpo'`, `'local'`, `'legacy'`). */
+  root?: 'csp' | 'gpo' | 'local' | 'legacy'
+  /** What happened, for a person. */
+  message: string
+}
+
 /**
  * Which binding artifact the generated loader actually loaded: `'native'` for
  * a native addon, otherwise the `platformArchABI` of the WASI flavor. Every
@@ -236,7 +394,7 @@ export declare class EffectivePolicy {
    */
   provenance(name: string): SettingProvenance
   /** Every finding, most important first, with its Windows LAPS event ID where one exists. */
-  get diagnostics(): Array<PolicyDiagnostic>
+  get diagnostics(): PolicyDiagnostic[]
   /** One line on what happened to a root and why (e.g. why a GPO is ignored). */
   rootVerdict(root: 'csp' | 'gpo' | 'local' | 'legacy'): string
   /**
@@ -363,59 +521,6 @@ export declare function decodeGraphPassword(passwordBase64: string): string
  * `LAPS_AUTH_FAILED`, ...). Pass `options.keyStore` to keep the keys for later calls.
  */
 export declare function decryptMany(values: Uint8Array[], options: DcOptions & { keyStore?: KeyStore }): Promise<Array<LapsCredential | LapsError>>
-
-/**
- * The device a policy is resolved for. Everything is optional; the defaults
- * are a hybrid-joined Windows 11 24H2 (build 26100) member, not a domain
- * controller, legacy client extension not installed, domain at 2016 functional level,
- * normal boot.
- */
-export interface DeviceOptions {
-  /** Join state (default `'hybrid'`). */
-  join?: Join
-  /** The device is a domain controller (default false). */
-  domainController?: boolean
-  /** Windows build number, e.g. 19045, 22631, 26100 (default 26100). */
-  osBuild?: number
-  /**
-   * Update build revision, e.g. 4244 for 17763.4244 (default unknown: the April 2023
-   * update that brought Windows LAPS is assumed).
-   */
-  osUbr?: number
-  /** The legacy Microsoft LAPS client-side extension is installed (default false). */
-  legacyCseInstalled?: boolean
-  /** The domain functional level is 2016 or higher (default true). */
-  dfl2016?: boolean
-  /** The legacy LAPS schema (`ms-Mcs-AdmPwd`) is in the forest (default true). */
-  legacySchemaPresent?: boolean
-  /**
-   * Safe mode, Directory Services Restore Mode or another non-normal boot (default false):
-   * Windows LAPS does nothing this boot, even if the password has expired.
-   */
-  safeMode?: boolean
-  /**
-   * The managed account's password policy, when known: resolution then predicts event
-   * 10027 (a diagnostic, and a blocker when no generated password can pass).
-   */
-  passwordPolicy?: LocalPasswordPolicyOptions
-  /**
-   * The tenant's "Enable Microsoft Entra LAPS" switch is on (default true; off: Entra
-   * backups fail with event 10059).
-   */
-  entraTenantLapsEnabled?: boolean
-  /** The device is enabled in Entra ID (default true; disabled: Entra backups fail, 10059). */
-  entraDeviceEnabled?: boolean
-}
-
-/** The computer object's LAPS attributes (AD modes only). */
-export interface DirectoryStateInput {
-  /** `msLAPS-PasswordExpirationTime`. */
-  passwordExpirationTime?: Date
-  /** `msLAPS-EncryptedPassword` (or the DSRM one) is present. */
-  encryptedPasswordPresent?: boolean
-  /** `msLAPS-CurrentPasswordVersion` (GUID text, 24H2 schema). */
-  currentPasswordVersion?: string
-}
 
 /**
  * Encrypts a LAPS credential (or raw `plaintext`) into an
@@ -581,9 +686,6 @@ export interface GroupKeyEnvelopeInfo {
  */
 export declare function isValidPassword(complexity: number, password: string): boolean
 
-/** How the device is joined. */
-export type Join = 'entra' | 'ad' | 'hybrid' | 'none'
-
 /** The GKDI key identifier of a blob: which root key and L0/L1/L2 to fetch. */
 export interface KeyIdentifierInfo {
   /** KeyIdentifier version (1). */
@@ -635,33 +737,6 @@ export declare function localStateAfterRotation(policy: EffectivePolicy, now?: D
  * ```
  */
 export declare function localStateFromRegistry(values: Record<string, RegistryValue>): LocalStateInput
-
-/**
- * The device's `LAPS\State` as far as rotation needs it; everything is
- * optional (a first run has nothing).
- */
-export interface LocalStateInput {
-  /** Policy source of the last successful update. */
-  policySource?: 'csp' | 'gpo' | 'local' | 'legacy' | 'none'
-  /** `LastPasswordUpdateTime`. */
-  lastPasswordUpdate?: Date
-  /** `AzurePasswordExpiryTime` (the Entra-mode expiry, kept only on the device). */
-  azurePasswordExpiry?: Date
-  /** `LastAccountRidUpdated`. */
-  lastAccountRid?: number
-  /** Name of the account last managed. */
-  lastAccountName?: string
-  /** Principal the last password was encrypted to. */
-  lastEncryptionTarget?: string
-  /** `DSRMMode` of the last update. */
-  dsrmMode?: boolean
-  /** `LastPasswordVersion` (GUID text, 24H2). */
-  lastPasswordVersion?: string
-  /** A rotation was requested (`Reset-LapsPassword` or the CSP `ResetPassword` action). */
-  resetRequested?: boolean
-  /** `PostAuthResetDeadline`: a pending post-authentication deadline. */
-  postAuthResetDeadline?: Date
-}
 
 /**
  * The Group Key Envelope a domain controller would answer GetKey with for `sid`, from
@@ -780,61 +855,11 @@ export interface PasswordRecord {
   Detail?: string
 }
 
-/** One finding of the resolver. */
-export interface PolicyDiagnostic {
-  /** `'info'`, `'warning'` or `'error'`. */
-  severity: string
-  /** Stable snake_case code, e.g. `'root_ignored'`, `'invalid_value'`. */
-  code: string
-  /** The matching Windows LAPS event ID, where Windows logs one. */
-  eventId?: number
-  /** The registry name of the setting concerned. */
-  setting?: string
-  /** The root concerned (`'csp'`, `'gpo'`, `'local'`, `'legacy'`). */
-  root?: string
-  /** What happened, for a person. */
-  message: string
-}
-
-/** What LAPS does on the device. */
-export type PolicyMode = 'disabled' | 'entra' | 'ad' | 'ad_dsrm' | 'legacy_emulation' | 'unmanaged'
-
-/** The root the effective policy came from. */
-export type PolicySource = 'csp' | 'gpo' | 'local' | 'legacy' | 'none'
-
 /**
  * What follows a logon with the managed account at `logon`: the deadline and
  * the post-authentication actions (a grace period of 0 turns them off).
  */
 export declare function postAuthenticationTimeline(policy: EffectivePolicy, logon: Date): PostAuthTimeline
-
-/** One step after a managed-account logon. */
-export interface PostAuthStep {
-  /** When it happens. */
-  at: Date
-  /** What happens. */
-  what: string
-  /** The matching Windows LAPS event, if any. */
-  eventId?: number
-}
-
-/** What follows a logon with the managed account. */
-export interface PostAuthTimeline {
-  /** The logon time. */
-  logon: Date
-  /** When the actions run (`null` when they are off). */
-  deadline?: Date
-  /** The action bit mask (1 reset, 2 sign out, 4 reboot, 8 terminate processes). */
-  actions: number
-  /** The actions by name. */
-  actionNames: Array<string>
-  /** Grace period in hours. */
-  graceHours: number
-  /** Why there is no deadline (`'grace_period_zero'`, `'dsrm_mode'`, …). */
-  off?: string
-  /** The steps, in time order. */
-  steps: Array<PostAuthStep>
-}
 
 /**
  * A registry value of an explicit type: `type` is the `REG_*` code, `data` the
@@ -947,26 +972,6 @@ export interface RootKeyInput {
   privateKeyLength?: number
   /** `msKds-PublicKeyLength` in bits. */
   publicKeyLength?: number
-}
-
-/** The verdict of one policy-processing cycle. */
-export interface RotationDecision {
-  /** Rotate now. */
-  rotate: boolean
-  /** Every update factor that is set, e.g. `'expired'`, `'policy_source_changed'`. */
-  reasons: Array<string>
-  /** Why nothing can happen (a diagnostic code), when the policy is blocked or unmanaged. */
-  blocked?: string
-  /** The expiry currently in force. */
-  currentExpiration?: Date
-  /** The expiry a rotation now writes (now + PasswordAgeDays). */
-  newExpiration?: Date
-  /** The new expiry after a rotation, else the current one. */
-  nextExpiration?: Date
-  /** Known bits of the event-10015 reason mask. */
-  reasonMask: number
-  /** The Windows LAPS events the cycle logs. */
-  eventIds: Array<number>
 }
 
 /**

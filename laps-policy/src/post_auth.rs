@@ -5,6 +5,7 @@ use crate::catalog::SettingId;
 use crate::effective::{EffectivePolicy, Mode};
 use crate::events;
 use laps_core::FileTime;
+use serde::ser::SerializeStruct;
 use serde::{Serialize, Serializer};
 use std::fmt;
 
@@ -131,8 +132,9 @@ pub struct PostAuthStep {
     pub event_id: Option<u32>,
 }
 
-/// What follows a logon with the managed account.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// What follows a logon with the managed account. Its serde form adds `action_names`
+/// ([`PostAuthActions::names`]) after `actions`.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PostAuthTimeline {
     /// The logon time.
     pub logon: FileTime,
@@ -146,6 +148,20 @@ pub struct PostAuthTimeline {
     pub off: Option<PostAuthOff>,
     /// The steps, in time order.
     pub steps: Vec<PostAuthStep>,
+}
+
+impl Serialize for PostAuthTimeline {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_struct("PostAuthTimeline", 7)?;
+        m.serialize_field("logon", &self.logon)?;
+        m.serialize_field("deadline", &self.deadline)?;
+        m.serialize_field("actions", &self.actions)?;
+        m.serialize_field("action_names", &self.actions.names())?;
+        m.serialize_field("grace_hours", &self.grace_hours)?;
+        m.serialize_field("off", &self.off)?;
+        m.serialize_field("steps", &self.steps)?;
+        m.end()
+    }
 }
 
 /// Sign-out warning before the session is ended (fixed by Windows).

@@ -7,7 +7,8 @@ use crate::snapshot::RootValues;
 use crate::value::RegValue;
 use crate::{AccountTarget, DiagnosticCode, EffectivePolicy, ManagedAccount, Mode, Source};
 use laps_core::FileTime;
-use serde::{Deserialize, Serialize};
+use serde::ser::SerializeStruct;
+use serde::{Deserialize, Serialize, Serializer};
 
 /// RID of the built-in administrator (and of the DSRM administrator).
 pub const BUILTIN_ADMINISTRATOR_RID: u32 = 500;
@@ -207,8 +208,8 @@ impl std::fmt::Display for RotationReason {
     }
 }
 
-/// The verdict of one policy-processing cycle.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+/// The verdict of one policy-processing cycle. Its serde form adds `next_expiration`.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RotationDecision {
     /// Rotate now.
     pub rotate: bool,
@@ -233,6 +234,22 @@ impl RotationDecision {
     /// When the password expires next: the new expiry after a rotation, else the current one.
     pub fn next_expiration(&self) -> Option<FileTime> {
         self.new_expiration.or(self.current_expiration)
+    }
+}
+
+impl Serialize for RotationDecision {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let mut m = s.serialize_struct("RotationDecision", 9)?;
+        m.serialize_field("rotate", &self.rotate)?;
+        m.serialize_field("reasons", &self.reasons)?;
+        m.serialize_field("blocked", &self.blocked)?;
+        m.serialize_field("current_expiration", &self.current_expiration)?;
+        m.serialize_field("new_expiration", &self.new_expiration)?;
+        m.serialize_field("next_expiration", &self.next_expiration())?;
+        m.serialize_field("reason_mask", &self.reason_mask)?;
+        m.serialize_field("event_ids", &self.event_ids)?;
+        m.serialize_field("notes", &self.notes)?;
+        m.end()
     }
 }
 

@@ -538,3 +538,31 @@ fn post_authentication_steps_say_the_reboot_and_sign_out_delays_depart_from_the_
     assert_eq!(out.at, t0().add_seconds(24 * 3600 + 120));
     assert!(out.what.contains("\"will be terminated\""));
 }
+
+#[test]
+fn the_decision_serde_form_names_the_next_expiration() {
+    let p = ad_policy();
+    let (l, d) = in_step(&p);
+    let now = t0().add_days(30);
+    let json = serde_json::to_value(decide_rotation(&p, &l, &d, now)).unwrap();
+    let keys: Vec<&str> = json.as_object().unwrap().keys().map(|k| k.as_str()).collect();
+    assert!(keys.contains(&"next_expiration") && keys.contains(&"notes"), "{keys:?}");
+    assert_eq!(json["next_expiration"], now.add_days(30).ticks());
+    let unchanged = decide_rotation(&p, &l, &d, t0().add_days(1));
+    let json = serde_json::to_value(&unchanged).unwrap();
+    assert_eq!(json["next_expiration"], unchanged.current_expiration.unwrap().ticks());
+}
+
+#[test]
+fn the_timeline_serde_form_names_the_actions() {
+    let p = resolve_default(&gpo(&[
+        ("BackupDirectory", dw(2)),
+        ("PostAuthenticationActions", dw(11)),
+    ]));
+    let json = serde_json::to_value(post_authentication_timeline(&p, t0())).unwrap();
+    assert_eq!(json["actions"], 11);
+    assert_eq!(
+        json["action_names"],
+        serde_json::json!(["reset password", "sign out", "terminate processes"])
+    );
+}

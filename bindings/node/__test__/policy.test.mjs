@@ -318,6 +318,33 @@ test('policy argument errors are LAPS_INVALID_ARG', () => {
   assert.throws(() => decideRotation(resolvePolicy(), { policySource: 'moon' }), bad)
   assert.throws(() => postAuthenticationTimeline(resolvePolicy(), 'yesterday'), bad)
   assert.throws(() => resolvePolicy().rootVerdict('registry'), bad)
+  // The core's serde forms decide: unknown fields are refused, as in Python.
+  assert.throws(() => resolvePolicy({ device: { osBiuld: 19045 } }), { ...bad, message: /unknown field `os_biuld`/ })
+  assert.throws(() => decideRotation(resolvePolicy(), { lastUpdate: new Date() }), { ...bad, message: /unknown field/ })
+  assert.throws(() => decideRotation(resolvePolicy(), { lastPasswordUpdate: 'yesterday' }), { ...bad, message: /^local: / })
+  assert.throws(() => decideRotation(resolvePolicy(), { lastPasswordUpdate: new Date('1600-01-01') }), { ...bad, message: /before 1601/ })
+})
+
+test('device facts read as the core reads them: build text, aliases, null as absent', () => {
+  const text = resolvePolicy({ gpo: { BackupDirectory: 2 }, device: { osBuild: '17763.4244' } })
+  const numbers = resolvePolicy({ gpo: { BackupDirectory: 2 }, device: { osBuild: 17763, osUbr: 4244 } })
+  assert.equal(text.explain(), numbers.explain())
+  assert.equal(resolvePolicy({ gpo: { BackupDirectory: 2 }, device: { join: 'domain' } }).mode, 'ad')
+  assert.equal(resolvePolicy({ gpo: { BackupDirectory: 2 }, device: { join: null, dfl2016: undefined } }).mode, 'ad')
+  assert.equal(resolvePolicy({ gpo: { BackupDirectory: 2, ADPasswordEncryptionEnabled: 1 }, device: { dfl2016: false } }).blocker, 'encryption_needs_dfl2016')
+})
+
+test('rotation results carry the next expiry and the notes; the timeline names its actions', () => {
+  const p = resolvePolicy({ gpo: { BackupDirectory: 2, PostAuthenticationActions: 11 } })
+  const now = new Date('2026-01-01T00:00:00Z')
+  const d = decideRotation(p, null, null, now)
+  assert.deepEqual(Object.keys(d), ['rotate', 'reasons', 'newExpiration', 'nextExpiration', 'reasonMask', 'eventIds', 'notes'])
+  assert.deepEqual(d.nextExpiration, d.newExpiration)
+  assert.deepEqual(d.notes, [])
+  const t = postAuthenticationTimeline(p, now)
+  assert.equal(t.actions, 11)
+  assert.deepEqual(t.actionNames, ['reset password', 'sign out', 'terminate processes'])
+  assert.ok(t.steps.every((s) => s.at instanceof Date))
 })
 
 test('settingCatalog lists every setting with its rules', () => {

@@ -22,6 +22,7 @@ pub mod inspect;
 pub mod keystore;
 pub mod live;
 pub mod parsers;
+mod plain;
 pub mod policy;
 pub mod regvalue;
 pub mod rotation;

@@ -1,164 +1,15 @@
 //! `resolvePolicy`, the `EffectivePolicy` class and the policy-file parsers (laps-policy).
 
-use crate::args::{arg, options, whole};
+use crate::args::{arg, options};
 use crate::error::{invalid_arg, laps_error, ErrorCode, Result};
 use crate::guard::guarded;
-use crate::regvalue::{snapshot_from_js, to_js, JsRegValue};
-use laps_policy::{Device, JoinState, Mode, Root, SettingValue, Snapshot, Source};
+use crate::plain::{from_js, to_js};
+use crate::regvalue::{snapshot_from_js, to_js as reg_to_js, JsRegValue};
+use laps_policy::{Device, Root, SettingValue, Snapshot};
 use napi::bindgen_prelude::JsObjectValue;
 use napi::bindgen_prelude::{Either3, Function, Object};
 use napi::{Env, Unknown};
 use napi_derive::napi;
-
-/// How the device is joined.
-#[napi(string_enum)]
-pub enum Join {
-    /// Microsoft Entra joined only.
-    #[napi(value = "entra")]
-    Entra,
-    /// Active Directory joined only.
-    #[napi(value = "ad")]
-    Ad,
-    /// Hybrid joined (the default).
-    #[napi(value = "hybrid")]
-    Hybrid,
-    /// Workplace-joined, registered or not joined: LAPS cannot back up anywhere.
-    #[napi(value = "none")]
-    None,
-}
-
-/// The device a policy is resolved for. Everything is optional; the defaults
-/// are a hybrid-joined Windows 11 24H2 (build 26100) member, not a domain
-/// controller, legacy client extension not installed, domain at 2016 functional level,
-/// normal boot.
-#[napi(object)]
-pub struct DeviceOptions {
-    /// Join state (default `'hybrid'`).
-    pub join: Option<Join>,
-    /// The device is a domain controller (default false).
-    pub domain_controller: Option<bool>,
-    /// Windows build number, e.g. 19045, 22631, 26100 (default 26100).
-    pub os_build: Option<f64>,
-    /// Update build revision, e.g. 4244 for 17763.4244 (default unknown: the April 2023
-    /// update that brought Windows LAPS is assumed).
-    pub os_ubr: Option<f64>,
-    /// The legacy Microsoft LAPS client-side extension is installed (default false).
-    pub legacy_cse_installed: Option<bool>,
-    /// The domain functional level is 2016 or higher (default true).
-    pub dfl_2016: Option<bool>,
-    /// The legacy LAPS schema (`ms-Mcs-AdmPwd`) is in the forest (default true).
-    pub legacy_schema_present: Option<bool>,
-    /// Safe mode, Directory Services Restore Mode or another non-normal boot (default false):
-    /// Windows LAPS does nothing this boot, even if the password has expired.
-    pub safe_mode: Option<bool>,
-    /// The managed account's password policy, when known: resolution then predicts event
-    /// 10027 (a diagnostic, and a blocker when no generated password can pass).
-    pub password_policy: Option<crate::generate::LocalPasswordPolicyOptions>,
-    /// The tenant's "Enable Microsoft Entra LAPS" switch is on (default true; off: Entra
-    /// backups fail with event 10059).
-    pub entra_tenant_laps_enabled: Option<bool>,
-    /// The device is enabled in Entra ID (default true; disabled: Entra backups fail, 10059).
-    pub entra_device_enabled: Option<bool>,
-}
-
-impl DeviceOptions {
-    fn to_device(&self) -> Result<Device> {
-        let d = Device::default();
-        Ok(Device {
-            join: match self.join {
-                None => d.join,
-                Some(Join::Entra) => JoinState::Entra,
-                Some(Join::Ad) => JoinState::Ad,
-                Some(Join::Hybrid) => JoinState::Hybrid,
-                Some(Join::None) => JoinState::None,
-            },
-            domain_controller: self.domain_controller.unwrap_or(d.domain_controller),
-            os_build: match self.os_build {
-                None => d.os_build,
-                Some(b) => whole("device.osBuild", b, u32::MAX)?,
-            },
-            os_ubr: self
-                .os_ubr
-                .map(|u| whole("device.osUbr", u, u32::MAX))
-                .transpose()?,
-            legacy_cse_installed: self.legacy_cse_installed.unwrap_or(d.legacy_cse_installed),
-            dfl_2016: self.dfl_2016.unwrap_or(d.dfl_2016),
-            legacy_schema_present: self
-                .legacy_schema_present
-                .unwrap_or(d.legacy_schema_present),
-            safe_mode: self.safe_mode.unwrap_or(d.safe_mode),
-            password_policy: self
-                .password_policy
-                .as_ref()
-                .map(|p| p.to_policy("device.passwordPolicy"))
-                .transpose()?,
-            entra_tenant_laps_enabled: self
-                .entra_tenant_laps_enabled
-                .unwrap_or(d.entra_tenant_laps_enabled),
-            entra_device_enabled: self.entra_device_enabled.unwrap_or(d.entra_device_enabled),
-        })
-    }
-}
-
-/// The root the effective policy came from.
-#[napi(string_enum)]
-pub enum PolicySource {
-    /// The CSP root (Intune / MDM).
-    #[napi(value = "csp")]
-    Csp,
-    /// The GPO root.
-    #[napi(value = "gpo")]
-    Gpo,
-    /// The local-config root.
-    #[napi(value = "local")]
-    Local,
-    /// The legacy Microsoft LAPS (AdmPwd) root.
-    #[napi(value = "legacy")]
-    Legacy,
-    /// No root holds any LAPS setting.
-    #[napi(value = "none")]
-    None,
-}
-
-/// What LAPS does on the device.
-#[napi(string_enum)]
-pub enum PolicyMode {
-    /// BackupDirectory 0: nothing is managed.
-    #[napi(value = "disabled")]
-    Disabled,
-    /// Backed up to Microsoft Entra ID.
-    #[napi(value = "entra")]
-    Entra,
-    /// Backed up to Active Directory.
-    #[napi(value = "ad")]
-    Ad,
-    /// A domain controller backing up its DSRM password to AD.
-    #[napi(value = "ad_dsrm")]
-    AdDsrm,
-    /// Windows LAPS emulating legacy Microsoft LAPS.
-    #[napi(value = "legacy_emulation")]
-    LegacyEmulation,
-    /// A policy exists but the device cannot use the chosen directory.
-    #[napi(value = "unmanaged")]
-    Unmanaged,
-}
-
-/// One finding of the resolver.
-#[napi(object)]
-pub struct PolicyDiagnostic {
-    /// `'info'`, `'warning'` or `'error'`.
-    pub severity: String,
-    /// Stable snake_case code, e.g. `'root_ignored'`, `'invalid_value'`.
-    pub code: String,
-    /// The matching Windows LAPS event ID, where Windows logs one.
-    pub event_id: Option<u32>,
-    /// The registry name of the setting concerned.
-    pub setting: Option<String>,
-    /// The root concerned (`'csp'`, `'gpo'`, `'local'`, `'legacy'`).
-    pub root: Option<String>,
-    /// What happened, for a person.
-    pub message: String,
-}
 
 /// A value of a lower-priority root that the winning root silenced.
 #[napi(object)]
@@ -219,29 +70,15 @@ pub struct EffectivePolicy {
 #[napi]
 impl EffectivePolicy {
     /// The root the policy came from.
-    #[napi(getter)]
-    pub fn source(&self) -> PolicySource {
-        match self.inner.source {
-            Source::Csp => PolicySource::Csp,
-            Source::Gpo => PolicySource::Gpo,
-            Source::Local => PolicySource::Local,
-            Source::Legacy => PolicySource::Legacy,
-            Source::None => PolicySource::None,
-        }
+    #[napi(getter, ts_return_type = "PolicySource")]
+    pub fn source(&self) -> &'static str {
+        self.inner.source.as_str()
     }
 
     /// What LAPS does.
-    #[napi(getter)]
-    pub fn mode(&self) -> PolicyMode {
-        match self.inner.mode {
-            Mode::Disabled => PolicyMode::Disabled,
-            Mode::Entra => PolicyMode::Entra,
-            Mode::ActiveDirectory => PolicyMode::Ad,
-            Mode::ActiveDirectoryDsrm => PolicyMode::AdDsrm,
-            Mode::LegacyEmulation => PolicyMode::LegacyEmulation,
-            // A mode a newer laps-policy adds reads as "not managed" until named here.
-            _ => PolicyMode::Unmanaged,
-        }
+    #[napi(getter, ts_return_type = "PolicyMode")]
+    pub fn mode(&self) -> &'static str {
+        self.inner.mode.as_str()
     }
 
     /// Why nothing is managed or backed up (a diagnostic code), when that is the case.
@@ -417,7 +254,7 @@ impl EffectivePolicy {
                 kind: r.provenance.kind().to_owned(),
                 reason: r.provenance.reason(),
                 root: r.provenance.origin_root().map(|r| r.as_str().to_owned()),
-                raw: r.provenance.raw().map(to_js),
+                raw: r.provenance.raw().map(reg_to_js),
                 description: r.provenance.describe(),
                 shadowed: r
                     .shadowed
@@ -425,7 +262,7 @@ impl EffectivePolicy {
                     .map(|s| ShadowedValue {
                         root: s.root.name().to_owned(),
                         name: s.name.clone(),
-                        raw: to_js(&s.raw),
+                        raw: reg_to_js(&s.raw),
                     })
                     .collect(),
             })
@@ -433,20 +270,9 @@ impl EffectivePolicy {
     }
 
     /// Every finding, most important first, with its Windows LAPS event ID where one exists.
-    #[napi(getter)]
-    pub fn diagnostics(&self) -> Vec<PolicyDiagnostic> {
-        self.inner
-            .diagnostics
-            .iter()
-            .map(|d| PolicyDiagnostic {
-                severity: d.severity.as_str().to_owned(),
-                code: d.code.as_str().to_owned(),
-                event_id: d.event_id,
-                setting: d.setting.map(|s| s.name().to_owned()),
-                root: d.root.map(|r| r.name().to_owned()),
-                message: d.message.clone(),
-            })
-            .collect()
+    #[napi(getter, ts_return_type = "PolicyDiagnostic[]")]
+    pub fn diagnostics<'env>(&self, env: &'env Env) -> Result<Unknown<'env>> {
+        to_js(env, &self.inner.diagnostics)
     }
 
     /// One line on what happened to a root and why (e.g. why a GPO is ignored).
@@ -509,20 +335,6 @@ impl EffectivePolicy {
     }
 }
 
-/// The device of `opts.device`.
-fn device_of(obj: &Object<'_>) -> Result<Device> {
-    let device: Option<Unknown<'_>> = obj
-        .get("device")
-        .map_err(|e| invalid_arg(format!("device: {}", e.reason)))?;
-    match device {
-        None => Ok(Device::default()),
-        Some(d) => match options::<DeviceOptions>("device", d)? {
-            None => Ok(Device::default()),
-            Some(d) => d.to_device(),
-        },
-    }
-}
-
 /// Resolves the effective policy exactly as Windows LAPS does: the first of
 /// the CSP, GPO, local and legacy roots that holds any LAPS setting is the
 /// only source; invalid values fall back to their defaults.
@@ -538,7 +350,13 @@ pub fn resolve_policy(input: Unknown<'_>) -> Result<EffectivePolicy> {
     guarded(|| {
         let (snapshot, device) = match options::<Object<'_>>("input", input)? {
             None => (Snapshot::new(), Device::default()),
-            Some(obj) => (snapshot_from_js(&obj)?, device_of(&obj)?),
+            Some(obj) => {
+                let device: Option<Unknown<'_>> = obj
+                    .get("device")
+                    .map_err(|e| invalid_arg(format!("device: {}", e.reason)))?;
+                let device = device.map(|d| from_js("device", d)).transpose()?;
+                (snapshot_from_js(&obj)?, device.unwrap_or_default())
+            }
         };
         Ok(EffectivePolicy {
             inner: laps_policy::resolve(&snapshot, &device),

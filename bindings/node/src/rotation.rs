@@ -2,170 +2,18 @@
 //! (`localStateFromRegistry`, `localStateAfterRotation`) and `resetPasswordStatus`: pure
 //! decisions over a resolved policy.
 
-use crate::args::{arg, options};
-use crate::error::{invalid_arg, kind_error, policy_error, Result};
+use crate::args::arg;
+use crate::error::{invalid_arg, policy_error, Result};
 use crate::guard::guarded;
+use crate::plain::{from_js, to_js};
 use crate::policy::EffectivePolicy;
 use crate::regvalue::root_from_js;
-use crate::time::{from_date, opt_from_date, to_date};
+use crate::time::from_date;
 use chrono::{DateTime, Utc};
-use laps_policy::{DirectoryState, LocalState, ResetPasswordStatus, Source};
+use laps_policy::{DirectoryState, LocalState, ResetPasswordStatus};
 use napi::bindgen_prelude::{ClassInstance, Either};
-use napi::Unknown;
+use napi::{Env, Unknown};
 use napi_derive::napi;
-
-/// The device's `LAPS\State` as far as rotation needs it; everything is
-/// optional (a first run has nothing).
-#[napi(object)]
-pub struct LocalStateInput {
-    /// Policy source of the last successful update.
-    #[napi(ts_type = "'csp' | 'gpo' | 'local' | 'legacy' | 'none'")]
-    pub policy_source: Option<String>,
-    /// `LastPasswordUpdateTime`.
-    pub last_password_update: Option<DateTime<Utc>>,
-    /// `AzurePasswordExpiryTime` (the Entra-mode expiry, kept only on the device).
-    pub azure_password_expiry: Option<DateTime<Utc>>,
-    /// `LastAccountRidUpdated`.
-    pub last_account_rid: Option<u32>,
-    /// Name of the account last managed.
-    pub last_account_name: Option<String>,
-    /// Principal the last password was encrypted to.
-    pub last_encryption_target: Option<String>,
-    /// `DSRMMode` of the last update.
-    pub dsrm_mode: Option<bool>,
-    /// `LastPasswordVersion` (GUID text, 24H2).
-    pub last_password_version: Option<String>,
-    /// A rotation was requested (`Reset-LapsPassword` or the CSP `ResetPassword` action).
-    pub reset_requested: Option<bool>,
-    /// `PostAuthResetDeadline`: a pending post-authentication deadline.
-    pub post_auth_reset_deadline: Option<DateTime<Utc>>,
-}
-
-/// The computer object's LAPS attributes (AD modes only).
-#[napi(object)]
-pub struct DirectoryStateInput {
-    /// `msLAPS-PasswordExpirationTime`.
-    pub password_expiration_time: Option<DateTime<Utc>>,
-    /// `msLAPS-EncryptedPassword` (or the DSRM one) is present.
-    pub encrypted_password_present: Option<bool>,
-    /// `msLAPS-CurrentPasswordVersion` (GUID text, 24H2 schema).
-    pub current_password_version: Option<String>,
-}
-
-/// The verdict of one policy-processing cycle.
-#[napi(object)]
-pub struct RotationDecision {
-    /// Rotate now.
-    pub rotate: bool,
-    /// Every update factor that is set, e.g. `'expired'`, `'policy_source_changed'`.
-    pub reasons: Vec<String>,
-    /// Why nothing can happen (a diagnostic code), when the policy is blocked or unmanaged.
-    pub blocked: Option<String>,
-    /// The expiry currently in force.
-    pub current_expiration: Option<DateTime<Utc>>,
-    /// The expiry a rotation now writes (now + PasswordAgeDays).
-    pub new_expiration: Option<DateTime<Utc>>,
-    /// The new expiry after a rotation, else the current one.
-    pub next_expiration: Option<DateTime<Utc>>,
-    /// Known bits of the event-10015 reason mask.
-    pub reason_mask: u32,
-    /// The Windows LAPS events the cycle logs.
-    pub event_ids: Vec<u32>,
-}
-
-/// One step after a managed-account logon.
-#[napi(object)]
-pub struct PostAuthStep {
-    /// When it happens.
-    pub at: DateTime<Utc>,
-    /// What happens.
-    pub what: String,
-    /// The matching Windows LAPS event, if any.
-    pub event_id: Option<u32>,
-}
-
-/// What follows a logon with the managed account.
-#[napi(object)]
-pub struct PostAuthTimeline {
-    /// The logon time.
-    pub logon: DateTime<Utc>,
-    /// When the actions run (`null` when they are off).
-    pub deadline: Option<DateTime<Utc>>,
-    /// The action bit mask (1 reset, 2 sign out, 4 reboot, 8 terminate processes).
-    pub actions: u32,
-    /// The actions by name.
-    pub action_names: Vec<String>,
-    /// Grace period in hours.
-    pub grace_hours: u32,
-    /// Why there is no deadline (`'grace_period_zero'`, `'dsrm_mode'`, …).
-    pub off: Option<String>,
-    /// The steps, in time order.
-    pub steps: Vec<PostAuthStep>,
-}
-
-fn source_of(name: &str) -> Result<Source> {
-    name.parse().map_err(|e: laps_core::UnknownName| {
-        kind_error(
-            e.kind(),
-            format!("local.policySource: {e} (csp, gpo, local, legacy or none)"),
-        )
-    })
-}
-
-impl LocalStateInput {
-    /// The JS form of a core [`LocalState`].
-    fn from_state(s: LocalState) -> Self {
-        LocalStateInput {
-            policy_source: s.policy_source.map(|p| p.as_str().to_owned()),
-            last_password_update: s.last_password_update.map(to_date),
-            azure_password_expiry: s.azure_password_expiry.map(to_date),
-            last_account_rid: s.last_account_rid,
-            last_account_name: s.last_account_name,
-            last_encryption_target: s.last_encryption_target,
-            dsrm_mode: s.dsrm_mode,
-            last_password_version: s.last_password_version,
-            reset_requested: Some(s.reset_requested),
-            post_auth_reset_deadline: s.post_auth_reset_deadline.map(to_date),
-        }
-    }
-
-    fn to_state(&self) -> Result<LocalState> {
-        Ok(LocalState {
-            policy_source: self.policy_source.as_deref().map(source_of).transpose()?,
-            last_password_update: opt_from_date(
-                "local.lastPasswordUpdate",
-                self.last_password_update.as_ref(),
-            )?,
-            azure_password_expiry: opt_from_date(
-                "local.azurePasswordExpiry",
-                self.azure_password_expiry.as_ref(),
-            )?,
-            last_account_rid: self.last_account_rid,
-            last_account_name: self.last_account_name.clone(),
-            last_encryption_target: self.last_encryption_target.clone(),
-            dsrm_mode: self.dsrm_mode,
-            last_password_version: self.last_password_version.clone(),
-            reset_requested: self.reset_requested.unwrap_or(false),
-            post_auth_reset_deadline: opt_from_date(
-                "local.postAuthResetDeadline",
-                self.post_auth_reset_deadline.as_ref(),
-            )?,
-        })
-    }
-}
-
-impl DirectoryStateInput {
-    fn to_state(&self) -> Result<DirectoryState> {
-        Ok(DirectoryState {
-            password_expiration_time: opt_from_date(
-                "directory.passwordExpirationTime",
-                self.password_expiration_time.as_ref(),
-            )?,
-            encrypted_password_present: self.encrypted_password_present.unwrap_or(false),
-            current_password_version: self.current_password_version.clone(),
-        })
-    }
-}
 
 /// The instant `now` (a `Date`; `undefined` is the current time).
 fn now_of(now: Unknown<'_>) -> Result<laps_core::FileTime> {
@@ -178,67 +26,44 @@ fn now_of(now: Unknown<'_>) -> Result<laps_core::FileTime> {
 /// missing, local state inconsistent, expiry beyond policy, version mismatch,
 /// DSRM mode changed, manual reset), or in Entra mode the local expiry only.
 #[napi(
-    ts_args_type = "policy: EffectivePolicy, local?: LocalStateInput | null, directory?: DirectoryStateInput | null, now?: Date | null"
+    ts_args_type = "policy: EffectivePolicy, local?: LocalStateInput | null, directory?: DirectoryStateInput | null, now?: Date | null",
+    ts_return_type = "RotationDecision"
 )]
-pub fn decide_rotation(
+pub fn decide_rotation<'env>(
+    env: &'env Env,
     policy: Unknown<'_>,
     local: Unknown<'_>,
     directory: Unknown<'_>,
     now: Unknown<'_>,
-) -> Result<RotationDecision> {
+) -> Result<Unknown<'env>> {
     guarded(|| {
         let policy: ClassInstance<'_, EffectivePolicy> = arg("policy", policy)?;
-        let local = match options::<LocalStateInput>("local", local)? {
-            Some(l) => l.to_state()?,
-            None => LocalState::default(),
-        };
-        let directory = match options::<DirectoryStateInput>("directory", directory)? {
-            Some(d) => d.to_state()?,
-            None => DirectoryState::default(),
-        };
+        let local: LocalState = from_js("local", local)?;
+        let directory: DirectoryState = from_js("directory", directory)?;
         let d = laps_policy::decide_rotation(&policy.inner, &local, &directory, now_of(now)?);
-        Ok(RotationDecision {
-            rotate: d.rotate,
-            reasons: d.reasons.iter().map(|r| r.as_str().to_owned()).collect(),
-            blocked: d.blocked.map(|b| b.as_str().to_owned()),
-            current_expiration: d.current_expiration.map(to_date),
-            new_expiration: d.new_expiration.map(to_date),
-            next_expiration: d.next_expiration().map(to_date),
-            reason_mask: d.reason_mask,
-            event_ids: d.event_ids,
-        })
+        to_js(env, &d)
     })
 }
 
 /// What follows a logon with the managed account at `logon`: the deadline and
 /// the post-authentication actions (a grace period of 0 turns them off).
-#[napi(ts_args_type = "policy: EffectivePolicy, logon: Date")]
-pub fn post_authentication_timeline(
+#[napi(
+    ts_args_type = "policy: EffectivePolicy, logon: Date",
+    ts_return_type = "PostAuthTimeline"
+)]
+pub fn post_authentication_timeline<'env>(
+    env: &'env Env,
     policy: Unknown<'_>,
     logon: Unknown<'_>,
-) -> Result<PostAuthTimeline> {
+) -> Result<Unknown<'env>> {
     guarded(|| {
         let policy: ClassInstance<'_, EffectivePolicy> = arg("policy", policy)?;
         let logon: DateTime<Utc> = arg("logon", logon)?;
-        let t =
-            laps_policy::post_authentication_timeline(&policy.inner, from_date("logon", &logon)?);
-        Ok(PostAuthTimeline {
-            logon: to_date(t.logon),
-            deadline: t.deadline.map(to_date),
-            actions: t.actions.bits(),
-            action_names: t.actions.names().into_iter().map(str::to_owned).collect(),
-            grace_hours: t.grace_hours,
-            off: t.off.map(|o| o.as_str().to_owned()),
-            steps: t
-                .steps
-                .iter()
-                .map(|s| PostAuthStep {
-                    at: to_date(s.at),
-                    what: s.what.to_owned(),
-                    event_id: s.event_id,
-                })
-                .collect(),
-        })
+        let logon = from_date("logon", &logon)?;
+        to_js(
+            env,
+            &laps_policy::post_authentication_timeline(&policy.inner, logon),
+        )
     })
 }
 
@@ -250,34 +75,37 @@ pub fn post_authentication_timeline(
 /// localStateFromRegistry({ PolicySource: 2, LastPasswordUpdateTime: 133500000000000000n })
 /// // { policySource: 'gpo', lastPasswordUpdate: 2024-01-17T21:20:00.000Z, resetRequested: false }
 /// ```
-#[napi(ts_args_type = "values: Record<string, RegistryValue>")]
-pub fn local_state_from_registry(values: Unknown<'_>) -> Result<LocalStateInput> {
+#[napi(
+    ts_args_type = "values: Record<string, RegistryValue>",
+    ts_return_type = "LocalStateInput"
+)]
+pub fn local_state_from_registry<'env>(
+    env: &'env Env,
+    values: Unknown<'_>,
+) -> Result<Unknown<'env>> {
     guarded(|| {
         let values = root_from_js("values", Some(values))?;
-        Ok(LocalStateInput::from_state(LocalState::from_registry(
-            &values,
-        )))
+        to_js(env, &LocalState::from_registry(&values))
     })
 }
 
 /// The `local` state a successful rotation at `now` (default: the current time) under
 /// `policy` leaves behind, as `decideRotation` takes it.
 #[napi(
-    ts_args_type = "policy: EffectivePolicy, now?: Date | null, passwordVersion?: string | null"
+    ts_args_type = "policy: EffectivePolicy, now?: Date | null, passwordVersion?: string | null",
+    ts_return_type = "LocalStateInput"
 )]
-pub fn local_state_after_rotation(
+pub fn local_state_after_rotation<'env>(
+    env: &'env Env,
     policy: Unknown<'_>,
     now: Unknown<'_>,
     password_version: Unknown<'_>,
-) -> Result<LocalStateInput> {
+) -> Result<Unknown<'env>> {
     guarded(|| {
         let policy: ClassInstance<'_, EffectivePolicy> = arg("policy", policy)?;
         let password_version: Option<String> = arg("passwordVersion", password_version)?;
-        Ok(LocalStateInput::from_state(LocalState::after_rotation(
-            &policy.inner,
-            now_of(now)?,
-            password_version,
-        )))
+        let state = LocalState::after_rotation(&policy.inner, now_of(now)?, password_version);
+        to_js(env, &state)
     })
 }
 

@@ -19,8 +19,3 @@ pub(crate) fn from_date(name: &str, d: &DateTime<Utc>) -> Result<FileTime> {
     FileTime::from_unix_nanos(i128::from(d.timestamp_millis()) * 1_000_000)
         .ok_or_else(|| invalid_arg(format!("{name} is before 1601, outside the FILETIME range")))
 }
-
-/// An optional `Date` field.
-pub(crate) fn opt_from_date(name: &str, d: Option<&DateTime<Utc>>) -> Result<Option<FileTime>> {
-    d.map(|d| from_date(name, d)).transpose()
-}

@@ -462,10 +462,7 @@ pub(crate) fn decide_rotation<'py>(
     let directory: DirectoryState = from_py("directory", directory)?;
     let policy = &policy.get().inner;
     let d = guard(|| Ok(rust_decide_rotation(policy, &local, &directory, now)))?;
-    // What Python sees: the serde form without the notes, plus the next expiry.
     let data = to_py(py, &d)?;
-    data.del_item("notes")?;
-    data.set_item("next_expiration", d.next_expiration().map(|t| t.ticks()))?;
     data.set_item("_native", Deferred::new(d))?;
     record(py, "RotationDecision", data)
 }
@@ -515,9 +512,7 @@ pub(crate) fn post_authentication_timeline<'py>(
     let logon = filetime_from_py(logon)?;
     let policy = &policy.get().inner;
     let t = guard(|| Ok(laps_policy::post_authentication_timeline(policy, logon)))?;
-    let data = to_py(py, &t)?;
-    data.set_item("action_names", t.actions.names())?;
-    record(py, "_timeline", data)
+    record(py, "_timeline", to_py(py, &t)?)
 }
 
 /// Decodes the LAPS CSP `Actions/ResetPasswordStatus` (an HRESULT as `int`, or the CSP's text:

@@ -239,6 +239,7 @@ def test_no_rotation_before_expiry_and_rotation_after() -> None:
     d = winlaps.decide_rotation(policy, now=SET_AT + dt.timedelta(days=10), local=local, directory=directory(SET_AT + dt.timedelta(days=30)))
     assert not d.rotate and not d and d.reasons == []
     assert d.next_expiration == SET_AT + dt.timedelta(days=30)
+    assert d.notes == [] and d.to_dict()["next_expiration"] is not None
     d = winlaps.decide_rotation(policy, now=SET_AT + dt.timedelta(days=31), local=local, directory=directory(SET_AT + dt.timedelta(days=30)))
     assert d.rotate and d.reasons == ["expired"]
     assert d.new_expiration == SET_AT + dt.timedelta(days=61)

@@ -475,6 +475,9 @@ class RotationDecision(_Record):
     """Known bits of the event-10015 reason mask."""
     event_ids: list[int]
     """The events the cycle logs (10014, 10015, 10016, 10051)."""
+    notes: list[str]
+    """Where a rule that departs from the documentation's text decided the outcome: the
+    sentence it departs from and the source followed."""
     _native: _winlaps._Deferred = field(repr=False)
 
     _CONVERT = {"current_expiration": _time, "new_expiration": _time, "next_expiration": _time}
