@@ -299,3 +299,43 @@ export interface PolicyDiagnostic {
   /** What happened, for a person. */
   message: string
 }
+
+/** What a Group Key Envelope (a GetKey answer) holds, without its key material. */
+export interface GroupKeyEnvelopeInfo {
+  /** The KDS root key GUID. */
+  rootKeyId: string
+  /** L0 index. */
+  l0: number
+  /** L1 index. */
+  l1: number
+  /** L2 index. */
+  l2: number
+  /** Flags (bit 0: a public-key envelope). */
+  flags: number
+  /** A public-key envelope (what the LAPS client gets), else a seed envelope. */
+  publicKey: boolean
+  /** The KDF hash, e.g. `'SHA512'`. */
+  kdfHash: 'SHA1' | 'SHA256' | 'SHA384' | 'SHA512'
+  /** The secret agreement algorithm, e.g. `'DH'`, `'ECDH_P256'`. */
+  secretAgreementAlgorithm: string
+  /** DNS domain name. */
+  domainName: string
+  /** DNS forest name. */
+  forestName: string
+}
+
+/** Both entropy figures of a specification, in bits. */
+export interface EntropyBits {
+  /** `length × log2(|alphabet|)` (or `words × log2(|list|)`): Microsoft's published figure. */
+  naive: number
+  /** log2 of the number of equally likely outputs (every class present). */
+  exact: number
+}
+
+/** The managed account's password policy (`secpol.msc`, or the domain's); both optional. */
+export interface LocalPasswordPolicyOptions {
+  /** *Minimum password length* (default 0). */
+  minimumLength?: number
+  /** *Password must meet complexity requirements*: 3 of 5 categories (default false). */
+  complexityRequired?: boolean
+}

@@ -300,6 +300,46 @@ export interface PolicyDiagnostic {
   message: string
 }
 
+/** What a Group Key Envelope (a GetKey answer) holds, without its key material. */
+export interface GroupKeyEnvelopeInfo {
+  /** The KDS root key GUID. */
+  rootKeyId: string
+  /** L0 index. */
+  l0: number
+  /** L1 index. */
+  l1: number
+  /** L2 index. */
+  l2: number
+  /** Flags (bit 0: a public-key envelope). */
+  flags: number
+  /** A public-key envelope (what the LAPS client gets), else a seed envelope. */
+  publicKey: boolean
+  /** The KDF hash, e.g. `'SHA512'`. */
+  kdfHash: 'SHA1' | 'SHA256' | 'SHA384' | 'SHA512'
+  /** The secret agreement algorithm, e.g. `'DH'`, `'ECDH_P256'`. */
+  secretAgreementAlgorithm: string
+  /** DNS domain name. */
+  domainName: string
+  /** DNS forest name. */
+  forestName: string
+}
+
+/** Both entropy figures of a specification, in bits. */
+export interface EntropyBits {
+  /** `length × log2(|alphabet|)` (or `words × log2(|list|)`): Microsoft's published figure. */
+  naive: number
+  /** log2 of the number of equally likely outputs (every class present). */
+  exact: number
+}
+
+/** The managed account's password policy (`secpol.msc`, or the domain's); both optional. */
+export interface LocalPasswordPolicyOptions {
+  /** *Minimum password length* (default 0). */
+  minimumLength?: number
+  /** *Password must meet complexity requirements*: 3 of 5 categories (default false). */
+  complexityRequired?: boolean
+}
+
 /**
  * Which binding artifact the generated loader actually loaded: `'native'` for
  * a native addon, otherwise the `platformArchABI` of the WASI flavor. Every
@@ -336,50 +376,6 @@ export declare class EffectivePolicy {
   get source(): PolicySource
   /** What LAPS does. */
   get mode(): PolicyMode
-  /** Why nothing is managed or backed up (a diagnostic code), when that is the case. */
-  get blocker(): string | null
-  /** `BackupDirectory`: 0 disabled, 1 Entra, 2 Active Directory. */
-  get backupDirectory(): number
-  /** `AdministratorAccountName`; `null` is the built-in administrator. */
-  get administratorAccountName(): string | null
-  /** `PasswordAgeDays`. */
-  get passwordAgeDays(): number
-  /** `PasswordLength` (used by complexities 1–5). */
-  get passwordLength(): number
-  /** `PassphraseLength` in words (used by complexities 6–8). */
-  get passphraseLength(): number
-  /** `PasswordComplexity` (1–8). */
-  get passwordComplexity(): number
-  /** `PasswordExpirationProtectionEnabled`. */
-  get passwordExpirationProtectionEnabled(): boolean
-  /** `ADPasswordEncryptionEnabled`. */
-  get adPasswordEncryptionEnabled(): boolean
-  /** `ADPasswordEncryptionPrincipal`; `null` is Domain Admins. */
-  get adPasswordEncryptionPrincipal(): string | null
-  /** `ADEncryptedPasswordHistorySize`. */
-  get adEncryptedPasswordHistorySize(): number
-  /** `ADBackupDSRMPassword`. */
-  get adBackupDsrmPassword(): boolean
-  /** `PostAuthenticationResetDelay` in hours. */
-  get postAuthenticationResetDelay(): number
-  /** `PostAuthenticationActions` bit mask (1 reset, 2 sign out, 4 reboot, 8 terminate processes). */
-  get postAuthenticationActions(): number
-  /** `AutomaticAccountManagementEnabled`. */
-  get automaticAccountManagementEnabled(): boolean
-  /** `AutomaticAccountManagementTarget`: 0 built-in administrator, 1 a new account. */
-  get automaticAccountManagementTarget(): number
-  /** `AutomaticAccountManagementNameOrPrefix`. */
-  get automaticAccountManagementNameOrPrefix(): string | null
-  /** `AutomaticAccountManagementEnableAccount`. */
-  get automaticAccountManagementEnableAccount(): boolean
-  /** `AutomaticAccountManagementRandomizeName`. */
-  get automaticAccountManagementRandomizeName(): boolean
-  /** True when the password is encrypted in AD under this policy. */
-  get encrypts(): boolean
-  /** The principal passwords are encrypted to, when encrypting. */
-  get encryptionTarget(): string | null
-  /** The account that is managed, for a person (e.g. `built-in administrator (RID 500)`). */
-  get managedAccount(): string
   /** What to generate under this policy: pass it to `generatePassword`. */
   get passwordOptions(): PasswordOptions
   /**
@@ -407,6 +403,50 @@ export declare class EffectivePolicy {
    * `to_dict()` give, keys in the Rust crate's order), so `JSON.stringify(policy)` works.
    */
   toJSON(): Record<string, unknown>
+  /** r" Why nothing is managed or backed up (a diagnostic code), when that is the case. */
+  get blocker(): string | null
+  /** r" `BackupDirectory`: 0 disabled, 1 Entra, 2 Active Directory. */
+  get backupDirectory(): number
+  /** r" `AdministratorAccountName`; `null` is the built-in administrator. */
+  get administratorAccountName(): string | null
+  /** r" `PasswordAgeDays`. */
+  get passwordAgeDays(): number
+  /** r" `PasswordLength` (used by complexities 1–5). */
+  get passwordLength(): number
+  /** r" `PassphraseLength` in words (used by complexities 6–8). */
+  get passphraseLength(): number
+  /** r" `PasswordComplexity` (1–8). */
+  get passwordComplexity(): number
+  /** r" `PasswordExpirationProtectionEnabled`. */
+  get passwordExpirationProtectionEnabled(): boolean
+  /** r" `ADPasswordEncryptionEnabled`. */
+  get adPasswordEncryptionEnabled(): boolean
+  /** r" `ADPasswordEncryptionPrincipal`; `null` is Domain Admins. */
+  get adPasswordEncryptionPrincipal(): string | null
+  /** r" `ADEncryptedPasswordHistorySize`. */
+  get adEncryptedPasswordHistorySize(): number
+  /** r" `ADBackupDSRMPassword`. */
+  get adBackupDsrmPassword(): boolean
+  /** r" `PostAuthenticationResetDelay` in hours. */
+  get postAuthenticationResetDelay(): number
+  /** r" `PostAuthenticationActions` bit mask (1 reset, 2 sign out, 4 reboot, 8 terminate processes). */
+  get postAuthenticationActions(): number
+  /** r" `AutomaticAccountManagementEnabled`. */
+  get automaticAccountManagementEnabled(): boolean
+  /** r" `AutomaticAccountManagementTarget`: 0 built-in administrator, 1 a new account. */
+  get automaticAccountManagementTarget(): number
+  /** r" `AutomaticAccountManagementNameOrPrefix`. */
+  get automaticAccountManagementNameOrPrefix(): string | null
+  /** r" `AutomaticAccountManagementEnableAccount`. */
+  get automaticAccountManagementEnableAccount(): boolean
+  /** r" `AutomaticAccountManagementRandomizeName`. */
+  get automaticAccountManagementRandomizeName(): boolean
+  /** r" True when the password is encrypted in AD under this policy. */
+  get encrypts(): boolean
+  /** r" The principal passwords are encrypted to, when encrypting. */
+  get encryptionTarget(): string | null
+  /** r" The account that is managed, for a person (e.g. `built-in administrator (RID 500)`). */
+  get managedAccount(): string
 }
 
 /**
@@ -602,14 +642,6 @@ export declare function entropy(opts?: PasswordOptions | undefined | null): Entr
  */
 export declare function entropyBits(opts?: PasswordOptions | undefined | null): number
 
-/** Both entropy figures of a specification, in bits. */
-export interface EntropyBits {
-  /** `length × log2(|alphabet|)` (or `words × log2(|list|)`): Microsoft's published figure. */
-  naive: number
-  /** log2 of the number of equally likely outputs (every class present). */
-  exact: number
-}
-
 /**
  * The stable `code` of every error winlaps throws (`err.code`).
  *
@@ -650,30 +682,6 @@ export declare function generatePasswords(n: number, opts?: PasswordOptions | un
  */
 export declare function generatePasswordsBuffer(n: number, opts?: PasswordOptions | undefined | null): Buffer
 
-/** What a Group Key Envelope (a GetKey answer) holds, without its key material. */
-export interface GroupKeyEnvelopeInfo {
-  /** The KDS root key GUID. */
-  rootKeyId: string
-  /** L0 index. */
-  l0: number
-  /** L1 index. */
-  l1: number
-  /** L2 index. */
-  l2: number
-  /** Flags (bit 0: a public-key envelope). */
-  flags: number
-  /** A public-key envelope (what the LAPS client gets), else a seed envelope. */
-  publicKey: boolean
-  /** The KDF hash, e.g. `'SHA512'`. */
-  kdfHash: string
-  /** The secret agreement algorithm, e.g. `'DH'`, `'ECDH_P256'`. */
-  secretAgreementAlgorithm: string
-  /** DNS domain name. */
-  domainName: string
-  /** DNS forest name. */
-  forestName: string
-}
-
 /**
  * Whether `password` uses only the alphabet of `complexity` (1–5) and contains every class
  * (what a Windows LAPS password of that complexity always satisfies); `false` for the
@@ -710,14 +718,6 @@ export interface KeyIdentifierInfo {
   domainName: string
   /** DNS forest name. */
   forestName: string
-}
-
-/** The managed account's password policy (`secpol.msc`, or the domain's); both optional. */
-export interface LocalPasswordPolicyOptions {
-  /** *Minimum password length* (default 0). */
-  minimumLength?: number
-  /** *Password must meet complexity requirements*: 3 of 5 categories (default false). */
-  complexityRequired?: boolean
 }
 
 /**

@@ -11,6 +11,7 @@ use crate::{charset, PasswordSpec};
 /// assert_eq!((e.exact * 100.0).round() / 100.0, 88.21);
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq)]
+#[cfg_attr(feature = "serde", derive(serde::Serialize))]
 pub struct Entropy {
     /// `length × log2(|union|)` (or `words × log2(|list|)`): the figure Microsoft publishes.
     pub naive: f64,

@@ -545,12 +545,23 @@ fn the_decision_serde_form_names_the_next_expiration() {
     let (l, d) = in_step(&p);
     let now = t0().add_days(30);
     let json = serde_json::to_value(decide_rotation(&p, &l, &d, now)).unwrap();
-    let keys: Vec<&str> = json.as_object().unwrap().keys().map(|k| k.as_str()).collect();
-    assert!(keys.contains(&"next_expiration") && keys.contains(&"notes"), "{keys:?}");
+    let keys: Vec<&str> = json
+        .as_object()
+        .unwrap()
+        .keys()
+        .map(|k| k.as_str())
+        .collect();
+    assert!(
+        keys.contains(&"next_expiration") && keys.contains(&"notes"),
+        "{keys:?}"
+    );
     assert_eq!(json["next_expiration"], now.add_days(30).ticks());
     let unchanged = decide_rotation(&p, &l, &d, t0().add_days(1));
     let json = serde_json::to_value(&unchanged).unwrap();
-    assert_eq!(json["next_expiration"], unchanged.current_expiration.unwrap().ticks());
+    assert_eq!(
+        json["next_expiration"],
+        unchanged.current_expiration.unwrap().ticks()
+    );
 }
 
 #[test]

@@ -4,7 +4,8 @@
 use crate::args::{arg, options, whole};
 use crate::error::{core_error, invalid_arg, laps_error, ErrorCode, Result};
 use crate::guard::guarded;
-use laps_core::{entropy, Generator, PasswordSpec};
+use crate::plain::{from_js_opt, to_js};
+use laps_core::{entropy, Generator, LocalPasswordPolicy, PasswordSpec};
 use napi::bindgen_prelude::{Array, Buffer, Uint8Array};
 use napi::{Env, Unknown};
 use napi_derive::napi;
@@ -28,56 +29,23 @@ pub struct PasswordOptions {
     pub seed: Option<Uint8Array>,
 }
 
-/// Both entropy figures of a specification, in bits.
-#[napi(object)]
-pub struct EntropyBits {
-    /// `length × log2(|alphabet|)` (or `words × log2(|list|)`): Microsoft's published figure.
-    pub naive: f64,
-    /// log2 of the number of equally likely outputs (every class present).
-    pub exact: f64,
-}
-
-/// The managed account's password policy (`secpol.msc`, or the domain's); both optional.
-#[napi(object)]
-pub struct LocalPasswordPolicyOptions {
-    /// *Minimum password length* (default 0).
-    pub minimum_length: Option<f64>,
-    /// *Password must meet complexity requirements*: 3 of 5 categories (default false).
-    pub complexity_required: Option<bool>,
-}
-
-impl LocalPasswordPolicyOptions {
-    /// The laps-core policy; `name` prefixes argument errors.
-    pub(crate) fn to_policy(&self, name: &str) -> Result<laps_core::LocalPasswordPolicy> {
-        Ok(laps_core::LocalPasswordPolicy {
-            minimum_length: match self.minimum_length {
-                None => 0,
-                Some(v) => whole(&format!("{name}.minimumLength"), v, u32::MAX)?,
-            },
-            complexity_required: self.complexity_required.unwrap_or(false),
-        })
-    }
-}
-
 /// Whether the device's password policy accepts what `opts` generates (predicts Windows LAPS
 /// event 10027), with the exact share accepted.
 #[napi(
     ts_args_type = "opts: PasswordOptions | undefined | null, policy: LocalPasswordPolicyOptions",
     ts_return_type = "LocalPolicyFit"
 )]
-pub fn check_local_password_policy(
+pub fn check_local_password_policy<'env>(
+    env: &'env Env,
     opts: Unknown<'_>,
     policy: Unknown<'_>,
-) -> Result<serde_json::Value> {
+) -> Result<Unknown<'env>> {
     guarded(|| {
         let opts: Option<PasswordOptions> = options("opts", opts)?;
         let spec = spec_of(opts.as_ref())?;
-        let policy: Option<LocalPasswordPolicyOptions> = options("policy", policy)?;
-        let policy = policy
-            .ok_or_else(|| invalid_arg("policy must be an object"))?
-            .to_policy("policy")?;
-        let fit = laps_core::check_local_policy(&spec, &policy);
-        serde_json::to_value(&fit).map_err(|e| laps_error(ErrorCode::Internal, e.to_string()))
+        let policy: LocalPasswordPolicy = from_js_opt("policy", policy)?
+            .ok_or_else(|| invalid_arg("policy must be an object"))?;
+        to_js(env, &laps_core::check_local_policy(&spec, &policy))
     })
 }
 
@@ -213,14 +181,13 @@ pub fn entropy_bits(opts: Unknown<'_>) -> Result<f64> {
 }
 
 /// Both entropy figures of `opts`: Microsoft's naive one and the exact one.
-#[napi(ts_args_type = "opts?: PasswordOptions | undefined | null")]
-pub fn entropy(opts: Unknown<'_>) -> Result<EntropyBits> {
+#[napi(
+    ts_args_type = "opts?: PasswordOptions | undefined | null",
+    ts_return_type = "EntropyBits"
+)]
+pub fn entropy<'env>(env: &'env Env, opts: Unknown<'_>) -> Result<Unknown<'env>> {
     guarded(|| {
         let opts: Option<PasswordOptions> = options("opts", opts)?;
-        let e = entropy::bits(&spec_of(opts.as_ref())?);
-        Ok(EntropyBits {
-            naive: e.naive,
-            exact: e.exact,
-        })
+        to_js(env, &entropy::bits(&spec_of(opts.as_ref())?))
     })
 }

@@ -4,11 +4,12 @@
 use crate::args::arg;
 use crate::error::{crypto_error, Result};
 use crate::guard::guarded;
+use crate::plain::to_js;
 use crate::time::to_date;
 use chrono::{DateTime, Utc};
 use laps_core::FileTime;
 use napi::bindgen_prelude::{BigInt, Buffer};
-use napi::Unknown;
+use napi::{Env, Unknown};
 use napi_derive::napi;
 
 /// The GKDI key identifier of a blob: which root key and L0/L1/L2 to fetch.
@@ -147,49 +148,16 @@ pub fn parse_blob(blob: Unknown<'_>) -> Result<BlobInfo> {
     })
 }
 
-/// What a Group Key Envelope (a GetKey answer) holds, without its key material.
-#[napi(object)]
-pub struct GroupKeyEnvelopeInfo {
-    /// The KDS root key GUID.
-    pub root_key_id: String,
-    /// L0 index.
-    pub l0: i32,
-    /// L1 index.
-    pub l1: i32,
-    /// L2 index.
-    pub l2: i32,
-    /// Flags (bit 0: a public-key envelope).
-    pub flags: u32,
-    /// A public-key envelope (what the LAPS client gets), else a seed envelope.
-    pub public_key: bool,
-    /// The KDF hash, e.g. `'SHA512'`.
-    pub kdf_hash: String,
-    /// The secret agreement algorithm, e.g. `'DH'`, `'ECDH_P256'`.
-    pub secret_agreement_algorithm: String,
-    /// DNS domain name.
-    pub domain_name: String,
-    /// DNS forest name.
-    pub forest_name: String,
-}
-
 /// Reads a Group Key Envelope (`GetKey`'s answer, or `makeGroupKeyEnvelope`'s output): which
 /// root key and L0/L1/L2 it is for, its kind and its names. No key material is returned.
-#[napi(ts_args_type = "data: Uint8Array")]
-pub fn parse_group_key_envelope(data: Unknown<'_>) -> Result<GroupKeyEnvelopeInfo> {
+#[napi(
+    ts_args_type = "data: Uint8Array",
+    ts_return_type = "GroupKeyEnvelopeInfo"
+)]
+pub fn parse_group_key_envelope<'env>(env: &'env Env, data: Unknown<'_>) -> Result<Unknown<'env>> {
     guarded(|| {
         let bytes: &[u8] = arg("data", data)?;
         let info = (laps_crypto::GroupKeyEnvelope::parse(bytes).map_err(crypto_error)?).info();
-        Ok(GroupKeyEnvelopeInfo {
-            root_key_id: info.root_key_id.to_string(),
-            l0: info.l0,
-            l1: info.l1,
-            l2: info.l2,
-            flags: info.flags,
-            public_key: info.public_key,
-            kdf_hash: info.kdf_hash.name().to_owned(),
-            secret_agreement_algorithm: info.secret_agreement_algorithm.name().to_owned(),
-            domain_name: info.domain_name,
-            forest_name: info.forest_name,
-        })
+        to_js(env, &info)
     })
 }

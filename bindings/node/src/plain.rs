@@ -35,11 +35,19 @@ const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 /// Argument `what` (an object, `undefined` or `null`) as the core type `T`; `T::default()`
 /// when absent. Every failure is `LAPS_INVALID_ARG`, naming the field.
 pub(crate) fn from_js<T: DeserializeOwned + Default>(what: &str, value: Unknown<'_>) -> Result<T> {
+    Ok(from_js_opt(what, value)?.unwrap_or_default())
+}
+
+/// Argument `what` as the core type `T`, `None` when `undefined` or `null`.
+pub(crate) fn from_js_opt<T: DeserializeOwned>(
+    what: &str,
+    value: Unknown<'_>,
+) -> Result<Option<T>> {
     match to_plain(what, value)? {
-        Value::Null => Ok(T::default()),
-        json @ Value::Object(_) => {
-            serde_json::from_value(json).map_err(|e| invalid_arg(format!("{what}: {e}")))
-        }
+        Value::Null => Ok(None),
+        json @ Value::Object(_) => serde_json::from_value(json)
+            .map(Some)
+            .map_err(|e| invalid_arg(format!("{what}: {}", js_names(&e.to_string())))),
         _ => Err(invalid_arg(format!("{what} must be an object"))),
     }
 }
@@ -138,6 +146,25 @@ fn to_plain(what: &str, v: Unknown<'_>) -> Result<Value> {
             )))
         }
     })
+}
+
+/// A serde error naming fields in JS's spelling: `unknown field `os_biuld`, expected `os_build``
+/// → `unknown field `osBiuld`, expected `osBuild``. Other messages name values, kept as is.
+fn js_names(message: &str) -> String {
+    if !(message.starts_with("unknown field") || message.starts_with("missing field")) {
+        return message.to_owned();
+    }
+    let parts = message.split('`').enumerate();
+    let parts: Vec<String> = parts
+        .map(|(i, part)| {
+            if i % 2 == 1 {
+                camel(part)
+            } else {
+                part.to_owned()
+            }
+        })
+        .collect();
+    parts.join("`")
 }
 
 /// `last_password_update` → `lastPasswordUpdate`, `dfl_2016` → `dfl2016`.

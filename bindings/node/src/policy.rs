@@ -81,143 +81,6 @@ impl EffectivePolicy {
         self.inner.mode.as_str()
     }
 
-    /// Why nothing is managed or backed up (a diagnostic code), when that is the case.
-    #[napi(getter)]
-    pub fn blocker(&self) -> Option<String> {
-        self.inner.blocker.map(|c| c.as_str().to_owned())
-    }
-
-    /// `BackupDirectory`: 0 disabled, 1 Entra, 2 Active Directory.
-    #[napi(getter)]
-    pub fn backup_directory(&self) -> u32 {
-        self.number("BackupDirectory")
-    }
-
-    /// `AdministratorAccountName`; `null` is the built-in administrator.
-    #[napi(getter)]
-    pub fn administrator_account_name(&self) -> Option<String> {
-        self.inner.administrator_account_name().map(str::to_owned)
-    }
-
-    /// `PasswordAgeDays`.
-    #[napi(getter)]
-    pub fn password_age_days(&self) -> u32 {
-        self.inner.password_age_days()
-    }
-
-    /// `PasswordLength` (used by complexities 1–5).
-    #[napi(getter)]
-    pub fn password_length(&self) -> u32 {
-        self.inner.password_length()
-    }
-
-    /// `PassphraseLength` in words (used by complexities 6–8).
-    #[napi(getter)]
-    pub fn passphrase_length(&self) -> u32 {
-        self.inner.passphrase_length()
-    }
-
-    /// `PasswordComplexity` (1–8).
-    #[napi(getter)]
-    pub fn password_complexity(&self) -> u32 {
-        self.inner.password_complexity().get()
-    }
-
-    /// `PasswordExpirationProtectionEnabled`.
-    #[napi(getter)]
-    pub fn password_expiration_protection_enabled(&self) -> bool {
-        self.inner.password_expiration_protection_enabled()
-    }
-
-    /// `ADPasswordEncryptionEnabled`.
-    #[napi(getter)]
-    pub fn ad_password_encryption_enabled(&self) -> bool {
-        self.inner.ad_password_encryption_enabled()
-    }
-
-    /// `ADPasswordEncryptionPrincipal`; `null` is Domain Admins.
-    #[napi(getter)]
-    pub fn ad_password_encryption_principal(&self) -> Option<String> {
-        self.inner
-            .ad_password_encryption_principal()
-            .map(str::to_owned)
-    }
-
-    /// `ADEncryptedPasswordHistorySize`.
-    #[napi(getter)]
-    pub fn ad_encrypted_password_history_size(&self) -> u32 {
-        self.inner.ad_encrypted_password_history_size()
-    }
-
-    /// `ADBackupDSRMPassword`.
-    #[napi(getter)]
-    pub fn ad_backup_dsrm_password(&self) -> bool {
-        self.inner.ad_backup_dsrm_password()
-    }
-
-    /// `PostAuthenticationResetDelay` in hours.
-    #[napi(getter)]
-    pub fn post_authentication_reset_delay(&self) -> u32 {
-        self.inner.post_authentication_reset_delay()
-    }
-
-    /// `PostAuthenticationActions` bit mask (1 reset, 2 sign out, 4 reboot, 8 terminate processes).
-    #[napi(getter)]
-    pub fn post_authentication_actions(&self) -> u32 {
-        self.number("PostAuthenticationActions")
-    }
-
-    /// `AutomaticAccountManagementEnabled`.
-    #[napi(getter)]
-    pub fn automatic_account_management_enabled(&self) -> bool {
-        self.flag("AutomaticAccountManagementEnabled")
-    }
-
-    /// `AutomaticAccountManagementTarget`: 0 built-in administrator, 1 a new account.
-    #[napi(getter)]
-    pub fn automatic_account_management_target(&self) -> u32 {
-        self.number("AutomaticAccountManagementTarget")
-    }
-
-    /// `AutomaticAccountManagementNameOrPrefix`.
-    #[napi(getter)]
-    pub fn automatic_account_management_name_or_prefix(&self) -> Option<String> {
-        self.inner
-            .value("AutomaticAccountManagementNameOrPrefix")
-            .and_then(SettingValue::as_text)
-            .map(str::to_owned)
-    }
-
-    /// `AutomaticAccountManagementEnableAccount`.
-    #[napi(getter)]
-    pub fn automatic_account_management_enable_account(&self) -> bool {
-        self.flag("AutomaticAccountManagementEnableAccount")
-    }
-
-    /// `AutomaticAccountManagementRandomizeName`.
-    #[napi(getter)]
-    pub fn automatic_account_management_randomize_name(&self) -> bool {
-        self.flag("AutomaticAccountManagementRandomizeName")
-    }
-
-    /// True when the password is encrypted in AD under this policy.
-    #[napi(getter)]
-    pub fn encrypts(&self) -> bool {
-        self.inner.encrypts()
-    }
-
-    /// The principal passwords are encrypted to, when encrypting.
-    #[napi(getter)]
-    pub fn encryption_target(&self) -> Option<String> {
-        self.inner.encryption_target()
-    }
-
-    /// The account that is managed, for a person (e.g. `built-in administrator (RID 500)`).
-    #[napi(getter)]
-    pub fn managed_account(&self) -> String {
-        self.inner.managed_account().to_string()
-    }
-
     /// What to generate under this policy: pass it to `generatePassword`.
     #[napi(getter)]
     pub fn password_options(&self) -> crate::generate::PasswordOptions {
@@ -319,20 +182,84 @@ impl EffectivePolicy {
             .provenance(&name)
             .ok_or_else(|| invalid_arg(format!("unknown setting name {name:?}")))
     }
+}
 
-    fn number(&self, name: &str) -> u32 {
-        self.inner
-            .value(name)
-            .and_then(SettingValue::as_number)
-            .unwrap_or(0)
-    }
+/// The typed setting getters of [`EffectivePolicy`], one line each: `name -> type = |p| value`
+/// with `p` the core policy.
+macro_rules! getters {
+    ($($(#[$doc:meta])* $name:ident -> $ty:ty = |$p:ident| $value:expr;)*) => {
+        #[napi]
+        impl EffectivePolicy {
+            $(
+                $(#[$doc])*
+                #[napi(getter)]
+                pub fn $name(&self) -> $ty {
+                    let $p = &self.inner;
+                    $value
+                }
+            )*
+        }
+    };
+}
 
-    fn flag(&self, name: &str) -> bool {
-        self.inner
-            .value(name)
-            .and_then(SettingValue::as_bool)
-            .unwrap_or(false)
-    }
+/// A number setting's value.
+fn number(p: &laps_policy::EffectivePolicy, name: &str) -> u32 {
+    p.value(name).and_then(SettingValue::as_number).unwrap_or(0)
+}
+
+getters! {
+    /// Why nothing is managed or backed up (a diagnostic code), when that is the case.
+    blocker -> Option<String> = |p| p.blocker.map(|c| c.as_str().to_owned());
+    /// `BackupDirectory`: 0 disabled, 1 Entra, 2 Active Directory.
+    backup_directory -> u32 = |p| number(p, "BackupDirectory");
+    /// `AdministratorAccountName`; `null` is the built-in administrator.
+    administrator_account_name -> Option<String> =
+        |p| p.administrator_account_name().map(str::to_owned);
+    /// `PasswordAgeDays`.
+    password_age_days -> u32 = |p| p.password_age_days();
+    /// `PasswordLength` (used by complexities 1–5).
+    password_length -> u32 = |p| p.password_length();
+    /// `PassphraseLength` in words (used by complexities 6–8).
+    passphrase_length -> u32 = |p| p.passphrase_length();
+    /// `PasswordComplexity` (1–8).
+    password_complexity -> u32 = |p| p.password_complexity().get();
+    /// `PasswordExpirationProtectionEnabled`.
+    password_expiration_protection_enabled -> bool =
+        |p| p.password_expiration_protection_enabled();
+    /// `ADPasswordEncryptionEnabled`.
+    ad_password_encryption_enabled -> bool = |p| p.ad_password_encryption_enabled();
+    /// `ADPasswordEncryptionPrincipal`; `null` is Domain Admins.
+    ad_password_encryption_principal -> Option<String> =
+        |p| p.ad_password_encryption_principal().map(str::to_owned);
+    /// `ADEncryptedPasswordHistorySize`.
+    ad_encrypted_password_history_size -> u32 = |p| p.ad_encrypted_password_history_size();
+    /// `ADBackupDSRMPassword`.
+    ad_backup_dsrm_password -> bool = |p| p.ad_backup_dsrm_password();
+    /// `PostAuthenticationResetDelay` in hours.
+    post_authentication_reset_delay -> u32 = |p| p.post_authentication_reset_delay();
+    /// `PostAuthenticationActions` bit mask (1 reset, 2 sign out, 4 reboot, 8 terminate processes).
+    post_authentication_actions -> u32 = |p| p.post_authentication_actions().bits();
+    /// `AutomaticAccountManagementEnabled`.
+    automatic_account_management_enabled -> bool = |p| p.automatic_account_management_enabled();
+    /// `AutomaticAccountManagementTarget`: 0 built-in administrator, 1 a new account.
+    automatic_account_management_target -> u32 = |p| number(p, "AutomaticAccountManagementTarget");
+    /// `AutomaticAccountManagementNameOrPrefix`.
+    automatic_account_management_name_or_prefix -> Option<String> = |p| {
+        let name = p.value("AutomaticAccountManagementNameOrPrefix");
+        name.and_then(SettingValue::as_text).map(str::to_owned)
+    };
+    /// `AutomaticAccountManagementEnableAccount`.
+    automatic_account_management_enable_account -> bool =
+        |p| p.automatic_account_management_enable_account();
+    /// `AutomaticAccountManagementRandomizeName`.
+    automatic_account_management_randomize_name -> bool =
+        |p| p.automatic_account_management_randomize_name();
+    /// True when the password is encrypted in AD under this policy.
+    encrypts -> bool = |p| p.encrypts();
+    /// The principal passwords are encrypted to, when encrypting.
+    encryption_target -> Option<String> = |p| p.encryption_target();
+    /// The account that is managed, for a person (e.g. `built-in administrator (RID 500)`).
+    managed_account -> String = |p| p.managed_account().to_string();
 }
 
 /// Resolves the effective policy exactly as Windows LAPS does: the first of
