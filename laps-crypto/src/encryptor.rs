@@ -117,6 +117,33 @@ impl Encryptor {
         self
     }
 
+    /// The settings a caller may leave out, as the bindings take them: `public_key`
+    /// (`Some(false)` is the private-key path), `domain` and `forest`. `None` keeps the default.
+    ///
+    /// ```
+    /// use laps_crypto::{sample, Encryptor, KeySource};
+    /// let now = laps_core::FileTime::parse_rfc3339("2026-11-22T09:00:00Z").unwrap();
+    /// let e = Encryptor::new(KeySource::RootKey(sample::root_key()), sample::SID.parse()?);
+    /// let gke = e.options(Some(false), Some("contoso.com"), None).envelope(now)?;
+    /// assert!(!gke.is_public_key());
+    /// assert_eq!(gke.info().forest_name, "contoso.com");
+    /// # Ok::<(), laps_crypto::Error>(())
+    /// ```
+    pub fn options(
+        self,
+        public_key: Option<bool>,
+        domain: Option<&str>,
+        forest: Option<&str>,
+    ) -> Self {
+        let mut e = self;
+        if public_key == Some(false) {
+            e.path = KeyPath::Private;
+        }
+        e.domain = domain.map(str::to_owned).or(e.domain);
+        e.forest = forest.map(str::to_owned).or(e.forest);
+        e
+    }
+
     /// The target SID.
     pub fn sid(&self) -> &Sid {
         &self.sid

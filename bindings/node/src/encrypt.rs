@@ -8,7 +8,7 @@ use crate::keystore::RootKeyInput;
 use crate::time::from_date;
 use chrono::{DateTime, Utc};
 use laps_core::{FileTime, Password};
-use laps_crypto::{with_randomness, Encryptor, GroupKeyEnvelope, KeyPath, KeySource, Sid};
+use laps_crypto::{with_randomness, Encryptor, GroupKeyEnvelope, KeySource, Sid};
 use napi::bindgen_prelude::{BigInt, Buffer, Either, Uint8Array};
 use napi::Unknown;
 use napi_derive::napi;
@@ -82,17 +82,8 @@ impl EncryptOptions {
                 ))
             }
         };
-        let mut e = Encryptor::new(source, self.sid()?);
-        if self.public_key == Some(false) {
-            e = e.path(KeyPath::Private);
-        }
-        if let Some(d) = &self.domain {
-            e = e.domain(d.as_str());
-        }
-        if let Some(f) = &self.forest {
-            e = e.forest(f.as_str());
-        }
-        Ok(e)
+        let (domain, forest) = (self.domain.as_deref(), self.forest.as_deref());
+        Ok(Encryptor::new(source, self.sid()?).options(self.public_key, domain, forest))
     }
 
     /// The caller's recorded randomness, if any.

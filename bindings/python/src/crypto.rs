@@ -6,7 +6,7 @@ use crate::errors::{guard, Error, Kind};
 use laps_core::{FileTime, Password};
 use laps_crypto::cleartext::{self, GraphPassword, GraphPasswordEncoding};
 use laps_crypto::{
-    with_randomness, EncryptedAttributeInfo, Encryptor, GroupKeyEnvelope, Guid, KeyPath, KeySource,
+    with_randomness, EncryptedAttributeInfo, Encryptor, GroupKeyEnvelope, Guid, KeySource,
     KeyStore, LapsCredential, RootKey, RootKeyAttributes, Sid,
 };
 use pyo3::exceptions::PyTypeError;
@@ -388,17 +388,7 @@ fn encryptor(
             "key must be a RootKey or the bytes of a group key envelope",
         ));
     };
-    let mut e = Encryptor::new(source, parse_sid(sid)?);
-    if public_key == Some(false) {
-        e = e.path(KeyPath::Private);
-    }
-    if let Some(d) = domain_name {
-        e = e.domain(d);
-    }
-    if let Some(f) = forest_name {
-        e = e.forest(f);
-    }
-    Ok(e)
+    Ok(Encryptor::new(source, parse_sid(sid)?).options(public_key, domain_name, forest_name))
 }
 
 /// A time argument, or now when it is left out.
