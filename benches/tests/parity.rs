@@ -94,7 +94,10 @@ fn resolve_case(args: &Value) -> Value {
         .and_then(|o| o.remove("device"))
         .unwrap_or(json!({}));
     let snapshot = Snapshot::from_json(&input.to_string()).expect("snapshot");
-    let device = Device::from_json(&device.to_string()).expect("device");
+    let device = match Device::from_json(&device.to_string()) {
+        Ok(device) => device,
+        Err(e) => return error(e.kind()),
+    };
     let p = resolve(&snapshot, &device);
     json!({
         "source": p.source.as_str(),

@@ -13,7 +13,9 @@ use libfuzzer_sys::fuzz_target;
 
 fn check_error(e: Error) {
     match e {
-        Error::Json { line, column, .. } => assert!(line >= 1 || column == 0),
+        Error::Json { line, column, .. } | Error::JsonValue { line, column, .. } => {
+            assert!(line >= 1 || column == 0)
+        }
         Error::Toml { .. } => {}
         other => panic!("unexpected error kind: {other:?}"),
     }

@@ -191,7 +191,7 @@ fn policy_errors_name_the_file_and_the_byte_offset() {
     assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/x.pol"));
     let out = winlaps(&["policy", "resolve", "--device", "{\"join\": \"moon\"}"]);
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("--device: JSON invalid at line 1"));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("--device: JSON value refused at line 1"));
 }
 
 #[test]

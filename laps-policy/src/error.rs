@@ -64,9 +64,21 @@ pub enum Error {
         /// Byte offset of the first undecodable byte.
         offset: usize,
     },
-    /// JSON snapshot or device document invalid.
+    /// JSON snapshot or device document that is not well-formed JSON.
     #[error("JSON invalid at line {line}, column {column}: {reason}")]
     Json {
+        /// 1-based line.
+        line: usize,
+        /// 1-based column.
+        column: usize,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A well-formed JSON document whose content the type refuses: an unknown field, a
+    /// value of the wrong type or out of range (the same error a binding gives for the same
+    /// argument).
+    #[error("JSON value refused at line {line}, column {column}: {reason}")]
+    JsonValue {
         /// 1-based line.
         line: usize,
         /// 1-based column.
@@ -126,16 +138,26 @@ impl Error {
             | Error::Toml { .. }
             | Error::Hresult { .. } => ErrorKind::Format,
             Error::UnknownSetting { .. } | Error::UnwritableValue { .. } => ErrorKind::Policy,
+            Error::JsonValue { .. } => ErrorKind::InvalidArgument,
         }
     }
 }
 
 impl From<serde_json::Error> for Error {
     fn from(e: serde_json::Error) -> Self {
-        Error::Json {
-            line: e.line(),
-            column: e.column(),
-            reason: e.to_string(),
+        let (line, column, reason) = (e.line(), e.column(), e.to_string());
+        if e.is_data() {
+            Error::JsonValue {
+                line,
+                column,
+                reason,
+            }
+        } else {
+            Error::Json {
+                line,
+                column,
+                reason,
+            }
         }
     }
 }

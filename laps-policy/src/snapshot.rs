@@ -541,6 +541,10 @@ mod tests {
         assert_eq!(Snapshot::from_json(&json.to_json()).unwrap(), json);
         assert!(matches!(
             Snapshot::from_json("{\"gpo\": {\"X\": -3}}"),
+            Err(crate::Error::JsonValue { line: 1, .. })
+        ));
+        assert!(matches!(
+            Snapshot::from_json("{\"gpo\": {"),
             Err(crate::Error::Json { line: 1, .. })
         ));
         assert!(matches!(
