@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs'
 import { fileURLToPath } from 'node:url'
 import { rootKeyInput } from './vectors.mjs'
 import {
+  ErrorCode,
   KeyStore,
   decryptMany,
   entropy,
@@ -101,3 +102,10 @@ for (const c of table.cases) {
     }
   })
 }
+
+test('parity: every kind\'s code is a declared ErrorCode', () => {
+  const declared = new Set(Object.values(ErrorCode))
+  for (const [kind, names] of Object.entries(table.kinds)) {
+    assert.ok(declared.has(names.node), `${kind}: ${names.node} is not in ErrorCode`)
+  }
+})

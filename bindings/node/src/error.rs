@@ -6,7 +6,8 @@ use napi_derive::napi;
 /// The stable `code` of every error winlaps throws (`err.code`).
 ///
 /// Exported as a string enum so the `.d.ts` lists every code; the values are
-/// part of the public API and never change meaning.
+/// part of the public API and never change meaning. The errors carry the code as text: the
+/// core's [`ErrorKind::code`] for a kind, one of the finer live-key codes of [`client_error`].
 #[napi(string_enum)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorCode {
@@ -69,72 +70,29 @@ pub enum ErrorCode {
     Randomness,
 }
 
-impl AsRef<str> for ErrorCode {
-    fn as_ref(&self) -> &str {
-        match self {
-            ErrorCode::Format => "LAPS_FORMAT",
-            ErrorCode::DecryptFailed => "LAPS_DECRYPT_FAILED",
-            ErrorCode::KeyNotFound => "LAPS_KEY_NOT_FOUND",
-            ErrorCode::Unsupported => "LAPS_UNSUPPORTED",
-            ErrorCode::Policy => "LAPS_POLICY",
-            ErrorCode::InvalidArg => "LAPS_INVALID_ARG",
-            ErrorCode::Internal => "LAPS_INTERNAL",
-            ErrorCode::Unreachable => "LAPS_UNREACHABLE",
-            ErrorCode::Timeout => "LAPS_TIMEOUT",
-            ErrorCode::Network => "LAPS_NETWORK",
-            ErrorCode::NoGkdiEndpoint => "LAPS_NO_GKDI_ENDPOINT",
-            ErrorCode::BindRejected => "LAPS_BIND_REJECTED",
-            ErrorCode::AuthFailed => "LAPS_AUTH_FAILED",
-            ErrorCode::AccessDenied => "LAPS_ACCESS_DENIED",
-            ErrorCode::RpcFault => "LAPS_RPC_FAULT",
-            ErrorCode::GetKeyFailed => "LAPS_GETKEY_FAILED",
-            ErrorCode::Protocol => "LAPS_PROTOCOL",
-            ErrorCode::NotFound => "LAPS_NOT_FOUND",
-            ErrorCode::Randomness => "LAPS_RANDOMNESS",
-        }
-    }
-}
-
-/// A JS error carrying one of our codes.
-pub(crate) type JsError = napi::Error<ErrorCode>;
+/// A JS error carrying one of the [`ErrorCode`] codes.
+pub(crate) type JsError = napi::Error<&'static str>;
 /// The result type of every export (named `Result` so `#[napi]` recognises it).
 pub(crate) type Result<T> = std::result::Result<T, JsError>;
 
 /// An error with `code` and a message (which must never contain a secret).
-pub(crate) fn laps_error(code: ErrorCode, message: impl Into<String>) -> JsError {
+fn laps_error(code: &'static str, message: impl Into<String>) -> JsError {
     napi::Error::new(code, message.into())
 }
 
 /// An argument error.
 pub(crate) fn invalid_arg(message: impl Into<String>) -> JsError {
-    laps_error(ErrorCode::InvalidArg, message)
+    kind_error(ErrorKind::InvalidArgument, message)
 }
 
-impl ErrorCode {
-    /// The one mapping from the core's error taxonomy to the stable codes (the same names
-    /// as [`ErrorKind::code`]; `tests/parity/cases.json` lists them).
-    pub(crate) const fn of(kind: ErrorKind) -> ErrorCode {
-        match kind {
-            ErrorKind::Format => ErrorCode::Format,
-            ErrorKind::Policy => ErrorCode::Policy,
-            ErrorKind::Decryption => ErrorCode::DecryptFailed,
-            ErrorKind::KeyNotFound => ErrorCode::KeyNotFound,
-            ErrorKind::Unsupported => ErrorCode::Unsupported,
-            ErrorKind::InvalidArgument => ErrorCode::InvalidArg,
-            ErrorKind::Network => ErrorCode::Network,
-            ErrorKind::Timeout => ErrorCode::Timeout,
-            ErrorKind::Authentication => ErrorCode::AuthFailed,
-            ErrorKind::AccessDenied => ErrorCode::AccessDenied,
-            ErrorKind::NotFound => ErrorCode::NotFound,
-            ErrorKind::Randomness => ErrorCode::Randomness,
-            _ => ErrorCode::Internal,
-        }
-    }
+/// A winlaps bug (`LAPS_INTERNAL`).
+pub(crate) fn internal(message: impl Into<String>) -> JsError {
+    kind_error(ErrorKind::Internal, message)
 }
 
 /// An error of the core's `kind` (the message must never contain a secret).
 pub(crate) fn kind_error(kind: ErrorKind, message: impl Into<String>) -> JsError {
-    laps_error(ErrorCode::of(kind), message)
+    laps_error(kind.code(), message)
 }
 
 /// Maps a laps-core error (its message holds no secret).
@@ -162,22 +120,17 @@ pub(crate) fn directory_error(e: laps_directory::Error) -> JsError {
 pub(crate) fn client_error(e: &laps_client::Error) -> JsError {
     use laps_client::ErrorDetail as K;
     let code = match e.detail() {
-        K::Unreachable => ErrorCode::Unreachable,
-        K::Timeout => ErrorCode::Timeout,
-        K::Io => ErrorCode::Network,
-        K::NoGkdiEndpoint => ErrorCode::NoGkdiEndpoint,
-        K::BindRejected => ErrorCode::BindRejected,
-        K::AuthFailed => ErrorCode::AuthFailed,
-        K::Fault => ErrorCode::RpcFault,
-        K::AccessDenied => ErrorCode::AccessDenied,
-        K::GetKey => ErrorCode::GetKeyFailed,
-        K::Protocol => ErrorCode::Protocol,
+        K::Unreachable => "LAPS_UNREACHABLE",
+        K::NoGkdiEndpoint => "LAPS_NO_GKDI_ENDPOINT",
+        K::BindRejected => "LAPS_BIND_REJECTED",
+        K::Fault => "LAPS_RPC_FAULT",
+        K::GetKey => "LAPS_GETKEY_FAILED",
+        K::Protocol => "LAPS_PROTOCOL",
         K::Crypto => match e {
             laps_client::Error::Crypto(c) => return crypto_error(c.clone()),
-            _ => ErrorCode::Format,
+            _ => ErrorKind::Format.code(),
         },
-        K::Usage => ErrorCode::InvalidArg,
-        _ => ErrorCode::Internal,
+        _ => e.kind().code(),
     };
     laps_error(code, e.to_string())
 }

@@ -2,7 +2,7 @@
 //! `splitPassphrase`: laps-core generation.
 
 use crate::args::{arg, options, whole};
-use crate::error::{core_error, invalid_arg, laps_error, ErrorCode, Result};
+use crate::error::{core_error, internal, invalid_arg, Result};
 use crate::guard::guarded;
 use crate::plain::{from_js_opt, to_js};
 use laps_core::{entropy, Generator, LocalPasswordPolicy, PasswordSpec};
@@ -148,8 +148,7 @@ pub fn generate_passwords<'env>(
         let opts: Option<PasswordOptions> = options("opts", opts)?;
         let spec = spec_of(opts.as_ref())?;
         let g = generator_of(opts.as_ref())?;
-        crate::batch::passwords_to_js(env, g, spec, n)
-            .map_err(|e| laps_error(ErrorCode::Internal, e.reason))
+        crate::batch::passwords_to_js(env, g, spec, n).map_err(|e| internal(e.reason))
     })
 }
 

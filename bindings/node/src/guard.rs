@@ -1,6 +1,6 @@
 //! The panic fence every export runs inside.
 
-use crate::error::{laps_error, ErrorCode, Result};
+use crate::error::{internal, Result};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 /// Runs `f`, turning a Rust panic into a `LAPS_INTERNAL` error so no panic
@@ -10,8 +10,7 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 /// quote a value that was being processed.
 pub(crate) fn guarded<T>(f: impl FnOnce() -> Result<T>) -> Result<T> {
     catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|_| {
-        Err(laps_error(
-            ErrorCode::Internal,
+        Err(internal(
             "internal error: the native code panicked (this is a winlaps bug)",
         ))
     })

@@ -3,7 +3,7 @@
 
 use crate::args::{arg, options};
 use crate::credential::LapsCredential;
-use crate::error::{crypto_error, invalid_arg, laps_error, ErrorCode, JsError, Result};
+use crate::error::{crypto_error, internal, invalid_arg, JsError, Result};
 use crate::guard::guarded;
 use laps_crypto::{Guid, RootKey, RootKeyAttributes};
 use napi::bindgen_prelude::{AsyncTask, Buffer, Either, Uint8Array};
@@ -124,8 +124,7 @@ impl Task for DecryptManyTask {
             DecryptManyOutcome::Done(results) => batch_items(results),
             DecryptManyOutcome::Panicked(n) => (0..n)
                 .map(|_| {
-                    Either::B(laps_error(
-                        ErrorCode::Internal,
+                    Either::B(internal(
                         "internal error: the native code panicked (this is a winlaps bug)",
                     ))
                 })

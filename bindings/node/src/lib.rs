@@ -2,7 +2,7 @@
 //!
 //! Every exported function is a thin shell over the Rust crates: it converts
 //! JS values in, calls laps-core / laps-policy / laps-crypto, and converts the
-//! result (or a typed [`error::ErrorCode`]) back out. No logic lives here that
+//! result (or an error with an [`error::ErrorCode`] code) back out. No logic lives here that
 //! the Rust crates do not own.
 //!
 //! The hand-written code contains no `unsafe`: the crate denies it. (It cannot

@@ -11,7 +11,7 @@
 
 use crate::args::arg;
 use crate::credential::LapsCredential;
-use crate::error::{client_error, invalid_arg, laps_error, ErrorCode, JsError, Result};
+use crate::error::{client_error, internal, invalid_arg, JsError, Result};
 use crate::guard::guarded;
 use crate::keystore::KeyStore;
 use laps_client::{
@@ -204,10 +204,7 @@ fn settle<T, J>(env: &Env, outcome: Outcome<T>, ok: impl FnOnce(T) -> J) -> napi
 }
 
 fn panicked() -> JsError {
-    laps_error(
-        ErrorCode::Internal,
-        "internal error: the native code panicked (this is a winlaps bug)",
-    )
+    internal("internal error: the native code panicked (this is a winlaps bug)")
 }
 
 /// Rejects the promise with `e` as a JS `Error` carrying its `LAPS_*` code.

@@ -2,7 +2,7 @@
 //! `ParsedPolicy`, the same shape for every format.
 
 use crate::args::arg;
-use crate::error::{invalid_arg, laps_error, policy_error, ErrorCode, Result};
+use crate::error::{internal, invalid_arg, policy_error, Result};
 use crate::guard::guarded;
 use crate::regvalue::{root_to_js, to_js, JsRegValue};
 use laps_policy::{ParsedPolicy, Root};
@@ -81,7 +81,7 @@ fn parsed_to_js<'env>(env: &'env Env, parsed: &ParsedPolicy) -> Result<Object<'e
         obj.set("commands", commands)?;
         Ok(obj)
     };
-    build().map_err(|e| laps_error(ErrorCode::Internal, e.reason))
+    build().map_err(|e| internal(e.reason))
 }
 
 /// The bytes of a `string | Uint8Array` argument (a string as UTF-8).

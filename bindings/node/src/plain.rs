@@ -6,7 +6,7 @@
 //! absent field is a `null` or `undefined` one going in, and `None` going out.
 
 use crate::args::arg;
-use crate::error::{invalid_arg, laps_error, ErrorCode, Result};
+use crate::error::{internal, invalid_arg, Result};
 use crate::time::{from_date, to_date};
 use chrono::{DateTime, Utc};
 use laps_core::FileTime;
@@ -55,7 +55,7 @@ pub(crate) fn from_js_opt<T: DeserializeOwned>(
 /// `value`'s serde form as plain JS data (camelCase keys, `Date`s for FILETIMEs, a `bigint`
 /// for an integer above 2^32 - 1).
 pub(crate) fn to_js<'env>(env: &'env Env, value: &impl Serialize) -> Result<Unknown<'env>> {
-    let internal = |e: String| laps_error(ErrorCode::Internal, e);
+    let internal = |e: String| internal(e);
     let json = serde_json::to_value(value).map_err(|e| internal(e.to_string()))?;
     build(env, &json, false).map_err(|e| internal(e.reason))
 }

@@ -1,7 +1,7 @@
 //! `resolvePolicy`, the `EffectivePolicy` class and the policy-file parsers (laps-policy).
 
 use crate::args::{arg, options};
-use crate::error::{invalid_arg, laps_error, ErrorCode, Result};
+use crate::error::{internal, invalid_arg, Result};
 use crate::guard::guarded;
 use crate::plain::{from_js, to_js};
 use crate::regvalue::{snapshot_from_js, to_js as reg_to_js, JsRegValue};
@@ -172,7 +172,7 @@ impl EffectivePolicy {
                 .map_err(|e| napi::Error::from_reason(e.to_string()))?;
             parse.call(text)
         };
-        parse().map_err(|e| laps_error(ErrorCode::Internal, e.reason))
+        parse().map_err(|e| internal(e.reason))
     }
 
     /// The resolution of the setting named by argument `name`.
@@ -299,6 +299,6 @@ pub fn resolve_policy(input: Unknown<'_>) -> Result<EffectivePolicy> {
 pub fn setting_catalog() -> Result<serde_json::Value> {
     guarded(|| {
         serde_json::to_value(&laps_policy::catalog::CATALOG[..])
-            .map_err(|e| laps_error(ErrorCode::Internal, e.to_string()))
+            .map_err(|e| internal(e.to_string()))
     })
 }
