@@ -10,8 +10,6 @@ use napi::bindgen_prelude::{Array, Buffer, Uint8Array};
 use napi::{Env, Unknown};
 use napi_derive::napi;
 
-/// The most passwords one `generatePasswords` call returns.
-pub const MAX_BATCH: u32 = laps_core::MAX_BATCH as u32;
 use zeroize::Zeroize;
 
 /// What to generate; every field is optional and defaults as Windows does.

@@ -13,9 +13,6 @@ use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 use zeroize::Zeroizing;
 
-/// The most values one `decryptMany` call takes.
-pub const MAX_BATCH: usize = 10_000_000;
-
 /// The `msKds-ProvRootKey` attribute values of a KDS root key. Only the id
 /// and the key data are required; the rest default as Windows does (version 1,
 /// SP800_108_CTR_HMAC with SHA-512, DH over the RFC 5114 2.3 group, 512/2048-bit keys).
@@ -78,14 +75,14 @@ fn batch_items(results: Vec<laps_crypto::Result<laps_crypto::LapsCredential>>) -
         .collect()
 }
 
-/// Copies a JS array of byte arrays (validated) into owned buffers.
-fn values_of(name: &str, values: Unknown<'_>) -> Result<Vec<Vec<u8>>> {
+/// Copies a JS array of byte arrays (validated; at most the core's batch limit) into owned
+/// buffers.
+pub(crate) fn values_of(name: &str, values: Unknown<'_>) -> Result<Vec<Vec<u8>>> {
     let list: Vec<Uint8Array> = arg(name, values)
         .map_err(|_| invalid_arg(format!("{name} must be an array of Uint8Array / Buffer")))?;
-    if list.len() > MAX_BATCH {
-        return Err(invalid_arg(format!(
-            "{name} holds more than {MAX_BATCH} values"
-        )));
+    if list.len() > laps_core::MAX_BATCH {
+        let max = laps_core::MAX_BATCH;
+        return Err(invalid_arg(format!("{name} holds more than {max} values")));
     }
     Ok(list.iter().map(|v| v.to_vec()).collect())
 }

@@ -13,21 +13,16 @@ use crate::args::arg;
 use crate::credential::LapsCredential;
 use crate::error::{client_error, internal, invalid_arg, JsError, Result};
 use crate::guard::guarded;
-use crate::keystore::KeyStore;
+use crate::keystore::{values_of, KeyStore};
 use laps_client::{
     fetch_keys, AuthProtocol, ClientAuthOptions, ConnectOptions, Credentials, GkdiClient, Timeouts,
 };
-use napi::bindgen_prelude::{AsyncTask, ClassInstance, Either, FromNapiValue, Object, Uint8Array};
+use napi::bindgen_prelude::{AsyncTask, ClassInstance, Either, FromNapiValue, Object};
 use napi::{Env, JsError as JsErrorValue, Task, Unknown, ValueType};
 use napi_derive::napi;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 use std::time::Duration;
-
-/// The most values one live call takes.
-const MAX_VALUES: usize = 10_000_000;
-/// The default timeout of each network read or write.
-const DEFAULT_TIMEOUT_MS: u32 = 10_000;
 
 /// A user name and password for a domain controller. The password stays in native memory
 /// (zeroized when the object is collected) and never prints: `console.log`, `util.inspect`,
@@ -137,16 +132,17 @@ fn dc_settings(options: Unknown<'_>) -> Result<DcSettings> {
         Some(a) => AuthProtocol::parse(&a).map_err(|e| client_error(&e))?,
         None => AuthProtocol::Negotiate,
     };
-    let timeout_ms = match property::<f64>(&obj, "timeoutMs")? {
-        None => DEFAULT_TIMEOUT_MS,
-        Some(t) if t.fract() == 0.0 && (1.0..=3_600_000.0).contains(&t) => t as u32,
+    let io = match property::<f64>(&obj, "timeoutMs")? {
+        None => Timeouts::default().io,
+        Some(t) if t.fract() == 0.0 && (1.0..=3_600_000.0).contains(&t) => {
+            Duration::from_millis(t as u64)
+        }
         Some(t) => {
             return Err(invalid_arg(format!(
                 "options.timeoutMs must be a whole number from 1 to 3600000, got {t}"
             )))
         }
     };
-    let io = Duration::from_millis(u64::from(timeout_ms));
     let opts = ConnectOptions {
         protocol,
         auth: ClientAuthOptions {
@@ -165,18 +161,6 @@ fn dc_settings(options: Unknown<'_>) -> Result<DcSettings> {
         opts,
         blob: property(&obj, "blob")?.unwrap_or(false),
     })
-}
-
-/// Copies a JS array of byte arrays into owned buffers.
-fn values_of(values: Unknown<'_>) -> Result<Vec<Vec<u8>>> {
-    let list: Vec<Uint8Array> = arg("values", values)
-        .map_err(|_| invalid_arg("values must be an array of Uint8Array / Buffer"))?;
-    if list.len() > MAX_VALUES {
-        return Err(invalid_arg(format!(
-            "values holds more than {MAX_VALUES} values"
-        )));
-    }
-    Ok(list.iter().map(|v| v.to_vec()).collect())
 }
 
 /// What the worker thread did: the fetch report or the live decryption, or why the DC could
@@ -300,7 +284,7 @@ impl KeyStore {
     ) -> Result<AsyncTask<FetchTask>> {
         guarded(|| {
             Ok(AsyncTask::new(FetchTask {
-                values: values_of(values)?,
+                values: values_of("values", values)?,
                 settings: dc_settings(options)?,
                 store: self.shared(),
             }))
@@ -345,7 +329,7 @@ pub fn decrypt_many(
             ));
         }
         Ok(AsyncTask::new(LiveDecryptTask {
-            values: values_of(values)?,
+            values: values_of("values", values)?,
             settings,
             store,
         }))

@@ -5,7 +5,7 @@ use crate::convert::record;
 use crate::errors::Error;
 use laps_core::{Generator, PasswordSpec};
 use pyo3::prelude::*;
-use pyo3::types::{PyByteArray, PyBytes, PyDict, PyList, PyString};
+use pyo3::types::{PyByteArray, PyBytes, PyList, PyString};
 use zeroize::Zeroizing;
 
 /// The generator for one call: OS-seeded ChaCha20, or the caller's fixed seed.
@@ -115,12 +115,9 @@ pub(crate) fn entropy_both<'py>(
     complexity: Option<u32>,
     length: Option<u32>,
     words: Option<u32>,
-) -> PyResult<Bound<'py, PyDict>> {
+) -> PyResult<Bound<'py, PyAny>> {
     let e = laps_core::entropy::bits(&spec(complexity, length, words)?);
-    let d = PyDict::new(py);
-    d.set_item("naive", e.naive)?;
-    d.set_item("exact", e.exact)?;
-    Ok(d)
+    crate::convert::to_py(py, &e)
 }
 
 /// Entropy in bits of what the generator produces for this specification: by default the
