@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use laps_core::ErrorKind;
 use laps_crypto::{KeyIndex, KeyStore, LapsCredential, Plaintext};
+use laps_rpc::batch::PlannedCall;
 
 use crate::client::GkdiClient;
 use crate::error::{Error, Result};
@@ -74,12 +75,12 @@ pub fn fetch_keys<V: AsRef<[u8]>, C: BorrowMut<GkdiClient>>(
     blob: bool,
 ) -> Result<FetchReport> {
     let mut fetch = laps_rpc::batch::KeyFetch::new(values, blob, planning_error);
-    if fetch.next_request().is_none() {
+    if fetch.next_call().is_none() {
         return Ok(report(fetch));
     }
     let mut client = connect()?;
     let client = client.borrow_mut();
-    while let Some(request) = fetch.next_request() {
+    while let Some(request) = fetch.next_call().map(PlannedCall::request) {
         match client.get_key_raw(&request) {
             Ok(envelope) => fetch.answer(store, &envelope, planning_error),
             Err(e) => fetch.fail(e, client.is_ready())?,

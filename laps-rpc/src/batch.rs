@@ -164,8 +164,8 @@ pub fn store_envelope(store: &KeyStore, envelope: &[u8], sid: &Sid) -> Result<()
 }
 
 /// A batch's GetKey calls, driven without I/O: the transport asks for the
-/// [`next_request`](Self::next_request), makes the call and reports the outcome with
-/// [`answer`](Self::answer) or [`fail`](Self::fail), until there is no next request.
+/// [`next_call`](Self::next_call), makes its request and reports the outcome with
+/// [`answer`](Self::answer) or [`fail`](Self::fail), until there is no next call.
 ///
 /// The rules every transport shares: one call per [`KeyGroup`] ([`plan`]); an answer's
 /// envelope goes into the store bound to the group's SID ([`store_envelope`]); a failed call
@@ -180,7 +180,7 @@ pub fn store_envelope(store: &KeyStore, envelope: &[u8], sid: &Sid) -> Result<()
 /// use laps_rpc::batch::KeyFetch;
 /// let values: [&[u8]; 1] = [b"not a value"];
 /// let mut fetch = KeyFetch::new(&values, false, |e| e.to_string());
-/// assert!(fetch.next_request().is_none()); // nothing to ask for
+/// assert!(fetch.next_call().is_none()); // nothing to ask for
 /// let report = fetch.finish();
 /// assert_eq!(report.calls, 0);
 /// assert!(report.error_of(0).is_some());
@@ -236,15 +236,8 @@ impl<E> KeyFetch<E> {
         fetch
     }
 
-    /// The request of the next call to make, `None` when the batch is done (or stopped).
-    pub fn next_request(&self) -> Option<GetKeyRequest> {
-        if self.stopped {
-            return None;
-        }
-        self.calls.get(self.next).map(PlannedCall::request)
-    }
-
-    /// The group of the next call, as [`next_request`](Self::next_request) asks for it.
+    /// The next call to make (its [`request`](PlannedCall::request) and group), `None` when
+    /// the batch is done (or stopped).
     pub fn next_call(&self) -> Option<&PlannedCall> {
         self.calls.get(self.next).filter(|_| !self.stopped)
     }

@@ -170,7 +170,6 @@ fn key_fetch_applies_each_outcome_to_its_group_and_stops_when_the_connection_bre
     // the connection survives. Call 4: the connection breaks.
     for step in 0..4 {
         let call = fetch.next_call().unwrap().clone();
-        assert_eq!(fetch.next_request().unwrap(), call.request());
         match step {
             0 | 1 => fetch.answer(&store, &envelope(&call, step == 1), |e| e.to_string()),
             2 => fetch.fail("fault".into(), true).unwrap(),
@@ -178,7 +177,7 @@ fn key_fetch_applies_each_outcome_to_its_group_and_stops_when_the_connection_bre
         }
         answered.push(call);
     }
-    assert!(fetch.next_request().is_none());
+    assert!(fetch.next_call().is_none());
     let report = fetch.finish();
     assert_eq!(report.calls, 4);
     for i in &answered[0].members {
@@ -212,12 +211,12 @@ fn key_fetch_whose_first_call_breaks_the_connection_fails_as_a_whole() {
         fetch.fail("refused".to_owned(), false),
         Err("refused".to_owned())
     );
-    assert!(fetch.next_request().is_none());
+    assert!(fetch.next_call().is_none());
 
     // A call-scoped failure of the first call is that group's only.
     let mut fetch = KeyFetch::new(&values, true, |e| e.to_string());
     fetch.fail("denied".to_owned(), true).unwrap();
-    assert!(fetch.next_request().is_some());
+    assert!(fetch.next_call().is_some());
 }
 
 #[test]
