@@ -321,7 +321,7 @@ test('policy argument errors are LAPS_INVALID_ARG', () => {
   // The core's serde forms decide: unknown fields are refused, as in Python.
   assert.throws(() => resolvePolicy({ device: { osBiuld: 19045 } }), { ...bad, message: /unknown field `osBiuld`, expected one of `join`, `domainController`, `osBuild`/ })
   assert.throws(() => decideRotation(resolvePolicy(), { lastUpdate: new Date() }), { ...bad, message: /unknown field/ })
-  assert.throws(() => decideRotation(resolvePolicy(), { lastPasswordUpdate: 'yesterday' }), { ...bad, message: /^local: / })
+  assert.throws(() => decideRotation(resolvePolicy(), { lastPasswordUpdate: 'yesterday' }), { ...bad, message: /^local\.lastPasswordUpdate must be a Date$/ })
   assert.throws(() => decideRotation(resolvePolicy(), { lastPasswordUpdate: new Date('1600-01-01') }), { ...bad, message: /before 1601/ })
 })
 

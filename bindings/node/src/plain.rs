@@ -5,16 +5,18 @@
 //! is a `Date` (going out: the fields named in [`TIMES`], truncated to the millisecond); an
 //! absent field is a `null` or `undefined` one going in, and `None` going out.
 
-use crate::args::arg;
 use crate::error::{internal, invalid_arg, Result};
 use crate::time::{from_date, to_date};
 use chrono::{DateTime, Utc};
 use laps_core::FileTime;
-use napi::bindgen_prelude::{Array, BigInt, JsObjectValue, Object, ToNapiValue};
+use napi::bindgen_prelude::{
+    Array, BigInt, FromNapiValue, JsObjectValue, Null, Object, ToNapiValue,
+};
 use napi::{Env, JsValue, Unknown, ValueType};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{Map, Value};
+use std::fmt;
 
 /// The serde-form fields that hold FILETIMEs, which JS sees as `Date`s.
 const TIMES: &[&str] = &[
@@ -43,11 +45,11 @@ pub(crate) fn from_js_opt<T: DeserializeOwned>(
     what: &str,
     value: Unknown<'_>,
 ) -> Result<Option<T>> {
-    match to_plain(what, value)? {
+    match to_plain(&Path::Root(what), value)? {
         Value::Null => Ok(None),
-        json @ Value::Object(_) => serde_json::from_value(json)
+        json @ Value::Object(_) => serde_path_to_error::deserialize(json)
             .map(Some)
-            .map_err(|e| invalid_arg(format!("{what}: {}", js_names(&e.to_string())))),
+            .map_err(|e| invalid_arg(refused(what, &e))),
         _ => Err(invalid_arg(format!("{what} must be an object"))),
     }
 }
@@ -55,23 +57,27 @@ pub(crate) fn from_js_opt<T: DeserializeOwned>(
 /// `value`'s serde form as plain JS data (camelCase keys, `Date`s for FILETIMEs, a `bigint`
 /// for an integer above 2^32 - 1).
 pub(crate) fn to_js<'env>(env: &'env Env, value: &impl Serialize) -> Result<Unknown<'env>> {
-    let internal = |e: String| internal(e);
     let json = serde_json::to_value(value).map_err(|e| internal(e.to_string()))?;
     build(env, &json, false).map_err(|e| internal(e.reason))
 }
 
 fn build<'env>(env: &'env Env, v: &Value, time: bool) -> napi::Result<Unknown<'env>> {
     match v {
-        Value::Number(n) if time => match n.as_u64() {
-            Some(t) => to_date(FileTime::from_ticks(t)).into_unknown(env),
-            None => env.to_js_value(n),
+        Value::Null => Null.into_unknown(env),
+        Value::Bool(b) => b.into_unknown(env),
+        Value::String(s) => s.as_str().into_unknown(env),
+        Value::Number(n) => match (n.as_u64(), n.as_f64()) {
+            (Some(t), _) if time => to_date(FileTime::from_ticks(t)).into_unknown(env),
+            (Some(u), _) => match u32::try_from(u) {
+                Ok(u) => u.into_unknown(env),
+                Err(_) => BigInt::from(u).into_unknown(env),
+            },
+            (None, Some(f)) => f.into_unknown(env),
+            (None, None) => Null.into_unknown(env),
         },
         Value::Array(items) => {
-            let mut out = Array::from_vec(env, Vec::<Value>::new())?;
-            for item in items {
-                out.insert(build(env, item, time)?)?;
-            }
-            out.into_unknown(env)
+            let items = items.iter().map(|item| build(env, item, time));
+            Array::from_vec(env, items.collect::<napi::Result<Vec<_>>>()?)?.into_unknown(env)
         }
         Value::Object(fields) => {
             let mut out = Object::new(env)?;
@@ -80,20 +86,42 @@ fn build<'env>(env: &'env Env, v: &Value, time: bool) -> napi::Result<Unknown<'e
             }
             out.into_unknown(env)
         }
-        other => env.to_js_value(other),
     }
+}
+
+/// Where a value sits in an argument (`local.lastPasswordUpdate`, `values[2]`), for error
+/// messages; written out only when one is raised.
+enum Path<'a> {
+    Root(&'a str),
+    Field(&'a Path<'a>, &'a str),
+    Index(&'a Path<'a>, u32),
+}
+
+impl fmt::Display for Path<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Path::Root(name) => f.write_str(name),
+            Path::Field(parent, key) => write!(f, "{parent}.{key}"),
+            Path::Index(parent, i) => write!(f, "{parent}[{i}]"),
+        }
+    }
+}
+
+/// `v` as `T`, a wrong JS type being an argument error naming `path`.
+fn convert<T: FromNapiValue>(path: &Path<'_>, v: Unknown<'_>) -> Result<T> {
+    T::from_unknown(v).map_err(|e| invalid_arg(format!("{path}: {}", e.reason)))
 }
 
 /// A JS value as JSON data: `Date` → FILETIME ticks, whole number → integer, `bigint` → u64,
 /// object keys → snake_case, `null` / `undefined` fields dropped.
-fn to_plain(what: &str, v: Unknown<'_>) -> Result<Value> {
-    let bad = |e: napi::Error| invalid_arg(format!("{what}: {}", e.reason));
+fn to_plain(path: &Path<'_>, v: Unknown<'_>) -> Result<Value> {
+    let bad = |e: napi::Error| invalid_arg(format!("{path}: {}", e.reason));
     Ok(match v.get_type().map_err(bad)? {
         ValueType::Undefined | ValueType::Null => Value::Null,
-        ValueType::Boolean => Value::Bool(arg(what, v)?),
-        ValueType::String => Value::String(arg(what, v)?),
+        ValueType::Boolean => Value::Bool(convert(path, v)?),
+        ValueType::String => Value::String(convert(path, v)?),
         ValueType::Number => {
-            let n: f64 = arg(what, v)?;
+            let n: f64 = convert(path, v)?;
             if n.fract() == 0.0 && n.abs() <= MAX_SAFE_INTEGER {
                 if n < 0.0 {
                     Value::from(n as i64)
@@ -105,32 +133,34 @@ fn to_plain(what: &str, v: Unknown<'_>) -> Result<Value> {
             }
         }
         ValueType::BigInt => {
-            let b: BigInt = arg(what, v)?;
+            let b: BigInt = convert(path, v)?;
             match b.words.as_slice() {
                 [] => Value::from(0u64),
                 [w] if !b.sign_bit => Value::from(*w),
-                _ => return Err(invalid_arg(format!("{what} must fit in 64 unsigned bits"))),
+                _ => return Err(invalid_arg(format!("{path} must fit in 64 unsigned bits"))),
             }
         }
         ValueType::Object if v.is_date().map_err(bad)? => {
-            let d: DateTime<Utc> = arg(what, v)?;
-            Value::from(from_date(what, &d)?.ticks())
+            let d: DateTime<Utc> = convert(path, v)?;
+            Value::from(from_date(path, &d)?.ticks())
         }
         ValueType::Object if v.is_array().map_err(bad)? => {
-            let items: Array<'_> = arg(what, v)?;
+            let items: Array<'_> = convert(path, v)?;
             let item = |i| {
-                let field = format!("{what}[{i}]");
                 let item: Option<Unknown<'_>> = items.get(i).map_err(bad)?;
-                item.map_or(Ok(Value::Null), |item| to_plain(&field, item))
+                item.map_or(Ok(Value::Null), |item| {
+                    to_plain(&Path::Index(path, i), item)
+                })
             };
             Value::Array((0..items.len()).map(item).collect::<Result<_>>()?)
         }
         ValueType::Object => {
-            let obj: Object<'_> = arg(what, v)?;
+            let obj: Object<'_> = convert(path, v)?;
             let mut out = Map::new();
             for key in Object::keys(&obj).map_err(bad)? {
-                let field = format!("{what}.{key}");
-                let item: Unknown<'_> = arg(&field, obj.get_named_property(&key).map_err(bad)?)?;
+                let field = Path::Field(path, &key);
+                let item: Unknown<'_> =
+                    convert(&field, obj.get_named_property(&key).map_err(bad)?)?;
                 match to_plain(&field, item)? {
                     Value::Null => {}
                     item => {
@@ -142,10 +172,23 @@ fn to_plain(what: &str, v: Unknown<'_>) -> Result<Value> {
         }
         other => {
             return Err(invalid_arg(format!(
-                "{what}: a {other} is not accepted here"
+                "{path}: a {other} is not accepted here"
             )))
         }
     })
+}
+
+/// Why the core type refused argument `what`, with the field in JS's spelling:
+/// `device.passwordPolicy.minimumLength: invalid type: ...`.
+fn refused(what: &str, e: &serde_path_to_error::Error<serde_json::Error>) -> String {
+    let inner = js_names(&e.inner().to_string());
+    let path = e.path().to_string();
+    let field = path.rsplit('.').next().unwrap_or_default();
+    match path.as_str() {
+        "." => format!("{what}: {inner}"),
+        _ if TIMES.contains(&field) => format!("{what}.{} must be a Date", camel(&path)),
+        _ => format!("{what}.{}: {inner}", camel(&path)),
+    }
 }
 
 /// A serde error naming fields in JS's spelling: `unknown field `os_biuld`, expected `os_build``

@@ -15,7 +15,7 @@ pub(crate) fn to_date(t: FileTime) -> DateTime<Utc> {
 }
 
 /// A JS `Date` as a FILETIME; dates before 1601 are rejected.
-pub(crate) fn from_date(name: &str, d: &DateTime<Utc>) -> Result<FileTime> {
+pub(crate) fn from_date(name: impl std::fmt::Display, d: &DateTime<Utc>) -> Result<FileTime> {
     FileTime::from_unix_nanos(i128::from(d.timestamp_millis()) * 1_000_000)
         .ok_or_else(|| invalid_arg(format!("{name} is before 1601, outside the FILETIME range")))
 }

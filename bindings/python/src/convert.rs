@@ -150,10 +150,14 @@ pub(crate) fn from_py<T: DeserializeOwned + Default>(
 }
 
 /// Plain Python data as `T`, through its JSON value so that every type is checked (pythonize
-/// alone would read any object as a `bool` by its truth value).
+/// alone would read any object as a `bool` by its truth value). An error names the field
+/// (`password_policy.minimum_length: invalid type: ...`).
 pub(crate) fn from_plain<T: DeserializeOwned>(v: &Bound<'_, PyAny>) -> Result<T, String> {
     let json: serde_json::Value = pythonize::depythonize(v).map_err(|e| e.to_string())?;
-    serde_json::from_value(json).map_err(|e| e.to_string())
+    serde_path_to_error::deserialize(json).map_err(|e| match e.path().to_string().as_str() {
+        "." => e.inner().to_string(),
+        path => format!("{path}: {}", e.inner()),
+    })
 }
 
 /// A registry value in its Python form, the inverse of [`reg_value_from_py`], for [`to_py`]: `int`, `str`,

@@ -300,6 +300,9 @@ def test_a_device_password_policy_predicts_event_10027() -> None:
     assert winlaps.Device().password_policy is None
     with pytest.raises(winlaps.InvalidArgumentError):
         winlaps.Device(password_policy={"minimum": 14})
+    # The message names the field the core refused.
+    with pytest.raises(winlaps.InvalidArgumentError, match=r"password_policy\.minimum_length: invalid type"):
+        winlaps.Device(password_policy={"minimum_length": "14"})
 
 
 def test_check_local_password_policy_gives_the_exact_share_accepted() -> None:
