@@ -323,6 +323,13 @@ test('policy argument errors are LAPS_INVALID_ARG', () => {
   assert.throws(() => decideRotation(resolvePolicy(), { lastUpdate: new Date() }), { ...bad, message: /unknown field/ })
   assert.throws(() => decideRotation(resolvePolicy(), { lastPasswordUpdate: 'yesterday' }), { ...bad, message: /^local\.lastPasswordUpdate must be a Date$/ })
   assert.throws(() => decideRotation(resolvePolicy(), { lastPasswordUpdate: new Date('1600-01-01') }), { ...bad, message: /before 1601/ })
+  // A hostile argument: nested beyond any core form, or cyclic, is refused, not a stack overflow.
+  let deep = {}
+  for (let i = 0; i < 100_000; i++) deep = { a: deep }
+  assert.throws(() => resolvePolicy({ device: deep }), { ...bad, message: /nested more than 32 levels/ })
+  const cyclic = { join: 'ad' }
+  cyclic.self = cyclic
+  assert.throws(() => resolvePolicy({ device: cyclic }), { ...bad, message: /nested more than 32 levels/ })
 })
 
 test('device facts read as the core reads them: build text, aliases, null as absent', () => {

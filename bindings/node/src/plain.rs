@@ -31,11 +31,16 @@ const TIMES: &[&str] = &[
     "at",
 ];
 
+/// How deeply an argument may nest: the core's forms need 3 levels; a deeper (or cyclic)
+/// object is refused rather than exhausting the stack.
+const MAX_DEPTH: u32 = 32;
+
 /// Largest integer a JS `number` holds exactly.
 const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 
 /// Argument `what` (an object, `undefined` or `null`) as the core type `T`; `T::default()`
-/// when absent. Every failure is `LAPS_INVALID_ARG`, naming the field.
+/// when absent. Every failure is `LAPS_INVALID_ARG`, naming the field. Not for secrets: the
+/// intermediate JSON is not wiped.
 pub(crate) fn from_js<T: DeserializeOwned + Default>(what: &str, value: Unknown<'_>) -> Result<T> {
     Ok(from_js_opt(what, value)?.unwrap_or_default())
 }
@@ -45,7 +50,7 @@ pub(crate) fn from_js_opt<T: DeserializeOwned>(
     what: &str,
     value: Unknown<'_>,
 ) -> Result<Option<T>> {
-    match to_plain(&Path::Root(what), value)? {
+    match to_plain(&Path::Root(what), value, 0)? {
         Value::Null => Ok(None),
         json @ Value::Object(_) => serde_path_to_error::deserialize(json)
             .map(Some)
@@ -114,8 +119,13 @@ fn convert<T: FromNapiValue>(path: &Path<'_>, v: Unknown<'_>) -> Result<T> {
 
 /// A JS value as JSON data: `Date` → FILETIME ticks, whole number → integer, `bigint` → u64,
 /// object keys → snake_case, `null` / `undefined` fields dropped.
-fn to_plain(path: &Path<'_>, v: Unknown<'_>) -> Result<Value> {
+fn to_plain(path: &Path<'_>, v: Unknown<'_>, depth: u32) -> Result<Value> {
     let bad = |e: napi::Error| invalid_arg(format!("{path}: {}", e.reason));
+    if depth > MAX_DEPTH {
+        return Err(invalid_arg(format!(
+            "{path} is nested more than {MAX_DEPTH} levels deep"
+        )));
+    }
     Ok(match v.get_type().map_err(bad)? {
         ValueType::Undefined | ValueType::Null => Value::Null,
         ValueType::Boolean => Value::Bool(convert(path, v)?),
@@ -149,7 +159,7 @@ fn to_plain(path: &Path<'_>, v: Unknown<'_>) -> Result<Value> {
             let item = |i| {
                 let item: Option<Unknown<'_>> = items.get(i).map_err(bad)?;
                 item.map_or(Ok(Value::Null), |item| {
-                    to_plain(&Path::Index(path, i), item)
+                    to_plain(&Path::Index(path, i), item, depth + 1)
                 })
             };
             Value::Array((0..items.len()).map(item).collect::<Result<_>>()?)
@@ -161,7 +171,7 @@ fn to_plain(path: &Path<'_>, v: Unknown<'_>) -> Result<Value> {
                 let field = Path::Field(path, &key);
                 let item: Unknown<'_> =
                     convert(&field, obj.get_named_property(&key).map_err(bad)?)?;
-                match to_plain(&field, item)? {
+                match to_plain(&field, item, depth + 1)? {
                     Value::Null => {}
                     item => {
                         out.insert(snake(&key), item);

@@ -153,11 +153,33 @@ pub(crate) fn from_py<T: DeserializeOwned + Default>(
 /// alone would read any object as a `bool` by its truth value). An error names the field
 /// (`password_policy.minimum_length: invalid type: ...`).
 pub(crate) fn from_plain<T: DeserializeOwned>(v: &Bound<'_, PyAny>) -> Result<T, String> {
+    shallow(v, 0)?;
     let json: serde_json::Value = pythonize::depythonize(v).map_err(|e| e.to_string())?;
     serde_path_to_error::deserialize(json).map_err(|e| match e.path().to_string().as_str() {
         "." => e.inner().to_string(),
         path => format!("{path}: {}", e.inner()),
     })
+}
+
+/// How deeply an argument may nest: the core's forms need 3 levels.
+const MAX_DEPTH: u32 = 32;
+
+/// Refuses data nested more than [`MAX_DEPTH`] levels, or cyclic: `depythonize` would recurse
+/// until the stack overflows.
+fn shallow(v: &Bound<'_, PyAny>, depth: u32) -> Result<(), String> {
+    if depth > MAX_DEPTH {
+        return Err(format!("nested more than {MAX_DEPTH} levels deep"));
+    }
+    if let Ok(d) = v.cast::<PyDict>() {
+        d.values()
+            .iter()
+            .try_for_each(|item| shallow(&item, depth + 1))
+    } else if v.is_instance_of::<PyList>() || v.is_instance_of::<PyTuple>() {
+        (v.try_iter().map_err(|e| e.to_string())?)
+            .try_for_each(|item| shallow(&item.map_err(|e| e.to_string())?, depth + 1))
+    } else {
+        Ok(())
+    }
 }
 
 /// A registry value in its Python form, the inverse of [`reg_value_from_py`], for [`to_py`]: `int`, `str`,

@@ -34,9 +34,9 @@ fn invalid(message: String) -> PyErr {
 /// defaults and validated, as the device's serde form.
 #[pyfunction]
 pub(crate) fn _device<'py>(facts: &Bound<'py, PyDict>) -> PyResult<Bound<'py, PyAny>> {
-    let device: Device = from_plain(facts.as_any()).map_err(|e| {
-        let facts = facts.repr().map(|r| r.to_string()).unwrap_or_default();
-        invalid(format!("invalid device {facts}: {e}"))
+    let device: Device = from_plain(facts.as_any()).map_err(|e| match facts.repr() {
+        Ok(facts) => invalid(format!("invalid device {facts}: {e}")),
+        Err(_) => invalid(format!("invalid device: {e}")),
     })?;
     to_py(facts.py(), &device)
 }

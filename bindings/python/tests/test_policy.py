@@ -322,6 +322,22 @@ def test_check_local_password_policy_gives_the_exact_share_accepted() -> None:
         winlaps.check_local_password_policy(9)
 
 
+def test_nested_or_cyclic_arguments_are_refused_not_a_crash() -> None:
+    policy = ad_policy()
+    cyclic: dict[str, object] = {"dsrm_mode": False}
+    cyclic["self"] = cyclic
+    deep: dict[str, object] = {}
+    for _ in range(100_000):
+        deep = {"a": deep}
+    for bad in (cyclic, deep):
+        with pytest.raises(winlaps.InvalidArgumentError, match="nested more than 32 levels"):
+            winlaps.decide_rotation(policy, now=SET_AT, local=bad)
+        with pytest.raises(winlaps.InvalidArgumentError, match="nested more than 32 levels"):
+            winlaps.resolve_policy(device=bad)
+        with pytest.raises(winlaps.InvalidArgumentError, match="nested more than 32 levels"):
+            winlaps.Device(password_policy=bad)
+
+
 def test_rotation_accepts_filetime_ints_and_rejects_naive_datetimes() -> None:
     policy = ad_policy()
     ticks = 133_800_000_000_000_000
