@@ -293,7 +293,25 @@ type Request = (String, String, i32, i32, i32);
 #[pyclass(frozen, module = "winlaps._winlaps", name = "_KeyFetch")]
 pub(crate) struct PyKeyFetch {
     store: Py<PyKeyStore>,
-    inner: Mutex<KeyFetch<Py<PyAny>>>,
+    /// `None` once finished.
+    inner: Mutex<Option<KeyFetch<Py<PyAny>>>>,
+}
+
+impl PyKeyFetch {
+    /// `f` on the unfinished batch.
+    fn with<R>(&self, f: impl FnOnce(&mut KeyFetch<Py<PyAny>>) -> R) -> PyResult<R> {
+        let mut fetch = locked(&self.inner)?;
+        let fetch = fetch.as_mut().ok_or_else(finished)?;
+        Ok(f(fetch))
+    }
+}
+
+fn finished() -> PyErr {
+    Error::new(
+        Kind::Base,
+        "internal error: the key batch is already finished",
+    )
+    .into()
 }
 
 #[pymethods]
@@ -302,31 +320,33 @@ impl PyKeyFetch {
     #[new]
     #[pyo3(signature = (values, store, *, blob))]
     fn new(py: Python<'_>, values: Vec<Vec<u8>>, store: Py<PyKeyStore>, blob: bool) -> Self {
+        let fetch = KeyFetch::new(&values, blob, |e| batch_error(py, e));
         PyKeyFetch {
             store,
-            inner: Mutex::new(KeyFetch::new(&values, blob, |e| batch_error(py, e))),
+            inner: Mutex::new(Some(fetch)),
         }
     }
 
     /// `(sid, root_key_id, l0, l1, l2)` of the next GetKey call, `None` when the batch is done.
     fn next_request(&self) -> PyResult<Option<Request>> {
-        Ok(locked(&self.inner)?.next_call().map(|c| {
-            let g = &c.group;
-            (
-                g.sid.to_string(),
-                g.root_key_id.to_string(),
-                g.l0,
-                c.l1,
-                c.l2,
-            )
-        }))
+        self.with(|fetch| {
+            fetch.next_call().map(|c| {
+                let g = &c.group;
+                (
+                    g.sid.to_string(),
+                    g.root_key_id.to_string(),
+                    g.l0,
+                    c.l1,
+                    c.l2,
+                )
+            })
+        })
     }
 
     /// The envelope that answered the current call.
     fn answer(&self, py: Python<'_>, envelope: &[u8]) -> PyResult<()> {
         let store = &self.store.get().inner;
-        locked(&self.inner)?.answer(store, envelope, |e| batch_error(py, e));
-        Ok(())
+        self.with(|fetch| fetch.answer(store, envelope, |e| batch_error(py, e)))
     }
 
     /// The current call failed with `error`; `usable`: the session can still make calls.
@@ -337,19 +357,14 @@ impl PyKeyFetch {
         error: Bound<'_, PyBaseException>,
         usable: bool,
     ) -> PyResult<()> {
-        locked(&self.inner)?
-            .fail(error.unbind().into_any(), usable)
+        self.with(|fetch| fetch.fail(error.unbind().into_any(), usable))?
             .map_err(|e| PyErr::from_value(e.into_bound(py)))
     }
 
     /// `(calls, errors)`: GetKey calls made and, per value, why its key could not be fetched
     /// (`None`: the store holds it). The batch can no longer be used.
     fn finish(&self, py: Python<'_>) -> PyResult<(usize, Vec<Option<Py<PyAny>>>)> {
-        let fetch = std::mem::replace(
-            &mut *locked(&self.inner)?,
-            KeyFetch::new::<&[u8]>(&[], false, |e| batch_error(py, e)),
-        );
-        let report = fetch.finish();
+        let report = locked(&self.inner)?.take().ok_or_else(finished)?.finish();
         let errors = (report.of_value.iter())
             .map(|i| i.map(|i| report.errors[i].clone_ref(py)))
             .collect();
