@@ -86,6 +86,16 @@ pub enum Error {
         /// What is wrong.
         reason: String,
     },
+    /// Plain data (a binding's argument) refused by the form it should be: an unknown or
+    /// missing field, a value of the wrong type or out of range.
+    #[error("{}{reason}", field.as_deref().map(|f| format!("{f}: ")).unwrap_or_default())]
+    Plain {
+        /// The field, in the form's spelling (`password_policy.minimum_length`); `None` when
+        /// the value itself is refused.
+        field: Option<String>,
+        /// What is wrong.
+        reason: String,
+    },
     /// TOML snapshot or device document invalid.
     #[error("TOML invalid at byte {offset}: {reason}")]
     Toml {
@@ -138,7 +148,7 @@ impl Error {
             | Error::Toml { .. }
             | Error::Hresult { .. } => ErrorKind::Format,
             Error::UnknownSetting { .. } | Error::UnwritableValue { .. } => ErrorKind::Policy,
-            Error::JsonValue { .. } => ErrorKind::InvalidArgument,
+            Error::JsonValue { .. } | Error::Plain { .. } => ErrorKind::InvalidArgument,
         }
     }
 }

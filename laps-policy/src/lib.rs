@@ -27,6 +27,7 @@ pub mod events;
 mod explain;
 mod names;
 mod parsed;
+mod plain;
 mod pol;
 mod post_auth;
 mod provenance;
@@ -54,6 +55,7 @@ pub use effective::{
 pub use error::Error;
 pub use laps_core::{ErrorKind, UnknownName};
 pub use parsed::ParsedPolicy;
+pub use plain::{from_plain, MAX_DEPTH};
 pub use pol::{parse_registry_pol, PolEntry, RegistryPol};
 pub use post_auth::{
     post_authentication_timeline, PostAuthActions, PostAuthOff, PostAuthStep, PostAuthTimeline,

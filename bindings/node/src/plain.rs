@@ -9,6 +9,7 @@ use crate::error::{internal, invalid_arg, Result};
 use crate::time::{from_date, to_date};
 use chrono::{DateTime, Utc};
 use laps_core::FileTime;
+use laps_policy::MAX_DEPTH;
 use napi::bindgen_prelude::{
     Array, BigInt, FromNapiValue, JsObjectValue, Null, Object, ToNapiValue,
 };
@@ -31,10 +32,6 @@ const TIMES: &[&str] = &[
     "at",
 ];
 
-/// How deeply an argument may nest: the core's forms need 3 levels; a deeper (or cyclic)
-/// object is refused rather than exhausting the stack.
-const MAX_DEPTH: u32 = 32;
-
 /// Largest integer a JS `number` holds exactly.
 const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 
@@ -52,9 +49,9 @@ pub(crate) fn from_js_opt<T: DeserializeOwned>(
 ) -> Result<Option<T>> {
     match to_plain(&Path::Root(what), value, 0)? {
         Value::Null => Ok(None),
-        json @ Value::Object(_) => serde_path_to_error::deserialize(json)
+        json @ Value::Object(_) => laps_policy::from_plain(json)
             .map(Some)
-            .map_err(|e| invalid_arg(refused(what, &e))),
+            .map_err(|e| invalid_arg(refused(what, e))),
         _ => Err(invalid_arg(format!("{what} must be an object"))),
     }
 }
@@ -190,14 +187,17 @@ fn to_plain(path: &Path<'_>, v: Unknown<'_>, depth: u32) -> Result<Value> {
 
 /// Why the core type refused argument `what`, with the field in JS's spelling:
 /// `device.passwordPolicy.minimumLength: invalid type: ...`.
-fn refused(what: &str, e: &serde_path_to_error::Error<serde_json::Error>) -> String {
-    let inner = js_names(&e.inner().to_string());
-    let path = e.path().to_string();
-    let field = path.rsplit('.').next().unwrap_or_default();
-    match path.as_str() {
-        "." => format!("{what}: {inner}"),
-        _ if TIMES.contains(&field) => format!("{what}.{} must be a Date", camel(&path)),
-        _ => format!("{what}.{}: {inner}", camel(&path)),
+fn refused(what: &str, e: laps_policy::Error) -> String {
+    let laps_policy::Error::Plain { field, reason } = e else {
+        return format!("{what}: {e}");
+    };
+    let reason = js_names(&reason);
+    match field {
+        None => format!("{what}: {reason}"),
+        Some(f) if TIMES.contains(&f.rsplit('.').next().unwrap_or_default()) => {
+            format!("{what}.{} must be a Date", camel(&f))
+        }
+        Some(f) => format!("{what}.{}: {reason}", camel(&f)),
     }
 }
 

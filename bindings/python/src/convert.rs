@@ -3,7 +3,7 @@
 
 use crate::errors::{Error, Kind};
 use laps_core::FileTime;
-use laps_policy::{RegValue, RootValues};
+use laps_policy::{RegValue, RootValues, MAX_DEPTH};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
@@ -155,14 +155,8 @@ pub(crate) fn from_py<T: DeserializeOwned + Default>(
 pub(crate) fn from_plain<T: DeserializeOwned>(v: &Bound<'_, PyAny>) -> Result<T, String> {
     shallow(v, 0)?;
     let json: serde_json::Value = pythonize::depythonize(v).map_err(|e| e.to_string())?;
-    serde_path_to_error::deserialize(json).map_err(|e| match e.path().to_string().as_str() {
-        "." => e.inner().to_string(),
-        path => format!("{path}: {}", e.inner()),
-    })
+    laps_policy::from_plain(json).map_err(|e| e.to_string())
 }
-
-/// How deeply an argument may nest: the core's forms need 3 levels.
-const MAX_DEPTH: u32 = 32;
 
 /// Refuses data nested more than [`MAX_DEPTH`] levels, or cyclic: `depythonize` would recurse
 /// until the stack overflows.
