@@ -150,16 +150,26 @@ pub struct PostAuthTimeline {
     pub steps: Vec<PostAuthStep>,
 }
 
+/// The derived form plus `action_names`. The pattern names every field, so a field added to
+/// the struct does not compile until it is serialized here too.
 impl Serialize for PostAuthTimeline {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let PostAuthTimeline {
+            logon,
+            deadline,
+            actions,
+            grace_hours,
+            off,
+            steps,
+        } = self;
         let mut m = s.serialize_struct("PostAuthTimeline", 7)?;
-        m.serialize_field("logon", &self.logon)?;
-        m.serialize_field("deadline", &self.deadline)?;
-        m.serialize_field("actions", &self.actions)?;
-        m.serialize_field("action_names", &self.actions.names())?;
-        m.serialize_field("grace_hours", &self.grace_hours)?;
-        m.serialize_field("off", &self.off)?;
-        m.serialize_field("steps", &self.steps)?;
+        m.serialize_field("logon", logon)?;
+        m.serialize_field("deadline", deadline)?;
+        m.serialize_field("actions", actions)?;
+        m.serialize_field("action_names", &actions.names())?;
+        m.serialize_field("grace_hours", grace_hours)?;
+        m.serialize_field("off", off)?;
+        m.serialize_field("steps", steps)?;
         m.end()
     }
 }

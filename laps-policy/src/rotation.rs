@@ -237,18 +237,30 @@ impl RotationDecision {
     }
 }
 
+/// The derived form plus `next_expiration`. The pattern names every field, so a field added
+/// to the struct does not compile until it is serialized here too.
 impl Serialize for RotationDecision {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let RotationDecision {
+            rotate,
+            reasons,
+            blocked,
+            current_expiration,
+            new_expiration,
+            reason_mask,
+            event_ids,
+            notes,
+        } = self;
         let mut m = s.serialize_struct("RotationDecision", 9)?;
-        m.serialize_field("rotate", &self.rotate)?;
-        m.serialize_field("reasons", &self.reasons)?;
-        m.serialize_field("blocked", &self.blocked)?;
-        m.serialize_field("current_expiration", &self.current_expiration)?;
-        m.serialize_field("new_expiration", &self.new_expiration)?;
+        m.serialize_field("rotate", rotate)?;
+        m.serialize_field("reasons", reasons)?;
+        m.serialize_field("blocked", blocked)?;
+        m.serialize_field("current_expiration", current_expiration)?;
+        m.serialize_field("new_expiration", new_expiration)?;
         m.serialize_field("next_expiration", &self.next_expiration())?;
-        m.serialize_field("reason_mask", &self.reason_mask)?;
-        m.serialize_field("event_ids", &self.event_ids)?;
-        m.serialize_field("notes", &self.notes)?;
+        m.serialize_field("reason_mask", reason_mask)?;
+        m.serialize_field("event_ids", event_ids)?;
+        m.serialize_field("notes", notes)?;
         m.end()
     }
 }
