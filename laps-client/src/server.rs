@@ -17,9 +17,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use laps_core::FileTime;
 use laps_crypto::RootKey;
 use laps_rpc::keys::KeyService;
-use laps_rpc::pdu::{flags, Body, Fault, Header, PacketType, Pdu};
 use laps_rpc::server::{Endpoint, Responder, ResponderConfig};
-use laps_rpc::status;
 
 use crate::acceptors::LabAcceptorFactory;
 use crate::accounts::AccountTable;
@@ -278,56 +276,6 @@ fn accept_loop(shared: Arc<Shared>, listener: TcpListener, endpoint: Endpoint) -
     })
 }
 
-/// After a failed auth3 (which gets no answer), answers the client's next request with an
-/// access-denied fault before closing, as Windows and Samba do, so the client learns that its
-/// credentials were refused rather than seeing the connection drop.
-/// `received`: the bytes of the read that held the auth3 (the request may follow it there).
-fn deny_next_request(stream: &mut TcpStream, received: &[u8]) {
-    let call_id = match request_call_id(received) {
-        Some(id) => id,
-        None => {
-            let mut header = [0u8; 16];
-            if stream.read_exact(&mut header).is_err() || header[2] != 0 {
-                return;
-            }
-            u32::from_le_bytes([header[12], header[13], header[14], header[15]])
-        }
-    };
-    let fault = Pdu {
-        header: Header {
-            packet_type: PacketType::Fault,
-            flags: flags::FIRST_FRAG | flags::LAST_FRAG | flags::DID_NOT_EXECUTE,
-            frag_len: 0,
-            auth_len: 0,
-            call_id,
-        },
-        body: Body::Fault(Fault {
-            alloc_hint: 0,
-            context_id: 0,
-            cancel_count: 0,
-            status: status::NCA_S_FAULT_ACCESS_DENIED,
-        }),
-        auth: None,
-    };
-    let _ = stream.write_all(&fault.to_bytes());
-}
-
-/// The call id of the first request PDU among the whole fragments at the start of `bytes`.
-fn request_call_id(bytes: &[u8]) -> Option<u32> {
-    let mut at = 0;
-    while let Some(h) = bytes.get(at..at + 16) {
-        if h[2] == 0 {
-            return Some(u32::from_le_bytes([h[12], h[13], h[14], h[15]]));
-        }
-        let len = usize::from(u16::from_le_bytes([h[8], h[9]]));
-        if len < 16 {
-            return None;
-        }
-        at += len;
-    }
-    None
-}
-
 /// Serves one connection: reads with the idle timeout, feeds the responder, writes its
 /// answers; closes on a timeout, an error, the peer closing, or the responder's request.
 fn serve_connection(shared: &Shared, mut stream: TcpStream, endpoint: Endpoint) {
@@ -345,14 +293,8 @@ fn serve_connection(shared: &Shared, mut stream: TcpStream, endpoint: Endpoint) 
             Err(e) if e.kind() == IoKind::Interrupted => continue,
             Err(_) => break,
         };
-        let out = match conn.receive(&buf[..n], now()) {
-            Ok(out) => out,
-            Err(e) => {
-                if e.detail() == laps_rpc::ErrorDetail::Auth {
-                    deny_next_request(&mut stream, &buf[..n]);
-                }
-                break;
-            }
+        let Ok(out) = conn.receive(&buf[..n], now()) else {
+            break;
         };
         if !out.is_empty() && stream.write_all(&out).is_err() {
             break;

@@ -147,6 +147,7 @@ impl Responder {
             max_xmit: max,
             bound: false,
             reassembly: None,
+            refused: false,
             closed: false,
         }
     }
@@ -172,6 +173,9 @@ pub struct ServerConnection {
     max_xmit: usize,
     bound: bool,
     reassembly: Option<(u16, u16, Reassembly)>,
+    /// The client's credentials were refused in auth3, which gets no answer: its next request
+    /// gets an access-denied fault, as Windows and Samba answer it.
+    refused: bool,
     closed: bool,
 }
 
@@ -451,9 +455,19 @@ impl ServerConnection {
                         got: "auth3",
                     });
                 };
+                if self.refused {
+                    return Err(Error::UnexpectedPdu {
+                        expected: "request",
+                        got: "auth3",
+                    });
+                }
                 if !sec.complete {
-                    let step = sec.ctx.step(&t.auth_value)?;
-                    sec.complete = step.complete;
+                    // A refusal is answered at the next request (below), so that the client
+                    // learns its credentials were refused rather than seeing the connection drop.
+                    match sec.ctx.step(&t.auth_value) {
+                        Ok(step) => sec.complete = step.complete,
+                        Err(_) => self.refused = true,
+                    }
                 }
                 Ok(Vec::new())
             }
@@ -484,10 +498,11 @@ impl ServerConnection {
         let _hint = c.u32()?;
         let context_id = c.u16()?;
         let opnum = c.u16()?;
-        if self
-            .sec
-            .as_ref()
-            .is_some_and(|s| s.protects() && !s.complete)
+        if self.refused
+            || self
+                .sec
+                .as_ref()
+                .is_some_and(|s| s.protects() && !s.complete)
         {
             self.closed = true;
             return Ok(fault(

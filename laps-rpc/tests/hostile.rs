@@ -594,3 +594,70 @@ fn verification_trailer_header2_is_checked() {
         }
     }
 }
+
+/// Refused credentials in auth3 (which gets no answer) are answered at the next request with
+/// an access-denied fault, and the connection closes, at every authentication level; a
+/// second auth3 after the refusal is a protocol error.
+#[test]
+fn refused_auth3_credentials_get_an_access_denied_fault_at_the_next_request() {
+    for level in [
+        AuthLevel::Connect,
+        AuthLevel::PktIntegrity,
+        AuthLevel::PktPrivacy,
+    ] {
+        let r = responder(
+            ResponderConfig {
+                min_auth_level: level,
+                ..Default::default()
+            },
+            Default::default(),
+        );
+        let handshake = |server: &mut ServerConnection| {
+            let mut c = GkdiClient::new(
+                Box::new(ToyContext::client(AuthType::Ntlm, "helpdesk", "wrong")),
+                ClientConfig {
+                    auth_level: level,
+                    ..Default::default()
+                },
+            );
+            let ack = server.receive(&c.start().unwrap(), now()).unwrap();
+            let Step::Ready(auth3) = c.receive(&ack).unwrap() else {
+                panic!()
+            };
+            assert!(
+                server.receive(&auth3, now()).unwrap().is_empty(),
+                "{level:?}"
+            );
+            assert!(
+                !server.is_closed(),
+                "{level:?}: the refusal waits for the request"
+            );
+            (c, auth3)
+        };
+
+        let mut server = r.connection(Endpoint::Gkdi);
+        let (mut c, _) = handshake(&mut server);
+        let answer = server
+            .receive(&c.get_key(&request()).unwrap(), now())
+            .unwrap();
+        assert_eq!(
+            c.receive(&answer).unwrap_err(),
+            Error::CredentialsRefused {
+                status: status::NCA_S_FAULT_ACCESS_DENIED
+            },
+            "{level:?}"
+        );
+        assert!(server.is_closed(), "{level:?}");
+        assert_eq!(server.client_name(), None);
+
+        let mut server = r.connection(Endpoint::Gkdi);
+        let (_, auth3) = handshake(&mut server);
+        assert!(
+            matches!(
+                server.receive(&auth3, now()),
+                Err(Error::UnexpectedPdu { got: "auth3", .. })
+            ),
+            "{level:?}"
+        );
+    }
+}
