@@ -149,12 +149,7 @@ fn device_policy(
     if fit.always_accepted() {
         return Ok(None);
     }
-    let problems = fit
-        .problems
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join("; ");
+    let problems = fit.problems_text();
     if fit.acceptance < MIN_ACCEPTANCE {
         return Err(CodedError::new(
             Code::POLICY,

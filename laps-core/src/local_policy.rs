@@ -210,6 +210,22 @@ impl PolicyFit {
     pub fn never_accepted(&self) -> bool {
         self.acceptance == 0.0
     }
+
+    /// The problems as one sentence fragment, joined by `; ` (empty when always accepted).
+    ///
+    /// ```
+    /// use laps_core::{check_local_policy, LocalPasswordPolicy, PasswordSpec};
+    /// let policy = LocalPasswordPolicy { minimum_length: 16, complexity_required: false };
+    /// let fit = check_local_policy(&PasswordSpec::default(), &policy);
+    /// assert_eq!(
+    ///     fit.problems_text(),
+    ///     "every password shorter than the minimum length 16 (the shortest is 14 characters)"
+    /// );
+    /// ```
+    pub fn problems_text(&self) -> String {
+        let texts: Vec<String> = self.problems.iter().map(ToString::to_string).collect();
+        texts.join("; ")
+    }
 }
 
 /// Windows' complexity rule: at least this many of the five categories.

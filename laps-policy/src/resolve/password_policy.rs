@@ -27,12 +27,7 @@ pub(super) fn check(b: &mut Builder<'_>, local: &LocalPasswordPolicy) {
     } else {
         SettingId::PasswordComplexity
     };
-    let problems = fit
-        .problems
-        .iter()
-        .map(ToString::to_string)
-        .collect::<Vec<_>>()
-        .join("; ");
+    let problems = fit.problems_text();
     let settings = format!(
         "PasswordComplexity {} ({}), {} {}",
         complexity.get(),
