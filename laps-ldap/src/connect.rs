@@ -119,11 +119,18 @@ fn tls_config(path: &std::path::Path) -> Result<Arc<rustls::ClientConfig>> {
     for cert in certs {
         roots.add(cert).map_err(|e| ca_error(e.to_string()))?;
     }
+    verifying(roots).map_err(ca_error)
+}
+
+/// A rustls client configuration (ring provider, full verification) trusting `roots`.
+fn verifying(
+    roots: rustls::RootCertStore,
+) -> std::result::Result<Arc<rustls::ClientConfig>, String> {
     let config = rustls::ClientConfig::builder_with_provider(Arc::new(
         rustls::crypto::ring::default_provider(),
     ))
     .with_safe_default_protocol_versions()
-    .map_err(|e| ca_error(e.to_string()))?
+    .map_err(|e| e.to_string())?
     .with_root_certificates(roots)
     .with_no_client_auth();
     Ok(Arc::new(config))
@@ -144,14 +151,7 @@ fn system_tls_config() -> Result<Arc<rustls::ClientConfig>> {
     if roots.is_empty() {
         return Err(ca_error("no certificate found".into()));
     }
-    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
-        rustls::crypto::ring::default_provider(),
-    ))
-    .with_safe_default_protocol_versions()
-    .map_err(|e| ca_error(e.to_string()))?
-    .with_root_certificates(roots)
-    .with_no_client_auth();
-    Ok(Arc::new(config))
+    verifying(roots).map_err(ca_error)
 }
 
 /// Opens the connection and binds.
