@@ -35,8 +35,6 @@ impl Code {
     pub(crate) const FORMAT: Code = Code::Kind(ErrorKind::Format);
     /// Wrong key, bad authentication tag or failed key unwrap.
     pub(crate) const DECRYPT_FAILED: Code = Code::Kind(ErrorKind::Decryption);
-    /// A policy the device can never satisfy, or another hard policy failure.
-    pub(crate) const POLICY: Code = Code::Kind(ErrorKind::Policy);
     /// An argument out of range or of the wrong shape.
     pub(crate) const INVALID_ARG: Code = Code::Kind(ErrorKind::InvalidArgument);
 

@@ -1,9 +1,8 @@
 //! `winlaps generate`.
 
-use crate::errors::{Code, CodedError};
 use crate::CliResult;
 use laps_core::{
-    check_local_policy, entropy, Generator, LocalPasswordPolicy, Password, PasswordSpec, MAX_BATCH,
+    check_local_policy, entropy, Generator, LocalPasswordPolicy, PasswordSpec, MAX_BATCH,
 };
 use serde::Serialize;
 
@@ -52,26 +51,25 @@ pub(crate) fn run(args: &GenerateArgs) -> CliResult {
     if args.count > MAX_BATCH {
         return Err(format!("--count {} is above the limit of {MAX_BATCH}", args.count).into());
     }
-    let device = device_policy(args, &spec)?;
-    let mut e = entropy::bits(&spec);
-    let mut g = Generator::new()?;
-    if let Some((policy, acceptance)) = device {
-        // Redrawing keeps the output uniform over the accepted passwords: their number is
-        // the spec's times the acceptance, so the entropy drops by log2 of it.
-        e.exact += acceptance.log2();
-        e.naive += acceptance.log2();
-        let passwords = (0..args.count)
-            .map(|_| draw_accepted(&mut g, &spec, &policy, acceptance))
-            .collect::<CliResult<Vec<_>>>()?;
-        return print(args, &spec, e, &passwords);
+    let policy = LocalPasswordPolicy {
+        minimum_length: args.min_length.unwrap_or(0),
+        complexity_required: args.require_complexity,
+    };
+    let joined = Generator::new()?.generate_joined_accepted(&spec, &policy, args.count, b'\n')?;
+    let fit = check_local_policy(&spec, &policy);
+    if !fit.always_accepted() {
+        eprintln!(
+            "winlaps: note: the device's password policy ({policy}) rejects {}; printing only accepted passwords ({:.2} % of draws; Windows LAPS itself fails such a rotation with event 10027)",
+            fit.problems_text(),
+            fit.acceptance * 100.0
+        );
     }
     if args.json {
-        let passwords = g.generate_batch(&spec, args.count);
-        print(args, &spec, e, &passwords)
+        let e = entropy::bits_accepted(&spec, &policy);
+        print_json(&spec, e, &joined)
     } else {
         // One buffer (wiped on drop), one write: no copy per password.
         use std::io::Write;
-        let joined = g.generate_joined(&spec, args.count, b'\n');
         let mut out = std::io::stdout().lock();
         if args.count > 0 {
             out.write_all(&joined)?;
@@ -82,89 +80,21 @@ pub(crate) fn run(args: &GenerateArgs) -> CliResult {
     }
 }
 
-/// Prints `passwords` as lines or, with `--json`, as the JSON array.
-fn print(
-    args: &GenerateArgs,
-    spec: &PasswordSpec,
-    e: entropy::Entropy,
-    passwords: &[Password],
-) -> CliResult {
-    if args.json {
-        let items: Vec<_> = passwords
-            .iter()
-            .map(|p| Generated {
-                password: p.expose(),
-                complexity: spec.complexity().get(),
-                length: p.len(),
-                entropy_bits: round2(e.exact),
-                entropy_bits_naive: round2(e.naive),
-            })
-            .collect();
-        outln!("{}", serde_json::to_string_pretty(&items)?)?;
-    } else {
-        for p in passwords {
-            outln!("{}", p.expose())?;
-        }
-    }
+/// Prints the newline-separated `joined` passwords as the JSON array.
+fn print_json(spec: &PasswordSpec, e: entropy::Entropy, joined: &[u8]) -> CliResult {
+    let items: Vec<_> = (joined.split(|&b| b == b'\n'))
+        .filter(|p| !p.is_empty())
+        .map(|p| Generated {
+            // Generated passwords are ASCII.
+            password: std::str::from_utf8(p).unwrap_or_default(),
+            complexity: spec.complexity().get(),
+            length: p.len(),
+            entropy_bits: round2(e.exact),
+            entropy_bits_naive: round2(e.naive),
+        })
+        .collect();
+    outln!("{}", serde_json::to_string_pretty(&items)?)?;
     Ok(())
-}
-
-/// Draws until `policy` accepts the password. The bound makes a failure after it vanishingly
-/// unlikely (below 1e-9) for any acceptance `device_policy` lets through.
-fn draw_accepted(
-    g: &mut Generator,
-    spec: &PasswordSpec,
-    policy: &LocalPasswordPolicy,
-    acceptance: f64,
-) -> CliResult<Password> {
-    let bound = ((1e-9f64).ln() / (1.0 - acceptance).ln()).ceil().max(1.0) as u64;
-    for _ in 0..bound {
-        let p = g.generate(spec);
-        if policy.accepts(p.expose()) {
-            return Ok(p);
-        }
-    }
-    Err(format!("no acceptable password in {bound} draws").into())
-}
-
-/// The smallest acceptance worth redrawing for: about a million draws per password.
-const MIN_ACCEPTANCE: f64 = 1e-6;
-
-/// With `--min-length` / `--require-complexity`: the device's policy and the share of the
-/// spec's passwords it accepts, when that share is below 1 (the caller redraws). A spec the
-/// device rejects every time (Windows LAPS would fail every rotation with event 10027), or
-/// so nearly every time that redrawing is hopeless, is an error naming the rule.
-fn device_policy(
-    args: &GenerateArgs,
-    spec: &PasswordSpec,
-) -> CliResult<Option<(LocalPasswordPolicy, f64)>> {
-    if args.min_length.is_none() && !args.require_complexity {
-        return Ok(None);
-    }
-    let policy = LocalPasswordPolicy {
-        minimum_length: args.min_length.unwrap_or(0),
-        complexity_required: args.require_complexity,
-    };
-    let fit = check_local_policy(spec, &policy);
-    if fit.always_accepted() {
-        return Ok(None);
-    }
-    let problems = fit.problems_text();
-    if fit.acceptance < MIN_ACCEPTANCE {
-        return Err(CodedError::new(
-            Code::POLICY,
-            format!(
-                "the device's password policy ({policy}) rejects {problems}: complexity {} cannot satisfy it and Windows LAPS would fail every rotation (event 10027); choose complexity 3-5 or a longer spec",
-                spec.complexity().get()
-            ),
-        )
-        .into());
-    }
-    eprintln!(
-        "winlaps: note: the device's password policy ({policy}) rejects {problems}; printing only accepted passwords ({:.2} % of draws; Windows LAPS itself fails such a rotation with event 10027)",
-        fit.acceptance * 100.0
-    );
-    Ok(Some((policy, fit.acceptance)))
 }
 
 pub(crate) fn round2(x: f64) -> f64 {

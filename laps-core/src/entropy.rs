@@ -1,6 +1,6 @@
 //! Entropy of a password specification.
 
-use crate::{charset, PasswordSpec};
+use crate::{charset, check_local_policy, LocalPasswordPolicy, PasswordSpec};
 
 /// Entropy in bits of what [`crate::Generator`] produces for a spec.
 ///
@@ -50,6 +50,34 @@ pub fn bits(spec: &PasswordSpec) -> Entropy {
     Entropy {
         naive,
         exact: naive + p.log2(),
+    }
+}
+
+/// Both figures for the passwords of `spec` that the device's own `policy` accepts, as
+/// [`Generator::generate_joined_accepted`](crate::Generator::generate_joined_accepted) draws
+/// them: redrawing keeps the output uniform over the accepted passwords, whose number is the
+/// spec's times the acceptance, so both figures drop by log2 of it (not at all when every
+/// password is accepted; to minus infinity when none is).
+///
+/// ```
+/// use laps_core::{entropy, LocalPasswordPolicy, PasswordSpec};
+/// let spec = PasswordSpec::new(6, 14, 3)?;
+/// let complex = LocalPasswordPolicy { minimum_length: 0, complexity_required: true };
+/// assert!(entropy::bits_accepted(&spec, &complex).exact < entropy::bits(&spec).exact);
+/// let any = LocalPasswordPolicy::default();
+/// assert_eq!(entropy::bits_accepted(&spec, &any), entropy::bits(&spec));
+/// # Ok::<(), laps_core::Error>(())
+/// ```
+pub fn bits_accepted(spec: &PasswordSpec, policy: &LocalPasswordPolicy) -> Entropy {
+    let e = bits(spec);
+    let fit = check_local_policy(spec, policy);
+    if fit.always_accepted() {
+        return e;
+    }
+    let drop = fit.acceptance.log2();
+    Entropy {
+        naive: e.naive + drop,
+        exact: e.exact + drop,
     }
 }
 

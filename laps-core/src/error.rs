@@ -24,14 +24,26 @@ pub enum Error {
     /// A time outside what a FILETIME holds (1601 to 30828).
     #[error("the time is outside the FILETIME range (1601-01-01 to 30828)")]
     TimeOutOfRange,
+    /// The device's own password policy accepts (almost) none of the passwords the spec
+    /// generates, so redrawing cannot help: Windows LAPS fails every rotation (event 10027).
+    #[error("the device's password policy ({policy}) rejects {problems}: complexity {complexity} cannot satisfy it and Windows LAPS would fail every rotation (event 10027); choose complexity 3-5 or a longer spec")]
+    PolicyUnsatisfiable {
+        /// The device's policy.
+        policy: crate::LocalPasswordPolicy,
+        /// The spec's PasswordComplexity.
+        complexity: u32,
+        /// What the policy rejects ([`PolicyFit::problems_text`](crate::PolicyFit::problems_text)).
+        problems: String,
+    },
     /// The operating system random source failed.
     #[error("the OS random number generator failed")]
     Rng,
 }
 
 impl Error {
-    /// The kind of failure: out-of-range values are [`ErrorKind::InvalidArgument`], a failed
-    /// random source is [`ErrorKind::Randomness`].
+    /// The kind of failure: out-of-range values are [`ErrorKind::InvalidArgument`], a device
+    /// policy no password satisfies is [`ErrorKind::Policy`], a failed random source is
+    /// [`ErrorKind::Randomness`].
     pub const fn kind(&self) -> ErrorKind {
         match self {
             Error::ComplexityOutOfRange(_)
@@ -39,6 +51,7 @@ impl Error {
             | Error::WordsOutOfRange(_)
             | Error::BatchTooLarge(_)
             | Error::TimeOutOfRange => ErrorKind::InvalidArgument,
+            Error::PolicyUnsatisfiable { .. } => ErrorKind::Policy,
             Error::Rng => ErrorKind::Randomness,
         }
     }

@@ -7,7 +7,9 @@
 //! replacement) from the mode's EFF list, first letter upper-cased, joined
 //! with no separator.
 
-use crate::{charset, Complexity, Error, Password, PasswordSpec};
+use crate::{
+    charset, check_local_policy, Complexity, Error, LocalPasswordPolicy, Password, PasswordSpec,
+};
 use laps_wordlist::Wordlist;
 use rand_chacha::ChaCha20Rng;
 use rand_core::{CryptoRng, RngCore, SeedableRng};
@@ -228,6 +230,96 @@ impl<R: RngCore + CryptoRng> Generator<R> {
             self.write(spec, &mut out);
         }
         out
+    }
+
+    /// `n` passwords of `spec` that the device's own password `policy` accepts, joined as
+    /// [`generate_joined`](Self::generate_joined) joins them: a rejected draw is wiped and
+    /// drawn again, so the output is uniform over the accepted passwords. When the policy
+    /// accepts every password of the spec (the default policy does), these are exactly
+    /// `generate_joined`'s passwords.
+    ///
+    /// Windows LAPS itself never redraws: a rejected password fails the rotation with event
+    /// 10027, which [`check_local_policy`] predicts. This is for tools that set passwords on
+    /// such a device.
+    ///
+    /// # Errors
+    /// [`Error::PolicyUnsatisfiable`] when the policy accepts fewer than
+    /// [`MIN_ACCEPTANCE`](crate::MIN_ACCEPTANCE) of the spec's passwords (e.g.
+    /// complexity 1 or 2 against the complexity rule), or, with a probability below 1e-9 per
+    /// password, when a password's draws run out.
+    ///
+    /// ```
+    /// use laps_core::{Generator, LocalPasswordPolicy, PasswordSpec};
+    /// let complex = LocalPasswordPolicy { minimum_length: 0, complexity_required: true };
+    /// // Passphrases of 3 words: only those with a hyphenated word have 3 categories.
+    /// let spec = PasswordSpec::new(6, 14, 3)?;
+    /// let joined = Generator::new()?.generate_joined_accepted(&spec, &complex, 2, b'\n')?;
+    /// for p in joined.split(|&b| b == b'\n') {
+    ///     assert!(complex.accepts(std::str::from_utf8(p).unwrap()));
+    /// }
+    /// // Complexity 2 (lower case only) never has 3 categories.
+    /// let spec = PasswordSpec::new(2, 14, 6)?;
+    /// let err = Generator::new()?.generate_joined_accepted(&spec, &complex, 1, b'\n');
+    /// assert!(matches!(err, Err(laps_core::Error::PolicyUnsatisfiable { .. })));
+    /// # Ok::<(), laps_core::Error>(())
+    /// ```
+    pub fn generate_joined_accepted(
+        &mut self,
+        spec: &PasswordSpec,
+        policy: &LocalPasswordPolicy,
+        n: usize,
+        separator: u8,
+    ) -> Result<Zeroizing<Vec<u8>>, Error> {
+        let fit = check_local_policy(spec, policy);
+        let draws = fit.draws(spec, policy)?;
+        if fit.always_accepted() {
+            return Ok(self.generate_joined(spec, n, separator));
+        }
+        let max = spec.max_len();
+        let mut out = Zeroizing::new(Vec::new());
+        for i in 0..n {
+            reserve_wiping(&mut out, max + 1);
+            if i > 0 {
+                out.push(separator);
+            }
+            let start = out.len();
+            let mut left = draws;
+            loop {
+                self.write(spec, &mut out);
+                // Generated passwords are ASCII (the EFF words too).
+                if core::str::from_utf8(&out[start..]).is_ok_and(|p| policy.accepts(p)) {
+                    break;
+                }
+                out[start..].zeroize();
+                out.truncate(start);
+                left -= 1;
+                if left == 0 {
+                    return Err(fit.unsatisfiable(spec, policy));
+                }
+            }
+        }
+        Ok(out)
+    }
+
+    /// One password of `spec` that the device's own password `policy` accepts: the first of
+    /// [`generate_joined_accepted`](Self::generate_joined_accepted).
+    ///
+    /// # Errors
+    /// As [`generate_joined_accepted`](Self::generate_joined_accepted).
+    pub fn generate_accepted(
+        &mut self,
+        spec: &PasswordSpec,
+        policy: &LocalPasswordPolicy,
+    ) -> Result<Password, Error> {
+        let mut joined = self.generate_joined_accepted(spec, policy, 1, b'\n')?;
+        let bytes = core::mem::take(&mut *joined);
+        Ok(Password::new(String::from_utf8(bytes).unwrap_or_else(
+            |e| {
+                // Unreachable: generated passwords are ASCII.
+                e.into_bytes().zeroize();
+                String::new()
+            },
+        )))
     }
 
     /// Appends one password for `spec` to `out`, which has room for `spec.max_len()` more bytes.

@@ -35,7 +35,9 @@ pub use filetime::FileTime;
 pub use generator::generate;
 pub use generator::{check_batch, split_passphrase, Generator, MAX_BATCH};
 pub use kind::{ErrorKind, UnknownName};
-pub use local_policy::{check_local_policy, LocalPasswordPolicy, PolicyFit, PolicyProblem};
+pub use local_policy::{
+    check_local_policy, LocalPasswordPolicy, PolicyFit, PolicyProblem, MIN_ACCEPTANCE,
+};
 pub use password::Password;
 pub use spec::{Complexity, PasswordSpec};
 

@@ -211,6 +211,40 @@ impl PolicyFit {
         self.acceptance == 0.0
     }
 
+    /// How many draws make a miss vanishingly unlikely (below 1e-9) when redrawing the
+    /// passwords this fit rejects: 1 when every password is accepted. An error when fewer than
+    /// [`MIN_ACCEPTANCE`] are accepted, so that redrawing is hopeless.
+    pub(crate) fn draws(
+        &self,
+        spec: &PasswordSpec,
+        policy: &LocalPasswordPolicy,
+    ) -> Result<u64, crate::Error> {
+        if self.always_accepted() {
+            return Ok(1);
+        }
+        if self.acceptance < MIN_ACCEPTANCE {
+            return Err(self.unsatisfiable(spec, policy));
+        }
+        // The float-to-integer cast saturates; the acceptance is at least MIN_ACCEPTANCE, so
+        // the bound is about 2e7 at most.
+        Ok(((1e-9f64).ln() / (1.0 - self.acceptance).ln())
+            .ceil()
+            .max(1.0) as u64)
+    }
+
+    /// The error of a spec whose passwords `policy` (almost) never accepts.
+    pub(crate) fn unsatisfiable(
+        &self,
+        spec: &PasswordSpec,
+        policy: &LocalPasswordPolicy,
+    ) -> crate::Error {
+        crate::Error::PolicyUnsatisfiable {
+            policy: *policy,
+            complexity: spec.complexity().get(),
+            problems: self.problems_text(),
+        }
+    }
+
     /// The problems as one sentence fragment, joined by `; ` (empty when always accepted).
     ///
     /// ```
@@ -227,6 +261,11 @@ impl PolicyFit {
         texts.join("; ")
     }
 }
+
+/// The smallest share of accepted passwords worth redrawing for (about a million draws per
+/// password): below it, [`Generator::generate_joined_accepted`](crate::Generator::generate_joined_accepted)
+/// refuses the spec.
+pub const MIN_ACCEPTANCE: f64 = 1e-6;
 
 /// Windows' complexity rule: at least this many of the five categories.
 const CATEGORIES_REQUIRED: u32 = 3;
