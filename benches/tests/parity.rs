@@ -4,7 +4,7 @@
 //!
 //! Run with `WINLAPS_PARITY_PRINT=1` to print what Rust answers for every case.
 
-use laps_core::{entropy, ErrorKind, Generator, PasswordSpec};
+use laps_core::{entropy, ErrorKind, Generator, LocalPasswordPolicy, PasswordSpec};
 use laps_policy::{resolve, Device, ParsedPolicy, Root, Snapshot};
 use serde_json::{json, Map, Value};
 
@@ -35,6 +35,14 @@ fn spec(args: &Value) -> Result<PasswordSpec, laps_core::Error> {
     PasswordSpec::with_defaults(get("complexity"), get("length"), get("words"))
 }
 
+/// The device's own password policy from `minimum_length` / `complexity_required`.
+fn device_policy(args: &Value) -> LocalPasswordPolicy {
+    LocalPasswordPolicy {
+        minimum_length: u32::try_from(num(args, "minimum_length", 0)).unwrap_or(u32::MAX),
+        complexity_required: args["complexity_required"].as_bool().unwrap_or(false),
+    }
+}
+
 fn generate(args: &Value) -> Value {
     let spec = match spec(args) {
         Ok(s) => s,
@@ -48,9 +56,17 @@ fn generate(args: &Value) -> Value {
         .expect("seed hex")
         .try_into()
         .expect("32-byte seed");
-    let mut g = Generator::from_seed_insecure(seed);
-    let passwords: Vec<String> = (0..n)
-        .map(|_| g.generate(&spec).expose().to_owned())
+    let joined = match Generator::from_seed_insecure(seed).generate_joined_accepted(
+        &spec,
+        &device_policy(args),
+        n,
+        b'\n',
+    ) {
+        Ok(j) => j,
+        Err(e) => return error(e.kind()),
+    };
+    let passwords: Vec<&str> = (joined.split(|&b| b == b'\n'))
+        .map(|p| std::str::from_utf8(p).expect("ASCII"))
         .collect();
     json!({ "passwords": passwords })
 }
@@ -58,7 +74,7 @@ fn generate(args: &Value) -> Value {
 fn entropy_case(args: &Value) -> Value {
     match spec(args) {
         Ok(s) => {
-            let e = entropy::bits(&s);
+            let e = entropy::bits_accepted(&s, &device_policy(args));
             json!({ "naive": round2(e.naive), "exact": round2(e.exact) })
         }
         Err(e) => error(e.kind()),

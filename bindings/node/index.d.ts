@@ -633,8 +633,12 @@ export interface EncryptOptions {
   randomness?: Uint8Array
 }
 
-/** Both entropy figures of `opts`: Microsoft's naive one and the exact one. */
-export declare function entropy(opts?: PasswordOptions | undefined | null): EntropyBits
+/**
+ * Both entropy figures of `opts`: Microsoft's naive one and the exact one. With `policy`, of
+ * the passwords that device policy accepts (what `generatePassword(opts, policy)` draws):
+ * both drop by log2 of the share accepted.
+ */
+export declare function entropy(opts?: PasswordOptions | undefined | null, policy?: LocalPasswordPolicyOptions | undefined | null): EntropyBits
 
 /**
  * Entropy in bits of what `generatePassword(opts)` produces: the exact figure
@@ -665,23 +669,32 @@ export interface FetchReport {
 /**
  * One Windows LAPS password or passphrase.
  *
+ * `policy`: the device's own password policy. A password it rejects is drawn again (Windows
+ * LAPS would fail that rotation with event 10027); a spec it (almost) never accepts throws
+ * `LAPS_POLICY`.
+ *
  * ```js
  * generatePassword()                              // complexity 4, 14 characters
  * generatePassword({ complexity: 6, words: 5 })   // five EFF words
+ * generatePassword({ complexity: 6, words: 3 }, { complexityRequired: true })
  * ```
  */
-export declare function generatePassword(opts?: PasswordOptions | undefined | null): string
+export declare function generatePassword(opts?: PasswordOptions | undefined | null, policy?: LocalPasswordPolicyOptions | undefined | null): string
 
-/** `n` passwords (at most 10 million) from one generator in a single native call. */
-export declare function generatePasswords(n: number, opts?: PasswordOptions | undefined | null): string[]
+/**
+ * `n` passwords (at most 10 million) from one generator in a single native call; `policy`
+ * as for `generatePassword`.
+ */
+export declare function generatePasswords(n: number, opts?: PasswordOptions | undefined | null, policy?: LocalPasswordPolicyOptions | undefined | null): string[]
 
 /**
  * `n` passwords (at most 10 million) in one `Buffer`, ASCII, separated by `
 `
  * (no trailing newline): the bulk form, for writing to a file or a pipe.
- * Unlike strings, a `Buffer` can be wiped: `buf.fill(0)` when done.
+ * Unlike strings, a `Buffer` can be wiped: `buf.fill(0)` when done. `policy` as for
+ * `generatePassword`.
  */
-export declare function generatePasswordsBuffer(n: number, opts?: PasswordOptions | undefined | null): Buffer
+export declare function generatePasswordsBuffer(n: number, opts?: PasswordOptions | undefined | null, policy?: LocalPasswordPolicyOptions | undefined | null): Buffer
 
 /**
  * Whether `password` uses only the alphabet of `complexity` (1–5) and contains every class

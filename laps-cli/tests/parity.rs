@@ -67,6 +67,12 @@ fn generate_json(args: &Value, kinds: &Map<String, Value>) -> Value {
             a.extend([flag.to_owned(), v.to_string()]);
         }
     }
+    if let Some(v) = args.get("minimum_length") {
+        a.extend(["--min-length".to_owned(), v.to_string()]);
+    }
+    if args.get("complexity_required") == Some(&json!(true)) {
+        a.push("--require-complexity".to_owned());
+    }
     run(&a, kinds)
 }
 

@@ -169,3 +169,47 @@ test('isValidPassword and splitPassphrase', () => {
   }
   assert.throws(() => coreSplitPassphrase(null), { code: 'LAPS_INVALID_ARG' })
 })
+
+// Windows' "meets complexity requirements" for ASCII, written out here: 3 of upper, lower,
+// digit, other.
+const categories = (p) => [/[A-Z]/, /[a-z]/, /[0-9]/, /[^A-Za-z0-9]/].filter((re) => re.test(p)).length
+
+test('a device password policy: rejected draws are drawn again, every result is accepted', () => {
+  const policy = { minimumLength: 20, complexityRequired: true }
+  const opts = { complexity: 6, words: 3 }
+  const fit = checkLocalPasswordPolicy(opts, policy)
+  assert.ok(fit.acceptance > 0 && fit.acceptance < 0.1, `${fit.acceptance}`)
+  const batch = generatePasswords(300, opts, policy)
+  assert.equal(batch.length, 300)
+  for (const p of [...batch, generatePassword(opts, policy)]) {
+    assert.ok(p.length >= 20 && categories(p) >= 3, p)
+  }
+  const buffer = generatePasswordsBuffer(50, opts, policy).toString('latin1').split('\n')
+  assert.equal(buffer.length, 50)
+  assert.ok(buffer.every((p) => p.length >= 20 && categories(p) >= 3))
+  // A batch spanning several chunks of the two-thread path.
+  assert.ok(generatePasswords(40000, opts, policy).every((p) => categories(p) >= 3))
+  const e = entropy(opts, policy)
+  assert.ok(Math.abs(e.exact - (entropy(opts).exact + Math.log2(fit.acceptance))) < 1e-9)
+})
+
+test('a device password policy that accepts every password changes nothing', () => {
+  const seed = new Uint8Array(32).fill(3)
+  const policy = { minimumLength: 14, complexityRequired: true }
+  assert.deepEqual(generatePasswords(20, { seed }, policy), generatePasswords(20, { seed }))
+  assert.equal(generatePassword({ seed }, policy), generatePassword({ seed }))
+  assert.deepEqual(entropy(null, policy), entropy())
+})
+
+test('a device password policy no password satisfies is LAPS_POLICY naming event 10027', () => {
+  const policy = { complexityRequired: true }
+  for (const call of [
+    () => generatePassword({ complexity: 2 }, policy),
+    () => generatePasswords(3, { complexity: 1 }, policy),
+    () => generatePasswords(40000, { complexity: 1 }, policy),
+    () => generatePasswordsBuffer(3, { complexity: 2 }, policy),
+  ]) {
+    assert.throws(call, (e) => e.code === 'LAPS_POLICY' && /event 10027/.test(e.message))
+  }
+  assert.throws(() => generatePassword(null, { minimumLenght: 3 }), { code: 'LAPS_INVALID_ARG' })
+})

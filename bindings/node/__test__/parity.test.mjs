@@ -33,16 +33,22 @@ function specOptions(args) {
   return opts
 }
 
+// The device's own password policy of `minimum_length` / `complexity_required`.
+function policyOptions(args) {
+  return { minimumLength: args.minimum_length, complexityRequired: args.complexity_required }
+}
+
 const round2 = (x) => Math.round(x * 100) / 100
 
 const ops = {
   generate(args) {
     const opts = { ...specOptions(args), seed: Buffer.from(args.seed, 'hex') }
     const n = args.n ?? 1
-    return { passwords: n === 1 ? [generatePassword(opts)] : generatePasswords(n, opts) }
+    const policy = policyOptions(args)
+    return { passwords: n === 1 ? [generatePassword(opts, policy)] : generatePasswords(n, opts, policy) }
   },
   entropy(args) {
-    const e = entropy(specOptions(args))
+    const e = entropy(specOptions(args), policyOptions(args))
     return { naive: round2(e.naive), exact: round2(e.exact) }
   },
   parse_registry_pol(args) {

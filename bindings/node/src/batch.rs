@@ -12,7 +12,8 @@
 //! and never contain a newline), that V8 splits natively; one `concat` joins the
 //! chunk arrays.
 
-use laps_core::{Generator, PasswordSpec};
+use crate::error::{core_error, internal, Result};
+use laps_core::{Generator, LocalPasswordPolicy, PasswordSpec};
 use napi::bindgen_prelude::{Array, FnArgs, Function, JsObjectValue, Unknown};
 use napi::{Env, JsValue};
 use std::sync::{mpsc, Mutex, TryLockError};
@@ -24,37 +25,55 @@ use zeroize::Zeroizing;
 /// (4 096, 65 536 and 262 144 measured slower.)
 const CHUNK: usize = 16_384;
 
+/// One chunk of the batch: the passwords, or why the device's policy cannot be satisfied.
+type Chunk = std::result::Result<Zeroizing<Vec<u8>>, laps_core::Error>;
+
 /// The generator shared by the two threads, with how many passwords it still owes.
 struct Source {
     g: Generator,
     spec: PasswordSpec,
+    policy: LocalPasswordPolicy,
     left: usize,
 }
 
 impl Source {
     /// The next chunk of the batch, `None` once the batch is complete.
-    fn next_chunk(&mut self) -> Option<Zeroizing<Vec<u8>>> {
+    fn next_chunk(&mut self) -> Option<Chunk> {
         if self.left == 0 {
             return None;
         }
         let k = self.left.min(CHUNK);
         self.left -= k;
-        Some(self.g.generate_joined(&self.spec, k, b'\n'))
+        Some(
+            self.g
+                .generate_joined_accepted(&self.spec, &self.policy, k, b'\n'),
+        )
     }
 }
 
-/// `n` passwords from `g` as a JS array, in generation order.
+/// `n` passwords from `g` that the device's `policy` accepts, as a JS array, in generation
+/// order.
 pub(crate) fn passwords_to_js<'env>(
     env: &'env Env,
-    mut g: Generator,
+    g: Generator,
     spec: PasswordSpec,
+    policy: LocalPasswordPolicy,
     n: usize,
-) -> napi::Result<Array<'env>> {
+) -> Result<Array<'env>> {
+    let mut source = Source {
+        g,
+        spec,
+        policy,
+        left: n,
+    };
     if n <= CHUNK {
-        return chunk_to_js(env, &g.generate_joined(&spec, n, b'\n'));
+        let chunk = source
+            .next_chunk()
+            .unwrap_or_else(|| Ok(Default::default()));
+        return chunk_to_js(env, &chunk.map_err(core_error)?).map_err(|e| internal(e.reason));
     }
-    let source = Mutex::new(Source { g, spec, left: n });
-    let helper_failed = || napi::Error::from_reason("the password generation thread failed");
+    let source = Mutex::new(source);
+    let helper_failed = || internal("the password generation thread failed");
     std::thread::scope(|scope| {
         let (tx, rx) = mpsc::channel();
         let source = &source;
@@ -77,8 +96,8 @@ pub(crate) fn passwords_to_js<'env>(
             // Take what the helper has queued; when nothing is, generate the next chunk
             // here unless the helper is already at it, else wait for the helper's.
             // The JS thread holds no sender: if the helper dies, `recv` fails, never hangs.
-            if let Ok(bytes) = rx.try_recv() {
-                chunks.push(&bytes)?;
+            if let Ok(chunk) = rx.try_recv() {
+                chunks.push(chunk)?;
                 continue;
             }
             match source.try_lock() {
@@ -89,24 +108,25 @@ pub(crate) fn passwords_to_js<'env>(
                     let earlier: Vec<_> = rx.try_iter().collect();
                     let own = s.next_chunk();
                     drop(s);
-                    for bytes in &earlier {
-                        chunks.push(bytes)?;
+                    let none_earlier = earlier.is_empty();
+                    for chunk in earlier {
+                        chunks.push(chunk)?;
                     }
                     match own {
-                        Some(own) => chunks.push(&own)?,
-                        None if earlier.is_empty() => {
-                            chunks.push(&rx.recv().map_err(|_| helper_failed())?)?
+                        Some(own) => chunks.push(own)?,
+                        None if none_earlier => {
+                            chunks.push(rx.recv().map_err(|_| helper_failed())?)?
                         }
                         None => {}
                     }
                 }
                 Err(TryLockError::WouldBlock) => {
-                    chunks.push(&rx.recv().map_err(|_| helper_failed())?)?
+                    chunks.push(rx.recv().map_err(|_| helper_failed())?)?
                 }
                 Err(TryLockError::Poisoned(_)) => return Err(helper_failed()),
             }
         }
-        chunks.concat()
+        chunks.concat().map_err(|e| internal(e.reason))
     })
 }
 
@@ -118,17 +138,18 @@ struct ChunkArrays<'env> {
 }
 
 impl<'env> ChunkArrays<'env> {
-    fn new(env: &'env Env) -> napi::Result<Self> {
+    fn new(env: &'env Env) -> Result<Self> {
         Ok(ChunkArrays {
             env,
-            arrays: env.create_array(0)?,
+            arrays: env.create_array(0).map_err(|e| internal(e.reason))?,
             count: 0,
         })
     }
 
-    fn push(&mut self, bytes: &[u8]) -> napi::Result<()> {
-        self.arrays
-            .set(self.count as u32, chunk_to_js(self.env, bytes)?)?;
+    fn push(&mut self, chunk: Chunk) -> Result<()> {
+        let array = chunk_to_js(self.env, &chunk.map_err(core_error)?);
+        (array.and_then(|a| self.arrays.set(self.count as u32, a)))
+            .map_err(|e| internal(e.reason))?;
         self.count += 1;
         Ok(())
     }

@@ -2,9 +2,9 @@
 //! `splitPassphrase`: laps-core generation.
 
 use crate::args::{arg, options, whole};
-use crate::error::{core_error, internal, invalid_arg, Result};
+use crate::error::{core_error, invalid_arg, Result};
 use crate::guard::guarded;
-use crate::plain::{from_js_opt, to_js};
+use crate::plain::{from_js, from_js_opt, to_js};
 use laps_core::{entropy, Generator, LocalPasswordPolicy, PasswordSpec};
 use napi::bindgen_prelude::{Array, Buffer, Uint8Array};
 use napi::{Env, Unknown};
@@ -115,52 +115,80 @@ fn generator_of(opts: Option<&PasswordOptions>) -> Result<Generator> {
     }
 }
 
+/// The device's own password policy (`undefined`: one that accepts every password).
+fn device_policy(policy: Unknown<'_>) -> Result<LocalPasswordPolicy> {
+    from_js("policy", policy)
+}
+
 /// One Windows LAPS password or passphrase.
+///
+/// `policy`: the device's own password policy. A password it rejects is drawn again (Windows
+/// LAPS would fail that rotation with event 10027); a spec it (almost) never accepts throws
+/// `LAPS_POLICY`.
 ///
 /// ```js
 /// generatePassword()                              // complexity 4, 14 characters
 /// generatePassword({ complexity: 6, words: 5 })   // five EFF words
+/// generatePassword({ complexity: 6, words: 3 }, { complexityRequired: true })
 /// ```
-#[napi(ts_args_type = "opts?: PasswordOptions | undefined | null")]
-pub fn generate_password(opts: Unknown<'_>) -> Result<String> {
+#[napi(
+    ts_args_type = "opts?: PasswordOptions | undefined | null, policy?: LocalPasswordPolicyOptions | undefined | null"
+)]
+pub fn generate_password(opts: Unknown<'_>, policy: Unknown<'_>) -> Result<String> {
     guarded(|| {
         let opts: Option<PasswordOptions> = options("opts", opts)?;
         let spec = spec_of(opts.as_ref())?;
-        let password = generator_of(opts.as_ref())?.generate(&spec);
+        let policy = device_policy(policy)?;
+        let password = generator_of(opts.as_ref())?
+            .generate_accepted(&spec, &policy)
+            .map_err(core_error)?;
         Ok(password.expose().to_owned())
     })
 }
 
-/// `n` passwords (at most 10 million) from one generator in a single native call.
+/// `n` passwords (at most 10 million) from one generator in a single native call; `policy`
+/// as for `generatePassword`.
 #[napi(
-    ts_args_type = "n: number, opts?: PasswordOptions | undefined | null",
+    ts_args_type = "n: number, opts?: PasswordOptions | undefined | null, policy?: LocalPasswordPolicyOptions | undefined | null",
     ts_return_type = "string[]"
 )]
 pub fn generate_passwords<'env>(
     env: &'env Env,
     n: Unknown<'_>,
     opts: Unknown<'_>,
+    policy: Unknown<'_>,
 ) -> Result<Array<'env>> {
     guarded(|| {
         let n = batch_size(arg("n", n)?)?;
         let opts: Option<PasswordOptions> = options("opts", opts)?;
         let spec = spec_of(opts.as_ref())?;
+        let policy = device_policy(policy)?;
         let g = generator_of(opts.as_ref())?;
-        crate::batch::passwords_to_js(env, g, spec, n).map_err(|e| internal(e.reason))
+        crate::batch::passwords_to_js(env, g, spec, policy, n)
     })
 }
 
 /// `n` passwords (at most 10 million) in one `Buffer`, ASCII, separated by `\n`
 /// (no trailing newline): the bulk form, for writing to a file or a pipe.
-/// Unlike strings, a `Buffer` can be wiped: `buf.fill(0)` when done.
-#[napi(ts_args_type = "n: number, opts?: PasswordOptions | undefined | null")]
-pub fn generate_passwords_buffer(n: Unknown<'_>, opts: Unknown<'_>) -> Result<Buffer> {
+/// Unlike strings, a `Buffer` can be wiped: `buf.fill(0)` when done. `policy` as for
+/// `generatePassword`.
+#[napi(
+    ts_args_type = "n: number, opts?: PasswordOptions | undefined | null, policy?: LocalPasswordPolicyOptions | undefined | null"
+)]
+pub fn generate_passwords_buffer(
+    n: Unknown<'_>,
+    opts: Unknown<'_>,
+    policy: Unknown<'_>,
+) -> Result<Buffer> {
     guarded(|| {
         let n = batch_size(arg("n", n)?)?;
         let opts: Option<PasswordOptions> = options("opts", opts)?;
         let spec = spec_of(opts.as_ref())?;
+        let policy = device_policy(policy)?;
         let mut g = generator_of(opts.as_ref())?;
-        let mut joined = g.generate_joined(&spec, n, b'\n');
+        let mut joined = g
+            .generate_joined_accepted(&spec, &policy, n, b'\n')
+            .map_err(core_error)?;
         // Handed over without a copy (none is left behind); from here wiping is the
         // caller's, as documented above.
         Ok(Buffer::from(std::mem::take(&mut *joined)))
@@ -177,14 +205,24 @@ pub fn entropy_bits(opts: Unknown<'_>) -> Result<f64> {
     })
 }
 
-/// Both entropy figures of `opts`: Microsoft's naive one and the exact one.
+/// Both entropy figures of `opts`: Microsoft's naive one and the exact one. With `policy`, of
+/// the passwords that device policy accepts (what `generatePassword(opts, policy)` draws):
+/// both drop by log2 of the share accepted.
 #[napi(
-    ts_args_type = "opts?: PasswordOptions | undefined | null",
+    ts_args_type = "opts?: PasswordOptions | undefined | null, policy?: LocalPasswordPolicyOptions | undefined | null",
     ts_return_type = "EntropyBits"
 )]
-pub fn entropy<'env>(env: &'env Env, opts: Unknown<'_>) -> Result<Unknown<'env>> {
+pub fn entropy<'env>(
+    env: &'env Env,
+    opts: Unknown<'_>,
+    policy: Unknown<'_>,
+) -> Result<Unknown<'env>> {
     guarded(|| {
         let opts: Option<PasswordOptions> = options("opts", opts)?;
-        to_js(env, &entropy::bits(&spec_of(opts.as_ref())?))
+        let policy = device_policy(policy)?;
+        to_js(
+            env,
+            &entropy::bits_accepted(&spec_of(opts.as_ref())?, &policy),
+        )
     })
 }

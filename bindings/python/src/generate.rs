@@ -3,7 +3,7 @@
 
 use crate::convert::record;
 use crate::errors::Error;
-use laps_core::{Generator, PasswordSpec};
+use laps_core::{Generator, LocalPasswordPolicy, PasswordSpec};
 use pyo3::prelude::*;
 use pyo3::types::{PyByteArray, PyBytes, PyList, PyString};
 use zeroize::Zeroizing;
@@ -32,41 +32,64 @@ fn spec(
     Ok(PasswordSpec::with_defaults(complexity, length, words)?)
 }
 
-/// `n` passwords of `spec`, newline-separated, generated with the GIL released into one
-/// buffer (no heap allocation per password) that is wiped when dropped.
+/// The device's own password policy of the `minimum_length` / `complexity_required`
+/// arguments (the default accepts every password).
+fn device(minimum_length: u32, complexity_required: bool) -> LocalPasswordPolicy {
+    LocalPasswordPolicy {
+        minimum_length,
+        complexity_required,
+    }
+}
+
+/// `n` passwords of `spec` that `policy` accepts, newline-separated, generated with the GIL
+/// released into one buffer (no heap allocation per password) that is wiped when dropped.
 fn joined(
     py: Python<'_>,
     n: u64,
     spec: PasswordSpec,
+    policy: LocalPasswordPolicy,
     seed: Option<&Bound<'_, PyAny>>,
 ) -> PyResult<Zeroizing<Vec<u8>>> {
     let n = laps_core::check_batch(n).map_err(Error::from)?;
     let mut g = generator(seed)?;
-    Ok(py.detach(|| g.generate_joined(&spec, n, b'\n')))
+    let joined = py.detach(|| g.generate_joined_accepted(&spec, &policy, n, b'\n'));
+    Ok(joined.map_err(Error::from)?)
 }
 
 /// One Windows LAPS password (complexity 1-5, `length` characters) or passphrase
 /// (complexity 6-8, `words` words). `seed` (32 bytes or an int) makes the output
 /// reproducible and is for tests only; without it the generator is seeded from the OS.
+///
+/// `minimum_length` / `complexity_required`: the device's own password policy. A password it
+/// rejects is drawn again (Windows LAPS would fail that rotation with event 10027); a spec it
+/// (almost) never accepts raises `PolicyError`.
 #[pyfunction]
-#[pyo3(signature = (complexity = None, length = None, words = None, *, seed = None))]
+#[pyo3(signature = (complexity = None, length = None, words = None, *, seed = None,
+    minimum_length = 0, complexity_required = false))]
 pub(crate) fn generate_password(
     py: Python<'_>,
     complexity: Option<u32>,
     length: Option<u32>,
     words: Option<u32>,
     seed: Option<&Bound<'_, PyAny>>,
+    minimum_length: u32,
+    complexity_required: bool,
 ) -> PyResult<Py<PyString>> {
     let spec = spec(complexity, length, words)?;
-    let mut g = generator(seed)?;
-    let pw = g.generate(&spec);
+    let policy = device(minimum_length, complexity_required);
+    let pw = generator(seed)?
+        .generate_accepted(&spec, &policy)
+        .map_err(Error::from)?;
     Ok(PyString::new(py, pw.expose()).unbind())
 }
 
 /// `n` passwords (at most 10 million) in one native call (the GIL is released while they
 /// are generated). With `seed`, the list equals `n` successive draws from one seeded generator.
+/// `minimum_length` / `complexity_required`: as for `generate_password`.
 #[pyfunction]
-#[pyo3(signature = (n, complexity = None, length = None, words = None, *, seed = None))]
+#[pyo3(signature = (n, complexity = None, length = None, words = None, *, seed = None,
+    minimum_length = 0, complexity_required = false))]
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn generate_passwords<'py>(
     py: Python<'py>,
     n: u64,
@@ -74,8 +97,11 @@ pub(crate) fn generate_passwords<'py>(
     length: Option<u32>,
     words: Option<u32>,
     seed: Option<&Bound<'py, PyAny>>,
+    minimum_length: u32,
+    complexity_required: bool,
 ) -> PyResult<Bound<'py, PyList>> {
-    let joined = joined(py, n, spec(complexity, length, words)?, seed)?;
+    let policy = device(minimum_length, complexity_required);
+    let joined = joined(py, n, spec(complexity, length, words)?, policy, seed)?;
     if joined.is_empty() {
         return Ok(PyList::empty(py));
     }
@@ -92,7 +118,9 @@ pub(crate) fn generate_passwords<'py>(
 /// without a `str` object per password, and wipeable by the caller (`buf[:] = bytes(len(buf))`),
 /// which `str` never is. With `seed`, the same passwords as `generate_passwords`.
 #[pyfunction]
-#[pyo3(signature = (n, complexity = None, length = None, words = None, *, seed = None))]
+#[pyo3(signature = (n, complexity = None, length = None, words = None, *, seed = None,
+    minimum_length = 0, complexity_required = false))]
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn generate_passwords_buffer<'py>(
     py: Python<'py>,
     n: u64,
@@ -100,23 +128,32 @@ pub(crate) fn generate_passwords_buffer<'py>(
     length: Option<u32>,
     words: Option<u32>,
     seed: Option<&Bound<'py, PyAny>>,
+    minimum_length: u32,
+    complexity_required: bool,
 ) -> PyResult<Bound<'py, PyByteArray>> {
-    let joined = joined(py, n, spec(complexity, length, words)?, seed)?;
+    let policy = device(minimum_length, complexity_required);
+    let joined = joined(py, n, spec(complexity, length, words)?, policy, seed)?;
     // The native buffer is wiped when dropped, after its one copy into the bytearray.
     Ok(PyByteArray::new(py, &joined))
 }
 
 /// Both entropy figures of this specification, in bits: `{"naive": ..., "exact": ...}`
 /// (Microsoft's `length * log2(alphabet)` and log2 of the number of equally likely outputs).
+/// With `minimum_length` / `complexity_required`, of the passwords that device policy accepts
+/// (what `generate_password` then draws): both drop by log2 of the share accepted.
 #[pyfunction(name = "entropy")]
-#[pyo3(signature = (complexity = None, length = None, words = None))]
+#[pyo3(signature = (complexity = None, length = None, words = None, *, minimum_length = 0,
+    complexity_required = false))]
 pub(crate) fn entropy_both<'py>(
     py: Python<'py>,
     complexity: Option<u32>,
     length: Option<u32>,
     words: Option<u32>,
+    minimum_length: u32,
+    complexity_required: bool,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let e = laps_core::entropy::bits(&spec(complexity, length, words)?);
+    let policy = device(minimum_length, complexity_required);
+    let e = laps_core::entropy::bits_accepted(&spec(complexity, length, words)?, &policy);
     crate::convert::to_py(py, &e)
 }
 
@@ -159,10 +196,7 @@ pub(crate) fn check_local_password_policy<'py>(
     minimum_length: u32,
     complexity_required: bool,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let policy = laps_core::LocalPasswordPolicy {
-        minimum_length,
-        complexity_required,
-    };
+    let policy = device(minimum_length, complexity_required);
     let fit = laps_core::check_local_policy(&spec(complexity, length, words)?, &policy);
     crate::convert::to_py(py, &fit)
 }

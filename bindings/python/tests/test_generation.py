@@ -211,3 +211,50 @@ def test_entropy_gives_both_figures() -> None:
     assert round(e["naive"], 2) == 88.51 and round(e["exact"], 2) == 88.21
     with pytest.raises(winlaps.InvalidArgumentError):
         winlaps.entropy(9)
+
+
+def _categories(p: str) -> int:
+    """Windows' "meets complexity requirements" categories for ASCII, written out here."""
+    return sum(
+        any(test(c) for c in p)
+        for test in (str.isupper, str.islower, str.isdigit, lambda c: not c.isalnum())
+    )
+
+
+def test_device_policy_rejected_draws_are_drawn_again() -> None:
+    fit = winlaps.check_local_password_policy(6, words=3, minimum_length=20, complexity_required=True)
+    assert 0 < fit["acceptance"] < 0.1
+    batch = winlaps.generate_passwords(300, 6, words=3, minimum_length=20, complexity_required=True)
+    assert len(batch) == 300
+    one = winlaps.generate_password(6, words=3, minimum_length=20, complexity_required=True)
+    for p in [*batch, one]:
+        assert len(p) >= 20 and _categories(p) >= 3, p
+    buffer = winlaps.generate_passwords_buffer(
+        50, 6, words=3, minimum_length=20, complexity_required=True
+    ).decode()
+    assert len(buffer.split("\n")) == 50
+    assert all(len(p) >= 20 and _categories(p) >= 3 for p in buffer.split("\n"))
+    e = winlaps.entropy(6, words=3, minimum_length=20, complexity_required=True)
+    assert e["exact"] == pytest.approx(winlaps.entropy(6, words=3)["exact"] + math.log2(fit["acceptance"]))
+
+
+def test_device_policy_accepting_every_password_changes_nothing() -> None:
+    strict = winlaps.generate_passwords(20, seed=3, minimum_length=14, complexity_required=True)
+    assert strict == winlaps.generate_passwords(20, seed=3)
+    strict_one = winlaps.generate_password(seed=3, minimum_length=14, complexity_required=True)
+    assert strict_one == winlaps.generate_password(seed=3)
+    assert winlaps.entropy(minimum_length=14, complexity_required=True) == winlaps.entropy()
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda: winlaps.generate_password(2, complexity_required=True),
+        lambda: winlaps.generate_passwords(3, 1, complexity_required=True),
+        lambda: winlaps.generate_passwords_buffer(3, 2, complexity_required=True),
+        lambda: winlaps.generate_password(4, 64, minimum_length=65),
+    ],
+)
+def test_device_policy_no_password_satisfies_is_a_policy_error(call: object) -> None:
+    with pytest.raises(winlaps.PolicyError, match="event 10027"):
+        call()  # type: ignore[operator]

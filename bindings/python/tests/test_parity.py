@@ -26,16 +26,24 @@ def _spec_args(args: dict[str, Any]) -> dict[str, Any]:
     return {k: args[k] for k in ("complexity", "length", "words") if k in args}
 
 
+def _policy_args(args: dict[str, Any]) -> dict[str, Any]:
+    return {k: args[k] for k in ("minimum_length", "complexity_required") if k in args}
+
+
 def _generate(args: dict[str, Any]) -> Any:
     seed = bytes.fromhex(args["seed"])
     n = args.get("n", 1)
+    spec, policy = _spec_args(args), _policy_args(args)
     if n == 1:
-        return {"passwords": [winlaps.generate_password(**_spec_args(args), seed=seed)]}
-    return {"passwords": winlaps.generate_passwords(n, **_spec_args(args), seed=seed)}
+        return {"passwords": [winlaps.generate_password(**spec, seed=seed, **policy)]}
+    return {"passwords": winlaps.generate_passwords(n, **spec, seed=seed, **policy)}
 
 
 def _entropy(args: dict[str, Any]) -> Any:
-    spec = _spec_args(args)
+    spec, policy = _spec_args(args), _policy_args(args)
+    if policy:
+        e = winlaps.entropy(**spec, **policy)
+        return {"naive": round(e["naive"], 2), "exact": round(e["exact"], 2)}
     return {
         "naive": round(winlaps.entropy_bits(**spec, naive=True), 2),
         "exact": round(winlaps.entropy_bits(**spec), 2),

@@ -77,6 +77,8 @@ def generate_password(
     words: Optional[int] = None,
     *,
     seed: Optional[_Seed] = None,
+    minimum_length: int = 0,
+    complexity_required: bool = False,
 ) -> str: ...
 def generate_passwords(
     n: int,
@@ -85,6 +87,8 @@ def generate_passwords(
     words: Optional[int] = None,
     *,
     seed: Optional[_Seed] = None,
+    minimum_length: int = 0,
+    complexity_required: bool = False,
 ) -> list[str]: ...
 def generate_passwords_buffer(
     n: int,
@@ -93,6 +97,8 @@ def generate_passwords_buffer(
     words: Optional[int] = None,
     *,
     seed: Optional[_Seed] = None,
+    minimum_length: int = 0,
+    complexity_required: bool = False,
 ) -> bytearray: ...
 class _Entropy(TypedDict):
     naive: float
@@ -102,6 +108,9 @@ def entropy(
     complexity: Optional[int] = None,
     length: Optional[int] = None,
     words: Optional[int] = None,
+    *,
+    minimum_length: int = 0,
+    complexity_required: bool = False,
 ) -> _Entropy: ...
 def entropy_bits(
     complexity: Optional[int] = None,
