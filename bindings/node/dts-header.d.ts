@@ -88,6 +88,34 @@ export interface SettingInfo {
   description: string
 }
 
+/** One registry operation of a parsed file. */
+export interface RegistryOperation {
+  /** `set`, `set_if_absent`, `delete_value`, `delete_all_values` or `delete_key`. */
+  op: 'set' | 'set_if_absent' | 'delete_value' | 'delete_all_values' | 'delete_key'
+  /** The key path. */
+  key: string
+  /** The value name (none for `delete_all_values` and `delete_key`). */
+  name?: string
+  /** The value written (`set` and `set_if_absent` only). */
+  value?: RegistryValueOut
+}
+
+/** One SyncML command and what the device's LAPS CSP answers it. */
+export interface SyncmlCommandResult {
+  /** `Add`, `Replace`, `Delete`, `Exec` or `Get`. */
+  verb: string
+  /** The `LocURI`. */
+  target: string
+  /** The `CmdID`, if any. */
+  cmdId?: string
+  /** 1-based line of the command. */
+  line: number
+  /** The OMA DM status code (none for targets outside the LAPS CSP). */
+  status?: number
+  /** Why, in words (empty for 200). */
+  reason?: string
+}
+
 /**
  * What a policy parser found, the same shape for Registry.pol, SyncML and `.reg`: the values
  * the file leaves in each root (ready to spread into `resolvePolicy`), the keys it addresses

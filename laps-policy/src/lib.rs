@@ -74,7 +74,7 @@ pub use rotation::{
 pub use settings::{Settings, Values};
 pub use snapshot::{Applied, RegOp, RootValues, Snapshot, STATE_KEY};
 pub use syncml::{parse_syncml, CommandStatus, CspNode, SyncMl, SyncMlCommand, SyncMlVerb};
-pub use value::{reg_type, RegValue};
+pub use value::{reg_type, PlainValue, RegValue};
 
 /// The README's examples run as doctests.
 #[cfg(doctest)]

@@ -1,7 +1,8 @@
 //! One parsed policy file, whatever its format: what the bindings and the CLI return for
 //! Registry.pol, SyncML and `.reg` alike.
 
-use crate::{Error, RegOp, Snapshot, SyncMlCommand};
+use crate::{Error, RegOp, RegValue, RootValues, Snapshot, SyncMlCommand};
+use serde::Serialize;
 
 /// A parsed policy file (Registry.pol, SyncML or `.reg`): the values it leaves in each LAPS
 /// key, the keys it addresses outside them, and its registry operations in order.
@@ -79,6 +80,102 @@ impl ParsedPolicy {
     pub fn apply_to(&self, snapshot: &mut Snapshot) {
         snapshot.apply_all(&self.operations);
     }
+}
+
+impl ParsedPolicy {
+    /// The file as plain data, each registry value written by `value` (a binding writes them
+    /// in its language's types): `csp`, `gpo`, `local`, `legacy`, `state` (value name →
+    /// value), `ignored_keys`, `operations` (`op`, `key`, `name`, `value`),
+    /// `reset_password_requested` and `commands` (`verb`, `target`, `cmd_id`, `line`,
+    /// `status` (the OMA DM code), `reason`).
+    ///
+    /// ```
+    /// use laps_policy::{ParsedPolicy, RegValue};
+    /// let parsed = ParsedPolicy::from_reg(
+    ///     b"REGEDIT4\r\n[HKEY_LOCAL_MACHINE\\Software\\Policies\\Microsoft Services\\AdmPwd]\r\n\"AdmPwdEnabled\"=dword:00000001\r\n",
+    /// )?;
+    /// let form = serde_json::to_value(parsed.form(|v: &RegValue| v))?;
+    /// assert_eq!(form["legacy"]["AdmPwdEnabled"], 1);
+    /// assert_eq!(form["operations"][0]["op"], "set");
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn form<'a, W: Serialize + 'a>(
+        &'a self,
+        value: fn(&'a RegValue) -> W,
+    ) -> impl Serialize + 'a {
+        let snap = &self.snapshot;
+        let root = |values| Values { values, value };
+        ParsedForm {
+            csp: root(&snap.csp),
+            gpo: root(&snap.gpo),
+            local: root(&snap.local),
+            legacy: root(&snap.legacy),
+            state: root(&snap.state),
+            ignored_keys: &self.ignored_keys,
+            operations: (self.operations.iter())
+                .map(|op| OpForm {
+                    op: op.as_str(),
+                    key: op.key(),
+                    name: op.name(),
+                    value: op.value().map(value),
+                })
+                .collect(),
+            reset_password_requested: self.reset_password_requested,
+            commands: (self.commands.iter())
+                .map(|c| CommandForm {
+                    verb: c.verb.as_str(),
+                    target: &c.target,
+                    cmd_id: c.cmd_id.as_deref(),
+                    line: c.line,
+                    status: c.status.as_ref().map(|s| s.code),
+                    reason: c.status.as_ref().map(|s| s.reason.as_str()),
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct ParsedForm<'a, W> {
+    csp: Values<'a, W>,
+    gpo: Values<'a, W>,
+    local: Values<'a, W>,
+    legacy: Values<'a, W>,
+    state: Values<'a, W>,
+    ignored_keys: &'a [String],
+    operations: Vec<OpForm<'a, W>>,
+    reset_password_requested: bool,
+    commands: Vec<CommandForm<'a>>,
+}
+
+/// One root's values (value name → value as `value` writes it), in the root's order.
+struct Values<'a, W> {
+    values: &'a RootValues,
+    value: fn(&'a RegValue) -> W,
+}
+
+impl<W: Serialize> Serialize for Values<'_, W> {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.collect_map(self.values.iter().map(|(n, v)| (n, (self.value)(v))))
+    }
+}
+
+#[derive(Serialize)]
+struct OpForm<'a, W> {
+    op: &'static str,
+    key: &'a str,
+    name: Option<&'a str>,
+    value: Option<W>,
+}
+
+#[derive(Serialize)]
+struct CommandForm<'a> {
+    verb: &'static str,
+    target: &'a str,
+    cmd_id: Option<&'a str>,
+    line: u32,
+    status: Option<u16>,
+    reason: Option<&'a str>,
 }
 
 #[cfg(test)]

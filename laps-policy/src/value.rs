@@ -272,6 +272,60 @@ pub(crate) fn from_hex(s: &str) -> Option<Vec<u8>> {
         .collect()
 }
 
+/// A registry value as a binding's plain data: [`RegValue::plain`].
+#[derive(Debug, Clone, Copy)]
+pub struct PlainValue<'a> {
+    value: &'a RegValue,
+    qword: Option<&'static str>,
+}
+
+impl RegValue {
+    /// This value as a binding's plain data: a DWORD is a number, an SZ a string, a
+    /// MULTI_SZ a list of strings, a BINARY bytes, and any other type (REG_EXPAND_SZ, data
+    /// that does not match its type) `{"type": code, "data": raw bytes}`, so that every value
+    /// reads back unchanged. A QWORD is a newtype struct named `qword` around its `u64` when
+    /// given (a binding whose language has a big-integer type writes that name as one), else
+    /// a number above `u32::MAX` (which reads back as a QWORD) and `{type, data}` below.
+    ///
+    /// ```
+    /// use laps_policy::RegValue;
+    /// let plain = |v: &RegValue| serde_json::to_value(v.plain(None)).unwrap();
+    /// assert_eq!(plain(&RegValue::Dword(30)), 30);
+    /// assert_eq!(plain(&RegValue::Qword(1 << 40)), 1u64 << 40);
+    /// assert_eq!(plain(&RegValue::Qword(5))["type"], 11);
+    /// assert_eq!(plain(&RegValue::ExpandSz("%TEMP%".into()))["type"], 2);
+    /// ```
+    pub fn plain(&self, qword: Option<&'static str>) -> PlainValue<'_> {
+        PlainValue { value: self, qword }
+    }
+}
+
+impl Serialize for PlainValue<'_> {
+    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        /// Raw bytes, written as bytes (a `Vec<u8>` would be a list of numbers).
+        struct Bytes<'a>(&'a [u8]);
+        impl Serialize for Bytes<'_> {
+            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+                s.serialize_bytes(self.0)
+            }
+        }
+        match (self.value, self.qword) {
+            (RegValue::Dword(d), _) => s.serialize_u32(*d),
+            (RegValue::Qword(q), Some(name)) => s.serialize_newtype_struct(name, q),
+            (RegValue::Qword(q), None) if *q > u64::from(u32::MAX) => s.serialize_u64(*q),
+            (RegValue::Sz(t), _) => s.serialize_str(t),
+            (RegValue::MultiSz(l), _) => l.serialize(s),
+            (RegValue::Binary(b), _) => s.serialize_bytes(b),
+            (other, _) => {
+                let mut m = s.serialize_map(Some(2))?;
+                m.serialize_entry("type", &other.reg_type())?;
+                m.serialize_entry("data", &Bytes(&other.to_bytes()))?;
+                m.end()
+            }
+        }
+    }
+}
+
 impl Serialize for RegValue {
     fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
         match self {

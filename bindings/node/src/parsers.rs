@@ -2,86 +2,18 @@
 //! `ParsedPolicy`, the same shape for every format.
 
 use crate::args::arg;
-use crate::error::{internal, invalid_arg, policy_error, Result};
+use crate::error::{invalid_arg, policy_error, Result};
 use crate::guard::guarded;
-use crate::regvalue::{root_to_js, to_js, JsRegValue};
-use laps_policy::{ParsedPolicy, Root};
-use napi::bindgen_prelude::Object;
+use crate::plain::to_js;
+use crate::regvalue::js_value;
+use laps_policy::ParsedPolicy;
 use napi::{Env, Unknown};
 use napi_derive::napi;
 
-/// One registry operation of a parsed file.
-#[napi(object)]
-pub struct RegistryOperation {
-    /// `set`, `set_if_absent`, `delete_value`, `delete_all_values` or `delete_key`.
-    #[napi(
-        ts_type = "'set' | 'set_if_absent' | 'delete_value' | 'delete_all_values' | 'delete_key'"
-    )]
-    pub op: String,
-    /// The key path.
-    pub key: String,
-    /// The value name (none for `delete_all_values` and `delete_key`).
-    pub name: Option<String>,
-    /// The value written (`set` and `set_if_absent` only).
-    #[napi(ts_type = "RegistryValueOut")]
-    pub value: Option<JsRegValue>,
-}
-
-/// One SyncML command and what the device's LAPS CSP answers it.
-#[napi(object)]
-pub struct SyncmlCommandResult {
-    /// `Add`, `Replace`, `Delete`, `Exec` or `Get`.
-    pub verb: String,
-    /// The `LocURI`.
-    pub target: String,
-    /// The `CmdID`, if any.
-    pub cmd_id: Option<String>,
-    /// 1-based line of the command.
-    pub line: u32,
-    /// The OMA DM status code (none for targets outside the LAPS CSP).
-    pub status: Option<u32>,
-    /// Why, in words (empty for 200).
-    pub reason: Option<String>,
-}
-
-/// A parsed file as the JS `ParsedPolicy` object.
-fn parsed_to_js<'env>(env: &'env Env, parsed: &ParsedPolicy) -> Result<Object<'env>> {
-    let build = || -> napi::Result<Object<'env>> {
-        let snap = &parsed.snapshot;
-        let mut obj = Object::new(env)?;
-        let roots = Root::ALL.map(|r| (r.name(), snap.root(r)));
-        for (name, values) in roots.into_iter().chain([("state", &snap.state)]) {
-            obj.set(name, root_to_js(env, values)?)?;
-        }
-        obj.set("ignoredKeys", parsed.ignored_keys.clone())?;
-        let operations: Vec<RegistryOperation> = parsed
-            .operations
-            .iter()
-            .map(|op| RegistryOperation {
-                op: op.as_str().to_owned(),
-                key: op.key().to_owned(),
-                name: op.name().map(str::to_owned),
-                value: op.value().map(to_js),
-            })
-            .collect();
-        obj.set("operations", operations)?;
-        obj.set("resetPasswordRequested", parsed.reset_password_requested)?;
-        let commands: Vec<SyncmlCommandResult> = parsed
-            .commands
-            .iter()
-            .map(|c| SyncmlCommandResult {
-                verb: c.verb.as_str().to_owned(),
-                target: c.target.clone(),
-                cmd_id: c.cmd_id.clone(),
-                line: c.line,
-                status: c.status.as_ref().map(|s| u32::from(s.code)),
-                reason: c.status.as_ref().map(|s| s.reason.clone()),
-            })
-            .collect();
-        obj.set("commands", commands)?;
-        Ok(obj)
-    };
-    build().map_err(|e| internal(e.reason))
+/// A parsed file as the JS `ParsedPolicy` object: the core's form, registry values in their
+/// JS forms.
+fn parsed_to_js<'env>(env: &'env Env, parsed: &ParsedPolicy) -> Result<Unknown<'env>> {
+    to_js(env, &parsed.form(js_value))
 }
 
 /// The bytes of a `string | Uint8Array` argument (a string as UTF-8).
@@ -99,7 +31,7 @@ fn text_or_bytes(name: &str, value: Unknown<'_>) -> Result<Vec<u8>> {
 /// `**del.` / `**delvals.` entries are applied in order; keys outside LAPS are
 /// listed in `ignoredKeys`.
 #[napi(ts_args_type = "data: Uint8Array", ts_return_type = "ParsedPolicy")]
-pub fn parse_registry_pol<'env>(env: &'env Env, data: Unknown<'_>) -> Result<Object<'env>> {
+pub fn parse_registry_pol<'env>(env: &'env Env, data: Unknown<'_>) -> Result<Unknown<'env>> {
     guarded(|| {
         let bytes: &[u8] = arg("data", data)?;
         let parsed = ParsedPolicy::from_registry_pol(bytes).map_err(policy_error)?;
@@ -121,7 +53,7 @@ pub fn parse_registry_pol<'env>(env: &'env Env, data: Unknown<'_>) -> Result<Obj
     ts_args_type = "syncml: string | Uint8Array",
     ts_return_type = "ParsedPolicy"
 )]
-pub fn parse_syncml<'env>(env: &'env Env, syncml: Unknown<'_>) -> Result<Object<'env>> {
+pub fn parse_syncml<'env>(env: &'env Env, syncml: Unknown<'_>) -> Result<Unknown<'env>> {
     guarded(|| {
         let bytes = text_or_bytes("syncml", syncml)?;
         let parsed = ParsedPolicy::from_syncml(&bytes).map_err(policy_error)?;
@@ -137,7 +69,7 @@ pub fn parse_syncml<'env>(env: &'env Env, syncml: Unknown<'_>) -> Result<Object<
     ts_args_type = "reg: string | Uint8Array",
     ts_return_type = "ParsedPolicy"
 )]
-pub fn parse_reg<'env>(env: &'env Env, reg: Unknown<'_>) -> Result<Object<'env>> {
+pub fn parse_reg<'env>(env: &'env Env, reg: Unknown<'_>) -> Result<Unknown<'env>> {
     guarded(|| {
         let bytes = text_or_bytes("reg", reg)?;
         let parsed = ParsedPolicy::from_reg(&bytes).map_err(policy_error)?;

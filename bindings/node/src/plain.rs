@@ -11,11 +11,11 @@ use chrono::{DateTime, Utc};
 use laps_core::FileTime;
 use laps_policy::MAX_DEPTH;
 use napi::bindgen_prelude::{
-    Array, BigInt, FromNapiValue, JsObjectValue, Null, Object, ToNapiValue,
+    Array, BigInt, Buffer, FromNapiValue, JsObjectValue, Null, Object, ToNapiValue,
 };
 use napi::{Env, JsValue, Unknown, ValueType};
 use serde::de::DeserializeOwned;
-use serde::Serialize;
+use serde::{ser, Serialize};
 use serde_json::{Map, Value};
 use std::fmt;
 
@@ -56,38 +56,322 @@ pub(crate) fn from_js_opt<T: DeserializeOwned>(
     }
 }
 
-/// `value`'s serde form as plain JS data (camelCase keys, `Date`s for FILETIMEs, a `bigint`
-/// for an integer above 2^32 - 1).
-pub(crate) fn to_js<'env>(env: &'env Env, value: &impl Serialize) -> Result<Unknown<'env>> {
-    let json = serde_json::to_value(value).map_err(|e| internal(e.to_string()))?;
-    build(env, &json, false).map_err(|e| internal(e.reason))
+/// `value`'s serde form as plain JS data (camelCase field names, `Date`s for FILETIMEs, a
+/// `bigint` for an integer above 2^32 - 1 or marked by [`BIGINT`], a `Buffer` for bytes),
+/// written straight into JS values.
+pub(crate) fn to_js<'env>(
+    env: &'env Env,
+    value: &(impl Serialize + ?Sized),
+) -> Result<Unknown<'env>> {
+    value
+        .serialize(Out {
+            env,
+            time: false,
+            big: false,
+        })
+        .map_err(|e| internal(e.reason))
 }
 
-fn build<'env>(env: &'env Env, v: &Value, time: bool) -> napi::Result<Unknown<'env>> {
-    match v {
-        Value::Null => Null.into_unknown(env),
-        Value::Bool(b) => b.into_unknown(env),
-        Value::String(s) => s.as_str().into_unknown(env),
-        Value::Number(n) => match (n.as_u64(), n.as_f64()) {
-            (Some(t), _) if time => to_date(FileTime::from_ticks(t)).into_unknown(env),
-            (Some(u), _) => match u32::try_from(u) {
-                Ok(u) => u.into_unknown(env),
-                Err(_) => BigInt::from(u).into_unknown(env),
-            },
-            (None, Some(f)) => f.into_unknown(env),
-            (None, None) => Null.into_unknown(env),
-        },
-        Value::Array(items) => {
-            let items = items.iter().map(|item| build(env, item, time));
-            Array::from_vec(env, items.collect::<napi::Result<Vec<_>>>()?)?.into_unknown(env)
+/// A newtype struct of this name holding a `u64` becomes a `bigint` whatever its size (a
+/// registry QWORD stays one).
+pub(crate) const BIGINT: &str = "$winlaps::bigint";
+
+/// The serde serializer into JS values. `time`: the value sits in a [`TIMES`] field; `big`:
+/// in a [`BIGINT`] newtype.
+#[derive(Clone, Copy)]
+struct Out<'env> {
+    env: &'env Env,
+    time: bool,
+    big: bool,
+}
+
+type Written<'env> = napi::Result<Unknown<'env>>;
+
+impl<'env> Out<'env> {
+    fn value(self, v: impl ToNapiValue) -> Written<'env> {
+        v.into_unknown(self.env)
+    }
+}
+
+impl<'env> ser::Serializer for Out<'env> {
+    type Ok = Unknown<'env>;
+    type Error = napi::Error;
+    type SerializeSeq = Items<'env>;
+    type SerializeTuple = Items<'env>;
+    type SerializeTupleStruct = Items<'env>;
+    type SerializeTupleVariant = ser::Impossible<Unknown<'env>, napi::Error>;
+    type SerializeMap = Fields<'env>;
+    type SerializeStruct = Fields<'env>;
+    type SerializeStructVariant = Variant<'env>;
+
+    fn serialize_bool(self, v: bool) -> Written<'env> {
+        self.value(v)
+    }
+    fn serialize_i8(self, v: i8) -> Written<'env> {
+        self.serialize_i64(v.into())
+    }
+    fn serialize_i16(self, v: i16) -> Written<'env> {
+        self.serialize_i64(v.into())
+    }
+    fn serialize_i32(self, v: i32) -> Written<'env> {
+        self.value(v)
+    }
+    fn serialize_i64(self, v: i64) -> Written<'env> {
+        match u64::try_from(v) {
+            Ok(u) => self.serialize_u64(u),
+            Err(_) => self.value(v as f64),
         }
-        Value::Object(fields) => {
-            let mut out = Object::new(env)?;
-            for (key, item) in fields.iter().filter(|(_, item)| !item.is_null()) {
-                out.set_named_property(&camel(key), build(env, item, TIMES.contains(&&**key))?)?;
-            }
-            out.into_unknown(env)
+    }
+    fn serialize_u8(self, v: u8) -> Written<'env> {
+        self.serialize_u64(v.into())
+    }
+    fn serialize_u16(self, v: u16) -> Written<'env> {
+        self.serialize_u64(v.into())
+    }
+    fn serialize_u32(self, v: u32) -> Written<'env> {
+        self.serialize_u64(v.into())
+    }
+    fn serialize_u64(self, v: u64) -> Written<'env> {
+        if self.time {
+            return self.value(to_date(FileTime::from_ticks(v)));
         }
+        match u32::try_from(v) {
+            Ok(u) if !self.big => self.value(u),
+            _ => self.value(BigInt::from(v)),
+        }
+    }
+    fn serialize_f32(self, v: f32) -> Written<'env> {
+        self.value(f64::from(v))
+    }
+    fn serialize_f64(self, v: f64) -> Written<'env> {
+        self.value(v)
+    }
+    fn serialize_char(self, v: char) -> Written<'env> {
+        self.value(v.to_string())
+    }
+    fn serialize_str(self, v: &str) -> Written<'env> {
+        self.value(v)
+    }
+    fn serialize_bytes(self, v: &[u8]) -> Written<'env> {
+        self.value(Buffer::from(v.to_vec()))
+    }
+    fn serialize_none(self) -> Written<'env> {
+        self.value(Null)
+    }
+    fn serialize_some<T: Serialize + ?Sized>(self, v: &T) -> Written<'env> {
+        v.serialize(self)
+    }
+    fn serialize_unit(self) -> Written<'env> {
+        self.value(Null)
+    }
+    fn serialize_unit_struct(self, _: &'static str) -> Written<'env> {
+        self.value(Null)
+    }
+    fn serialize_unit_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+    ) -> Written<'env> {
+        self.value(variant)
+    }
+    fn serialize_newtype_struct<T: Serialize + ?Sized>(
+        self,
+        name: &'static str,
+        v: &T,
+    ) -> Written<'env> {
+        v.serialize(Out {
+            big: name == BIGINT,
+            ..self
+        })
+    }
+    fn serialize_newtype_variant<T: Serialize + ?Sized>(
+        self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+        v: &T,
+    ) -> Written<'env> {
+        let mut out = Object::new(self.env)?;
+        out.set_named_property(&camel(variant), v.serialize(self)?)?;
+        out.into_unknown(self.env)
+    }
+    fn serialize_seq(self, len: Option<usize>) -> napi::Result<Items<'env>> {
+        Ok(Items {
+            out: self,
+            items: Vec::with_capacity(len.unwrap_or(0)),
+        })
+    }
+    fn serialize_tuple(self, len: usize) -> napi::Result<Items<'env>> {
+        self.serialize_seq(Some(len))
+    }
+    fn serialize_tuple_struct(self, _: &'static str, len: usize) -> napi::Result<Items<'env>> {
+        self.serialize_seq(Some(len))
+    }
+    fn serialize_tuple_variant(
+        self,
+        name: &'static str,
+        _: u32,
+        _: &'static str,
+        _: usize,
+    ) -> napi::Result<Self::SerializeTupleVariant> {
+        Err(napi::Error::from_reason(format!(
+            "{name}: tuple variants have no JS form"
+        )))
+    }
+    fn serialize_map(self, _: Option<usize>) -> napi::Result<Fields<'env>> {
+        Ok(Fields {
+            out: self,
+            obj: Object::new(self.env)?,
+            key: None,
+        })
+    }
+    fn serialize_struct(self, _: &'static str, _: usize) -> napi::Result<Fields<'env>> {
+        self.serialize_map(None)
+    }
+    fn serialize_struct_variant(
+        self,
+        _: &'static str,
+        _: u32,
+        variant: &'static str,
+        _: usize,
+    ) -> napi::Result<Variant<'env>> {
+        Ok(Variant {
+            variant,
+            fields: self.serialize_map(None)?,
+        })
+    }
+}
+/// A JS array being written.
+struct Items<'env> {
+    out: Out<'env>,
+    items: Vec<Unknown<'env>>,
+}
+
+impl<'env> Items<'env> {
+    fn push<T: Serialize + ?Sized>(&mut self, v: &T) -> napi::Result<()> {
+        self.items.push(v.serialize(self.out)?);
+        Ok(())
+    }
+    fn done(self) -> Written<'env> {
+        Array::from_vec(self.out.env, self.items)?.into_unknown(self.out.env)
+    }
+}
+
+impl<'env> ser::SerializeSeq for Items<'env> {
+    type Ok = Unknown<'env>;
+    type Error = napi::Error;
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, v: &T) -> napi::Result<()> {
+        self.push(v)
+    }
+    fn end(self) -> Written<'env> {
+        self.done()
+    }
+}
+
+impl<'env> ser::SerializeTuple for Items<'env> {
+    type Ok = Unknown<'env>;
+    type Error = napi::Error;
+    fn serialize_element<T: Serialize + ?Sized>(&mut self, v: &T) -> napi::Result<()> {
+        self.push(v)
+    }
+    fn end(self) -> Written<'env> {
+        self.done()
+    }
+}
+
+impl<'env> ser::SerializeTupleStruct for Items<'env> {
+    type Ok = Unknown<'env>;
+    type Error = napi::Error;
+    fn serialize_field<T: Serialize + ?Sized>(&mut self, v: &T) -> napi::Result<()> {
+        self.push(v)
+    }
+    fn end(self) -> Written<'env> {
+        self.done()
+    }
+}
+
+/// A JS object being written: struct fields are camel-cased (a [`TIMES`] field's numbers
+/// become `Date`s), map keys kept as they are; a `null` field is left out.
+struct Fields<'env> {
+    out: Out<'env>,
+    obj: Object<'env>,
+    key: Option<String>,
+}
+
+impl Fields<'_> {
+    fn set<T: Serialize + ?Sized>(&mut self, key: &str, v: &T, time: bool) -> napi::Result<()> {
+        let value = v.serialize(Out {
+            time,
+            big: false,
+            ..self.out
+        })?;
+        if value.get_type()? != ValueType::Null {
+            self.obj.set_named_property(key, value)?;
+        }
+        Ok(())
+    }
+}
+
+impl<'env> ser::SerializeMap for Fields<'env> {
+    type Ok = Unknown<'env>;
+    type Error = napi::Error;
+    fn serialize_key<T: Serialize + ?Sized>(&mut self, key: &T) -> napi::Result<()> {
+        self.key = Some(match serde_json::to_value(key) {
+            Ok(Value::String(k)) => k,
+            Ok(Value::Number(n)) => n.to_string(),
+            _ => return Err(napi::Error::from_reason("a map key that is not text")),
+        });
+        Ok(())
+    }
+    fn serialize_value<T: Serialize + ?Sized>(&mut self, v: &T) -> napi::Result<()> {
+        let key = self.key.take().unwrap_or_default();
+        self.set(&key, v, false)
+    }
+    fn end(self) -> Written<'env> {
+        self.obj.into_unknown(self.out.env)
+    }
+}
+
+impl<'env> ser::SerializeStruct for Fields<'env> {
+    type Ok = Unknown<'env>;
+    type Error = napi::Error;
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        v: &T,
+    ) -> napi::Result<()> {
+        self.set(&camel(key), v, TIMES.contains(&key))
+    }
+    fn end(self) -> Written<'env> {
+        self.obj.into_unknown(self.out.env)
+    }
+}
+
+/// `{ variant: { fields } }`, as serde writes a struct variant.
+struct Variant<'env> {
+    variant: &'static str,
+    fields: Fields<'env>,
+}
+
+impl<'env> ser::SerializeStructVariant for Variant<'env> {
+    type Ok = Unknown<'env>;
+    type Error = napi::Error;
+    fn serialize_field<T: Serialize + ?Sized>(
+        &mut self,
+        key: &'static str,
+        v: &T,
+    ) -> napi::Result<()> {
+        ser::SerializeStruct::serialize_field(&mut self.fields, key, v)
+    }
+    fn end(self) -> Written<'env> {
+        let env = self.fields.out.env;
+        let mut out = Object::new(env)?;
+        out.set_named_property(
+            &camel(self.variant),
+            ser::SerializeStruct::end(self.fields)?,
+        )?;
+        out.into_unknown(env)
     }
 }
 

@@ -15,9 +15,9 @@
 
 use crate::args::arg;
 use crate::error::{invalid_arg, Result};
-use laps_policy::{RegValue, Root, RootValues, Snapshot};
+use laps_policy::{PlainValue, RegValue, Root, RootValues, Snapshot};
 use napi::bindgen_prelude::{BigInt, Buffer, Either6, Object};
-use napi::{Env, JsValue, Unknown, ValueType};
+use napi::{JsValue, Unknown, ValueType};
 use napi_derive::napi;
 
 /// A registry value of an explicit type: `type` is the `REG_*` code, `data` the
@@ -36,6 +36,12 @@ pub(crate) type JsRegValue = Either6<u32, BigInt, String, Vec<String>, Buffer, R
 
 /// Largest integer a JS `number` holds exactly.
 const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
+
+/// A registry value in its JS form for [`to_js`](crate::plain::to_js) (a QWORD is a `bigint`
+/// whatever its size).
+pub(crate) fn js_value(value: &RegValue) -> PlainValue<'_> {
+    value.plain(Some(crate::plain::BIGINT))
+}
 
 /// The JS form of a registry value.
 pub(crate) fn to_js(value: &RegValue) -> JsRegValue {
@@ -130,15 +136,6 @@ pub(crate) fn root_from_js(name: &str, value: Option<Unknown<'_>>) -> Result<Roo
         }
     }
     Ok(out)
-}
-
-/// A root as a JS object, in the root's own order.
-pub(crate) fn root_to_js<'env>(env: &'env Env, values: &RootValues) -> napi::Result<Object<'env>> {
-    let mut obj = Object::new(env)?;
-    for (name, value) in values.iter() {
-        obj.set(name, to_js(value))?;
-    }
-    Ok(obj)
 }
 
 /// The four policy roots of a snapshot, from the `csp`, `gpo`, `local` and

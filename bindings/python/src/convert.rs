@@ -3,13 +3,12 @@
 
 use crate::errors::{Error, Kind};
 use laps_core::FileTime;
-use laps_policy::{RegValue, RootValues, MAX_DEPTH};
+use laps_policy::{RegValue, MAX_DEPTH};
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
 use pyo3::sync::PyOnceLock;
 use pyo3::types::{PyBool, PyBytes, PyDict, PyInt, PyList, PyModule, PyString, PyTuple, PyType};
 use serde::de::DeserializeOwned;
-use serde::ser::{SerializeMap, Serializer};
 use serde::Serialize;
 
 /// A registry value of an explicit type: `type` is the `REG_*` code, `data` the raw bytes as
@@ -174,40 +173,6 @@ fn shallow(v: &Bound<'_, PyAny>, depth: u32) -> Result<(), String> {
     } else {
         Ok(())
     }
-}
-
-/// A registry value in its Python form, the inverse of [`reg_value_from_py`], for [`to_py`]: `int`, `str`,
-/// `list[str]`, `bytes`, or `{"type": code, "data": bytes}` for what becomes a
-/// `RawRegistryValue` (`winlaps._types` builds it).
-pub(crate) struct PyReg<'a>(pub(crate) &'a RegValue);
-
-impl Serialize for PyReg<'_> {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        struct Bytes<'a>(&'a [u8]);
-        impl Serialize for Bytes<'_> {
-            fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-                s.serialize_bytes(self.0)
-            }
-        }
-        match self.0 {
-            RegValue::Dword(d) => s.serialize_u32(*d),
-            RegValue::Qword(q) if RegValue::from_integer(*q) == *self.0 => s.serialize_u64(*q),
-            RegValue::Sz(t) => s.serialize_str(t),
-            RegValue::MultiSz(l) => l.serialize(s),
-            RegValue::Binary(b) => s.serialize_bytes(b),
-            other => {
-                let mut m = s.serialize_map(Some(2))?;
-                m.serialize_entry("type", &other.reg_type())?;
-                m.serialize_entry("data", &Bytes(&other.to_bytes()))?;
-                m.end()
-            }
-        }
-    }
-}
-
-/// One root's values (value name → [`PyReg`]), for `#[serde(serialize_with)]`.
-pub(crate) fn reg_map<S: Serializer>(values: &RootValues, s: S) -> Result<S::Ok, S::Error> {
-    s.collect_map(values.iter().map(|(n, v)| (n, PyReg(v))))
 }
 
 /// A time argument (an aware `datetime`, any time zone, or an `int` FILETIME) as a FILETIME,

@@ -3,14 +3,14 @@
 //! ([`record`]); the dataclasses they become are in `python/winlaps/_types.py`.
 
 use crate::convert::{
-    filetime_from_py, from_plain, from_py, record, reg_map, reg_value_from_py, text_or_bytes,
-    to_py, Deferred, PyReg,
+    filetime_from_py, from_plain, from_py, record, reg_value_from_py, text_or_bytes, to_py,
+    Deferred,
 };
 use crate::errors::{guard, Error, Kind};
 use laps_policy::{
     decide_rotation as rust_decide_rotation, Device, Diagnostic, DirectoryState, EffectivePolicy,
-    LocalState, ParsedPolicy, RegFile, RegistryPol, Root, RootValues, SettingResolution,
-    SettingValue, Snapshot, SyncMl,
+    LocalState, ParsedPolicy, PlainValue, RegFile, RegValue, RegistryPol, Root, RootValues,
+    SettingResolution, SettingValue, Snapshot, SyncMl,
 };
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
@@ -65,73 +65,17 @@ pub(crate) struct PyParsedHandle {
     inner: ParsedPolicy,
 }
 
-/// What Python sees of a parsed file (`ParsedPolicy`).
-#[derive(Serialize)]
-struct ParsedView<'a> {
-    #[serde(serialize_with = "reg_map")]
-    csp: &'a RootValues,
-    #[serde(serialize_with = "reg_map")]
-    gpo: &'a RootValues,
-    #[serde(serialize_with = "reg_map")]
-    local: &'a RootValues,
-    #[serde(serialize_with = "reg_map")]
-    legacy: &'a RootValues,
-    #[serde(serialize_with = "reg_map")]
-    state: &'a RootValues,
-    ignored_keys: &'a [String],
-    operations: Vec<OpView<'a>>,
-    reset_password_requested: bool,
-    commands: Vec<CommandView<'a>>,
+/// A registry value in its Python form (`int`, `str`, `list[str]`, `bytes`, or
+/// `{"type", "data"}` that `winlaps._types` makes a `RawRegistryValue`): a QWORD up to
+/// 2**32 - 1 is a raw value, as an `int` that small would read back as a DWORD.
+fn python_value(v: &RegValue) -> PlainValue<'_> {
+    v.plain(None)
 }
 
-#[derive(Serialize)]
-struct OpView<'a> {
-    op: &'static str,
-    key: &'a str,
-    name: Option<&'a str>,
-    value: Option<PyReg<'a>>,
-}
-
-#[derive(Serialize)]
-struct CommandView<'a> {
-    verb: &'static str,
-    target: &'a str,
-    cmd_id: Option<&'a str>,
-    line: u32,
-    status: Option<u16>,
-    reason: Option<&'a str>,
-}
-
+/// A parsed file as Python sees it (`ParsedPolicy`): the core's form, registry values in
+/// their Python forms.
 fn parsed(py: Python<'_>, inner: ParsedPolicy) -> PyResult<Bound<'_, PyAny>> {
-    let snap = &inner.snapshot;
-    let view = ParsedView {
-        csp: &snap.csp,
-        gpo: &snap.gpo,
-        local: &snap.local,
-        legacy: &snap.legacy,
-        state: &snap.state,
-        ignored_keys: &inner.ignored_keys,
-        operations: (inner.operations.iter())
-            .map(|op| OpView {
-                op: op.as_str(),
-                key: op.key(),
-                name: op.name(),
-                value: op.value().map(PyReg),
-            })
-            .collect(),
-        reset_password_requested: inner.reset_password_requested,
-        commands: (inner.commands.iter())
-            .map(|c| CommandView {
-                verb: c.verb.as_str(),
-                target: &c.target,
-                cmd_id: c.cmd_id.as_deref(),
-                line: c.line,
-                status: c.status.as_ref().map(|s| s.code),
-                reason: c.status.as_ref().map(|s| s.reason.as_str()),
-            })
-            .collect(),
-    };
-    let data = to_py(py, &view)?;
+    let data = to_py(py, &inner.form(python_value))?;
     data.set_item("_native", PyParsedHandle { inner })?;
     record(py, "ParsedPolicy", data)
 }
@@ -371,11 +315,11 @@ struct SettingView<'a> {
     value: &'a SettingValue,
     kind: &'static str,
     root: Option<&'static str>,
-    raw: Option<PyReg<'a>>,
+    raw: Option<PlainValue<'a>>,
     applicable: bool,
     reason: Option<String>,
     description: String,
-    shadowed: Vec<(&'static str, &'a str, PyReg<'a>)>,
+    shadowed: Vec<(&'static str, &'a str, PlainValue<'a>)>,
     _repr: String,
 }
 
@@ -388,12 +332,12 @@ impl<'a> SettingView<'a> {
             value: &r.value,
             kind: p.kind(),
             root: p.origin_root().map(Root::as_str),
-            raw: p.raw().map(PyReg),
+            raw: p.raw().map(python_value),
             applicable: r.is_applicable(),
             reason: p.reason(),
             description: p.describe(),
             shadowed: (r.shadowed.iter())
-                .map(|s| (s.root.name(), s.name.as_str(), PyReg(&s.raw)))
+                .map(|s| (s.root.name(), s.name.as_str(), python_value(&s.raw)))
                 .collect(),
             _repr: format!(
                 "SettingResolution(name='{}', value={}, {})",
