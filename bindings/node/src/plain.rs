@@ -1,9 +1,11 @@
 //! Plain JS data ↔ the crates' serde forms: the one converter each way, so the core's types,
 //! validation and defaults serve JS unchanged.
 //!
-//! JS keys are camelCase and the serde forms' snake_case (`dfl2016` ↔ `dfl_2016`); a FILETIME
-//! is a `Date` (going out: the fields named in [`TIMES`], truncated to the millisecond); an
-//! absent field is a `null` or `undefined` one going in, and `None` going out.
+//! JS field names are camelCase and the serde forms' snake_case (`dfl2016` ↔ `dfl_2016`; map
+//! keys, such as registry value names, are kept); a FILETIME is a `Date` (going out: the fields
+//! named in [`TIMES`], truncated to the millisecond); an absent field is a `null` or `undefined`
+//! one going in, and `None` going out. Going out, bytes are a `Buffer` and an integer above
+//! 2^32 - 1 (or any in a [`BIGINT`] newtype) a `bigint`.
 
 use crate::error::{internal, invalid_arg, Result};
 use crate::time::{from_date, to_date};
