@@ -679,7 +679,7 @@ export declare function entropyBits(opts?: PasswordOptions | undefined | null): 
  *
  * Exported as a string enum so the `.d.ts` lists every code; the values are
  * part of the public API and never change meaning. The errors carry the code as text: the
- * core's [`ErrorKind::code`] for a kind, one of the finer live-key codes of [`client_error`].
+ * core's [`ErrorKind::code`] for a kind, one of the finer live-key codes for the live-key errors.
  */
 export type ErrorCode = 'LAPS_FORMAT' | 'LAPS_DECRYPT_FAILED' | 'LAPS_KEY_NOT_FOUND' | 'LAPS_UNSUPPORTED' | 'LAPS_POLICY' | 'LAPS_INVALID_ARG' | 'LAPS_INTERNAL' | 'LAPS_UNREACHABLE' | 'LAPS_TIMEOUT' | 'LAPS_NETWORK' | 'LAPS_NO_GKDI_ENDPOINT' | 'LAPS_BIND_REJECTED' | 'LAPS_AUTH_FAILED' | 'LAPS_ACCESS_DENIED' | 'LAPS_RPC_FAULT' | 'LAPS_GETKEY_FAILED' | 'LAPS_PROTOCOL' | 'LAPS_NOT_FOUND' | 'LAPS_RANDOMNESS'
 

@@ -7,7 +7,7 @@ use napi_derive::napi;
 ///
 /// Exported as a string enum so the `.d.ts` lists every code; the values are
 /// part of the public API and never change meaning. The errors carry the code as text: the
-/// core's [`ErrorKind::code`] for a kind, one of the finer live-key codes of [`client_error`].
+/// core's [`ErrorKind::code`] for a kind, one of the finer live-key codes for the live-key errors.
 #[napi(string_enum)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ErrorCode {
