@@ -346,6 +346,13 @@ impl ServerConnection {
 
     fn handle(&mut self, mut frag: Vec<u8>, now: FileTime) -> Result<Vec<u8>> {
         let header = Header::parse(&frag)?;
+        // After refused credentials only the request that learns of it may follow.
+        if self.refused && header.packet_type != PacketType::Request {
+            return Err(Error::UnexpectedPdu {
+                expected: "request",
+                got: header.packet_type.name(),
+            });
+        }
         match header.packet_type {
             PacketType::Bind | PacketType::AlterContext => {
                 let alter = header.packet_type == PacketType::AlterContext;
@@ -455,12 +462,6 @@ impl ServerConnection {
                         got: "auth3",
                     });
                 };
-                if self.refused {
-                    return Err(Error::UnexpectedPdu {
-                        expected: "request",
-                        got: "auth3",
-                    });
-                }
                 if !sec.complete {
                     // A refusal is answered at the next request (below), so that the client
                     // learns its credentials were refused rather than seeing the connection drop.

@@ -596,8 +596,9 @@ fn verification_trailer_header2_is_checked() {
 }
 
 /// Refused credentials in auth3 (which gets no answer) are answered at the next request with
-/// an access-denied fault, and the connection closes, at every authentication level; a
-/// second auth3 after the refusal is a protocol error.
+/// an access-denied fault, and the connection closes, at every authentication level; any other
+/// PDU after the refusal (a second auth3, an alter_context retrying the handshake) is a
+/// protocol error.
 #[test]
 fn refused_auth3_credentials_get_an_access_denied_fault_at_the_next_request() {
     for level in [
@@ -656,6 +657,26 @@ fn refused_auth3_credentials_get_an_access_denied_fault_at_the_next_request() {
             matches!(
                 server.receive(&auth3, now()),
                 Err(Error::UnexpectedPdu { got: "auth3", .. })
+            ),
+            "{level:?}"
+        );
+        assert!(server.is_closed());
+
+        let mut server = r.connection(Endpoint::Gkdi);
+        handshake(&mut server);
+        let mut retry = GkdiClient::new(
+            Box::new(ToyContext::client(AuthType::Ntlm, "helpdesk", "pw")),
+            ClientConfig::default(),
+        );
+        let mut alter = retry.start().unwrap();
+        alter[2] = 14; // a new handshake, as an alter_context
+        assert!(
+            matches!(
+                server.receive(&alter, now()),
+                Err(Error::UnexpectedPdu {
+                    got: "alter_context",
+                    ..
+                })
             ),
             "{level:?}"
         );
