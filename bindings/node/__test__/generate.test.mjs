@@ -208,6 +208,7 @@ test('a device password policy no password satisfies is LAPS_POLICY naming event
     () => generatePasswords(3, { complexity: 1 }, policy),
     () => generatePasswords(40000, { complexity: 1 }, policy),
     () => generatePasswordsBuffer(3, { complexity: 2 }, policy),
+    () => generatePasswords(0, { complexity: 2 }, policy),
   ]) {
     assert.throws(call, (e) => e.code === 'LAPS_POLICY' && /event 10027/.test(e.message))
   }

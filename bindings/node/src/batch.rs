@@ -55,24 +55,21 @@ impl Source {
 /// order.
 pub(crate) fn passwords_to_js<'env>(
     env: &'env Env,
-    g: Generator,
+    mut g: Generator,
     spec: PasswordSpec,
     policy: LocalPasswordPolicy,
     n: usize,
 ) -> Result<Array<'env>> {
-    let mut source = Source {
+    if n <= CHUNK {
+        let chunk = g.generate_joined_accepted(&spec, &policy, n, b'\n');
+        return chunk_to_js(env, &chunk.map_err(core_error)?).map_err(|e| internal(e.reason));
+    }
+    let source = Mutex::new(Source {
         g,
         spec,
         policy,
         left: n,
-    };
-    if n <= CHUNK {
-        let chunk = source
-            .next_chunk()
-            .unwrap_or_else(|| Ok(Default::default()));
-        return chunk_to_js(env, &chunk.map_err(core_error)?).map_err(|e| internal(e.reason));
-    }
-    let source = Mutex::new(source);
+    });
     let helper_failed = || internal("the password generation thread failed");
     std::thread::scope(|scope| {
         let (tx, rx) = mpsc::channel();

@@ -251,6 +251,7 @@ def test_device_policy_accepting_every_password_changes_nothing() -> None:
     [
         lambda: winlaps.generate_password(2, complexity_required=True),
         lambda: winlaps.generate_passwords(3, 1, complexity_required=True),
+        lambda: winlaps.generate_passwords(0, 2, complexity_required=True),
         lambda: winlaps.generate_passwords_buffer(3, 2, complexity_required=True),
         lambda: winlaps.generate_password(4, 64, minimum_length=65),
     ],
