@@ -260,38 +260,27 @@ impl<'env> Items<'env> {
     }
 }
 
-impl<'env> ser::SerializeSeq for Items<'env> {
-    type Ok = Unknown<'env>;
-    type Error = napi::Error;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, v: &T) -> napi::Result<()> {
-        self.push(v)
-    }
-    fn end(self) -> Written<'env> {
-        self.done()
-    }
+/// The three serde sequence traits, all writing an array.
+macro_rules! items {
+    ($($trait:ident :: $method:ident),*) => {$(
+        impl<'env> ser::$trait for Items<'env> {
+            type Ok = Unknown<'env>;
+            type Error = napi::Error;
+            fn $method<T: Serialize + ?Sized>(&mut self, v: &T) -> napi::Result<()> {
+                self.push(v)
+            }
+            fn end(self) -> Written<'env> {
+                self.done()
+            }
+        }
+    )*};
 }
 
-impl<'env> ser::SerializeTuple for Items<'env> {
-    type Ok = Unknown<'env>;
-    type Error = napi::Error;
-    fn serialize_element<T: Serialize + ?Sized>(&mut self, v: &T) -> napi::Result<()> {
-        self.push(v)
-    }
-    fn end(self) -> Written<'env> {
-        self.done()
-    }
-}
-
-impl<'env> ser::SerializeTupleStruct for Items<'env> {
-    type Ok = Unknown<'env>;
-    type Error = napi::Error;
-    fn serialize_field<T: Serialize + ?Sized>(&mut self, v: &T) -> napi::Result<()> {
-        self.push(v)
-    }
-    fn end(self) -> Written<'env> {
-        self.done()
-    }
-}
+items!(
+    SerializeSeq::serialize_element,
+    SerializeTuple::serialize_element,
+    SerializeTupleStruct::serialize_field
+);
 
 /// A JS object being written: struct fields are camel-cased (a [`TIMES`] field's numbers
 /// become `Date`s), map keys kept as they are; a `null` field is left out.
