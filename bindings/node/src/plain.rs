@@ -104,7 +104,7 @@ impl<'env> ser::Serializer for Out<'env> {
     type SerializeTupleVariant = ser::Impossible<Unknown<'env>, napi::Error>;
     type SerializeMap = Fields<'env>;
     type SerializeStruct = Fields<'env>;
-    type SerializeStructVariant = Variant<'env>;
+    type SerializeStructVariant = ser::Impossible<Unknown<'env>, napi::Error>;
 
     fn serialize_bool(self, v: bool) -> Written<'env> {
         self.value(v)
@@ -189,14 +189,12 @@ impl<'env> ser::Serializer for Out<'env> {
     }
     fn serialize_newtype_variant<T: Serialize + ?Sized>(
         self,
-        _: &'static str,
+        name: &'static str,
         _: u32,
-        variant: &'static str,
-        v: &T,
+        _: &'static str,
+        _: &T,
     ) -> Written<'env> {
-        let mut out = Object::new(self.env)?;
-        out.set_named_property(&camel(variant), v.serialize(self)?)?;
-        out.into_unknown(self.env)
+        Err(no_js_form(name))
     }
     fn serialize_seq(self, len: Option<usize>) -> napi::Result<Items<'env>> {
         Ok(Items {
@@ -217,9 +215,7 @@ impl<'env> ser::Serializer for Out<'env> {
         _: &'static str,
         _: usize,
     ) -> napi::Result<Self::SerializeTupleVariant> {
-        Err(napi::Error::from_reason(format!(
-            "{name}: tuple variants have no JS form"
-        )))
+        Err(no_js_form(name))
     }
     fn serialize_map(self, _: Option<usize>) -> napi::Result<Fields<'env>> {
         Ok(Fields {
@@ -233,17 +229,20 @@ impl<'env> ser::Serializer for Out<'env> {
     }
     fn serialize_struct_variant(
         self,
-        _: &'static str,
+        name: &'static str,
         _: u32,
-        variant: &'static str,
+        _: &'static str,
         _: usize,
-    ) -> napi::Result<Variant<'env>> {
-        Ok(Variant {
-            variant,
-            fields: self.serialize_map(None)?,
-        })
+    ) -> napi::Result<Self::SerializeStructVariant> {
+        Err(no_js_form(name))
     }
 }
+
+/// Enum variants with data: none of the forms given to JS has one, so none has a JS spelling.
+fn no_js_form(name: &str) -> napi::Error {
+    napi::Error::from_reason(format!("{name}: enum variants with data have no JS form"))
+}
+
 /// A JS array being written.
 struct Items<'env> {
     out: Out<'env>,
@@ -336,33 +335,6 @@ impl<'env> ser::SerializeStruct for Fields<'env> {
     }
     fn end(self) -> Written<'env> {
         self.obj.into_unknown(self.out.env)
-    }
-}
-
-/// `{ variant: { fields } }`, as serde writes a struct variant.
-struct Variant<'env> {
-    variant: &'static str,
-    fields: Fields<'env>,
-}
-
-impl<'env> ser::SerializeStructVariant for Variant<'env> {
-    type Ok = Unknown<'env>;
-    type Error = napi::Error;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        v: &T,
-    ) -> napi::Result<()> {
-        ser::SerializeStruct::serialize_field(&mut self.fields, key, v)
-    }
-    fn end(self) -> Written<'env> {
-        let env = self.fields.out.env;
-        let mut out = Object::new(env)?;
-        out.set_named_property(
-            &camel(self.variant),
-            ser::SerializeStruct::end(self.fields)?,
-        )?;
-        out.into_unknown(env)
     }
 }
 
