@@ -88,6 +88,41 @@ export interface SettingInfo {
   description: string
 }
 
+/** Where one setting's effective value comes from (`EffectivePolicy.provenance(name)`). */
+export interface SettingProvenance {
+  /** Registry value name, e.g. `'PasswordLength'`. */
+  name: string
+  /** The effective value (absent for an unset text setting). */
+  value?: number | boolean | string
+  /** False when the setting does not apply under this policy. */
+  applicable: boolean
+  /**
+   * `'configured'`, `'default'`, `'fell_back'`, `'raised_to_entra_minimum'`,
+   * `'legacy_emulation'` or `'not_applicable'`.
+   */
+  kind: string
+  /** Why it fell back or does not apply. */
+  reason?: string
+  /** The root the raw value was read from. */
+  root?: string
+  /** The raw registry value that was read, if any. */
+  raw?: RegistryValueOut
+  /** One line for a person, e.g. `default: GPO value 99 rejected (not an allowed value)`. */
+  description: string
+  /** Values of other roots that were ignored because this root won. */
+  shadowed: ShadowedValue[]
+}
+
+/** A value of a lower-priority root that the winning root silenced. */
+export interface ShadowedValue {
+  /** The root that held it. */
+  root: string
+  /** Its registry name. */
+  name: string
+  /** Its value. */
+  raw: RegistryValueOut
+}
+
 /** One registry operation of a parsed file. */
 export interface RegistryOperation {
   /** `set`, `set_if_absent`, `delete_value`, `delete_all_values` or `delete_key`. */

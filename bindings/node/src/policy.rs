@@ -4,48 +4,34 @@ use crate::args::{arg, options};
 use crate::error::{internal, invalid_arg, Result};
 use crate::guard::guarded;
 use crate::plain::{from_js, to_js};
-use crate::regvalue::{snapshot_from_js, to_js as reg_to_js, JsRegValue};
-use laps_policy::{Device, Root, SettingValue, Snapshot};
+use crate::regvalue::{js_value, snapshot_from_js};
+use laps_policy::{Device, PlainValue, Root, SettingValue, Snapshot};
 use napi::bindgen_prelude::JsObjectValue;
 use napi::bindgen_prelude::{Either3, Function, Object};
 use napi::{Env, Unknown};
 use napi_derive::napi;
+use serde::Serialize;
 
-/// A value of a lower-priority root that the winning root silenced.
-#[napi(object)]
-pub struct ShadowedValue {
-    /// The root that held it.
-    pub root: String,
-    /// Its registry name.
-    pub name: String,
-    /// Its value.
-    #[napi(ts_type = "RegistryValueOut")]
-    pub raw: JsRegValue,
+/// Where one setting's effective value comes from (`SettingProvenance` in the `.d.ts`).
+#[derive(Serialize)]
+struct ProvenanceView<'a> {
+    name: &'static str,
+    value: &'a SettingValue,
+    applicable: bool,
+    kind: &'static str,
+    reason: Option<String>,
+    root: Option<&'static str>,
+    raw: Option<PlainValue<'a>>,
+    description: String,
+    shadowed: Vec<ShadowedView<'a>>,
 }
 
-/// Where one setting's effective value comes from.
-#[napi(object)]
-pub struct SettingProvenance {
-    /// Registry value name, e.g. `'PasswordLength'`.
-    pub name: String,
-    /// The effective value (`null` for an unset text setting).
-    pub value: Option<Either3<u32, bool, String>>,
-    /// False when the setting does not apply under this policy.
-    pub applicable: bool,
-    /// `'configured'`, `'default'`, `'fell_back'`, `'raised_to_entra_minimum'`,
-    /// `'legacy_emulation'` or `'not_applicable'`.
-    pub kind: String,
-    /// Why it fell back or does not apply.
-    pub reason: Option<String>,
-    /// The root the raw value was read from.
-    pub root: Option<String>,
-    /// The raw registry value that was read, if any.
-    #[napi(ts_type = "RegistryValueOut")]
-    pub raw: Option<JsRegValue>,
-    /// One line for a person, e.g. `default: GPO value 99 rejected (not an allowed value)`.
-    pub description: String,
-    /// Values of other roots that were ignored because this root won.
-    pub shadowed: Vec<ShadowedValue>,
+/// A value of a lower-priority root that the winning root silenced (`ShadowedValue`).
+#[derive(Serialize)]
+struct ShadowedView<'a> {
+    root: &'static str,
+    name: &'a str,
+    raw: PlainValue<'a>,
 }
 
 fn setting_value(v: &SettingValue) -> Option<Either3<u32, bool, String>> {
@@ -106,29 +92,31 @@ impl EffectivePolicy {
 
     /// Where a setting's value comes from, by registry name (any case) or
     /// snake_case name. An unknown name throws `LAPS_INVALID_ARG`.
-    #[napi(ts_args_type = "name: string")]
-    pub fn provenance(&self, name: Unknown<'_>) -> Result<SettingProvenance> {
+    #[napi(ts_args_type = "name: string", ts_return_type = "SettingProvenance")]
+    pub fn provenance<'env>(&self, env: &'env Env, name: Unknown<'_>) -> Result<Unknown<'env>> {
         guarded(|| {
             let r = self.resolution(name)?;
-            Ok(SettingProvenance {
-                name: r.setting.name().to_owned(),
-                value: setting_value(&r.value),
-                applicable: r.is_applicable(),
-                kind: r.provenance.kind().to_owned(),
-                reason: r.provenance.reason(),
-                root: r.provenance.origin_root().map(|r| r.as_str().to_owned()),
-                raw: r.provenance.raw().map(reg_to_js),
-                description: r.provenance.describe(),
-                shadowed: r
-                    .shadowed
-                    .iter()
-                    .map(|s| ShadowedValue {
-                        root: s.root.name().to_owned(),
-                        name: s.name.clone(),
-                        raw: reg_to_js(&s.raw),
-                    })
-                    .collect(),
-            })
+            let p = &r.provenance;
+            to_js(
+                env,
+                &ProvenanceView {
+                    name: r.setting.name(),
+                    value: &r.value,
+                    applicable: r.is_applicable(),
+                    kind: p.kind(),
+                    reason: p.reason(),
+                    root: p.origin_root().map(Root::as_str),
+                    raw: p.raw().map(js_value),
+                    description: p.describe(),
+                    shadowed: (r.shadowed.iter())
+                        .map(|s| ShadowedView {
+                            root: s.root.name(),
+                            name: &s.name,
+                            raw: js_value(&s.raw),
+                        })
+                        .collect(),
+                },
+            )
         })
     }
 

@@ -16,7 +16,7 @@
 use crate::args::arg;
 use crate::error::{invalid_arg, Result};
 use laps_policy::{PlainValue, RegValue, Root, RootValues, Snapshot};
-use napi::bindgen_prelude::{BigInt, Buffer, Either6, Object};
+use napi::bindgen_prelude::{BigInt, Buffer, Object};
 use napi::{JsValue, Unknown, ValueType};
 use napi_derive::napi;
 
@@ -31,9 +31,6 @@ pub struct RawRegistryValue {
     pub data: Buffer,
 }
 
-/// A registry value as JS sees it.
-pub(crate) type JsRegValue = Either6<u32, BigInt, String, Vec<String>, Buffer, RawRegistryValue>;
-
 /// Largest integer a JS `number` holds exactly.
 const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 
@@ -41,21 +38,6 @@ const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 /// whatever its size).
 pub(crate) fn js_value(value: &RegValue) -> PlainValue<'_> {
     value.plain(Some(crate::plain::BIGINT))
-}
-
-/// The JS form of a registry value.
-pub(crate) fn to_js(value: &RegValue) -> JsRegValue {
-    match value {
-        RegValue::Dword(v) => Either6::A(*v),
-        RegValue::Qword(v) => Either6::B(BigInt::from(*v)),
-        RegValue::Sz(s) => Either6::C(s.clone()),
-        RegValue::MultiSz(items) => Either6::D(items.clone()),
-        RegValue::Binary(b) => Either6::E(Buffer::from(b.clone())),
-        other => Either6::F(RawRegistryValue {
-            kind: other.reg_type(),
-            data: Buffer::from(other.to_bytes()),
-        }),
-    }
 }
 
 /// A registry value from JS; `None` for `undefined` / `null` (the value is absent).
