@@ -7,9 +7,8 @@
 use std::borrow::BorrowMut;
 use std::sync::Arc;
 
-use laps_core::ErrorKind;
 use laps_crypto::{KeyIndex, KeyStore, LapsCredential, Plaintext};
-use laps_rpc::batch::PlannedCall;
+use laps_rpc::batch::{Decryption, PlannedCall};
 
 use crate::client::GkdiClient;
 use crate::error::{Error, Result};
@@ -153,27 +152,11 @@ fn decrypt_live<V: AsRef<[u8]> + Sync, T>(
     connect: impl FnOnce() -> Result<GkdiClient>,
 ) -> Result<LiveDecryption<T>> {
     let values: Vec<&[u8]> = values.iter().map(AsRef::as_ref).collect();
-    let mut results: Vec<Result<T, Arc<Error>>> = decrypt(store, &values)
-        .into_iter()
-        .map(|r| r.map_err(|e| Arc::new(Error::Crypto(e))))
-        .collect();
-    let missing: Vec<usize> = (results.iter().enumerate())
-        .filter(|(_, r)| matches!(r, Err(e) if e.kind() == ErrorKind::KeyNotFound))
-        .map(|(i, _)| i)
-        .collect();
-    if missing.is_empty() {
-        return Ok(LiveDecryption { calls: 0, results });
-    }
-    let wanted: Vec<&[u8]> = missing.iter().map(|&i| values[i]).collect();
+    let pass = Decryption::new(decrypt(store, &values));
+    let wanted: Vec<&[u8]> = pass.missing().iter().map(|&i| values[i]).collect();
     let report = fetch_keys(connect, store, &wanted, blob)?;
     let again = decrypt(store, &wanted);
-    for ((i, result), fetch_error) in missing.into_iter().zip(again).zip(report.errors) {
-        results[i] = match (result, fetch_error) {
-            (Ok(v), _) => Ok(v),
-            (Err(e), Some(why)) if e.kind() == ErrorKind::KeyNotFound => Err(why),
-            (Err(e), _) => Err(Arc::new(Error::Crypto(e))),
-        };
-    }
+    let results = pass.finish(again, report.errors, |e| Arc::new(Error::Crypto(e)));
     Ok(LiveDecryption {
         calls: report.calls,
         results,

@@ -7,7 +7,6 @@
 //! states are plain arrays in [`Zeroizing`] and only the public compression functions of `sha1`
 //! and `sha2` (feature `compress`) are used. Checked against `hmac`/`sha2` in the tests.
 
-use sha2::digest::generic_array::GenericArray;
 use zeroize::{Zeroize, Zeroizing};
 
 /// The largest block (SHA-384/512).
@@ -62,10 +61,7 @@ impl Sha for Sha1 {
         0xc3d2_e1f0,
     ];
     fn compress(state: &mut [u32; 5], block: &[u8]) {
-        sha1::compress(
-            state,
-            core::slice::from_ref(GenericArray::from_slice(block)),
-        );
+        sha1::compress(state, core::slice::from_ref(block.into()));
     }
     fn output(state: &[u32; 5], out: &mut [u8]) {
         words_be(state, u32_be, 4, out);
@@ -88,10 +84,7 @@ impl Sha for Sha256 {
         0x5be0_cd19,
     ];
     fn compress(state: &mut [u32; 8], block: &[u8]) {
-        sha2::compress256(
-            state,
-            core::slice::from_ref(GenericArray::from_slice(block)),
-        );
+        sha2::compress256(state, core::slice::from_ref(block.into()));
     }
     fn output(state: &[u32; 8], out: &mut [u8]) {
         words_be(state, u32_be, 4, out);
@@ -114,10 +107,7 @@ impl Sha for Sha384 {
         0x47b5_481d_befa_4fa4,
     ];
     fn compress(state: &mut [u64; 8], block: &[u8]) {
-        sha2::compress512(
-            state,
-            core::slice::from_ref(GenericArray::from_slice(block)),
-        );
+        sha2::compress512(state, core::slice::from_ref(block.into()));
     }
     fn output(state: &[u64; 8], out: &mut [u8]) {
         words_be(state, u64::to_be_bytes, 8, out);
@@ -140,10 +130,7 @@ impl Sha for Sha512 {
         0x5be0_cd19_137e_2179,
     ];
     fn compress(state: &mut [u64; 8], block: &[u8]) {
-        sha2::compress512(
-            state,
-            core::slice::from_ref(GenericArray::from_slice(block)),
-        );
+        sha2::compress512(state, core::slice::from_ref(block.into()));
     }
     fn output(state: &[u64; 8], out: &mut [u8]) {
         words_be(state, u64::to_be_bytes, 8, out);

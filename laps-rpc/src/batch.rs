@@ -23,6 +23,7 @@ use laps_crypto::{
 
 use crate::error::{Error, Result};
 use crate::gkdi::GetKeyRequest;
+use laps_core::ErrorKind;
 
 /// The key a group of values needs: GetKey is asked for (`sid`, `root_key_id`, `l0`, the
 /// group's highest (L1, L2)).
@@ -294,5 +295,69 @@ impl<E> KeyFetch<E> {
         for &i in members {
             self.of_value[i] = Some(self.errors.len() - 1);
         }
+    }
+}
+
+/// A batch decrypted once with the keys a store held, waiting for the keys its values lacked:
+/// the rule every live decryption (laps-client's, the Python binding's asyncio one) shares.
+///
+/// The values whose key was not found ([`missing`](Self::missing)) are what a [`KeyFetch`]
+/// fetches; once it is done they are decrypted again and [`finish`](Self::finish) merges the
+/// two passes. A value whose key still cannot be found ends with the reason its fetch failed
+/// (access denied for its SID, ...), which says more than "key not found".
+///
+/// ```
+/// use laps_rpc::batch::Decryption;
+/// let lacking = || laps_crypto::Error::UnknownRootKey { root_key_id: laps_crypto::Guid::default() };
+/// let first: Vec<laps_crypto::Result<()>> = vec![Ok(()), Err(lacking())];
+/// let pass = Decryption::new(first);
+/// assert_eq!(pass.missing(), &[1]);
+/// // The fetch was refused; decrypting again still lacks the key.
+/// let results = pass.finish(vec![Err(lacking())], [Some("access denied")], |_| "other");
+/// assert_eq!(results, vec![Ok(()), Err("access denied")]);
+/// ```
+#[derive(Debug)]
+pub struct Decryption<T> {
+    first: Vec<laps_crypto::Result<T>>,
+    missing: Vec<usize>,
+}
+
+impl<T> Decryption<T> {
+    /// `first`: what each value of the batch decrypted to with the store's keys alone.
+    pub fn new(first: Vec<laps_crypto::Result<T>>) -> Self {
+        let missing = (first.iter().enumerate())
+            .filter(|(_, r)| matches!(r, Err(e) if e.kind() == ErrorKind::KeyNotFound))
+            .map(|(i, _)| i)
+            .collect();
+        Decryption { first, missing }
+    }
+
+    /// The indices of the values whose key was not found, in order: fetch their keys, then
+    /// decrypt them again.
+    pub fn missing(&self) -> &[usize] {
+        &self.missing
+    }
+
+    /// Every value's result: the first pass's, or, for each [`missing`](Self::missing) one,
+    /// its result in `again` (the second pass, in the same order), unless that still lacks
+    /// the key and `fetch_errors` (one per missing value, in order) says why. Other errors
+    /// become `crypto(e)`. Entries of `again` or `fetch_errors` beyond the missing values are
+    /// ignored; a missing value without one keeps its first error.
+    pub fn finish<E>(
+        self,
+        again: Vec<laps_crypto::Result<T>>,
+        fetch_errors: impl IntoIterator<Item = Option<E>>,
+        mut crypto: impl FnMut(laps_crypto::Error) -> E,
+    ) -> Vec<core::result::Result<T, E>> {
+        let mut results: Vec<core::result::Result<T, E>> = (self.first.into_iter())
+            .map(|r| r.map_err(&mut crypto))
+            .collect();
+        for ((&i, result), why) in (self.missing.iter()).zip(again).zip(fetch_errors) {
+            results[i] = match (result, why) {
+                (Err(e), Some(why)) if e.kind() == ErrorKind::KeyNotFound => Err(why),
+                (result, _) => result.map_err(&mut crypto),
+            };
+        }
+        results
     }
 }

@@ -236,3 +236,72 @@ fn store_envelope_refuses_a_public_key_envelope_naming_the_sid() {
         ErrorDetail::Crypto
     );
 }
+
+/// A live decryption's two passes: a value whose key is still missing after the fetch ends
+/// with the fetch's reason; any other outcome is the value's own.
+#[test]
+fn decryption_merges_the_second_pass_and_reports_why_a_key_could_not_be_fetched() {
+    use laps_core::ErrorKind;
+    use laps_crypto::KeyStore;
+    use laps_rpc::batch::Decryption;
+
+    let a: Sid = sample::SID.parse().unwrap();
+    let b: Sid = "S-1-5-21-1-2-3-1105".parse().unwrap();
+    let values = [
+        blob(&a, 363, 9, 3, 1),
+        b"not a blob".to_vec(),
+        blob(&b, 363, 9, 5, 2),
+        blob(&a, 363, 9, 7, 3),
+    ];
+    let decrypt = |store: &KeyStore, values: &[&[u8]]| -> Vec<laps_crypto::Result<Vec<u8>>> {
+        (values.iter())
+            .map(|v| store.decrypt_blob(v).map(|p| p.as_bytes().to_vec()))
+            .collect()
+    };
+    let all: Vec<&[u8]> = values.iter().map(Vec::as_slice).collect();
+    let store = KeyStore::new();
+    let pass = Decryption::new(decrypt(&store, &all));
+    assert_eq!(pass.missing(), &[0, 2, 3]);
+
+    // The fetch: SID a's group answered (its seed envelope), SID b's refused.
+    let gke = GroupKeyEnvelope::from_root_key(
+        &sample::root_key(),
+        &a,
+        KeyIndex {
+            l0: 363,
+            l1: 9,
+            l2: 7,
+        },
+        sample::DOMAIN,
+        sample::DOMAIN,
+        false,
+    )
+    .unwrap();
+    store_envelope(&store, &gke.to_bytes(), &a).unwrap();
+    let fetch_errors = [None, Some("access denied for b".to_owned()), None];
+    let wanted: Vec<&[u8]> = pass.missing().iter().map(|&i| all[i]).collect();
+    let results = pass.finish(decrypt(&store, &wanted), fetch_errors, |e| {
+        format!("{:?}", e.kind())
+    });
+
+    assert_eq!(results[0].as_deref(), Ok(&b"value"[..]));
+    assert_eq!(results[1], Err(format!("{:?}", ErrorKind::Format)));
+    assert_eq!(results[2], Err("access denied for b".to_owned()));
+    assert_eq!(results[3].as_deref(), Ok(&b"value"[..]));
+}
+
+/// A value whose key is missing and whose fetch says nothing (no call was made) keeps its
+/// "key not found".
+#[test]
+fn decryption_without_a_fetch_keeps_key_not_found() {
+    use laps_crypto::KeyStore;
+    use laps_rpc::batch::Decryption;
+
+    let a: Sid = sample::SID.parse().unwrap();
+    let value = blob(&a, 363, 9, 3, 1);
+    let store = KeyStore::new();
+    let pass = Decryption::new(vec![store.decrypt_blob(&value).map(|_| ())]);
+    let again = vec![store.decrypt_blob(&value).map(|_| ())];
+    let results = pass.finish(again, [None::<laps_core::ErrorKind>], |e| e.kind());
+    assert_eq!(results, vec![Err(laps_core::ErrorKind::KeyNotFound)]);
+}

@@ -116,7 +116,7 @@ impl<'env> ser::Serializer for Out<'env> {
         self.serialize_i64(v.into())
     }
     fn serialize_i32(self, v: i32) -> Written<'env> {
-        self.value(v)
+        self.serialize_i64(v.into())
     }
     fn serialize_i64(self, v: i64) -> Written<'env> {
         match u64::try_from(v) {

@@ -203,6 +203,25 @@ fn credential(py: Python<'_>, c: LapsCredential) -> PyResult<Py<PyLapsCredential
     Py::new(py, PyLapsCredential { inner: c })
 }
 
+/// A decryption error as the exception instance (not raised) that a batch result lists.
+pub(crate) fn exception(py: Python<'_>, e: laps_crypto::Error) -> Py<PyAny> {
+    Error::from(e).into_pyerr(py).into_value(py).into_any()
+}
+
+/// A batch's results as Python's list: a `LapsCredential` or the exception for each value.
+pub(crate) fn outcomes<'py>(
+    py: Python<'py>,
+    results: impl IntoIterator<Item = Result<LapsCredential, Py<PyAny>>>,
+) -> PyResult<Bound<'py, PyList>> {
+    let items = (results.into_iter())
+        .map(|r| match r {
+            Ok(c) => Ok(credential(py, c)?.into_any()),
+            Err(e) => Ok(e),
+        })
+        .collect::<PyResult<Vec<_>>>()?;
+    PyList::new(py, items)
+}
+
 // --- KeyStore -------------------------------------------------------------------------------
 
 /// Root keys and group key envelopes, with a thread-safe cache of everything derived from them.
@@ -265,24 +284,9 @@ impl PyKeyStore {
                 Err(_) => v.extract::<Vec<u8>>().map(Cow::Owned),
             })
             .collect::<PyResult<Vec<Cow<'_, [u8]>>>>()?;
-        let results = py.detach(|| {
-            guard(|| {
-                Ok(self
-                    .inner
-                    .decrypt_many(&values)
-                    .into_iter()
-                    .map(|r| r.map_err(Error::from))
-                    .collect::<Vec<_>>())
-            })
-        })?;
-        let items = results
-            .into_iter()
-            .map(|r| match r {
-                Ok(c) => Ok(credential(py, c)?.into_bound(py).into_any()),
-                Err(e) => Ok(e.into_pyerr(py).into_value(py).into_bound(py).into_any()),
-            })
-            .collect::<PyResult<Vec<_>>>()?;
-        PyList::new(py, items)
+        let results = py.detach(|| guard(|| Ok(self.inner.decrypt_many(&values))))?;
+        let results = results.into_iter().map(|r| r.map_err(|e| exception(py, e)));
+        outcomes(py, results)
     }
     /// Number of cached seed keys.
     #[getter]

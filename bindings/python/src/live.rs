@@ -1,5 +1,5 @@
 //! Live keys: laps-rpc's sans-IO client state machines (endpoint-mapper lookup, authenticated
-//! `ISD_KEY` bind, GetKey) and batch driver (`_KeyFetch`), exposed to `winlaps._gkdi`, which
+//! `ISD_KEY` bind, GetKey) and batch drivers (`_KeyFetch`, `_LiveDecryption`), exposed to `winlaps._gkdi`, which
 //! owns the sockets (blocking or asyncio) and the pyspnego security context.
 //!
 //! Every `receive` returns `(kind, payload)`:
@@ -14,17 +14,17 @@
 
 use std::sync::{Mutex, MutexGuard};
 
-use laps_crypto::{GroupKeyEnvelope, Sid};
-use laps_rpc::batch::{store_envelope, KeyFetch};
+use laps_crypto::{GroupKeyEnvelope, LapsCredential, Sid};
+use laps_rpc::batch::{store_envelope, Decryption, KeyFetch};
 use laps_rpc::client::{ClientConfig, ClientConnection, EpmLookup, GkdiClient, Step};
 use laps_rpc::gkdi::{GetKeyRequest, GKDI_INTERFACE};
 use laps_rpc::ndr::TransferSyntax;
 use laps_rpc::pdu::SyntaxId;
 use pyo3::exceptions::PyBaseException;
 use pyo3::prelude::*;
-use pyo3::types::PyBytes;
+use pyo3::types::{PyBytes, PyList};
 
-use crate::crypto::PyKeyStore;
+use crate::crypto::{exception, outcomes, PyKeyStore};
 use crate::errors::{guard, Error, Kind};
 use crate::rpc_auth::{auth_type, PyContext};
 
@@ -372,6 +372,52 @@ impl PyKeyFetch {
     }
 }
 
+/// laps-rpc's [`Decryption`] for `winlaps._gkdi`: a batch decrypted with the store's keys
+/// (without the GIL), the values whose key was missing (`missing_values`, which `_KeyFetch`
+/// fetches), and the merge of the two passes (`finish`).
+#[pyclass(frozen, module = "winlaps._winlaps", name = "_LiveDecryption")]
+pub(crate) struct PyLiveDecryption {
+    store: Py<PyKeyStore>,
+    /// The values whose key was missing, in order.
+    missing: Vec<Vec<u8>>,
+    /// `None` once finished.
+    pass: Mutex<Option<Decryption<LapsCredential>>>,
+}
+
+#[pymethods]
+impl PyLiveDecryption {
+    /// Decrypts `values` with what `store` holds.
+    #[new]
+    fn new(py: Python<'_>, store: Py<PyKeyStore>, values: Vec<Vec<u8>>) -> Self {
+        let pass = py.detach(|| Decryption::new(store.get().inner.decrypt_many(&values)));
+        let missing = pass.missing().iter().map(|&i| values[i].clone()).collect();
+        PyLiveDecryption {
+            store,
+            missing,
+            pass: Mutex::new(Some(pass)),
+        }
+    }
+
+    /// The values whose key the store lacked.
+    #[getter]
+    fn missing_values<'py>(&self, py: Python<'py>) -> Vec<Bound<'py, PyBytes>> {
+        self.missing.iter().map(|v| PyBytes::new(py, v)).collect()
+    }
+
+    /// Decrypts the missing values again (without the GIL) and gives every value's result,
+    /// a `LapsCredential` or the exception: for a value whose key is still missing, its entry
+    /// in `fetch_errors` (one per missing value, `None` when its key was fetched).
+    fn finish<'py>(
+        &self,
+        py: Python<'py>,
+        fetch_errors: Vec<Option<Py<PyAny>>>,
+    ) -> PyResult<Bound<'py, PyList>> {
+        let pass = locked(&self.pass)?.take().ok_or_else(finished)?;
+        let again = py.detach(|| self.store.get().inner.decrypt_many(&self.missing));
+        outcomes(py, pass.finish(again, fetch_errors, |e| exception(py, e)))
+    }
+}
+
 /// Adds a fetched Group Key Envelope to `store`, bound to `sid` (laps-rpc's
 /// `store_envelope`: a public-key envelope raises `AccessDeniedError` naming the SID).
 #[pyfunction]
@@ -405,6 +451,7 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyGkdiSession>()?;
     m.add_class::<PyRpcConnection>()?;
     m.add_class::<PyKeyFetch>()?;
+    m.add_class::<PyLiveDecryption>()?;
     m.add_function(wrap_pyfunction!(_store_envelope, m)?)?;
     m.add_function(wrap_pyfunction!(_envelope_is_public, m)?)?;
     Ok(())

@@ -29,6 +29,7 @@ from winlaps._winlaps import (
     _EpmLookup,
     _GkdiSession,
     _KeyFetch,
+    _LiveDecryption,
     _RpcConnection,
 )
 
@@ -664,14 +665,11 @@ class KeyStore(_NativeKeyStore):
         One entry per input, in order: a :class:`winlaps.LapsCredential` or the exception.
         """
         vs = _values(values)
-        first = super().decrypt_many(vs)
         if dc is None:
-            return first
-        missing = [i for i, r in enumerate(first) if _needs_key(r)]
-        if not missing:
-            return first
+            return super().decrypt_many(vs)
+        live = _LiveDecryption(self, vs)
         report = self.fetch_from_dc(
-            [vs[i] for i in missing],
+            live.missing_values,
             dc,
             username=username,
             password=password,
@@ -680,7 +678,7 @@ class KeyStore(_NativeKeyStore):
             port=port,
             epm_port=epm_port,
         )
-        return _merge(self, vs, first, missing, report)
+        return live.finish(report.errors)
 
     async def async_decrypt_many(
         self,
@@ -698,14 +696,11 @@ class KeyStore(_NativeKeyStore):
         decryption runs in a worker thread (it releases the GIL)."""
         vs = _values(values)
         loop = asyncio.get_running_loop()
-        first = await loop.run_in_executor(None, lambda: super(KeyStore, self).decrypt_many(vs))
         if dc is None:
-            return first
-        missing = [i for i, r in enumerate(first) if _needs_key(r)]
-        if not missing:
-            return first
+            return await loop.run_in_executor(None, lambda: super(KeyStore, self).decrypt_many(vs))
+        live = await loop.run_in_executor(None, _LiveDecryption, self, vs)
         report = await self.async_fetch_from_dc(
-            [vs[i] for i in missing],
+            live.missing_values,
             dc,
             username=username,
             password=password,
@@ -714,25 +709,5 @@ class KeyStore(_NativeKeyStore):
             port=port,
             epm_port=epm_port,
         )
-        return await loop.run_in_executor(None, lambda: _merge(self, vs, first, missing, report))
+        return await loop.run_in_executor(None, live.finish, report.errors)
 
-
-def _needs_key(r: object) -> bool:
-    from winlaps._errors import KeyNotFoundError
-
-    return isinstance(r, KeyNotFoundError)
-
-
-def _merge(
-    store: KeyStore,
-    vs: list[bytes],
-    first: list[t.Union[LapsCredential, WinlapsError]],
-    missing: list[int],
-    report: FetchResult,
-) -> list[t.Union[LapsCredential, WinlapsError]]:
-    again = _NativeKeyStore.decrypt_many(store, [vs[i] for i in missing])
-    out = list(first)
-    for j, i in enumerate(missing):
-        err = report.errors[j]
-        out[i] = t.cast(WinlapsError, err) if err is not None and _needs_key(again[j]) else again[j]
-    return out
