@@ -137,6 +137,32 @@ fn parse_blob(args: &Value) -> Value {
     }
 }
 
+/// The core's form of a parsed value or blob, without the header times (see the table's
+/// `about`).
+fn inspect(args: &Value) -> Value {
+    let bytes = hex::decode(args["hex"].as_str().expect("hex")).expect("hex");
+    let form = if args["blob"] == json!(true) {
+        laps_crypto::parse_blob(&bytes).map(serde_json::to_value)
+    } else {
+        laps_crypto::parse_encrypted_attribute(&bytes).map(serde_json::to_value)
+    };
+    match form {
+        Ok(form) => without(
+            form.expect("serde form"),
+            &["update_time", "update_filetime"],
+        ),
+        Err(e) => error(e.kind()),
+    }
+}
+
+/// `form` without the top-level `keys`.
+fn without(mut form: Value, keys: &[&str]) -> Value {
+    if let Some(o) = form.as_object_mut() {
+        keys.iter().for_each(|k| drop(o.remove(*k)));
+    }
+    form
+}
+
 fn reset_password_status(args: &Value) -> Value {
     let status = match &args["value"] {
         Value::String(text) => match text.parse::<laps_policy::ResetPasswordStatus>() {
@@ -195,6 +221,7 @@ fn run(case: &Value) -> Value {
         "parse_registry_pol" => parse_pol(args),
         "resolve" => resolve_case(args),
         "parse_blob" => parse_blob(args),
+        "inspect" => inspect(args),
         "reset_password_status" => reset_password_status(args),
         "is_valid_password" => is_valid_password(args),
         "decrypt_live" => decrypt_live(args),

@@ -363,6 +363,73 @@ export interface PolicyDiagnostic {
   message: string
 }
 
+/** The GKDI key identifier of a blob: which root key and L0/L1/L2 to fetch. */
+export interface KeyIdentifierInfo {
+  /** KeyIdentifier version (1). */
+  version: number
+  /** Flags (3: public-key path, 2: private-key path). */
+  flags: number
+  /** The KDS root key GUID. */
+  rootKeyId: string
+  /** L0 index. */
+  l0: number
+  /** L1 index. */
+  l1: number
+  /** L2 index. */
+  l2: number
+  /** `'public_key'` (every LAPS client) or `'private_key'`. */
+  path: 'public_key' | 'private_key'
+  /** What the key info holds. */
+  keyInfoKind: 'DHPB' | 'ECK1' | 'ECK3' | 'kdf_context_nonce'
+  /** Length of the key info in bytes. */
+  keyInfoLen: number
+  /** DNS domain name. */
+  domainName: string
+  /** DNS forest name. */
+  forestName: string
+}
+
+/** One recipient (protector) of the CMS. */
+export interface RecipientInfo {
+  /** The recipient kind. */
+  kind: 'kek' | 'and' | 'certificate' | 'other'
+  /** Its protection descriptor. */
+  descriptor: string
+  /** Its key identifier, when it has a GKDI one. */
+  key?: KeyIdentifierInfo
+}
+
+/** What a DPAPI-NG blob says before any key is involved (the CLI's `inspect` form). */
+export interface BlobInfo {
+  /** The protection descriptor, e.g. `'SID=S-1-5-21-…-512'`. */
+  protectionDescriptor: string
+  /** The target SID of a single `SID=` protector (what GetKey needs). */
+  targetSid?: string
+  /** The key of the first SID recipient: what to fetch before decrypting. */
+  key?: KeyIdentifierInfo
+  /** Every recipient (several for an OR descriptor). */
+  recipients: RecipientInfo[]
+  /** True when the ciphertext follows the CMS (LAPS) rather than sitting inside it. */
+  contentDetached: boolean
+  /** Length of the ciphertext and its tag, in bytes. */
+  ciphertextLen: number
+  /** The AES-GCM nonce, in hex. */
+  gcmNonceHex: string
+}
+
+/** What an `msLAPS-EncryptedPassword` value says before any key is involved: its header and
+ * its blob's fields. */
+export interface EncryptedAttributeInfo extends BlobInfo {
+  /** Header time: when the password was set (millisecond precision). */
+  updateTime: Date
+  /** Header time as exact FILETIME ticks. */
+  updateFiletime: bigint
+  /** Header `EncryptedPasswordSize`: bytes after the header. */
+  encryptedSize: number
+  /** Header reserved field (0). */
+  reserved: number
+}
+
 /** What a Group Key Envelope (a GetKey answer) holds, without its key material. */
 export interface GroupKeyEnvelopeInfo {
   /** The KDS root key GUID. */
@@ -574,24 +641,6 @@ export declare class LapsCredential {
   toString(): string
 }
 
-/** The DPAPI-NG blob inside an encrypted attribute. */
-export interface BlobInfo {
-  /** The protection descriptor, e.g. `'SID=S-1-5-21-…-512'`. */
-  protectionDescriptor: string
-  /** The target SID of a single `SID=` protector. */
-  targetSid?: string
-  /** The key identifier: what to fetch before decrypting. */
-  key?: KeyIdentifierInfo
-  /** Every recipient (several for an OR descriptor). */
-  recipients: Array<RecipientInfo>
-  /** True when the ciphertext follows the CMS (LAPS) rather than sitting inside it. */
-  contentDetached: boolean
-  /** Ciphertext length in bytes (tag included). */
-  ciphertextLength: number
-  /** The AES-GCM nonce. */
-  gcmNonce: Buffer
-}
-
 /**
  * Whether the device's password policy accepts what `opts` generates (predicts Windows LAPS
  * event 10027), with the exact share accepted.
@@ -639,20 +688,6 @@ export declare function encryptAttribute(opts: EncryptOptions & ({ account: stri
  * layout: the ciphertext inside the CMS) for `SID=<sid>`.
  */
 export declare function encryptBlob(opts: EncryptOptions & { plaintext: Uint8Array }): Buffer
-
-/** What an `msLAPS-EncryptedPassword` value says before any key is involved. */
-export interface EncryptedAttributeInfo {
-  /** Header time: when the password was set (millisecond precision). */
-  updateTime: Date
-  /** Header time as exact FILETIME ticks. */
-  updateFiletime: bigint
-  /** Header size field: bytes after the header. */
-  encryptedSize: number
-  /** Header reserved field (0). */
-  reserved: number
-  /** The blob. */
-  blob: BlobInfo
-}
 
 /** What to encrypt and with which key. */
 export interface EncryptOptions {
@@ -770,32 +805,6 @@ export declare function generatePasswordsBuffer(n: number, opts?: PasswordOption
  * ```
  */
 export declare function isValidPassword(complexity: number, password: string): boolean
-
-/** The GKDI key identifier of a blob: which root key and L0/L1/L2 to fetch. */
-export interface KeyIdentifierInfo {
-  /** KeyIdentifier version (1). */
-  version: number
-  /** Flags (bit 0: public-key path). */
-  flags: number
-  /** The KDS root key GUID. */
-  rootKeyId: string
-  /** L0 index. */
-  l0: number
-  /** L1 index. */
-  l1: number
-  /** L2 index. */
-  l2: number
-  /** `'public_key'` (every LAPS client) or `'private_key'`. */
-  path: string
-  /** What the key info holds (`'DHPB'`, `'ECK1'`, `'ECK3'`, `'kdf_context_nonce'`). */
-  keyInfoKind: string
-  /** Length of the key info in bytes. */
-  keyInfoLength: number
-  /** DNS domain name. */
-  domainName: string
-  /** DNS forest name. */
-  forestName: string
-}
 
 /**
  * The `local` state a successful rotation at `now` (default: the current time) under
@@ -967,16 +976,6 @@ export interface ReadComputerOptions {
   callerSids?: Array<string>
   /** SID → display name (`'CONTOSO\\Domain Admins'`) for `AuthorizedDecryptor`. */
   principalNames?: Record<string, string>
-}
-
-/** One recipient of the CMS. */
-export interface RecipientInfo {
-  /** The recipient kind (e.g. `'kek'`). */
-  kind: string
-  /** Its protection descriptor. */
-  descriptor: string
-  /** Its key identifier, when it has one. */
-  key?: KeyIdentifierInfo
 }
 
 /**

@@ -196,22 +196,39 @@ fn resolve(args: &Value, kinds: &Map<String, Value>) -> Value {
     })
 }
 
-fn parse_blob(args: &Value, kinds: &Map<String, Value>) -> Value {
+/// `winlaps inspect --json` (with `--blob` for a bare blob) of `args.hex`.
+fn inspected(args: &Value, kinds: &Map<String, Value>) -> Value {
     let bytes = hex::decode(args["hex"].as_str().expect("hex")).expect("hex");
-    let blob = temp_file("parity-blob.bin", &bytes);
-    let got = run(
-        &[
-            "inspect",
-            "--blob",
-            "--json",
-            &format!("@{}", blob.display()),
-        ],
-        kinds,
-    );
+    let value = temp_file("parity-inspect.bin", &bytes);
+    let mut a = vec!["inspect", "--json"];
+    if args["blob"] == json!(true) {
+        a.push("--blob");
+    }
+    let file = format!("@{}", value.display());
+    a.push(&file);
+    run(&a, kinds)
+}
+
+fn parse_blob(args: &Value, kinds: &Map<String, Value>) -> Value {
+    let mut args = args.clone();
+    args["blob"] = json!(true);
+    let got = inspected(&args, kinds);
     if got.get("error").is_some() {
         return got;
     }
     json!({ "root_key_id": got["key"]["root_key_id"], "target_sid": got["target_sid"] })
+}
+
+/// The core's form as `inspect` prints it, without the header times and the CLI's own
+/// `kind` and `length` fields.
+fn inspect(args: &Value, kinds: &Map<String, Value>) -> Value {
+    let mut got = inspected(args, kinds);
+    if let Some(o) = got.as_object_mut().filter(|o| !o.contains_key("error")) {
+        for k in ["update_time", "update_filetime", "kind", "length"] {
+            o.remove(k);
+        }
+    }
+    got
 }
 
 /// `winlaps decrypt --dc` with a DC nothing listens on (the endpoint mapper on 127.0.0.1:1).
@@ -254,6 +271,7 @@ fn the_cli_answers_the_parity_table() {
                     "parse_registry_pol" => parse_registry_pol(args, &kinds),
                     "resolve" => resolve(args, &kinds),
                     "parse_blob" => parse_blob(args, &kinds),
+                    "inspect" => inspect(args, &kinds),
                     "decrypt_live" => decrypt_live(args, &kinds),
                     other => panic!("unknown op {other}"),
                 };

@@ -61,8 +61,8 @@ impl LapsHeader {
 }
 
 /// Everything a caller needs to know before decrypting an attribute value (no keys needed):
-/// serializable to JSON.
-#[derive(Clone, Debug, serde::Serialize)]
+/// serializable to JSON, the header's fields then the blob's, in one flat object.
+#[derive(Clone, Debug)]
 pub struct EncryptedAttributeInfo {
     /// Header timestamp, RFC 3339.
     pub update_time: String,
@@ -73,12 +73,11 @@ pub struct EncryptedAttributeInfo {
     /// Header `Reserved`.
     pub reserved: u32,
     /// The DPAPI-NG blob.
-    #[serde(flatten)]
     pub blob: BlobInfo,
 }
 
 /// The parsed structure of a DPAPI-NG blob.
-#[derive(Clone, Debug, serde::Serialize)]
+#[derive(Clone, Debug)]
 pub struct BlobInfo {
     /// The protection descriptor, e.g. `SID=S-1-5-21-…-512`.
     pub protection_descriptor: String,
@@ -93,15 +92,67 @@ pub struct BlobInfo {
     /// Length of `ciphertext ‖ tag`.
     pub ciphertext_len: usize,
     /// The GCM nonce (public; hex in the JSON form, as `gcm_nonce_hex`).
-    #[serde(rename = "gcm_nonce_hex", serialize_with = "as_hex")]
     pub gcm_nonce: [u8; crate::cms::GCM_NONCE_LEN],
 }
 
-fn as_hex<S: serde::Serializer>(
-    b: &[u8; crate::cms::GCM_NONCE_LEN],
-    s: S,
-) -> core::result::Result<S::Ok, S::Error> {
-    s.serialize_str(&hex::encode(b))
+impl BlobInfo {
+    /// The number of fields [`fields`](Self::fields) writes.
+    const FIELDS: usize = 7;
+
+    /// Writes the blob's fields into a struct being serialized (its own, or an attribute
+    /// value's, which holds them flat after the header's).
+    fn fields<S: serde::ser::SerializeStruct>(
+        &self,
+        s: &mut S,
+    ) -> core::result::Result<(), S::Error> {
+        let BlobInfo {
+            protection_descriptor,
+            target_sid,
+            key,
+            recipients,
+            content_detached,
+            ciphertext_len,
+            gcm_nonce,
+        } = self;
+        s.serialize_field("protection_descriptor", protection_descriptor)?;
+        s.serialize_field("target_sid", target_sid)?;
+        s.serialize_field("key", key)?;
+        s.serialize_field("recipients", recipients)?;
+        s.serialize_field("content_detached", content_detached)?;
+        s.serialize_field("ciphertext_len", ciphertext_len)?;
+        s.serialize_field("gcm_nonce_hex", &hex::encode(gcm_nonce))
+    }
+}
+
+// Written out rather than derived with `#[serde(flatten)]`, which would make the attribute
+// value's form a map: a serializer could no longer tell its field names from data keys.
+impl serde::Serialize for BlobInfo {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> core::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let mut st = s.serialize_struct("BlobInfo", Self::FIELDS)?;
+        self.fields(&mut st)?;
+        st.end()
+    }
+}
+
+impl serde::Serialize for EncryptedAttributeInfo {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> core::result::Result<S::Ok, S::Error> {
+        use serde::ser::SerializeStruct;
+        let EncryptedAttributeInfo {
+            update_time,
+            update_filetime,
+            encrypted_size,
+            reserved,
+            blob,
+        } = self;
+        let mut st = s.serialize_struct("EncryptedAttributeInfo", 4 + BlobInfo::FIELDS)?;
+        st.serialize_field("update_time", update_time)?;
+        st.serialize_field("update_filetime", update_filetime)?;
+        st.serialize_field("encrypted_size", encrypted_size)?;
+        st.serialize_field("reserved", reserved)?;
+        blob.fields(&mut st)?;
+        st.end()
+    }
 }
 
 /// Displays and serializes an enum as its `as_str()` name (the JSON forms keep the names).

@@ -57,15 +57,15 @@ test('parseEncryptedAttribute tells which key to fetch, without any key', () => 
     const info = parseEncryptedAttribute(hex(v.input_hex))
     const k = v.expected.key_identifier
     if (k) {
-      assert.equal(info.blob.key.rootKeyId, k.root_key_id, v.id)
-      assert.deepEqual([info.blob.key.l0, info.blob.key.l1, info.blob.key.l2], [k.l0, k.l1, k.l2], v.id)
-      assert.equal(info.blob.key.domainName, k.domain_name)
-      assert.equal(info.blob.key.forestName, k.forest_name)
+      assert.equal(info.key.rootKeyId, k.root_key_id, v.id)
+      assert.deepEqual([info.key.l0, info.key.l1, info.key.l2], [k.l0, k.l1, k.l2], v.id)
+      assert.equal(info.key.domainName, k.domain_name)
+      assert.equal(info.key.forestName, k.forest_name)
     }
-    assert.equal(info.blob.key.path, v.expected.path)
-    assert.equal(info.blob.protectionDescriptor, v.expected.protection_descriptor)
-    assert.equal(info.blob.targetSid, v.expected.protection_descriptor.replace(/^SID=/, ''))
-    assert.equal(info.blob.contentDetached, true)
+    assert.equal(info.key.path, v.expected.path)
+    assert.equal(info.protectionDescriptor, v.expected.protection_descriptor)
+    assert.equal(info.targetSid, v.expected.protection_descriptor.replace(/^SID=/, ''))
+    assert.equal(info.contentDetached, true)
     if (v.expected.laps_header) {
       // JSON numbers above 2^53 lose precision in JS: the header time equals the JSON `t` (hex).
       assert.equal(info.updateFiletime, BigInt(`0x${v.expected.laps_json.t}`))
@@ -198,9 +198,9 @@ test('encrypt from a root key and decrypt back, for every root-key configuration
       const updateTime = new Date('2026-11-22T09:00:00.123Z')
       const value = encryptAttribute({ rootKey: rootKeyInput(ks), sid, account: 'Administrator', password: 'Z,E2q68}"\\é', updateTime, publicKey, domain: 'corp.example' })
       const info = parseEncryptedAttribute(value)
-      assert.equal(info.blob.key.path, publicKey ? 'public_key' : 'private_key', name)
-      assert.equal(info.blob.key.domainName, 'corp.example')
-      assert.equal(info.blob.targetSid, sid)
+      assert.equal(info.key.path, publicKey ? 'public_key' : 'private_key', name)
+      assert.equal(info.key.domainName, 'corp.example')
+      assert.equal(info.targetSid, sid)
       const store = new KeyStore()
       store.addRootKey(rootKeyInput(ks))
       const cred = store.decryptAttribute(value)
@@ -299,7 +299,7 @@ test('playing the DC: a seed envelope decrypts, a public-key one does not', () =
   assert.equal(parseGroupKeyEnvelope(seed).publicKey, false)
   assert.equal(parseGroupKeyEnvelope(pub).publicKey, true)
   assert.equal(parseGroupKeyEnvelope(seed).domainName, 'contoso.com')
-  const key = parseEncryptedAttribute(value).blob.key
+  const key = parseEncryptedAttribute(value).key
   const seedInfo = parseGroupKeyEnvelope(seed)
   assert.deepEqual([seedInfo.rootKeyId, seedInfo.l0, seedInfo.l1, seedInfo.l2], [key.rootKeyId, key.l0, key.l1, key.l2])
   const withSeed = new KeyStore()

@@ -16,6 +16,7 @@ import {
   generatePasswords,
   isValidPassword,
   parseBlob,
+  parseEncryptedAttribute,
   parseRegistryPol,
   resetPasswordStatus,
   resolvePolicy,
@@ -26,6 +27,13 @@ const table = JSON.parse(
 )
 
 const camel = (name) => name.replace(/_([a-z0-9])/g, (_, c) => c.toUpperCase())
+/** Plain data with its object keys snake-cased (the serde forms' spelling). */
+const snake = (v) =>
+  Array.isArray(v)
+    ? v.map(snake)
+    : v && typeof v === 'object'
+      ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), snake(x)]))
+      : v
 
 function specOptions(args) {
   const opts = {}
@@ -78,6 +86,13 @@ const ops = {
   parse_blob(args) {
     const info = parseBlob(Buffer.from(args.hex, 'hex'))
     return { root_key_id: info.key?.rootKeyId ?? null, target_sid: info.targetSid ?? null }
+  },
+  inspect(args) {
+    const value = Buffer.from(args.hex, 'hex')
+    const { updateTime, updateFiletime, ...form } = args.blob ? parseBlob(value) : parseEncryptedAttribute(value)
+    assert.ok(args.blob ? updateTime === undefined : updateTime instanceof Date)
+    assert.ok(args.blob ? updateFiletime === undefined : typeof updateFiletime === 'bigint')
+    return snake(form)
   },
   reset_password_status(args) {
     return resetPasswordStatus(args.value)

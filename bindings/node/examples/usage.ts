@@ -113,7 +113,7 @@ const exact: Buffer = encryptAttribute({ groupKeyEnvelope: readFileSync('gke.bin
 const blob: Buffer = encryptBlob({ rootKey, sid, plaintext: new TextEncoder().encode('secret'), publicKey: false, domain: 'corp.example' })
 const info: EncryptedAttributeInfo = parseEncryptedAttribute(value)
 const blobInfo: BlobInfo = parseBlob(blob)
-console.log(info.blob.key?.rootKeyId, info.blob.key?.l0, info.updateFiletime + 1n, blobInfo.targetSid, exact.length)
+console.log(info.key?.rootKeyId, info.key?.l0, info.updateFiletime + 1n, blobInfo.targetSid, exact.length)
 const cred: LapsCredential = store.decryptAttribute(value)
 const when: Date = cred.updateTime
 console.log(cred.account, cred.password.length, when.toISOString(), cred.updateFiletime, JSON.stringify(cred), String(cred))

@@ -314,42 +314,28 @@ struct InfoView<'a> {
     key: Option<&'a laps_crypto::KeyIdentifierInfo>,
 }
 
-/// The JSON form of `EncryptedAttributeInfo` (the CLI's, its `to_dict()`): the blob's, plus
-/// the header of an attribute value.
-#[derive(Serialize)]
-struct InfoDict {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    update_time: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    update_filetime: Option<u64>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    encrypted_size: Option<u32>,
-    #[serde(flatten)]
-    blob: laps_crypto::BlobInfo,
-}
-
-fn info(
+/// The Python form of a parsed value (`header`: its LAPS header) or blob; `to_dict()` gives
+/// `native`'s serde form, the CLI's `inspect` JSON.
+fn info<T: Serialize + Send + Sync + 'static>(
     py: Python<'_>,
     header: Option<(FileTime, u32)>,
-    blob: laps_crypto::BlobInfo,
+    native: T,
+    blob: impl FnOnce(&T) -> &laps_crypto::BlobInfo,
 ) -> PyResult<Bound<'_, PyAny>> {
-    let view = InfoView {
-        update_time: header.map(|h| h.0.ticks()),
-        update_filetime: header.map(|h| h.0.ticks()),
-        encrypted_size: header.map(|h| h.1),
-        protection_descriptor: &blob.protection_descriptor,
-        target_sid: blob.target_sid.as_deref(),
-        content_detached: blob.content_detached,
-        key: blob.key.as_ref(),
-    };
-    let data = to_py(py, &view)?;
-    let form = InfoDict {
-        update_time: header.map(|h| h.0.to_rfc3339()),
-        update_filetime: header.map(|h| h.0.ticks()),
-        encrypted_size: header.map(|h| h.1),
-        blob,
-    };
-    data.set_item("_native", Deferred::new(form))?;
+    let b = blob(&native);
+    let data = to_py(
+        py,
+        &InfoView {
+            update_time: header.map(|h| h.0.ticks()),
+            update_filetime: header.map(|h| h.0.ticks()),
+            encrypted_size: header.map(|h| h.1),
+            protection_descriptor: &b.protection_descriptor,
+            target_sid: b.target_sid.as_deref(),
+            content_detached: b.content_detached,
+            key: b.key.as_ref(),
+        },
+    )?;
+    data.set_item("_native", Deferred::new(native))?;
     record(py, "EncryptedAttributeInfo", data)
 }
 
@@ -362,14 +348,14 @@ pub(crate) fn parse_encrypted_attribute<'py>(
     let i: EncryptedAttributeInfo =
         guard(|| laps_crypto::parse_encrypted_attribute(value).map_err(Error::from))?;
     let header = (FileTime::from_ticks(i.update_filetime), i.encrypted_size);
-    info(py, Some(header), i.blob)
+    info(py, Some(header), i, |i| &i.blob)
 }
 
 /// Parses a bare DPAPI-NG blob (`NCryptProtectSecret` output) without any key.
 #[pyfunction]
 pub(crate) fn parse_blob<'py>(py: Python<'py>, blob: &[u8]) -> PyResult<Bound<'py, PyAny>> {
     let blob = guard(|| laps_crypto::parse_blob(blob).map_err(Error::from))?;
-    info(py, None, blob)
+    info(py, None, blob, |b| b)
 }
 
 // --- encryption -----------------------------------------------------------------------------

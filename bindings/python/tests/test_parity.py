@@ -75,6 +75,15 @@ def _parse_blob(args: dict[str, Any]) -> Any:
     return {"root_key_id": None if root is None else str(root), "target_sid": info.target_sid}
 
 
+def _inspect(args: dict[str, Any]) -> Any:
+    value = bytes.fromhex(args["hex"])
+    info = winlaps.parse_blob(value) if args.get("blob") else winlaps.parse_encrypted_attribute(value)
+    form = info.to_dict()
+    for k in ("update_time", "update_filetime"):
+        form.pop(k, None)
+    return form
+
+
 def _reset_password_status(args: dict[str, Any]) -> Any:
     status, hresult = winlaps.reset_password_status(args["value"])
     return {"status": status, "hresult": hresult}
@@ -105,6 +114,7 @@ OPS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "parse_registry_pol": _parse_registry_pol,
     "resolve": _resolve,
     "parse_blob": _parse_blob,
+    "inspect": _inspect,
     "reset_password_status": _reset_password_status,
     "is_valid_password": _is_valid_password,
     "decrypt_live": _decrypt_live,
