@@ -126,6 +126,21 @@ fn resolve_case(args: &Value) -> Value {
     })
 }
 
+/// One setting's resolution in the core's flat form (`SettingResolution::form`).
+fn provenance(args: &Value) -> Value {
+    let mut input = args.clone();
+    let setting = input
+        .as_object_mut()
+        .and_then(|o| o.remove("setting"))
+        .expect("setting");
+    let snapshot = Snapshot::from_json(&input.to_string()).expect("snapshot");
+    let p = resolve(&snapshot, &Device::default());
+    match p.provenance(setting.as_str().expect("setting name")) {
+        Some(r) => serde_json::to_value(r.form(|v| v.plain(None))).expect("serde form"),
+        None => error(ErrorKind::InvalidArgument),
+    }
+}
+
 fn parse_blob(args: &Value) -> Value {
     let bytes = hex::decode(args["hex"].as_str().expect("hex")).expect("hex");
     match laps_crypto::parse_blob(&bytes) {
@@ -222,6 +237,7 @@ fn run(case: &Value) -> Value {
         "resolve" => resolve_case(args),
         "parse_blob" => parse_blob(args),
         "inspect" => inspect(args),
+        "provenance" => provenance(args),
         "reset_password_status" => reset_password_status(args),
         "is_valid_password" => is_valid_password(args),
         "decrypt_live" => decrypt_live(args),

@@ -90,8 +90,10 @@ export interface SettingInfo {
 
 /** Where one setting's effective value comes from (`EffectivePolicy.provenance(name)`). */
 export interface SettingProvenance {
-  /** Registry value name, e.g. `'PasswordLength'`. */
+  /** Registry value name, e.g. `'PasswordLength'` (the catalogue's `name`). */
   name: string
+  /** snake_case name, e.g. `'password_length'` (the catalogue's `snake_name`). */
+  snakeName: string
   /** The effective value (absent for an unset text setting). */
   value?: number | boolean | string
   /** False when the setting does not apply under this policy. */
@@ -103,8 +105,8 @@ export interface SettingProvenance {
   kind: string
   /** Why it fell back or does not apply. */
   reason?: string
-  /** The root the raw value was read from. */
-  root?: string
+  /** The root whose value was used or rejected. */
+  root?: 'csp' | 'gpo' | 'local' | 'legacy'
   /** The raw registry value that was read, if any. */
   raw?: RegistryValueOut
   /** One line for a person, e.g. `default: GPO value 99 rejected (not an allowed value)`. */
@@ -116,7 +118,7 @@ export interface SettingProvenance {
 /** A value of a lower-priority root that the winning root silenced. */
 export interface ShadowedValue {
   /** The root that held it. */
-  root: string
+  root: 'csp' | 'gpo' | 'local' | 'legacy'
   /** Its registry name. */
   name: string
   /** Its value. */

@@ -316,6 +316,70 @@ impl SettingResolution {
     pub fn is_applicable(&self) -> bool {
         self.provenance.is_applicable()
     }
+
+    /// The resolution as the bindings give it, flat: `name` (the registry name, as in the
+    /// catalogue and the JSON form) and `snake_name`, `value`, `applicable`, the provenance's
+    /// `kind`, `root`, `raw`, `reason` and `description`, and `shadowed` (`root`, `name`,
+    /// `raw`). Each registry value is written by `value` (e.g. [`RegValue::plain`]).
+    ///
+    /// ```
+    /// use laps_policy::{resolve, Device, RegValue, Snapshot};
+    /// let mut snap = Snapshot::new();
+    /// snap.gpo.set("BackupDirectory", RegValue::Dword(2));
+    /// snap.local.set("PasswordLength", RegValue::Dword(20));
+    /// let policy = resolve(&snap, &Device::default());
+    /// let form = serde_json::to_value(policy.provenance("PasswordLength").unwrap().form(|v| v))?;
+    /// assert_eq!(form["name"], "PasswordLength");
+    /// assert_eq!(form["snake_name"], "password_length");
+    /// assert_eq!(form["kind"], "default");
+    /// assert_eq!(form["shadowed"][0]["root"], "local");
+    /// # Ok::<(), serde_json::Error>(())
+    /// ```
+    pub fn form<'a, W: Serialize + 'a>(
+        &'a self,
+        value: fn(&'a RegValue) -> W,
+    ) -> impl Serialize + 'a {
+        let p = &self.provenance;
+        ResolutionForm {
+            name: self.setting.name(),
+            snake_name: self.setting.snake_name(),
+            value: &self.value,
+            applicable: self.is_applicable(),
+            kind: p.kind(),
+            root: p.origin_root().map(Root::name),
+            raw: p.raw().map(value),
+            reason: p.reason(),
+            description: p.describe(),
+            shadowed: (self.shadowed.iter())
+                .map(|s| ShadowedForm {
+                    root: s.root.name(),
+                    name: &s.name,
+                    raw: value(&s.raw),
+                })
+                .collect(),
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct ResolutionForm<'a, W> {
+    name: &'static str,
+    snake_name: &'static str,
+    value: &'a SettingValue,
+    applicable: bool,
+    kind: &'static str,
+    root: Option<&'static str>,
+    raw: Option<W>,
+    reason: Option<String>,
+    description: String,
+    shadowed: Vec<ShadowedForm<'a, W>>,
+}
+
+#[derive(Serialize)]
+struct ShadowedForm<'a, W> {
+    root: &'static str,
+    name: &'a str,
+    raw: W,
 }
 
 #[cfg(test)]

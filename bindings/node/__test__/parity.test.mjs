@@ -94,6 +94,12 @@ const ops = {
     assert.ok(args.blob ? updateFiletime === undefined : typeof updateFiletime === 'bigint')
     return snake(form)
   },
+  provenance({ setting, ...roots }) {
+    const form = snake(resolvePolicy(roots).provenance(setting))
+    // Absent in JS is null in the table.
+    const keys = ['name', 'snake_name', 'value', 'applicable', 'kind', 'root', 'raw', 'reason', 'description', 'shadowed']
+    return Object.fromEntries(keys.map((k) => [k, form[k] ?? null]))
+  },
   reset_password_status(args) {
     return resetPasswordStatus(args.value)
   },

@@ -5,34 +5,11 @@ use crate::error::{internal, invalid_arg, Result};
 use crate::guard::guarded;
 use crate::plain::{from_js, to_js};
 use crate::regvalue::{js_value, snapshot_from_js};
-use laps_policy::{Device, PlainValue, Root, SettingValue, Snapshot};
+use laps_policy::{Device, Root, SettingValue, Snapshot};
 use napi::bindgen_prelude::JsObjectValue;
 use napi::bindgen_prelude::{Either3, Function, Object};
 use napi::{Env, Unknown};
 use napi_derive::napi;
-use serde::Serialize;
-
-/// Where one setting's effective value comes from (`SettingProvenance` in the `.d.ts`).
-#[derive(Serialize)]
-struct ProvenanceView<'a> {
-    name: &'static str,
-    value: &'a SettingValue,
-    applicable: bool,
-    kind: &'static str,
-    reason: Option<String>,
-    root: Option<&'static str>,
-    raw: Option<PlainValue<'a>>,
-    description: String,
-    shadowed: Vec<ShadowedView<'a>>,
-}
-
-/// A value of a lower-priority root that the winning root silenced (`ShadowedValue`).
-#[derive(Serialize)]
-struct ShadowedView<'a> {
-    root: &'static str,
-    name: &'a str,
-    raw: PlainValue<'a>,
-}
 
 fn setting_value(v: &SettingValue) -> Option<Either3<u32, bool, String>> {
     match v {
@@ -95,28 +72,7 @@ impl EffectivePolicy {
     #[napi(ts_args_type = "name: string", ts_return_type = "SettingProvenance")]
     pub fn provenance<'env>(&self, env: &'env Env, name: Unknown<'_>) -> Result<Unknown<'env>> {
         guarded(|| {
-            let r = self.resolution(name)?;
-            let p = &r.provenance;
-            to_js(
-                env,
-                &ProvenanceView {
-                    name: r.setting.name(),
-                    value: &r.value,
-                    applicable: r.is_applicable(),
-                    kind: p.kind(),
-                    reason: p.reason(),
-                    root: p.origin_root().map(Root::as_str),
-                    raw: p.raw().map(js_value),
-                    description: p.describe(),
-                    shadowed: (r.shadowed.iter())
-                        .map(|s| ShadowedView {
-                            root: s.root.name(),
-                            name: &s.name,
-                            raw: js_value(&s.raw),
-                        })
-                        .collect(),
-                },
-            )
+            to_js(env, &self.resolution(name)?.form(js_value))
         })
     }
 

@@ -10,7 +10,7 @@ use crate::errors::{guard, Error, Kind};
 use laps_policy::{
     decide_rotation as rust_decide_rotation, Device, Diagnostic, DirectoryState, EffectivePolicy,
     LocalState, ParsedPolicy, PlainValue, RegFile, RegValue, RegistryPol, Root, RootValues,
-    SettingResolution, SettingValue, Snapshot, SyncMl,
+    SettingResolution, Snapshot, SyncMl,
 };
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
@@ -274,7 +274,11 @@ impl PyPolicyHandle {
     }
     /// The findings (`EffectivePolicy.diagnostics`, on first access).
     fn diagnostics<'py>(&self, py: Python<'py>) -> PyResult<Vec<Bound<'py, PyAny>>> {
-        let diagnostic = |d| record(py, "Diagnostic", to_py(py, &DiagnosticView::new(d))?);
+        let diagnostic = |d: &Diagnostic| {
+            let data = to_py(py, d)?;
+            data.set_item("_str", d.to_string())?;
+            record(py, "Diagnostic", data)
+        };
         self.inner.diagnostics.iter().map(diagnostic).collect()
     }
     /// A human explanation.
@@ -300,79 +304,18 @@ struct PolicyView<'a> {
     encryption_target: Option<String>,
 }
 
-/// A `SettingResolution`; its `to_dict()` is the serde form of `r`.
+/// A `SettingResolution` (the core's form of `r`); its `to_dict()` is the JSON form.
 fn setting<'py>(py: Python<'py>, r: &SettingResolution) -> PyResult<Bound<'py, PyAny>> {
-    let data = to_py(py, &SettingView::new(r))?;
+    let data = to_py(py, &r.form(python_value))?;
     data.set_item("_native", Deferred::new(r.clone()))?;
+    let repr = format!(
+        "SettingResolution(name='{}', value={}, {})",
+        r.setting.name(),
+        r.value,
+        r.provenance.describe()
+    );
+    data.set_item("_repr", repr)?;
     record(py, "SettingResolution", data)
-}
-
-/// What Python sees of one setting's resolution (`SettingResolution`).
-#[derive(Serialize)]
-struct SettingView<'a> {
-    name: &'static str,
-    registry_name: &'static str,
-    value: &'a SettingValue,
-    kind: &'static str,
-    root: Option<&'static str>,
-    raw: Option<PlainValue<'a>>,
-    applicable: bool,
-    reason: Option<String>,
-    description: String,
-    shadowed: Vec<(&'static str, &'a str, PlainValue<'a>)>,
-    _repr: String,
-}
-
-impl<'a> SettingView<'a> {
-    fn new(r: &'a SettingResolution) -> Self {
-        let p = &r.provenance;
-        SettingView {
-            name: r.setting.snake_name(),
-            registry_name: r.setting.name(),
-            value: &r.value,
-            kind: p.kind(),
-            root: p.origin_root().map(Root::as_str),
-            raw: p.raw().map(python_value),
-            applicable: r.is_applicable(),
-            reason: p.reason(),
-            description: p.describe(),
-            shadowed: (r.shadowed.iter())
-                .map(|s| (s.root.name(), s.name.as_str(), python_value(&s.raw)))
-                .collect(),
-            _repr: format!(
-                "SettingResolution(name='{}', value={}, {})",
-                r.setting.snake_name(),
-                r.value,
-                p.describe()
-            ),
-        }
-    }
-}
-
-/// What Python sees of one finding (`Diagnostic`); `_str` is its text.
-#[derive(Serialize)]
-struct DiagnosticView<'a> {
-    severity: &'static str,
-    code: &'static str,
-    event_id: Option<u32>,
-    setting: Option<&'static str>,
-    root: Option<&'static str>,
-    message: &'a str,
-    _str: String,
-}
-
-impl<'a> DiagnosticView<'a> {
-    fn new(d: &'a Diagnostic) -> Self {
-        DiagnosticView {
-            severity: d.severity.as_str(),
-            code: d.code.as_str(),
-            event_id: d.event_id,
-            setting: d.setting.map(|s| s.snake_name()),
-            root: d.root.map(Root::name),
-            message: &d.message,
-            _str: d.to_string(),
-        }
-    }
 }
 
 // --- rotation -----------------------------------------------------------------------------

@@ -84,6 +84,15 @@ def _inspect(args: dict[str, Any]) -> Any:
     return form
 
 
+def _provenance(args: dict[str, Any]) -> Any:
+    roots = {k: v for k, v in args.items() if k != "setting"}
+    r = winlaps.resolve_policy(**roots).provenance(args["setting"])
+    form = {f: getattr(r, f) for f in ("name", "snake_name", "value", "applicable", "kind", "root")}
+    form |= {f: getattr(r, f) for f in ("raw", "reason", "description")}
+    form["shadowed"] = [s._asdict() for s in r.shadowed]
+    return form
+
+
 def _reset_password_status(args: dict[str, Any]) -> Any:
     status, hresult = winlaps.reset_password_status(args["value"])
     return {"status": status, "hresult": hresult}
@@ -115,6 +124,7 @@ OPS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "resolve": _resolve,
     "parse_blob": _parse_blob,
     "inspect": _inspect,
+    "provenance": _provenance,
     "reset_password_status": _reset_password_status,
     "is_valid_password": _is_valid_password,
     "decrypt_live": _decrypt_live,

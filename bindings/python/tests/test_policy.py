@@ -46,6 +46,7 @@ def test_a_single_stray_csp_value_silences_a_complete_gpo() -> None:
     assert "root_ignored" in codes(p)
     prov = p.provenance("PasswordLength")
     assert prov.shadowed == [("gpo", "PasswordLength", 20)]
+    assert prov.shadowed[0] == winlaps.ShadowedValue(root="gpo", name="PasswordLength", raw=20)
     assert "GPO root is ignored" in p.explain()
 
 
@@ -292,7 +293,7 @@ def test_a_device_password_policy_predicts_event_10027() -> None:
     letters = winlaps.resolve_policy(gpo={"BackupDirectory": 2, "PasswordComplexity": 2}, device=device)
     assert letters.blocker == "password_policy_conflict"
     (d,) = [d for d in letters.diagnostics if d.code == "password_policy_conflict"]
-    assert (d.severity, d.event_id, d.setting) == ("error", 10027, "password_complexity")
+    assert (d.severity, d.event_id, d.setting) == ("error", 10027, "PasswordComplexity")
     assert not winlaps.decide_rotation(letters, now=SET_AT).rotate
     # The same as a dict device; the Windows default passes.
     default = winlaps.resolve_policy(gpo={"BackupDirectory": 2}, device={"password_policy": strict})
@@ -479,7 +480,7 @@ def test_value_types_map_to_registry_types() -> None:
 def test_effective_policy_exposes_every_setting_and_serialises() -> None:
     p = winlaps.resolve_policy(gpo=winlaps.parse_registry_pol(read("gpo-24h2-features.pol")))
     d = p.to_dict()
-    names = [s.name for s in p.settings]
+    names = [s.snake_name for s in p.settings]
     assert len(names) == 18
     for name in names:
         assert getattr(p, name) == p.provenance(name).value, name
@@ -489,7 +490,7 @@ def test_effective_policy_exposes_every_setting_and_serialises() -> None:
     assert repr(p) == f"EffectivePolicy(source='{p.source}', mode='{p.mode}')"
     assert p.device == winlaps.Device()
     r = p.provenance("PASSWORDLENGTH")
-    assert r.registry_name == "PasswordLength"
+    assert (r.name, r.snake_name) == ("PasswordLength", "password_length")
     assert r.to_dict()["name"] == "PasswordLength"
     with pytest.raises(winlaps.InvalidArgumentError):
         p.provenance("NoSuchSetting")

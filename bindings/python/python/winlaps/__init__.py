@@ -24,6 +24,7 @@ from winlaps._types import (
     ParsedPolicy,
     RotationDecision,
     SettingResolution,
+    ShadowedValue,
 )
 from winlaps._errors import (
     AccessDeniedError,
@@ -126,6 +127,7 @@ __all__ = [
     "Device",
     "EffectivePolicy",
     "SettingResolution",
+    "ShadowedValue",
     "Diagnostic",
     "parse_registry_pol",
     "parse_syncml",

@@ -16,7 +16,7 @@ import functools
 import json
 import uuid
 from dataclasses import dataclass, field
-from typing import Any, Callable, ClassVar, Literal, Mapping, Optional, TypeVar
+from typing import Any, Callable, ClassVar, Literal, Mapping, NamedTuple, Optional, TypeVar
 
 from winlaps import _winlaps
 from winlaps._errors import InvalidArgumentError
@@ -251,14 +251,26 @@ def _device_of(data: Any) -> Device:
     return device
 
 
+class ShadowedValue(NamedTuple):
+    """A value of a lower-precedence root that the winning root silenced (a tuple
+    ``(root, name, raw)``)."""
+
+    root: str
+    """The root that held it: ``"csp"``, ``"gpo"``, ``"local"`` or ``"legacy"``."""
+    name: str
+    """Its value name (a legacy value's differs from the setting's)."""
+    raw: _winlaps._RegValue
+    """Its raw registry value."""
+
+
 @dataclass(frozen=True, eq=False, init=False)
 class SettingResolution(_Record):
     """How one setting was resolved: its value, where it came from and whether it applies."""
 
     name: str
-    """snake_case name, e.g. ``password_length``."""
-    registry_name: str
-    """Registry value name, e.g. ``PasswordLength``."""
+    """Registry value name, e.g. ``PasswordLength`` (the catalogue's ``name``)."""
+    snake_name: str
+    """snake_case name, e.g. ``password_length`` (the catalogue's ``snake_name``)."""
     value: _winlaps._SettingValue
     """The resolved value."""
     kind: str
@@ -274,12 +286,12 @@ class SettingResolution(_Record):
     """Why the value was rejected or does not apply, in words; ``None`` otherwise."""
     description: str
     """Short words, e.g. ``configured (GPO)`` or ``default: GPO value 99 rejected (...)``."""
-    shadowed: list[tuple[str, str, _winlaps._RegValue]]
-    """Values of the same setting in lower-precedence roots, ignored: ``(root, name, value)``."""
+    shadowed: list[ShadowedValue]
+    """Values of the same setting in lower-precedence roots, ignored because this root won."""
     _native: _winlaps._Deferred = field(repr=False)
     _repr: str = field(repr=False)
 
-    _CONVERT = {"raw": _reg, "shadowed": lambda s: [(r, n, _reg(v)) for r, n, v in s]}
+    _CONVERT = {"raw": _reg, "shadowed": lambda s: [ShadowedValue(v["root"], v["name"], _reg(v["raw"])) for v in s]}
 
     def to_dict(self) -> dict[str, Any]:
         """The JSON form as plain Python data."""
@@ -300,7 +312,7 @@ class Diagnostic(_Record):
     event_id: Optional[int]
     """The matching Windows LAPS event ID, if any."""
     setting: Optional[str]
-    """The setting concerned (snake_case), if any."""
+    """The setting concerned (its registry name, e.g. ``PasswordComplexity``), if any."""
     root: Optional[str]
     """The root concerned, if any."""
     message: str
