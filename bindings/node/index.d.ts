@@ -64,26 +64,26 @@ export interface SettingInfo {
   /** Registry value name (= CSP node name), e.g. `PasswordComplexity`. */
   name: string
   /** snake_case name, as in JSON output and the Python binding. */
-  snake_name: string
+  snakeName: string
   /** Full CSP OMA-URI, if the setting has a CSP node. */
-  csp_node: string | null
+  cspNode?: string
   /** GPO display name under Administrative Templates > System > LAPS (or the legacy folder). */
-  gpo_display_name: string | null
+  gpoDisplayName?: string
   /** ADMX policy id. */
-  admx_policy: string | null
+  admxPolicy?: string
   kind: 'dword' | 'bool' | 'text' | 'action'
   /** The built-in default: `{ number }`, `{ bool }`, `{ text }`, or a named default. */
   default: { number: number } | { bool: boolean } | { text: string } | 'built_in_administrator' | 'domain_admins' | 'none'
   /** Accepted values; anything else falls back to the default. */
-  allowed: { range: { min: number, max: number } } | { one_of: number[] } | { text: { max_chars: number | null } } | 'bool' | 'principal' | 'action'
+  allowed: { range: { min: number, max: number } } | { one_of: number[] } | { text: { maxChars?: number } } | 'bool' | 'principal' | 'action'
   /** Values only a newer build understands. */
-  new_values: { values: number[], min_build: number } | null
+  newValues?: { values: number[], minBuild: number }
   /** First Windows build that knows the setting. */
-  min_build: number
+  minBuild: number
   /** `both` directories or `active_directory` only. */
-  applies_to: 'both' | 'active_directory'
+  appliesTo: 'both' | 'active_directory'
   /** Dependencies and "ignored when" conditions, in words. */
-  depends_on: string
+  dependsOn: string
   /** What it does, in one line. */
   description: string
 }

@@ -76,7 +76,7 @@ const input: PolicyInput = { ...gpo, csp: csp.csp, legacy: fromReg.legacy, devic
 const ops: RegistryOperation[] = fromReg.operations
 console.log(ops.map((o) => [o.op, o.key, o.name, o.value]), gpo.ignoredKeys, gpo.state, csp.commands.map((c) => c.status))
 const catalog: SettingInfo[] = settingCatalog()
-for (const s of catalog) console.log(s.name, s.default, s.allowed, s.min_build, s.description)
+for (const s of catalog) console.log(s.name, s.default, s.allowed, s.minBuild, s.description)
 const polBytes: Buffer = writeRegistryPol({ BackupDirectory: 2, PasswordAgeDays: 14 })
 const syncmlText: string = writeSyncml({ BackupDirectory: 1 }, { resetPassword: true })
 const regText: string = writeReg({ BackupDirectory: 0 }, { root: 'local' })

@@ -104,7 +104,7 @@ impl<'env> ser::Serializer for Out<'env> {
     type SerializeTupleVariant = ser::Impossible<Unknown<'env>, napi::Error>;
     type SerializeMap = Fields<'env>;
     type SerializeStruct = Fields<'env>;
-    type SerializeStructVariant = ser::Impossible<Unknown<'env>, napi::Error>;
+    type SerializeStructVariant = Fields<'env>;
 
     fn serialize_bool(self, v: bool) -> Written<'env> {
         self.value(v)
@@ -189,12 +189,14 @@ impl<'env> ser::Serializer for Out<'env> {
     }
     fn serialize_newtype_variant<T: Serialize + ?Sized>(
         self,
-        name: &'static str,
-        _: u32,
         _: &'static str,
-        _: &T,
+        _: u32,
+        variant: &'static str,
+        v: &T,
     ) -> Written<'env> {
-        Err(no_js_form(name))
+        let mut obj = Object::new(self.env)?;
+        obj.set_named_property(variant, v.serialize(self)?)?;
+        obj.into_unknown(self.env)
     }
     fn serialize_seq(self, len: Option<usize>) -> napi::Result<Items<'env>> {
         Ok(Items {
@@ -222,6 +224,7 @@ impl<'env> ser::Serializer for Out<'env> {
             out: self,
             obj: Object::new(self.env)?,
             key: None,
+            variant: None,
         })
     }
     fn serialize_struct(self, _: &'static str, _: usize) -> napi::Result<Fields<'env>> {
@@ -229,18 +232,21 @@ impl<'env> ser::Serializer for Out<'env> {
     }
     fn serialize_struct_variant(
         self,
-        name: &'static str,
-        _: u32,
         _: &'static str,
+        _: u32,
+        variant: &'static str,
         _: usize,
-    ) -> napi::Result<Self::SerializeStructVariant> {
-        Err(no_js_form(name))
+    ) -> napi::Result<Fields<'env>> {
+        Ok(Fields {
+            variant: Some(variant),
+            ..self.serialize_map(None)?
+        })
     }
 }
 
-/// Enum variants with data: none of the forms given to JS has one, so none has a JS spelling.
+/// Tuple variants: none of the forms given to JS has one, so none has a JS spelling.
 fn no_js_form(name: &str) -> napi::Error {
-    napi::Error::from_reason(format!("{name}: enum variants with data have no JS form"))
+    napi::Error::from_reason(format!("{name}: tuple variants have no JS form"))
 }
 
 /// A JS array being written.
@@ -282,14 +288,17 @@ items!(
 );
 
 /// A JS object being written: struct fields are camel-cased (a [`TIMES`] field's numbers
-/// become `Date`s), map keys kept as they are; a `null` field is left out.
+/// become `Date`s), map keys kept as they are; a `null` field is left out. A struct variant's
+/// object is wrapped in one named for the variant (`{ range: { min, max } }`), as a newtype
+/// variant's value is, and unit variants are their names: serde's external tagging.
 struct Fields<'env> {
     out: Out<'env>,
     obj: Object<'env>,
     key: Option<String>,
+    variant: Option<&'static str>,
 }
 
-impl Fields<'_> {
+impl<'env> Fields<'env> {
     fn set<T: Serialize + ?Sized>(&mut self, key: &str, v: &T, time: bool) -> napi::Result<()> {
         let value = v.serialize(Out {
             time,
@@ -300,6 +309,17 @@ impl Fields<'_> {
             self.obj.set_named_property(key, value)?;
         }
         Ok(())
+    }
+    fn done(self) -> Written<'env> {
+        let env = self.out.env;
+        match self.variant {
+            None => self.obj.into_unknown(env),
+            Some(variant) => {
+                let mut outer = Object::new(env)?;
+                outer.set_named_property(variant, self.obj)?;
+                outer.into_unknown(env)
+            }
+        }
     }
 }
 
@@ -319,24 +339,31 @@ impl<'env> ser::SerializeMap for Fields<'env> {
         self.set(&key, v, false)
     }
     fn end(self) -> Written<'env> {
-        self.obj.into_unknown(self.out.env)
+        self.done()
     }
 }
 
-impl<'env> ser::SerializeStruct for Fields<'env> {
-    type Ok = Unknown<'env>;
-    type Error = napi::Error;
-    fn serialize_field<T: Serialize + ?Sized>(
-        &mut self,
-        key: &'static str,
-        v: &T,
-    ) -> napi::Result<()> {
-        self.set(&camel(key), v, TIMES.contains(&key))
-    }
-    fn end(self) -> Written<'env> {
-        self.obj.into_unknown(self.out.env)
-    }
+/// The two serde struct traits, camel-casing the field names.
+macro_rules! fields {
+    ($($trait:ident),*) => {$(
+        impl<'env> ser::$trait for Fields<'env> {
+            type Ok = Unknown<'env>;
+            type Error = napi::Error;
+            fn serialize_field<T: Serialize + ?Sized>(
+                &mut self,
+                key: &'static str,
+                v: &T,
+            ) -> napi::Result<()> {
+                self.set(&camel(key), v, TIMES.contains(&key))
+            }
+            fn end(self) -> Written<'env> {
+                self.done()
+            }
+        }
+    )*};
 }
+
+fields!(SerializeStruct, SerializeStructVariant);
 
 /// Where a value sits in an argument (`local.lastPasswordUpdate`, `values[2]`), for error
 /// messages; written out only when one is raised.

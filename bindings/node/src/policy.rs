@@ -71,9 +71,7 @@ impl EffectivePolicy {
     /// snake_case name. An unknown name throws `LAPS_INVALID_ARG`.
     #[napi(ts_args_type = "name: string", ts_return_type = "SettingProvenance")]
     pub fn provenance<'env>(&self, env: &'env Env, name: Unknown<'_>) -> Result<Unknown<'env>> {
-        guarded(|| {
-            to_js(env, &self.resolution(name)?.form(js_value))
-        })
+        guarded(|| to_js(env, &self.resolution(name)?.form(js_value)))
     }
 
     /// Every finding, most important first, with its Windows LAPS event ID where one exists.
@@ -240,9 +238,6 @@ pub fn resolve_policy(input: Unknown<'_>) -> Result<EffectivePolicy> {
 /// default, allowed values, the build that introduced it, which directory honours it, its
 /// dependencies and a one-line description.
 #[napi(ts_return_type = "SettingInfo[]")]
-pub fn setting_catalog() -> Result<serde_json::Value> {
-    guarded(|| {
-        serde_json::to_value(&laps_policy::catalog::CATALOG[..])
-            .map_err(|e| internal(e.to_string()))
-    })
+pub fn setting_catalog(env: &Env) -> Result<Unknown<'_>> {
+    guarded(|| to_js(env, &laps_policy::catalog::CATALOG[..]))
 }
