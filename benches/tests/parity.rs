@@ -184,11 +184,12 @@ fn reset_password_status(args: &Value) -> Value {
             Ok(s) => s,
             Err(e) => return error(e.kind()),
         },
-        v => {
-            let n = v.as_i64().expect("an integer HRESULT");
-            let hr = u32::try_from(n).unwrap_or_else(|_| i32::try_from(n).expect("32 bits") as u32);
-            laps_policy::ResetPasswordStatus::from_hresult(hr)
-        }
+        v => match laps_policy::ResetPasswordStatus::from_number(
+            v.as_i64().expect("an integer HRESULT").into(),
+        ) {
+            Ok(s) => s,
+            Err(e) => return error(e.kind()),
+        },
     };
     json!({ "status": status.as_str(), "hresult": status.hresult() })
 }

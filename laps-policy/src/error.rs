@@ -131,6 +131,12 @@ pub enum Error {
         /// The text, cut to its first 64 characters.
         text: String,
     },
+    /// A number given as an HRESULT does not fit in 32 bits, signed or unsigned.
+    #[error("an HRESULT must fit in 32 bits (signed or unsigned), got {value}")]
+    HresultRange {
+        /// The number.
+        value: i128,
+    },
 }
 
 impl Error {
@@ -148,7 +154,9 @@ impl Error {
             | Error::Toml { .. }
             | Error::Hresult { .. } => ErrorKind::Format,
             Error::UnknownSetting { .. } | Error::UnwritableValue { .. } => ErrorKind::Policy,
-            Error::JsonValue { .. } | Error::Plain { .. } => ErrorKind::InvalidArgument,
+            Error::JsonValue { .. } | Error::Plain { .. } | Error::HresultRange { .. } => {
+                ErrorKind::InvalidArgument
+            }
         }
     }
 }

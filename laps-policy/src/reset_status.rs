@@ -40,6 +40,26 @@ impl ResetPasswordStatus {
         }
     }
 
+    /// Decodes an HRESULT given as a number: unsigned, or signed as SyncML and PowerShell show a
+    /// failing one.
+    ///
+    /// # Errors
+    /// [`Error::HresultRange`](crate::Error::HresultRange) (kind `InvalidArgument`) outside
+    /// `-2^31 ..= 2^32 - 1`.
+    ///
+    /// ```
+    /// use laps_policy::ResetPasswordStatus;
+    /// assert_eq!(ResetPasswordStatus::from_number(-2147483638), Ok(ResetPasswordStatus::Pending));
+    /// assert_eq!(ResetPasswordStatus::from_number(0x8000_000A), Ok(ResetPasswordStatus::Pending));
+    /// assert!(ResetPasswordStatus::from_number(1 << 32).is_err());
+    /// ```
+    pub fn from_number(value: i128) -> Result<Self, crate::Error> {
+        let hr = u32::try_from(value)
+            .or_else(|_| i32::try_from(value).map(|signed| signed as u32))
+            .map_err(|_| crate::Error::HresultRange { value })?;
+        Ok(Self::from_hresult(hr))
+    }
+
     /// Parses the CSP `int` text: decimal (signed, as SyncML shows a negative
     /// HRESULT, or unsigned) or `0x` hex.
     pub fn parse(text: &str) -> Option<Self> {

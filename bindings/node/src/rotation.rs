@@ -131,16 +131,13 @@ pub struct ResetStatus {
 pub fn reset_password_status(value: Unknown<'_>) -> Result<ResetStatus> {
     guarded(|| {
         let status = match arg::<Either<f64, String>>("value", value)? {
-            Either::A(n)
-                if n.fract() == 0.0 && (f64::from(i32::MIN)..=f64::from(u32::MAX)).contains(&n) =>
-            {
-                ResetPasswordStatus::from_hresult(if n < 0.0 { n as i32 as u32 } else { n as u32 })
-            }
-            Either::A(n) => {
+            // A fraction is no HRESULT; beyond i128 is beyond 32 bits too (`as` saturates).
+            Either::A(n) if n.fract() != 0.0 => {
                 return Err(invalid_arg(format!(
-                    "value: an HRESULT must be a whole number that fits in 32 bits, got {n}"
+                    "value: an HRESULT must be a whole number, got {n}"
                 )))
             }
+            Either::A(n) => ResetPasswordStatus::from_number(n as i128).map_err(policy_error)?,
             Either::B(text) => text.parse().map_err(policy_error)?,
         };
         Ok(ResetStatus {

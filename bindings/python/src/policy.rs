@@ -409,11 +409,11 @@ pub(crate) fn post_authentication_timeline<'py>(
 pub(crate) fn reset_password_status(value: &Bound<'_, PyAny>) -> PyResult<(&'static str, u32)> {
     use laps_policy::ResetPasswordStatus as S;
     let status = if let Ok(i) = value.cast::<pyo3::types::PyInt>() {
-        let hr = i
-            .extract::<u32>()
-            .or_else(|_| i.extract::<i32>().map(|s| s as u32))
-            .map_err(|_| invalid("an HRESULT must fit in 32 bits".into()))?;
-        S::from_hresult(hr)
+        // Beyond 128 bits is beyond 32 too: the core's range error, with the clamped number.
+        let n = i
+            .extract::<i128>()
+            .unwrap_or(if i.lt(0)? { i128::MIN } else { i128::MAX });
+        S::from_number(n).map_err(Error::from)?
     } else {
         let text: String = value
             .extract()
