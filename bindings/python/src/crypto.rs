@@ -174,29 +174,14 @@ impl PyLapsCredential {
     fn to_json(&self) -> String {
         self.inner.to_json().to_string()
     }
-    fn __repr__(&self) -> String {
-        format!(
-            "LapsCredential(account={}, password=<redacted>, update_time='{}')",
-            py_str_repr(&self.inner.account),
+    fn __repr__(&self, py: Python<'_>) -> PyResult<String> {
+        // The account in Python's own quoting (it is not secret).
+        let account = PyString::new(py, &self.inner.account).repr()?;
+        Ok(format!(
+            "LapsCredential(account={account}, password=<redacted>, update_time='{}')",
             self.inner.update_time.to_rfc3339()
-        )
+        ))
     }
-}
-
-/// A Python-style quoted string (single quotes, escapes) for reprs of non-secret text.
-fn py_str_repr(s: &str) -> String {
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push('\'');
-    for c in s.chars() {
-        match c {
-            '\'' => out.push_str("\\'"),
-            '\\' => out.push_str("\\\\"),
-            c if c.is_control() => out.push_str(&c.escape_default().to_string()),
-            c => out.push(c),
-        }
-    }
-    out.push('\'');
-    out
 }
 
 fn credential(py: Python<'_>, c: LapsCredential) -> PyResult<Py<PyLapsCredential>> {
