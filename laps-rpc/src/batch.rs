@@ -40,8 +40,10 @@ pub struct KeyGroup {
 /// The key group of one value and the value's key index (`blob`: a bare DPAPI-NG blob instead of an
 /// `msLAPS-EncryptedPassword` value).
 ///
-/// A value that does not parse gives [`Error::Crypto`]; one not protected to a single SID
-/// (a descriptor GetKey cannot be asked for here) gives [`Error::InvalidArgument`].
+/// A value that does not parse gives [`Error::Crypto`], and so does one without a SID
+/// recipient (a descriptor GetKey cannot be asked for): the
+/// [`UnsupportedProtector`](laps_crypto::Error::UnsupportedProtector) error that decrypting
+/// it gives.
 pub fn key_group(value: &[u8], blob: bool) -> Result<(KeyGroup, KeyIndex)> {
     let info = if blob {
         parse_blob(value)?
@@ -49,9 +51,9 @@ pub fn key_group(value: &[u8], blob: bool) -> Result<(KeyGroup, KeyIndex)> {
         parse_encrypted_attribute(value)?.blob
     };
     let (Some(sid), Some(key)) = (info.target_sid, info.key) else {
-        return Err(Error::InvalidArgument(
-            "the value is not protected to a single SID (no SID= protection descriptor)",
-        ));
+        return Err(Error::Crypto(laps_crypto::Error::UnsupportedProtector(
+            info.protection_descriptor,
+        )));
     };
     let sid: Sid = sid.parse().map_err(|_| {
         Error::InvalidArgument("the value's protection descriptor holds an invalid SID")

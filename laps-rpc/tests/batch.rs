@@ -130,6 +130,25 @@ fn key_group_reads_attribute_values_and_blobs_alike() {
     assert!(key_group(&b, false).is_err());
 }
 
+/// A value without a SID recipient cannot be asked for: the planner gives the error that
+/// decrypting it gives, so a binding reports the same kind on both paths.
+#[test]
+fn key_group_of_a_value_without_a_sid_recipient_is_the_decryption_error() {
+    let sid: Sid = sample::SID.parse().unwrap();
+    let mut b = blob(&sid, 363, 9, 16, 10);
+    let at = b.windows(3).position(|w| w == b"SID").unwrap();
+    b[at..at + 3].copy_from_slice(b"SIX");
+    let e = key_group(&b, true).unwrap_err();
+    assert_eq!(e.detail(), ErrorDetail::Crypto);
+    assert_eq!(e.kind(), laps_core::ErrorKind::Unsupported);
+    let store = laps_crypto::KeyStore::new();
+    let decrypting = store.decrypt_blob(&b).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        laps_rpc::Error::Crypto(decrypting).to_string()
+    );
+}
+
 /// The envelope a server answers `call` with (`public`: the public-key form).
 fn envelope(call: &laps_rpc::batch::PlannedCall, public: bool) -> Vec<u8> {
     GroupKeyEnvelope::from_root_key(

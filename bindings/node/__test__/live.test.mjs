@@ -222,9 +222,14 @@ test('decryptMany and fetchFromDc connect only for keys the store lacks', async 
   assert.ok(cred instanceof LapsCredential)
   assert.deepEqual(await decryptMany([], { dc: '127.0.0.1', epmPort: 1, user: 'u', password: 'p' }), [])
   // Nothing to ask for (no value, or none that parses): no connection, no call.
-  const report = await keyStore.fetchFromDc([Buffer.from('junk')], { dc: '127.0.0.1', epmPort: 1, user: 'u', password: 'p' })
+  // A value without a SID recipient: the code decrypting it gives (LAPS_UNSUPPORTED).
+  const noSid = Buffer.from(v.value)
+  noSid.write('SIX', noSid.indexOf('SID'), 'latin1')
+  const report = await keyStore.fetchFromDc([Buffer.from('junk'), noSid], { dc: '127.0.0.1', epmPort: 1, user: 'u', password: 'p' })
   assert.equal(report.calls, 0)
-  assert.equal(report.errors[0].code, 'LAPS_FORMAT')
+  assert.deepEqual(report.errors.map((e) => e.code), ['LAPS_FORMAT', 'LAPS_UNSUPPORTED'])
+  const [fromStore] = await decryptMany([noSid], { dc: '127.0.0.1', epmPort: 1, user: 'u', password: 'p', keyStore })
+  assert.equal(fromStore.code, 'LAPS_UNSUPPORTED')
 })
 
 test('a stalling server: LAPS_TIMEOUT, and the event loop keeps running meanwhile', async () => {

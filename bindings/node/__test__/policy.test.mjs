@@ -360,7 +360,7 @@ test('settingCatalog lists every setting with its rules', () => {
   assert.equal(catalog.filter((s) => s.family === 'windows_laps').length, 18)
   const age = catalog.find((s) => s.name === 'PasswordAgeDays')
   assert.deepEqual([age.default, age.allowed, age.appliesTo], [{ number: 30 }, { range: { min: 1, max: 365 } }, 'both'])
-  assert.deepEqual([age.snakeName, age.cspNode, age.minBuild], ['password_age_days', './Device/Vendor/MSFT/LAPS/Policies/PasswordAgeDays', age.minBuild])
+  assert.deepEqual([age.snakeName, age.cspNode, age.minBuild], ['password_age_days', './Device/Vendor/MSFT/LAPS/Policies/PasswordAgeDays', 17763])
   const principal = catalog.find((s) => s.name === 'ADPasswordEncryptionPrincipal')
   assert.deepEqual([principal.default, principal.allowed, principal.appliesTo], ['domain_admins', 'principal', 'active_directory'])
   const p = resolvePolicy({ gpo: { BackupDirectory: 2 } })

@@ -126,10 +126,7 @@ pub(crate) fn client_error(e: &laps_client::Error) -> JsError {
         K::Fault => "LAPS_RPC_FAULT",
         K::GetKey => "LAPS_GETKEY_FAILED",
         K::Protocol => "LAPS_PROTOCOL",
-        K::Crypto => match e {
-            laps_client::Error::Crypto(c) => return crypto_error(c.clone()),
-            _ => ErrorKind::Format.code(),
-        },
+        // The rest by the core kind: a value that does not parse by its crypto error's.
         _ => e.kind().code(),
     };
     laps_error(code, e.to_string())

@@ -160,7 +160,10 @@ pub(crate) fn classes(py: Python<'_>) -> PyResult<&Vec<Py<PyType>>> {
     })
 }
 
-/// The one mapping of laps-rpc errors to Python classes.
+/// The one mapping of laps-rpc errors to Python classes: the `RpcError` subclass of the
+/// finer [`laps_rpc::ErrorDetail`] where there is one, else the class of the error's core
+/// [`ErrorKind`] (a value that does not parse: its crypto error's; a usage error:
+/// `InvalidArgumentError`).
 impl From<laps_rpc::Error> for Error {
     fn from(e: laps_rpc::Error) -> Self {
         use laps_rpc::ErrorDetail as K;
@@ -170,9 +173,7 @@ impl From<laps_rpc::Error> for Error {
             K::Fault | K::GetKey => Kind::RpcFault,
             K::Auth => Kind::Authentication,
             K::EndpointNotFound => Kind::NoGkdiEndpoint,
-            K::AccessDenied => Kind::AccessDenied,
-            K::Crypto => Kind::Format,
-            _ => Kind::Rpc,
+            _ => Kind::of(e.kind()),
         };
         Error::new(kind, e.to_string())
     }

@@ -273,15 +273,9 @@ impl PyRpcConnection {
     }
 }
 
-/// A batch error as the exception instance `winlaps._gkdi` reports per value: a value or
-/// envelope that does not parse is a format error.
+/// A batch error as the exception instance `winlaps._gkdi` reports per value.
 fn batch_error(py: Python<'_>, e: laps_rpc::Error) -> Py<PyAny> {
-    let e: Error = match e {
-        laps_rpc::Error::Crypto(c) => c.into(),
-        laps_rpc::Error::InvalidArgument(_) => Error::new(Kind::Format, e.to_string()),
-        other => other.into(),
-    };
-    e.into_pyerr(py).into_value(py).into_any()
+    Error::from(e).into_pyerr(py).into_value(py).into_any()
 }
 
 /// A GetKey call as `_GkdiSession.get_key` takes it: `(sid, root_key_id, l0, l1, l2)`.
@@ -428,10 +422,7 @@ pub(crate) fn _store_envelope(
 ) -> PyResult<()> {
     Ok(guard(|| {
         let sid: Sid = sid.parse().map_err(Error::from)?;
-        store_envelope(&store.get().inner, envelope, &sid).map_err(|e| match e {
-            laps_rpc::Error::Crypto(c) => c.into(),
-            other => other.into(),
-        })
+        Ok(store_envelope(&store.get().inner, envelope, &sid)?)
     })?)
 }
 

@@ -308,13 +308,6 @@ struct PolicyView<'a> {
 fn setting<'py>(py: Python<'py>, r: &SettingResolution) -> PyResult<Bound<'py, PyAny>> {
     let data = to_py(py, &r.form(python_value))?;
     data.set_item("_native", Deferred::new(r.clone()))?;
-    let repr = format!(
-        "SettingResolution(name='{}', value={}, {})",
-        r.setting.name(),
-        r.value,
-        r.provenance.describe()
-    );
-    data.set_item("_repr", repr)?;
     record(py, "SettingResolution", data)
 }
 

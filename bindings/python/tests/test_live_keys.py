@@ -169,6 +169,21 @@ def test_no_srv_record_is_a_typed_unreachable_error(monkeypatch: pytest.MonkeyPa
         _gkdi.lookup_dc("contoso.com")
 
 
+def test_values_without_a_key_to_ask_for_are_reported_without_connecting() -> None:
+    v = next(v for v in VECTORS if v["kind"] == "laps_attribute")
+    raw = bytes.fromhex(v["hex"])
+    at = raw.index(b"SID")
+    no_sid = raw[:at] + b"SIX" + raw[at + 3 :]
+    store = winlaps.KeyStore()
+    # The DC given is unreachable: there is no call to make, so it is never contacted.
+    report = store.fetch_from_dc([b"junk", no_sid], "127.0.0.1", port=1, **creds())
+    assert report.calls == 0
+    assert [type(e) for e in report.errors] == [winlaps.FormatError, winlaps.UnsupportedError]
+    # The same kind as decrypting it gives (LAPS_FORMAT / LAPS_UNSUPPORTED in Node).
+    (r,) = store.decrypt_many([no_sid], dc="127.0.0.1", port=1, **creds())
+    assert isinstance(r, winlaps.UnsupportedError)
+
+
 def test_protect_secret_with_server_writes_the_public_key_path(kds: LabKds) -> None:
     """A caller who may not decrypt (a LAPS client) gets the public key: the blob takes the
     DH path, and decrypts offline in dpapi-ng with the KDS's current root key."""

@@ -492,6 +492,7 @@ def test_effective_policy_exposes_every_setting_and_serialises() -> None:
     r = p.provenance("PASSWORDLENGTH")
     assert (r.name, r.snake_name) == ("PasswordLength", "password_length")
     assert r.to_dict()["name"] == "PasswordLength"
+    assert repr(r) == f"SettingResolution(name='PasswordLength', value={r.value!r}, {r.description})"
     with pytest.raises(winlaps.InvalidArgumentError):
         p.provenance("NoSuchSetting")
     for diag in p.diagnostics:

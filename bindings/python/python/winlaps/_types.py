@@ -289,7 +289,6 @@ class SettingResolution(_Record):
     shadowed: list[ShadowedValue]
     """Values of the same setting in lower-precedence roots, ignored because this root won."""
     _native: _winlaps._Deferred = field(repr=False)
-    _repr: str = field(repr=False)
 
     _CONVERT = {"raw": _reg, "shadowed": lambda s: [ShadowedValue(v["root"], v["name"], _reg(v["raw"])) for v in s]}
 
@@ -298,7 +297,7 @@ class SettingResolution(_Record):
         return self._native.to_dict()
 
     def __repr__(self) -> str:
-        return self._repr
+        return f"SettingResolution(name={self.name!r}, value={self.value!r}, {self.description})"
 
 
 @dataclass(frozen=True, eq=False, init=False)
