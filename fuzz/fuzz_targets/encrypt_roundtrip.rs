@@ -74,7 +74,7 @@ fuzz_target!(|data: &[u8]| {
             let value = encrypt::encrypt_credential(&gke, &sid, &cred, &mut rng)
                 .expect("encrypt_credential");
             let info = parse_encrypted_attribute(&value).expect("our own value parses");
-            assert_eq!(info.update_filetime, input.ticks);
+            assert_eq!(info.update_time.ticks(), input.ticks);
             assert_eq!(
                 info.blob.target_sid.as_deref(),
                 Some(sid.to_string().as_str())

@@ -13,7 +13,7 @@ fuzz_target!(|value: &[u8]| {
     let (header, blob) = LapsHeader::split(value).expect("parse accepted the header");
     assert_eq!(header.to_bytes()[..], value[..HEADER_LEN]);
     assert_eq!(header.encrypted_size as usize, blob.len());
-    assert_eq!(info.update_filetime, header.update_time.ticks());
+    assert_eq!(info.update_time, header.update_time);
     assert!(info.blob.ciphertext_len <= blob.len());
     if let Some(key) = &info.blob.key {
         assert!((0..=31).contains(&key.l1) && (0..=31).contains(&key.l2) && key.l0 >= 0);

@@ -428,7 +428,7 @@ pub(crate) fn demo(password: &Password, account: &str, now: FileTime) -> CliResu
     outln!(
         "  header: updated {} (FILETIME {:#x}, high dword first), {} encrypted bytes",
         info.update_time,
-        info.update_filetime,
+        info.update_time.ticks(),
         info.encrypted_size
     )?;
     outln!(

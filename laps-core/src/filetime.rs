@@ -22,9 +22,12 @@ pub const TICKS_PER_SECOND: u64 = 10_000_000;
 /// assert_eq!(t.to_rfc3339(), "1970-01-01T00:00:00Z");
 /// assert_eq!(FileTime::from_hex("1d9e2b5c5a1e5c0").unwrap().to_hex(), "1d9e2b5c5a1e5c0");
 /// ```
+///
+/// Its serde form is the tick count: a newtype struct named [`FileTime::SERDE_NAME`] around
+/// the `u64` (JSON and other formats that write newtypes transparently see a plain number; a
+/// converter into a language with a date type can recognise the name). Going in, a
+/// non-negative integer; anything else is refused as "expected a FILETIME (...)".
 #[derive(Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
-#[cfg_attr(feature = "serde", derive(serde::Serialize, serde::Deserialize))]
-#[cfg_attr(feature = "serde", serde(transparent))]
 pub struct FileTime(u64);
 
 impl FileTime {
@@ -221,6 +224,44 @@ impl TryFrom<std::time::SystemTime> for FileTime {
     }
 }
 
+#[cfg(feature = "serde")]
+impl FileTime {
+    /// The name of the newtype struct a [`FileTime`] serializes as.
+    pub const SERDE_NAME: &'static str = "FileTime";
+    /// What a refused serde input was expected to be, as its error message says.
+    pub const SERDE_EXPECTING: &'static str = "a FILETIME (100 ns ticks since 1601)";
+}
+
+#[cfg(feature = "serde")]
+impl serde::Serialize for FileTime {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        s.serialize_newtype_struct(Self::SERDE_NAME, &self.0)
+    }
+}
+
+#[cfg(feature = "serde")]
+impl<'de> serde::Deserialize<'de> for FileTime {
+    fn deserialize<D: serde::Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        /// Reads the tick count, naming a FILETIME in its refusals.
+        struct Ticks;
+        impl serde::de::Visitor<'_> for Ticks {
+            type Value = FileTime;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(FileTime::SERDE_EXPECTING)
+            }
+            fn visit_u64<E: serde::de::Error>(self, v: u64) -> Result<FileTime, E> {
+                Ok(FileTime(v))
+            }
+            fn visit_i64<E: serde::de::Error>(self, v: i64) -> Result<FileTime, E> {
+                u64::try_from(v)
+                    .map(FileTime)
+                    .map_err(|_| E::invalid_value(serde::de::Unexpected::Signed(v), &self))
+            }
+        }
+        d.deserialize_u64(Ticks)
+    }
+}
+
 impl fmt::Debug for FileTime {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "FileTime({} = {})", self.0, self.to_rfc3339())
@@ -319,5 +360,22 @@ mod tests {
         assert_eq!(t.to_rfc3339(), "2023-11-14T22:13:20Z");
         assert!(FileTime::from_unix_seconds(-11_644_473_601).is_none());
         assert_eq!(t.add_days(1).unix_seconds(), 1_700_086_400);
+    }
+
+    #[cfg(feature = "serde")]
+    #[test]
+    fn serde_form_is_the_tick_count_and_refusals_name_a_filetime() {
+        let t = FileTime::from_ticks(0x01d9_e2b5_c5a1_e5c0);
+        let json = serde_json::to_string(&t).unwrap();
+        assert_eq!(json, "133386934316819904");
+        assert_eq!(serde_json::from_str::<FileTime>(&json).unwrap(), t);
+        let value: FileTime = serde_json::from_value(serde_json::json!(0)).unwrap();
+        assert_eq!(value, FileTime::from_ticks(0));
+        for bad in ["\"yesterday\"", "-1", "1.5", "true"] {
+            let e = serde_json::from_str::<FileTime>(bad)
+                .unwrap_err()
+                .to_string();
+            assert!(e.contains(FileTime::SERDE_EXPECTING), "{bad}: {e}");
+        }
     }
 }

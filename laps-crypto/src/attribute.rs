@@ -61,13 +61,12 @@ impl LapsHeader {
 }
 
 /// Everything a caller needs to know before decrypting an attribute value (no keys needed):
-/// serializable to JSON, the header's fields then the blob's, in one flat object.
+/// serializable to JSON, the header's fields then the blob's, in one flat object (the update
+/// time twice: `update_time` in RFC 3339, `update_filetime` in ticks).
 #[derive(Clone, Debug)]
 pub struct EncryptedAttributeInfo {
-    /// Header timestamp, RFC 3339.
-    pub update_time: String,
-    /// Header timestamp, raw FILETIME ticks.
-    pub update_filetime: u64,
+    /// Header timestamp.
+    pub update_time: FileTime,
     /// Header `EncryptedPasswordSize`.
     pub encrypted_size: u32,
     /// Header `Reserved`.
@@ -140,14 +139,13 @@ impl serde::Serialize for EncryptedAttributeInfo {
         use serde::ser::SerializeStruct;
         let EncryptedAttributeInfo {
             update_time,
-            update_filetime,
             encrypted_size,
             reserved,
             blob,
         } = self;
         let mut st = s.serialize_struct("EncryptedAttributeInfo", 4 + BlobInfo::FIELDS)?;
-        st.serialize_field("update_time", update_time)?;
-        st.serialize_field("update_filetime", update_filetime)?;
+        st.serialize_field("update_time", &update_time.to_rfc3339())?;
+        st.serialize_field("update_filetime", &update_time.ticks())?;
         st.serialize_field("encrypted_size", encrypted_size)?;
         st.serialize_field("reserved", reserved)?;
         blob.fields(&mut st)?;
@@ -324,8 +322,7 @@ impl From<&KeyIdentifier> for KeyIdentifierInfo {
 pub fn parse_encrypted_attribute(value: &[u8]) -> Result<EncryptedAttributeInfo> {
     let (header, blob) = LapsHeader::split(value)?;
     Ok(EncryptedAttributeInfo {
-        update_time: header.update_time.to_rfc3339(),
-        update_filetime: header.update_time.ticks(),
+        update_time: header.update_time,
         encrypted_size: header.encrypted_size,
         reserved: header.reserved,
         blob: inspect(&DpapiNgBlob::parse(blob, HEADER_LEN)?)?,

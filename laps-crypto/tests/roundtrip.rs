@@ -53,7 +53,7 @@ proptest! {
         let k = info.blob.key.as_ref().unwrap();
         prop_assert_eq!((k.l0, k.l1, k.l2), (l0, l1, l2));
         prop_assert_eq!(k.path.as_str(), if public { "public_key" } else { "private_key" });
-        prop_assert_eq!(info.update_filetime, ticks);
+        prop_assert_eq!(info.update_time.ticks(), ticks);
 
         let store = KeyStore::new();
         store.add_root_key(root.clone());

@@ -150,7 +150,7 @@ fn parse_reports_header_key_identifier_and_descriptor() {
             let info = parse_encrypted_attribute(&input).unwrap_or_else(|e| panic!("{id}: {e}"));
             if let Some(h) = e.get("laps_header") {
                 assert_eq!(
-                    info.update_filetime,
+                    info.update_time.ticks(),
                     h["update_filetime"].as_u64().unwrap(),
                     "{id}"
                 );
@@ -166,7 +166,7 @@ fn parse_reports_header_key_identifier_and_descriptor() {
                 );
                 if let Some(first) = h["first_u32_le_hex"].as_str() {
                     // The header stores the FILETIME high dword first.
-                    let t = FileTime::from_ticks(info.update_filetime);
+                    let t = info.update_time;
                     assert_eq!(hex::encode(t.high().to_le_bytes()), first);
                     assert_eq!(
                         hex::encode(t.low().to_le_bytes()),

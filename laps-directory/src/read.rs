@@ -328,7 +328,7 @@ impl Reader<'_> {
                 return r;
             }
         };
-        r.password_update_time = Some(FileTime::from_ticks(info.update_filetime));
+        r.password_update_time = Some(info.update_time);
         // Every SID the value is protected to (one, or several for `SID=A OR SID=B`).
         let sids: Vec<String> = info
             .blob

@@ -134,8 +134,8 @@ pub enum Error {
     /// A number given as an HRESULT does not fit in 32 bits, signed or unsigned.
     #[error("an HRESULT must fit in 32 bits (signed or unsigned), got {value}")]
     HresultRange {
-        /// The number.
-        value: i128,
+        /// The number, in decimal (a caller's integer may be wider than any Rust one).
+        value: String,
     },
 }
 

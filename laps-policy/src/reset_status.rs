@@ -56,7 +56,9 @@ impl ResetPasswordStatus {
     pub fn from_number(value: i128) -> Result<Self, crate::Error> {
         let hr = u32::try_from(value)
             .or_else(|_| i32::try_from(value).map(|signed| signed as u32))
-            .map_err(|_| crate::Error::HresultRange { value })?;
+            .map_err(|_| crate::Error::HresultRange {
+                value: value.to_string(),
+            })?;
         Ok(Self::from_hresult(hr))
     }
 

@@ -488,5 +488,7 @@ test('ResetPasswordStatus: numbers and the CSP text, E_PENDING in both spellings
   }
   assert.throws(() => resetPasswordStatus('soon'), { code: 'LAPS_FORMAT' })
   assert.throws(() => resetPasswordStatus(2 ** 32), { code: 'LAPS_INVALID_ARG' })
+  // Beyond 64 bits: the core's range error, naming the number as JS prints it.
+  assert.throws(() => resetPasswordStatus(2 ** 64), { code: 'LAPS_INVALID_ARG', message: new RegExp(`got ${2 ** 64}$`) })
   assert.throws(() => resetPasswordStatus(1.5), { code: 'LAPS_INVALID_ARG' })
 })

@@ -7,7 +7,6 @@ use crate::error::{crypto_error, internal, Result};
 use crate::guard::guarded;
 use crate::plain::to_js;
 use crate::time::to_date;
-use laps_core::FileTime;
 use napi::bindgen_prelude::{FromNapiValue, JsObjectValue, Object};
 use napi::{Env, JsValue, Unknown};
 use napi_derive::napi;
@@ -28,7 +27,7 @@ pub fn parse_encrypted_attribute<'env>(
         let info = laps_crypto::parse_encrypted_attribute(bytes).map_err(crypto_error)?;
         let mut out = Object::from_unknown(to_js(env, &info)?).map_err(|e| internal(e.reason))?;
         // A `Date`, as every FILETIME JS sees (the core's form has the RFC 3339 text).
-        let time = to_date(FileTime::from_ticks(info.update_filetime));
+        let time = to_date(info.update_time);
         (out.set_named_property("updateTime", time)).map_err(|e| internal(e.reason))?;
         Ok(out.to_unknown())
     })

@@ -2,8 +2,8 @@
 //! validation and defaults serve JS unchanged.
 //!
 //! JS field names are camelCase and the serde forms' snake_case (`dfl2016` ↔ `dfl_2016`; map
-//! keys, such as registry value names, are kept); a FILETIME is a `Date` (going out: the fields
-//! named in [`TIMES`], truncated to the millisecond); an absent field is a `null` or `undefined`
+//! keys, such as registry value names, are kept); a FILETIME is a `Date` (going out: every
+//! [`FileTime`], truncated to the millisecond); an absent field is a `null` or `undefined`
 //! one going in, and `None` going out. Going out, bytes are a `Buffer` and an integer above
 //! 2^32 - 1 (or any in a [`BIGINT`] newtype) a `bigint`.
 
@@ -20,19 +20,6 @@ use serde::de::DeserializeOwned;
 use serde::{ser, Serialize};
 use serde_json::{Map, Value};
 use std::fmt;
-
-/// The serde-form fields that hold FILETIMEs, which JS sees as `Date`s.
-const TIMES: &[&str] = &[
-    "last_password_update",
-    "azure_password_expiry",
-    "post_auth_reset_deadline",
-    "current_expiration",
-    "new_expiration",
-    "next_expiration",
-    "logon",
-    "deadline",
-    "at",
-];
 
 /// Largest integer a JS `number` holds exactly.
 const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
@@ -68,8 +55,7 @@ pub(crate) fn to_js<'env>(
     value
         .serialize(Out {
             env,
-            time: false,
-            big: false,
+            number: Number::Plain,
         })
         .map_err(|e| internal(e.reason))
 }
@@ -78,13 +64,23 @@ pub(crate) fn to_js<'env>(
 /// registry QWORD stays one).
 pub(crate) const BIGINT: &str = "$winlaps::bigint";
 
-/// The serde serializer into JS values. `time`: the value sits in a [`TIMES`] field; `big`:
-/// in a [`BIGINT`] newtype.
+/// The serde serializer into JS values.
 #[derive(Clone, Copy)]
 struct Out<'env> {
     env: &'env Env,
-    time: bool,
-    big: bool,
+    /// How the next integer is written: by the newtype it sits in.
+    number: Number,
+}
+
+/// How an integer is written.
+#[derive(Clone, Copy)]
+enum Number {
+    /// A `number`, or a `bigint` above 2^32 - 1.
+    Plain,
+    /// A `Date`: the integer is a [`FileTime`]'s ticks.
+    Time,
+    /// A `bigint` whatever its size: it sits in a [`BIGINT`] newtype.
+    Big,
 }
 
 type Written<'env> = napi::Result<Unknown<'env>>;
@@ -134,11 +130,9 @@ impl<'env> ser::Serializer for Out<'env> {
         self.serialize_u64(v.into())
     }
     fn serialize_u64(self, v: u64) -> Written<'env> {
-        if self.time {
-            return self.value(to_date(FileTime::from_ticks(v)));
-        }
-        match u32::try_from(v) {
-            Ok(u) if !self.big => self.value(u),
+        match (self.number, u32::try_from(v)) {
+            (Number::Time, _) => self.value(to_date(FileTime::from_ticks(v))),
+            (Number::Plain, Ok(u)) => self.value(u),
             _ => self.value(BigInt::from(v)),
         }
     }
@@ -182,10 +176,12 @@ impl<'env> ser::Serializer for Out<'env> {
         name: &'static str,
         v: &T,
     ) -> Written<'env> {
-        v.serialize(Out {
-            big: name == BIGINT,
-            ..self
-        })
+        let number = match name {
+            FileTime::SERDE_NAME => Number::Time,
+            BIGINT => Number::Big,
+            _ => Number::Plain,
+        };
+        v.serialize(Out { number, ..self })
     }
     fn serialize_newtype_variant<T: Serialize + ?Sized>(
         self,
@@ -287,8 +283,7 @@ items!(
     SerializeTupleStruct::serialize_field
 );
 
-/// A JS object being written: struct fields are camel-cased (a [`TIMES`] field's numbers
-/// become `Date`s), map keys kept as they are; a `null` field is left out. A struct variant's
+/// A JS object being written: struct fields are camel-cased, map keys kept as they are; a `null` field is left out. A struct variant's
 /// object is wrapped in one named for the variant (`{ range: { min, max } }`), as a newtype
 /// variant's value is, and unit variants are their names: serde's external tagging.
 struct Fields<'env> {
@@ -299,10 +294,9 @@ struct Fields<'env> {
 }
 
 impl<'env> Fields<'env> {
-    fn set<T: Serialize + ?Sized>(&mut self, key: &str, v: &T, time: bool) -> napi::Result<()> {
+    fn set<T: Serialize + ?Sized>(&mut self, key: &str, v: &T) -> napi::Result<()> {
         let value = v.serialize(Out {
-            time,
-            big: false,
+            number: Number::Plain,
             ..self.out
         })?;
         if value.get_type()? != ValueType::Null {
@@ -336,7 +330,7 @@ impl<'env> ser::SerializeMap for Fields<'env> {
     }
     fn serialize_value<T: Serialize + ?Sized>(&mut self, v: &T) -> napi::Result<()> {
         let key = self.key.take().unwrap_or_default();
-        self.set(&key, v, false)
+        self.set(&key, v)
     }
     fn end(self) -> Written<'env> {
         self.done()
@@ -354,7 +348,7 @@ macro_rules! fields {
                 key: &'static str,
                 v: &T,
             ) -> napi::Result<()> {
-                self.set(&camel(key), v, TIMES.contains(&key))
+                self.set(&camel(key), v)
             }
             fn end(self) -> Written<'env> {
                 self.done()
@@ -468,7 +462,7 @@ fn refused(what: &str, e: laps_policy::Error) -> String {
     let reason = js_names(&reason);
     match field {
         None => format!("{what}: {reason}"),
-        Some(f) if TIMES.contains(&f.rsplit('.').next().unwrap_or_default()) => {
+        Some(f) if reason.contains(FileTime::SERDE_EXPECTING) => {
             format!("{what}.{} must be a Date", camel(&f))
         }
         Some(f) => format!("{what}.{}: {reason}", camel(&f)),

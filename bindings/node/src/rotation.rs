@@ -119,6 +119,9 @@ pub struct ResetStatus {
     pub hresult: u32,
 }
 
+/// 2^63: every JS number below it in magnitude converts to an integer exactly.
+const I64_BOUND: f64 = 9_223_372_036_854_775_808.0;
+
 /// Decodes the LAPS CSP `Actions/ResetPasswordStatus`: an HRESULT as a number (signed or
 /// unsigned), or the CSP's text (decimal, or `0x` hex). Both spellings of E_PENDING
 /// (`0x8000000A` and the documentation's `0x8000000`) are pending.
@@ -131,13 +134,21 @@ pub struct ResetStatus {
 pub fn reset_password_status(value: Unknown<'_>) -> Result<ResetStatus> {
     guarded(|| {
         let status = match arg::<Either<f64, String>>("value", value)? {
-            // A fraction is no HRESULT; beyond i128 is beyond 32 bits too (`as` saturates).
+            // A fraction is no HRESULT.
             Either::A(n) if n.fract() != 0.0 => {
                 return Err(invalid_arg(format!(
                     "value: an HRESULT must be a whole number, got {n}"
                 )))
             }
-            Either::A(n) => ResetPasswordStatus::from_number(n as i128).map_err(policy_error)?,
+            Either::A(n) if n.abs() < I64_BOUND => {
+                ResetPasswordStatus::from_number(n as i128).map_err(policy_error)?
+            }
+            // Beyond 64 bits is beyond 32 too: the core's range error, naming the number.
+            Either::A(n) => {
+                return Err(policy_error(laps_policy::Error::HresultRange {
+                    value: n.to_string(),
+                }))
+            }
             Either::B(text) => text.parse().map_err(policy_error)?,
         };
         Ok(ResetStatus {

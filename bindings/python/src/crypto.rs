@@ -332,7 +332,7 @@ pub(crate) fn parse_encrypted_attribute<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let i: EncryptedAttributeInfo =
         guard(|| laps_crypto::parse_encrypted_attribute(value).map_err(Error::from))?;
-    let header = (FileTime::from_ticks(i.update_filetime), i.encrypted_size);
+    let header = (i.update_time, i.encrypted_size);
     info(py, Some(header), i, |i| &i.blob)
 }
 

@@ -402,11 +402,14 @@ pub(crate) fn post_authentication_timeline<'py>(
 pub(crate) fn reset_password_status(value: &Bound<'_, PyAny>) -> PyResult<(&'static str, u32)> {
     use laps_policy::ResetPasswordStatus as S;
     let status = if let Ok(i) = value.cast::<pyo3::types::PyInt>() {
-        // Beyond 128 bits is beyond 32 too: the core's range error, with the clamped number.
-        let n = i
-            .extract::<i128>()
-            .unwrap_or(if i.lt(0)? { i128::MIN } else { i128::MAX });
-        S::from_number(n).map_err(Error::from)?
+        match i.extract::<i128>() {
+            Ok(n) => S::from_number(n).map_err(Error::from)?,
+            // Beyond 128 bits is beyond 32 too: the core's range error.
+            Err(_) => {
+                let value = i.str()?.to_string();
+                return Err(Error::from(laps_policy::Error::HresultRange { value }).into());
+            }
+        }
     } else {
         let text: String = value
             .extract()

@@ -551,6 +551,9 @@ def test_reset_password_status(value: int | str, expected: tuple[str, int]) -> N
 def test_reset_password_status_rejects_garbage() -> None:
     with pytest.raises(winlaps.FormatError):
         winlaps.reset_password_status("soon")
+    # An int wider than any Rust integer: the core's range error, naming the number itself.
+    with pytest.raises(winlaps.InvalidArgumentError, match=f"got {2**200}$"):
+        winlaps.reset_password_status(2**200)
 
 
 def test_setting_catalog_lists_every_setting_with_its_rules() -> None:
