@@ -12,7 +12,7 @@
 //! and never contain a newline), that V8 splits natively; one `concat` joins the
 //! chunk arrays.
 
-use crate::error::{core_error, internal, Result};
+use crate::error::{coded, internal, Result};
 use laps_core::{Generator, LocalPasswordPolicy, PasswordSpec};
 use napi::bindgen_prelude::{Array, FnArgs, Function, JsObjectValue, Unknown};
 use napi::{Env, JsValue};
@@ -62,7 +62,7 @@ pub(crate) fn passwords_to_js<'env>(
 ) -> Result<Array<'env>> {
     if n <= CHUNK {
         let chunk = g.generate_joined_accepted(&spec, &policy, n, b'\n');
-        return chunk_to_js(env, &chunk.map_err(core_error)?).map_err(|e| internal(e.reason));
+        return chunk_to_js(env, &chunk.map_err(coded)?).map_err(|e| internal(e.reason));
     }
     let source = Mutex::new(Source {
         g,
@@ -144,7 +144,7 @@ impl<'env> ChunkArrays<'env> {
     }
 
     fn push(&mut self, chunk: Chunk) -> Result<()> {
-        let array = chunk_to_js(self.env, &chunk.map_err(core_error)?);
+        let array = chunk_to_js(self.env, &chunk.map_err(coded)?);
         (array.and_then(|a| self.arrays.set(self.count as u32, a)))
             .map_err(|e| internal(e.reason))?;
         self.count += 1;

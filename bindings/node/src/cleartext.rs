@@ -3,7 +3,7 @@
 
 use crate::args::arg;
 use crate::credential::LapsCredential;
-use crate::error::{crypto_error, Result};
+use crate::error::{coded, Result};
 use crate::guard::guarded;
 use crate::time::to_date;
 use chrono::{DateTime, Utc};
@@ -19,7 +19,7 @@ pub fn parse_laps_password_json(json: Unknown<'_>) -> Result<LapsCredential> {
         let json = Zeroizing::new(arg::<String>("json", json)?);
         laps_crypto::LapsCredential::from_json(&json)
             .map(LapsCredential::from)
-            .map_err(crypto_error)
+            .map_err(coded)
     })
 }
 
@@ -33,7 +33,7 @@ pub fn parse_legacy_password(value: Unknown<'_>) -> Result<String> {
             }
             _ => Zeroizing::new(arg::<&[u8]>("value", value)?.to_vec()),
         };
-        let p = laps_crypto::cleartext::parse_legacy_password(&bytes).map_err(crypto_error)?;
+        let p = laps_crypto::cleartext::parse_legacy_password(&bytes).map_err(coded)?;
         Ok(p.expose().to_owned())
     })
 }
@@ -45,7 +45,7 @@ pub fn parse_expiration_time(value: Unknown<'_>) -> Result<Option<DateTime<Utc>>
     guarded(|| {
         let s: String = arg("value", value)?;
         Ok(laps_crypto::cleartext::parse_expiration_time(&s)
-            .map_err(crypto_error)?
+            .map_err(coded)?
             .map(to_date))
     })
 }
@@ -59,7 +59,7 @@ pub fn parse_expiration_time(value: Unknown<'_>) -> Result<Option<DateTime<Utc>>
 pub fn decode_graph_password(password_base64: Unknown<'_>) -> Result<String> {
     guarded(|| {
         let s: String = arg("passwordBase64", password_base64)?;
-        let g = laps_crypto::cleartext::decode_graph_password(&s).map_err(crypto_error)?;
+        let g = laps_crypto::cleartext::decode_graph_password(&s).map_err(coded)?;
         Ok(g.password.expose().to_owned())
     })
 }

@@ -2,7 +2,7 @@
 //! object (laps-directory), whatever LDAP client read them (ldapts: `searchEntries` with
 //! `explicitBufferAttributes` for the binary ones).
 
-use crate::error::{directory_error, Result};
+use crate::error::{coded, Result};
 use crate::guard::guarded;
 use crate::keystore::KeyStore;
 use crate::time::to_date;
@@ -102,9 +102,8 @@ pub fn read_computer(
         })
         .collect();
     let records = guarded(|| {
-        let entry =
-            ComputerEntry::from_attributes(&distinguished_name, pairs).map_err(directory_error)?;
-        laps_directory::read_computer(&entry, keys.store(), &read_options).map_err(directory_error)
+        let entry = ComputerEntry::from_attributes(&distinguished_name, pairs).map_err(coded)?;
+        laps_directory::read_computer(&entry, keys.store(), &read_options).map_err(coded)
     })?;
     Ok(records
         .into_iter()

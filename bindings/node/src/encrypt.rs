@@ -2,7 +2,7 @@
 //! writes; `makeGroupKeyEnvelope`: what a domain controller answers GetKey with.
 
 use crate::args::options;
-use crate::error::{crypto_error, invalid_arg, Result};
+use crate::error::{coded, invalid_arg, Result};
 use crate::guard::guarded;
 use crate::keystore::RootKeyInput;
 use crate::time::from_date;
@@ -72,9 +72,7 @@ impl EncryptOptions {
     /// by the core (no default domain; the public-key path).
     fn encryptor(&self) -> Result<Encryptor> {
         let source = match (&self.group_key_envelope, &self.root_key) {
-            (Some(gke), None) => {
-                KeySource::Envelope(GroupKeyEnvelope::parse(gke).map_err(crypto_error)?)
-            }
+            (Some(gke), None) => KeySource::Envelope(GroupKeyEnvelope::parse(gke).map_err(coded)?),
             (None, Some(root)) => KeySource::RootKey(root.to_root_key()?),
             _ => {
                 return Err(invalid_arg(
@@ -126,7 +124,7 @@ pub fn encrypt_attribute(opts: Unknown<'_>) -> Result<Buffer> {
         let value = with_randomness(o.randomness(), |rng| {
             enc.encrypt_attribute(t, &plaintext, rng)
         })
-        .map_err(crypto_error)?;
+        .map_err(coded)?;
         Ok(Buffer::from(value))
     })
 }
@@ -144,7 +142,7 @@ pub fn encrypt_blob(opts: Unknown<'_>) -> Result<Buffer> {
             .ok_or_else(|| invalid_arg("encryptBlob needs plaintext"))?;
         let t = o.update_time()?;
         let blob = with_randomness(o.randomness(), |rng| enc.encrypt_blob(t, plaintext, rng))
-            .map_err(crypto_error)?;
+            .map_err(coded)?;
         Ok(Buffer::from(blob))
     })
 }
@@ -160,10 +158,7 @@ pub fn make_group_key_envelope(opts: Unknown<'_>) -> Result<Buffer> {
         if o.root_key.is_none() {
             return Err(invalid_arg("makeGroupKeyEnvelope needs rootKey"));
         }
-        let gke = o
-            .encryptor()?
-            .envelope(o.update_time()?)
-            .map_err(crypto_error)?;
+        let gke = o.encryptor()?.envelope(o.update_time()?).map_err(coded)?;
         Ok(Buffer::from(gke.to_bytes()))
     })
 }

@@ -95,23 +95,32 @@ pub(crate) fn kind_error(kind: ErrorKind, message: impl Into<String>) -> JsError
     laps_error(kind.code(), message)
 }
 
-/// Maps a laps-core error (its message holds no secret).
-pub(crate) fn core_error(e: laps_core::Error) -> JsError {
-    kind_error(e.kind(), e.to_string())
+/// The crates' error enums: each has a core [`ErrorKind`], and a `Display` that never holds a
+/// secret.
+pub(crate) trait CrateError: std::fmt::Display {
+    /// The error's kind in the core's taxonomy.
+    fn kind(&self) -> ErrorKind;
 }
 
-/// Maps a laps-policy error.
-pub(crate) fn policy_error(e: laps_policy::Error) -> JsError {
-    kind_error(e.kind(), e.to_string())
+macro_rules! crate_errors {
+    ($($t:ty),* $(,)?) => {$(
+        impl CrateError for $t {
+            fn kind(&self) -> ErrorKind {
+                <$t>::kind(self)
+            }
+        }
+    )*};
 }
 
-/// Maps a laps-crypto error. The crate's messages never hold secrets.
-pub(crate) fn crypto_error(e: laps_crypto::Error) -> JsError {
-    kind_error(e.kind(), e.to_string())
-}
+crate_errors!(
+    laps_core::Error,
+    laps_policy::Error,
+    laps_crypto::Error,
+    laps_directory::Error,
+);
 
-/// Maps a laps-directory error (its message holds no secret).
-pub(crate) fn directory_error(e: laps_directory::Error) -> JsError {
+/// Maps a crate error to the code of its kind.
+pub(crate) fn coded(e: impl CrateError) -> JsError {
     kind_error(e.kind(), e.to_string())
 }
 

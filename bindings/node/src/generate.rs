@@ -2,7 +2,7 @@
 //! `splitPassphrase`: laps-core generation.
 
 use crate::args::{arg, options, whole};
-use crate::error::{core_error, invalid_arg, Result};
+use crate::error::{coded, invalid_arg, Result};
 use crate::guard::guarded;
 use crate::plain::{from_js, from_js_opt, to_js};
 use laps_core::{entropy, Generator, LocalPasswordPolicy, PasswordSpec};
@@ -59,7 +59,7 @@ pub fn check_local_password_policy<'env>(
 pub fn is_valid_password(complexity: Unknown<'_>, password: Unknown<'_>) -> Result<bool> {
     guarded(|| {
         let complexity = whole("complexity", arg("complexity", complexity)?, u32::MAX)?;
-        let c = laps_core::Complexity::new(complexity).map_err(core_error)?;
+        let c = laps_core::Complexity::new(complexity).map_err(coded)?;
         let password: String = arg("password", password)?;
         Ok(laps_core::charset::is_valid_password(c, &password))
     })
@@ -92,18 +92,18 @@ fn spec_of(opts: Option<&PasswordOptions>) -> Result<PasswordSpec> {
         field("opts.length", l)?,
         field("opts.words", w)?,
     )
-    .map_err(core_error)
+    .map_err(coded)
 }
 
 /// `n` of a batch call: a whole number, at most the core's `MAX_BATCH`.
 fn batch_size(n: f64) -> Result<usize> {
-    laps_core::check_batch(u64::from(whole("n", n, u32::MAX)?)).map_err(core_error)
+    laps_core::check_batch(u64::from(whole("n", n, u32::MAX)?)).map_err(coded)
 }
 
 /// The generator of `opts`: seeded when a seed is given, else from the OS.
 fn generator_of(opts: Option<&PasswordOptions>) -> Result<Generator> {
     match opts.and_then(|o| o.seed.as_ref()) {
-        None => Generator::new().map_err(core_error),
+        None => Generator::new().map_err(coded),
         Some(seed) => {
             let mut bytes: [u8; 32] = seed.as_ref().try_into().map_err(|_| {
                 invalid_arg(format!("opts.seed must be 32 bytes, got {}", seed.len()))
@@ -141,7 +141,7 @@ pub fn generate_password(opts: Unknown<'_>, policy: Unknown<'_>) -> Result<Strin
         let policy = device_policy(policy)?;
         let password = generator_of(opts.as_ref())?
             .generate_accepted(&spec, &policy)
-            .map_err(core_error)?;
+            .map_err(coded)?;
         Ok(password.expose().to_owned())
     })
 }
@@ -188,7 +188,7 @@ pub fn generate_passwords_buffer(
         let mut g = generator_of(opts.as_ref())?;
         let mut joined = g
             .generate_joined_accepted(&spec, &policy, n, b'\n')
-            .map_err(core_error)?;
+            .map_err(coded)?;
         // Handed over without a copy (none is left behind); from here wiping is the
         // caller's, as documented above.
         Ok(Buffer::from(std::mem::take(&mut *joined)))

@@ -3,7 +3,7 @@
 //! JSON, camel-cased).
 
 use crate::args::arg;
-use crate::error::{crypto_error, internal, Result};
+use crate::error::{coded, internal, Result};
 use crate::guard::guarded;
 use crate::plain::to_js;
 use crate::time::to_date;
@@ -24,7 +24,7 @@ pub fn parse_encrypted_attribute<'env>(
 ) -> Result<Unknown<'env>> {
     guarded(|| {
         let bytes: &[u8] = arg("value", value)?;
-        let info = laps_crypto::parse_encrypted_attribute(bytes).map_err(crypto_error)?;
+        let info = laps_crypto::parse_encrypted_attribute(bytes).map_err(coded)?;
         let mut out = Object::from_unknown(to_js(env, &info)?).map_err(|e| internal(e.reason))?;
         // A `Date`, as every FILETIME JS sees (the core's form has the RFC 3339 text).
         let time = to_date(info.update_time);
@@ -38,7 +38,7 @@ pub fn parse_encrypted_attribute<'env>(
 pub fn parse_blob<'env>(env: &'env Env, blob: Unknown<'_>) -> Result<Unknown<'env>> {
     guarded(|| {
         let bytes: &[u8] = arg("blob", blob)?;
-        to_js(env, &laps_crypto::parse_blob(bytes).map_err(crypto_error)?)
+        to_js(env, &laps_crypto::parse_blob(bytes).map_err(coded)?)
     })
 }
 
@@ -51,7 +51,7 @@ pub fn parse_blob<'env>(env: &'env Env, blob: Unknown<'_>) -> Result<Unknown<'en
 pub fn parse_group_key_envelope<'env>(env: &'env Env, data: Unknown<'_>) -> Result<Unknown<'env>> {
     guarded(|| {
         let bytes: &[u8] = arg("data", data)?;
-        let info = (laps_crypto::GroupKeyEnvelope::parse(bytes).map_err(crypto_error)?).info();
+        let info = (laps_crypto::GroupKeyEnvelope::parse(bytes).map_err(coded)?).info();
         to_js(env, &info)
     })
 }

@@ -3,13 +3,12 @@
 
 use crate::args::{arg, options};
 use crate::credential::LapsCredential;
-use crate::error::{crypto_error, internal, invalid_arg, JsError, Result};
-use crate::guard::guarded;
+use crate::error::{coded, invalid_arg, JsError, Result};
+use crate::guard::{caught, guarded, settle, Caught};
 use laps_crypto::{Guid, RootKey, RootKeyAttributes};
 use napi::bindgen_prelude::{AsyncTask, Buffer, Either, Uint8Array};
 use napi::{Env, Task, Unknown};
 use napi_derive::napi;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 use zeroize::Zeroizing;
 
@@ -58,7 +57,7 @@ impl RootKeyInput {
             private_key_length: self.private_key_length,
             public_key_length: self.public_key_length,
         })
-        .map_err(crypto_error)
+        .map_err(coded)
     }
 }
 
@@ -70,7 +69,7 @@ fn batch_items(results: Vec<laps_crypto::Result<laps_crypto::LapsCredential>>) -
         .into_iter()
         .map(|r| match r {
             Ok(c) => Either::A(c.into()),
-            Err(e) => Either::B(crypto_error(e)),
+            Err(e) => Either::B(coded(e)),
         })
         .collect()
 }
@@ -94,39 +93,18 @@ pub struct DecryptManyTask {
     values: Vec<Vec<u8>>,
 }
 
-/// What the worker thread hands back: the per-value results, or a caught panic.
-pub enum DecryptManyOutcome {
-    /// One result per value.
-    Done(Vec<laps_crypto::Result<laps_crypto::LapsCredential>>),
-    /// The native code panicked (a winlaps bug): every value reports `LAPS_INTERNAL`.
-    Panicked(usize),
-}
-
 impl Task for DecryptManyTask {
-    type Output = DecryptManyOutcome;
+    type Output = Caught<Vec<laps_crypto::Result<laps_crypto::LapsCredential>>>;
     type JsValue = Vec<BatchItem>;
 
     fn compute(&mut self) -> napi::Result<Self::Output> {
         let values = std::mem::take(&mut self.values);
-        let n = values.len();
-        let store = &self.store;
-        Ok(
-            catch_unwind(AssertUnwindSafe(|| store.decrypt_many(&values)))
-                .map_or(DecryptManyOutcome::Panicked(n), DecryptManyOutcome::Done),
-        )
+        Ok(caught(|| self.store.decrypt_many(&values)))
     }
 
-    fn resolve(&mut self, _env: Env, output: Self::Output) -> napi::Result<Self::JsValue> {
-        Ok(match output {
-            DecryptManyOutcome::Done(results) => batch_items(results),
-            DecryptManyOutcome::Panicked(n) => (0..n)
-                .map(|_| {
-                    Either::B(internal(
-                        "internal error: the native code panicked (this is a winlaps bug)",
-                    ))
-                })
-                .collect(),
-        })
+    /// A caught panic (a winlaps bug) rejects the promise with `LAPS_INTERNAL`.
+    fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<Self::JsValue> {
+        settle(&env, output.map(|results| Ok(batch_items(results))))
     }
 }
 
@@ -180,7 +158,7 @@ impl KeyStore {
             let bytes: &[u8] = arg("gke", gke)?;
             self.inner
                 .add_group_key_envelope_bytes(bytes)
-                .map_err(crypto_error)
+                .map_err(coded)
         })
     }
 
@@ -192,7 +170,7 @@ impl KeyStore {
             self.inner
                 .decrypt_attribute(bytes)
                 .map(LapsCredential::from)
-                .map_err(crypto_error)
+                .map_err(coded)
         })
     }
 
@@ -201,7 +179,7 @@ impl KeyStore {
     pub fn decrypt_blob(&self, blob: Unknown<'_>) -> Result<Buffer> {
         guarded(|| {
             let bytes: &[u8] = arg("blob", blob)?;
-            let plaintext = self.inner.decrypt_blob(bytes).map_err(crypto_error)?;
+            let plaintext = self.inner.decrypt_blob(bytes).map_err(coded)?;
             Ok(Buffer::from(plaintext.as_bytes()))
         })
     }

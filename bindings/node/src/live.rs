@@ -11,16 +11,15 @@
 
 use crate::args::arg;
 use crate::credential::LapsCredential;
-use crate::error::{client_error, internal, invalid_arg, JsError, Result};
-use crate::guard::guarded;
+use crate::error::{client_error, invalid_arg, JsError, Result};
+use crate::guard::{caught, guarded, settle, Caught};
 use crate::keystore::{values_of, KeyStore};
 use laps_client::{
     fetch_keys, AuthProtocol, ClientAuthOptions, ConnectOptions, Credentials, GkdiClient, Timeouts,
 };
 use napi::bindgen_prelude::{AsyncTask, ClassInstance, Either, FromNapiValue, Object};
-use napi::{Env, JsError as JsErrorValue, Task, Unknown, ValueType};
+use napi::{Env, Task, Unknown, ValueType};
 use napi_derive::napi;
-use std::panic::{catch_unwind, AssertUnwindSafe};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -164,36 +163,23 @@ fn dc_settings(options: Unknown<'_>) -> Result<DcSettings> {
 }
 
 /// What the worker thread did: the fetch report or the live decryption, or why the DC could
-/// not be used at all (the promise rejects).
-type Outcome<T> = std::thread::Result<laps_client::Result<T>>;
+/// not be used at all (the promise rejects with its `LAPS_*` code).
+type Outcome<T> = Caught<laps_client::Result<T>>;
 
-/// Runs `work` (blocking network I/O) with a connection to the DC opened on demand, turning a
-/// panic (a winlaps bug) into a value.
+/// Runs `work` (blocking network I/O) with a connection to the DC opened on demand.
 fn run<T>(
     settings: &DcSettings,
     work: impl FnOnce(&dyn Fn() -> laps_client::Result<GkdiClient>) -> laps_client::Result<T>,
 ) -> Outcome<T> {
-    catch_unwind(AssertUnwindSafe(|| {
-        work(&|| GkdiClient::connect(&settings.dc, &settings.creds, &settings.opts))
-    }))
+    caught(|| work(&|| GkdiClient::connect(&settings.dc, &settings.creds, &settings.opts)))
 }
 
-/// The promise's value, or its rejection with the `LAPS_*` code of why the DC was not usable.
-fn settle<T, J>(env: &Env, outcome: Outcome<T>, ok: impl FnOnce(T) -> J) -> napi::Result<J> {
-    match outcome {
-        Ok(Ok(v)) => Ok(ok(v)),
-        Ok(Err(e)) => reject(env, client_error(&e)),
-        Err(_) => reject(env, panicked()),
-    }
-}
-
-fn panicked() -> JsError {
-    internal("internal error: the native code panicked (this is a winlaps bug)")
-}
-
-/// Rejects the promise with `e` as a JS `Error` carrying its `LAPS_*` code.
-fn reject<T>(env: &Env, e: JsError) -> napi::Result<T> {
-    Err(napi::Error::from(JsErrorValue::from(e).into_unknown(*env)))
+/// The promise of a DC task: `ok` of its value, or the rejection.
+fn resolved<T, J>(env: &Env, outcome: Outcome<T>, ok: impl FnOnce(T) -> J) -> napi::Result<J> {
+    settle(
+        env,
+        outcome.map(|r| r.map(ok).map_err(|e| client_error(&e))),
+    )
 }
 
 /// What `fetchFromDc` resolves to.
@@ -227,7 +213,7 @@ impl Task for FetchTask {
     }
 
     fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<Self::JsValue> {
-        settle(&env, output, |report| FetchReport {
+        resolved(&env, output, |report| FetchReport {
             calls: u32::try_from(report.calls).unwrap_or(u32::MAX),
             errors: (report.errors.into_iter())
                 .map(|e| e.map(|e| client_error(&e)))
@@ -256,7 +242,7 @@ impl Task for LiveDecryptTask {
     }
 
     fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<Self::JsValue> {
-        settle(&env, output, |live| {
+        resolved(&env, output, |live| {
             (live.results.into_iter())
                 .map(|r| match r {
                     Ok(c) => Either::A(c.into()),

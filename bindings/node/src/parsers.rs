@@ -2,7 +2,7 @@
 //! `ParsedPolicy`, the same shape for every format.
 
 use crate::args::arg;
-use crate::error::{invalid_arg, policy_error, Result};
+use crate::error::{coded, invalid_arg, Result};
 use crate::guard::guarded;
 use crate::plain::to_js;
 use crate::regvalue::js_value;
@@ -34,7 +34,7 @@ fn text_or_bytes(name: &str, value: Unknown<'_>) -> Result<Vec<u8>> {
 pub fn parse_registry_pol<'env>(env: &'env Env, data: Unknown<'_>) -> Result<Unknown<'env>> {
     guarded(|| {
         let bytes: &[u8] = arg("data", data)?;
-        let parsed = ParsedPolicy::from_registry_pol(bytes).map_err(policy_error)?;
+        let parsed = ParsedPolicy::from_registry_pol(bytes).map_err(coded)?;
         parsed_to_js(env, &parsed)
     })
 }
@@ -56,7 +56,7 @@ pub fn parse_registry_pol<'env>(env: &'env Env, data: Unknown<'_>) -> Result<Unk
 pub fn parse_syncml<'env>(env: &'env Env, syncml: Unknown<'_>) -> Result<Unknown<'env>> {
     guarded(|| {
         let bytes = text_or_bytes("syncml", syncml)?;
-        let parsed = ParsedPolicy::from_syncml(&bytes).map_err(policy_error)?;
+        let parsed = ParsedPolicy::from_syncml(&bytes).map_err(coded)?;
         parsed_to_js(env, &parsed)
     })
 }
@@ -72,7 +72,7 @@ pub fn parse_syncml<'env>(env: &'env Env, syncml: Unknown<'_>) -> Result<Unknown
 pub fn parse_reg<'env>(env: &'env Env, reg: Unknown<'_>) -> Result<Unknown<'env>> {
     guarded(|| {
         let bytes = text_or_bytes("reg", reg)?;
-        let parsed = ParsedPolicy::from_reg(&bytes).map_err(policy_error)?;
+        let parsed = ParsedPolicy::from_reg(&bytes).map_err(coded)?;
         parsed_to_js(env, &parsed)
     })
 }

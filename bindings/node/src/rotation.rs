@@ -3,7 +3,7 @@
 //! decisions over a resolved policy.
 
 use crate::args::arg;
-use crate::error::{invalid_arg, policy_error, Result};
+use crate::error::{coded, invalid_arg, Result};
 use crate::guard::guarded;
 use crate::plain::{from_js, to_js};
 use crate::policy::EffectivePolicy;
@@ -141,15 +141,15 @@ pub fn reset_password_status(value: Unknown<'_>) -> Result<ResetStatus> {
                 )))
             }
             Either::A(n) if n.abs() < I64_BOUND => {
-                ResetPasswordStatus::from_number(n as i128).map_err(policy_error)?
+                ResetPasswordStatus::from_number(n as i128).map_err(coded)?
             }
             // Beyond 64 bits is beyond 32 too: the core's range error, naming the number.
             Either::A(n) => {
-                return Err(policy_error(laps_policy::Error::HresultRange {
+                return Err(coded(laps_policy::Error::HresultRange {
                     value: n.to_string(),
                 }))
             }
-            Either::B(text) => text.parse().map_err(policy_error)?,
+            Either::B(text) => text.parse().map_err(coded)?,
         };
         Ok(ResetStatus {
             status: status.as_str().to_owned(),

@@ -3,7 +3,7 @@
 //! throws `LAPS_POLICY`) and writes them in the catalogue's spelling.
 
 use crate::args::options;
-use crate::error::{invalid_arg, policy_error, Result};
+use crate::error::{coded, invalid_arg, Result};
 use crate::guard::guarded;
 use crate::regvalue::root_from_js;
 use laps_policy::{RegFile, RegistryPol, Root, SyncMl};
@@ -58,7 +58,7 @@ pub fn write_registry_pol(values: Unknown<'_>, opts: Unknown<'_>) -> Result<Buff
     guarded(|| {
         let root = root_of(opts, Root::Gpo)?;
         let values = values_of(values)?;
-        let pol = RegistryPol::from_root(root, &values).map_err(policy_error)?;
+        let pol = RegistryPol::from_root(root, &values).map_err(coded)?;
         Ok(Buffer::from(pol.to_bytes()))
     })
 }
@@ -71,7 +71,7 @@ pub fn write_syncml(values: Unknown<'_>, opts: Unknown<'_>) -> Result<String> {
         let opts: Option<SyncmlWriteOptions> = options("opts", opts)?;
         let reset = opts.and_then(|o| o.reset_password).unwrap_or(false);
         let values = values_of(values)?;
-        let message = SyncMl::from_csp_values(&values, reset).map_err(policy_error)?;
+        let message = SyncMl::from_csp_values(&values, reset).map_err(coded)?;
         Ok(message.to_xml())
     })
 }
@@ -83,7 +83,7 @@ pub fn write_reg(values: Unknown<'_>, opts: Unknown<'_>) -> Result<String> {
     guarded(|| {
         let root = root_of(opts, Root::Local)?;
         let values = values_of(values)?;
-        let file = RegFile::from_root(root, &values).map_err(policy_error)?;
+        let file = RegFile::from_root(root, &values).map_err(coded)?;
         Ok(file.to_text())
     })
 }
