@@ -229,6 +229,49 @@ fn decrypt_live(args: &Value) -> Value {
     }
 }
 
+/// The attribute map of a `read_computer` case: text values as given, `hex` ones decoded.
+fn attributes(args: &Value) -> Vec<(String, Vec<Vec<u8>>)> {
+    let mut out = Vec::new();
+    for (key, decode) in [("attributes", false), ("hex_attributes", true)] {
+        for (name, values) in args[key].as_object().into_iter().flatten() {
+            let values = (values.as_array().expect("values").iter())
+                .map(|v| v.as_str().expect("text"))
+                .map(|v| {
+                    if decode {
+                        hex::decode(v).expect("hex")
+                    } else {
+                        v.as_bytes().to_vec()
+                    }
+                })
+                .collect();
+            out.push((name.clone(), values));
+        }
+    }
+    out
+}
+
+fn read_computer(args: &Value) -> Value {
+    let store = laps_crypto::KeyStore::new();
+    if let Some(key) = args.get("root_key") {
+        store.add_root_key(laps_crypto::RootKey::from_json(&key.to_string()).expect("root key"));
+    }
+    let dn = args["dn"].as_str().expect("dn");
+    let options = laps_directory::ReadOptions {
+        include_history: args["include_history"].as_bool().unwrap_or(false),
+        ..Default::default()
+    };
+    let read = laps_directory::ComputerEntry::from_attributes(dn, attributes(args))
+        .and_then(|entry| laps_directory::read_computer(&entry, &store, &options));
+    match read {
+        // Times in whole Unix seconds, what every binding's time type holds exactly.
+        Ok(records) => json!({ "records": records
+            .iter()
+            .map(|r| r.form(true, |t| t.unix_seconds()))
+            .collect::<Vec<_>>() }),
+        Err(e) => error(e.kind()),
+    }
+}
+
 fn run(case: &Value) -> Value {
     let args = &case["args"];
     match case["op"].as_str().expect("op") {
@@ -242,6 +285,7 @@ fn run(case: &Value) -> Value {
         "reset_password_status" => reset_password_status(args),
         "is_valid_password" => is_valid_password(args),
         "decrypt_live" => decrypt_live(args),
+        "read_computer" => read_computer(args),
         other => panic!("unknown op {other}"),
     }
 }

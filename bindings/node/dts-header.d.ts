@@ -471,3 +471,42 @@ export interface LocalPasswordPolicyOptions {
   /** *Password must meet complexity requirements*: 3 of 5 categories (default false). */
   complexityRequired?: boolean
 }
+
+/** One value, as Get-LapsADPassword reports it (Windows' field names; laps-directory's form). */
+export interface PasswordRecord {
+  /** The computer's name. */
+  ComputerName: string
+  /** The object's DN. */
+  DistinguishedName: string
+  /** The managed account, when known. */
+  Account?: string
+  /** The password, when it could be read. */
+  Password?: string
+  /** When it was set (millisecond precision). */
+  PasswordUpdateTime?: Date
+  /** When it expires (current values only). */
+  ExpirationTimestamp?: Date
+  /** Which attribute the value came from. */
+  Source:
+    | 'EncryptedPassword'
+    | 'EncryptedPasswordHistory'
+    | 'EncryptedDSRMPassword'
+    | 'EncryptedDSRMPasswordHistory'
+    | 'CleartextPassword'
+    | 'LegacyLapsCleartextPassword'
+  /** Whether and why not the password could be read. */
+  DecryptionStatus:
+    | 'Success'
+    | 'NotApplicable'
+    | 'Unauthorized'
+    | 'KeyNotFound'
+    | 'DecryptionFailed'
+    | 'Malformed'
+    | 'Unsupported'
+  /** The principal the value is encrypted to (name when given, else SID). */
+  AuthorizedDecryptor?: string
+  /** The target SID of an encrypted value. */
+  TargetSid?: string
+  /** Why the value could not be read (never a secret). */
+  Detail?: string
+}

@@ -472,6 +472,45 @@ export interface LocalPasswordPolicyOptions {
   complexityRequired?: boolean
 }
 
+/** One value, as Get-LapsADPassword reports it (Windows' field names; laps-directory's form). */
+export interface PasswordRecord {
+  /** The computer's name. */
+  ComputerName: string
+  /** The object's DN. */
+  DistinguishedName: string
+  /** The managed account, when known. */
+  Account?: string
+  /** The password, when it could be read. */
+  Password?: string
+  /** When it was set (millisecond precision). */
+  PasswordUpdateTime?: Date
+  /** When it expires (current values only). */
+  ExpirationTimestamp?: Date
+  /** Which attribute the value came from. */
+  Source:
+    | 'EncryptedPassword'
+    | 'EncryptedPasswordHistory'
+    | 'EncryptedDSRMPassword'
+    | 'EncryptedDSRMPasswordHistory'
+    | 'CleartextPassword'
+    | 'LegacyLapsCleartextPassword'
+  /** Whether and why not the password could be read. */
+  DecryptionStatus:
+    | 'Success'
+    | 'NotApplicable'
+    | 'Unauthorized'
+    | 'KeyNotFound'
+    | 'DecryptionFailed'
+    | 'Malformed'
+    | 'Unsupported'
+  /** The principal the value is encrypted to (name when given, else SID). */
+  AuthorizedDecryptor?: string
+  /** The target SID of an encrypted value. */
+  TargetSid?: string
+  /** Why the value could not be read (never a secret). */
+  Detail?: string
+}
+
 /**
  * Which binding artifact the generated loader actually loaded: `'native'` for
  * a native addon, otherwise the `platformArchABI` of the WASI flavor. Every
@@ -911,38 +950,6 @@ export interface PasswordOptions {
   seed?: Uint8Array
 }
 
-/** One value, as Get-LapsADPassword reports it (Windows' field names). */
-export interface PasswordRecord {
-  /** The computer's name. */
-  ComputerName: string
-  /** The object's DN. */
-  DistinguishedName: string
-  /** The managed account, when known. */
-  Account?: string
-  /** The password, when it could be read. */
-  Password?: string
-  /** When it was set (millisecond precision). */
-  PasswordUpdateTime?: Date
-  /** When it expires (current values only). */
-  ExpirationTimestamp?: Date
-  /**
-   * `EncryptedPassword`, `EncryptedPasswordHistory`, `EncryptedDSRMPassword`,
-   * `EncryptedDSRMPasswordHistory`, `CleartextPassword` or `LegacyLapsCleartextPassword`.
-   */
-  Source: string
-  /**
-   * `Success`, `NotApplicable`, `Unauthorized`, `KeyNotFound`, `DecryptionFailed`,
-   * `Malformed` or `Unsupported`.
-   */
-  DecryptionStatus: string
-  /** The principal the value is encrypted to (name when given, else SID). */
-  AuthorizedDecryptor?: string
-  /** The target SID of an encrypted value. */
-  TargetSid?: string
-  /** Why the value could not be read (never a secret). */
-  Detail?: string
-}
-
 /**
  * What follows a logon with the managed account at `logon`: the deadline and
  * the post-authentication actions (a grace period of 0 turns them off).
@@ -965,7 +972,7 @@ export interface RawRegistryValue {
  * update time with `includeHistory`). `attributes` maps each LDAP attribute name to its
  * values (bytes or strings). An object without LAPS attributes throws `LAPS_INVALID_ARG`.
  */
-export declare function readComputer(distinguishedName: string, attributes: Record<string, Array<Uint8Array | string>>, keys: KeyStore, options?: ReadComputerOptions | undefined | null): Array<PasswordRecord>
+export declare function readComputer(distinguishedName: string, attributes: Record<string, Array<Uint8Array | string>>, keys: KeyStore, options?: ReadComputerOptions | undefined | null): PasswordRecord[]
 
 /** Options of `readComputer`. */
 export interface ReadComputerOptions {

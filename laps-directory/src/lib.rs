@@ -25,6 +25,7 @@ pub use error::{Error, Result};
 pub use keys::{required_keys, KeyNeeds, KeyRequest};
 pub use laps_core::ErrorKind;
 pub use read::{
-    read_computer, read_computers, DecryptionStatus, PasswordRecord, ReadOptions, Source,
+    read_computer, read_computers, DecryptionStatus, PasswordRecord, ReadOptions, RecordForm,
+    Source,
 };
 pub use sid::sid_from_bytes;

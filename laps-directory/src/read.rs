@@ -5,7 +5,8 @@ use crate::error::{Error, Result};
 use laps_core::{FileTime, Password};
 use laps_crypto::cleartext::{parse_expiration_time, parse_legacy_password};
 use laps_crypto::{parse_encrypted_attribute, KeyStore, LapsCredential};
-use serde_json::{json, Value};
+use serde::Serialize;
+use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet};
 
 /// Where a password record comes from (Get-LapsADPassword's `Source`).
@@ -131,23 +132,66 @@ pub struct PasswordRecord {
 }
 
 impl PasswordRecord {
-    /// The record as JSON with Windows' field names; the password only when `with_password`.
-    /// Times are RFC 3339 UTC, absent values `null`.
-    pub fn to_json(&self, with_password: bool) -> Value {
-        json!({
-            "ComputerName": self.computer_name,
-            "DistinguishedName": self.distinguished_name,
-            "Account": self.account,
-            "Password": if with_password { self.password.as_ref().map(|p| p.expose().to_owned()) } else { None },
-            "PasswordUpdateTime": self.password_update_time.map(FileTime::to_rfc3339),
-            "ExpirationTimestamp": self.expiration_timestamp.map(FileTime::to_rfc3339),
-            "Source": self.source.as_str(),
-            "DecryptionStatus": self.decryption_status.as_str(),
-            "AuthorizedDecryptor": self.authorized_decryptor,
-            "TargetSid": self.target_sid,
-            "Detail": self.detail,
-        })
+    /// The record as plain data with Get-LapsADPassword's field names (`ComputerName`,
+    /// `DistinguishedName`, `Account`, `Password`, `PasswordUpdateTime`, `ExpirationTimestamp`,
+    /// `Source`, `DecryptionStatus`, `AuthorizedDecryptor`, `TargetSid`, `Detail`), the one
+    /// shape JSON and the bindings give: the password only when `with_password`, each time
+    /// written by `time`.
+    ///
+    /// ```
+    /// # use laps_directory::{read_computer, ComputerEntry, ReadOptions};
+    /// # use laps_core::FileTime;
+    /// # let mut e = ComputerEntry::new("PC01", "CN=PC01,DC=contoso,DC=com");
+    /// # e.password = Some(br#"{"n":"Administrator","t":"1d9e2b5c5a1e5c0","p":"S3cret!"}"#.to_vec().into());
+    /// # let records = read_computer(&e, &laps_crypto::KeyStore::new(), &ReadOptions::default())?;
+    /// let form = serde_json::to_value(records[0].form(false, FileTime::ticks)).unwrap();
+    /// assert_eq!(form["Source"], "CleartextPassword");
+    /// assert_eq!(form["Password"], serde_json::Value::Null);
+    /// assert!(form["PasswordUpdateTime"].is_u64());
+    /// # Ok::<(), laps_directory::Error>(())
+    /// ```
+    pub fn form<T>(&self, with_password: bool, time: fn(FileTime) -> T) -> RecordForm<'_, T> {
+        RecordForm {
+            computer_name: &self.computer_name,
+            distinguished_name: &self.distinguished_name,
+            account: self.account.as_deref(),
+            password: (self.password.as_ref())
+                .filter(|_| with_password)
+                .map(Password::expose),
+            password_update_time: self.password_update_time.map(time),
+            expiration_timestamp: self.expiration_timestamp.map(time),
+            source: self.source.as_str(),
+            decryption_status: self.decryption_status.as_str(),
+            authorized_decryptor: self.authorized_decryptor.as_deref(),
+            target_sid: self.target_sid.as_deref(),
+            detail: self.detail.as_deref(),
+        }
     }
+
+    /// The record as JSON ([`form`](Self::form)): the password only when `with_password`,
+    /// times in RFC 3339 UTC, absent values `null`.
+    pub fn to_json(&self, with_password: bool) -> Value {
+        // Text, numbers and `null` only: serializing cannot fail.
+        serde_json::to_value(self.form(with_password, FileTime::to_rfc3339)).unwrap_or_default()
+    }
+}
+
+/// A [`PasswordRecord`] as plain data ([`PasswordRecord::form`]): serialize it. It may hold
+/// the password, so it has no `Debug`.
+#[derive(Serialize)]
+#[serde(rename_all = "PascalCase")]
+pub struct RecordForm<'a, T> {
+    computer_name: &'a str,
+    distinguished_name: &'a str,
+    account: Option<&'a str>,
+    password: Option<&'a str>,
+    password_update_time: Option<T>,
+    expiration_timestamp: Option<T>,
+    source: &'static str,
+    decryption_status: &'static str,
+    authorized_decryptor: Option<&'a str>,
+    target_sid: Option<&'a str>,
+    detail: Option<&'a str>,
 }
 
 /// Who is reading, and how to name principals.

@@ -18,6 +18,7 @@ import {
   parseBlob,
   parseEncryptedAttribute,
   parseRegistryPol,
+  readComputer,
   resetPasswordStatus,
   resolvePolicy,
 } from 'winlaps'
@@ -105,6 +106,19 @@ const ops = {
   },
   is_valid_password(args) {
     return { valid: isValidPassword(args.complexity, args.password) }
+  },
+  read_computer(args) {
+    const keyStore = new KeyStore()
+    if (args.root_key) keyStore.addRootKey(rootKeyInput(args.root_key))
+    const attributes = Object.fromEntries([
+      ...Object.entries(args.attributes ?? {}),
+      ...Object.entries(args.hex_attributes ?? {}).map(([k, vs]) => [k, vs.map((v) => Buffer.from(v, 'hex'))]),
+    ])
+    const records = readComputer(args.dn, attributes, keyStore, { includeHistory: args.include_history })
+    // Absent in JS is null in the table; times in whole Unix seconds.
+    const keys = ['ComputerName', 'DistinguishedName', 'Account', 'Password', 'PasswordUpdateTime', 'ExpirationTimestamp', 'Source', 'DecryptionStatus', 'AuthorizedDecryptor', 'TargetSid', 'Detail']
+    const plain = (k, v) => (v instanceof Date ? Math.floor(v.getTime() / 1000) : v ?? null)
+    return { records: records.map((r) => Object.fromEntries(keys.map((k) => [k, plain(k, r[k])]))) }
   },
   async decrypt_live(args) {
     const keyStore = new KeyStore()

@@ -5,10 +5,10 @@
 use crate::error::{coded, Result};
 use crate::guard::guarded;
 use crate::keystore::KeyStore;
-use crate::time::to_date;
-use chrono::{DateTime, Utc};
+use crate::plain::to_js;
 use laps_directory::{ComputerEntry, ReadOptions};
 use napi::bindgen_prelude::{Either, Uint8Array};
+use napi::{Env, Unknown};
 use napi_derive::napi;
 use std::collections::HashMap;
 
@@ -24,56 +24,17 @@ pub struct ReadComputerOptions {
     pub principal_names: Option<HashMap<String, String>>,
 }
 
-/// One value, as Get-LapsADPassword reports it (Windows' field names).
-#[napi(object)]
-pub struct PasswordRecord {
-    /// The computer's name.
-    #[napi(js_name = "ComputerName")]
-    pub computer_name: String,
-    /// The object's DN.
-    #[napi(js_name = "DistinguishedName")]
-    pub distinguished_name: String,
-    /// The managed account, when known.
-    #[napi(js_name = "Account")]
-    pub account: Option<String>,
-    /// The password, when it could be read.
-    #[napi(js_name = "Password")]
-    pub password: Option<String>,
-    /// When it was set (millisecond precision).
-    #[napi(js_name = "PasswordUpdateTime")]
-    pub password_update_time: Option<DateTime<Utc>>,
-    /// When it expires (current values only).
-    #[napi(js_name = "ExpirationTimestamp")]
-    pub expiration_timestamp: Option<DateTime<Utc>>,
-    /// `EncryptedPassword`, `EncryptedPasswordHistory`, `EncryptedDSRMPassword`,
-    /// `EncryptedDSRMPasswordHistory`, `CleartextPassword` or `LegacyLapsCleartextPassword`.
-    #[napi(js_name = "Source")]
-    pub source: String,
-    /// `Success`, `NotApplicable`, `Unauthorized`, `KeyNotFound`, `DecryptionFailed`,
-    /// `Malformed` or `Unsupported`.
-    #[napi(js_name = "DecryptionStatus")]
-    pub decryption_status: String,
-    /// The principal the value is encrypted to (name when given, else SID).
-    #[napi(js_name = "AuthorizedDecryptor")]
-    pub authorized_decryptor: Option<String>,
-    /// The target SID of an encrypted value.
-    #[napi(js_name = "TargetSid")]
-    pub target_sid: Option<String>,
-    /// Why the value could not be read (never a secret).
-    #[napi(js_name = "Detail")]
-    pub detail: Option<String>,
-}
-
 /// Reads one computer: one record per value, newest source first (history newest first by
 /// update time with `includeHistory`). `attributes` maps each LDAP attribute name to its
 /// values (bytes or strings). An object without LAPS attributes throws `LAPS_INVALID_ARG`.
-#[napi]
-pub fn read_computer(
+#[napi(ts_return_type = "PasswordRecord[]")]
+pub fn read_computer<'env>(
+    env: &'env Env,
     distinguished_name: String,
     attributes: HashMap<String, Vec<Either<Uint8Array, String>>>,
     keys: &KeyStore,
     options: Option<ReadComputerOptions>,
-) -> Result<Vec<PasswordRecord>> {
+) -> Result<Unknown<'env>> {
     let options = options.unwrap_or(ReadComputerOptions {
         include_history: None,
         caller_sids: None,
@@ -105,20 +66,7 @@ pub fn read_computer(
         let entry = ComputerEntry::from_attributes(&distinguished_name, pairs).map_err(coded)?;
         laps_directory::read_computer(&entry, keys.store(), &read_options).map_err(coded)
     })?;
-    Ok(records
-        .into_iter()
-        .map(|r| PasswordRecord {
-            password: r.password.as_ref().map(|p| p.expose().to_owned()),
-            password_update_time: r.password_update_time.map(to_date),
-            expiration_timestamp: r.expiration_timestamp.map(to_date),
-            source: r.source.as_str().to_owned(),
-            decryption_status: r.decryption_status.as_str().to_owned(),
-            computer_name: r.computer_name,
-            distinguished_name: r.distinguished_name,
-            account: r.account,
-            authorized_decryptor: r.authorized_decryptor,
-            target_sid: r.target_sid,
-            detail: r.detail,
-        })
-        .collect())
+    // The core's form: Windows' field names, every FILETIME a `Date`.
+    let forms: Vec<_> = (records.iter()).map(|r| r.form(true, |t| t)).collect();
+    to_js(env, &forms)
 }

@@ -1,12 +1,13 @@
 //! `read_computer`: Get-LapsADPassword's records from the attribute values of one computer
 //! object (laps-directory), whatever LDAP library read them (ldap3: `entry_raw_attributes`).
 
-use crate::convert::{filetime_to_py, text_or_bytes};
+use crate::convert::{record, text_or_bytes, to_py};
 use crate::crypto::PyKeyStore;
 use crate::errors::guard;
+use laps_core::FileTime;
 use laps_directory::{ComputerEntry, ReadOptions};
 use pyo3::prelude::*;
-use pyo3::types::{PyBytes, PyDict, PyList, PyMapping, PyString};
+use pyo3::types::{PyBytes, PyMapping, PyString};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The values of one attribute: one `bytes`/`str`, or a sequence of them.
@@ -30,7 +31,7 @@ pub(crate) fn read_computer<'py>(
     include_history: bool,
     caller_sids: Option<BTreeSet<String>>,
     principal_names: Option<BTreeMap<String, String>>,
-) -> PyResult<Bound<'py, PyList>> {
+) -> PyResult<Bound<'py, PyAny>> {
     let mut pairs: Vec<(String, Vec<Vec<u8>>)> = Vec::new();
     for item in attributes.items()?.iter() {
         let (name, value): (String, Bound<'py, PyAny>) = item.extract()?;
@@ -49,27 +50,9 @@ pub(crate) fn read_computer<'py>(
             Ok(laps_directory::read_computer(&entry, store, &options)?)
         })
     })?;
-    let out = PyList::empty(py);
-    for r in records {
-        let d = PyDict::new(py);
-        d.set_item("ComputerName", &r.computer_name)?;
-        d.set_item("DistinguishedName", &r.distinguished_name)?;
-        d.set_item("Account", &r.account)?;
-        d.set_item("Password", r.password.as_ref().map(|p| p.expose()))?;
-        d.set_item(
-            "PasswordUpdateTime",
-            filetime_to_py(py, r.password_update_time)?,
-        )?;
-        d.set_item(
-            "ExpirationTimestamp",
-            filetime_to_py(py, r.expiration_timestamp)?,
-        )?;
-        d.set_item("Source", r.source.as_str())?;
-        d.set_item("DecryptionStatus", r.decryption_status.as_str())?;
-        d.set_item("AuthorizedDecryptor", &r.authorized_decryptor)?;
-        d.set_item("TargetSid", &r.target_sid)?;
-        d.set_item("Detail", &r.detail)?;
-        out.append(d)?;
-    }
-    Ok(out)
+    // The core's form, times as ticks that `winlaps._types` turns into `datetime`s.
+    let forms: Vec<_> = (records.iter())
+        .map(|r| r.form(true, FileTime::ticks))
+        .collect();
+    record(py, "_password_records", to_py(py, &forms)?)
 }

@@ -8,7 +8,9 @@ the binding's defaults must be the core's.
 
 from __future__ import annotations
 
+import datetime
 import json
+import math
 from pathlib import Path
 from typing import Any, Callable
 
@@ -114,6 +116,22 @@ def _decrypt_live(args: dict[str, Any]) -> Any:
     return {"account": result.account, "password": result.password}
 
 
+def _read_computer(args: dict[str, Any]) -> Any:
+    store = winlaps.KeyStore()
+    if "root_key" in args:
+        store.add_root_key(winlaps.RootKey.from_json(json.dumps(args["root_key"])))
+    attributes = {k: [v.encode() for v in vs] for k, vs in args.get("attributes", {}).items()}
+    attributes |= {k: [bytes.fromhex(v) for v in vs] for k, vs in args.get("hex_attributes", {}).items()}
+    history = args.get("include_history", False)
+    records = winlaps.read_computer(args["dn"], attributes, store, include_history=history)
+
+    def plain(v: Any) -> Any:
+        # Times in whole Unix seconds (floor), what every binding's time type holds exactly.
+        return math.floor(v.timestamp()) if isinstance(v, datetime.datetime) else v
+
+    return {"records": [{k: plain(v) for k, v in r.items()} for r in records]}
+
+
 #: Where the decrypt_live cases send GetKey: nothing listens there.
 UNREACHABLE_DC = "127.0.0.1"
 
@@ -128,6 +146,7 @@ OPS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "reset_password_status": _reset_password_status,
     "is_valid_password": _is_valid_password,
     "decrypt_live": _decrypt_live,
+    "read_computer": _read_computer,
 }
 
 

@@ -81,6 +81,14 @@ def _seed(value: Any) -> bytes:
     raise TypeError("seed must be bytes, int or None")
 
 
+def _password_records(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """laps-directory's record forms with their FILETIMEs as ``datetime``s."""
+    for r in records:
+        for key in ("PasswordUpdateTime", "ExpirationTimestamp"):
+            r[key] = _time(r[key])
+    return records
+
+
 def _plain(data: Mapping[str, Any]) -> dict[str, Any]:
     """A state dict with its ``datetime`` values as FILETIME ticks (for the core's serde form)."""
     return {k: _ticks(v) if isinstance(v, datetime.datetime) else v for k, v in data.items()}
@@ -297,7 +305,9 @@ class SettingResolution(_Record):
         return self._native.to_dict()
 
     def __repr__(self) -> str:
-        return f"SettingResolution(name={self.name!r}, value={self.value!r}, {self.description})"
+        return (
+            f"SettingResolution(name={self.name!r}, value={self.value!r}, {self.description})"
+        )
 
 
 @dataclass(frozen=True, eq=False, init=False)
