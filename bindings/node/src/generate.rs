@@ -39,8 +39,7 @@ pub fn check_local_password_policy<'env>(
     policy: Unknown<'_>,
 ) -> Result<Unknown<'env>> {
     guarded(|| {
-        let opts: Option<PasswordOptions> = options("opts", opts)?;
-        let spec = spec_of(opts.as_ref())?;
+        let spec = spec_of(opts)?.1;
         let policy: LocalPasswordPolicy = from_js_opt("policy", policy)?
             .ok_or_else(|| invalid_arg("policy must be an object"))?;
         to_js(env, &laps_core::check_local_policy(&spec, &policy))
@@ -80,19 +79,21 @@ pub fn split_passphrase(passphrase: Unknown<'_>) -> Result<Vec<String>> {
     })
 }
 
-/// The validated spec of `opts`.
-fn spec_of(opts: Option<&PasswordOptions>) -> Result<PasswordSpec> {
+/// Argument `opts` and its validated spec (the core's defaults for what it leaves out).
+fn spec_of(opts: Unknown<'_>) -> Result<(Option<PasswordOptions>, PasswordSpec)> {
+    let opts: Option<PasswordOptions> = options("opts", opts)?;
     let field = |name: &str, v: Option<f64>| v.map(|v| whole(name, v, u32::MAX)).transpose();
-    let (c, l, w) = match opts {
+    let (c, l, w) = match &opts {
         None => (None, None, None),
         Some(o) => (o.complexity, o.length, o.words),
     };
-    PasswordSpec::with_defaults(
+    let spec = PasswordSpec::with_defaults(
         field("opts.complexity", c)?,
         field("opts.length", l)?,
         field("opts.words", w)?,
     )
-    .map_err(coded)
+    .map_err(coded)?;
+    Ok((opts, spec))
 }
 
 /// `n` of a batch call: a whole number, at most the core's `MAX_BATCH`.
@@ -136,8 +137,7 @@ fn device_policy(policy: Unknown<'_>) -> Result<LocalPasswordPolicy> {
 )]
 pub fn generate_password(opts: Unknown<'_>, policy: Unknown<'_>) -> Result<String> {
     guarded(|| {
-        let opts: Option<PasswordOptions> = options("opts", opts)?;
-        let spec = spec_of(opts.as_ref())?;
+        let (opts, spec) = spec_of(opts)?;
         let policy = device_policy(policy)?;
         let password = generator_of(opts.as_ref())?
             .generate_accepted(&spec, &policy)
@@ -160,8 +160,7 @@ pub fn generate_passwords<'env>(
 ) -> Result<Array<'env>> {
     guarded(|| {
         let n = batch_size(arg("n", n)?)?;
-        let opts: Option<PasswordOptions> = options("opts", opts)?;
-        let spec = spec_of(opts.as_ref())?;
+        let (opts, spec) = spec_of(opts)?;
         let policy = device_policy(policy)?;
         let g = generator_of(opts.as_ref())?;
         crate::batch::passwords_to_js(env, g, spec, policy, n)
@@ -182,8 +181,7 @@ pub fn generate_passwords_buffer(
 ) -> Result<Buffer> {
     guarded(|| {
         let n = batch_size(arg("n", n)?)?;
-        let opts: Option<PasswordOptions> = options("opts", opts)?;
-        let spec = spec_of(opts.as_ref())?;
+        let (opts, spec) = spec_of(opts)?;
         let policy = device_policy(policy)?;
         let mut g = generator_of(opts.as_ref())?;
         let mut joined = g
@@ -199,10 +197,7 @@ pub fn generate_passwords_buffer(
 /// (log2 of the number of equally likely outputs). `entropy(opts)` gives both figures.
 #[napi(ts_args_type = "opts?: PasswordOptions | undefined | null")]
 pub fn entropy_bits(opts: Unknown<'_>) -> Result<f64> {
-    guarded(|| {
-        let opts: Option<PasswordOptions> = options("opts", opts)?;
-        Ok(entropy::bits(&spec_of(opts.as_ref())?).exact)
-    })
+    guarded(|| Ok(entropy::bits(&spec_of(opts)?.1).exact))
 }
 
 /// Both entropy figures of `opts`: Microsoft's naive one and the exact one. With `policy`, of
@@ -218,11 +213,7 @@ pub fn entropy<'env>(
     policy: Unknown<'_>,
 ) -> Result<Unknown<'env>> {
     guarded(|| {
-        let opts: Option<PasswordOptions> = options("opts", opts)?;
-        let policy = device_policy(policy)?;
-        to_js(
-            env,
-            &entropy::bits_accepted(&spec_of(opts.as_ref())?, &policy),
-        )
+        let spec = spec_of(opts)?.1;
+        to_js(env, &entropy::bits_accepted(&spec, &device_policy(policy)?))
     })
 }
