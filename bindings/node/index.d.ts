@@ -621,6 +621,24 @@ export declare class EffectivePolicy {
 }
 
 /**
+ * A decoded Microsoft Graph `passwordBase64`: the password, the encoding detected and the
+ * raw bytes, for callers that know the encoding better. Held in native memory (zeroized
+ * when collected); `console.log`, `JSON.stringify` and `String()` never show the password.
+ */
+export declare class GraphPassword {
+  /** The password. Reading it is the one explicit step. */
+  get password(): string
+  /** `'utf-16le'` (Microsoft's documented example) or `'utf-8'` (what some scripts assume). */
+  get encoding(): 'utf-16le' | 'utf-8'
+  /** The base64-decoded bytes (a copy the caller can wipe). */
+  get raw(): Buffer
+  /** The JSON form without the password: `{ encoding, password: '<redacted>' }`. */
+  toJSON(): { encoding: 'utf-16le' | 'utf-8', password: '<redacted>' }
+  /** `GraphPassword(password=<redacted>, encoding=…)`. */
+  toString(): string
+}
+
+/**
  * Keys and cached derivations for decrypting LAPS attributes and DPAPI-NG
  * blobs. Add KDS root keys and/or Group Key Envelopes, then decrypt; derived
  * seed keys are cached, so a domain dump pays each derivation once.
@@ -703,7 +721,7 @@ export declare function decideRotation(policy: EffectivePolicy, local?: LocalSta
  * UTF-8; bytes with a zero byte, of even length and valid as UTF-16LE are
  * read as UTF-16LE, anything else as UTF-8 (the laps-crypto rule).
  */
-export declare function decodeGraphPassword(passwordBase64: string): string
+export declare function decodeGraphPassword(passwordBase64: string): GraphPassword
 
 /**
  * Decrypts `msLAPS-EncryptedPassword` (or history, DSRM) values with keys fetched live from

@@ -837,6 +837,7 @@ module.exports.__napiBindingTarget = __napiStampBindingTarget(nativeBinding, __n
 module.exports = nativeBinding
 module.exports.DcCredentials = nativeBinding.DcCredentials
 module.exports.EffectivePolicy = nativeBinding.EffectivePolicy
+module.exports.GraphPassword = nativeBinding.GraphPassword
 module.exports.KeyStore = nativeBinding.KeyStore
 module.exports.LapsCredential = nativeBinding.LapsCredential
 module.exports.checkLocalPasswordPolicy = nativeBinding.checkLocalPasswordPolicy

@@ -42,6 +42,23 @@ pub enum GraphPasswordEncoding {
     Utf8,
 }
 
+impl GraphPasswordEncoding {
+    /// The encoding's name as Python's codecs spell it: `"utf-16le"` or `"utf-8"`.
+    ///
+    /// ```
+    /// use laps_crypto::cleartext::{decode_graph_password, GraphPasswordEncoding};
+    /// assert_eq!(GraphPasswordEncoding::Utf16Le.as_str(), "utf-16le");
+    /// assert_eq!(decode_graph_password("UGFzc3dvcmQh")?.encoding.as_str(), "utf-8");
+    /// # Ok::<(), laps_crypto::Error>(())
+    /// ```
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            GraphPasswordEncoding::Utf16Le => "utf-16le",
+            GraphPasswordEncoding::Utf8 => "utf-8",
+        }
+    }
+}
+
 /// A decoded Graph `passwordBase64`, with the raw bytes kept for callers that know better.
 #[derive(Clone, Debug)]
 pub struct GraphPassword {

@@ -3,6 +3,7 @@
 // the recorded randomness reproduces the bytes, negatives fail with their codes.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
+import { inspect } from 'node:util'
 import {
   KeyStore,
   LapsCredential,
@@ -229,9 +230,18 @@ test('clear-text formats: msLAPS-Password JSON, legacy, expiration time, Graph b
     assert.equal(cred.updateFiletime, BigInt(`0x${x.t_hex}`))
   }
   for (const x of c.graph_deviceLocalCredentials_passwordBase64.vectors) {
-    assert.equal(decodeGraphPassword(x.passwordBase64), x.decoded_utf16le)
+    const g = decodeGraphPassword(x.passwordBase64)
+    assert.equal(g.password, x.decoded_utf16le)
+    assert.equal(g.encoding, 'utf-16le')
+    assert.deepEqual(g.raw, Buffer.from(x.passwordBase64, 'base64'))
   }
-  assert.equal(decodeGraphPassword(Buffer.from('pässword').toString('base64')), 'pässword')
+  const utf8 = decodeGraphPassword(Buffer.from('pässword').toString('base64'))
+  assert.deepEqual([utf8.password, utf8.encoding], ['pässword', 'utf-8'])
+  // The password prints nowhere.
+  for (const shown of [JSON.stringify(utf8), String(utf8), inspect(utf8)]) {
+    assert.ok(!shown.includes('pässword'), shown)
+  }
+  assert.equal(String(utf8), 'GraphPassword(password=<redacted>, encoding=utf-8)')
   assert.equal(parseLegacyPassword(Buffer.from('Legacy!Pw1')), 'Legacy!Pw1')
   assert.equal(parseLegacyPassword('Legacy!Pw1'), 'Legacy!Pw1')
   assert.equal(parseExpirationTime('133928369137884253').toISOString(), '2025-05-27T16:28:33.788Z')

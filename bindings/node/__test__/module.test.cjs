@@ -3,7 +3,7 @@ const { test } = require('node:test')
 const assert = require('node:assert/strict')
 
 const EXPORTS = [
-  'KeyStore', 'LapsCredential', 'EffectivePolicy',
+  'KeyStore', 'LapsCredential', 'GraphPassword', 'EffectivePolicy',
   'generatePassword', 'generatePasswords', 'generatePasswordsBuffer', 'entropy', 'entropyBits',
   'resolvePolicy', 'parseRegistryPol', 'parseSyncml', 'parseReg', 'decideRotation', 'postAuthenticationTimeline',
   'encryptAttribute', 'encryptBlob', 'parseEncryptedAttribute', 'parseBlob',

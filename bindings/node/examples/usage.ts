@@ -128,7 +128,7 @@ void serve([value]).then((n) => console.log(n, plaintext.length))
 const fromLdap: LapsCredential = parseLapsPasswordJson('{"n":"Administrator","t":"1d8161b41c41cde","p":"x"}')
 const legacy: string = parseLegacyPassword(Buffer.from('pw'))
 const expires: Date | null = parseExpirationTime('133928369137884253')
-const graph: string = decodeGraphPassword('UQBRAEAAZAA4AGYAOABnAFkA')
+const graph: string = decodeGraphPassword('UQBRAEAAZAA4AGYAOABnAFkA').password
 console.log(fromLdap.account, legacy, expires, graph)
 
 // --- errors -------------------------------------------------------------------

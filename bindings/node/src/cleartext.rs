@@ -7,6 +7,7 @@ use crate::error::{coded, Result};
 use crate::guard::guarded;
 use crate::time::to_date;
 use chrono::{DateTime, Utc};
+use napi::bindgen_prelude::Buffer;
 use napi::Unknown;
 use napi_derive::napi;
 use zeroize::Zeroizing;
@@ -50,16 +51,63 @@ pub fn parse_expiration_time(value: Unknown<'_>) -> Result<Option<DateTime<Utc>>
     })
 }
 
+/// A decoded Microsoft Graph `passwordBase64`: the password, the encoding detected and the
+/// raw bytes, for callers that know the encoding better. Held in native memory (zeroized
+/// when collected); `console.log`, `JSON.stringify` and `String()` never show the password.
+#[napi]
+pub struct GraphPassword {
+    inner: laps_crypto::cleartext::GraphPassword,
+}
+
+#[napi]
+impl GraphPassword {
+    /// The password. Reading it is the one explicit step.
+    #[napi(getter)]
+    pub fn password(&self) -> String {
+        self.inner.password.expose().to_owned()
+    }
+
+    /// `'utf-16le'` (Microsoft's documented example) or `'utf-8'` (what some scripts assume).
+    #[napi(getter, ts_return_type = "'utf-16le' | 'utf-8'")]
+    pub fn encoding(&self) -> &'static str {
+        self.inner.encoding.as_str()
+    }
+
+    /// The base64-decoded bytes (a copy the caller can wipe).
+    #[napi(getter)]
+    pub fn raw(&self) -> Buffer {
+        Buffer::from(self.inner.raw.as_slice())
+    }
+
+    /// The JSON form without the password: `{ encoding, password: '<redacted>' }`.
+    #[napi(
+        js_name = "toJSON",
+        ts_return_type = "{ encoding: 'utf-16le' | 'utf-8', password: '<redacted>' }"
+    )]
+    pub fn to_json(&self) -> serde_json::Value {
+        serde_json::json!({ "encoding": self.encoding(), "password": "<redacted>" })
+    }
+
+    /// `GraphPassword(password=<redacted>, encoding=…)`.
+    #[napi(js_name = "toString")]
+    pub fn to_display(&self) -> String {
+        format!(
+            "GraphPassword(password=<redacted>, encoding={})",
+            self.encoding()
+        )
+    }
+}
+
 /// Decodes Microsoft Graph `deviceLocalCredentials[].passwordBase64`.
 ///
 /// UNCERTAIN upstream: Microsoft's example is UTF-16LE, some scripts use
 /// UTF-8; bytes with a zero byte, of even length and valid as UTF-16LE are
 /// read as UTF-16LE, anything else as UTF-8 (the laps-crypto rule).
 #[napi(ts_args_type = "passwordBase64: string")]
-pub fn decode_graph_password(password_base64: Unknown<'_>) -> Result<String> {
+pub fn decode_graph_password(password_base64: Unknown<'_>) -> Result<GraphPassword> {
     guarded(|| {
         let s: String = arg("passwordBase64", password_base64)?;
-        let g = laps_crypto::cleartext::decode_graph_password(&s).map_err(coded)?;
-        Ok(g.password.expose().to_owned())
+        let inner = laps_crypto::cleartext::decode_graph_password(&s).map_err(coded)?;
+        Ok(GraphPassword { inner })
     })
 }

@@ -4,7 +4,7 @@
 use crate::convert::{filetime_from_py, filetime_to_py, record, text_or_bytes, to_py, Deferred};
 use crate::errors::{guard, Error, Kind};
 use laps_core::{FileTime, Password};
-use laps_crypto::cleartext::{self, GraphPassword, GraphPasswordEncoding};
+use laps_crypto::cleartext::{self, GraphPassword};
 use laps_crypto::{
     with_randomness, EncryptedAttributeInfo, Encryptor, GroupKeyEnvelope, Guid, KeySource,
     KeyStore, LapsCredential, RootKey, RootKeyAttributes, Sid,
@@ -514,10 +514,7 @@ impl PyGraphPassword {
     /// `"utf-16le"` (Microsoft's documented example) or `"utf-8"` (what some scripts assume).
     #[getter]
     fn encoding(&self) -> &'static str {
-        match self.inner.encoding {
-            GraphPasswordEncoding::Utf16Le => "utf-16le",
-            GraphPasswordEncoding::Utf8 => "utf-8",
-        }
+        self.inner.encoding.as_str()
     }
     /// The base64-decoded bytes, for callers that know the encoding better.
     #[getter]
