@@ -988,7 +988,7 @@ export interface RawRegistryValue {
 /**
  * Reads one computer: one record per value, newest source first (history newest first by
  * update time with `includeHistory`). `attributes` maps each LDAP attribute name to its
- * values (bytes or strings). An object without LAPS attributes throws `LAPS_INVALID_ARG`.
+ * values (bytes or strings). An object without LAPS attributes throws `LAPS_NOT_FOUND`.
  */
 export declare function readComputer(distinguishedName: string, attributes: Record<string, Array<Uint8Array | string>>, keys: KeyStore, options?: ReadComputerOptions | undefined | null): PasswordRecord[]
 

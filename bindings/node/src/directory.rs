@@ -26,7 +26,7 @@ pub struct ReadComputerOptions {
 
 /// Reads one computer: one record per value, newest source first (history newest first by
 /// update time with `includeHistory`). `attributes` maps each LDAP attribute name to its
-/// values (bytes or strings). An object without LAPS attributes throws `LAPS_INVALID_ARG`.
+/// values (bytes or strings). An object without LAPS attributes throws `LAPS_NOT_FOUND`.
 #[napi(ts_return_type = "PasswordRecord[]")]
 pub fn read_computer<'env>(
     env: &'env Env,

@@ -283,9 +283,10 @@ items!(
     SerializeTupleStruct::serialize_field
 );
 
-/// A JS object being written: struct fields are camel-cased, map keys kept as they are; a `null` field is left out. A struct variant's
-/// object is wrapped in one named for the variant (`{ range: { min, max } }`), as a newtype
-/// variant's value is, and unit variants are their names: serde's external tagging.
+/// A JS object being written: struct fields are camel-cased, map keys kept as they are; a
+/// `null` field is left out. A struct variant's object is wrapped in one named for the variant
+/// (`{ range: { min, max } }`), as a newtype variant's value is, and unit variants are their
+/// names: serde's external tagging.
 struct Fields<'env> {
     out: Out<'env>,
     obj: Object<'env>,
