@@ -136,8 +136,8 @@ fn provenance(args: &Value) -> Value {
     let snapshot = Snapshot::from_json(&input.to_string()).expect("snapshot");
     let p = resolve(&snapshot, &Device::default());
     match p.provenance(setting.as_str().expect("setting name")) {
-        Some(r) => serde_json::to_value(r.form(|v| v.plain(None))).expect("serde form"),
-        None => error(ErrorKind::InvalidArgument),
+        Ok(r) => serde_json::to_value(r.form(|v| v.plain(None))).expect("serde form"),
+        Err(e) => error(e.kind()),
     }
 }
 

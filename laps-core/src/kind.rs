@@ -112,6 +112,21 @@ impl ErrorKind {
     }
 }
 
+impl fmt::Display for UnknownName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "unknown {} {:?}", self.what, self.name)?;
+        if let [first @ .., last] = self.known {
+            f.write_str(" (expected ")?;
+            for (i, name) in first.iter().enumerate() {
+                let then = if i + 1 == first.len() { " or " } else { ", " };
+                write!(f, "{name}{then}")?;
+            }
+            write!(f, "{last})")?;
+        }
+        Ok(())
+    }
+}
+
 impl fmt::Display for ErrorKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
@@ -126,7 +141,7 @@ impl FromStr for ErrorKind {
         ErrorKind::ALL
             .into_iter()
             .find(|k| k.as_str() == s)
-            .ok_or_else(|| UnknownName::new("error kind", s))
+            .ok_or_else(|| UnknownName::new("error kind", s, &[]))
     }
 }
 
@@ -138,22 +153,26 @@ impl FromStr for ErrorKind {
 /// let e = "nope".parse::<ErrorKind>().unwrap_err();
 /// assert_eq!(e.to_string(), "unknown error kind \"nope\"");
 /// assert_eq!(e.kind(), ErrorKind::InvalidArgument);
+/// let e = UnknownName::new("root", "hklm", &["csp", "gpo", "local", "legacy"]);
+/// assert_eq!(e.to_string(), "unknown root \"hklm\" (expected csp, gpo, local or legacy)");
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("unknown {what} {name:?}")]
 pub struct UnknownName {
     /// What was being named (`root`, `severity`, ...).
     pub what: &'static str,
     /// The name given (truncated to 64 characters).
     pub name: String,
+    /// The names that would have parsed, named in the message; empty when too many to list.
+    pub known: &'static [&'static str],
 }
 
 impl UnknownName {
-    /// An unknown `name` for a `what`.
-    pub fn new(what: &'static str, name: &str) -> Self {
+    /// An unknown `name` for a `what`, whose names are `known` (empty: not listed).
+    pub fn new(what: &'static str, name: &str, known: &'static [&'static str]) -> Self {
         UnknownName {
             what,
             name: name.chars().take(64).collect(),
+            known,
         }
     }
 

@@ -64,7 +64,7 @@ impl std::str::FromStr for Source {
             "none" => Ok(Source::None),
             _ => Root::from_name(s)
                 .map(Source::from)
-                .ok_or_else(|| laps_core::UnknownName::new("policy source", s)),
+                .ok_or_else(|| laps_core::UnknownName::new("policy source", s, &[])),
         }
     }
 }
@@ -295,14 +295,27 @@ impl EffectivePolicy {
         self.settings.get(id)
     }
 
-    /// The resolution of a setting by registry name (any case) or snake_case name.
-    pub fn provenance(&self, name: &str) -> Option<&SettingResolution> {
-        catalog::find(Family::WindowsLaps, name).and_then(|info| self.setting(info.id))
+    /// The resolution of a setting by registry name (any case) or snake_case name; a name
+    /// that is no Windows LAPS setting is an [`UnknownName`](laps_core::UnknownName) (kind
+    /// `InvalidArgument`).
+    ///
+    /// ```
+    /// # use laps_policy::{resolve, Device, Snapshot};
+    /// let policy = resolve(&Snapshot::default(), &Device::default());
+    /// assert_eq!(policy.provenance("password_length")?.setting.name(), "PasswordLength");
+    /// let e = policy.provenance("PasswordLenght").unwrap_err();
+    /// assert_eq!(e.to_string(), "unknown Windows LAPS setting \"PasswordLenght\"");
+    /// # Ok::<(), laps_core::UnknownName>(())
+    /// ```
+    pub fn provenance(&self, name: &str) -> Result<&SettingResolution, laps_core::UnknownName> {
+        catalog::find(Family::WindowsLaps, name)
+            .and_then(|info| self.setting(info.id))
+            .ok_or_else(|| laps_core::UnknownName::new("Windows LAPS setting", name, &[]))
     }
 
     /// The value of a setting by registry name or snake_case name.
     pub fn value(&self, name: &str) -> Option<&SettingValue> {
-        self.provenance(name).map(|r| &r.value)
+        self.provenance(name).ok().map(|r| &r.value)
     }
 
     /// True when the setting is in effect under this policy.

@@ -37,7 +37,7 @@ macro_rules! named {
                 $ty::ALL
                     .into_iter()
                     .find(|v| v.as_str() == s)
-                    .ok_or_else(|| laps_core::UnknownName::new($what, s))
+                    .ok_or_else(|| laps_core::UnknownName::new($what, s, &[$($name),+]))
             }
         }
     };

@@ -33,14 +33,12 @@ impl Root {
     /// All roots, highest precedence first.
     pub const ALL: [Root; 4] = [Root::Csp, Root::Gpo, Root::Local, Root::Legacy];
 
+    /// The [`name`](Self::name)s of [`ALL`](Self::ALL), in the same order.
+    pub const NAMES: [&'static str; 4] = ["csp", "gpo", "local", "legacy"];
+
     /// The lower-case name used in JSON and by the bindings: `csp`, `gpo`, `local`, `legacy`.
     pub const fn name(self) -> &'static str {
-        match self {
-            Root::Csp => "csp",
-            Root::Gpo => "gpo",
-            Root::Local => "local",
-            Root::Legacy => "legacy",
-        }
+        Self::NAMES[self as usize]
     }
 
     /// The root of a lower-case [`name`](Self::name).
@@ -98,7 +96,7 @@ impl std::str::FromStr for Root {
 
     /// Parses a lower-case [`name`](Root::name).
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Root::from_name(s).ok_or_else(|| laps_core::UnknownName::new("root", s))
+        Root::from_name(s).ok_or_else(|| laps_core::UnknownName::new("root", s, &Root::NAMES))
     }
 }
 

@@ -1274,7 +1274,7 @@ fn every_setting_is_reported_with_provenance_in_catalogue_order() {
     assert_eq!(p.settings.len(), 18);
     for (r, info) in p.settings.iter().zip(catalog::windows_laps()) {
         assert_eq!(r.setting, info.id);
-        assert!(p.provenance(info.name).is_some() && p.provenance(info.snake_name).is_some());
+        assert!(p.provenance(info.name).is_ok() && p.provenance(info.snake_name).is_ok());
     }
     let json: serde_json::Value = serde_json::from_str(&p.to_json().unwrap()).unwrap();
     assert_eq!(json["source"], "gpo");

@@ -384,7 +384,14 @@ test('writers produce files the parsers read back', () => {
   assert.equal(resolvePolicy({ ...legacy, device: { join: 'ad' } }).mode, 'legacy_emulation')
   assert.throws(() => writeRegistryPol({ PasswordAge: 30 }), { code: 'LAPS_POLICY', message: /not a setting of the GPO root/ })
   assert.throws(() => writeSyncml({ AdmPwdEnabled: 1 }), { code: 'LAPS_POLICY' })
-  assert.throws(() => writeReg({ BackupDirectory: 0 }, { root: 'hklm' }), { code: 'LAPS_INVALID_ARG' })
+  // The core's message, word for word the same in Python.
+  const unknown = { code: 'LAPS_INVALID_ARG', message: 'unknown root "hklm" (expected csp, gpo, local or legacy)' }
+  assert.throws(() => writeReg({ BackupDirectory: 0 }, { root: 'hklm' }), unknown)
+  assert.throws(() => resolvePolicy().rootVerdict('hklm'), unknown)
+  assert.throws(() => resolvePolicy().provenance('NoSuchSetting'), {
+    code: 'LAPS_INVALID_ARG',
+    message: 'unknown Windows LAPS setting "NoSuchSetting"', // as in Python
+  })
   assert.throws(() => writeReg(null), { code: 'LAPS_INVALID_ARG' })
 })
 

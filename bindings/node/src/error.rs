@@ -114,6 +114,7 @@ macro_rules! crate_errors {
 
 crate_errors!(
     laps_core::Error,
+    laps_core::UnknownName,
     laps_policy::Error,
     laps_crypto::Error,
     laps_directory::Error,

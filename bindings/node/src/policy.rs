@@ -1,7 +1,7 @@
 //! `resolvePolicy`, the `EffectivePolicy` class and the policy-file parsers (laps-policy).
 
 use crate::args::{arg, options};
-use crate::error::{internal, invalid_arg, Result};
+use crate::error::{coded, internal, invalid_arg, Result};
 use crate::guard::guarded;
 use crate::plain::{from_js, to_js};
 use crate::regvalue::{js_value, snapshot_from_js};
@@ -85,11 +85,7 @@ impl EffectivePolicy {
     pub fn root_verdict(&self, root: Unknown<'_>) -> Result<String> {
         guarded(|| {
             let name: String = arg("root", root)?;
-            let root = Root::from_name(&name).ok_or_else(|| {
-                invalid_arg(format!(
-                    "root must be csp, gpo, local or legacy, got {name:?}"
-                ))
-            })?;
+            let root: Root = name.parse().map_err(coded)?;
             Ok(self.inner.root_verdict(root))
         })
     }
@@ -120,9 +116,7 @@ impl EffectivePolicy {
     /// The resolution of the setting named by argument `name`.
     fn resolution(&self, name: Unknown<'_>) -> Result<&laps_policy::SettingResolution> {
         let name: String = arg("name", name)?;
-        self.inner
-            .provenance(&name)
-            .ok_or_else(|| invalid_arg(format!("unknown setting name {name:?}")))
+        self.inner.provenance(&name).map_err(coded)
     }
 }
 

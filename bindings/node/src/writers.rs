@@ -43,11 +43,7 @@ fn root_of(opts: Unknown<'_>, default: Root) -> Result<Root> {
     let opts: Option<WriteOptions> = options("opts", opts)?;
     match opts.and_then(|o| o.root) {
         None => Ok(default),
-        Some(name) => Root::from_name(&name).ok_or_else(|| {
-            invalid_arg(format!(
-                "opts.root must be 'csp', 'gpo', 'local' or 'legacy', not {name:?}"
-            ))
-        }),
+        Some(name) => name.parse().map_err(coded),
     }
 }
 

@@ -110,6 +110,7 @@ macro_rules! from_kind {
 
 from_kind! {
     laps_core::Error,
+    laps_core::UnknownName,
     laps_policy::Error,
     laps_crypto::Error,
     laps_directory::Error,

@@ -19,11 +19,7 @@ use serde::Serialize;
 
 /// `"csp"`, `"gpo"`, `"local"` or `"legacy"`.
 fn root_from_name(name: &str) -> PyResult<Root> {
-    Root::from_name(name).ok_or_else(|| {
-        invalid(format!(
-            "root must be \"csp\", \"gpo\", \"local\" or \"legacy\", not {name:?}"
-        ))
-    })
+    Ok(name.parse::<Root>().map_err(Error::from)?)
 }
 
 fn invalid(message: String) -> PyErr {
@@ -264,8 +260,7 @@ pub(crate) struct PyPolicyHandle {
 impl PyPolicyHandle {
     /// How one setting was resolved, by snake_case or registry name (any case).
     fn provenance<'py>(&self, py: Python<'py>, name: &str) -> PyResult<Bound<'py, PyAny>> {
-        let r = (self.inner.provenance(name))
-            .ok_or_else(|| invalid(format!("{name:?} is not a Windows LAPS setting")))?;
+        let r = self.inner.provenance(name).map_err(Error::from)?;
         setting(py, r)
     }
     /// Every setting's resolution (`EffectivePolicy.settings`, on first access).

@@ -493,8 +493,9 @@ def test_effective_policy_exposes_every_setting_and_serialises() -> None:
     assert (r.name, r.snake_name) == ("PasswordLength", "password_length")
     assert r.to_dict()["name"] == "PasswordLength"
     assert repr(r) == f"SettingResolution(name='PasswordLength', value={r.value!r}, {r.description})"
-    with pytest.raises(winlaps.InvalidArgumentError):
+    with pytest.raises(winlaps.InvalidArgumentError) as e:
         p.provenance("NoSuchSetting")
+    assert str(e.value) == 'unknown Windows LAPS setting "NoSuchSetting"'  # as in Node
     for diag in p.diagnostics:
         assert diag.severity in ("info", "warning", "error")
         assert str(diag)
@@ -594,8 +595,11 @@ def test_writers_refuse_unknown_names_and_roots() -> None:
         winlaps.write_registry_pol({"PasswordAge": 30})
     with pytest.raises(winlaps.PolicyError):
         winlaps.write_syncml({"AdmPwdEnabled": 1})
-    with pytest.raises(winlaps.InvalidArgumentError, match="root must be"):
+    # The core's message, word for word the same in Node.
+    unknown = 'unknown root "hklm" (expected csp, gpo, local or legacy)'
+    with pytest.raises(winlaps.InvalidArgumentError) as e:
         winlaps.write_reg({"BackupDirectory": 0}, root="hklm")  # type: ignore[arg-type]
+    assert str(e.value) == unknown
 
 
 def test_entra_backup_fails_when_the_tenant_switch_is_off_or_the_device_disabled() -> None:
