@@ -162,7 +162,7 @@ pub struct UnknownName {
     pub what: &'static str,
     /// The name given (truncated to 64 characters).
     pub name: String,
-    /// The names that would have parsed, named in the message; empty when too many to list.
+    /// The names that would have parsed, named in the message; empty: not listed.
     pub known: &'static [&'static str],
 }
 

@@ -117,8 +117,8 @@ const ops = {
     const records = readComputer(args.dn, attributes, keyStore, { includeHistory: args.include_history })
     // Absent in JS is null in the table; times in whole Unix seconds.
     const keys = ['ComputerName', 'DistinguishedName', 'Account', 'Password', 'PasswordUpdateTime', 'ExpirationTimestamp', 'Source', 'DecryptionStatus', 'AuthorizedDecryptor', 'TargetSid', 'Detail']
-    const plain = (k, v) => (v instanceof Date ? Math.floor(v.getTime() / 1000) : v ?? null)
-    return { records: records.map((r) => Object.fromEntries(keys.map((k) => [k, plain(k, r[k])]))) }
+    const plain = (v) => (v instanceof Date ? Math.floor(v.getTime() / 1000) : v ?? null)
+    return { records: records.map((r) => Object.fromEntries(keys.map((k) => [k, plain(r[k])]))) }
   },
   async decrypt_live(args) {
     const keyStore = new KeyStore()

@@ -25,10 +25,8 @@ pub(crate) fn caught<T>(f: impl FnOnce() -> T) -> Caught<T> {
 /// A task's promise: its value, or a rejection with a JS `Error` carrying the `LAPS_*` code
 /// (`LAPS_INTERNAL` for a caught panic).
 pub(crate) fn settle<T>(env: &Env, outcome: Caught<Result<T>>) -> napi::Result<T> {
-    match outcome.unwrap_or_else(|_| Err(panicked())) {
-        Ok(v) => Ok(v),
-        Err(e) => Err(napi::Error::from(JsErrorValue::from(e).into_unknown(*env))),
-    }
+    (outcome.unwrap_or_else(|_| Err(panicked())))
+        .map_err(|e| napi::Error::from(JsErrorValue::from(e).into_unknown(*env)))
 }
 
 /// The error of a caught panic.
