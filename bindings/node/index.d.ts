@@ -574,49 +574,49 @@ export declare class EffectivePolicy {
    * `to_dict()` give, keys in the Rust crate's order), so `JSON.stringify(policy)` works.
    */
   toJSON(): Record<string, unknown>
-  /** r" Why nothing is managed or backed up (a diagnostic code), when that is the case. */
+  /** Why nothing is managed or backed up (a diagnostic code), when that is the case. */
   get blocker(): string | null
-  /** r" `BackupDirectory`: 0 disabled, 1 Entra, 2 Active Directory. */
+  /** `BackupDirectory`: 0 disabled, 1 Entra, 2 Active Directory. */
   get backupDirectory(): number
-  /** r" `AdministratorAccountName`; `null` is the built-in administrator. */
+  /** `AdministratorAccountName`; `null` is the built-in administrator. */
   get administratorAccountName(): string | null
-  /** r" `PasswordAgeDays`. */
+  /** `PasswordAgeDays`. */
   get passwordAgeDays(): number
-  /** r" `PasswordLength` (used by complexities 1–5). */
+  /** `PasswordLength` (used by complexities 1–5). */
   get passwordLength(): number
-  /** r" `PassphraseLength` in words (used by complexities 6–8). */
+  /** `PassphraseLength` in words (used by complexities 6–8). */
   get passphraseLength(): number
-  /** r" `PasswordComplexity` (1–8). */
+  /** `PasswordComplexity` (1–8). */
   get passwordComplexity(): number
-  /** r" `PasswordExpirationProtectionEnabled`. */
+  /** `PasswordExpirationProtectionEnabled`. */
   get passwordExpirationProtectionEnabled(): boolean
-  /** r" `ADPasswordEncryptionEnabled`. */
+  /** `ADPasswordEncryptionEnabled`. */
   get adPasswordEncryptionEnabled(): boolean
-  /** r" `ADPasswordEncryptionPrincipal`; `null` is Domain Admins. */
+  /** `ADPasswordEncryptionPrincipal`; `null` is Domain Admins. */
   get adPasswordEncryptionPrincipal(): string | null
-  /** r" `ADEncryptedPasswordHistorySize`. */
+  /** `ADEncryptedPasswordHistorySize`. */
   get adEncryptedPasswordHistorySize(): number
-  /** r" `ADBackupDSRMPassword`. */
+  /** `ADBackupDSRMPassword`. */
   get adBackupDsrmPassword(): boolean
-  /** r" `PostAuthenticationResetDelay` in hours. */
+  /** `PostAuthenticationResetDelay` in hours. */
   get postAuthenticationResetDelay(): number
-  /** r" `PostAuthenticationActions` bit mask (1 reset, 2 sign out, 4 reboot, 8 terminate processes). */
+  /** `PostAuthenticationActions` bit mask (1 reset, 2 sign out, 4 reboot, 8 terminate processes). */
   get postAuthenticationActions(): number
-  /** r" `AutomaticAccountManagementEnabled`. */
+  /** `AutomaticAccountManagementEnabled`. */
   get automaticAccountManagementEnabled(): boolean
-  /** r" `AutomaticAccountManagementTarget`: 0 built-in administrator, 1 a new account. */
+  /** `AutomaticAccountManagementTarget`: 0 built-in administrator, 1 a new account. */
   get automaticAccountManagementTarget(): number
-  /** r" `AutomaticAccountManagementNameOrPrefix`. */
+  /** `AutomaticAccountManagementNameOrPrefix`. */
   get automaticAccountManagementNameOrPrefix(): string | null
-  /** r" `AutomaticAccountManagementEnableAccount`. */
+  /** `AutomaticAccountManagementEnableAccount`. */
   get automaticAccountManagementEnableAccount(): boolean
-  /** r" `AutomaticAccountManagementRandomizeName`. */
+  /** `AutomaticAccountManagementRandomizeName`. */
   get automaticAccountManagementRandomizeName(): boolean
-  /** r" True when the password is encrypted in AD under this policy. */
+  /** True when the password is encrypted in AD under this policy. */
   get encrypts(): boolean
-  /** r" The principal passwords are encrypted to, when encrypting. */
+  /** The principal passwords are encrypted to, when encrypting. */
   get encryptionTarget(): string | null
-  /** r" The account that is managed, for a person (e.g. `built-in administrator (RID 500)`). */
+  /** The account that is managed, for a person (e.g. `built-in administrator (RID 500)`). */
   get managedAccount(): string
 }
 
@@ -701,10 +701,11 @@ export declare class LapsCredential {
 }
 
 /**
- * Whether the device's password policy accepts what `opts` generates (predicts Windows LAPS
- * event 10027), with the exact share accepted.
+ * Whether the device's password policy (default: no minimum length, no complexity rule)
+ * accepts what `opts` generates (predicts Windows LAPS event 10027), with the exact share
+ * accepted.
  */
-export declare function checkLocalPasswordPolicy(opts: PasswordOptions | undefined | null, policy: LocalPasswordPolicyOptions): LocalPolicyFit
+export declare function checkLocalPasswordPolicy(opts?: PasswordOptions | undefined | null, policy?: LocalPasswordPolicyOptions | undefined | null): LocalPolicyFit
 
 /**
  * Decides whether the password must rotate now: the AD update factors
@@ -750,7 +751,10 @@ export declare function encryptBlob(opts: EncryptOptions & { plaintext: Uint8Arr
 
 /** What to encrypt and with which key. */
 export interface EncryptOptions {
-  /** The target principal's SID (`SID=` protector), e.g. Domain Admins `'S-1-5-21-…-512'`. */
+  /**
+   * The target principal's SID (`SID=` protector), e.g. Domain Admins `'S-1-5-21-…-512'`,
+   * or the one-SID protection descriptor `'SID=S-1-5-21-…-512'`.
+   */
   sid: string
   /** Key source 1: a Group Key Envelope (what GetKey returns to the LAPS client). */
   groupKeyEnvelope?: Uint8Array
@@ -902,10 +906,11 @@ export declare function parseBlob(blob: Uint8Array): BlobInfo
 export declare function parseEncryptedAttribute(value: Uint8Array): EncryptedAttributeInfo
 
 /**
- * Reads `msLAPS-PasswordExpirationTime` / `ms-Mcs-AdmPwdExpirationTime` (a
- * decimal FILETIME string); `"0"` gives `null`.
+ * Reads `msLAPS-PasswordExpirationTime` / `ms-Mcs-AdmPwdExpirationTime`: the decimal
+ * FILETIME as LDAP gives it (`string` or `Uint8Array`), or as a `bigint` or `number`; `0`
+ * gives `null`.
  */
-export declare function parseExpirationTime(value: string): Date | null
+export declare function parseExpirationTime(value: string | Uint8Array | bigint | number): Date | null
 
 /**
  * Reads a Group Key Envelope (`GetKey`'s answer, or `makeGroupKeyEnvelope`'s output): which
@@ -915,9 +920,9 @@ export declare function parseGroupKeyEnvelope(data: Uint8Array): GroupKeyEnvelop
 
 /**
  * Reads a clear-text `msLAPS-Password` JSON `{"n","t","p"}` (tolerant: any
- * field order, escaped or not, `t` in either case).
+ * field order, escaped or not, `t` in either case), as text or as the attribute's UTF-8 bytes.
  */
-export declare function parseLapsPasswordJson(json: string): LapsCredential
+export declare function parseLapsPasswordJson(json: string | Uint8Array): LapsCredential
 
 /** Reads a legacy `ms-Mcs-AdmPwd` value (the bare password, UTF-8). */
 export declare function parseLegacyPassword(value: Uint8Array | string): string
@@ -1006,8 +1011,8 @@ export interface ReadComputerOptions {
 }
 
 /**
- * Decodes the LAPS CSP `Actions/ResetPasswordStatus`: an HRESULT as a number (signed or
- * unsigned), or the CSP's text (decimal, or `0x` hex). Both spellings of E_PENDING
+ * Decodes the LAPS CSP `Actions/ResetPasswordStatus`: an HRESULT as a number or `bigint`
+ * (signed or unsigned), or the CSP's text (decimal, or `0x` hex). Both spellings of E_PENDING
  * (`0x8000000A` and the documentation's `0x8000000`) are pending.
  *
  * ```js
@@ -1015,7 +1020,7 @@ export interface ReadComputerOptions {
  * resetPasswordStatus(0)              // { status: 'succeeded', hresult: 0 }
  * ```
  */
-export declare function resetPasswordStatus(value: number | string): ResetStatus
+export declare function resetPasswordStatus(value: number | bigint | string): ResetStatus
 
 /** The decoded LAPS CSP `Actions/ResetPasswordStatus`. */
 export interface ResetStatus {

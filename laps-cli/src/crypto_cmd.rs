@@ -144,7 +144,7 @@ pub(crate) fn run(command: CryptoCommand) -> CliResult {
             dc,
             dc_args,
         } => {
-            let sid: Sid = sid.strip_prefix("SID=").unwrap_or(&sid).parse()?;
+            let sid = Sid::from_protection_descriptor(&sid)?;
             let now = match time {
                 Some(t) => FileTime::parse_rfc3339(&t)
                     .ok_or_else(|| format!("bad --time {t:?} (RFC 3339 UTC expected)"))?,

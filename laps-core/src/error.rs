@@ -24,6 +24,9 @@ pub enum Error {
     /// A time outside what a FILETIME holds (1601 to 30828).
     #[error("the time is outside the FILETIME range (1601-01-01 to 30828)")]
     TimeOutOfRange,
+    /// A generator seed that is not 32 bytes long (the length given).
+    #[error("a seed must be 32 bytes, got {0}")]
+    SeedLength(usize),
     /// The device's own password policy accepts (almost) none of the passwords the spec
     /// generates, so redrawing cannot help: Windows LAPS fails every rotation (event 10027).
     #[error("the device's password policy ({policy}) rejects {problems}: complexity {complexity} cannot satisfy it and Windows LAPS would fail every rotation (event 10027); choose complexity 3-5 or a longer spec")]
@@ -50,7 +53,8 @@ impl Error {
             | Error::LengthOutOfRange(_)
             | Error::WordsOutOfRange(_)
             | Error::BatchTooLarge(_)
-            | Error::TimeOutOfRange => ErrorKind::InvalidArgument,
+            | Error::TimeOutOfRange
+            | Error::SeedLength(_) => ErrorKind::InvalidArgument,
             Error::PolicyUnsatisfiable { .. } => ErrorKind::Policy,
             Error::Rng => ErrorKind::Randomness,
         }

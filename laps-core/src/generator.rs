@@ -88,6 +88,23 @@ impl Generator<ChaCha20Rng> {
     pub fn from_seed_insecure(seed: [u8; 32]) -> Self {
         Self::with_rng(ChaCha20Rng::from_seed(seed))
     }
+
+    /// [`from_seed_insecure`](Generator::from_seed_insecure) of a seed of any length, as a
+    /// caller's bytes come: [`Error::SeedLength`] (kind `InvalidArgument`) unless it is 32
+    /// bytes. **Not for production**, as that one.
+    ///
+    /// ```
+    /// use laps_core::{ErrorKind, Generator};
+    /// assert!(Generator::from_seed_slice_insecure(&[7; 32]).is_ok());
+    /// let e = Generator::from_seed_slice_insecure(&[7; 31]).unwrap_err();
+    /// assert_eq!((e.kind(), e.to_string()), (ErrorKind::InvalidArgument, "a seed must be 32 bytes, got 31".into()));
+    /// ```
+    pub fn from_seed_slice_insecure(seed: &[u8]) -> Result<Self, Error> {
+        let mut seed: [u8; 32] = seed.try_into().map_err(|_| Error::SeedLength(seed.len()))?;
+        let g = Self::from_seed_insecure(seed);
+        seed.zeroize();
+        Ok(g)
+    }
 }
 
 impl<R: RngCore + CryptoRng> Generator<R> {

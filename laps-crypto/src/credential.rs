@@ -53,6 +53,24 @@ impl LapsCredential {
         }
     }
 
+    /// [`from_json`](LapsCredential::from_json) of the attribute's bytes as LDAP gives them
+    /// (UTF-8); bytes that are not UTF-8 are [`Error::Malformed`](crate::Error::Malformed) at
+    /// the first bad byte.
+    ///
+    /// ```
+    /// use laps_crypto::LapsCredential;
+    /// let c = LapsCredential::from_json_bytes(br#"{"n":"Administrator","t":"1d8161b41c41cde","p":"x"}"#)?;
+    /// assert_eq!(c.account, "Administrator");
+    /// let e = LapsCredential::from_json_bytes(b"{\"n\":\"\xff\"}").unwrap_err();
+    /// assert_eq!(e.to_string(), "malformed LAPS password JSON at byte 6: not UTF-8");
+    /// # Ok::<(), laps_crypto::Error>(())
+    /// ```
+    pub fn from_json_bytes(json: &[u8]) -> Result<Self> {
+        let text =
+            core::str::from_utf8(json).map_err(|e| malformed(S, e.valid_up_to(), "not UTF-8"))?;
+        Self::from_json(text)
+    }
+
     /// Reads the JSON tolerantly: any valid JSON object with string fields `n`, `t` (a hex
     /// FILETIME of 1 to 16 digits, either case, leading zeros allowed) and `p`, in any order,
     /// escaped or not; other fields are ignored. The password is unescaped into one buffer

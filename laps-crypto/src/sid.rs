@@ -57,6 +57,41 @@ impl Sid {
     pub fn sub_authorities(&self) -> &[u32] {
         &self.sub_authorities
     }
+
+    /// The SID of a one-SID protection descriptor, as `NCryptCreateProtectionDescriptor`
+    /// writes it (`SID=<sid>`, `SID` in any case, spaces around) or as dpapi-ng takes it (the
+    /// bare SID string).
+    ///
+    /// # Errors
+    /// [`Error::UnsupportedProtector`] for any other descriptor (`LOCAL=user`,
+    /// `SID=<a> OR SID=<b>`, ...): winlaps encrypts to one SID; [`Error::InvalidInput`] when
+    /// the SID does not parse.
+    ///
+    /// ```
+    /// use laps_crypto::{ErrorKind, Sid};
+    /// let sid = Sid::from_protection_descriptor(" sid=S-1-5-21-1-2-3-512")?;
+    /// assert_eq!(sid, "S-1-5-21-1-2-3-512".parse()?);
+    /// assert_eq!(Sid::from_protection_descriptor("S-1-5-32-544")?.to_string(), "S-1-5-32-544");
+    /// let e = Sid::from_protection_descriptor("LOCAL=user").unwrap_err();
+    /// assert_eq!(e.kind(), ErrorKind::Unsupported);
+    /// let e = Sid::from_protection_descriptor("SID=S-1-5-1 OR SID=S-1-5-2").unwrap_err();
+    /// assert_eq!(e.kind(), ErrorKind::Unsupported);
+    /// assert_eq!(Sid::from_protection_descriptor("SID=nope").unwrap_err().kind(), ErrorKind::InvalidArgument);
+    /// assert_eq!(Sid::from_protection_descriptor("not a sid").unwrap_err().kind(), ErrorKind::InvalidArgument);
+    /// # Ok::<(), laps_crypto::Error>(())
+    /// ```
+    pub fn from_protection_descriptor(descriptor: &str) -> Result<Sid> {
+        let d = descriptor.trim();
+        let sid = match d.get(..4) {
+            Some(prefix) if prefix.eq_ignore_ascii_case("SID=") => d[4..].trim(),
+            _ => d,
+        };
+        // Every protector of a descriptor is `NAME=value`: one left after `SID=` is another.
+        if sid.contains('=') {
+            return Err(Error::UnsupportedProtector(d.chars().take(256).collect()));
+        }
+        sid.parse()
+    }
 }
 
 impl FromStr for Sid {

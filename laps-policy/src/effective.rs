@@ -38,6 +38,9 @@ impl Source {
         }
     }
 
+    /// Every source's [`as_str`](Source::as_str) name, highest precedence first.
+    pub const NAMES: [&'static str; 5] = ["csp", "gpo", "local", "legacy", "none"];
+
     /// Lower-case name: `csp`, `gpo`, `local`, `legacy`, `none`.
     pub const fn as_str(self) -> &'static str {
         match self.root() {
@@ -54,17 +57,25 @@ impl std::str::FromStr for Source {
     ///
     /// ```
     /// use laps_policy::Source;
-    /// for s in [Source::Csp, Source::Gpo, Source::Local, Source::Legacy, Source::None] {
-    ///     assert_eq!(s.as_str().parse(), Ok(s));
+    /// for (s, name) in [Source::Csp, Source::Gpo, Source::Local, Source::Legacy, Source::None]
+    ///     .into_iter()
+    ///     .zip(Source::NAMES)
+    /// {
+    ///     assert_eq!(s.as_str(), name);
+    ///     assert_eq!(name.parse(), Ok(s));
     /// }
-    /// assert!("intune".parse::<Source>().is_err());
+    /// let e = "intune".parse::<Source>().unwrap_err();
+    /// assert_eq!(
+    ///     e.to_string(),
+    ///     "unknown policy source \"intune\" (expected csp, gpo, local, legacy or none)"
+    /// );
     /// ```
     fn from_str(s: &str) -> Result<Self, Self::Err> {
         match s {
             "none" => Ok(Source::None),
             _ => Root::from_name(s)
                 .map(Source::from)
-                .ok_or_else(|| laps_core::UnknownName::new("policy source", s, &[])),
+                .ok_or_else(|| laps_core::UnknownName::new("policy source", s, &Source::NAMES)),
         }
     }
 }

@@ -98,12 +98,33 @@ impl ResetPasswordStatus {
 impl std::str::FromStr for ResetPasswordStatus {
     type Err = crate::Error;
 
-    /// Parses the CSP text (see [`parse`](ResetPasswordStatus::parse)); anything else is
-    /// [`Error::Hresult`](crate::Error::Hresult), kind `Format`.
+    /// Parses the CSP text (see [`parse`](ResetPasswordStatus::parse)). A decimal integer of
+    /// any width outside `-2^31 ..= 2^32 - 1` is
+    /// [`Error::HresultRange`](crate::Error::HresultRange) (kind `InvalidArgument`), as
+    /// [`from_number`](ResetPasswordStatus::from_number) gives for the same number; anything
+    /// else is [`Error::Hresult`](crate::Error::Hresult), kind `Format`.
+    ///
+    /// A binding hands any integer over as its decimal text, so no width is lost on the way:
+    ///
+    /// ```
+    /// use laps_policy::{Error, ResetPasswordStatus};
+    /// assert_eq!("-2147483638".parse(), Ok(ResetPasswordStatus::Pending));
+    /// let wide = (1u128 << 100).to_string();
+    /// assert!(matches!(wide.parse::<ResetPasswordStatus>(), Err(Error::HresultRange { value }) if value == wide));
+    /// assert!(matches!("1.5".parse::<ResetPasswordStatus>(), Err(Error::Hresult { .. })));
+    /// ```
     fn from_str(s: &str) -> Result<Self, Self::Err> {
-        ResetPasswordStatus::parse(s).ok_or_else(|| crate::Error::Hresult {
-            text: s.chars().take(64).collect(),
-        })
+        if let Some(status) = ResetPasswordStatus::parse(s) {
+            return Ok(status);
+        }
+        let t = s.trim();
+        let digits = t.strip_prefix(['-', '+']).unwrap_or(t);
+        let text = t.chars().take(64).collect();
+        if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+            Err(crate::Error::HresultRange { value: text })
+        } else {
+            Err(crate::Error::Hresult { text })
+        }
     }
 }
 
@@ -123,6 +144,29 @@ mod tests {
         assert_eq!("0".parse(), Ok(ResetPasswordStatus::Succeeded));
         let e = "soon".parse::<ResetPasswordStatus>().unwrap_err();
         assert_eq!(e.kind(), laps_core::ErrorKind::Format);
+    }
+
+    #[test]
+    fn reset_password_status_text_out_of_range_is_the_numbers_range_error() {
+        for text in [
+            "4294967296",
+            "-2147483649",
+            "+99999999999999999999999999999999999999999",
+        ] {
+            let by_text = text.parse::<ResetPasswordStatus>().unwrap_err();
+            assert_eq!(
+                by_text.kind(),
+                laps_core::ErrorKind::InvalidArgument,
+                "{text}"
+            );
+            if let Ok(n) = text.parse::<i128>() {
+                assert_eq!(ResetPasswordStatus::from_number(n).unwrap_err(), by_text);
+            }
+        }
+        for text in ["0x100000000", "-", "", "12a"] {
+            let e = text.parse::<ResetPasswordStatus>().unwrap_err();
+            assert_eq!(e.kind(), laps_core::ErrorKind::Format, "{text:?}");
+        }
     }
 
     #[test]

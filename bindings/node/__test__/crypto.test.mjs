@@ -224,11 +224,18 @@ test('addRootKey fills Windows defaults for what is left out', () => {
 test('clear-text formats: msLAPS-Password JSON, legacy, expiration time, Graph base64', () => {
   const c = load('cleartext_formats.json')
   for (const x of c['msLAPS-Password']) {
-    const cred = parseLapsPasswordJson(x.ldap_value_utf8)
-    assert.equal(cred.account, x.n)
-    assert.equal(cred.password, x.p)
-    assert.equal(cred.updateFiletime, BigInt(`0x${x.t_hex}`))
+    // As text and as the attribute's UTF-8 bytes, as Python takes str and bytes.
+    for (const value of [x.ldap_value_utf8, Buffer.from(x.ldap_value_utf8)]) {
+      const cred = parseLapsPasswordJson(value)
+      assert.equal(cred.account, x.n)
+      assert.equal(cred.password, x.p)
+      assert.equal(cred.updateFiletime, BigInt(`0x${x.t_hex}`))
+    }
   }
+  assert.throws(() => parseLapsPasswordJson(Buffer.from([0x7b, 0xff])), {
+    code: 'LAPS_FORMAT',
+    message: /LAPS password JSON at byte 1: not UTF-8/,
+  })
   for (const x of c.graph_deviceLocalCredentials_passwordBase64.vectors) {
     const g = decodeGraphPassword(x.passwordBase64)
     assert.equal(g.password, x.decoded_utf16le)
@@ -247,6 +254,17 @@ test('clear-text formats: msLAPS-Password JSON, legacy, expiration time, Graph b
   assert.equal(parseExpirationTime('133928369137884253').toISOString(), '2025-05-27T16:28:33.788Z')
   assert.equal(parseExpirationTime('0'), null)
   assert.throws(() => parseExpirationTime('soon'), { code: 'LAPS_FORMAT' })
+  // The same FILETIME as LDAP bytes, a bigint or (while exact) a number, as Python takes an int.
+  assert.equal(parseExpirationTime(Buffer.from('133928369137884253')).toISOString(), '2025-05-27T16:28:33.788Z')
+  assert.equal(parseExpirationTime(133928369137884253n).toISOString(), '2025-05-27T16:28:33.788Z')
+  assert.equal(parseExpirationTime(0), null)
+  assert.equal(parseExpirationTime(0n), null)
+  // A number is read as JS prints it; what is no FILETIME is the core's format error, as
+  // Python's parse_expiration_time(-1) is.
+  assert.equal(parseExpirationTime(133928369137884253).toISOString(), '2025-05-27T16:28:33.788Z')
+  for (const bad of [1.5, -1, -1n]) {
+    assert.throws(() => parseExpirationTime(bad), { code: 'LAPS_FORMAT' }, String(bad))
+  }
   assert.throws(() => parseLapsPasswordJson('{"n":1}'), { code: 'LAPS_FORMAT' })
   assert.throws(() => decodeGraphPassword('%%%'), { code: 'LAPS_FORMAT' })
 })
@@ -283,6 +301,16 @@ test('a root key needs the caller\'s domain; the default path is the public key,
   assert.equal(info.key.path, 'public_key')
   assert.equal(info.key.domainName, 'corp.example')
   assert.equal(info.key.forestName, 'corp.example')
+})
+
+test('sid takes a one-SID protection descriptor too; any other descriptor is unsupported', () => {
+  const ks = load('laps_attribute.json').root_keys['rk-sha512-dh']
+  const opts = { rootKey: rootKeyInput(ks), domain: 'corp.example', plaintext: Buffer.from('x') }
+  assert.equal(parseBlob(encryptBlob({ ...opts, sid: 'SID=S-1-5-32-544' })).targetSid, 'S-1-5-32-544')
+  for (const sid of ['LOCAL=user', 'SID=S-1-5-32-544 OR SID=S-1-5-32-545']) {
+    assert.throws(() => encryptBlob({ ...opts, sid }), { code: 'LAPS_UNSUPPORTED' }, sid)
+  }
+  assert.throws(() => encryptBlob({ ...opts, sid: 'SID=nope' }), { code: 'LAPS_INVALID_ARG', message: /not a SID/ })
 })
 
 test('parseGroupKeyEnvelope reads every GetKey answer among the vectors', () => {

@@ -73,5 +73,9 @@ test('clear-text and legacy values need no key', () => {
 
 test('errors carry codes', () => {
   assert.throws(() => readComputer(DN, { description: ['x'] }, keys()), { code: 'LAPS_NOT_FOUND', message: /no LAPS password attributes/ })
+  // Arguments of the wrong type are LAPS_INVALID_ARG naming the argument, as everywhere else.
+  assert.throws(() => readComputer(DN, 'msLAPS-Password', keys()), { code: 'LAPS_INVALID_ARG', message: /^attributes/ })
+  assert.throws(() => readComputer(DN, { 'ms-Mcs-AdmPwd': ['x'] }, {}), { code: 'LAPS_INVALID_ARG', message: /^keys/ })
+  assert.throws(() => readComputer(DN, { 'ms-Mcs-AdmPwd': ['x'] }, keys(), 7), { code: 'LAPS_INVALID_ARG', message: /^options/ })
   assert.throws(() => readComputer(DN, { 'msLAPS-Password': ['a', 'b'] }, keys()), { code: 'LAPS_FORMAT', message: /several values/ })
 })

@@ -146,7 +146,9 @@ test('checkLocalPasswordPolicy predicts event 10027 exactly', () => {
   assert.match(phrase.problems[0].message, /3 of the 5/)
   const short = checkLocalPasswordPolicy({ length: 12 }, { minimumLength: 14 })
   assert.deepEqual([short.problems[0].rule, short.problems[0].shortest, short.problems[0].minimum], ['too_short', 12, 14])
-  assert.throws(() => checkLocalPasswordPolicy(null, null), { code: 'LAPS_INVALID_ARG' })
+  // No policy is the core's default (no minimum, no complexity rule), as in Python.
+  assert.deepEqual(checkLocalPasswordPolicy(null, null), { acceptance: 1, problems: [] })
+  assert.deepEqual(checkLocalPasswordPolicy(), { acceptance: 1, problems: [] })
   assert.throws(() => checkLocalPasswordPolicy(null, { minimumLength: -1 }), { code: 'LAPS_INVALID_ARG' })
   assert.throws(() => checkLocalPasswordPolicy({ complexity: 9 }, strict), { code: 'LAPS_INVALID_ARG' })
 })

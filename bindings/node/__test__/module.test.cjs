@@ -19,3 +19,8 @@ test('require() and import() expose the same functions and classes', async () =>
     assert.equal(esm.default[name], cjs[name], `default ESM export ${name}`)
   }
 })
+
+test('index.d.ts carries each doc comment as text (no raw-string `r"` from a macro)', () => {
+  const dts = require('node:fs').readFileSync(require.resolve('../index.d.ts'), 'utf8')
+  assert.doesNotMatch(dts, /\/\*\*\s*r"/)
+})

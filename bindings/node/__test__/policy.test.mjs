@@ -497,5 +497,8 @@ test('ResetPasswordStatus: numbers and the CSP text, E_PENDING in both spellings
   assert.throws(() => resetPasswordStatus(2 ** 32), { code: 'LAPS_INVALID_ARG' })
   // Beyond 64 bits: the core's range error, naming the number as JS prints it.
   assert.throws(() => resetPasswordStatus(2 ** 64), { code: 'LAPS_INVALID_ARG', message: new RegExp(`got ${2 ** 64}$`) })
-  assert.throws(() => resetPasswordStatus(1.5), { code: 'LAPS_INVALID_ARG' })
+  assert.throws(() => resetPasswordStatus(2n ** 200n), { code: 'LAPS_INVALID_ARG', message: new RegExp(`got ${2n ** 200n}$`) })
+  assert.deepEqual(resetPasswordStatus(-2147483638n), { status: 'pending', hresult: 0x8000000a })
+  // A fraction is no HRESULT, as Python's reset_password_status('1.5') says.
+  assert.throws(() => resetPasswordStatus(1.5), { code: 'LAPS_FORMAT' })
 })

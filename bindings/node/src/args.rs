@@ -6,7 +6,7 @@
 
 use crate::error::{invalid_arg, Result};
 use napi::bindgen_prelude::FromNapiValue;
-use napi::{Unknown, ValueType};
+use napi::{JsValue, Unknown, ValueType};
 
 /// Converts argument `name` to `T` (an `Option<T>` accepts `undefined` and `null`).
 pub(crate) fn arg<T: FromNapiValue>(name: &str, value: Unknown<'_>) -> Result<T> {
@@ -32,4 +32,26 @@ pub(crate) fn whole(name: &str, value: f64, max: u32) -> Result<u32> {
         )));
     }
     Ok(value as u32)
+}
+
+/// The bytes of a `string | Uint8Array` argument (a string as UTF-8).
+pub(crate) fn text_or_bytes(name: &str, value: Unknown<'_>) -> Result<Vec<u8>> {
+    match value.get_type() {
+        Ok(ValueType::String) => Ok(arg::<String>(name, value)?.into_bytes()),
+        _ => arg::<&[u8]>(name, value)
+            .map(<[u8]>::to_vec)
+            .map_err(|_| invalid_arg(format!("{name} must be a string or a Uint8Array"))),
+    }
+}
+
+/// The text of a `string | Uint8Array | number | bigint` argument: a number or `bigint` as JS
+/// itself prints it (`String(n)`), for the core parsers that read integers of any width as
+/// decimal text; else [`text_or_bytes`] as UTF-8 (lossy).
+pub(crate) fn text_or_number(name: &str, value: Unknown<'_>) -> Result<String> {
+    match value.get_type() {
+        Ok(ValueType::Number | ValueType::BigInt) => (value.coerce_to_string())
+            .and_then(|s| s.into_utf8()?.into_owned())
+            .map_err(|e| invalid_arg(format!("{name}: {}", e.reason))),
+        _ => Ok(String::from_utf8_lossy(&text_or_bytes(name, value)?).into_owned()),
+    }
 }

@@ -1,7 +1,7 @@
 //! The clear-text LAPS formats: `msLAPS-Password` JSON, legacy `ms-Mcs-AdmPwd`,
 //! expiration times and Microsoft Graph `passwordBase64`.
 
-use crate::args::arg;
+use crate::args::{arg, text_or_bytes, text_or_number};
 use crate::credential::LapsCredential;
 use crate::error::{coded, Result};
 use crate::guard::guarded;
@@ -13,12 +13,12 @@ use napi_derive::napi;
 use zeroize::Zeroizing;
 
 /// Reads a clear-text `msLAPS-Password` JSON `{"n","t","p"}` (tolerant: any
-/// field order, escaped or not, `t` in either case).
-#[napi(ts_args_type = "json: string")]
+/// field order, escaped or not, `t` in either case), as text or as the attribute's UTF-8 bytes.
+#[napi(ts_args_type = "json: string | Uint8Array")]
 pub fn parse_laps_password_json(json: Unknown<'_>) -> Result<LapsCredential> {
     guarded(|| {
-        let json = Zeroizing::new(arg::<String>("json", json)?);
-        laps_crypto::LapsCredential::from_json(&json)
+        let json = Zeroizing::new(text_or_bytes("json", json)?);
+        laps_crypto::LapsCredential::from_json_bytes(&json)
             .map(LapsCredential::from)
             .map_err(coded)
     })
@@ -28,24 +28,20 @@ pub fn parse_laps_password_json(json: Unknown<'_>) -> Result<LapsCredential> {
 #[napi(ts_args_type = "value: Uint8Array | string")]
 pub fn parse_legacy_password(value: Unknown<'_>) -> Result<String> {
     guarded(|| {
-        let bytes = match value.get_type() {
-            Ok(napi::ValueType::String) => {
-                Zeroizing::new(arg::<String>("value", value)?.into_bytes())
-            }
-            _ => Zeroizing::new(arg::<&[u8]>("value", value)?.to_vec()),
-        };
+        let bytes = Zeroizing::new(text_or_bytes("value", value)?);
         let p = laps_crypto::cleartext::parse_legacy_password(&bytes).map_err(coded)?;
         Ok(p.expose().to_owned())
     })
 }
 
-/// Reads `msLAPS-PasswordExpirationTime` / `ms-Mcs-AdmPwdExpirationTime` (a
-/// decimal FILETIME string); `"0"` gives `null`.
-#[napi(ts_args_type = "value: string")]
+/// Reads `msLAPS-PasswordExpirationTime` / `ms-Mcs-AdmPwdExpirationTime`: the decimal
+/// FILETIME as LDAP gives it (`string` or `Uint8Array`), or as a `bigint` or `number`; `0`
+/// gives `null`.
+#[napi(ts_args_type = "value: string | Uint8Array | bigint | number")]
 pub fn parse_expiration_time(value: Unknown<'_>) -> Result<Option<DateTime<Utc>>> {
     guarded(|| {
-        let s: String = arg("value", value)?;
-        Ok(laps_crypto::cleartext::parse_expiration_time(&s)
+        let text = text_or_number("value", value)?;
+        Ok(laps_crypto::cleartext::parse_expiration_time(&text)
             .map_err(coded)?
             .map(to_date))
     })

@@ -5,7 +5,7 @@ use crate::args::options;
 use crate::error::{coded, invalid_arg, Result};
 use crate::guard::guarded;
 use crate::keystore::RootKeyInput;
-use crate::time::from_date;
+use crate::time::{from_date, now};
 use chrono::{DateTime, Utc};
 use laps_core::{FileTime, Password};
 use laps_crypto::{with_randomness, Encryptor, GroupKeyEnvelope, KeySource, Sid};
@@ -17,7 +17,8 @@ use zeroize::Zeroizing;
 /// What to encrypt and with which key.
 #[napi(object)]
 pub struct EncryptOptions {
-    /// The target principal's SID (`SID=` protector), e.g. Domain Admins `'S-1-5-21-…-512'`.
+    /// The target principal's SID (`SID=` protector), e.g. Domain Admins `'S-1-5-21-…-512'`,
+    /// or the one-SID protection descriptor `'SID=S-1-5-21-…-512'`.
     pub sid: String,
     /// Key source 1: a Group Key Envelope (what GetKey returns to the LAPS client).
     pub group_key_envelope: Option<Uint8Array>,
@@ -50,7 +51,7 @@ pub struct EncryptOptions {
 impl EncryptOptions {
     fn update_time(&self) -> Result<FileTime> {
         match &self.update_time {
-            None => from_date("updateTime", &Utc::now()),
+            None => now(),
             Some(Either::A(d)) => from_date("updateTime", d),
             Some(Either::B(b)) => match (b.sign_bit, b.words.as_slice()) {
                 (false, [w]) => Ok(FileTime::from_ticks(*w)),
@@ -63,9 +64,7 @@ impl EncryptOptions {
     }
 
     fn sid(&self) -> Result<Sid> {
-        self.sid
-            .parse()
-            .map_err(|_| invalid_arg(format!("sid {:?} is not a SID (S-1-…)", self.sid)))
+        Sid::from_protection_descriptor(&self.sid).map_err(coded)
     }
 
     /// The one encryption setup: key source, SID, domain, forest and key path, defaulted

@@ -2,15 +2,13 @@
 //! `splitPassphrase`: laps-core generation.
 
 use crate::args::{arg, options, whole};
-use crate::error::{coded, invalid_arg, Result};
+use crate::error::{coded, Result};
 use crate::guard::guarded;
-use crate::plain::{from_js, from_js_opt, to_js};
+use crate::plain::{from_js, to_js};
 use laps_core::{entropy, Generator, LocalPasswordPolicy, PasswordSpec};
 use napi::bindgen_prelude::{Array, Buffer, Uint8Array};
 use napi::{Env, Unknown};
 use napi_derive::napi;
-
-use zeroize::Zeroize;
 
 /// What to generate; every field is optional and defaults as Windows does.
 #[napi(object)]
@@ -27,10 +25,11 @@ pub struct PasswordOptions {
     pub seed: Option<Uint8Array>,
 }
 
-/// Whether the device's password policy accepts what `opts` generates (predicts Windows LAPS
-/// event 10027), with the exact share accepted.
+/// Whether the device's password policy (default: no minimum length, no complexity rule)
+/// accepts what `opts` generates (predicts Windows LAPS event 10027), with the exact share
+/// accepted.
 #[napi(
-    ts_args_type = "opts: PasswordOptions | undefined | null, policy: LocalPasswordPolicyOptions",
+    ts_args_type = "opts?: PasswordOptions | undefined | null, policy?: LocalPasswordPolicyOptions | undefined | null",
     ts_return_type = "LocalPolicyFit"
 )]
 pub fn check_local_password_policy<'env>(
@@ -40,8 +39,7 @@ pub fn check_local_password_policy<'env>(
 ) -> Result<Unknown<'env>> {
     guarded(|| {
         let spec = spec_of(opts)?.1;
-        let policy: LocalPasswordPolicy = from_js_opt("policy", policy)?
-            .ok_or_else(|| invalid_arg("policy must be an object"))?;
+        let policy: LocalPasswordPolicy = from_js("policy", policy)?;
         to_js(env, &laps_core::check_local_policy(&spec, &policy))
     })
 }
@@ -105,14 +103,7 @@ fn batch_size(n: f64) -> Result<usize> {
 fn generator_of(opts: Option<&PasswordOptions>) -> Result<Generator> {
     match opts.and_then(|o| o.seed.as_ref()) {
         None => Generator::new().map_err(coded),
-        Some(seed) => {
-            let mut bytes: [u8; 32] = seed.as_ref().try_into().map_err(|_| {
-                invalid_arg(format!("opts.seed must be 32 bytes, got {}", seed.len()))
-            })?;
-            let g = Generator::from_seed_insecure(bytes);
-            bytes.zeroize();
-            Ok(g)
-        }
+        Some(seed) => Generator::from_seed_slice_insecure(seed).map_err(coded),
     }
 }
 

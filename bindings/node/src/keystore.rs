@@ -39,10 +39,7 @@ pub struct RootKeyInput {
 
 impl RootKeyInput {
     pub(crate) fn to_root_key(&self) -> Result<RootKey> {
-        let id: Guid = self
-            .root_key_id
-            .parse()
-            .map_err(|_| invalid_arg(format!("rootKeyId {:?} is not a GUID", self.root_key_id)))?;
+        let id: Guid = self.root_key_id.parse().map_err(coded)?;
         RootKey::from_attributes(RootKeyAttributes {
             id,
             version: self.version,
@@ -74,15 +71,10 @@ fn batch_items(results: Vec<laps_crypto::Result<laps_crypto::LapsCredential>>) -
         .collect()
 }
 
-/// Copies a JS array of byte arrays (validated; at most the core's batch limit) into owned
-/// buffers.
+/// Copies a JS array of byte arrays (validated) into owned buffers.
 pub(crate) fn values_of(name: &str, values: Unknown<'_>) -> Result<Vec<Vec<u8>>> {
     let list: Vec<Uint8Array> = arg(name, values)
         .map_err(|_| invalid_arg(format!("{name} must be an array of Uint8Array / Buffer")))?;
-    if list.len() > laps_core::MAX_BATCH {
-        let max = laps_core::MAX_BATCH;
-        return Err(invalid_arg(format!("{name} holds more than {max} values")));
-    }
     Ok(list.iter().map(|v| v.to_vec()).collect())
 }
 

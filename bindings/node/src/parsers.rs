@@ -1,8 +1,8 @@
 //! `parseRegistryPol`, `parseSyncml`, `parseReg`: policy files into laps-policy's
 //! `ParsedPolicy`, the same shape for every format.
 
-use crate::args::arg;
-use crate::error::{coded, invalid_arg, Result};
+use crate::args::{arg, text_or_bytes};
+use crate::error::{coded, Result};
 use crate::guard::guarded;
 use crate::plain::to_js;
 use crate::regvalue::js_value;
@@ -14,16 +14,6 @@ use napi_derive::napi;
 /// JS forms.
 fn parsed_to_js<'env>(env: &'env Env, parsed: &ParsedPolicy) -> Result<Unknown<'env>> {
     to_js(env, &parsed.form(js_value))
-}
-
-/// The bytes of a `string | Uint8Array` argument (a string as UTF-8).
-fn text_or_bytes(name: &str, value: Unknown<'_>) -> Result<Vec<u8>> {
-    match value.get_type() {
-        Ok(napi::ValueType::String) => Ok(arg::<String>(name, value)?.into_bytes()),
-        _ => arg::<&[u8]>(name, value)
-            .map(<[u8]>::to_vec)
-            .map_err(|_| invalid_arg(format!("{name} must be a string or a Uint8Array"))),
-    }
 }
 
 /// Parses a Registry.pol file (PReg version 1) into the policy roots its keys

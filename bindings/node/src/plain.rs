@@ -28,19 +28,11 @@ const MAX_SAFE_INTEGER: f64 = 9_007_199_254_740_991.0;
 /// when absent. Every failure is `LAPS_INVALID_ARG`, naming the field. Not for secrets: the
 /// intermediate JSON is not wiped.
 pub(crate) fn from_js<T: DeserializeOwned + Default>(what: &str, value: Unknown<'_>) -> Result<T> {
-    Ok(from_js_opt(what, value)?.unwrap_or_default())
-}
-
-/// Argument `what` as the core type `T`, `None` when `undefined` or `null`.
-pub(crate) fn from_js_opt<T: DeserializeOwned>(
-    what: &str,
-    value: Unknown<'_>,
-) -> Result<Option<T>> {
     match to_plain(&Path::Root(what), value, 0)? {
-        Value::Null => Ok(None),
-        json @ Value::Object(_) => laps_policy::from_plain(json)
-            .map(Some)
-            .map_err(|e| invalid_arg(refused(what, e))),
+        Value::Null => Ok(T::default()),
+        json @ Value::Object(_) => {
+            laps_policy::from_plain(json).map_err(|e| invalid_arg(refused(what, e)))
+        }
         _ => Err(invalid_arg(format!("{what} must be an object"))),
     }
 }

@@ -123,11 +123,14 @@ impl EffectivePolicy {
 /// The typed setting getters of [`EffectivePolicy`], one line each: `name -> type = |p| value`
 /// with `p` the core policy.
 macro_rules! getters {
-    ($($(#[$doc:meta])* $name:ident -> $ty:ty = |$p:ident| $value:expr;)*) => {
+    // The docs are written `#[doc = "..."]`: napi copies a doc literal's text as written, and
+    // a `///` comment inside a macro's input becomes a raw literal, whose `r"` would land in
+    // index.d.ts.
+    ($($(#[doc = $doc:tt])* $name:ident -> $ty:ty = |$p:ident| $value:expr;)*) => {
         #[napi]
         impl EffectivePolicy {
             $(
-                $(#[$doc])*
+                $(#[doc = $doc])*
                 #[napi(getter)]
                 pub fn $name(&self) -> $ty {
                     let $p = &self.inner;
@@ -144,57 +147,57 @@ fn number(p: &laps_policy::EffectivePolicy, name: &str) -> u32 {
 }
 
 getters! {
-    /// Why nothing is managed or backed up (a diagnostic code), when that is the case.
+    #[doc = " Why nothing is managed or backed up (a diagnostic code), when that is the case."]
     blocker -> Option<String> = |p| p.blocker.map(|c| c.as_str().to_owned());
-    /// `BackupDirectory`: 0 disabled, 1 Entra, 2 Active Directory.
+    #[doc = " `BackupDirectory`: 0 disabled, 1 Entra, 2 Active Directory."]
     backup_directory -> u32 = |p| number(p, "BackupDirectory");
-    /// `AdministratorAccountName`; `null` is the built-in administrator.
+    #[doc = " `AdministratorAccountName`; `null` is the built-in administrator."]
     administrator_account_name -> Option<String> =
         |p| p.administrator_account_name().map(str::to_owned);
-    /// `PasswordAgeDays`.
+    #[doc = " `PasswordAgeDays`."]
     password_age_days -> u32 = |p| p.password_age_days();
-    /// `PasswordLength` (used by complexities 1–5).
+    #[doc = " `PasswordLength` (used by complexities 1–5)."]
     password_length -> u32 = |p| p.password_length();
-    /// `PassphraseLength` in words (used by complexities 6–8).
+    #[doc = " `PassphraseLength` in words (used by complexities 6–8)."]
     passphrase_length -> u32 = |p| p.passphrase_length();
-    /// `PasswordComplexity` (1–8).
+    #[doc = " `PasswordComplexity` (1–8)."]
     password_complexity -> u32 = |p| p.password_complexity().get();
-    /// `PasswordExpirationProtectionEnabled`.
+    #[doc = " `PasswordExpirationProtectionEnabled`."]
     password_expiration_protection_enabled -> bool =
         |p| p.password_expiration_protection_enabled();
-    /// `ADPasswordEncryptionEnabled`.
+    #[doc = " `ADPasswordEncryptionEnabled`."]
     ad_password_encryption_enabled -> bool = |p| p.ad_password_encryption_enabled();
-    /// `ADPasswordEncryptionPrincipal`; `null` is Domain Admins.
+    #[doc = " `ADPasswordEncryptionPrincipal`; `null` is Domain Admins."]
     ad_password_encryption_principal -> Option<String> =
         |p| p.ad_password_encryption_principal().map(str::to_owned);
-    /// `ADEncryptedPasswordHistorySize`.
+    #[doc = " `ADEncryptedPasswordHistorySize`."]
     ad_encrypted_password_history_size -> u32 = |p| p.ad_encrypted_password_history_size();
-    /// `ADBackupDSRMPassword`.
+    #[doc = " `ADBackupDSRMPassword`."]
     ad_backup_dsrm_password -> bool = |p| p.ad_backup_dsrm_password();
-    /// `PostAuthenticationResetDelay` in hours.
+    #[doc = " `PostAuthenticationResetDelay` in hours."]
     post_authentication_reset_delay -> u32 = |p| p.post_authentication_reset_delay();
-    /// `PostAuthenticationActions` bit mask (1 reset, 2 sign out, 4 reboot, 8 terminate processes).
+    #[doc = " `PostAuthenticationActions` bit mask (1 reset, 2 sign out, 4 reboot, 8 terminate processes)."]
     post_authentication_actions -> u32 = |p| p.post_authentication_actions().bits();
-    /// `AutomaticAccountManagementEnabled`.
+    #[doc = " `AutomaticAccountManagementEnabled`."]
     automatic_account_management_enabled -> bool = |p| p.automatic_account_management_enabled();
-    /// `AutomaticAccountManagementTarget`: 0 built-in administrator, 1 a new account.
+    #[doc = " `AutomaticAccountManagementTarget`: 0 built-in administrator, 1 a new account."]
     automatic_account_management_target -> u32 = |p| number(p, "AutomaticAccountManagementTarget");
-    /// `AutomaticAccountManagementNameOrPrefix`.
+    #[doc = " `AutomaticAccountManagementNameOrPrefix`."]
     automatic_account_management_name_or_prefix -> Option<String> = |p| {
         let name = p.value("AutomaticAccountManagementNameOrPrefix");
         name.and_then(SettingValue::as_text).map(str::to_owned)
     };
-    /// `AutomaticAccountManagementEnableAccount`.
+    #[doc = " `AutomaticAccountManagementEnableAccount`."]
     automatic_account_management_enable_account -> bool =
         |p| p.automatic_account_management_enable_account();
-    /// `AutomaticAccountManagementRandomizeName`.
+    #[doc = " `AutomaticAccountManagementRandomizeName`."]
     automatic_account_management_randomize_name -> bool =
         |p| p.automatic_account_management_randomize_name();
-    /// True when the password is encrypted in AD under this policy.
+    #[doc = " True when the password is encrypted in AD under this policy."]
     encrypts -> bool = |p| p.encrypts();
-    /// The principal passwords are encrypted to, when encrypting.
+    #[doc = " The principal passwords are encrypted to, when encrypting."]
     encryption_target -> Option<String> = |p| p.encryption_target();
-    /// The account that is managed, for a person (e.g. `built-in administrator (RID 500)`).
+    #[doc = " The account that is managed, for a person (e.g. `built-in administrator (RID 500)`)."]
     managed_account -> String = |p| p.managed_account().to_string();
 }
 

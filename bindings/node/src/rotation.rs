@@ -2,23 +2,23 @@
 //! (`localStateFromRegistry`, `localStateAfterRotation`) and `resetPasswordStatus`: pure
 //! decisions over a resolved policy.
 
-use crate::args::arg;
-use crate::error::{coded, invalid_arg, Result};
+use crate::args::{arg, text_or_number};
+use crate::error::{coded, Result};
 use crate::guard::guarded;
 use crate::plain::{from_js, to_js};
 use crate::policy::EffectivePolicy;
 use crate::regvalue::root_from_js;
-use crate::time::from_date;
+use crate::time::{date_or_now, from_date};
 use chrono::{DateTime, Utc};
 use laps_policy::{DirectoryState, LocalState, ResetPasswordStatus};
-use napi::bindgen_prelude::{ClassInstance, Either};
+use napi::bindgen_prelude::ClassInstance;
 use napi::{Env, Unknown};
 use napi_derive::napi;
 
 /// The instant `now` (a `Date`; `undefined` is the current time).
 fn now_of(now: Unknown<'_>) -> Result<laps_core::FileTime> {
     let now: Option<DateTime<Utc>> = arg("now", now)?;
-    from_date("now", &now.unwrap_or_else(Utc::now))
+    date_or_now("now", now.as_ref())
 }
 
 /// Decides whether the password must rotate now: the AD update factors
@@ -119,38 +119,19 @@ pub struct ResetStatus {
     pub hresult: u32,
 }
 
-/// 2^63: every JS number below it in magnitude converts to an integer exactly.
-const I64_BOUND: f64 = 9_223_372_036_854_775_808.0;
-
-/// Decodes the LAPS CSP `Actions/ResetPasswordStatus`: an HRESULT as a number (signed or
-/// unsigned), or the CSP's text (decimal, or `0x` hex). Both spellings of E_PENDING
+/// Decodes the LAPS CSP `Actions/ResetPasswordStatus`: an HRESULT as a number or `bigint`
+/// (signed or unsigned), or the CSP's text (decimal, or `0x` hex). Both spellings of E_PENDING
 /// (`0x8000000A` and the documentation's `0x8000000`) are pending.
 ///
 /// ```js
 /// resetPasswordStatus('0x8000000A')   // { status: 'pending', hresult: 2147483658 }
 /// resetPasswordStatus(0)              // { status: 'succeeded', hresult: 0 }
 /// ```
-#[napi(ts_args_type = "value: number | string")]
+#[napi(ts_args_type = "value: number | bigint | string")]
 pub fn reset_password_status(value: Unknown<'_>) -> Result<ResetStatus> {
     guarded(|| {
-        let status = match arg::<Either<f64, String>>("value", value)? {
-            // A fraction is no HRESULT.
-            Either::A(n) if n.fract() != 0.0 => {
-                return Err(invalid_arg(format!(
-                    "value: an HRESULT must be a whole number, got {n}"
-                )))
-            }
-            Either::A(n) if n.abs() < I64_BOUND => {
-                ResetPasswordStatus::from_number(n as i128).map_err(coded)?
-            }
-            // Beyond 64 bits is beyond 32 too: the core's range error, naming the number.
-            Either::A(n) => {
-                return Err(coded(laps_policy::Error::HresultRange {
-                    value: n.to_string(),
-                }))
-            }
-            Either::B(text) => text.parse().map_err(coded)?,
-        };
+        let text = text_or_number("value", value)?;
+        let status = text.parse::<ResetPasswordStatus>().map_err(coded)?;
         Ok(ResetStatus {
             status: status.as_str().to_owned(),
             hresult: status.hresult(),

@@ -184,6 +184,14 @@ pub(crate) fn filetime_from_py(v: &Bound<'_, PyAny>) -> PyResult<FileTime> {
     ))
 }
 
+/// A time argument, or the current time when it is `None` (exact to 100 ns).
+pub(crate) fn time_or_now(time: Option<&Bound<'_, PyAny>>) -> PyResult<FileTime> {
+    match time.filter(|t| !t.is_none()) {
+        Some(t) => filetime_from_py(t),
+        None => Ok(FileTime::try_from(std::time::SystemTime::now()).map_err(Error::from)?),
+    }
+}
+
 /// A FILETIME as an aware UTC `datetime` (`winlaps._types._time`); `None` stays `None`.
 pub(crate) fn filetime_to_py(py: Python<'_>, t: Option<FileTime>) -> PyResult<Bound<'_, PyAny>> {
     record(py, "_time", to_py(py, &t)?)

@@ -1,8 +1,10 @@
 //! Crypto: `RootKey`, `KeyStore`, `LapsCredential`, `parse_encrypted_attribute`, encryption and
 //! the clear-text formats, over laps-crypto.
 
-use crate::convert::{filetime_from_py, filetime_to_py, record, text_or_bytes, to_py, Deferred};
-use crate::errors::{guard, Error, Kind};
+use crate::convert::{
+    filetime_from_py, filetime_to_py, record, text_or_bytes, time_or_now, to_py, Deferred,
+};
+use crate::errors::{guard, Error};
 use laps_core::{FileTime, Password};
 use laps_crypto::cleartext::{self, GraphPassword};
 use laps_crypto::{
@@ -366,16 +368,9 @@ fn encryptor(
     Ok(Encryptor::new(source, parse_sid(sid)?).options(public_key, domain_name, forest_name))
 }
 
-/// A time argument, or now when it is left out.
-fn time_or_now(time: Option<&Bound<'_, PyAny>>) -> PyResult<FileTime> {
-    match time.filter(|t| !t.is_none()) {
-        Some(t) => filetime_from_py(t),
-        None => Ok(FileTime::try_from(std::time::SystemTime::now()).map_err(Error::from)?),
-    }
-}
-
-fn parse_sid(sid: &str) -> Result<Sid, Error> {
-    Ok(sid.parse::<Sid>()?)
+/// A SID argument: the SID string, or a one-SID protection descriptor (`SID=<sid>`).
+pub(crate) fn parse_sid(sid: &str) -> Result<Sid, Error> {
+    Ok(Sid::from_protection_descriptor(sid)?)
 }
 
 /// An `msLAPS-EncryptedPassword` value, exactly as Windows LAPS writes it.
@@ -404,14 +399,9 @@ pub(crate) fn encrypt_attribute<'py>(
             "credential must be a LapsCredential or the plaintext bytes",
         ));
     };
-    let time = match update_time.filter(|t| !t.is_none()) {
-        Some(t) => filetime_from_py(t)?,
-        None => default_time.ok_or_else(|| {
-            Error::new(
-                Kind::InvalidArgument,
-                "update_time is required with a bytes plaintext",
-            )
-        })?,
+    let time = match (update_time, default_time) {
+        (None, Some(t)) => t,
+        (time, _) => time_or_now(time)?,
     };
     let enc = encryptor(key, sid, public_key, domain_name, forest_name)?;
     let out = py.detach(|| {
@@ -461,15 +451,7 @@ pub(crate) fn parse_laps_password_json(
     value: &Bound<'_, PyAny>,
 ) -> PyResult<Py<PyLapsCredential>> {
     let bytes = Zeroizing::new(text_or_bytes(value)?);
-    let c = guard(|| {
-        let text = core::str::from_utf8(&bytes).map_err(|e| {
-            Error::new(
-                Kind::Format,
-                format!("msLAPS-Password is not UTF-8 at byte {}", e.valid_up_to()),
-            )
-        })?;
-        Ok(LapsCredential::from_json(text)?)
-    })?;
+    let c = guard(|| Ok(LapsCredential::from_json_bytes(&bytes)?))?;
     credential(py, c)
 }
 

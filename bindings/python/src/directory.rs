@@ -40,8 +40,8 @@ pub(crate) fn read_computer<'py>(
     let options = ReadOptions {
         include_history,
         caller_sids,
-        denied_sids: BTreeSet::new(),
         principal_names: principal_names.unwrap_or_default(),
+        ..ReadOptions::default()
     };
     let store = &keys.get().inner;
     let records = py.detach(|| {

@@ -11,16 +11,17 @@ use zeroize::Zeroizing;
 /// The generator for one call: OS-seeded ChaCha20, or the caller's fixed seed.
 ///
 /// A seed is `bytes` of exactly 32 bytes or a non-negative `int` below 2**256 (taken as
-/// 32 little-endian bytes; `winlaps._types._seed` checks and converts it). Seeded output is
-/// reproducible, so it is for tests only.
+/// 32 little-endian bytes by `winlaps._types._seed`). Seeded output is reproducible, so it is
+/// for tests only.
 fn generator(seed: Option<&Bound<'_, PyAny>>) -> PyResult<Generator> {
-    let Some(seed) = seed else {
-        return Ok(Generator::new().map_err(Error::from)?);
+    let generator = match seed {
+        None => Generator::new(),
+        Some(seed) => {
+            let given = record(seed.py(), "_seed", seed.clone())?;
+            Generator::from_seed_slice_insecure(given.cast::<PyBytes>()?.as_bytes())
+        }
     };
-    let mut bytes = Zeroizing::new([0u8; 32]);
-    let given = record(seed.py(), "_seed", seed.clone())?;
-    bytes.copy_from_slice(given.cast::<PyBytes>()?.as_bytes());
-    Ok(Generator::from_seed_insecure(*bytes))
+    Ok(generator.map_err(Error::from)?)
 }
 
 /// The spec of the given values, the core's defaults for the others.

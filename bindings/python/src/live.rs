@@ -14,7 +14,7 @@
 
 use std::sync::{Mutex, MutexGuard};
 
-use laps_crypto::{GroupKeyEnvelope, LapsCredential, Sid};
+use laps_crypto::{GroupKeyEnvelope, LapsCredential};
 use laps_rpc::batch::{store_envelope, Decryption, KeyFetch};
 use laps_rpc::client::{ClientConfig, ClientConnection, EpmLookup, GkdiClient, Step};
 use laps_rpc::gkdi::{GetKeyRequest, GKDI_INTERFACE};
@@ -24,7 +24,7 @@ use pyo3::exceptions::PyBaseException;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList};
 
-use crate::crypto::{exception, outcomes, PyKeyStore};
+use crate::crypto::{exception, outcomes, parse_sid, PyKeyStore};
 use crate::errors::{guard, Error, Kind};
 use crate::rpc_auth::{auth_type, PyContext};
 
@@ -153,7 +153,7 @@ impl PyGkdiSession {
         l2: i32,
     ) -> PyResult<Bound<'py, PyBytes>> {
         let b = guard(|| {
-            let sid: Sid = sid.parse().map_err(Error::from)?;
+            let sid = parse_sid(sid)?;
             let root = match root_key_id {
                 Some(r) => Some(r.parse().map_err(Error::from)?),
                 None => None,
@@ -421,9 +421,19 @@ pub(crate) fn _store_envelope(
     sid: &str,
 ) -> PyResult<()> {
     Ok(guard(|| {
-        let sid: Sid = sid.parse().map_err(Error::from)?;
-        Ok(store_envelope(&store.get().inner, envelope, &sid)?)
+        Ok(store_envelope(
+            &store.get().inner,
+            envelope,
+            &parse_sid(sid)?,
+        )?)
     })?)
+}
+
+/// The SID of a one-SID protection descriptor (`SID=<sid>` or the bare SID), checked before
+/// any network step: `UnsupportedError` for another descriptor.
+#[pyfunction]
+pub(crate) fn _protection_sid(descriptor: &str) -> PyResult<String> {
+    Ok(parse_sid(descriptor)?.to_string())
 }
 
 /// Whether a Group Key Envelope holds only the public key (`True`) or seed keys.
@@ -445,5 +455,6 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyLiveDecryption>()?;
     m.add_function(wrap_pyfunction!(_store_envelope, m)?)?;
     m.add_function(wrap_pyfunction!(_envelope_is_public, m)?)?;
+    m.add_function(wrap_pyfunction!(_protection_sid, m)?)?;
     Ok(())
 }

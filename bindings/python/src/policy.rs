@@ -3,8 +3,8 @@
 //! ([`record`]); the dataclasses they become are in `python/winlaps/_types.py`.
 
 use crate::convert::{
-    filetime_from_py, from_plain, from_py, record, reg_value_from_py, text_or_bytes, to_py,
-    Deferred,
+    filetime_from_py, from_plain, from_py, record, reg_value_from_py, text_or_bytes, time_or_now,
+    to_py, Deferred,
 };
 use crate::errors::{guard, Error, Kind};
 use laps_policy::{
@@ -276,6 +276,10 @@ impl PyPolicyHandle {
         };
         self.inner.diagnostics.iter().map(diagnostic).collect()
     }
+    /// One line on what happened to `root` and why.
+    fn root_verdict(&self, root: &str) -> PyResult<String> {
+        Ok(self.inner.root_verdict(root_from_name(root)?))
+    }
     /// A human explanation.
     fn explain(&self) -> String {
         self.inner.explain()
@@ -321,18 +325,19 @@ fn native(policy: &Bound<'_, PyAny>) -> PyResult<Py<PyPolicyHandle>> {
 /// `last_account_name`, `last_encryption_target`, `dsrm_mode`, `last_password_version`,
 /// `reset_requested`, `post_auth_reset_deadline`); `directory` the computer object's
 /// attributes (`password_expiration_time`, `encrypted_password_present`,
-/// `current_password_version`). Times are aware `datetime`s or FILETIME ints.
+/// `current_password_version`). Times are aware `datetime`s or FILETIME ints; `now`
+/// defaults to the current time.
 #[pyfunction]
-#[pyo3(signature = (policy, *, now, local = None, directory = None))]
+#[pyo3(signature = (policy, *, now = None, local = None, directory = None))]
 pub(crate) fn decide_rotation<'py>(
     py: Python<'py>,
     policy: &Bound<'py, PyAny>,
-    now: &Bound<'py, PyAny>,
+    now: Option<&Bound<'py, PyAny>>,
     local: Option<&Bound<'py, PyAny>>,
     directory: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let policy = native(policy)?;
-    let now = filetime_from_py(now)?;
+    let now = time_or_now(now)?;
     let local: LocalState = from_py("local", local)?;
     let directory: DirectoryState = from_py("directory", directory)?;
     let policy = &policy.get().inner;
@@ -342,18 +347,18 @@ pub(crate) fn decide_rotation<'py>(
     record(py, "RotationDecision", data)
 }
 
-/// The `local` state a successful rotation at `now` under `policy` leaves behind, as the
-/// dict `decide_rotation` takes.
+/// The `local` state a successful rotation at `now` (default: the current time) under
+/// `policy` leaves behind, as the dict `decide_rotation` takes.
 #[pyfunction]
-#[pyo3(signature = (policy, *, now, password_version = None))]
+#[pyo3(signature = (policy, *, now = None, password_version = None))]
 pub(crate) fn local_state_after_rotation<'py>(
     py: Python<'py>,
     policy: &Bound<'py, PyAny>,
-    now: &Bound<'py, PyAny>,
+    now: Option<&Bound<'py, PyAny>>,
     password_version: Option<String>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let policy = native(policy)?;
-    let now = filetime_from_py(now)?;
+    let now = time_or_now(now)?;
     to_py(
         py,
         &LocalState::after_rotation(&policy.get().inner, now, password_version),
@@ -395,21 +400,15 @@ pub(crate) fn post_authentication_timeline<'py>(
 /// Both spellings of E_PENDING (`0x8000000A` and the documentation's `0x8000000`) are pending.
 #[pyfunction]
 pub(crate) fn reset_password_status(value: &Bound<'_, PyAny>) -> PyResult<(&'static str, u32)> {
-    use laps_policy::ResetPasswordStatus as S;
-    let status = if let Ok(i) = value.cast::<pyo3::types::PyInt>() {
-        match i.extract::<i128>() {
-            Ok(n) => S::from_number(n).map_err(Error::from)?,
-            // Beyond 128 bits is beyond 32 too: the core's range error.
-            Err(_) => {
-                let value = i.str()?.to_string();
-                return Err(Error::from(laps_policy::Error::HresultRange { value }).into());
-            }
-        }
-    } else {
-        let text: String = value
+    // An int goes over as its decimal text, which the core reads at any width.
+    let text = match value.cast::<pyo3::types::PyInt>() {
+        Ok(i) => i.str()?.to_string(),
+        Err(_) => value
             .extract()
-            .map_err(|_| pyo3::exceptions::PyTypeError::new_err("expected int or str"))?;
-        text.parse::<S>().map_err(Error::from)?
+            .map_err(|_| pyo3::exceptions::PyTypeError::new_err("expected int or str"))?,
     };
+    let status = text
+        .parse::<laps_policy::ResetPasswordStatus>()
+        .map_err(Error::from)?;
     Ok((status.as_str(), status.hresult()))
 }

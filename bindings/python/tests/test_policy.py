@@ -48,6 +48,9 @@ def test_a_single_stray_csp_value_silences_a_complete_gpo() -> None:
     assert prov.shadowed == [("gpo", "PasswordLength", 20)]
     assert prov.shadowed[0] == winlaps.ShadowedValue(root="gpo", name="PasswordLength", raw=20)
     assert "GPO root is ignored" in p.explain()
+    assert "GPO root is ignored" in p.root_verdict("gpo")
+    with pytest.raises(winlaps.InvalidArgumentError, match=r"unknown root \"hklm\" \(expected csp"):
+        p.root_verdict("hklm")  # type: ignore[arg-type]
 
 
 def test_no_policy_means_disabled_with_event_10024() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import random
 
 import pytest
@@ -96,11 +97,30 @@ def test_argument_errors() -> None:
     with pytest.raises(winlaps.UnsupportedError):
         winlaps.RootKey("0150f7ea-6675-9ee6-7b95-cc513b0c2695", bytes(64), kdf_algorithm="PBKDF2")
     with pytest.raises(winlaps.InvalidArgumentError):
-        winlaps.encrypt_attribute(b"x", key=root_key(V["key_source"]), sid="S-1-5-32-544")  # no update_time
+        winlaps.encrypt_attribute(b"x", key=root_key(V["key_source"]), sid="S-1-5-32-544")  # no domain
     with pytest.raises(winlaps.InvalidArgumentError):
         winlaps.encrypt_blob(b"x", key=root_key(V["key_source"]), sid="not a sid")
     with pytest.raises(TypeError):
         winlaps.encrypt_blob(b"x", key="key", sid="S-1-5-32-544")  # type: ignore[arg-type]
+
+
+def test_a_bytes_plaintext_is_stamped_now_by_default() -> None:
+    # As Node's encryptAttribute({ plaintext }) and both bindings' encrypt_blob do.
+    before = datetime.datetime.now(datetime.timezone.utc)
+    value = winlaps.encrypt_attribute(
+        b"x", key=root_key(V["key_source"]), sid="S-1-5-32-544", domain_name="contoso.com"
+    )
+    stamped = winlaps.parse_encrypted_attribute(value).update_time
+    assert stamped is not None and before - datetime.timedelta(seconds=1) <= stamped
+    assert stamped <= datetime.datetime.now(datetime.timezone.utc)
+
+
+def test_sid_takes_a_one_sid_protection_descriptor_too() -> None:
+    key = root_key(V["key_source"])
+    blob = winlaps.encrypt_blob(b"x", key=key, sid="SID=S-1-5-32-544", domain_name="corp.example")
+    assert winlaps.parse_blob(blob).target_sid == "S-1-5-32-544"
+    with pytest.raises(winlaps.UnsupportedError):
+        winlaps.encrypt_blob(b"x", key=key, sid="LOCAL=user", domain_name="corp.example")
 
 
 def test_ecdh_root_keys_take_their_curve_lengths_by_default() -> None:
@@ -120,8 +140,14 @@ def test_clear_text_helpers() -> None:
     assert t is not None and t.isoformat() == "2025-05-27T16:28:33.788425+00:00"
     assert winlaps.parse_expiration_time(b"0") is None
     assert winlaps.parse_expiration_time(133928369137884253) == t
-    with pytest.raises(winlaps.FormatError):
-        winlaps.parse_expiration_time("soon")
+    for bad in ("soon", -1):
+        with pytest.raises(winlaps.FormatError):
+            winlaps.parse_expiration_time(bad)
+    # AD's "never" (2**63 - 1) is past datetime's range: the latest datetime, not an OverflowError.
+    never = winlaps.parse_expiration_time(str(2**63 - 1))
+    assert never == datetime.datetime.max.replace(tzinfo=datetime.timezone.utc)
+    with pytest.raises(winlaps.FormatError, match="LAPS password JSON at byte 1: not UTF-8"):
+        winlaps.parse_laps_password_json(b"{\xff")
     g = winlaps.decode_graph_password("UGFzc3dvcmQh")  # base64 of UTF-8 "Password!"
     assert (g.password, g.encoding) == ("Password!", "utf-8")
     with pytest.raises(winlaps.FormatError):

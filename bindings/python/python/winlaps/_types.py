@@ -40,10 +40,18 @@ _new = object.__new__
 _setattr = object.__setattr__
 
 
+#: The latest ``datetime`` (9999-12-31T23:59:59.999999Z) and its FILETIME ticks.
+_LATEST = datetime.datetime.max.replace(tzinfo=datetime.timezone.utc)
+_LATEST_TICKS = (_LATEST - _EPOCH) // _timedelta(microseconds=1) * 10
+
+
 def _time(ticks: Optional[int]) -> Optional[datetime.datetime]:
     """A FILETIME (100 ns ticks since 1601) as an aware UTC ``datetime``, sub-microsecond ticks
-    truncated; ``None`` stays ``None``. Past year 9999 raises ``OverflowError``."""
-    return None if ticks is None else _EPOCH + _timedelta(0, 0, ticks // 10)
+    truncated; ``None`` stays ``None``. A FILETIME past year 9999 (AD writes 2**63 - 1 for
+    "never") is the latest ``datetime``, as Node gives the latest ``Date`` past its range."""
+    if ticks is None:
+        return None
+    return _LATEST if ticks > _LATEST_TICKS else _EPOCH + _timedelta(0, 0, ticks // 10)
 
 
 def _ticks(value: Any) -> int:
@@ -68,11 +76,9 @@ def _ticks(value: Any) -> int:
 
 
 def _seed(value: Any) -> bytes:
-    """A generator seed (``bytes`` of exactly 32 bytes, or an ``int`` in 0 .. 2**256 taken as
-    32 little-endian bytes) as its 32 bytes."""
+    """A generator seed as bytes: ``bytes`` as given (the core checks for 32), an ``int`` in
+    0 .. 2**256 as 32 little-endian bytes."""
     if isinstance(value, bytes):
-        if len(value) != 32:
-            raise InvalidArgumentError(f"seed must be 32 bytes, got {len(value)}")
         return value
     if isinstance(value, int):
         if not 0 <= value < 1 << 256:
@@ -410,6 +416,10 @@ class EffectivePolicy(_Record):
     def provenance(self, name: str) -> SettingResolution:
         """How one setting was resolved, by snake_case or registry name (any case)."""
         return self._native.provenance(name)
+
+    def root_verdict(self, root: Literal["csp", "gpo", "local", "legacy"]) -> str:
+        """One line on what happened to a root and why (e.g. why a GPO is ignored)."""
+        return self._native.root_verdict(root)
 
     def explain(self) -> str:
         """A human explanation: the outcome, each root's fate, every setting with its

@@ -45,6 +45,7 @@ from winlaps._errors import KeyNotFoundError, UnsupportedError
 from winlaps._winlaps import (
     RootKey,
     _envelope_is_public,
+    _protection_sid,
     _store_envelope,
     encrypt_blob,
     parse_blob,
@@ -186,15 +187,6 @@ def ncrypt_unprotect_secret(
     return store.decrypt_blob(data)
 
 
-def _sid_of(protection_descriptor: str) -> str:
-    descriptor = protection_descriptor.strip()
-    # dpapi-ng takes the bare SID string; "SID=<sid>" (the Windows descriptor syntax) is accepted too.
-    sid = descriptor[4:].strip() if descriptor[:4].upper() == "SID=" else descriptor
-    if not sid.upper().startswith("S-") or " " in sid or "=" in sid:
-        raise UnsupportedError(f"only a SID protection descriptor is supported, not {descriptor!r}")
-    return sid
-
-
 def ncrypt_protect_secret(
     data: bytes,
     protection_descriptor: str,
@@ -213,7 +205,7 @@ def ncrypt_protect_secret(
     derived locally (seed path); otherwise the current key of the SID is fetched from
     ``server`` (or the DC of ``domain_name`` found by DNS SRV) with MS-GKDI GetKey.
     """
-    sid = _sid_of(protection_descriptor)
+    sid = _protection_sid(protection_descriptor)
     root = None
     if cache is not None and root_key_identifier is not None:
         root = cache._root_keys.get(uuid.UUID(str(root_key_identifier)))
@@ -292,7 +284,7 @@ async def async_ncrypt_protect_secret(
         uuid.UUID(str(root_key_identifier)) in cache._root_keys
     )
     if not offline:
-        sid = _sid_of(protection_descriptor)
+        sid = _protection_sid(protection_descriptor)
         rk = str(root_key_identifier) if root_key_identifier is not None else None
         try:
             _gkdi.require_extra()
