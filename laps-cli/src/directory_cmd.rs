@@ -91,18 +91,7 @@ pub(crate) struct GetKeyArgs {
     kds: Option<String>,
     /// Authentication for GetKey (the --user account and password).
     #[arg(long, value_enum, default_value = "negotiate")]
-    kds_auth: KdsAuthArg,
-}
-
-/// GetKey authentication.
-#[derive(Clone, Copy, Debug, clap::ValueEnum)]
-pub(crate) enum KdsAuthArg {
-    /// SPNEGO: Kerberos (the DC is the KDC), falling back to NTLM.
-    Negotiate,
-    /// Kerberos.
-    Kerberos,
-    /// NTLM.
-    Ntlm,
+    kds_auth: crate::live_keys::DcAuth,
 }
 
 impl GetKeyArgs {
@@ -122,20 +111,15 @@ impl GetKeyArgs {
         };
         let creds = laps_client::Credentials::new(user, password.expose().to_owned())?;
         let opts = laps_client::ConnectOptions {
-            protocol: match self.kds_auth {
-                KdsAuthArg::Negotiate => laps_client::AuthProtocol::Negotiate,
-                KdsAuthArg::Kerberos => laps_client::AuthProtocol::Kerberos,
-                KdsAuthArg::Ntlm => laps_client::AuthProtocol::Ntlm,
-            },
+            protocol: self.kds_auth.into(),
             auth: laps_client::ClientAuthOptions {
                 kdc: (self.kds.is_some()).then(|| dc.to_owned()),
-                kdc_timeout: timeout,
                 ..Default::default()
             },
             port,
-            timeouts: laps_client::Timeouts::per_io(timeout),
             ..Default::default()
-        };
+        }
+        .with_io_timeout(timeout)?;
         Ok(laps_client::GkdiClient::connect(host, &creds, &opts)?)
     }
 }

@@ -4,7 +4,6 @@
 use crate::CliResult;
 use laps_client::{
     AuthProtocol, ClientAuthOptions, ConnectOptions, Credentials, GkdiClient, LiveDecryption,
-    Timeouts,
 };
 use laps_crypto::{GroupKeyEnvelope, Sid};
 use std::sync::Arc;
@@ -13,15 +12,25 @@ use std::time::Duration;
 /// Environment variable holding the password of `--user`.
 const PASSWORD_ENV: &str = "WINLAPS_PASSWORD";
 
-/// Authentication mechanism for `--dc`.
+/// Authentication mechanism for GetKey (`--dc`, `get --kds-auth`).
 #[derive(Clone, Copy, Debug, clap::ValueEnum)]
 pub(crate) enum DcAuth {
     /// SPNEGO: Kerberos, falling back to NTLM.
     Negotiate,
-    /// Kerberos (tickets from --kdc, by default the DC itself); give the user as user@REALM.
+    /// Kerberos (tickets from the KDC, by default the DC itself); give the user as user@REALM.
     Kerberos,
     /// NTLM.
     Ntlm,
+}
+
+impl From<DcAuth> for AuthProtocol {
+    fn from(auth: DcAuth) -> Self {
+        match auth {
+            DcAuth::Negotiate => AuthProtocol::Negotiate,
+            DcAuth::Kerberos => AuthProtocol::Kerberos,
+            DcAuth::Ntlm => AuthProtocol::Ntlm,
+        }
+    }
 }
 
 /// How to reach the domain controller given with `--dc`.
@@ -65,23 +74,17 @@ impl DcArgs {
                 })?
             }
         };
-        let io = Duration::from_secs(self.timeout.max(1));
         let opts = ConnectOptions {
-            protocol: match self.auth {
-                DcAuth::Negotiate => AuthProtocol::Negotiate,
-                DcAuth::Kerberos => AuthProtocol::Kerberos,
-                DcAuth::Ntlm => AuthProtocol::Ntlm,
-            },
+            protocol: self.auth.into(),
             auth: ClientAuthOptions {
                 kdc: self.kdc.clone(),
-                kdc_timeout: io,
                 ..ClientAuthOptions::default()
             },
             epm_port: self.epm_port,
             port: self.dc_port,
-            timeouts: Timeouts::per_io(io),
             ..ConnectOptions::default()
-        };
+        }
+        .with_io_timeout(Duration::from_secs(self.timeout))?;
         Ok((Credentials::new(user, password)?, opts))
     }
 }

@@ -12,6 +12,7 @@ use crate::client_context::{ClientAuthOptions, ClientContext};
 use crate::credentials::{AuthProtocol, Credentials};
 use crate::error::{Error, Result};
 use crate::transport::{Driven, Timeouts, Wire};
+use std::time::Duration;
 
 /// How [`GkdiClient::connect`] reaches and authenticates to the server.
 #[derive(Debug, Clone)]
@@ -35,11 +36,45 @@ impl Default for ConnectOptions {
         Self {
             protocol: AuthProtocol::Negotiate,
             auth: ClientAuthOptions::default(),
-            epm_port: 135,
+            epm_port: laps_rpc::epm::EPM_PORT,
             port: None,
             timeouts: Timeouts::default(),
             rpc: ClientConfig::default(),
         }
+    }
+}
+
+impl ConnectOptions {
+    /// The longest wait for one read or write that
+    /// [`with_io_timeout`](ConnectOptions::with_io_timeout) takes: one hour.
+    pub const MAX_IO_TIMEOUT: Duration = Duration::from_secs(3600);
+
+    /// These options with `io` as the wait for each read or write and for each KDC step, and
+    /// the connect and exchange timeouts that follow from it ([`Timeouts::per_io`]): what a
+    /// caller's one "timeout" setting means.
+    ///
+    /// # Errors
+    /// [`Error::InvalidArgument`] unless `io` is from 1 ms to
+    /// [`MAX_IO_TIMEOUT`](ConnectOptions::MAX_IO_TIMEOUT).
+    ///
+    /// ```
+    /// use laps_client::ConnectOptions;
+    /// use std::time::Duration;
+    /// let opts = ConnectOptions::default().with_io_timeout(Duration::from_secs(2))?;
+    /// assert_eq!((opts.timeouts.io, opts.timeouts.exchange), (Duration::from_secs(2), Duration::from_secs(6)));
+    /// assert_eq!(opts.auth.kdc_timeout, Duration::from_secs(2));
+    /// assert!(ConnectOptions::default().with_io_timeout(Duration::ZERO).is_err());
+    /// # Ok::<(), laps_client::Error>(())
+    /// ```
+    pub fn with_io_timeout(mut self, io: Duration) -> Result<Self> {
+        if !(Duration::from_millis(1)..=Self::MAX_IO_TIMEOUT).contains(&io) {
+            return Err(Error::InvalidArgument(format!(
+                "a network timeout must be from 1 ms to 1 hour, got {io:?}"
+            )));
+        }
+        self.timeouts = Timeouts::per_io(io);
+        self.auth.kdc_timeout = io;
+        Ok(self)
     }
 }
 

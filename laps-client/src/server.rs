@@ -52,7 +52,7 @@ impl Default for KdsConfig {
     fn default() -> Self {
         Self {
             listen: IpAddr::from([127, 0, 0, 1]),
-            epm_port: 135,
+            epm_port: laps_rpc::epm::EPM_PORT,
             port: 49700,
             domain: "contoso.com".into(),
             forest: "contoso.com".into(),

@@ -278,6 +278,11 @@ test('bad options are LAPS_INVALID_ARG', () => {
   assert.throws(() => decryptMany([], { dc: 'x', credentials: { user: 'u' } }), { code: 'LAPS_INVALID_ARG' })
   assert.throws(() => decryptMany([], { dc: 'x', user: 'u', password: 'p', auth: 'basic' }), { code: 'LAPS_INVALID_ARG' })
   assert.throws(() => decryptMany([], { dc: 'x', user: 'u', password: 'p', epmPort: 70000 }), { code: 'LAPS_INVALID_ARG' })
+  // The core's range for a network timeout (laps-client's ConnectOptions::with_io_timeout).
+  for (const timeoutMs of [0, -1, 3_600_001, NaN]) {
+    assert.throws(() => decryptMany([], { dc: 'x', user: 'u', password: 'p', timeoutMs }), { code: 'LAPS_INVALID_ARG' }, String(timeoutMs))
+  }
+  assert.throws(() => decryptMany([], { dc: 'x', user: 'u', password: 'p', timeoutMs: 0 }), { message: /from 1 ms to 1 hour/ })
   assert.throws(() => decryptMany([], { dc: 'x', user: 'u', password: 'p', blob: true }), { code: 'LAPS_INVALID_ARG' })
   assert.throws(() => decryptMany('nope', { dc: 'x', user: 'u', password: 'p' }), { code: 'LAPS_INVALID_ARG' })
   assert.throws(() => new DcCredentials('', 'p'), { code: 'LAPS_INVALID_ARG' })

@@ -14,9 +14,7 @@ use crate::credential::LapsCredential;
 use crate::error::{client_error, invalid_arg, JsError, Result};
 use crate::guard::{caught, guarded, settle, Caught};
 use crate::keystore::{values_of, KeyStore};
-use laps_client::{
-    fetch_keys, AuthProtocol, ClientAuthOptions, ConnectOptions, Credentials, GkdiClient, Timeouts,
-};
+use laps_client::{fetch_keys, AuthProtocol, ConnectOptions, Credentials, GkdiClient};
 use napi::bindgen_prelude::{AsyncTask, ClassInstance, Either, FromNapiValue, Object};
 use napi::{Env, Task, Unknown, ValueType};
 use napi_derive::napi;
@@ -127,33 +125,25 @@ fn dc_settings(options: Unknown<'_>) -> Result<DcSettings> {
             Credentials::new(&user, password).map_err(|e| client_error(&e))?
         }
     };
-    let protocol = match property::<String>(&obj, "auth")? {
-        Some(a) => AuthProtocol::parse(&a).map_err(|e| client_error(&e))?,
-        None => AuthProtocol::Negotiate,
-    };
-    let io = match property::<f64>(&obj, "timeoutMs")? {
-        None => Timeouts::default().io,
-        Some(t) if t.fract() == 0.0 && (1.0..=3_600_000.0).contains(&t) => {
-            Duration::from_millis(t as u64)
-        }
-        Some(t) => {
-            return Err(invalid_arg(format!(
-                "options.timeoutMs must be a whole number from 1 to 3600000, got {t}"
-            )))
-        }
-    };
-    let opts = ConnectOptions {
-        protocol,
-        auth: ClientAuthOptions {
-            kdc: property(&obj, "kdc")?,
-            kdc_timeout: io,
-            ..ClientAuthOptions::default()
+    let defaults = ConnectOptions::default();
+    let mut opts = ConnectOptions {
+        protocol: match property::<String>(&obj, "auth")? {
+            Some(a) => AuthProtocol::parse(&a).map_err(|e| client_error(&e))?,
+            None => defaults.protocol,
         },
-        epm_port: port(&obj, "epmPort")?.unwrap_or(135),
+        epm_port: port(&obj, "epmPort")?.unwrap_or(defaults.epm_port),
         port: port(&obj, "port")?,
-        timeouts: Timeouts::per_io(io),
-        ..ConnectOptions::default()
+        ..defaults
     };
+    opts.auth.kdc = property(&obj, "kdc")?;
+    if let Some(ms) = property::<f64>(&obj, "timeoutMs")? {
+        let io = Duration::try_from_secs_f64(ms / 1000.0).map_err(|_| {
+            invalid_arg(format!(
+                "options.timeoutMs must be a number of milliseconds, got {ms}"
+            ))
+        })?;
+        opts = opts.with_io_timeout(io).map_err(|e| client_error(&e))?;
+    }
     Ok(DcSettings {
         dc,
         creds,
