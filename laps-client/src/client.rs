@@ -45,17 +45,12 @@ impl Default for ConnectOptions {
 }
 
 impl ConnectOptions {
-    /// The longest wait for one read or write that
-    /// [`with_io_timeout`](ConnectOptions::with_io_timeout) takes: one hour.
-    pub const MAX_IO_TIMEOUT: Duration = Duration::from_secs(3600);
-
     /// These options with `io` as the wait for each read or write and for each KDC step, and
-    /// the connect and exchange timeouts that follow from it ([`Timeouts::per_io`]): what a
+    /// the connect and exchange timeouts that follow from it ([`Timeouts::checked`]): what a
     /// caller's one "timeout" setting means.
     ///
     /// # Errors
-    /// [`Error::InvalidArgument`] unless `io` is from 1 ms to
-    /// [`MAX_IO_TIMEOUT`](ConnectOptions::MAX_IO_TIMEOUT).
+    /// An error of kind `InvalidArgument` unless `io` is from 1 ms to [`Timeouts::MAX_IO`].
     ///
     /// ```
     /// use laps_client::ConnectOptions;
@@ -67,12 +62,7 @@ impl ConnectOptions {
     /// # Ok::<(), laps_client::Error>(())
     /// ```
     pub fn with_io_timeout(mut self, io: Duration) -> Result<Self> {
-        if !(Duration::from_millis(1)..=Self::MAX_IO_TIMEOUT).contains(&io) {
-            return Err(Error::InvalidArgument(format!(
-                "a network timeout must be from 1 ms to 1 hour, got {io:?}"
-            )));
-        }
-        self.timeouts = Timeouts::per_io(io);
+        self.timeouts = Timeouts::checked(io)?;
         self.auth.kdc_timeout = io;
         Ok(self)
     }

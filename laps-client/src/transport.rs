@@ -7,47 +7,9 @@ use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
 use std::time::{Duration, Instant};
 
 use laps_rpc::client::Step as RpcStep;
+pub use laps_rpc::timeouts::Timeouts;
 
 use crate::error::{Error, Result, Step};
-
-/// Timeouts of one connection.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Timeouts {
-    /// Opening the TCP connection (per address the name resolves to).
-    pub connect: Duration,
-    /// Each write and each read.
-    pub io: Duration,
-    /// A whole exchange: the bind with its authentication legs, or one call.
-    pub exchange: Duration,
-}
-
-impl Timeouts {
-    /// Timeouts scaled from the time allowed for one read or write: a connect within that
-    /// time but at most 5 s, a whole exchange within three reads.
-    ///
-    /// ```
-    /// use laps_client::Timeouts;
-    /// use std::time::Duration;
-    /// let t = Timeouts::per_io(Duration::from_secs(20));
-    /// assert_eq!(t.connect, Duration::from_secs(5));
-    /// assert_eq!(t.exchange, Duration::from_secs(60));
-    /// assert_eq!(Timeouts::per_io(Duration::from_secs(10)), Timeouts::default());
-    /// ```
-    pub fn per_io(io: Duration) -> Self {
-        Self {
-            connect: io.min(Duration::from_secs(5)),
-            io,
-            exchange: io * 3,
-        }
-    }
-}
-
-impl Default for Timeouts {
-    /// 5 s connect, 10 s per read or write, 30 s per exchange.
-    fn default() -> Self {
-        Self::per_io(Duration::from_secs(10))
-    }
-}
 
 /// How a driven exchange ended.
 pub(crate) enum Driven<T> {

@@ -59,6 +59,7 @@ pub mod pac;
 pub mod pdu;
 pub mod server;
 pub mod status;
+pub mod timeouts;
 pub mod verification;
 
 pub use error::{Error, ErrorDetail, Result};

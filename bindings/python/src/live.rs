@@ -13,6 +13,7 @@
 //! (access denied, a failing HRESULT, a fault) the session stays usable (`is_ready`).
 
 use std::sync::{Mutex, MutexGuard};
+use std::time::Duration;
 
 use laps_crypto::{GroupKeyEnvelope, LapsCredential};
 use laps_rpc::batch::{store_envelope, Decryption, KeyFetch};
@@ -20,6 +21,7 @@ use laps_rpc::client::{ClientConfig, ClientConnection, EpmLookup, GkdiClient, St
 use laps_rpc::gkdi::{GetKeyRequest, GKDI_INTERFACE};
 use laps_rpc::ndr::TransferSyntax;
 use laps_rpc::pdu::SyntaxId;
+use laps_rpc::timeouts::Timeouts;
 use pyo3::exceptions::PyBaseException;
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyList};
@@ -446,6 +448,19 @@ pub(crate) fn _envelope_is_public(envelope: &[u8]) -> PyResult<bool> {
     })?)
 }
 
+/// `(connect, io, exchange)` in seconds for a caller's `timeout` (each read or write): the
+/// timeouts every transport sets from it (laps-rpc's `Timeouts::checked`).
+#[pyfunction]
+pub(crate) fn _timeouts(timeout: f64) -> PyResult<(f64, f64, f64)> {
+    let io = Duration::try_from_secs_f64(timeout).unwrap_or(Duration::ZERO);
+    let t = Timeouts::checked(io).map_err(Error::from)?;
+    Ok((
+        t.connect.as_secs_f64(),
+        t.io.as_secs_f64(),
+        t.exchange.as_secs_f64(),
+    ))
+}
+
 /// Registers the live-key classes and functions (used by `winlaps._gkdi`).
 pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_class::<PyEpmLookup>()?;
@@ -456,5 +471,6 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_store_envelope, m)?)?;
     m.add_function(wrap_pyfunction!(_envelope_is_public, m)?)?;
     m.add_function(wrap_pyfunction!(_protection_sid, m)?)?;
+    m.add_function(wrap_pyfunction!(_timeouts, m)?)?;
     Ok(())
 }

@@ -448,6 +448,21 @@ def test_a_trickling_server_is_cut_off_by_the_exchange_bound() -> None:
         srv.close()
 
 
+@pytest.mark.parametrize("timeout", [0, -1, 3600.001, float("nan")])
+def test_a_timeout_outside_the_cores_range_is_refused_before_any_connection(timeout: float) -> None:
+    # laps-rpc's Timeouts::checked, as Node's timeoutMs and the CLI's --timeout: 1 ms to 1 hour.
+    with pytest.raises(winlaps.InvalidArgumentError, match="from 1 ms to 1 hour"):
+        _gkdi.get_key("192.0.2.1", "S-1-5-21-1-2-3-512", timeout=timeout)
+    value = bytes.fromhex(next(v for v in VECTORS if v["kind"] == "laps_attribute")["hex"])
+    with pytest.raises(winlaps.InvalidArgumentError):
+        winlaps.KeyStore().fetch_from_dc([value], "192.0.2.1", timeout=timeout, **creds())
+
+
+def test_the_connect_timeout_is_the_cores_at_most_5_s() -> None:
+    assert _gkdi._Limits.of(20) == (5.0, 20.0, 60.0)
+    assert _gkdi._Limits.of(0.5) == (0.5, 0.5, 1.5)
+
+
 # --- the shared Samba AD DC -----------------------------------------------------------------
 
 

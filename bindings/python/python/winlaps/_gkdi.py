@@ -31,16 +31,15 @@ from winlaps._winlaps import (
     _KeyFetch,
     _LiveDecryption,
     _RpcConnection,
+    _timeouts,
 )
 
 __all__ = ["FetchResult", "KeyStore", "lookup_dc"]
 
 AUTH_PROTOCOLS = ("negotiate", "kerberos", "ntlm")
-#: Seconds allowed for each network step (DNS, connect, one send, one receive) by default.
+#: Seconds allowed for each send and receive (and the DNS lookup) by default; connects and
+#: whole exchanges get the core's bounds derived from it (:class:`_Limits`).
 DEFAULT_TIMEOUT = 10.0
-#: One exchange (a bind with its legs, or one call and its answer) gets this many step
-#: timeouts in all, so a peer trickling bytes cannot hold a connection open forever.
-EXCHANGE_STEPS = 3
 _RECV = 65536
 
 #: Resolver used by :func:`lookup_dc` when none is given: an object with dnspython's
@@ -249,23 +248,38 @@ class _Request(t.NamedTuple):
     l2: int
 
 
-def _late(where: str, timeout: float, left: float) -> str:
+class _Limits(t.NamedTuple):
+    """A connection's timeouts in seconds, as the core derives them from a caller's
+    ``timeout`` (laps-rpc's ``Timeouts``: a connect within it but at most 5 s, a whole
+    exchange, a bind with its legs or one call, within three of it, so a peer trickling bytes
+    cannot hold a connection open forever). ``InvalidArgumentError`` outside 1 ms .. 1 hour."""
+
+    connect: float
+    io: float
+    exchange: float
+
+    @classmethod
+    def of(cls, timeout: float) -> _Limits:
+        return cls(*_timeouts(timeout))
+
+
+def _late(where: str, limits: _Limits, left: float) -> str:
     """The message of a read that timed out: the step's bound or the exchange's."""
-    if left < timeout:
-        return f"{where} did not complete the exchange within {timeout * EXCHANGE_STEPS}s"
-    return f"{where} sent no answer within {timeout}s"
+    if left < limits.io:
+        return f"{where} did not complete the exchange within {limits.exchange}s"
+    return f"{where} sent no answer within {limits.io}s"
 
 
 class _SyncWire:
     """One TCP connection with a timeout on every step."""
 
-    def __init__(self, host: str, port: int, timeout: float) -> None:
+    def __init__(self, host: str, port: int, limits: _Limits) -> None:
         self.where = f"{host}:{port}"
-        self.timeout = timeout
+        self.limits = limits
         try:
-            self.sock = socket.create_connection((host, port), timeout=timeout)
+            self.sock = socket.create_connection((host, port), timeout=limits.connect)
         except socket.timeout:
-            raise RpcTimeoutError(f"connecting to {self.where} timed out after {timeout}s") from None
+            raise RpcTimeoutError(f"connecting to {self.where} timed out after {limits.connect}s") from None
         except OSError as e:
             raise DcUnreachableError(f"cannot connect to {self.where}: {e.strerror or e}") from None
         # An auth3 PDU followed at once by the first request is two small writes: without
@@ -281,24 +295,19 @@ class _SyncWire:
         try:
             self.sock.sendall(data)
         except socket.timeout:
-            raise RpcTimeoutError(f"sending to {self.where} timed out after {self.timeout}s") from None
+            raise RpcTimeoutError(f"sending to {self.where} timed out after {self.limits.io}s") from None
         except OSError as e:
             raise DcUnreachableError(f"sending to {self.where} failed: {e.strerror or e}") from None
-
-    def _late(self, left: float) -> str:
-        return _late(self.where, self.timeout, left)
 
     def recv(self, deadline: float) -> bytes:
         left = deadline - time.monotonic()
         if left <= 0:
-            raise RpcTimeoutError(
-                f"{self.where} did not complete the exchange within {self.timeout * EXCHANGE_STEPS}s"
-            )
+            raise RpcTimeoutError(_late(self.where, self.limits, 0))
         try:
-            self.sock.settimeout(min(self.timeout, left))
+            self.sock.settimeout(min(self.limits.io, left))
             data = self.sock.recv(_RECV)
         except socket.timeout:
-            raise RpcTimeoutError(self._late(left)) from None
+            raise RpcTimeoutError(_late(self.where, self.limits, left)) from None
         except OSError as e:
             raise DcUnreachableError(f"receiving from {self.where} failed: {e.strerror or e}") from None
         if not data:
@@ -307,7 +316,7 @@ class _SyncWire:
 
     def drive(self, machine: t.Any, first: bytes) -> t.Any:
         """Sends ``first``, then feeds answers to ``machine`` until it is ready or done."""
-        deadline = time.monotonic() + self.timeout * EXCHANGE_STEPS
+        deadline = time.monotonic() + self.limits.exchange
         self.send(first)
         while True:
             kind, payload = machine.receive(self.recv(deadline))
@@ -323,24 +332,24 @@ class _SyncWire:
 class _AsyncWire:
     """One asyncio TCP connection with ``asyncio.wait_for`` on every step."""
 
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, where: str, timeout: float):
-        self.reader, self.writer, self.where, self.timeout = reader, writer, where, timeout
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter, where: str, limits: _Limits):
+        self.reader, self.writer, self.where, self.limits = reader, writer, where, limits
 
     @classmethod
-    async def connect(cls, host: str, port: int, timeout: float) -> _AsyncWire:
+    async def connect(cls, host: str, port: int, limits: _Limits) -> _AsyncWire:
         where = f"{host}:{port}"
         try:
-            r, w = await asyncio.wait_for(asyncio.open_connection(host, port), timeout)
+            r, w = await asyncio.wait_for(asyncio.open_connection(host, port), limits.connect)
         except asyncio.TimeoutError:
-            raise RpcTimeoutError(f"connecting to {where} timed out after {timeout}s") from None
+            raise RpcTimeoutError(f"connecting to {where} timed out after {limits.connect}s") from None
         except OSError as e:
             raise DcUnreachableError(f"cannot connect to {where}: {e.strerror or e}") from None
-        return cls(r, w, where, timeout)
+        return cls(r, w, where, limits)
 
     async def close(self) -> None:
         self.writer.close()
         try:
-            await asyncio.wait_for(self.writer.wait_closed(), self.timeout)
+            await asyncio.wait_for(self.writer.wait_closed(), self.limits.io)
         except (OSError, asyncio.TimeoutError):
             pass
 
@@ -349,22 +358,20 @@ class _AsyncWire:
             return
         try:
             self.writer.write(data)
-            await asyncio.wait_for(self.writer.drain(), self.timeout)
+            await asyncio.wait_for(self.writer.drain(), self.limits.io)
         except asyncio.TimeoutError:
-            raise RpcTimeoutError(f"sending to {self.where} timed out after {self.timeout}s") from None
+            raise RpcTimeoutError(f"sending to {self.where} timed out after {self.limits.io}s") from None
         except OSError as e:
             raise DcUnreachableError(f"sending to {self.where} failed: {e.strerror or e}") from None
 
     async def recv(self, deadline: float) -> bytes:
         left = deadline - time.monotonic()
         if left <= 0:
-            raise RpcTimeoutError(
-                f"{self.where} did not complete the exchange within {self.timeout * EXCHANGE_STEPS}s"
-            )
+            raise RpcTimeoutError(_late(self.where, self.limits, 0))
         try:
-            data = await asyncio.wait_for(self.reader.read(_RECV), min(self.timeout, left))
+            data = await asyncio.wait_for(self.reader.read(_RECV), min(self.limits.io, left))
         except asyncio.TimeoutError:
-            raise RpcTimeoutError(_late(self.where, self.timeout, left)) from None
+            raise RpcTimeoutError(_late(self.where, self.limits, left)) from None
         except OSError as e:
             raise DcUnreachableError(f"receiving from {self.where} failed: {e.strerror or e}") from None
         if not data:
@@ -372,7 +379,7 @@ class _AsyncWire:
         return data
 
     async def drive(self, machine: t.Any, first: bytes) -> t.Any:
-        deadline = time.monotonic() + self.timeout * EXCHANGE_STEPS
+        deadline = time.monotonic() + self.limits.exchange
         await self.send(first)
         while True:
             kind, payload = machine.receive(await self.recv(deadline))
@@ -416,7 +423,7 @@ class _Target(t.NamedTuple):
     username: t.Optional[str]
     password: t.Optional[str]
     auth_protocol: str
-    timeout: float
+    limits: _Limits
     port: t.Optional[int]
     epm_port: int
 
@@ -429,13 +436,13 @@ def _fetch(target: _Target, calls: _Calls) -> None:
     auth = SpnegoAuth(target.username, target.password, target.host, target.auth_protocol)
     port = target.port
     if port is None:
-        wire = _SyncWire(target.host, target.epm_port, target.timeout)
+        wire = _SyncWire(target.host, target.epm_port, target.limits)
         try:
             epm = _EpmLookup()
             port = int(wire.drive(epm, epm.start()))
         finally:
             wire.close()
-    wire = _SyncWire(target.host, port, target.timeout)
+    wire = _SyncWire(target.host, port, target.limits)
     try:
         session = _GkdiSession(auth, target.auth_protocol)
         wire.drive(session, session.start())
@@ -454,13 +461,13 @@ async def _async_fetch(target: _Target, calls: _Calls) -> None:
     auth = SpnegoAuth(target.username, target.password, target.host, target.auth_protocol)
     port = target.port
     if port is None:
-        wire = await _AsyncWire.connect(target.host, target.epm_port, target.timeout)
+        wire = await _AsyncWire.connect(target.host, target.epm_port, target.limits)
         try:
             epm = _EpmLookup()
             port = int(await wire.drive(epm, epm.start()))
         finally:
             await wire.close()
-    wire = await _AsyncWire.connect(target.host, port, target.timeout)
+    wire = await _AsyncWire.connect(target.host, port, target.limits)
     try:
         session = _GkdiSession(auth, target.auth_protocol)
         await wire.drive(session, session.start())
@@ -491,7 +498,7 @@ def get_key(
     epm_port: int = 135,
 ) -> bytes:
     """One GetKey call: the Group Key Envelope bytes for a value protected to ``sid``."""
-    target = _Target(server, username, password, _check_protocol(auth_protocol), timeout, port, epm_port)
+    target = _Target(server, username, password, _check_protocol(auth_protocol), _Limits.of(timeout), port, epm_port)
     one = _One(_Request(sid, root_key_id, l0, l1, l2))
     _fetch(target, one)
     return one.envelope
@@ -513,7 +520,7 @@ async def async_get_key(
     epm_port: int = 135,
 ) -> bytes:
     """Async :func:`get_key` on asyncio streams."""
-    target = _Target(server, username, password, _check_protocol(auth_protocol), timeout, port, epm_port)
+    target = _Target(server, username, password, _check_protocol(auth_protocol), _Limits.of(timeout), port, epm_port)
     one = _One(_Request(sid, root_key_id, l0, l1, l2))
     await _async_fetch(target, one)
     return one.envelope
@@ -542,9 +549,10 @@ def rpc_call(
     version; default: the interface itself) unless ``port`` is given. Returns the response
     stubs and whether header signing was negotiated. For tests against servers that serve no
     GKDI (Samba)."""
+    limits = _Limits.of(timeout)
     if port is None:
         li, lv = lookup or (interface, version)
-        wire = _SyncWire(host, epm_port, timeout)
+        wire = _SyncWire(host, epm_port, limits)
         try:
             epm = _EpmLookup(li, lv, ndr_only=ndr_only)
             port = int(wire.drive(epm, epm.start()))
@@ -554,7 +562,7 @@ def rpc_call(
     if auth_protocol is not None:
         auth_protocol = _check_protocol(auth_protocol)
         auth = SpnegoAuth(username, password, host, auth_protocol)
-    wire = _SyncWire(host, port, timeout)
+    wire = _SyncWire(host, port, limits)
     try:
         conn = _RpcConnection(
             interface, version, auth, auth_protocol or "negotiate", ndr_only=ndr_only, header_signing=header_signing
@@ -613,14 +621,15 @@ class KeyStore(_NativeKeyStore):
         """Fetch the keys ``values`` need from ``dc`` into this store.
 
         ``values``: ``msLAPS-EncryptedPassword`` values (``blob=True``: bare DPAPI-NG blobs).
-        ``port``: skip the endpoint mapper and use this ``ISD_KEY`` port. Every network step
-        has ``timeout`` seconds. Per-group failures (access denied, ...) are in the result's
+        ``port``: skip the endpoint mapper and use this ``ISD_KEY`` port. Each send and receive
+        has ``timeout`` seconds (1 ms to 1 hour), a connect at most 5 s of it, a whole exchange
+        three times it: the core's timeouts, as in Node and the CLI. Per-group failures (access denied, ...) are in the result's
         ``errors``; failures of the connection itself (unreachable, timeout, authentication,
         no GKDI endpoint) are raised.
         """
         calls = _KeyFetch(_values(values), self, blob=blob)
         if calls.next_request() is not None:
-            target = _Target(dc, username, password, _check_protocol(auth_protocol), timeout, port, epm_port)
+            target = _Target(dc, username, password, _check_protocol(auth_protocol), _Limits.of(timeout), port, epm_port)
             _fetch(target, calls)
         return FetchResult(*calls.finish())
 
@@ -641,7 +650,7 @@ class KeyStore(_NativeKeyStore):
         the network)."""
         calls = _KeyFetch(_values(values), self, blob=blob)
         if calls.next_request() is not None:
-            target = _Target(dc, username, password, _check_protocol(auth_protocol), timeout, port, epm_port)
+            target = _Target(dc, username, password, _check_protocol(auth_protocol), _Limits.of(timeout), port, epm_port)
             await _async_fetch(target, calls)
         return FetchResult(*calls.finish())
 
