@@ -2,6 +2,7 @@
 
 use std::fmt;
 
+use laps_rpc::auth::AuthType;
 use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
@@ -21,7 +22,7 @@ pub enum AuthProtocol {
 
 impl AuthProtocol {
     /// Parses `negotiate`, `kerberos` or `ntlm` (ASCII case-insensitive), as dpapi-ng's
-    /// `auth_protocol` argument.
+    /// `auth_protocol` argument: laps-rpc's [`AuthType`] names.
     ///
     /// ```
     /// use laps_client::AuthProtocol;
@@ -29,23 +30,25 @@ impl AuthProtocol {
     /// assert!(AuthProtocol::parse("basic").is_err());
     /// ```
     pub fn parse(s: &str) -> Result<Self> {
-        match s.to_ascii_lowercase().as_str() {
-            "negotiate" => Ok(AuthProtocol::Negotiate),
-            "kerberos" => Ok(AuthProtocol::Kerberos),
-            "ntlm" => Ok(AuthProtocol::Ntlm),
-            _ => Err(Error::InvalidArgument(format!(
-                "unknown auth protocol {s:?} (expected negotiate, kerberos or ntlm)"
-            ))),
+        let t = (s.parse::<AuthType>()).map_err(|e| Error::InvalidArgument(e.to_string()))?;
+        Ok([Self::Negotiate, Self::Kerberos, Self::Ntlm]
+            .into_iter()
+            .find(|p| p.auth_type() == t)
+            .unwrap_or_default())
+    }
+
+    /// The RPC `auth_type` the mechanism writes in the PDUs.
+    pub const fn auth_type(self) -> AuthType {
+        match self {
+            AuthProtocol::Negotiate => AuthType::Spnego,
+            AuthProtocol::Kerberos => AuthType::Kerberos,
+            AuthProtocol::Ntlm => AuthType::Ntlm,
         }
     }
 
-    /// The lowercase name.
+    /// The lowercase name (laps-rpc's [`AuthType::name`]).
     pub const fn name(self) -> &'static str {
-        match self {
-            AuthProtocol::Negotiate => "negotiate",
-            AuthProtocol::Kerberos => "kerberos",
-            AuthProtocol::Ntlm => "ntlm",
-        }
+        self.auth_type().name()
     }
 }
 

@@ -64,6 +64,39 @@ impl AuthType {
             _ => None,
         }
     }
+
+    /// The names a caller chooses a mechanism by (dpapi-ng's `auth_protocol`, the CLI's
+    /// `--auth`, Node's `auth`).
+    pub const NAMES: [&'static str; 3] = ["negotiate", "kerberos", "ntlm"];
+
+    /// `negotiate` (SPNEGO), `kerberos` or `ntlm`.
+    pub const fn name(self) -> &'static str {
+        match self {
+            AuthType::Spnego => "negotiate",
+            AuthType::Kerberos => "kerberos",
+            AuthType::Ntlm => "ntlm",
+        }
+    }
+}
+
+impl std::str::FromStr for AuthType {
+    type Err = laps_core::UnknownName;
+
+    /// Parses a [`name`](AuthType::name), ASCII case-insensitive.
+    ///
+    /// ```
+    /// use laps_rpc::auth::AuthType;
+    /// assert_eq!("NTLM".parse(), Ok(AuthType::Ntlm));
+    /// assert_eq!("negotiate".parse(), Ok(AuthType::Spnego));
+    /// let e = "basic".parse::<AuthType>().unwrap_err();
+    /// assert_eq!(e.to_string(), "unknown auth protocol \"basic\" (expected negotiate, kerberos or ntlm)");
+    /// ```
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        [AuthType::Spnego, AuthType::Kerberos, AuthType::Ntlm]
+            .into_iter()
+            .find(|t| t.name().eq_ignore_ascii_case(s))
+            .ok_or_else(|| laps_core::UnknownName::new("auth protocol", s, &Self::NAMES))
+    }
 }
 
 /// RPC `auth_level` values ([MS-RPCE] 2.2.1.1.8) that this crate uses.

@@ -276,7 +276,10 @@ test('bad options are LAPS_INVALID_ARG', () => {
   assert.throws(() => decryptMany([], { user: 'u', password: 'p' }), { code: 'LAPS_INVALID_ARG' })
   assert.throws(() => decryptMany([], { dc: 'x' }), { code: 'LAPS_INVALID_ARG' })
   assert.throws(() => decryptMany([], { dc: 'x', credentials: { user: 'u' } }), { code: 'LAPS_INVALID_ARG' })
-  assert.throws(() => decryptMany([], { dc: 'x', user: 'u', password: 'p', auth: 'basic' }), { code: 'LAPS_INVALID_ARG' })
+  assert.throws(() => decryptMany([], { dc: 'x', user: 'u', password: 'p', auth: 'basic' }), {
+    code: 'LAPS_INVALID_ARG',
+    message: /unknown auth protocol "basic" \(expected negotiate, kerberos or ntlm\)/,
+  })
   assert.throws(() => decryptMany([], { dc: 'x', user: 'u', password: 'p', epmPort: 70000 }), { code: 'LAPS_INVALID_ARG' })
   // The core's range for a network timeout (laps-client's ConnectOptions::with_io_timeout).
   for (const timeoutMs of [0, -1, 3_600_001, NaN]) {

@@ -122,12 +122,7 @@ impl PyGkdiSession {
     /// kerberos (the `auth_type` written in the PDUs).
     #[new]
     fn new(auth: Py<PyAny>, protocol: &str) -> PyResult<Self> {
-        let t = auth_type(protocol).ok_or_else(|| {
-            Error::new(
-                Kind::Format,
-                format!("auth_protocol must be negotiate, kerberos or ntlm, not {protocol:?}"),
-            )
-        })?;
+        let t = auth_type(protocol)?;
         Ok(PyGkdiSession {
             inner: Mutex::new(GkdiClient::new(
                 Box::new(PyContext::new(auth, t)),
@@ -233,12 +228,7 @@ impl PyRpcConnection {
         header_signing: bool,
     ) -> PyResult<Self> {
         let ctx: Option<Box<dyn laps_rpc::auth::SecurityContext>> = match auth {
-            Some(a) => {
-                let t = auth_type(protocol).ok_or_else(|| {
-                    Error::new(Kind::Format, format!("unknown auth_protocol {protocol:?}"))
-                })?;
-                Some(Box::new(PyContext::new(a, t)))
-            }
+            Some(a) => Some(Box::new(PyContext::new(a, auth_type(protocol)?))),
             None => None,
         };
         Ok(PyRpcConnection {
@@ -472,5 +462,6 @@ pub(crate) fn register(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(_envelope_is_public, m)?)?;
     m.add_function(wrap_pyfunction!(_protection_sid, m)?)?;
     m.add_function(wrap_pyfunction!(_timeouts, m)?)?;
+    m.add_function(wrap_pyfunction!(crate::rpc_auth::_auth_protocol, m)?)?;
     Ok(())
 }

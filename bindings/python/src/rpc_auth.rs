@@ -39,14 +39,16 @@ impl PyContext {
     }
 }
 
-/// The `auth_type` of a dpapi-ng `auth_protocol` name.
-pub(crate) fn auth_type(protocol: &str) -> Option<AuthType> {
-    match protocol.to_ascii_lowercase().as_str() {
-        "negotiate" => Some(AuthType::Spnego),
-        "ntlm" => Some(AuthType::Ntlm),
-        "kerberos" => Some(AuthType::Kerberos),
-        _ => None,
-    }
+/// The `auth_type` of a dpapi-ng `auth_protocol` name (laps-rpc's names and message).
+pub(crate) fn auth_type(protocol: &str) -> Result<AuthType, crate::errors::Error> {
+    Ok(protocol.parse::<AuthType>()?)
+}
+
+/// A dpapi-ng `auth_protocol` name, checked and in its lowercase spelling: what
+/// `winlaps._gkdi` checks before any network step.
+#[pyfunction]
+pub(crate) fn _auth_protocol(protocol: &str) -> PyResult<&'static str> {
+    Ok(auth_type(protocol)?.name())
 }
 
 /// An exception as a secret-free description: its class and (bounded) message.

@@ -8,6 +8,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import socket
 import threading
 import time
@@ -456,6 +457,14 @@ def test_a_timeout_outside_the_cores_range_is_refused_before_any_connection(time
     value = bytes.fromhex(next(v for v in VECTORS if v["kind"] == "laps_attribute")["hex"])
     with pytest.raises(winlaps.InvalidArgumentError):
         winlaps.KeyStore().fetch_from_dc([value], "192.0.2.1", timeout=timeout, **creds())
+
+
+def test_an_unknown_auth_protocol_is_the_cores_error_before_any_connection() -> None:
+    # Word for word what Node's decryptMany(..., { auth: 'basic' }) and the core say.
+    message = 'unknown auth protocol "basic" (expected negotiate, kerberos or ntlm)'
+    with pytest.raises(winlaps.InvalidArgumentError, match=re.escape(message)):
+        _gkdi.get_key("192.0.2.1", "S-1-5-21-1-2-3-512", auth_protocol="basic")
+    assert _gkdi._check_protocol("NTLM") == "ntlm"
 
 
 def test_the_connect_timeout_is_the_cores_at_most_5_s() -> None:

@@ -31,12 +31,12 @@ from winlaps._winlaps import (
     _KeyFetch,
     _LiveDecryption,
     _RpcConnection,
+    _auth_protocol,
     _timeouts,
 )
 
 __all__ = ["FetchResult", "KeyStore", "lookup_dc"]
 
-AUTH_PROTOCOLS = ("negotiate", "kerberos", "ntlm")
 #: Seconds allowed for each send and receive (and the DNS lookup) by default; connects and
 #: whole exchanges get the core's bounds derived from it (:class:`_Limits`).
 DEFAULT_TIMEOUT = 10.0
@@ -158,10 +158,9 @@ class SpnegoAuth:
 
 
 def _check_protocol(auth_protocol: str) -> str:
-    p = auth_protocol.lower()
-    if p not in AUTH_PROTOCOLS:
-        raise ValueError(f"auth_protocol must be one of {AUTH_PROTOCOLS}, not {auth_protocol!r}")
-    return p
+    """The name in its lowercase spelling; ``InvalidArgumentError`` (a ``ValueError``) for an
+    unknown one, with the core's message."""
+    return _auth_protocol(auth_protocol)
 
 
 # --- DNS ----------------------------------------------------------------------------------
