@@ -816,6 +816,16 @@ export declare function entropyBits(opts?: PasswordOptions | undefined | null): 
  */
 export type ErrorCode = 'LAPS_FORMAT' | 'LAPS_DECRYPT_FAILED' | 'LAPS_KEY_NOT_FOUND' | 'LAPS_UNSUPPORTED' | 'LAPS_POLICY' | 'LAPS_INVALID_ARG' | 'LAPS_INTERNAL' | 'LAPS_UNREACHABLE' | 'LAPS_TIMEOUT' | 'LAPS_NETWORK' | 'LAPS_NO_GKDI_ENDPOINT' | 'LAPS_BIND_REJECTED' | 'LAPS_AUTH_FAILED' | 'LAPS_ACCESS_DENIED' | 'LAPS_RPC_FAULT' | 'LAPS_GETKEY_FAILED' | 'LAPS_PROTOCOL' | 'LAPS_NOT_FOUND' | 'LAPS_RANDOMNESS'
 
+/**
+ * Fetches from a domain controller the current Group Key Envelope of `sid` (a SID or
+ * `SID=<sid>`): MS-GKDI GetKey as Windows LAPS asks before it encrypts (no root key, every
+ * index -1), on a worker thread. Pass it as `groupKeyEnvelope` to `encryptAttribute` /
+ * `encryptBlob`. Unless the caller may read `sid`'s keys it holds only the public key, which
+ * is all encrypting needs. Rejects as `decryptMany` does when the DC cannot be used, and with
+ * `LAPS_ACCESS_DENIED` when it refuses the key.
+ */
+export declare function fetchGroupKeyEnvelope(sid: string, options: DcOptions): Promise<Buffer>
+
 /** What `fetchFromDc` resolves to. */
 export interface FetchReport {
   /** GetKey calls made: one per distinct (SID, root key, L0) group. */

@@ -849,6 +849,7 @@ module.exports.encryptBlob = nativeBinding.encryptBlob
 module.exports.entropy = nativeBinding.entropy
 module.exports.entropyBits = nativeBinding.entropyBits
 module.exports.ErrorCode = nativeBinding.ErrorCode
+module.exports.fetchGroupKeyEnvelope = nativeBinding.fetchGroupKeyEnvelope
 module.exports.generatePassword = nativeBinding.generatePassword
 module.exports.generatePasswords = nativeBinding.generatePasswords
 module.exports.generatePasswordsBuffer = nativeBinding.generatePasswordsBuffer

@@ -437,7 +437,7 @@ pub(crate) fn run_backup(args: &BackupArgs) -> CliResult {
                 let fetched = args
                     .getkey
                     .connect(&connect)
-                    .and_then(|mut c| Ok(c.get_key(&sid, None, -1, -1, -1)?));
+                    .and_then(|mut c| Ok(c.current_key(&sid)?));
                 match (fetched, &args.root_key) {
                     (Ok(gke), _) => gke,
                     (Err(e), Some(p)) => {

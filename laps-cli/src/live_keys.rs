@@ -111,5 +111,5 @@ pub(crate) fn decrypt<T>(
 /// as a Windows LAPS client gets it before encrypting.
 pub(crate) fn current_envelope(dc: &str, args: &DcArgs, sid: &Sid) -> CliResult<GroupKeyEnvelope> {
     let (creds, opts) = args.settings()?;
-    Ok(GkdiClient::connect(dc, &creds, &opts)?.get_key(sid, None, -1, -1, -1)?)
+    Ok(GkdiClient::connect(dc, &creds, &opts)?.current_key(sid)?)
 }

@@ -160,7 +160,7 @@ impl RpcConnection {
 /// let creds = Credentials::new("CONTOSO\\helpdesk", std::env::var("WINLAPS_PASSWORD")?)?;
 /// let mut dc = GkdiClient::connect("dc1.contoso.com", &creds, &ConnectOptions::default())?;
 /// let sid = "S-1-5-21-1-2-3-512".parse()?;
-/// let envelope = dc.get_key(&sid, None, -1, -1, -1)?; // the current key
+/// let envelope = dc.current_key(&sid)?;
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[derive(Debug)]
@@ -236,6 +236,12 @@ impl GkdiClient {
         l2: i32,
     ) -> Result<GroupKeyEnvelope> {
         self.get_key_for(&GetKeyRequest::for_sid(sid, root_key_id, l0, l1, l2))
+    }
+
+    /// GetKey for the current key of `sid`: the envelope an encryptor derives a new value's
+    /// key from (a public-key envelope unless the caller may read `sid`'s keys).
+    pub fn current_key(&mut self, sid: &Sid) -> Result<GroupKeyEnvelope> {
+        self.get_key_for(&GetKeyRequest::current(sid))
     }
 
     /// GetKey for a request built elsewhere (a batch's

@@ -57,6 +57,19 @@ impl GetKeyRequest {
         }
     }
 
+    /// The request an encryptor sends: the current key of `sid` (no root key, every index
+    /// -1, as Windows LAPS asks before it encrypts).
+    ///
+    /// ```
+    /// use laps_rpc::gkdi::GetKeyRequest;
+    /// let sid = "S-1-5-21-1-2-3-512".parse()?;
+    /// assert_eq!(GetKeyRequest::current(&sid), GetKeyRequest::for_sid(&sid, None, -1, -1, -1));
+    /// # Ok::<(), laps_crypto::Error>(())
+    /// ```
+    pub fn current(sid: &Sid) -> Self {
+        Self::for_sid(sid, None, -1, -1, -1)
+    }
+
     /// The stub data.
     pub fn encode(&self, syntax: TransferSyntax) -> Vec<u8> {
         let mut w = NdrWriter::new(syntax);

@@ -12,7 +12,16 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { inspect } from 'node:util'
-import { DcCredentials, KeyStore, LapsCredential, decryptMany } from 'winlaps'
+import {
+  DcCredentials,
+  KeyStore,
+  LapsCredential,
+  decryptMany,
+  encryptAttribute,
+  fetchGroupKeyEnvelope,
+  parseEncryptedAttribute,
+  parseGroupKeyEnvelope,
+} from 'winlaps'
 import { load, rootKeyInput } from './vectors.mjs'
 
 const CI = process.env.CI === 'true'
@@ -191,6 +200,23 @@ test('lab KDS: an account that may not decrypt gets LAPS_ACCESS_DENIED per value
   assert.equal(report.calls, groups(vs))
   assert.equal(report.errors[0].code, 'LAPS_FORMAT')
   assert.ok(report.errors.slice(1).every((e) => e.code === 'LAPS_ACCESS_DENIED'))
+})
+
+test('lab KDS: fetchGroupKeyEnvelope gives an encryptor the current key; what it encrypts decrypts', async (t) => {
+  if (lab.why) return unavailable(t, lab.why)
+  const sid = lab.vectors[0].sid
+  // An account that may not read the SID's keys gets the public key: all a LAPS client needs.
+  const gke = await fetchGroupKeyEnvelope(`SID=${sid}`, labOptions({ credentials: new DcCredentials(...PLAIN) }))
+  const info = parseGroupKeyEnvelope(gke)
+  assert.equal(info.publicKey, true)
+  const value = encryptAttribute({ groupKeyEnvelope: gke, sid, account: 'Administrator', password: 'Fetched-Key-1!' })
+  assert.equal(parseEncryptedAttribute(value).key.rootKeyId, info.rootKeyId)
+  // The helpdesk, which may, decrypts it with the seed key it fetches for the same L0/L1/L2.
+  const [cred] = await decryptMany([value], labOptions())
+  assert.ok(cred instanceof LapsCredential, `${cred?.code} ${cred?.message}`)
+  assert.equal(cred.password, 'Fetched-Key-1!')
+  // Checked before any connection, as the other options are.
+  assert.throws(() => fetchGroupKeyEnvelope('LOCAL=user', labOptions()), { code: 'LAPS_UNSUPPORTED' })
 })
 
 test('lab KDS: a wrong password rejects with LAPS_AUTH_FAILED, never quoting it', async (t) => {

@@ -8,6 +8,7 @@ const EXPORTS = [
   'resolvePolicy', 'parseRegistryPol', 'parseSyncml', 'parseReg', 'decideRotation', 'postAuthenticationTimeline',
   'encryptAttribute', 'encryptBlob', 'parseEncryptedAttribute', 'parseBlob',
   'parseLapsPasswordJson', 'parseLegacyPassword', 'parseExpirationTime', 'decodeGraphPassword',
+  'fetchGroupKeyEnvelope', 'decryptMany', 'readComputer',
 ]
 
 test('require() and import() expose the same functions and classes', async () => {

@@ -4,18 +4,20 @@
 //! `KeyStore.fetchFromDc(values, options)` fills a store with the keys a batch needs (one
 //! GetKey call per (SID, root key, L0) group, laps-client's [`fetch_keys`]);
 //! `decryptMany(values, options)` decrypts with the keys `options.keyStore` already has and
-//! fetches only the missing ones (laps-client's `decrypt_many`). A connection-level failure
+//! fetches only the missing ones (laps-client's `decrypt_many`); `fetchGroupKeyEnvelope(sid,
+//! options)` fetches the current key an encryptor needs. A connection-level failure
 //! (unreachable, timeout, no GKDI endpoint, authentication) rejects the promise with its
 //! `LAPS_*` code; a failure of one group (access denied, a GetKey fault) is reported for that
 //! group's values.
 
 use crate::args::arg;
 use crate::credential::LapsCredential;
-use crate::error::{client_error, invalid_arg, JsError, Result};
+use crate::error::{client_error, coded, invalid_arg, JsError, Result};
 use crate::guard::{caught, guarded, settle, Caught};
 use crate::keystore::{values_of, KeyStore};
 use laps_client::{fetch_keys, AuthProtocol, ConnectOptions, Credentials, GkdiClient};
-use napi::bindgen_prelude::{AsyncTask, ClassInstance, Either, FromNapiValue, Object};
+use laps_crypto::Sid;
+use napi::bindgen_prelude::{AsyncTask, Buffer, ClassInstance, Either, FromNapiValue, Object};
 use napi::{Env, Task, Unknown, ValueType};
 use napi_derive::napi;
 use std::sync::Arc;
@@ -241,6 +243,49 @@ impl Task for LiveDecryptTask {
                 .collect()
         })
     }
+}
+
+/// `fetchGroupKeyEnvelope(sid, options)` on a worker thread.
+pub struct CurrentKeyTask {
+    settings: DcSettings,
+    sid: Sid,
+}
+
+impl Task for CurrentKeyTask {
+    type Output = Outcome<laps_crypto::GroupKeyEnvelope>;
+    type JsValue = Buffer;
+
+    fn compute(&mut self) -> napi::Result<Self::Output> {
+        let sid = &self.sid;
+        Ok(run(&self.settings, |connect| connect()?.current_key(sid)))
+    }
+
+    fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<Self::JsValue> {
+        resolved(&env, output, |envelope| Buffer::from(envelope.to_bytes()))
+    }
+}
+
+/// Fetches from a domain controller the current Group Key Envelope of `sid` (a SID or
+/// `SID=<sid>`): MS-GKDI GetKey as Windows LAPS asks before it encrypts (no root key, every
+/// index -1), on a worker thread. Pass it as `groupKeyEnvelope` to `encryptAttribute` /
+/// `encryptBlob`. Unless the caller may read `sid`'s keys it holds only the public key, which
+/// is all encrypting needs. Rejects as `decryptMany` does when the DC cannot be used, and with
+/// `LAPS_ACCESS_DENIED` when it refuses the key.
+#[napi(
+    ts_args_type = "sid: string, options: DcOptions",
+    ts_return_type = "Promise<Buffer>"
+)]
+pub fn fetch_group_key_envelope(
+    sid: Unknown<'_>,
+    options: Unknown<'_>,
+) -> Result<AsyncTask<CurrentKeyTask>> {
+    guarded(|| {
+        let sid: String = arg("sid", sid)?;
+        Ok(AsyncTask::new(CurrentKeyTask {
+            sid: Sid::from_protection_descriptor(&sid).map_err(coded)?,
+            settings: dc_settings(options)?,
+        }))
+    })
 }
 
 #[napi]

@@ -211,6 +211,29 @@ def test_protect_secret_with_server_writes_the_public_key_path(kds: LabKds) -> N
     assert dpapi_ng.ncrypt_unprotect_secret(blob, cache=theirs) == data
 
 
+def test_fetch_group_key_envelope_gives_an_encryptor_the_current_key(kds: LabKds) -> None:
+    """The current public key of a SID, for an account that may not read its keys; what it
+    encrypts, dpapi-ng decrypts offline with the KDS's root key."""
+    sid = VECTORS[0]["sid"]
+    gke = winlaps.fetch_group_key_envelope(f"SID={sid}", kds.host, port=kds.port, **creds(PLAIN))
+    assert winlaps.parse_group_key_envelope(gke)["public_key"] is True
+    cred = winlaps.LapsCredential("Administrator", "Fetched-Key-1!", update_time=133928369137884253)
+    value = winlaps.encrypt_attribute(cred, key=gke, sid=sid)
+    theirs = dpapi_ng.KeyCache()
+    theirs.load_key(
+        bytes.fromhex(SAMPLE["root_key_data_hex"]),
+        uuid.UUID(SAMPLE["root_key_id"]),
+        kdf_parameters=bytes.fromhex(SAMPLE["kdf_parameters_hex"]),
+        secret_parameters=bytes.fromhex(SAMPLE["secret_agreement_parameters_hex"]),
+    )
+    plaintext = dpapi_ng.ncrypt_unprotect_secret(value[16:], cache=theirs)
+    assert plaintext.decode("utf-16-le").rstrip("\0") == cred.to_json()
+    again = asyncio.run(winlaps.async_fetch_group_key_envelope(sid, kds.host, port=kds.port, **creds(PLAIN)))
+    assert winlaps.parse_group_key_envelope(again)["root_key_id"] == winlaps.parse_group_key_envelope(gke)["root_key_id"]
+    with pytest.raises(winlaps.UnsupportedError):
+        winlaps.fetch_group_key_envelope("LOCAL=user", kds.host, port=kds.port, **creds(PLAIN))
+
+
 # --- the native API: KeyStore.fetch_from_dc / decrypt_many(dc=) ------------------------------
 
 

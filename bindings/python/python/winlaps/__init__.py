@@ -3,8 +3,9 @@
 Windows-exact password generation, effective-policy resolution with explanations, and the
 msLAPS-EncryptedPassword / DPAPI-NG formats in both directions. Pure computation: you bring
 the LDAP attribute bytes, the registry data and the keys. The one exception is opt-in: with
-the ``winlaps[rpc]`` extra, :meth:`KeyStore.fetch_from_dc` / ``decrypt_many(values, dc=...)``
-and :mod:`winlaps.dpapi_ng` fetch keys from a domain controller (MS-GKDI GetKey).
+the ``winlaps[rpc]`` extra, :meth:`KeyStore.fetch_from_dc` / ``decrypt_many(values, dc=...)``,
+:func:`fetch_group_key_envelope` and :mod:`winlaps.dpapi_ng` fetch keys from a domain
+controller (MS-GKDI GetKey).
 
 Secrets handed to Python (``str`` passwords, ``bytes`` plaintexts) are ordinary immutable
 Python objects that cannot be wiped; everything winlaps holds on the Rust side is zeroized.
@@ -15,7 +16,7 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError as _PackageNotFoundError
 from importlib.metadata import version as _distribution_version
 
-from winlaps._gkdi import FetchResult, KeyStore
+from winlaps._gkdi import FetchResult, KeyStore, async_fetch_group_key_envelope, fetch_group_key_envelope
 from winlaps._types import (
     Device,
     Diagnostic,
@@ -144,6 +145,8 @@ __all__ = [
     "RootKey",
     "KeyStore",
     "FetchResult",
+    "fetch_group_key_envelope",
+    "async_fetch_group_key_envelope",
     "LapsCredential",
     "parse_encrypted_attribute",
     "parse_blob",

@@ -32,10 +32,11 @@ from winlaps._winlaps import (
     _LiveDecryption,
     _RpcConnection,
     _auth_protocol,
+    _protection_sid,
     _timeouts,
 )
 
-__all__ = ["FetchResult", "KeyStore", "lookup_dc"]
+__all__ = ["FetchResult", "KeyStore", "async_fetch_group_key_envelope", "fetch_group_key_envelope", "lookup_dc"]
 
 #: Seconds allowed for each send and receive (and the DNS lookup) by default; connects and
 #: whole exchanges get the core's bounds derived from it (:class:`_Limits`).
@@ -523,6 +524,59 @@ async def async_get_key(
     one = _One(_Request(sid, root_key_id, l0, l1, l2))
     await _async_fetch(target, one)
     return one.envelope
+
+
+def fetch_group_key_envelope(
+    sid: str,
+    dc: str,
+    *,
+    username: t.Optional[str] = None,
+    password: t.Optional[str] = None,
+    auth_protocol: str = "negotiate",
+    timeout: float = DEFAULT_TIMEOUT,
+    port: t.Optional[int] = None,
+    epm_port: int = 135,
+) -> bytes:
+    """The current Group Key Envelope of ``sid`` (a SID or ``SID=<sid>``) from ``dc``: MS-GKDI
+    ``GetKey`` as Windows LAPS asks before it encrypts (no root key, every index -1). Pass it
+    as ``key=`` to :func:`winlaps.encrypt_attribute` / :func:`winlaps.encrypt_blob`. Unless the
+    caller may read ``sid``'s keys it holds only the public key, which is all encrypting needs.
+    Raises as :meth:`KeyStore.fetch_from_dc` does for the connection, and
+    :class:`winlaps.AccessDeniedError` when the DC refuses the key."""
+    return get_key(
+        dc,
+        _protection_sid(sid),
+        username=username,
+        password=password,
+        auth_protocol=auth_protocol,
+        timeout=timeout,
+        port=port,
+        epm_port=epm_port,
+    )
+
+
+async def async_fetch_group_key_envelope(
+    sid: str,
+    dc: str,
+    *,
+    username: t.Optional[str] = None,
+    password: t.Optional[str] = None,
+    auth_protocol: str = "negotiate",
+    timeout: float = DEFAULT_TIMEOUT,
+    port: t.Optional[int] = None,
+    epm_port: int = 135,
+) -> bytes:
+    """Async :func:`fetch_group_key_envelope` on asyncio streams."""
+    return await async_get_key(
+        dc,
+        _protection_sid(sid),
+        username=username,
+        password=password,
+        auth_protocol=auth_protocol,
+        timeout=timeout,
+        port=port,
+        epm_port=epm_port,
+    )
 
 
 def rpc_call(
