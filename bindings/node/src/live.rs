@@ -17,7 +17,9 @@ use crate::guard::{caught, guarded, settle, Caught};
 use crate::keystore::{values_of, KeyStore};
 use laps_client::{fetch_keys, AuthProtocol, ConnectOptions, Credentials, GkdiClient};
 use laps_crypto::Sid;
-use napi::bindgen_prelude::{AsyncTask, Buffer, ClassInstance, Either, FromNapiValue, Object};
+use napi::bindgen_prelude::{
+    AsyncTask, Buffer, ClassInstance, Either, FromNapiValue, Object, ToNapiValue, TypeName,
+};
 use napi::{Env, Task, Unknown, ValueType};
 use napi_derive::napi;
 use std::sync::Arc;
@@ -154,24 +156,63 @@ fn dc_settings(options: Unknown<'_>) -> Result<DcSettings> {
     })
 }
 
-/// What the worker thread did: the fetch report or the live decryption, or why the DC could
-/// not be used at all (the promise rejects with its `LAPS_*` code).
+/// What the worker thread did: the call's result, or why the DC could not be used at all
+/// (the promise rejects with its `LAPS_*` code).
 type Outcome<T> = Caught<laps_client::Result<T>>;
 
-/// Runs `work` (blocking network I/O) with a connection to the DC opened on demand.
-fn run<T>(
-    settings: &DcSettings,
-    work: impl FnOnce(&dyn Fn() -> laps_client::Result<GkdiClient>) -> laps_client::Result<T>,
-) -> Outcome<T> {
-    caught(|| work(&|| GkdiClient::connect(&settings.dc, &settings.creds, &settings.opts)))
+/// Opens a connection to the DC (blocking network I/O; on the worker thread).
+type Connect<'a> = &'a dyn Fn() -> laps_client::Result<GkdiClient>;
+
+/// The blocking work of a DC task, with a connection opened on demand.
+type Work<T> = Box<dyn FnOnce(Connect<'_>) -> laps_client::Result<T> + Send>;
+
+/// A DC call on a libuv worker thread (`work`), its result made JS data on the event loop
+/// (`finish`): the one task behind `decryptMany`, `fetchFromDc` and `fetchGroupKeyEnvelope`.
+pub struct DcTask<T, J> {
+    settings: DcSettings,
+    /// `None` once run.
+    work: Option<Work<T>>,
+    finish: fn(T) -> J,
 }
 
-/// The promise of a DC task: `ok` of its value, or the rejection.
-fn resolved<T, J>(env: &Env, outcome: Outcome<T>, ok: impl FnOnce(T) -> J) -> napi::Result<J> {
-    settle(
-        env,
-        outcome.map(|r| r.map(ok).map_err(|e| client_error(&e))),
-    )
+/// The promise of `work` against the DC of `settings`, resolving to `finish` of its result.
+fn dc_task<T, J>(
+    settings: DcSettings,
+    work: impl FnOnce(Connect<'_>) -> laps_client::Result<T> + Send + 'static,
+    finish: fn(T) -> J,
+) -> AsyncTask<DcTask<T, J>>
+where
+    DcTask<T, J>: Task,
+{
+    AsyncTask::new(DcTask {
+        settings,
+        work: Some(Box::new(work)),
+        finish,
+    })
+}
+
+impl<T: Send + 'static, J: ToNapiValue + TypeName> Task for DcTask<T, J> {
+    type Output = Outcome<T>;
+    type JsValue = J;
+
+    fn compute(&mut self) -> napi::Result<Self::Output> {
+        let Some(work) = self.work.take() else {
+            // napi runs `compute` once per task; this is unreachable.
+            return Err(napi::Error::from_reason("a DC task ran twice"));
+        };
+        let s = &self.settings;
+        Ok(caught(|| {
+            work(&|| GkdiClient::connect(&s.dc, &s.creds, &s.opts))
+        }))
+    }
+
+    fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<Self::JsValue> {
+        let finish = self.finish;
+        settle(
+            &env,
+            output.map(|r| r.map(finish).map_err(|e| client_error(&e))),
+        )
+    }
 }
 
 /// What `fetchFromDc` resolves to.
@@ -185,84 +226,27 @@ pub struct FetchReport {
     pub errors: Vec<Option<JsError>>,
 }
 
-/// `KeyStore.fetchFromDc` on a worker thread.
-pub struct FetchTask {
-    settings: DcSettings,
-    store: Arc<laps_crypto::KeyStore>,
-    values: Vec<Vec<u8>>,
-}
-
-impl Task for FetchTask {
-    type Output = Outcome<laps_client::FetchReport>;
-    type JsValue = FetchReport;
-
-    fn compute(&mut self) -> napi::Result<Self::Output> {
-        let values = std::mem::take(&mut self.values);
-        let (store, blob) = (&self.store, self.settings.blob);
-        Ok(run(&self.settings, |connect| {
-            fetch_keys(connect, store, &values, blob)
-        }))
-    }
-
-    fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<Self::JsValue> {
-        resolved(&env, output, |report| FetchReport {
+impl From<laps_client::FetchReport> for FetchReport {
+    fn from(report: laps_client::FetchReport) -> Self {
+        FetchReport {
             calls: u32::try_from(report.calls).unwrap_or(u32::MAX),
             errors: (report.errors.into_iter())
                 .map(|e| e.map(|e| client_error(&e)))
                 .collect(),
+        }
+    }
+}
+
+/// Each value's credential or error, in order.
+type LiveResults = Vec<Either<LapsCredential, JsError>>;
+
+fn live_results(live: laps_client::LiveDecryption<laps_crypto::LapsCredential>) -> LiveResults {
+    (live.results.into_iter())
+        .map(|r| match r {
+            Ok(c) => Either::A(c.into()),
+            Err(e) => Either::B(client_error(&e)),
         })
-    }
-}
-
-/// `decryptMany(values, options)` on a worker thread.
-pub struct LiveDecryptTask {
-    settings: DcSettings,
-    store: Arc<laps_crypto::KeyStore>,
-    values: Vec<Vec<u8>>,
-}
-
-impl Task for LiveDecryptTask {
-    type Output = Outcome<laps_client::LiveDecryption<laps_crypto::LapsCredential>>;
-    type JsValue = Vec<Either<LapsCredential, JsError>>;
-
-    fn compute(&mut self) -> napi::Result<Self::Output> {
-        let values = std::mem::take(&mut self.values);
-        let store = &self.store;
-        Ok(run(&self.settings, |connect| {
-            laps_client::decrypt_many(store, &values, connect)
-        }))
-    }
-
-    fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<Self::JsValue> {
-        resolved(&env, output, |live| {
-            (live.results.into_iter())
-                .map(|r| match r {
-                    Ok(c) => Either::A(c.into()),
-                    Err(e) => Either::B(client_error(&e)),
-                })
-                .collect()
-        })
-    }
-}
-
-/// `fetchGroupKeyEnvelope(sid, options)` on a worker thread.
-pub struct CurrentKeyTask {
-    settings: DcSettings,
-    sid: Sid,
-}
-
-impl Task for CurrentKeyTask {
-    type Output = Outcome<laps_crypto::GroupKeyEnvelope>;
-    type JsValue = Buffer;
-
-    fn compute(&mut self) -> napi::Result<Self::Output> {
-        let sid = &self.sid;
-        Ok(run(&self.settings, |connect| connect()?.current_key(sid)))
-    }
-
-    fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<Self::JsValue> {
-        resolved(&env, output, |envelope| Buffer::from(envelope.to_bytes()))
-    }
+        .collect()
 }
 
 /// Fetches from a domain controller the current Group Key Envelope of `sid` (a SID or
@@ -278,13 +262,15 @@ impl Task for CurrentKeyTask {
 pub fn fetch_group_key_envelope(
     sid: Unknown<'_>,
     options: Unknown<'_>,
-) -> Result<AsyncTask<CurrentKeyTask>> {
+) -> Result<AsyncTask<DcTask<laps_crypto::GroupKeyEnvelope, Buffer>>> {
     guarded(|| {
         let sid: String = arg("sid", sid)?;
-        Ok(AsyncTask::new(CurrentKeyTask {
-            sid: Sid::from_protection_descriptor(&sid).map_err(coded)?,
-            settings: dc_settings(options)?,
-        }))
+        let sid = Sid::from_protection_descriptor(&sid).map_err(coded)?;
+        Ok(dc_task(
+            dc_settings(options)?,
+            move |connect| connect()?.current_key(&sid),
+            |envelope| Buffer::from(envelope.to_bytes()),
+        ))
     })
 }
 
@@ -302,13 +288,16 @@ impl KeyStore {
         &self,
         values: Unknown<'_>,
         options: Unknown<'_>,
-    ) -> Result<AsyncTask<FetchTask>> {
+    ) -> Result<AsyncTask<DcTask<laps_client::FetchReport, FetchReport>>> {
         guarded(|| {
-            Ok(AsyncTask::new(FetchTask {
-                values: values_of("values", values)?,
-                settings: dc_settings(options)?,
-                store: self.shared(),
-            }))
+            let (values, store) = (values_of("values", values)?, self.shared());
+            let settings = dc_settings(options)?;
+            let blob = settings.blob;
+            Ok(dc_task(
+                settings,
+                move |connect| fetch_keys(connect, &store, &values, blob),
+                FetchReport::from,
+            ))
         })
     }
 }
@@ -326,7 +315,8 @@ impl KeyStore {
 pub fn decrypt_many(
     values: Unknown<'_>,
     options: Unknown<'_>,
-) -> Result<AsyncTask<LiveDecryptTask>> {
+) -> Result<AsyncTask<DcTask<laps_client::LiveDecryption<laps_crypto::LapsCredential>, LiveResults>>>
+{
     guarded(|| {
         let store = match options.get_type() {
             Ok(ValueType::Object) => {
@@ -349,10 +339,11 @@ pub fn decrypt_many(
                  KeyStore.fetchFromDc with blob: true, then decryptBlob",
             ));
         }
-        Ok(AsyncTask::new(LiveDecryptTask {
-            values: values_of("values", values)?,
+        let values = values_of("values", values)?;
+        Ok(dc_task(
             settings,
-            store,
-        }))
+            move |connect| laps_client::decrypt_many(&store, &values, connect),
+            live_results,
+        ))
     })
 }

@@ -185,6 +185,18 @@ def test_values_without_a_key_to_ask_for_are_reported_without_connecting() -> No
     assert isinstance(r, winlaps.UnsupportedError)
 
 
+def sample_key_cache() -> Any:
+    """dpapi-ng's KeyCache holding the lab KDS's root key (the repository's sample)."""
+    theirs = dpapi_ng.KeyCache()
+    theirs.load_key(
+        bytes.fromhex(SAMPLE["root_key_data_hex"]),
+        uuid.UUID(SAMPLE["root_key_id"]),
+        kdf_parameters=bytes.fromhex(SAMPLE["kdf_parameters_hex"]),
+        secret_parameters=bytes.fromhex(SAMPLE["secret_agreement_parameters_hex"]),
+    )
+    return theirs
+
+
 def test_protect_secret_with_server_writes_the_public_key_path(kds: LabKds) -> None:
     """A caller who may not decrypt (a LAPS client) gets the public key: the blob takes the
     DH path, and decrypts offline in dpapi-ng with the KDS's current root key."""
@@ -196,13 +208,7 @@ def test_protect_secret_with_server_writes_the_public_key_path(kds: LabKds) -> N
     info = winlaps.parse_blob(blob)
     assert info.path == "public_key"
     assert info.root_key_id == uuid.UUID(SAMPLE["root_key_id"])
-    theirs = dpapi_ng.KeyCache()
-    theirs.load_key(
-        bytes.fromhex(SAMPLE["root_key_data_hex"]),
-        uuid.UUID(SAMPLE["root_key_id"]),
-        kdf_parameters=bytes.fromhex(SAMPLE["kdf_parameters_hex"]),
-        secret_parameters=bytes.fromhex(SAMPLE["secret_agreement_parameters_hex"]),
-    )
+    theirs = sample_key_cache()
     assert dpapi_ng.ncrypt_unprotect_secret(blob, cache=theirs) == data
     # ... and online, by dpapi-ng's live client and winlaps' as the helpdesk.
     assert dpapi_ng.ncrypt_unprotect_secret(blob, server=kds.host, **creds()) == data
@@ -219,13 +225,7 @@ def test_fetch_group_key_envelope_gives_an_encryptor_the_current_key(kds: LabKds
     assert winlaps.parse_group_key_envelope(gke)["public_key"] is True
     cred = winlaps.LapsCredential("Administrator", "Fetched-Key-1!", update_time=133928369137884253)
     value = winlaps.encrypt_attribute(cred, key=gke, sid=sid)
-    theirs = dpapi_ng.KeyCache()
-    theirs.load_key(
-        bytes.fromhex(SAMPLE["root_key_data_hex"]),
-        uuid.UUID(SAMPLE["root_key_id"]),
-        kdf_parameters=bytes.fromhex(SAMPLE["kdf_parameters_hex"]),
-        secret_parameters=bytes.fromhex(SAMPLE["secret_agreement_parameters_hex"]),
-    )
+    theirs = sample_key_cache()
     plaintext = dpapi_ng.ncrypt_unprotect_secret(value[16:], cache=theirs)
     assert plaintext.decode("utf-16-le").rstrip("\0") == cred.to_json()
     again = asyncio.run(winlaps.async_fetch_group_key_envelope(sid, kds.host, port=kds.port, **creds(PLAIN)))
