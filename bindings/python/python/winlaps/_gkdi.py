@@ -427,6 +427,21 @@ class _Target(t.NamedTuple):
     port: t.Optional[int]
     epm_port: int
 
+    @classmethod
+    def of(
+        cls,
+        host: str,
+        username: t.Optional[str],
+        password: t.Optional[str],
+        auth_protocol: str,
+        timeout: float,
+        port: t.Optional[int],
+        epm_port: int,
+    ) -> _Target:
+        """The target, its auth protocol and timeout checked by the core before any network
+        step."""
+        return cls(host, username, password, _check_protocol(auth_protocol), _Limits.of(timeout), port, epm_port)
+
     def __repr__(self) -> str:  # never shows the password
         return f"_Target(host={self.host!r}, username={self.username!r}, auth_protocol={self.auth_protocol!r})"
 
@@ -498,7 +513,7 @@ def get_key(
     epm_port: int = 135,
 ) -> bytes:
     """One GetKey call: the Group Key Envelope bytes for a value protected to ``sid``."""
-    target = _Target(server, username, password, _check_protocol(auth_protocol), _Limits.of(timeout), port, epm_port)
+    target = _Target.of(server, username, password, auth_protocol, timeout, port, epm_port)
     one = _One(_Request(sid, root_key_id, l0, l1, l2))
     _fetch(target, one)
     return one.envelope
@@ -520,7 +535,7 @@ async def async_get_key(
     epm_port: int = 135,
 ) -> bytes:
     """Async :func:`get_key` on asyncio streams."""
-    target = _Target(server, username, password, _check_protocol(auth_protocol), _Limits.of(timeout), port, epm_port)
+    target = _Target.of(server, username, password, auth_protocol, timeout, port, epm_port)
     one = _One(_Request(sid, root_key_id, l0, l1, l2))
     await _async_fetch(target, one)
     return one.envelope
@@ -676,13 +691,13 @@ class KeyStore(_NativeKeyStore):
         ``values``: ``msLAPS-EncryptedPassword`` values (``blob=True``: bare DPAPI-NG blobs).
         ``port``: skip the endpoint mapper and use this ``ISD_KEY`` port. Each send and receive
         has ``timeout`` seconds (1 ms to 1 hour), a connect at most 5 s of it, a whole exchange
-        three times it: the core's timeouts, as in Node and the CLI. Per-group failures (access denied, ...) are in the result's
-        ``errors``; failures of the connection itself (unreachable, timeout, authentication,
-        no GKDI endpoint) are raised.
+        three times it: the core's timeouts, as in Node and the CLI. Per-group failures (access
+        denied, ...) are in the result's ``errors``; failures of the connection itself
+        (unreachable, timeout, authentication, no GKDI endpoint) are raised.
         """
         calls = _KeyFetch(_values(values), self, blob=blob)
         if calls.next_request() is not None:
-            target = _Target(dc, username, password, _check_protocol(auth_protocol), _Limits.of(timeout), port, epm_port)
+            target = _Target.of(dc, username, password, auth_protocol, timeout, port, epm_port)
             _fetch(target, calls)
         return FetchResult(*calls.finish())
 
@@ -703,7 +718,7 @@ class KeyStore(_NativeKeyStore):
         the network)."""
         calls = _KeyFetch(_values(values), self, blob=blob)
         if calls.next_request() is not None:
-            target = _Target(dc, username, password, _check_protocol(auth_protocol), _Limits.of(timeout), port, epm_port)
+            target = _Target.of(dc, username, password, auth_protocol, timeout, port, epm_port)
             await _async_fetch(target, calls)
         return FetchResult(*calls.finish())
 
