@@ -108,30 +108,20 @@ impl ClientContext {
         let kerberos = || {
             KerberosConfig::new_with_kdc_url(&kdc_url(opts, server_host), opts.workstation.clone())
         };
-        let (mut ctx, auth_type) = match protocol {
-            AuthProtocol::Ntlm => (
-                SspiContext::Ntlm(Ntlm::with_config(NtlmConfig {
-                    client_computer_name: Some(opts.workstation.clone()),
-                })),
-                AuthType::Ntlm,
+        let mut ctx = match protocol {
+            AuthProtocol::Ntlm => SspiContext::Ntlm(Ntlm::with_config(NtlmConfig {
+                client_computer_name: Some(opts.workstation.clone()),
+            })),
+            AuthProtocol::Kerberos => SspiContext::Kerberos(
+                sspi::Kerberos::new_client_from_config(kerberos()).map_err(|e| auth_error(&e))?,
             ),
-            AuthProtocol::Kerberos => (
-                SspiContext::Kerberos(
-                    sspi::Kerberos::new_client_from_config(kerberos())
-                        .map_err(|e| auth_error(&e))?,
-                ),
-                AuthType::Kerberos,
-            ),
-            AuthProtocol::Negotiate => (
-                SspiContext::Negotiate(
-                    Negotiate::new_client(NegotiateConfig::new(
-                        Box::new(kerberos()),
-                        Some("kerberos,ntlm".into()),
-                        opts.workstation.clone(),
-                    ))
-                    .map_err(|e| auth_error(&e))?,
-                ),
-                AuthType::Spnego,
+            AuthProtocol::Negotiate => SspiContext::Negotiate(
+                Negotiate::new_client(NegotiateConfig::new(
+                    Box::new(kerberos()),
+                    Some("kerberos,ntlm".into()),
+                    opts.workstation.clone(),
+                ))
+                .map_err(|e| auth_error(&e))?,
             ),
         };
         let auth_data = sspi::Credentials::AuthIdentity(identity);
@@ -144,7 +134,7 @@ impl ClientContext {
             .credentials_handle;
         Ok(Self {
             ctx,
-            auth_type,
+            auth_type: protocol.auth_type(),
             creds: handle,
             target_name: format!(
                 "{}/{}",

@@ -487,7 +487,7 @@ def test_an_unknown_auth_protocol_is_the_cores_error_before_any_connection() -> 
     message = 'unknown auth protocol "basic" (expected negotiate, kerberos or ntlm)'
     with pytest.raises(winlaps.InvalidArgumentError, match=re.escape(message)):
         _gkdi.get_key("192.0.2.1", "S-1-5-21-1-2-3-512", auth_protocol="basic")
-    assert _gkdi._check_protocol("NTLM") == "ntlm"
+    assert _gkdi._auth_protocol("NTLM") == "ntlm"
 
 
 def test_the_connect_timeout_is_the_cores_at_most_5_s() -> None:

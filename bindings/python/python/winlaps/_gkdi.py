@@ -158,12 +158,6 @@ class SpnegoAuth:
         )
 
 
-def _check_protocol(auth_protocol: str) -> str:
-    """The name in its lowercase spelling; ``InvalidArgumentError`` (a ``ValueError``) for an
-    unknown one, with the core's message."""
-    return _auth_protocol(auth_protocol)
-
-
 # --- DNS ----------------------------------------------------------------------------------
 
 
@@ -440,7 +434,7 @@ class _Target(t.NamedTuple):
     ) -> _Target:
         """The target, its auth protocol and timeout checked by the core before any network
         step."""
-        return cls(host, username, password, _check_protocol(auth_protocol), _Limits.of(timeout), port, epm_port)
+        return cls(host, username, password, _auth_protocol(auth_protocol), _Limits.of(timeout), port, epm_port)
 
     def __repr__(self) -> str:  # never shows the password
         return f"_Target(host={self.host!r}, username={self.username!r}, auth_protocol={self.auth_protocol!r})"
@@ -628,7 +622,7 @@ def rpc_call(
             wire.close()
     auth = None
     if auth_protocol is not None:
-        auth_protocol = _check_protocol(auth_protocol)
+        auth_protocol = _auth_protocol(auth_protocol)
         auth = SpnegoAuth(username, password, host, auth_protocol)
     wire = _SyncWire(host, port, limits)
     try:
