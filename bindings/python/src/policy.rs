@@ -348,7 +348,8 @@ pub(crate) fn decide_rotation<'py>(
 }
 
 /// The `local` state a successful rotation at `now` (default: the current time) under
-/// `policy` leaves behind, as the dict `decide_rotation` takes.
+/// `policy` leaves behind, as the dict `decide_rotation` takes (times as aware UTC
+/// `datetime`s).
 #[pyfunction]
 #[pyo3(signature = (policy, *, now = None, password_version = None))]
 pub(crate) fn local_state_after_rotation<'py>(
@@ -359,22 +360,22 @@ pub(crate) fn local_state_after_rotation<'py>(
 ) -> PyResult<Bound<'py, PyAny>> {
     let policy = native(policy)?;
     let now = time_or_now(now)?;
-    to_py(
-        py,
-        &LocalState::after_rotation(&policy.get().inner, now, password_version),
-    )
+    let state = LocalState::after_rotation(&policy.get().inner, now, password_version);
+    record(py, "_local_state", to_py(py, &state)?)
 }
 
 /// The `local` dict `decide_rotation` takes, read from the values of the device's
 /// `HKLM\Software\Microsoft\Windows\CurrentVersion\LAPS\State` key (value name → value, as in a
-/// policy root: `PolicySource`, `LastPasswordUpdateTime`, `AzurePasswordExpiryTime`, ...).
+/// policy root: `PolicySource`, `LastPasswordUpdateTime`, `AzurePasswordExpiryTime`, ...);
+/// times as aware UTC `datetime`s.
 #[pyfunction]
 pub(crate) fn local_state_from_registry<'py>(
     py: Python<'py>,
     values: &Bound<'py, PyDict>,
 ) -> PyResult<Bound<'py, PyAny>> {
     let values = root_values_from_py(values)?;
-    to_py(py, &guard(|| Ok(LocalState::from_registry(&values)))?)
+    let state = guard(|| Ok(LocalState::from_registry(&values)))?;
+    record(py, "_local_state", to_py(py, &state)?)
 }
 
 /// What follows a logon with the managed account at `logon`: a dict with `logon`, `deadline`

@@ -513,7 +513,8 @@ def test_local_state_from_the_registry_state_key() -> None:
         {"PolicySource": 2, "LastPasswordUpdateTime": ticks, "LastAccountRidUpdated": 500, "DSRMMode": 0}
     )
     assert local["policy_source"] == "gpo"
-    assert local["last_password_update"] == ticks
+    assert local["last_password_update"] == dt.datetime(1601, 1, 1, tzinfo=UTC) + dt.timedelta(microseconds=ticks // 10)
+    assert local["azure_password_expiry"] is None and local["post_auth_reset_deadline"] is None
     assert local["last_account_rid"] == 500 and local["dsrm_mode"] is False
     policy = winlaps.resolve_policy(gpo={"BackupDirectory": 2, "ADPasswordEncryptionEnabled": 0})
     expiry = ticks + 30 * 864_000_000_000

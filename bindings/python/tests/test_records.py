@@ -78,3 +78,22 @@ def test_a_policy_device_is_the_device_it_was_resolved_for() -> None:
         p = winlaps.resolve_policy(gpo={"BackupDirectory": 2}, device=device)
         assert p.device == device and p.device.password_policy == NON_DEFAULT["password_policy"]
     assert winlaps.resolve_policy().device == winlaps.Device()
+
+
+def test_a_record_keeps_every_key_identifier_field() -> None:
+    attribute = next(v for v in vectors("laps_attribute.json") if "input_hex" in v)
+    info = winlaps.parse_encrypted_attribute(bytes.fromhex(attribute["input_hex"]))
+    key = info.to_dict()["key"]
+    assert (info.version, info.key_info_kind, info.key_info_len) == (
+        key["version"],
+        key["key_info_kind"],
+        key["key_info_len"],
+    )
+    assert info.version == 1 and info.key_info_kind in ("DHPB", "ECK1", "ECK3")
+
+
+def test_a_field_the_record_does_not_know_is_an_internal_error_not_dropped() -> None:
+    from winlaps._types import RotationDecision
+
+    with pytest.raises(winlaps.WinlapsError, match=r"internal error: RotationDecision has no field \['bogus'\]"):
+        RotationDecision._from({"bogus": 1})

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, ClassVar, Literal, Mapping, NamedTuple, Optional, TypeVar
 
 from winlaps import _winlaps
-from winlaps._errors import InvalidArgumentError
+from winlaps._errors import InvalidArgumentError, WinlapsError
 from winlaps._winlaps import RawRegistryValue
 
 __all__ = [
@@ -87,6 +87,13 @@ def _seed(value: Any) -> bytes:
     raise TypeError("seed must be bytes, int or None")
 
 
+def _local_state(data: dict[str, Any]) -> dict[str, Any]:
+    """A ``local`` state dict with its FILETIMEs as ``datetime``s."""
+    for key in ("last_password_update", "azure_password_expiry", "post_auth_reset_deadline"):
+        data[key] = _time(data[key])
+    return data
+
+
 def _password_records(records: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """laps-directory's record forms with their FILETIMEs as ``datetime``s."""
     for r in records:
@@ -137,15 +144,16 @@ class _Record:
     @classmethod
     def _from(cls: type[_R], data: dict[str, Any]) -> _R:
         """The object for the native module's ``data``, a dict it hands over (a missing key is
-        ``None``, a key that is not a field is dropped)."""
+        ``None``). A key that is not a field is the binding's own error: the record would
+        silently lose what the core reported."""
         # The frozen object's fields are its __dict__: ``data`` itself when its keys are the
-        # fields, else a dict of the fields taken from it.
+        # fields, else the fields with ``data`` over them.
         fields = cls._FIELDS
         if data.keys() != fields.keys():
-            if data.keys() <= fields.keys():
-                data = fields | data
-            else:
-                data = {name: data.get(name) for name in fields}
+            unknown = data.keys() - fields.keys()
+            if unknown:
+                raise WinlapsError(f"internal error: {cls.__name__} has no field {sorted(unknown)}")
+            data = fields | data
         for name, convert in cls._CONVERT.items():
             data[name] = convert(data[name])
         self = _new(cls)
@@ -561,6 +569,14 @@ class EncryptedAttributeInfo(_Record):
     """``"public_key"`` (every real LAPS value) or ``"private_key"``."""
     flags: Optional[int]
     """KeyIdentifier flags (3 public-key path, 2 private-key path)."""
+    version: Optional[int]
+    """KeyIdentifier structure version (1)."""
+    key_info_kind: Optional[Literal["DHPB", "ECK1", "ECK3", "kdf_context_nonce"]]
+    """What the KeyIdentifier's key info holds: the sender's ephemeral public key (``"DHPB"``
+    DH, ``"ECK1"`` P-256, ``"ECK3"`` P-384; public-key path) or ``"kdf_context_nonce"``
+    (private-key path)."""
+    key_info_len: Optional[int]
+    """Length in bytes of the KeyIdentifier's key info."""
     domain_name: Optional[str]
     """Domain DNS name from the KeyIdentifier."""
     forest_name: Optional[str]

@@ -44,6 +44,7 @@ from winlaps._gkdi import KeyStore
 from winlaps._errors import KeyNotFoundError, UnsupportedError
 from winlaps._winlaps import (
     RootKey,
+    _KeyFetch,
     _envelope_is_public,
     _protection_sid,
     _store_envelope,
@@ -143,15 +144,31 @@ def _rpc(call: t.Callable[[], _T], data: t.Optional[bytes]) -> _T:
         raise _no_rpc(data) from None
 
 
-def _key_request(
-    data: bytes, error: KeyNotFoundError
-) -> tuple[str, tuple[t.Optional[str], int, int, int], str]:
-    """The target SID, GetKey arguments and domain of a blob whose key is missing."""
-    info = parse_blob(data)
-    if info.target_sid is None or info.root_key_id is None:
+_Request = tuple[str, t.Optional[str], int, int, int]
+
+
+def _key_request(data: bytes, store: KeyStore) -> tuple[_KeyFetch, _Request]:
+    """The GetKey call ``data``'s missing key needs, ``(sid, root_key_id, l0, l1, l2)``, planned
+    as for every batch (laps-rpc's); raises why no call can fetch it (an unsupported protector,
+    ...)."""
+    calls = _KeyFetch([data], store, blob=True)
+    request = calls.next_request()
+    if request is None:
+        _answered(calls)
+        raise KeyNotFoundError("the blob's key is not in the KeyCache")
+    return calls, request
+
+
+def _answered(calls: _KeyFetch) -> None:
+    """Raises why the key batch of one blob left its key unfetched."""
+    _, (error,) = calls.finish()
+    if error is not None:
         raise error
-    request = (str(info.root_key_id), info.l0 or 0, info.l1 or 0, info.l2 or 0)
-    return info.target_sid, request, info.domain_name or ""
+
+
+def _domain(data: bytes) -> str:
+    """The domain named in a blob, whose DC DNS SRV finds when no server is given."""
+    return parse_blob(data).domain_name or ""
 
 
 def ncrypt_unprotect_secret(
@@ -170,12 +187,11 @@ def ncrypt_unprotect_secret(
     store = cache._store if cache is not None else KeyStore()
     try:
         return store.decrypt_blob(data)
-    except KeyNotFoundError as e:
-        sid, request, domain = _key_request(data, e)
+    except KeyNotFoundError:
+        calls, request = _key_request(data, store)
     envelope = _rpc(
         lambda: _gkdi.get_key(
-            server or _gkdi.lookup_dc(domain),
-            sid,
+            server or _gkdi.lookup_dc(_domain(data)),
             *request,
             username=username,
             password=password,
@@ -183,7 +199,8 @@ def ncrypt_unprotect_secret(
         ),
         data,
     )
-    _store_envelope(store, envelope, sid)
+    calls.answer(envelope)
+    _answered(calls)
     return store.decrypt_blob(data)
 
 
@@ -252,17 +269,18 @@ async def async_ncrypt_unprotect_secret(
     store = cache._store if cache is not None else KeyStore()
     try:
         return await loop.run_in_executor(None, lambda: store.decrypt_blob(data))
-    except KeyNotFoundError as e:
-        sid, request, domain = _key_request(data, e)
+    except KeyNotFoundError:
+        calls, request = _key_request(data, store)
     try:
         _gkdi.require_extra()
-        host = server or await _gkdi.async_lookup_dc(domain)
+        host = server or await _gkdi.async_lookup_dc(_domain(data))
         envelope = await _gkdi.async_get_key(
-            host, sid, *request, username=username, password=password, auth_protocol=auth_protocol
+            host, *request, username=username, password=password, auth_protocol=auth_protocol
         )
     except _gkdi.RpcExtraMissingError:
         raise _no_rpc(data) from None
-    _store_envelope(store, envelope, sid)
+    calls.answer(envelope)
+    _answered(calls)
     return await loop.run_in_executor(None, lambda: store.decrypt_blob(data))
 
 
