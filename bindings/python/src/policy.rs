@@ -397,10 +397,11 @@ pub(crate) fn post_authentication_timeline<'py>(
 }
 
 /// Decodes the LAPS CSP `Actions/ResetPasswordStatus` (an HRESULT as `int`, or the CSP's text:
-/// signed or unsigned decimal, or `0x` hex) to `("succeeded" | "pending" | "failed", hresult)`.
-/// Both spellings of E_PENDING (`0x8000000A` and the documentation's `0x8000000`) are pending.
+/// signed or unsigned decimal, or `0x` hex) to a `ResetStatus` `(status, hresult)`, `status`
+/// being `"succeeded"`, `"pending"` or `"failed"`. Both spellings of E_PENDING (`0x8000000A`
+/// and the documentation's `0x8000000`) are pending.
 #[pyfunction]
-pub(crate) fn reset_password_status(value: &Bound<'_, PyAny>) -> PyResult<(&'static str, u32)> {
+pub(crate) fn reset_password_status<'py>(value: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
     // An int goes over as its decimal text, which the core reads at any width.
     let text = match value.cast::<pyo3::types::PyInt>() {
         Ok(i) => i.str()?.to_string(),
@@ -411,5 +412,12 @@ pub(crate) fn reset_password_status(value: &Bound<'_, PyAny>) -> PyResult<(&'sta
     let status = text
         .parse::<laps_policy::ResetPasswordStatus>()
         .map_err(Error::from)?;
-    Ok((status.as_str(), status.hresult()))
+    let py = value.py();
+    record(
+        py,
+        "_reset_status",
+        (status.as_str(), status.hresult())
+            .into_pyobject(py)?
+            .into_any(),
+    )
 }

@@ -96,8 +96,7 @@ def _provenance(args: dict[str, Any]) -> Any:
 
 
 def _reset_password_status(args: dict[str, Any]) -> Any:
-    status, hresult = winlaps.reset_password_status(args["value"])
-    return {"status": status, "hresult": hresult}
+    return winlaps.reset_password_status(args["value"])._asdict()
 
 
 def _is_valid_password(args: dict[str, Any]) -> Any:

@@ -550,7 +550,9 @@ def test_post_authentication_timeline_defaults_to_24_hours_then_reset_and_sign_o
     ],
 )
 def test_reset_password_status(value: int | str, expected: tuple[str, int]) -> None:
-    assert winlaps.reset_password_status(value) == expected
+    status = winlaps.reset_password_status(value)
+    assert status == expected and (status.status, status.hresult) == expected
+    assert isinstance(status, winlaps.ResetStatus)
 
 
 def test_reset_password_status_rejects_garbage() -> None:

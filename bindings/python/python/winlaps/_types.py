@@ -532,6 +532,20 @@ class RotationDecision(_Record):
         return f"RotationDecision(rotate={self.rotate!r}, reasons={self.reasons!r})"
 
 
+class ResetStatus(NamedTuple):
+    """A decoded LAPS CSP ``Actions/ResetPasswordStatus`` (a tuple ``(status, hresult)``)."""
+
+    status: Literal["succeeded", "pending", "failed"]
+    """``"succeeded"`` (S_OK), ``"pending"`` (E_PENDING) or ``"failed"`` (any other HRESULT)."""
+    hresult: int
+    """The HRESULT as an unsigned 32-bit integer."""
+
+
+def _reset_status(data: tuple[Any, int]) -> ResetStatus:
+    """``reset_password_status``'s pair as a :class:`ResetStatus`."""
+    return ResetStatus(*data)
+
+
 def _timeline(data: dict[str, Any]) -> dict[str, Any]:
     """``post_authentication_timeline``'s dict, its times as ``datetime``s."""
     steps = [{**step, "at": _time(step["at"])} for step in data["steps"]]

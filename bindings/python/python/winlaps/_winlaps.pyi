@@ -13,6 +13,7 @@ from winlaps._types import (
     EffectivePolicy,
     EncryptedAttributeInfo,
     ParsedPolicy,
+    ResetStatus,
     RotationDecision,
     SettingResolution,
 )
@@ -256,7 +257,7 @@ def local_state_after_rotation(
 ) -> dict[str, Any]: ...
 def local_state_from_registry(values: dict[str, _RegValue]) -> dict[str, Any]: ...
 def post_authentication_timeline(policy: EffectivePolicy, *, logon: _Time) -> dict[str, Any]: ...
-def reset_password_status(value: Union[int, str]) -> tuple[Literal["succeeded", "pending", "failed"], int]: ...
+def reset_password_status(value: Union[int, str]) -> ResetStatus: ...
 
 # --- crypto -------------------------------------------------------------------------------
 
