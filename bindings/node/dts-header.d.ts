@@ -207,6 +207,14 @@ export interface DcOptions {
   blob?: boolean
 }
 
+/** How `lookupDc` asks DNS. */
+export interface DnsOptions {
+  /** Name servers to ask, in order (`'IP'` or `'IP:PORT'`, port 53 by default); default: those of `/etc/resolv.conf`. */
+  nameservers?: string[]
+  /** Timeout of each DNS query in ms (10000). */
+  timeoutMs?: number
+}
+
 /** How the device is joined. */
 export type Join = 'entra' | 'ad' | 'hybrid' | 'none'
 

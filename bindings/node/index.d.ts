@@ -207,6 +207,14 @@ export interface DcOptions {
   blob?: boolean
 }
 
+/** How `lookupDc` asks DNS. */
+export interface DnsOptions {
+  /** Name servers to ask, in order (`'IP'` or `'IP:PORT'`, port 53 by default); default: those of `/etc/resolv.conf`. */
+  nameservers?: string[]
+  /** Timeout of each DNS query in ms (10000). */
+  timeoutMs?: number
+}
+
 /** How the device is joined. */
 export type Join = 'entra' | 'ad' | 'hybrid' | 'none'
 
@@ -896,6 +904,15 @@ export declare function localStateAfterRotation(policy: EffectivePolicy, now?: D
  * ```
  */
 export declare function localStateFromRegistry(values: Record<string, RegistryValue>): LocalStateInput
+
+/**
+ * Finds a domain controller of `domain` by DNS SRV (`_ldap._tcp.dc._msdcs.<domain>`: the
+ * lowest priority, then the highest weight), on a worker thread; resolves to its host name.
+ * `options.nameservers` (`'IP'` or `'IP:PORT'`, asked in order) replaces the system's
+ * (`/etc/resolv.conf`). Rejects with `LAPS_UNREACHABLE` when DNS names no DC, `LAPS_TIMEOUT`
+ * when no server answers, `LAPS_INVALID_ARG` for a name DNS cannot carry.
+ */
+export declare function lookupDc(domain: string, options?: DnsOptions): Promise<string>
 
 /**
  * The Group Key Envelope a domain controller would answer GetKey with for `sid`, from

@@ -856,6 +856,7 @@ module.exports.generatePasswordsBuffer = nativeBinding.generatePasswordsBuffer
 module.exports.isValidPassword = nativeBinding.isValidPassword
 module.exports.localStateAfterRotation = nativeBinding.localStateAfterRotation
 module.exports.localStateFromRegistry = nativeBinding.localStateFromRegistry
+module.exports.lookupDc = nativeBinding.lookupDc
 module.exports.makeGroupKeyEnvelope = nativeBinding.makeGroupKeyEnvelope
 module.exports.parseBlob = nativeBinding.parseBlob
 module.exports.parseEncryptedAttribute = nativeBinding.parseEncryptedAttribute

@@ -3,7 +3,8 @@
 
 use crate::CliResult;
 use laps_client::{
-    AuthProtocol, ClientAuthOptions, ConnectOptions, Credentials, GkdiClient, LiveDecryption,
+    AuthProtocol, ClientAuthOptions, ConnectOptions, Credentials, DnsOptions, GkdiClient,
+    LiveDecryption,
 };
 use laps_crypto::{GroupKeyEnvelope, Sid};
 use std::sync::Arc;
@@ -105,6 +106,32 @@ pub(crate) fn decrypt<T>(
         eprintln!("winlaps: {} GetKey call(s) to {dc}", live.calls);
     }
     Ok(live.results)
+}
+
+/// `winlaps lookup-dc`.
+#[derive(clap::Args, Debug)]
+pub(crate) struct LookupDcArgs {
+    /// The DNS domain name (e.g. contoso.com).
+    domain: String,
+    /// A name server to ask (IP or IP:PORT; port 53 by default), in order. May be given
+    /// several times; default: those of /etc/resolv.conf.
+    #[arg(long, value_name = "ADDR")]
+    dns_server: Vec<String>,
+    /// Timeout in seconds of each DNS query.
+    #[arg(long, default_value_t = 10)]
+    timeout: u64,
+    /// Errors as JSON (`{"error": {"code", "message"}}` on stderr).
+    #[arg(long)]
+    json: bool,
+}
+
+/// `winlaps lookup-dc DOMAIN`: the DC laps-client's DNS SRV lookup picks.
+pub(crate) fn lookup_dc(args: &LookupDcArgs) -> CliResult {
+    let opts = DnsOptions::default()
+        .with_nameserver_texts(&args.dns_server)?
+        .with_timeout(Duration::from_secs(args.timeout))?;
+    outln!("{}", laps_client::lookup_dc(&args.domain, &opts)?)?;
+    Ok(())
 }
 
 /// The current key's envelope for `sid` (the public key for an account that may not decrypt),

@@ -58,6 +58,9 @@ enum Command {
     Get(directory_cmd::GetArgs),
     /// Back a new password up to Active Directory as a Windows LAPS client does (password on stdin).
     Backup(directory_cmd::BackupArgs),
+    /// Find a domain controller of a domain by DNS SRV (_ldap._tcp.dc._msdcs.DOMAIN) and print
+    /// its host name: `--dc "$(winlaps lookup-dc contoso.com)"`.
+    LookupDc(live_keys::LookupDcArgs),
     /// The lab key distribution server (MS-GKDI GetKey without a domain controller).
     Kds {
         #[command(subcommand)]
@@ -97,6 +100,7 @@ fn main() -> ExitCode {
         Command::Crypto(command) => crypto_cmd::run(command),
         Command::Get(args) => directory_cmd::run_get(&args),
         Command::Backup(args) => directory_cmd::run_backup(&args),
+        Command::LookupDc(args) => live_keys::lookup_dc(&args),
         Command::Kds { command } => kds_cmd::run(command),
         Command::Completions { shell } => completions(shell),
         Command::Man => man_page(),

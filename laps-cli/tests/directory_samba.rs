@@ -1211,3 +1211,35 @@ fn get_binds_with_ntlm_over_ldaps() {
     assert!(err.contains("LDAP result 49"), "{err}");
     assert!(!err.contains("not-the-password"), "{err}");
 }
+
+#[test]
+fn lookup_dc_names_the_samba_dc_from_its_dns_srv_records() {
+    let Some(dc) = dc("lookup_dc_names_the_samba_dc_from_its_dns_srv_records") else {
+        return;
+    };
+    let (ip, domain) = (dc.var("SAMBA_DC_IP"), dc.var("SAMBA_REALM").to_lowercase());
+    let out = helpers::winlaps(&["lookup-dc", &domain, "--dns-server", ip]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let host = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        host.trim().eq_ignore_ascii_case(dc.var("SAMBA_DC_HOST")),
+        "{host}"
+    );
+
+    let missing = format!("nosuch.{domain}");
+    let out = helpers::winlaps(&["lookup-dc", &missing, "--dns-server", ip, "--json"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err: Value = serde_json::from_slice(&out.stderr).unwrap();
+    assert_eq!(err["error"]["code"], "LAPS_NETWORK", "{err}");
+    assert!(
+        err["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("no such name"),
+        "{err}"
+    );
+}

@@ -213,3 +213,20 @@ fn policy_commands_refuse_hostile_files() {
         fails_cleanly(&["policy", "resolve", "--device", device]);
     }
 }
+
+#[test]
+fn lookup_dc_refuses_bad_domains_and_servers_before_any_query() {
+    let e = fails_cleanly(&["lookup-dc", ""]);
+    assert!(e.contains("no domain"), "{e}");
+    let e = fails_cleanly(&["lookup-dc", "a..b"]);
+    assert!(e.contains("empty label"), "{e}");
+    let e = fails_cleanly(&[
+        "lookup-dc",
+        "contoso.com",
+        "--dns-server",
+        "dns.contoso.com",
+    ]);
+    assert!(e.contains("not an IP address or IP:PORT"), "{e}");
+    let e = fails_cleanly(&["lookup-dc", "contoso.com", "--timeout", "0"]);
+    assert!(e.contains("timeout"), "{e}");
+}

@@ -14,6 +14,8 @@ pub enum Step {
     Read,
     /// Talking to the Kerberos KDC.
     Kdc,
+    /// Asking a DNS server for a domain's DCs.
+    Dns,
 }
 
 impl fmt::Display for Step {
@@ -23,6 +25,7 @@ impl fmt::Display for Step {
             Step::Write => "write",
             Step::Read => "read",
             Step::Kdc => "KDC exchange",
+            Step::Dns => "DNS query",
         })
     }
 }
@@ -50,6 +53,14 @@ pub enum Error {
         addr: String,
         /// The timeout that expired.
         millis: u128,
+    },
+    /// DNS named no domain controller: no name server, no such domain, no SRV record.
+    #[error("no domain controller found by DNS SRV {srv}: {reason}")]
+    NoDomainController {
+        /// The SRV name asked for (`_ldap._tcp.dc._msdcs.<domain>`).
+        srv: String,
+        /// Why none was found.
+        reason: String,
     },
     /// The peer closed the connection before the exchange finished.
     #[error("{addr} closed the connection during {step}")]
@@ -79,6 +90,9 @@ pub enum Error {
     /// Key material could not be used.
     #[error(transparent)]
     Crypto(#[from] laps_crypto::Error),
+    /// A directory rule refused the input (a domain name DNS cannot carry).
+    #[error(transparent)]
+    Directory(#[from] laps_directory::Error),
     /// A caller-supplied value is invalid (account line, user name, option).
     #[error("invalid argument: {0}")]
     InvalidArgument(String),
@@ -123,7 +137,9 @@ impl Error {
     pub fn detail(&self) -> ErrorDetail {
         use laps_rpc::ErrorDetail as R;
         match self {
-            Error::Unreachable { .. } => ErrorDetail::Unreachable,
+            Error::Unreachable { .. } | Error::NoDomainController { .. } => {
+                ErrorDetail::Unreachable
+            }
             Error::Timeout { .. } => ErrorDetail::Timeout,
             Error::ConnectionClosed { .. } | Error::Io { .. } => ErrorDetail::Io,
             Error::Rpc(e) => match e.detail() {
@@ -140,6 +156,10 @@ impl Error {
             Error::Auth(_) => ErrorDetail::AuthFailed,
             Error::Crypto(_) => ErrorDetail::Crypto,
             Error::InvalidArgument(_) => ErrorDetail::Usage,
+            Error::Directory(e) if e.kind() == laps_core::ErrorKind::InvalidArgument => {
+                ErrorDetail::Usage
+            }
+            Error::Directory(_) => ErrorDetail::Protocol,
         }
     }
 
@@ -152,6 +172,7 @@ impl Error {
             Error::Rpc(e) => e.kind(),
             Error::Auth(_) => K::Authentication,
             Error::Crypto(e) => e.kind(),
+            Error::Directory(e) => e.kind(),
             Error::InvalidArgument(_) => K::InvalidArgument,
             _ => K::Network,
         }

@@ -9,6 +9,7 @@
 //!   [`fetch_keys`] fills a [`KeyStore`](laps_crypto::KeyStore) for a batch of values with one
 //!   call per (SID, root key, L0) group; [`decrypt_many`] / [`decrypt_blobs`] decrypt a batch
 //!   with the keys a store has, fetching only the missing ones.
+//! * [`lookup_dc`]: a domain controller of a domain, by DNS SRV.
 //! * [`KdsServer`]: the lab key distribution server (NTLM accounts, a Kerberos keytab, root
 //!   keys in memory).
 //! * Every network step (connect, write, read, KDC exchange) has a timeout.
@@ -20,6 +21,7 @@ mod batch;
 mod client;
 mod client_context;
 mod credentials;
+mod dns;
 mod error;
 mod kdc;
 mod kerberos_server;
@@ -39,6 +41,7 @@ pub use batch::{
 pub use client::{lookup_port, ConnectOptions, GkdiClient, RpcConnection};
 pub use client_context::{ClientAuthOptions, ClientContext};
 pub use credentials::{AuthProtocol, Credentials};
+pub use dns::{lookup_dc, DnsOptions};
 pub use error::{Error, ErrorDetail, Result, Step};
 pub use kerberos_server::{KerberosAcceptor, KerberosService};
 pub use keytab::{Keytab, KeytabEntry, MAX_KEYTAB_LEN};

@@ -9,13 +9,18 @@
 //! * **Writing** ([`plan_backup`]): the resolved policy (laps-policy), the new password, the
 //!   time, the previous values and the key give the one LDAP modification of a rotation.
 //!
-//! The LDAP client that fetches and applies these lives in `laps-ldap`.
+//! * **Finding a DC** ([`locator`]): the DNS SRV name of a domain's DCs and the rule that
+//!   picks one from the answer.
+//!
+//! The LDAP client that fetches and applies these lives in `laps-ldap`; the DNS query is
+//! laps-client's.
 #![forbid(unsafe_code)]
 
 mod backup;
 pub mod entry;
 mod error;
 mod keys;
+pub mod locator;
 mod read;
 mod sid;
 

@@ -19,6 +19,7 @@ import {
   decryptMany,
   encryptAttribute,
   fetchGroupKeyEnvelope,
+  lookupDc,
   parseEncryptedAttribute,
   parseGroupKeyEnvelope,
 } from 'winlaps'
@@ -364,4 +365,42 @@ test("Samba DC: a wrong password is LAPS_AUTH_FAILED (Samba's KDC refuses it)", 
     assert.match(e.code, /^LAPS_/)
     return true
   })
+})
+
+test('Samba DC: lookupDc finds the DC by its DNS SRV records; a name Samba does not hold rejects', async (t) => {
+  const dc = samba()
+  if (!dc) return unavailable(t, 'Samba DC tests skipped: WINLAPS_SAMBA_ENV is not set')
+  const domain = dc.SAMBA_REALM.toLowerCase()
+  const options = { nameservers: [dc.SAMBA_DC_IP], timeoutMs: 5000 }
+  assert.equal((await lookupDc(domain, options)).toLowerCase(), dc.SAMBA_DC_HOST.toLowerCase())
+  assert.equal((await lookupDc(`${domain}.`, { nameservers: [`${dc.SAMBA_DC_IP}:53`] })).toLowerCase(), dc.SAMBA_DC_HOST.toLowerCase())
+  await assert.rejects(lookupDc(`nosuch.${domain}`, options), (e) => {
+    assert.equal(e.code, 'LAPS_UNREACHABLE', e.message)
+    assert.match(e.message, /_ldap\._tcp\.dc\._msdcs\.nosuch\./)
+    return true
+  })
+})
+
+test('lookupDc: bad arguments are LAPS_INVALID_ARG before any query; a silent server is LAPS_TIMEOUT', async () => {
+  for (const domain of ['', 'a..b', 'x'.repeat(64) + '.com']) {
+    await assert.rejects(lookupDc(domain), { code: 'LAPS_INVALID_ARG' }, domain)
+  }
+  assert.throws(() => lookupDc(42), { code: 'LAPS_INVALID_ARG' })
+  assert.throws(() => lookupDc('contoso.com', 'fast'), { code: 'LAPS_INVALID_ARG' })
+  assert.throws(() => lookupDc('contoso.com', { nameservers: ['dns.contoso.com'] }), {
+    code: 'LAPS_INVALID_ARG',
+    message: /not an IP address or IP:PORT/,
+  })
+  assert.throws(() => lookupDc('contoso.com', { timeoutMs: 0 }), { code: 'LAPS_INVALID_ARG' })
+  // A UDP socket that never answers.
+  const { createSocket } = await import('node:dgram')
+  const silent = createSocket('udp4')
+  await new Promise((resolve) => silent.bind(0, '127.0.0.1', resolve))
+  try {
+    const started = Date.now()
+    await assert.rejects(lookupDc('contoso.com', { nameservers: [`127.0.0.1:${silent.address().port}`], timeoutMs: 200 }), { code: 'LAPS_TIMEOUT' })
+    assert.ok(Date.now() - started < 3000)
+  } finally {
+    silent.close()
+  }
 })

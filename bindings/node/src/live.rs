@@ -15,7 +15,7 @@ use crate::credential::LapsCredential;
 use crate::error::{client_error, coded, invalid_arg, JsError, Result};
 use crate::guard::{caught, guarded, settle, Caught};
 use crate::keystore::{values_of, KeyStore};
-use laps_client::{fetch_keys, AuthProtocol, ConnectOptions, Credentials, GkdiClient};
+use laps_client::{fetch_keys, AuthProtocol, ConnectOptions, Credentials, DnsOptions, GkdiClient};
 use laps_crypto::Sid;
 use napi::bindgen_prelude::{
     AsyncTask, Buffer, ClassInstance, Either, FromNapiValue, Object, ToNapiValue, TypeName,
@@ -103,6 +103,20 @@ fn port(obj: &Object<'_>, name: &str) -> Result<Option<u16>> {
     }
 }
 
+/// The `timeoutMs` option (the core checks its range).
+fn timeout(obj: &Object<'_>) -> Result<Option<Duration>> {
+    let Some(ms) = property::<f64>(obj, "timeoutMs")? else {
+        return Ok(None);
+    };
+    Duration::try_from_secs_f64(ms / 1000.0)
+        .map(Some)
+        .map_err(|_| {
+            invalid_arg(format!(
+                "options.timeoutMs must be a number of milliseconds, got {ms}"
+            ))
+        })
+}
+
 fn dc_settings(options: Unknown<'_>) -> Result<DcSettings> {
     if !matches!(options.get_type(), Ok(ValueType::Object)) {
         return Err(invalid_arg(
@@ -140,12 +154,7 @@ fn dc_settings(options: Unknown<'_>) -> Result<DcSettings> {
         ..defaults
     };
     opts.auth.kdc = property(&obj, "kdc")?;
-    if let Some(ms) = property::<f64>(&obj, "timeoutMs")? {
-        let io = Duration::try_from_secs_f64(ms / 1000.0).map_err(|_| {
-            invalid_arg(format!(
-                "options.timeoutMs must be a number of milliseconds, got {ms}"
-            ))
-        })?;
+    if let Some(io) = timeout(&obj)? {
         opts = opts.with_io_timeout(io).map_err(|e| client_error(&e))?;
     }
     Ok(DcSettings {
@@ -156,54 +165,64 @@ fn dc_settings(options: Unknown<'_>) -> Result<DcSettings> {
     })
 }
 
-/// What the worker thread did: the call's result, or why the DC could not be used at all
-/// (the promise rejects with its `LAPS_*` code).
+/// What the worker thread did: the call's result, or why the network could not be used at
+/// all (the promise rejects with its `LAPS_*` code).
 type Outcome<T> = Caught<laps_client::Result<T>>;
 
 /// Opens a connection to the DC (blocking network I/O; on the worker thread).
 type Connect<'a> = &'a dyn Fn() -> laps_client::Result<GkdiClient>;
 
-/// The blocking work of a DC task, with a connection opened on demand.
-type Work<T> = Box<dyn FnOnce(Connect<'_>) -> laps_client::Result<T> + Send>;
+/// The blocking network work of a task.
+type Work<T> = Box<dyn FnOnce() -> laps_client::Result<T> + Send>;
 
-/// A DC call on a libuv worker thread (`work`), its result made JS data on the event loop
-/// (`finish`): the one task behind `decryptMany`, `fetchFromDc` and `fetchGroupKeyEnvelope`.
-pub struct DcTask<T, J> {
-    settings: DcSettings,
+/// Blocking network work on a libuv worker thread (`work`), its result made JS data on the
+/// event loop (`finish`): the one task behind `decryptMany`, `fetchFromDc`,
+/// `fetchGroupKeyEnvelope` and `lookupDc`.
+pub struct NetTask<T, J> {
     /// `None` once run.
     work: Option<Work<T>>,
     finish: fn(T) -> J,
 }
 
-/// The promise of `work` against the DC of `settings`, resolving to `finish` of its result.
-fn dc_task<T, J>(
-    settings: DcSettings,
-    work: impl FnOnce(Connect<'_>) -> laps_client::Result<T> + Send + 'static,
+/// The promise of `work`, resolving to `finish` of its result.
+fn net_task<T, J>(
+    work: impl FnOnce() -> laps_client::Result<T> + Send + 'static,
     finish: fn(T) -> J,
-) -> AsyncTask<DcTask<T, J>>
+) -> AsyncTask<NetTask<T, J>>
 where
-    DcTask<T, J>: Task,
+    NetTask<T, J>: Task,
 {
-    AsyncTask::new(DcTask {
-        settings,
+    AsyncTask::new(NetTask {
         work: Some(Box::new(work)),
         finish,
     })
 }
 
-impl<T: Send + 'static, J: ToNapiValue + TypeName> Task for DcTask<T, J> {
+/// The promise of `work` against the DC of `settings` (a connection opened on demand).
+fn dc_task<T, J>(
+    s: DcSettings,
+    work: impl FnOnce(Connect<'_>) -> laps_client::Result<T> + Send + 'static,
+    finish: fn(T) -> J,
+) -> AsyncTask<NetTask<T, J>>
+where
+    NetTask<T, J>: Task,
+{
+    net_task(
+        move || work(&|| GkdiClient::connect(&s.dc, &s.creds, &s.opts)),
+        finish,
+    )
+}
+
+impl<T: Send + 'static, J: ToNapiValue + TypeName> Task for NetTask<T, J> {
     type Output = Outcome<T>;
     type JsValue = J;
 
     fn compute(&mut self) -> napi::Result<Self::Output> {
         let Some(work) = self.work.take() else {
             // napi runs `compute` once per task; this is unreachable.
-            return Err(napi::Error::from_reason("a DC task ran twice"));
+            return Err(napi::Error::from_reason("a network task ran twice"));
         };
-        let s = &self.settings;
-        Ok(caught(|| {
-            work(&|| GkdiClient::connect(&s.dc, &s.creds, &s.opts))
-        }))
+        Ok(caught(work))
     }
 
     fn resolve(&mut self, env: Env, output: Self::Output) -> napi::Result<Self::JsValue> {
@@ -237,6 +256,36 @@ impl From<laps_client::FetchReport> for FetchReport {
     }
 }
 
+/// Finds a domain controller of `domain` by DNS SRV (`_ldap._tcp.dc._msdcs.<domain>`: the
+/// lowest priority, then the highest weight), on a worker thread; resolves to its host name.
+/// `options.nameservers` (`'IP'` or `'IP:PORT'`, asked in order) replaces the system's
+/// (`/etc/resolv.conf`). Rejects with `LAPS_UNREACHABLE` when DNS names no DC, `LAPS_TIMEOUT`
+/// when no server answers, `LAPS_INVALID_ARG` for a name DNS cannot carry.
+#[napi(
+    ts_args_type = "domain: string, options?: DnsOptions",
+    ts_return_type = "Promise<string>"
+)]
+pub fn lookup_dc(
+    domain: Unknown<'_>,
+    options: Unknown<'_>,
+) -> Result<AsyncTask<NetTask<String, String>>> {
+    guarded(|| {
+        let domain: String = arg("domain", domain)?;
+        let mut opts = DnsOptions::default();
+        if let Some(obj) = crate::args::options::<Object<'_>>("options", options)? {
+            let servers: Vec<String> = property(&obj, "nameservers")?.unwrap_or_default();
+            opts = (opts.with_nameserver_texts(&servers)).map_err(|e| client_error(&e))?;
+            if let Some(io) = timeout(&obj)? {
+                opts = opts.with_timeout(io).map_err(|e| client_error(&e))?;
+            }
+        }
+        Ok(net_task(
+            move || laps_client::lookup_dc(&domain, &opts),
+            |host| host,
+        ))
+    })
+}
+
 /// Each value's credential or error, in order.
 type LiveResults = Vec<Either<LapsCredential, JsError>>;
 
@@ -262,7 +311,7 @@ fn live_results(live: laps_client::LiveDecryption<laps_crypto::LapsCredential>) 
 pub fn fetch_group_key_envelope(
     sid: Unknown<'_>,
     options: Unknown<'_>,
-) -> Result<AsyncTask<DcTask<laps_crypto::GroupKeyEnvelope, Buffer>>> {
+) -> Result<AsyncTask<NetTask<laps_crypto::GroupKeyEnvelope, Buffer>>> {
     guarded(|| {
         let sid: String = arg("sid", sid)?;
         let sid = Sid::from_protection_descriptor(&sid).map_err(coded)?;
@@ -288,7 +337,7 @@ impl KeyStore {
         &self,
         values: Unknown<'_>,
         options: Unknown<'_>,
-    ) -> Result<AsyncTask<DcTask<laps_client::FetchReport, FetchReport>>> {
+    ) -> Result<AsyncTask<NetTask<laps_client::FetchReport, FetchReport>>> {
         guarded(|| {
             let (values, store) = (values_of("values", values)?, self.shared());
             let settings = dc_settings(options)?;
@@ -315,7 +364,7 @@ impl KeyStore {
 pub fn decrypt_many(
     values: Unknown<'_>,
     options: Unknown<'_>,
-) -> Result<AsyncTask<DcTask<laps_client::LiveDecryption<laps_crypto::LapsCredential>, LiveResults>>>
+) -> Result<AsyncTask<NetTask<laps_client::LiveDecryption<laps_crypto::LapsCredential>, LiveResults>>>
 {
     guarded(|| {
         let store = match options.get_type() {

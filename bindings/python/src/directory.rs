@@ -3,8 +3,9 @@
 
 use crate::convert::{record, text_or_bytes, to_py};
 use crate::crypto::PyKeyStore;
-use crate::errors::guard;
+use crate::errors::{guard, Error};
 use laps_core::FileTime;
+use laps_directory::locator::{dc_srv_name, pick_dc, SrvRecord};
 use laps_directory::{ComputerEntry, ReadOptions};
 use pyo3::prelude::*;
 use pyo3::types::{PyBytes, PyMapping, PyString};
@@ -55,4 +56,26 @@ pub(crate) fn read_computer<'py>(
         .map(|r| r.form(true, FileTime::ticks))
         .collect();
     record(py, "_password_records", to_py(py, &forms)?)
+}
+
+/// The DNS SRV name of `domain`'s domain controllers (`_ldap._tcp.dc._msdcs.<domain>`);
+/// `InvalidArgumentError` for a name DNS cannot carry.
+#[pyfunction]
+pub(crate) fn _dc_srv_name(domain: &str) -> PyResult<String> {
+    Ok(dc_srv_name(domain).map_err(Error::from)?)
+}
+
+/// The host the core's rule picks from SRV records `(priority, weight, port, target)`;
+/// `None` when none names a host.
+#[pyfunction]
+pub(crate) fn _pick_dc(records: Vec<(u16, u16, u16, String)>) -> Option<String> {
+    let records: Vec<SrvRecord> = (records.into_iter())
+        .map(|(priority, weight, port, target)| SrvRecord {
+            priority,
+            weight,
+            port,
+            target,
+        })
+        .collect();
+    pick_dc(&records).map(str::to_owned)
 }

@@ -70,6 +70,8 @@ fn _winlaps(m: &Bound<'_, PyModule>) -> PyResult<()> {
     m.add_function(wrap_pyfunction!(crypto::parse_expiration_time, m)?)?;
     m.add_function(wrap_pyfunction!(crypto::decode_graph_password, m)?)?;
     m.add_function(wrap_pyfunction!(directory::read_computer, m)?)?;
+    m.add_function(wrap_pyfunction!(directory::_dc_srv_name, m)?)?;
+    m.add_function(wrap_pyfunction!(directory::_pick_dc, m)?)?;
     m.add_function(wrap_pyfunction!(crypto::parse_group_key_envelope, m)?)?;
     m.add_function(wrap_pyfunction!(crypto::make_group_key_envelope, m)?)?;
     live::register(m)?;

@@ -130,7 +130,7 @@ def test_dpapi_ng_compat_auth_protocols(kds: LabKds, protocol: str) -> None:
 
 class FakeSrv:
     def __init__(self, priority: int, weight: int, target: str) -> None:
-        self.priority, self.weight, self.target = priority, weight, target
+        self.priority, self.weight, self.target, self.port = priority, weight, target, 389
 
 
 class FakeResolver:
@@ -168,6 +168,32 @@ def test_no_srv_record_is_a_typed_unreachable_error(monkeypatch: pytest.MonkeyPa
     monkeypatch.setattr(_gkdi, "default_resolver", FakeResolver([]))
     with pytest.raises(winlaps.DcUnreachableError, match="_ldap._tcp.dc._msdcs.contoso.com"):
         _gkdi.lookup_dc("contoso.com")
+    # A "." target means "no such service here" (RFC 2782): not a DC.
+    monkeypatch.setattr(_gkdi, "default_resolver", FakeResolver([FakeSrv(0, 0, ".")]))
+    with pytest.raises(winlaps.DcUnreachableError, match="no SRV record names a host"):
+        _gkdi.lookup_dc("contoso.com.")
+
+
+def test_the_dc_is_picked_by_the_cores_rule_lowest_priority_then_highest_weight(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fake = FakeResolver([FakeSrv(0, 50, "a.contoso.com."), FakeSrv(0, 60, "b.contoso.com."), FakeSrv(0, 60, "c.")])
+    monkeypatch.setattr(_gkdi, "default_resolver", fake)
+    assert winlaps.lookup_dc("contoso.com.") == "b.contoso.com"
+    assert fake.asked == [("_ldap._tcp.dc._msdcs.contoso.com", "SRV")]
+
+
+@pytest.mark.parametrize("domain", ["", "a..b", "x" * 64 + ".com"])
+def test_a_domain_dns_cannot_carry_is_an_argument_error_before_any_query(
+    domain: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = FakeResolver([])
+    monkeypatch.setattr(_gkdi, "default_resolver", fake)
+    with pytest.raises(winlaps.InvalidArgumentError):
+        _gkdi.lookup_dc(domain)
+    with pytest.raises(winlaps.InvalidArgumentError):
+        asyncio.run(_gkdi.async_lookup_dc(domain))
+    assert fake.asked == []
 
 
 def test_values_without_a_key_to_ask_for_are_reported_without_connecting() -> None:

@@ -16,7 +16,14 @@ from __future__ import annotations
 from importlib.metadata import PackageNotFoundError as _PackageNotFoundError
 from importlib.metadata import version as _distribution_version
 
-from winlaps._gkdi import FetchResult, KeyStore, async_fetch_group_key_envelope, fetch_group_key_envelope
+from winlaps._gkdi import (
+    FetchResult,
+    KeyStore,
+    async_fetch_group_key_envelope,
+    async_lookup_dc,
+    fetch_group_key_envelope,
+    lookup_dc,
+)
 from winlaps._types import (
     Device,
     Diagnostic,
@@ -149,6 +156,8 @@ __all__ = [
     "FetchResult",
     "fetch_group_key_envelope",
     "async_fetch_group_key_envelope",
+    "lookup_dc",
+    "async_lookup_dc",
     "LapsCredential",
     "parse_encrypted_attribute",
     "parse_blob",

@@ -32,11 +32,20 @@ from winlaps._winlaps import (
     _LiveDecryption,
     _RpcConnection,
     _auth_protocol,
+    _dc_srv_name,
+    _pick_dc,
     _protection_sid,
     _timeouts,
 )
 
-__all__ = ["FetchResult", "KeyStore", "async_fetch_group_key_envelope", "fetch_group_key_envelope", "lookup_dc"]
+__all__ = [
+    "FetchResult",
+    "KeyStore",
+    "async_fetch_group_key_envelope",
+    "async_lookup_dc",
+    "fetch_group_key_envelope",
+    "lookup_dc",
+]
 
 #: Seconds allowed for each send and receive (and the DNS lookup) by default; connects and
 #: whole exchanges get the core's bounds derived from it (:class:`_Limits`).
@@ -161,15 +170,13 @@ class SpnegoAuth:
 # --- DNS ----------------------------------------------------------------------------------
 
 
-def _srv_name(domain: str) -> str:
-    return f"_ldap._tcp.dc._msdcs.{domain.strip('.')}"
-
-
-def _pick_srv(answers: t.Iterable[t.Any], domain: str) -> str:
-    records = sorted(answers, key=lambda r: (int(r.priority), -int(r.weight)))
-    if not records:
-        raise DcUnreachableError(f"no domain controller found: {_srv_name(domain)} has no SRV record")
-    return str(records[0].target).rstrip(".")
+def _pick_srv(answers: t.Iterable[t.Any], srv: str) -> str:
+    """The DC the core's rule picks from dnspython's SRV answer (lowest priority, then highest
+    weight), as laps-client's ``lookup_dc`` picks it for Node and the CLI."""
+    host = _pick_dc([(int(r.priority), int(r.weight), int(r.port), str(r.target)) for r in answers])
+    if host is None:
+        raise DcUnreachableError(f"no domain controller found by DNS SRV {srv}: no SRV record names a host")
+    return host
 
 
 def _resolver(resolver: t.Any) -> t.Any:
@@ -195,18 +202,22 @@ def lookup_dc(domain: str, *, resolver: t.Any = None, timeout: float = DEFAULT_T
     ``resolver``: an object with dnspython's ``resolve(qname, rdtype, lifetime=...)`` (default:
     a ``dns.resolver.Resolver`` with the system configuration).
     """
-    if not domain:
-        raise DcUnreachableError("no domain controller to ask: the blob names no domain and server= is not set")
+    srv = _dc_srv_name(domain)
     r = _resolver(resolver)
     try:
-        answers = r.resolve(_srv_name(domain), "SRV", lifetime=timeout)
+        answers = r.resolve(srv, "SRV", lifetime=timeout)
     except WinlapsError:
         raise
     except Exception as e:  # noqa: BLE001 - dnspython's NXDOMAIN, NoAnswer, Timeout, ...
-        if type(e).__name__ in ("LifetimeTimeout", "Timeout"):
-            raise RpcTimeoutError(f"DNS SRV lookup of {_srv_name(domain)} timed out after {timeout}s") from None
-        raise DcUnreachableError(f"DNS SRV lookup of {_srv_name(domain)} failed: {type(e).__name__}") from None
-    return _pick_srv(answers, domain)
+        raise _dns_error(e, srv, timeout) from None
+    return _pick_srv(answers, srv)
+
+
+def _dns_error(e: Exception, srv: str, timeout: float) -> WinlapsError:
+    """dnspython's failure (NXDOMAIN, NoAnswer, Timeout, ...) as winlaps' error."""
+    if type(e).__name__ in ("LifetimeTimeout", "Timeout"):
+        return RpcTimeoutError(f"DNS SRV lookup of {srv} timed out after {timeout}s")
+    return DcUnreachableError(f"no domain controller found by DNS SRV {srv}: {type(e).__name__}")
 
 
 async def async_lookup_dc(domain: str, *, resolver: t.Any = None, timeout: float = DEFAULT_TIMEOUT) -> str:
@@ -219,15 +230,12 @@ async def async_lookup_dc(domain: str, *, resolver: t.Any = None, timeout: float
                 "finding a domain controller by DNS SRV needs dnspython: pip install 'winlaps[rpc]' "
                 "(or pass server=)"
             ) from None
-        if not domain:
-            raise DcUnreachableError("no domain controller to ask: the blob names no domain and server= is not set")
+        srv = _dc_srv_name(domain)
         try:
-            answers = await dns.asyncresolver.Resolver().resolve(_srv_name(domain), "SRV", lifetime=timeout)
+            answers = await dns.asyncresolver.Resolver().resolve(srv, "SRV", lifetime=timeout)
         except Exception as e:  # noqa: BLE001
-            if type(e).__name__ in ("LifetimeTimeout", "Timeout"):
-                raise RpcTimeoutError(f"DNS SRV lookup of {_srv_name(domain)} timed out after {timeout}s") from None
-            raise DcUnreachableError(f"DNS SRV lookup of {_srv_name(domain)} failed: {type(e).__name__}") from None
-        return _pick_srv(answers, domain)
+            raise _dns_error(e, srv, timeout) from None
+        return _pick_srv(answers, srv)
     return lookup_dc(domain, resolver=resolver, timeout=timeout)
 
 
