@@ -5,7 +5,7 @@
 //! Run with `WINLAPS_PARITY_PRINT=1` to print what Rust answers for every case.
 
 use laps_core::{entropy, ErrorKind, Generator, LocalPasswordPolicy, PasswordSpec};
-use laps_policy::{resolve, Device, ParsedPolicy, Root, Snapshot};
+use laps_policy::{resolve, Device, ParsedPolicy, RegFile, RegistryPol, Root, Snapshot};
 use serde_json::{json, Map, Value};
 
 fn cases() -> Value {
@@ -98,6 +98,28 @@ fn roots(snapshot: &Snapshot) -> Value {
 fn parse_pol(args: &Value) -> Value {
     let bytes = hex::decode(args["hex"].as_str().expect("hex")).expect("hex");
     match ParsedPolicy::from_registry_pol(&bytes) {
+        Ok(parsed) => json!({ "roots": roots(&parsed.snapshot) }),
+        Err(e) => error(e.kind()),
+    }
+}
+
+/// Writes `values` as a Registry.pol or regedit file (`root` left out: the core's default for
+/// that file), then reads the file back.
+fn write_case(args: &Value) -> Value {
+    let loaded = Snapshot::from_json(&json!({ "local": args["values"] }).to_string());
+    let values = loaded.expect("values").local;
+    let root = match args["root"].as_str().map(str::parse::<Root>) {
+        None => None,
+        Some(Ok(root)) => Some(root),
+        Some(Err(e)) => return error(e.kind()),
+    };
+    let parsed = match args["format"].as_str().expect("format") {
+        "pol" => RegistryPol::from_root(root.unwrap_or(RegistryPol::DEFAULT_ROOT), &values)
+            .and_then(|pol| ParsedPolicy::from_registry_pol(&pol.to_bytes())),
+        _ => RegFile::from_root(root.unwrap_or(RegFile::DEFAULT_ROOT), &values)
+            .and_then(|reg| ParsedPolicy::from_reg(reg.to_text().as_bytes())),
+    };
+    match parsed {
         Ok(parsed) => json!({ "roots": roots(&parsed.snapshot) }),
         Err(e) => error(e.kind()),
     }
@@ -278,6 +300,7 @@ fn run(case: &Value) -> Value {
         "generate" => generate(args),
         "entropy" => entropy_case(args),
         "parse_registry_pol" => parse_pol(args),
+        "write" => write_case(args),
         "resolve" => resolve_case(args),
         "parse_blob" => parse_blob(args),
         "inspect" => inspect(args),

@@ -40,6 +40,9 @@ pub(crate) struct WriteArgs {
     /// SyncML only: also run Actions/ResetPassword.
     #[arg(long)]
     reset_password: bool,
+    /// Errors as JSON (`{"error": {"code", "message"}}` on stderr).
+    #[arg(long)]
+    json: bool,
     /// Settings as NAME=VALUE, e.g. BackupDirectory=2 PasswordAgeDays=14
     /// ADPasswordEncryptionPrincipal='CONTOSO\LAPS Readers' (numbers for DWORD settings).
     #[arg(value_name = "NAME=VALUE", required = true)]
@@ -222,18 +225,22 @@ pub(crate) fn run(command: PolicyCommand) -> CliResult {
 fn write_file(args: &WriteArgs) -> CliResult {
     use laps_policy::catalog::{find, ValueKind};
     use std::io::{IsTerminal, Write};
-    let default = if args.format == "reg" { "local" } else { "gpo" };
-    let root = match args.format.as_str() {
-        "syncml" => Root::Csp,
-        _ => Root::from_name(args.root.as_deref().unwrap_or(default)).unwrap_or(Root::Gpo),
+    let root = match (args.format.as_str(), args.root.as_deref()) {
+        ("syncml", _) => Root::Csp,
+        (_, Some(name)) => name.parse()?,
+        ("reg", None) => RegFile::DEFAULT_ROOT,
+        (_, None) => RegistryPol::DEFAULT_ROOT,
     };
     let mut values = laps_policy::RootValues::new();
     for item in &args.settings {
         let (name, text) = item
             .split_once('=')
             .ok_or_else(|| format!("{item:?}: expected NAME=VALUE"))?;
-        let info = find(root.family(), name)
-            .ok_or_else(|| format!("{name:?} is not a setting of the {root} root"))?;
+        // A name the root does not have goes to the writer, whose error names it.
+        let Some(info) = find(root.family(), name) else {
+            values.set(name, RegValue::Sz(text.to_owned()));
+            continue;
+        };
         let value = match info.kind {
             ValueKind::Dword | ValueKind::Bool => RegValue::Dword(text.parse().map_err(|_| {
                 format!("{}: {text:?} is not a number (a DWORD setting)", info.name)

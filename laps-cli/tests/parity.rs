@@ -1,7 +1,7 @@
 //! The CLI's run of the shared parity table (`tests/parity/cases.json` at the repository root;
 //! the Rust, Python and Node runners read the same file): the same inputs give the same error
-//! kinds (as `--json` error codes), the same entropy, the same parsed Registry.pol roots and
-//! the same resolved policy.
+//! kinds (as `--json` error codes), the same entropy, the same parsed Registry.pol roots, the
+//! same files written (`policy write`, read back) and the same resolved policy.
 //!
 //! `winlaps generate` has no seed option (seeded generation is for tests, never for real
 //! passwords), so its cases compare the error kinds and the shape of what is printed: the count,
@@ -123,15 +123,46 @@ fn entropy(args: &Value, kinds: &Map<String, Value>) -> Value {
 /// --json`: the settings each root holds, with the raw values the resolver read.
 fn parse_registry_pol(args: &Value, kinds: &Map<String, Value>) -> Value {
     let bytes = hex::decode(args["hex"].as_str().expect("hex")).expect("hex");
-    let pol = temp_file("parity.pol", &bytes);
+    roots_read(&bytes, "--gpo", kinds)
+}
+
+/// `winlaps policy write --format pol|reg [--root R] NAME=VALUE...`, the file then read back
+/// as `parse_registry_pol` reads one.
+fn write(args: &Value, kinds: &Map<String, Value>) -> Value {
+    let format = args["format"].as_str().expect("format");
+    let mut argv = vec![
+        "policy".to_owned(),
+        "write".into(),
+        "--json".into(),
+        "--format".into(),
+        format.into(),
+    ];
+    if let Some(root) = args["root"].as_str() {
+        argv.extend(["--root".to_owned(), root.to_owned()]);
+    }
+    for (name, value) in args["values"].as_object().expect("values") {
+        let text = value
+            .as_str()
+            .map_or_else(|| value.to_string(), str::to_owned);
+        argv.push(format!("{name}={text}"));
+    }
+    let out = winlaps(&argv);
+    if !out.status.success() {
+        return answer(&argv, out, kinds);
+    }
+    roots_read(
+        &out.stdout,
+        if format == "pol" { "--gpo" } else { "--reg" },
+        kinds,
+    )
+}
+
+/// `{root: {name: value}}` of the non-empty roots of a policy file, from `policy resolve
+/// --json FLAG FILE`: the settings each root holds, with the raw values the resolver read.
+fn roots_read(file: &[u8], flag: &str, kinds: &Map<String, Value>) -> Value {
+    let path = temp_file("parity.policy", file);
     let got = run(
-        &[
-            "policy",
-            "resolve",
-            "--json",
-            "--gpo",
-            &pol.to_string_lossy(),
-        ],
+        &["policy", "resolve", "--json", flag, &path.to_string_lossy()],
         kinds,
     );
     if got.get("error").is_some() {
@@ -271,6 +302,7 @@ fn the_cli_answers_the_parity_table() {
                 let got = match op {
                     "entropy" => entropy(args, &kinds),
                     "parse_registry_pol" => parse_registry_pol(args, &kinds),
+                    "write" => write(args, &kinds),
                     "resolve" => resolve(args, &kinds),
                     "parse_blob" => parse_blob(args, &kinds),
                     "inspect" => inspect(args, &kinds),

@@ -29,6 +29,9 @@ fn settings(root: Root, values: &RootValues) -> Result<Vec<(&'static str, &RegVa
 }
 
 impl RegistryPol {
+    /// The root a Registry.pol is written for when the caller names none: a GPO's.
+    pub const DEFAULT_ROOT: Root = Root::Gpo;
+
     /// A Registry.pol setting `values` under `root`'s key: the machine policy file of a GPO
     /// (`root` is [`Root::Gpo`], or [`Root::Legacy`] for legacy Microsoft LAPS).
     ///
@@ -84,6 +87,10 @@ impl SyncMl {
 }
 
 impl RegFile {
+    /// The root a regedit file is written for when the caller names none: the local
+    /// configuration (`LAPS\Config`), the root no GPO or MDM writes.
+    pub const DEFAULT_ROOT: Root = Root::Local;
+
     /// A regedit file (version 5) setting `values` under `root`'s key, e.g. the local
     /// configuration root `LAPS\Config` that no GPO or MDM writes.
     ///

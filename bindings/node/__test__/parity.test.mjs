@@ -17,10 +17,13 @@ import {
   isValidPassword,
   parseBlob,
   parseEncryptedAttribute,
+  parseReg,
   parseRegistryPol,
   readComputer,
   resetPasswordStatus,
   resolvePolicy,
+  writeReg,
+  writeRegistryPol,
 } from 'winlaps'
 
 const table = JSON.parse(
@@ -35,6 +38,15 @@ const snake = (v) =>
     : v && typeof v === 'object'
       ? Object.fromEntries(Object.entries(v).map(([k, x]) => [k.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`), snake(x)]))
       : v
+
+/** The non-empty roots of a parsed policy, `{ roots: { root: { name: value } } }`. */
+function nonEmptyRoots(parsed) {
+  const roots = {}
+  for (const root of ['csp', 'gpo', 'local', 'legacy']) {
+    if (Object.keys(parsed[root]).length > 0) roots[root] = parsed[root]
+  }
+  return { roots }
+}
 
 function specOptions(args) {
   const opts = {}
@@ -61,12 +73,11 @@ const ops = {
     return { naive: round2(e.naive), exact: round2(e.exact) }
   },
   parse_registry_pol(args) {
-    const parsed = parseRegistryPol(Buffer.from(args.hex, 'hex'))
-    const roots = {}
-    for (const root of ['csp', 'gpo', 'local', 'legacy']) {
-      if (Object.keys(parsed[root]).length > 0) roots[root] = parsed[root]
-    }
-    return { roots }
+    return nonEmptyRoots(parseRegistryPol(Buffer.from(args.hex, 'hex')))
+  },
+  write(args) {
+    const opts = args.root === undefined ? undefined : { root: args.root }
+    return nonEmptyRoots(args.format === 'pol' ? parseRegistryPol(writeRegistryPol(args.values, opts)) : parseReg(writeReg(args.values, opts)))
   },
   resolve(args) {
     const input = { ...args }

@@ -52,7 +52,7 @@ fn root_of(opts: Unknown<'_>, default: Root) -> Result<Root> {
 #[napi(ts_args_type = "values: RegistryValues, opts?: WriteOptions | undefined | null")]
 pub fn write_registry_pol(values: Unknown<'_>, opts: Unknown<'_>) -> Result<Buffer> {
     guarded(|| {
-        let root = root_of(opts, Root::Gpo)?;
+        let root = root_of(opts, RegistryPol::DEFAULT_ROOT)?;
         let values = values_of(values)?;
         let pol = RegistryPol::from_root(root, &values).map_err(coded)?;
         Ok(Buffer::from(pol.to_bytes()))
@@ -77,7 +77,7 @@ pub fn write_syncml(values: Unknown<'_>, opts: Unknown<'_>) -> Result<String> {
 #[napi(ts_args_type = "values: RegistryValues, opts?: WriteOptions | undefined | null")]
 pub fn write_reg(values: Unknown<'_>, opts: Unknown<'_>) -> Result<String> {
     guarded(|| {
-        let root = root_of(opts, Root::Local)?;
+        let root = root_of(opts, RegFile::DEFAULT_ROOT)?;
         let values = values_of(values)?;
         let file = RegFile::from_root(root, &values).map_err(coded)?;
         Ok(file.to_text())

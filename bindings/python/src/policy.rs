@@ -158,17 +158,19 @@ fn root_values_from_py(d: &Bound<'_, PyDict>) -> PyResult<RootValues> {
 }
 
 /// A GPO's Registry.pol setting `values` (a dict of setting name → value, as
-/// `resolve_policy` takes) under the `root`'s key (`"gpo"`, or `"legacy"` for legacy LAPS).
+/// `resolve_policy` takes) under the `root`'s key (default `"gpo"`; `"legacy"` for legacy
+/// LAPS).
 /// Names are checked against the root's settings (`PolicyError` for an unknown one) and
 /// written in their catalogue spelling.
 #[pyfunction]
-#[pyo3(signature = (values, *, root = "gpo"))]
+#[pyo3(signature = (values, *, root = None))]
 pub(crate) fn write_registry_pol<'py>(
     py: Python<'py>,
     values: &Bound<'py, PyDict>,
-    root: &str,
+    root: Option<&str>,
 ) -> PyResult<Bound<'py, pyo3::types::PyBytes>> {
-    let (root, values) = (root_from_name(root)?, root_values_from_py(values)?);
+    let root = root.map_or(Ok(RegistryPol::DEFAULT_ROOT), root_from_name)?;
+    let values = root_values_from_py(values)?;
     let pol = guard(|| RegistryPol::from_root(root, &values).map_err(Error::from))?;
     Ok(pyo3::types::PyBytes::new(py, &pol.to_bytes()))
 }
@@ -186,9 +188,10 @@ pub(crate) fn write_syncml(values: &Bound<'_, PyDict>, reset_password: bool) -> 
 /// A regedit file (version 5 text) setting `values` under the `root`'s key (default
 /// `"local"`: `LAPS\Config`, the root no GPO or MDM writes).
 #[pyfunction]
-#[pyo3(signature = (values, *, root = "local"))]
-pub(crate) fn write_reg(values: &Bound<'_, PyDict>, root: &str) -> PyResult<String> {
-    let (root, values) = (root_from_name(root)?, root_values_from_py(values)?);
+#[pyo3(signature = (values, *, root = None))]
+pub(crate) fn write_reg(values: &Bound<'_, PyDict>, root: Option<&str>) -> PyResult<String> {
+    let root = root.map_or(Ok(RegFile::DEFAULT_ROOT), root_from_name)?;
+    let values = root_values_from_py(values)?;
     let file = guard(|| RegFile::from_root(root, &values).map_err(Error::from))?;
     Ok(file.to_text())
 }

@@ -53,9 +53,21 @@ def _entropy(args: dict[str, Any]) -> Any:
 
 
 def _parse_registry_pol(args: dict[str, Any]) -> Any:
-    pol = winlaps.parse_registry_pol(bytes.fromhex(args["hex"]))
-    roots = {"csp": pol.csp, "gpo": pol.gpo, "local": pol.local, "legacy": pol.legacy}
+    return _roots(winlaps.parse_registry_pol(bytes.fromhex(args["hex"])))
+
+
+def _roots(parsed: winlaps.ParsedPolicy) -> Any:
+    roots = {"csp": parsed.csp, "gpo": parsed.gpo, "local": parsed.local, "legacy": parsed.legacy}
     return {"roots": {root: values for root, values in roots.items() if values}}
+
+
+def _write(args: dict[str, Any]) -> Any:
+    root = {"root": args["root"]} if "root" in args else {}
+    if args["format"] == "pol":
+        parsed = winlaps.parse_registry_pol(winlaps.write_registry_pol(args["values"], **root))
+    else:
+        parsed = winlaps.parse_reg(winlaps.write_reg(args["values"], **root))
+    return _roots(parsed)
 
 
 def _resolve(args: dict[str, Any]) -> Any:
@@ -138,6 +150,7 @@ OPS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "generate": _generate,
     "entropy": _entropy,
     "parse_registry_pol": _parse_registry_pol,
+    "write": _write,
     "resolve": _resolve,
     "parse_blob": _parse_blob,
     "inspect": _inspect,
