@@ -93,7 +93,7 @@ impl DnsOptions {
 pub fn lookup_dc(domain: &str, opts: &DnsOptions) -> Result<String> {
     let srv = dc_srv_name(domain)?;
     let servers = if opts.nameservers.is_empty() {
-        system_nameservers()?
+        system_nameservers(&srv)?
     } else {
         opts.nameservers.clone()
     };
@@ -139,10 +139,11 @@ pub fn lookup_dc(domain: &str, opts: &DnsOptions) -> Result<String> {
     Err(last)
 }
 
-/// The name servers of `/etc/resolv.conf`, on port 53.
-fn system_nameservers() -> Result<Vec<SocketAddr>> {
+/// The name servers of `/etc/resolv.conf`, on port 53 (`srv`: the name to be asked, for the
+/// error).
+fn system_nameservers(srv: &str) -> Result<Vec<SocketAddr>> {
     let unreadable = |reason: String| Error::NoDomainController {
-        srv: String::new(),
+        srv: srv.to_owned(),
         reason: format!("no name server: {RESOLV_CONF}: {reason}"),
     };
     let bytes = std::fs::read(RESOLV_CONF).map_err(|e| unreadable(e.to_string()))?;
