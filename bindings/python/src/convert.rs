@@ -41,6 +41,34 @@ impl PyRawRegistryValue {
     }
 }
 
+/// An integer argument that must fit Rust's `T`: a Python `int` outside `T`'s range is
+/// `InvalidArgumentError` (pyo3 alone raises `OverflowError`, which is no `WinlapsError`); any
+/// other type stays pyo3's `TypeError`.
+pub(crate) struct Int<T>(pub(crate) T);
+
+macro_rules! int_args {
+    ($($t:ty),*) => {$(
+        impl<'a, 'py> FromPyObject<'a, 'py> for Int<$t> {
+            type Error = PyErr;
+            fn extract(obj: pyo3::Borrowed<'a, 'py, PyAny>) -> PyResult<Self> {
+                match obj.extract::<$t>() {
+                    Ok(v) => Ok(Int(v)),
+                    Err(e) if e.is_instance_of::<pyo3::exceptions::PyOverflowError>(obj.py()) => {
+                        Err(Error::new(
+                            Kind::InvalidArgument,
+                            format!("an integer from 0 to {} was expected, got {}", <$t>::MAX, obj.str()?),
+                        )
+                        .into())
+                    }
+                    Err(e) => Err(e),
+                }
+            }
+        }
+    )*};
+}
+
+int_args!(u32, u64);
+
 /// A registry value as Python sees it: `int` (DWORD, or QWORD above 2**32-1), `str` (REG_SZ),
 /// `bytes` (REG_BINARY), `list[str]` (REG_MULTI_SZ), or a `RawRegistryValue` of any type.
 pub(crate) fn reg_value_from_py(name: &str, v: &Bound<'_, PyAny>) -> PyResult<RegValue> {

@@ -1,7 +1,7 @@
 //! `generate_password`, `generate_passwords`, `generate_passwords_buffer`, `entropy_bits`,
 //! `entropy` and the password checks over laps-core.
 
-use crate::convert::record;
+use crate::convert::{record, Int};
 use crate::errors::Error;
 use laps_core::{Generator, LocalPasswordPolicy, PasswordSpec};
 use pyo3::prelude::*;
@@ -26,18 +26,20 @@ fn generator(seed: Option<&Bound<'_, PyAny>>) -> PyResult<Generator> {
 
 /// The spec of the given values, the core's defaults for the others.
 fn spec(
-    complexity: Option<u32>,
-    length: Option<u32>,
-    words: Option<u32>,
+    complexity: Option<Int<u32>>,
+    length: Option<Int<u32>>,
+    words: Option<Int<u32>>,
 ) -> Result<PasswordSpec, Error> {
-    Ok(PasswordSpec::with_defaults(complexity, length, words)?)
+    let int = |v: Option<Int<u32>>| v.map(|Int(v)| v);
+    Ok(PasswordSpec::with_defaults(int(complexity), int(length), int(words))?)
 }
 
 /// The device's own password policy of the `minimum_length` / `complexity_required`
-/// arguments (the default accepts every password).
-fn device(minimum_length: u32, complexity_required: bool) -> LocalPasswordPolicy {
+/// arguments (the core's default, no minimum, when `minimum_length` is not given).
+fn device(minimum_length: Option<Int<u32>>, complexity_required: bool) -> LocalPasswordPolicy {
+    let default = LocalPasswordPolicy::default();
     LocalPasswordPolicy {
-        minimum_length,
+        minimum_length: minimum_length.map_or(default.minimum_length, |Int(m)| m),
         complexity_required,
     }
 }
@@ -46,7 +48,7 @@ fn device(minimum_length: u32, complexity_required: bool) -> LocalPasswordPolicy
 /// released into one buffer (no heap allocation per password) that is wiped when dropped.
 fn joined(
     py: Python<'_>,
-    n: u64,
+    Int(n): Int<u64>,
     spec: PasswordSpec,
     policy: LocalPasswordPolicy,
     seed: Option<&Bound<'_, PyAny>>,
@@ -66,14 +68,14 @@ fn joined(
 /// (almost) never accepts raises `PolicyError`.
 #[pyfunction]
 #[pyo3(signature = (complexity = None, length = None, words = None, *, seed = None,
-    minimum_length = 0, complexity_required = false))]
+    minimum_length = None, complexity_required = false))]
 pub(crate) fn generate_password(
     py: Python<'_>,
-    complexity: Option<u32>,
-    length: Option<u32>,
-    words: Option<u32>,
+    complexity: Option<Int<u32>>,
+    length: Option<Int<u32>>,
+    words: Option<Int<u32>>,
     seed: Option<&Bound<'_, PyAny>>,
-    minimum_length: u32,
+    minimum_length: Option<Int<u32>>,
     complexity_required: bool,
 ) -> PyResult<Py<PyString>> {
     let spec = spec(complexity, length, words)?;
@@ -89,16 +91,16 @@ pub(crate) fn generate_password(
 /// `minimum_length` / `complexity_required`: as for `generate_password`.
 #[pyfunction]
 #[pyo3(signature = (n, complexity = None, length = None, words = None, *, seed = None,
-    minimum_length = 0, complexity_required = false))]
+    minimum_length = None, complexity_required = false))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn generate_passwords<'py>(
     py: Python<'py>,
-    n: u64,
-    complexity: Option<u32>,
-    length: Option<u32>,
-    words: Option<u32>,
+    n: Int<u64>,
+    complexity: Option<Int<u32>>,
+    length: Option<Int<u32>>,
+    words: Option<Int<u32>>,
     seed: Option<&Bound<'py, PyAny>>,
-    minimum_length: u32,
+    minimum_length: Option<Int<u32>>,
     complexity_required: bool,
 ) -> PyResult<Bound<'py, PyList>> {
     let policy = device(minimum_length, complexity_required);
@@ -120,16 +122,16 @@ pub(crate) fn generate_passwords<'py>(
 /// which `str` never is. With `seed`, the same passwords as `generate_passwords`.
 #[pyfunction]
 #[pyo3(signature = (n, complexity = None, length = None, words = None, *, seed = None,
-    minimum_length = 0, complexity_required = false))]
+    minimum_length = None, complexity_required = false))]
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn generate_passwords_buffer<'py>(
     py: Python<'py>,
-    n: u64,
-    complexity: Option<u32>,
-    length: Option<u32>,
-    words: Option<u32>,
+    n: Int<u64>,
+    complexity: Option<Int<u32>>,
+    length: Option<Int<u32>>,
+    words: Option<Int<u32>>,
     seed: Option<&Bound<'py, PyAny>>,
-    minimum_length: u32,
+    minimum_length: Option<Int<u32>>,
     complexity_required: bool,
 ) -> PyResult<Bound<'py, PyByteArray>> {
     let policy = device(minimum_length, complexity_required);
@@ -143,14 +145,14 @@ pub(crate) fn generate_passwords_buffer<'py>(
 /// With `minimum_length` / `complexity_required`, of the passwords that device policy accepts
 /// (what `generate_password` then draws): both drop by log2 of the share accepted.
 #[pyfunction(name = "entropy")]
-#[pyo3(signature = (complexity = None, length = None, words = None, *, minimum_length = 0,
+#[pyo3(signature = (complexity = None, length = None, words = None, *, minimum_length = None,
     complexity_required = false))]
 pub(crate) fn entropy_both<'py>(
     py: Python<'py>,
-    complexity: Option<u32>,
-    length: Option<u32>,
-    words: Option<u32>,
-    minimum_length: u32,
+    complexity: Option<Int<u32>>,
+    length: Option<Int<u32>>,
+    words: Option<Int<u32>>,
+    minimum_length: Option<Int<u32>>,
     complexity_required: bool,
 ) -> PyResult<Bound<'py, PyAny>> {
     let policy = device(minimum_length, complexity_required);
@@ -164,9 +166,9 @@ pub(crate) fn entropy_both<'py>(
 #[pyfunction]
 #[pyo3(signature = (complexity = None, length = None, words = None, *, naive = false))]
 pub(crate) fn entropy_bits(
-    complexity: Option<u32>,
-    length: Option<u32>,
-    words: Option<u32>,
+    complexity: Option<Int<u32>>,
+    length: Option<Int<u32>>,
+    words: Option<Int<u32>>,
     naive: bool,
 ) -> PyResult<f64> {
     let e = laps_core::entropy::bits(&spec(complexity, length, words)?);
@@ -176,8 +178,8 @@ pub(crate) fn entropy_bits(
 /// Whether `password` uses only the alphabet of `complexity` (1-5) and contains every class
 /// (what a Windows LAPS password of that complexity always satisfies); `False` for 6-8.
 #[pyfunction]
-pub(crate) fn is_valid_password(complexity: u32, password: &str) -> PyResult<bool> {
-    let c = laps_core::Complexity::new(complexity).map_err(Error::from)?;
+pub(crate) fn is_valid_password(complexity: Int<u32>, password: &str) -> PyResult<bool> {
+    let c = laps_core::Complexity::new(complexity.0).map_err(Error::from)?;
     Ok(laps_core::charset::is_valid_password(c, password))
 }
 
@@ -187,14 +189,14 @@ pub(crate) fn is_valid_password(complexity: u32, password: &str) -> PyResult<boo
 /// problem is a dict with `rule` (`"too_short"` or `"too_few_categories"`), its figures, the
 /// share it `rejected` and a `message`.
 #[pyfunction]
-#[pyo3(signature = (complexity = None, length = None, words = None, *, minimum_length = 0,
+#[pyo3(signature = (complexity = None, length = None, words = None, *, minimum_length = None,
     complexity_required = false))]
 pub(crate) fn check_local_password_policy<'py>(
     py: Python<'py>,
-    complexity: Option<u32>,
-    length: Option<u32>,
-    words: Option<u32>,
-    minimum_length: u32,
+    complexity: Option<Int<u32>>,
+    length: Option<Int<u32>>,
+    words: Option<Int<u32>>,
+    minimum_length: Option<Int<u32>>,
     complexity_required: bool,
 ) -> PyResult<Bound<'py, PyAny>> {
     let policy = device(minimum_length, complexity_required);

@@ -405,12 +405,15 @@ pub(crate) fn post_authentication_timeline<'py>(
 /// and the documentation's `0x8000000`) are pending.
 #[pyfunction]
 pub(crate) fn reset_password_status<'py>(value: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyAny>> {
-    // An int goes over as its decimal text, which the core reads at any width.
+    // An int goes over as its decimal text, which the core reads at any width. A bool is an
+    // int to Python but no HRESULT.
+    let wrong_type = || pyo3::exceptions::PyTypeError::new_err("expected int or str");
+    if value.is_instance_of::<pyo3::types::PyBool>() {
+        return Err(wrong_type());
+    }
     let text = match value.cast::<pyo3::types::PyInt>() {
         Ok(i) => i.str()?.to_string(),
-        Err(_) => value
-            .extract()
-            .map_err(|_| pyo3::exceptions::PyTypeError::new_err("expected int or str"))?,
+        Err(_) => value.extract().map_err(|_| wrong_type())?,
     };
     let status = text
         .parse::<laps_policy::ResetPasswordStatus>()

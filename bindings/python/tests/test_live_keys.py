@@ -196,6 +196,17 @@ def test_a_domain_dns_cannot_carry_is_an_argument_error_before_any_query(
     assert fake.asked == []
 
 
+@pytest.mark.parametrize("timeout", [0, -1, 7200])
+def test_a_lookup_timeout_outside_the_cores_range_is_refused_before_any_query(
+    timeout: float, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    fake = FakeResolver([FakeSrv(0, 0, "dc1.contoso.com.")])
+    monkeypatch.setattr(_gkdi, "default_resolver", fake)
+    with pytest.raises(winlaps.InvalidArgumentError, match="from 1 ms to 1 hour"):
+        winlaps.lookup_dc("contoso.com", timeout=timeout)
+    assert fake.asked == []
+
+
 def test_values_without_a_key_to_ask_for_are_reported_without_connecting() -> None:
     v = next(v for v in VECTORS if v["kind"] == "laps_attribute")
     raw = bytes.fromhex(v["hex"])
@@ -785,3 +796,13 @@ def test_samba_kerberos_wrong_password_is_a_typed_auth_error(
             ndr_only=True,
         )
     assert "Not-The-Kerberos-Pa55" not in str(e.value)
+
+
+def test_values_that_are_not_byte_strings_are_refused_not_converted() -> None:
+    # bytes(5) would be five zero bytes: an int is a wrong type, as in Node (LAPS_INVALID_ARG).
+    for call in (
+        lambda: winlaps.KeyStore().decrypt_many([5]),  # type: ignore[list-item]
+        lambda: winlaps.KeyStore().fetch_from_dc([b"x", 5], "dc.invalid"),  # type: ignore[list-item]
+    ):
+        with pytest.raises(TypeError, match="not int"):
+            call()

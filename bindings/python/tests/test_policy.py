@@ -558,6 +558,10 @@ def test_reset_password_status(value: int | str, expected: tuple[str, int]) -> N
 def test_reset_password_status_rejects_garbage() -> None:
     with pytest.raises(winlaps.FormatError):
         winlaps.reset_password_status("soon")
+    # A bool is an int to Python, but no HRESULT (Node: LAPS_INVALID_ARG).
+    for wrong in (True, 1.0, b"0"):
+        with pytest.raises(TypeError, match="expected int or str"):
+            winlaps.reset_password_status(wrong)  # type: ignore[arg-type]
     # An int wider than any Rust integer: the core's range error, naming the number itself.
     with pytest.raises(winlaps.InvalidArgumentError, match=f"got {2**200}$"):
         winlaps.reset_password_status(2**200)

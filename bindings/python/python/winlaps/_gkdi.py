@@ -200,9 +200,10 @@ def lookup_dc(domain: str, *, resolver: t.Any = None, timeout: float = DEFAULT_T
     finds it.
 
     ``resolver``: an object with dnspython's ``resolve(qname, rdtype, lifetime=...)`` (default:
-    a ``dns.resolver.Resolver`` with the system configuration).
+    a ``dns.resolver.Resolver`` with the system configuration). ``timeout``: seconds for the
+    lookup, 1 ms to 1 hour (the core's range for every network timeout).
     """
-    srv = _dc_srv_name(domain)
+    srv, timeout = _dc_srv_name(domain), _Limits.of(timeout).io
     r = _resolver(resolver)
     try:
         answers = r.resolve(srv, "SRV", lifetime=timeout)
@@ -230,7 +231,7 @@ async def async_lookup_dc(domain: str, *, resolver: t.Any = None, timeout: float
                 "finding a domain controller by DNS SRV needs dnspython: pip install 'winlaps[rpc]' "
                 "(or pass server=)"
             ) from None
-        srv = _dc_srv_name(domain)
+        srv, timeout = _dc_srv_name(domain), _Limits.of(timeout).io
         try:
             answers = await dns.asyncresolver.Resolver().resolve(srv, "SRV", lifetime=timeout)
         except Exception as e:  # noqa: BLE001
@@ -666,7 +667,13 @@ class FetchResult:
 def _values(values: t.Iterable[t.Union[bytes, bytearray, memoryview]]) -> list[bytes]:
     if isinstance(values, (bytes, bytearray, memoryview, str)):
         raise TypeError("pass a sequence of values, not one value")
-    return [bytes(v) for v in values]
+    out = []
+    for v in values:
+        # bytes(5) would be five zero bytes: only byte strings are values.
+        if not isinstance(v, (bytes, bytearray, memoryview)):
+            raise TypeError(f"each value must be bytes, bytearray or memoryview, not {type(v).__name__}")
+        out.append(bytes(v))
+    return out
 
 
 class KeyStore(_NativeKeyStore):

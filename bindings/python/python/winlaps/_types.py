@@ -48,7 +48,8 @@ _LATEST_TICKS = (_LATEST - _EPOCH) // _timedelta(microseconds=1) * 10
 def _time(ticks: Optional[int]) -> Optional[datetime.datetime]:
     """A FILETIME (100 ns ticks since 1601) as an aware UTC ``datetime``, sub-microsecond ticks
     truncated; ``None`` stays ``None``. A FILETIME past year 9999 (AD writes 2**63 - 1 for
-    "never") is the latest ``datetime``, as Node gives the latest ``Date`` past its range."""
+    "never", year 30828) is the latest ``datetime``, which cannot go further (Node's ``Date``
+    holds that year, and gives it exactly)."""
     if ticks is None:
         return None
     return _LATEST if ticks > _LATEST_TICKS else _EPOCH + _timedelta(0, 0, ticks // 10)

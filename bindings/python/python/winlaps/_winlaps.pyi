@@ -84,7 +84,7 @@ def generate_password(
     words: Optional[int] = None,
     *,
     seed: Optional[_Seed] = None,
-    minimum_length: int = 0,
+    minimum_length: Optional[int] = None,
     complexity_required: bool = False,
 ) -> str: ...
 def generate_passwords(
@@ -94,7 +94,7 @@ def generate_passwords(
     words: Optional[int] = None,
     *,
     seed: Optional[_Seed] = None,
-    minimum_length: int = 0,
+    minimum_length: Optional[int] = None,
     complexity_required: bool = False,
 ) -> list[str]: ...
 def generate_passwords_buffer(
@@ -104,7 +104,7 @@ def generate_passwords_buffer(
     words: Optional[int] = None,
     *,
     seed: Optional[_Seed] = None,
-    minimum_length: int = 0,
+    minimum_length: Optional[int] = None,
     complexity_required: bool = False,
 ) -> bytearray: ...
 class _Entropy(TypedDict):
@@ -116,7 +116,7 @@ def entropy(
     length: Optional[int] = None,
     words: Optional[int] = None,
     *,
-    minimum_length: int = 0,
+    minimum_length: Optional[int] = None,
     complexity_required: bool = False,
 ) -> _Entropy: ...
 def entropy_bits(
@@ -149,7 +149,7 @@ def check_local_password_policy(
     length: Optional[int] = None,
     words: Optional[int] = None,
     *,
-    minimum_length: int = 0,
+    minimum_length: Optional[int] = None,
     complexity_required: bool = False,
 ) -> _PolicyFit: ...
 
