@@ -20,16 +20,27 @@ export type RegistryValueOut = number | bigint | string | string[] | Buffer | Ra
 /** One policy root: registry value name to value. */
 export type RegistryValues = Record<string, RegistryValue>
 
-/** The input of `resolvePolicy`: the four roots and the device. */
+/**
+ * What one root of `resolvePolicy` is given: its values, or a parsed file (`parseRegistryPol`,
+ * `parseSyncml`, `parseReg`), or an array of them (several GPOs, lowest precedence first),
+ * whose operations, deletions included, land in the keys they name.
+ */
+export type RootInput = RegistryValues | ParsedPolicy | ParsedPolicy[]
+
+/**
+ * The input of `resolvePolicy`: the four roots and the device. The roots are loaded lowest
+ * precedence first (legacy, local, GPO, CSP), so a file that spans keys cannot undo the
+ * values a higher root was given.
+ */
 export interface PolicyInput {
   /** `HKLM\Software\Microsoft\Policies\LAPS` (Intune / MDM). */
-  csp?: RegistryValues | null
+  csp?: RootInput | null
   /** `HKLM\Software\Microsoft\Windows\CurrentVersion\Policies\LAPS` (Group Policy). */
-  gpo?: RegistryValues | null
+  gpo?: RootInput | null
   /** `HKLM\Software\Microsoft\Windows\CurrentVersion\LAPS\Config`. */
-  local?: RegistryValues | null
+  local?: RootInput | null
   /** `HKLM\Software\Policies\Microsoft Services\AdmPwd` (legacy Microsoft LAPS). */
-  legacy?: RegistryValues | null
+  legacy?: RootInput | null
   /** The device (defaults: hybrid joined, build 26100, not a DC). */
   device?: DeviceOptions | null
 }

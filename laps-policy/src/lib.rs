@@ -54,7 +54,7 @@ pub use effective::{
 };
 pub use error::Error;
 pub use laps_core::{ErrorKind, UnknownName};
-pub use parsed::ParsedPolicy;
+pub use parsed::{ParsedPolicy, RootInput};
 pub use plain::{from_plain, MAX_DEPTH};
 pub use pol::{parse_registry_pol, PolEntry, RegistryPol};
 pub use post_auth::{

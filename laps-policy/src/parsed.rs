@@ -1,7 +1,7 @@
 //! One parsed policy file, whatever its format: what the bindings and the CLI return for
 //! Registry.pol, SyncML and `.reg` alike.
 
-use crate::{Error, RegOp, RegValue, RootValues, Snapshot, SyncMlCommand};
+use crate::{Error, RegOp, RegValue, Root, RootValues, Snapshot, SyncMlCommand};
 use serde::Serialize;
 
 /// A parsed policy file (Registry.pol, SyncML or `.reg`): the values it leaves in each LAPS
@@ -79,6 +79,57 @@ impl ParsedPolicy {
     /// there does (several GPOs, lowest precedence first).
     pub fn apply_to(&self, snapshot: &mut Snapshot) {
         snapshot.apply_all(&self.operations);
+    }
+}
+
+/// What a caller gives one root when a policy is resolved: the root's values, or parsed files.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum RootInput<'a> {
+    /// Value name → value, set into the root.
+    Values(RootValues),
+    /// Parsed files, applied in order (several GPOs: the lowest precedence first). Their
+    /// operations land in the keys they name, whichever root they were given for.
+    Files(Vec<&'a ParsedPolicy>),
+}
+
+impl Snapshot {
+    /// The snapshot of each root's input. The roots are loaded lowest precedence first
+    /// (legacy, local, GPO, CSP), whatever order they are given in, so a file that spans keys
+    /// cannot undo the values a higher root was given.
+    ///
+    /// ```
+    /// use laps_policy::{ParsedPolicy, RegValue, Root, RootInput, RootValues, Snapshot};
+    /// let reg = "Windows Registry Editor Version 5.00\r\n\r\n\
+    ///     [HKEY_LOCAL_MACHINE\\Software\\Microsoft\\Policies\\LAPS]\r\n\
+    ///     \"BackupDirectory\"=dword:00000001\r\n";
+    /// let file = ParsedPolicy::from_reg(reg.as_bytes())?;
+    /// let csp = RootValues::new().with("BackupDirectory", RegValue::Dword(2));
+    /// // The file names the CSP key too, but it is loaded as GPO input, before the CSP's values.
+    /// let snap = Snapshot::from_inputs([
+    ///     (Root::Csp, RootInput::Values(csp)),
+    ///     (Root::Gpo, RootInput::Files(vec![&file])),
+    /// ]);
+    /// assert_eq!(snap.csp.get("BackupDirectory"), Some(&RegValue::Dword(2)));
+    /// # Ok::<(), laps_policy::Error>(())
+    /// ```
+    pub fn from_inputs<'a>(inputs: impl IntoIterator<Item = (Root, RootInput<'a>)>) -> Snapshot {
+        let mut inputs: Vec<(Root, RootInput<'a>)> = inputs.into_iter().collect();
+        // Root::ALL is highest precedence first; a stable sort keeps a root's inputs in order.
+        let rank = |root: &Root| Root::ALL.iter().position(|r| r == root);
+        inputs.sort_by_key(|(root, _)| std::cmp::Reverse(rank(root)));
+        let mut snapshot = Snapshot::new();
+        for (root, input) in inputs {
+            match input {
+                RootInput::Values(values) => {
+                    for (name, value) in values.iter() {
+                        snapshot.root_mut(root).set(name, value.clone());
+                    }
+                }
+                RootInput::Files(files) => files.iter().for_each(|f| f.apply_to(&mut snapshot)),
+            }
+        }
+        snapshot
     }
 }
 
@@ -182,6 +233,52 @@ struct CommandForm<'a> {
 mod tests {
     use super::*;
     use crate::RegValue;
+
+    /// A GPO's Registry.pol of `values`.
+    fn gpo_file(values: &[(&str, RegValue)]) -> ParsedPolicy {
+        let values: RootValues = values.iter().cloned().collect();
+        let pol = crate::RegistryPol::from_root(Root::Gpo, &values).unwrap();
+        ParsedPolicy::from_registry_pol(&pol.to_bytes()).unwrap()
+    }
+
+    #[test]
+    fn several_files_for_one_root_apply_in_order_the_last_winning() {
+        let a = gpo_file(&[
+            ("BackupDirectory", RegValue::Dword(2)),
+            ("PasswordLength", RegValue::Dword(20)),
+        ]);
+        let b = gpo_file(&[("PasswordLength", RegValue::Dword(24))]);
+        let snap = Snapshot::from_inputs([(Root::Gpo, RootInput::Files(vec![&a, &b]))]);
+        assert_eq!(snap.gpo.get("BackupDirectory"), Some(&RegValue::Dword(2)));
+        assert_eq!(snap.gpo.get("PasswordLength"), Some(&RegValue::Dword(24)));
+    }
+
+    #[test]
+    fn roots_load_lowest_precedence_first_whatever_the_order_given() {
+        let file = gpo_file(&[("PasswordLength", RegValue::Dword(20))]);
+        let gpo = RootValues::new().with("PasswordLength", RegValue::Dword(30));
+        // The file lands in the GPO key; given as legacy input it loads before the GPO values.
+        let snap = Snapshot::from_inputs([
+            (Root::Gpo, RootInput::Values(gpo)),
+            (Root::Legacy, RootInput::Files(vec![&file])),
+        ]);
+        assert_eq!(snap.gpo.get("PasswordLength"), Some(&RegValue::Dword(30)));
+    }
+
+    #[test]
+    fn values_given_for_a_root_merge_into_it() {
+        let snap = Snapshot::from_inputs([
+            (
+                Root::Local,
+                RootInput::Values(RootValues::new().with("PasswordAgeDays", RegValue::Dword(7))),
+            ),
+            (
+                Root::Local,
+                RootInput::Values(RootValues::new().with("PasswordLength", RegValue::Dword(16))),
+            ),
+        ]);
+        assert_eq!(snap.local.iter().count(), 2);
+    }
 
     #[test]
     fn every_format_gives_the_same_values() {

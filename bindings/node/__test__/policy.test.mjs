@@ -502,3 +502,21 @@ test('ResetPasswordStatus: numbers and the CSP text, E_PENDING in both spellings
   // A fraction is no HRESULT, as Python's reset_password_status('1.5') says.
   assert.throws(() => resetPasswordStatus(1.5), { code: 'LAPS_FORMAT' })
 })
+
+test('resolvePolicy takes parsed files for a root, one or several in precedence order, deletions included', () => {
+  const a = parseRegistryPol(writeRegistryPol({ BackupDirectory: 2, PasswordLength: 20, PasswordComplexity: 3 }))
+  const b = parseRegistryPol(writeRegistryPol({ PasswordLength: 24 }))
+  const both = resolvePolicy({ gpo: [a, b], device: { join: 'ad' } })
+  assert.deepEqual([both.mode, both.passwordLength, both.passwordComplexity], ['ad', 24, 3])
+  assert.equal(resolvePolicy({ gpo: a, device: { join: 'ad' } }).passwordLength, 20)
+  // A deletion in a later file removes what an earlier one set (a spread of the roots cannot).
+  const del = parseReg('Windows Registry Editor Version 5.00\r\n\r\n[HKEY_LOCAL_MACHINE\\Software\\Microsoft\\Windows\\CurrentVersion\\Policies\\LAPS]\r\n"PasswordLength"=-\r\n')
+  assert.equal(resolvePolicy({ gpo: [a, del], device: { join: 'ad' } }).passwordLength, 14)
+  // The same answer as Python's resolve_policy(gpo=[a, b]) (the parity of the core's rule).
+  assert.deepEqual(Object.keys(a).includes('__winlapsParsed'), false)
+  assert.equal(JSON.stringify(a).includes('winlapsParsed'), false)
+  assert.throws(() => resolvePolicy({ gpo: [a, { BackupDirectory: 2 }] }), {
+    code: 'LAPS_INVALID_ARG',
+    message: /gpo\[1\] must be a ParsedPolicy/,
+  })
+})

@@ -2,18 +2,31 @@
 //! `ParsedPolicy`, the same shape for every format.
 
 use crate::args::{arg, text_or_bytes};
-use crate::error::{coded, Result};
+use crate::error::{coded, internal, Result};
 use crate::guard::guarded;
 use crate::plain::to_js;
-use crate::regvalue::js_value;
+use crate::regvalue::{js_value, PARSED};
 use laps_policy::ParsedPolicy;
-use napi::{Env, Unknown};
+use napi::bindgen_prelude::{External, FromNapiValue, JsObjectValue, Object};
+use napi::{Env, JsValue, Property, PropertyAttributes, Unknown};
 use napi_derive::napi;
 
 /// A parsed file as the JS `ParsedPolicy` object: the core's form, registry values in their
-/// JS forms.
-fn parsed_to_js<'env>(env: &'env Env, parsed: &ParsedPolicy) -> Result<Unknown<'env>> {
-    to_js(env, &parsed.form(js_value))
+/// JS forms, and the file itself in a hidden property that `resolvePolicy` applies.
+fn parsed_to_js(env: &Env, parsed: ParsedPolicy) -> Result<Unknown<'_>> {
+    let mut obj = Object::from_unknown(to_js(env, &parsed.form(js_value))?)
+        .map_err(|e| internal(e.reason))?;
+    let file = External::new(parsed)
+        .into_js_external(env)
+        .map_err(|e| internal(e.reason))?;
+    let hidden = Property::new()
+        .with_utf8_name(PARSED)
+        .map_err(|e| internal(e.reason))?
+        .with_value(&file)
+        .with_property_attributes(PropertyAttributes::Default);
+    obj.define_properties(&[hidden])
+        .map_err(|e| internal(e.reason))?;
+    Ok(obj.to_unknown())
 }
 
 /// Parses a Registry.pol file (PReg version 1) into the policy roots its keys
@@ -25,7 +38,7 @@ pub fn parse_registry_pol<'env>(env: &'env Env, data: Unknown<'_>) -> Result<Unk
     guarded(|| {
         let bytes: &[u8] = arg("data", data)?;
         let parsed = ParsedPolicy::from_registry_pol(bytes).map_err(coded)?;
-        parsed_to_js(env, &parsed)
+        parsed_to_js(env, parsed)
     })
 }
 
@@ -47,7 +60,7 @@ pub fn parse_syncml<'env>(env: &'env Env, syncml: Unknown<'_>) -> Result<Unknown
     guarded(|| {
         let bytes = text_or_bytes("syncml", syncml)?;
         let parsed = ParsedPolicy::from_syncml(&bytes).map_err(coded)?;
-        parsed_to_js(env, &parsed)
+        parsed_to_js(env, parsed)
     })
 }
 
@@ -63,6 +76,6 @@ pub fn parse_reg<'env>(env: &'env Env, reg: Unknown<'_>) -> Result<Unknown<'env>
     guarded(|| {
         let bytes = text_or_bytes("reg", reg)?;
         let parsed = ParsedPolicy::from_reg(&bytes).map_err(coded)?;
-        parsed_to_js(env, &parsed)
+        parsed_to_js(env, parsed)
     })
 }

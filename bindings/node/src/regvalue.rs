@@ -15,8 +15,8 @@
 
 use crate::args::arg;
 use crate::error::{invalid_arg, Result};
-use laps_policy::{PlainValue, RegValue, Root, RootValues, Snapshot};
-use napi::bindgen_prelude::{BigInt, Buffer, Object};
+use laps_policy::{ParsedPolicy, PlainValue, RegValue, Root, RootInput, RootValues, Snapshot};
+use napi::bindgen_prelude::{Array, BigInt, Buffer, External, FromNapiValue, Object};
 use napi::{JsValue, Unknown, ValueType};
 use napi_derive::napi;
 
@@ -120,16 +120,59 @@ pub(crate) fn root_from_js(name: &str, value: Option<Unknown<'_>>) -> Result<Roo
     Ok(out)
 }
 
-/// The four policy roots of a snapshot, from the `csp`, `gpo`, `local` and
-/// `legacy` fields of a JS object.
+/// The property of a `ParsedPolicy` object that holds the parsed file itself (not enumerable:
+/// a spread or `JSON.stringify` leaves it out).
+pub(crate) const PARSED: &str = "__winlapsParsed";
+
+/// The parsed file behind `value`, if it is a `ParsedPolicy` object from `parseRegistryPol`,
+/// `parseSyncml` or `parseReg`.
+fn parsed_of(value: Unknown<'_>) -> Option<&'static ParsedPolicy> {
+    let obj = Object::from_unknown(value).ok()?;
+    let handle: Unknown<'_> = obj.get(PARSED).ok()??;
+    <&External<ParsedPolicy>>::from_unknown(handle)
+        .ok()
+        .map(|e| &**e)
+}
+
+/// One root's input: an object of value name -> value, a `ParsedPolicy`, or an array of them
+/// (several GPOs, lowest precedence first).
+fn root_input(name: &str, value: Option<Unknown<'_>>) -> Result<RootInput<'static>> {
+    let Some(value) = value else {
+        return Ok(RootInput::Values(RootValues::new()));
+    };
+    if let Some(file) = parsed_of(value) {
+        return Ok(RootInput::Files(vec![file]));
+    }
+    if !value.is_array().unwrap_or(false) {
+        return Ok(RootInput::Values(root_from_js(name, Some(value))?));
+    }
+    let items: Array<'_> = arg(name, value)?;
+    let file = |i: u32| {
+        let item: Option<Unknown<'_>> = items.get(i).ok().flatten();
+        item.and_then(parsed_of).ok_or_else(|| {
+            invalid_arg(format!(
+                "{name}[{i}] must be a ParsedPolicy (from parseRegistryPol, parseSyncml or parseReg)"
+            ))
+        })
+    };
+    Ok(RootInput::Files(
+        (0..items.len()).map(file).collect::<Result<_>>()?,
+    ))
+}
+
+/// The snapshot of the `csp`, `gpo`, `local` and `legacy` fields of a JS object: each the
+/// root's values, a `ParsedPolicy` or an array of them, loaded by the core's rule.
 pub(crate) fn snapshot_from_js(obj: &Object<'_>) -> Result<Snapshot> {
-    let mut snap = Snapshot::new();
-    for root in Root::ALL {
+    let input = |root: Root| {
         let name = root.name();
         let field: Option<Unknown<'_>> = obj
             .get(name)
             .map_err(|e| invalid_arg(format!("{name}: {}", e.reason)))?;
-        *snap.root_mut(root) = root_from_js(name, field)?;
-    }
-    Ok(snap)
+        Ok((root, root_input(name, field)?))
+    };
+    let inputs = Root::ALL
+        .map(input)
+        .into_iter()
+        .collect::<Result<Vec<_>>>()?;
+    Ok(Snapshot::from_inputs(inputs))
 }

@@ -31,7 +31,11 @@ fn spec(
     words: Option<Int<u32>>,
 ) -> Result<PasswordSpec, Error> {
     let int = |v: Option<Int<u32>>| v.map(|Int(v)| v);
-    Ok(PasswordSpec::with_defaults(int(complexity), int(length), int(words))?)
+    Ok(PasswordSpec::with_defaults(
+        int(complexity),
+        int(length),
+        int(words),
+    )?)
 }
 
 /// The device's own password policy of the `minimum_length` / `complexity_required`

@@ -9,8 +9,8 @@ use crate::convert::{
 use crate::errors::{guard, Error, Kind};
 use laps_policy::{
     decide_rotation as rust_decide_rotation, Device, Diagnostic, DirectoryState, EffectivePolicy,
-    LocalState, ParsedPolicy, PlainValue, RegFile, RegValue, RegistryPol, Root, RootValues,
-    SettingResolution, Snapshot, SyncMl,
+    LocalState, ParsedPolicy, PlainValue, RegFile, RegValue, RegistryPol, Root, RootInput,
+    RootValues, SettingResolution, Snapshot, SyncMl,
 };
 use pyo3::exceptions::PyTypeError;
 use pyo3::prelude::*;
@@ -122,26 +122,34 @@ pub(crate) fn setting_catalog(py: Python<'_>) -> PyResult<Bound<'_, PyAny>> {
 
 // --- resolve ------------------------------------------------------------------------------
 
-/// Fills `root` of `snap` from one `resolve_policy` argument: a dict of value name → value,
-/// a parsed file (its operations land in the keys they name), or a list of parsed files
-/// applied in order (several GPOs, lowest precedence first).
-fn load_root(snap: &mut Snapshot, root: Root, v: Option<&Bound<'_, PyAny>>) -> PyResult<()> {
-    let Some(v) = v.filter(|v| !v.is_none()) else {
-        return Ok(());
-    };
-    if let Ok(d) = v.cast::<PyDict>() {
-        for (name, value) in root_values_from_py(d)?.iter() {
-            snap.root_mut(root).set(name, value.clone());
+/// One `resolve_policy` argument: a dict of value name → value, or parsed files (one, or a
+/// list: several GPOs, lowest precedence first), held until the core loads them.
+enum Given<'py> {
+    Values(RootValues),
+    Files(Vec<Bound<'py, PyParsedHandle>>),
+}
+
+impl<'py> Given<'py> {
+    fn of(root: Root, v: &Bound<'py, PyAny>) -> PyResult<Self> {
+        if let Ok(d) = v.cast::<PyDict>() {
+            return Ok(Given::Values(root_values_from_py(d)?));
         }
-        return Ok(());
+        let items = if v.is_instance_of::<PyList>() || v.is_instance_of::<PyTuple>() {
+            v.try_iter()?.collect::<PyResult<Vec<_>>>()?
+        } else {
+            vec![v.clone()]
+        };
+        let files = items.iter().map(|item| parsed_handle(root, item));
+        Ok(Given::Files(files.collect::<PyResult<_>>()?))
     }
-    if v.is_instance_of::<PyList>() || v.is_instance_of::<PyTuple>() {
-        for item in v.try_iter()? {
-            apply_parsed(snap, root, &item?)?;
+
+    /// The core's form, borrowing the parsed files.
+    fn input(&self) -> RootInput<'_> {
+        match self {
+            Given::Values(values) => RootInput::Values(values.clone()),
+            Given::Files(files) => RootInput::Files(files.iter().map(|f| &f.get().inner).collect()),
         }
-        return Ok(());
     }
-    apply_parsed(snap, root, v)
 }
 
 /// A dict of value name → value (the forms `resolve_policy` takes) as one root's values.
@@ -196,19 +204,17 @@ pub(crate) fn write_reg(values: &Bound<'_, PyDict>, root: Option<&str>) -> PyRes
     Ok(file.to_text())
 }
 
-fn apply_parsed(snap: &mut Snapshot, root: Root, v: &Bound<'_, PyAny>) -> PyResult<()> {
+/// The native parsed file of a `ParsedPolicy` given for `root`.
+fn parsed_handle<'py>(root: Root, v: &Bound<'py, PyAny>) -> PyResult<Bound<'py, PyParsedHandle>> {
     let native = v.getattr("_native").ok();
-    let parsed = native
-        .as_ref()
-        .and_then(|n| n.cast::<PyParsedHandle>().ok())
+    native
+        .and_then(|n| n.cast_into::<PyParsedHandle>().ok())
         .ok_or_else(|| {
             pyo3::exceptions::PyTypeError::new_err(format!(
                 "the {} root must be a dict, a ParsedPolicy or a list of ParsedPolicy",
                 root.name()
             ))
-        })?;
-    parsed.get().inner.apply_to(snap);
-    Ok(())
+        })
 }
 
 /// The effective Windows LAPS policy of a device from its four policy roots.
@@ -222,12 +228,17 @@ pub(crate) fn resolve_policy<'py>(
     legacy: Option<&Bound<'py, PyAny>>,
     device: Option<&Bound<'py, PyAny>>,
 ) -> PyResult<Bound<'py, PyAny>> {
-    let mut snap = Snapshot::new();
-    // Lowest precedence first, so a parsed file that spans keys cannot undo a higher root's dict.
-    load_root(&mut snap, Root::Legacy, legacy)?;
-    load_root(&mut snap, Root::Local, local)?;
-    load_root(&mut snap, Root::Gpo, gpo)?;
-    load_root(&mut snap, Root::Csp, csp)?;
+    let roots = [
+        (Root::Csp, csp),
+        (Root::Gpo, gpo),
+        (Root::Local, local),
+        (Root::Legacy, legacy),
+    ];
+    let given = (roots.into_iter())
+        .filter_map(|(root, v)| Some((root, v.filter(|v| !v.is_none())?)))
+        .map(|(root, v)| Ok((root, Given::of(root, v)?)))
+        .collect::<PyResult<Vec<_>>>()?;
+    let snap = Snapshot::from_inputs(given.iter().map(|(root, g)| (*root, g.input())));
     let (resolved_for, convert_device) = device_from_py(device)?;
     let inner = guard(|| Ok(laps_policy::resolve(&snap, &resolved_for)))?;
     let p = &inner;
