@@ -579,6 +579,13 @@ export declare class EffectivePolicy {
    * snake_case name. An unknown name throws `LAPS_INVALID_ARG`.
    */
   provenance(name: string): SettingProvenance
+  /**
+   * The device the policy was resolved for, every fact filled in (the core's defaults for
+   * those not given).
+   */
+  get device(): DeviceOptions
+  /** Every setting's resolution, in catalogue order (what `provenance(name)` gives for one). */
+  get settings(): SettingProvenance[]
   /** Every finding, most important first, with its Windows LAPS event ID where one exists. */
   get diagnostics(): PolicyDiagnostic[]
   /** One line on what happened to a root and why (e.g. why a GPO is ignored). */

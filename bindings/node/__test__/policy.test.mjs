@@ -520,3 +520,13 @@ test('resolvePolicy takes parsed files for a root, one or several in precedence 
     message: /gpo\[1\] must be a ParsedPolicy/,
   })
 })
+
+test('EffectivePolicy has the device it was resolved for and every setting, as Python has', () => {
+  const p = resolvePolicy({ gpo: { BackupDirectory: 2, PasswordLength: 20 }, device: { join: 'ad', osBuild: 22631 } })
+  assert.equal(p.device.join, 'ad')
+  assert.equal(p.device.osBuild, 22631)
+  assert.equal(p.device.dfl2016, true) // the core's default for a fact not given
+  assert.equal(p.settings.length, 18)
+  assert.deepEqual(p.settings.map((s) => s.name).slice(0, 2), ['BackupDirectory', 'AdministratorAccountName'])
+  assert.deepEqual(p.settings.find((s) => s.name === 'PasswordLength'), p.provenance('PasswordLength'))
+})

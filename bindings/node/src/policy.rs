@@ -74,6 +74,22 @@ impl EffectivePolicy {
         guarded(|| to_js(env, &self.resolution(name)?.form(js_value)))
     }
 
+    /// The device the policy was resolved for, every fact filled in (the core's defaults for
+    /// those not given).
+    #[napi(getter, ts_return_type = "DeviceOptions")]
+    pub fn device<'env>(&self, env: &'env Env) -> Result<Unknown<'env>> {
+        to_js(env, &self.inner.device)
+    }
+
+    /// Every setting's resolution, in catalogue order (what `provenance(name)` gives for one).
+    #[napi(getter, ts_return_type = "SettingProvenance[]")]
+    pub fn settings<'env>(&self, env: &'env Env) -> Result<Unknown<'env>> {
+        let forms: Vec<_> = (self.inner.settings.iter())
+            .map(|r| r.form(js_value))
+            .collect();
+        to_js(env, &forms)
+    }
+
     /// Every finding, most important first, with its Windows LAPS event ID where one exists.
     #[napi(getter, ts_return_type = "PolicyDiagnostic[]")]
     pub fn diagnostics<'env>(&self, env: &'env Env) -> Result<Unknown<'env>> {

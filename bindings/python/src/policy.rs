@@ -248,7 +248,16 @@ pub(crate) fn resolve_policy<'py>(
         blocker: p.blocker.map(|c| c.as_str()),
         device: convert_device.then_some(&p.device),
         managed_account: p.managed_account().to_string(),
+        encrypts: p.encrypts(),
         encryption_target: p.encryption_target(),
+        password_options: {
+            let spec = p.password_spec();
+            PasswordOptions {
+                complexity: spec.complexity().get(),
+                length: spec.length(),
+                words: spec.passphrase_words(),
+            }
+        },
     };
     let data = to_py(py, &view)?;
     for r in &inner.settings {
@@ -314,7 +323,17 @@ struct PolicyView<'a> {
     blocker: Option<&'static str>,
     device: Option<&'a Device>,
     managed_account: String,
+    encrypts: bool,
     encryption_target: Option<String>,
+    password_options: PasswordOptions,
+}
+
+/// What to generate under a policy, as `generate_password`'s keyword arguments.
+#[derive(serde::Serialize)]
+struct PasswordOptions {
+    complexity: u32,
+    length: u32,
+    words: u32,
 }
 
 /// A `SettingResolution` (the core's form of `r`); its `to_dict()` is the JSON form.

@@ -675,3 +675,15 @@ def test_device_build_takes_the_update_revision() -> None:
     assert p.blocker == "os_too_old"
     p = winlaps.resolve_policy(gpo={"BackupDirectory": 2}, device={"os_build": "17763.4244"})
     assert p.mode == "ad"
+
+
+def test_effective_policy_has_encrypts_password_options_and_value_as_node_has() -> None:
+    p = winlaps.resolve_policy(gpo={"BackupDirectory": 2, "PasswordComplexity": 6, "PassphraseLength": 5})
+    assert p.encrypts is True
+    assert p.password_options == {"complexity": 6, "length": 14, "words": 5}
+    assert len(winlaps.generate_password(**p.password_options).split("-")) >= 1
+    assert p.value("PassphraseLength") == 5 and p.value("passphrase_length") == 5
+    assert p.value("AdministratorAccountName") is None
+    with pytest.raises(winlaps.InvalidArgumentError):
+        p.value("NoSuchSetting")
+    assert winlaps.resolve_policy(gpo={"BackupDirectory": 2, "ADPasswordEncryptionEnabled": 0}).encrypts is False

@@ -369,6 +369,8 @@ class EffectivePolicy(_Record):
     """The device the policy was resolved for."""
     managed_account: str
     """The account LAPS manages, in words (e.g. ``built-in administrator (RID 500, ...)``)."""
+    encrypts: bool
+    """True when the password is encrypted in AD under this policy."""
     encryption_target: Optional[str]
     """The principal passwords are encrypted to, when they are encrypted; else ``None``."""
     backup_directory: int
@@ -407,6 +409,9 @@ class EffectivePolicy(_Record):
     """``AutomaticAccountManagementEnableAccount``."""
     automatic_account_management_randomize_name: bool
     """``AutomaticAccountManagementRandomizeName``."""
+    password_options: dict[str, int]
+    """What to generate under this policy, as :func:`generate_password`'s keyword arguments
+    (``complexity``, ``length``, ``words``): ``generate_password(**policy.password_options)``."""
     _native: _winlaps._EffectivePolicy = field(repr=False)
 
     _CONVERT = {"device": _device_of}
@@ -425,6 +430,11 @@ class EffectivePolicy(_Record):
     def provenance(self, name: str) -> SettingResolution:
         """How one setting was resolved, by snake_case or registry name (any case)."""
         return self._native.provenance(name)
+
+    def value(self, name: str) -> _winlaps._SettingValue:
+        """The effective value of a setting by snake_case or registry name (any case);
+        ``None`` for an unset text setting. An unknown name raises ``InvalidArgumentError``."""
+        return self.provenance(name).value
 
     def root_verdict(self, root: Literal["csp", "gpo", "local", "legacy"]) -> str:
         """One line on what happened to a root and why (e.g. why a GPO is ignored)."""
