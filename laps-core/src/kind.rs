@@ -53,6 +53,11 @@ pub enum ErrorKind {
 }
 
 impl ErrorKind {
+    /// The message of an [`Internal`](ErrorKind::Internal) error that a binding raises when
+    /// native code panicked: one text in every language. The panic's own message is never
+    /// used (it could quote a value being processed).
+    pub const PANIC_MESSAGE: &'static str = "internal error: the native code panicked (a winlaps bug; please report it with the input's shape, not its secrets)";
+
     /// Every kind, in declaration order.
     pub const ALL: [ErrorKind; 13] = [
         ErrorKind::Format,

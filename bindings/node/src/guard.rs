@@ -31,5 +31,5 @@ pub(crate) fn settle<T>(env: &Env, outcome: Caught<Result<T>>) -> napi::Result<T
 
 /// The error of a caught panic.
 fn panicked() -> JsError {
-    internal("internal error: the native code panicked (this is a winlaps bug)")
+    internal(laps_core::ErrorKind::PANIC_MESSAGE)
 }

@@ -120,12 +120,8 @@ from_kind! {
 /// `PanicException` (a `BaseException`) ever reaches Python. The crates promise not to
 /// panic; this is the belt to those braces on every path that reads untrusted input.
 pub(crate) fn guard<T>(f: impl FnOnce() -> Result<T, Error>) -> Result<T, Error> {
-    catch_unwind(AssertUnwindSafe(f)).unwrap_or_else(|_| {
-        Err(Error::new(
-            Kind::Base,
-            "internal error (a bug in winlaps; please report it with the input's shape, not its secrets)",
-        ))
-    })
+    catch_unwind(AssertUnwindSafe(f))
+        .unwrap_or_else(|_| Err(Error::new(Kind::Base, ErrorKind::PANIC_MESSAGE)))
 }
 
 /// The class names, in [`Kind`] discriminant order.
