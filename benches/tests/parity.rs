@@ -5,7 +5,7 @@
 //! Run with `WINLAPS_PARITY_PRINT=1` to print what Rust answers for every case.
 
 use laps_core::{entropy, ErrorKind, Generator, LocalPasswordPolicy, PasswordSpec};
-use laps_policy::{resolve, Device, ParsedPolicy, RegFile, RegistryPol, Root, Snapshot};
+use laps_policy::{resolve, Device, ParsedPolicy, RegFile, RegistryPol, Root, RootInput, Snapshot};
 use serde_json::{json, Map, Value};
 
 fn cases() -> Value {
@@ -136,7 +136,37 @@ fn resolve_case(args: &Value) -> Value {
         Ok(device) => device,
         Err(e) => return error(e.kind()),
     };
-    let p = resolve(&snapshot, &device);
+    summary(&resolve(&snapshot, &device))
+}
+
+/// Resolves Registry.pol files given as GPO input (`pol`, hex) and regedit files given as
+/// local input (`reg`, text), each list in order.
+fn resolve_files(args: &Value) -> Value {
+    let list = |name: &str| args[name].as_array().cloned().unwrap_or_default();
+    let parse = |v: &Value, pol: bool| {
+        let text = v.as_str().expect("a file");
+        if pol {
+            ParsedPolicy::from_registry_pol(&hex::decode(text).expect("hex"))
+        } else {
+            ParsedPolicy::from_reg(text.as_bytes())
+        }
+    };
+    let pols: Result<Vec<_>, _> = list("pol").iter().map(|v| parse(v, true)).collect();
+    let regs: Result<Vec<_>, _> = list("reg").iter().map(|v| parse(v, false)).collect();
+    let (pols, regs) = match (pols, regs) {
+        (Ok(p), Ok(r)) => (p, r),
+        (Err(e), _) | (_, Err(e)) => return error(e.kind()),
+    };
+    let snapshot = Snapshot::from_inputs([
+        (Root::Gpo, RootInput::Files(pols.iter().collect())),
+        (Root::Local, RootInput::Files(regs.iter().collect())),
+    ]);
+    let device = Device::from_json(&args["device"].to_string()).expect("device");
+    summary(&resolve(&snapshot, &device))
+}
+
+/// The fields of a resolved policy the `resolve` cases compare.
+fn summary(p: &laps_policy::EffectivePolicy) -> Value {
     json!({
         "source": p.source.as_str(),
         "mode": p.mode.as_str(),
@@ -302,6 +332,7 @@ fn run(case: &Value) -> Value {
         "parse_registry_pol" => parse_pol(args),
         "write" => write_case(args),
         "resolve" => resolve_case(args),
+        "resolve_files" => resolve_files(args),
         "parse_blob" => parse_blob(args),
         "inspect" => inspect(args),
         "provenance" => provenance(args),

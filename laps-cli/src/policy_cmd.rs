@@ -5,7 +5,8 @@ use crate::CliResult;
 use laps_core::{FileTime, PasswordSpec};
 use laps_policy::{
     decide_rotation, post_authentication_timeline, resolve, samples, Device, DirectoryState,
-    EffectivePolicy, LocalState, RegFile, RegValue, RegistryPol, Root, Severity, Snapshot, SyncMl,
+    EffectivePolicy, LocalState, ParsedPolicy, RegFile, RegValue, RegistryPol, Root, RootInput,
+    Severity, Snapshot, SyncMl,
 };
 use std::path::{Path, PathBuf};
 
@@ -118,54 +119,64 @@ struct Inputs {
 }
 
 /// Builds the snapshot from every input; returns it with the ignored keys and refused commands.
+/// A policy file format's parser.
+type Parser = fn(&[u8]) -> Result<ParsedPolicy, laps_policy::Error>;
+
+/// Each file is input for the root its format serves (`--reg` the local configuration, `--gpo`
+/// a GPO, `--csp` the CSP), after the values snapshots give that root; the core loads the roots
+/// lowest precedence first ([`Snapshot::from_inputs`]), as both bindings do.
 fn snapshot(args: &PolicyArgs) -> CliResult<(Snapshot, Inputs)> {
-    let mut snap = Snapshot::new();
+    let mut parts = Vec::new();
     for path in &args.snapshot {
         let text = read_text(path)?;
-        let part = if is_toml(path) {
+        parts.push(if is_toml(path) {
             in_file(path, Snapshot::from_toml(&text))?
         } else {
             in_file(path, Snapshot::from_json(&text))?
-        };
-        for root in Root::ALL {
-            for (name, value) in part.root(root).iter() {
-                snap.root_mut(root).set(name, value.clone());
-            }
-        }
-        for (name, value) in part.state.iter() {
-            snap.state.set(name, value.clone());
-        }
+        });
     }
+    let mut files = Vec::new();
     let mut inputs = Inputs::default();
-    for path in &args.reg {
-        inputs
-            .ignored
-            .extend(in_file(path, RegFile::parse(&read(path)?))?.apply_to(&mut snap));
+    let formats: [(&Vec<PathBuf>, Root, Parser); 3] = [
+        (&args.reg, Root::Local, ParsedPolicy::from_reg),
+        (&args.gpo, Root::Gpo, ParsedPolicy::from_registry_pol),
+        (&args.csp, Root::Csp, ParsedPolicy::from_syncml),
+    ];
+    for (paths, root, parse) in formats {
+        for path in paths {
+            let file = in_file(path, parse(&read(path)?))?;
+            inputs.ignored.extend(file.ignored_keys.iter().cloned());
+            inputs.refused.extend(refused(path, &file));
+            files.push((root, file));
+        }
     }
-    for path in &args.gpo {
-        inputs
-            .ignored
-            .extend(in_file(path, RegistryPol::parse(&read(path)?))?.apply_to(&mut snap));
-    }
-    for path in &args.csp {
-        let message = in_file(path, SyncMl::parse(&read(path)?))?;
-        inputs.ignored.extend(message.apply_to(&mut snap));
-        inputs.refused.extend(message.rejected().map(|c| {
-            let status = c
-                .status
-                .as_ref()
-                .map(ToString::to_string)
-                .unwrap_or_default();
-            format!(
-                "{}:{}: {} {}: {status}",
-                path.display(),
-                c.line,
-                c.verb.as_str(),
-                c.target
-            )
-        }));
+    let values = (parts.iter())
+        .flat_map(|part| Root::ALL.map(|root| (root, RootInput::Values(part.root(root).clone()))));
+    let files = (files.iter()).map(|(root, file)| (*root, RootInput::Files(vec![file])));
+    let mut snap = Snapshot::from_inputs(values.chain(files));
+    for (name, value) in parts.iter().flat_map(|part| part.state.iter()) {
+        snap.state.set(name, value.clone());
     }
     Ok((snap, inputs))
+}
+
+/// The SyncML commands of `file` the device's LAPS CSP refuses, one line each.
+fn refused<'a>(path: &'a Path, file: &'a ParsedPolicy) -> impl Iterator<Item = String> + 'a {
+    let refused = (file.commands.iter()).filter(|c| c.status.as_ref().is_some_and(|s| !s.is_ok()));
+    refused.map(move |c| {
+        let status = c
+            .status
+            .as_ref()
+            .map(ToString::to_string)
+            .unwrap_or_default();
+        format!(
+            "{}:{}: {} {}: {status}",
+            path.display(),
+            c.line,
+            c.verb.as_str(),
+            c.target
+        )
+    })
 }
 
 /// The explanation's section on refused SyncML commands.

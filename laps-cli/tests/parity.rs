@@ -193,6 +193,43 @@ fn roots_read(file: &[u8], flag: &str, kinds: &Map<String, Value>) -> Value {
     json!({ "roots": roots })
 }
 
+/// `winlaps policy resolve --json --gpo F... --reg F... --device D` of the case's files.
+fn resolve_files(args: &Value, kinds: &Map<String, Value>) -> Value {
+    let mut argv = vec!["policy".to_owned(), "resolve".into(), "--json".into()];
+    let list = |name: &str| args[name].as_array().cloned().unwrap_or_default();
+    for (i, h) in list("pol").iter().enumerate() {
+        let bytes = hex::decode(h.as_str().expect("hex")).expect("hex");
+        let path = temp_file(&format!("parity-{i}.pol"), &bytes);
+        argv.extend(["--gpo".to_owned(), path.to_string_lossy().into_owned()]);
+    }
+    for (i, t) in list("reg").iter().enumerate() {
+        let path = temp_file(
+            &format!("parity-{i}.reg"),
+            t.as_str().expect("text").as_bytes(),
+        );
+        argv.extend(["--reg".to_owned(), path.to_string_lossy().into_owned()]);
+    }
+    argv.extend(["--device".to_owned(), args["device"].to_string()]);
+    summary(run(&argv, kinds))
+}
+
+/// The fields of `policy resolve --json` the `resolve` cases compare (or its error).
+fn summary(got: Value) -> Value {
+    if got.get("error").is_some() {
+        return got;
+    }
+    let v = &got["values"];
+    json!({
+        "source": got["source"],
+        "mode": got["mode"],
+        "password_complexity": v["password_complexity"],
+        "password_length": v["password_length"],
+        "passphrase_length": v["passphrase_length"],
+        "password_age_days": v["password_age_days"],
+        "backup_directory": v["backup_directory"],
+    })
+}
+
 fn resolve(args: &Value, kinds: &Map<String, Value>) -> Value {
     let mut snapshot = args.clone();
     let device = snapshot
@@ -212,19 +249,7 @@ fn resolve(args: &Value, kinds: &Map<String, Value>) -> Value {
         ],
         kinds,
     );
-    if got.get("error").is_some() {
-        return got;
-    }
-    let v = &got["values"];
-    json!({
-        "source": got["source"],
-        "mode": got["mode"],
-        "password_complexity": v["password_complexity"],
-        "password_length": v["password_length"],
-        "passphrase_length": v["passphrase_length"],
-        "password_age_days": v["password_age_days"],
-        "backup_directory": v["backup_directory"],
-    })
+    summary(got)
 }
 
 /// `winlaps inspect --json` (with `--blob` for a bare blob) of `args.hex`.
@@ -304,6 +329,7 @@ fn the_cli_answers_the_parity_table() {
                     "parse_registry_pol" => parse_registry_pol(args, &kinds),
                     "write" => write(args, &kinds),
                     "resolve" => resolve(args, &kinds),
+                    "resolve_files" => resolve_files(args, &kinds),
                     "parse_blob" => parse_blob(args, &kinds),
                     "inspect" => inspect(args, &kinds),
                     "decrypt_live" => decrypt_live(args, &kinds),

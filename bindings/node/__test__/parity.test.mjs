@@ -48,6 +48,24 @@ function nonEmptyRoots(parsed) {
   return { roots }
 }
 
+/** A case's snake_case device as `DeviceOptions`. */
+function deviceOptions(device) {
+  return device && Object.fromEntries(Object.entries(device).map(([k, v]) => [camel(k), v]))
+}
+
+/** The fields of a resolved policy the `resolve` cases compare. */
+function summary(p) {
+  return {
+    source: p.source,
+    mode: p.mode,
+    password_complexity: p.passwordComplexity,
+    password_length: p.passwordLength,
+    passphrase_length: p.passphraseLength,
+    password_age_days: p.passwordAgeDays,
+    backup_directory: p.backupDirectory,
+  }
+}
+
 function specOptions(args) {
   const opts = {}
   for (const k of ['complexity', 'length', 'words']) if (k in args) opts[k] = args[k]
@@ -80,20 +98,14 @@ const ops = {
     return nonEmptyRoots(args.format === 'pol' ? parseRegistryPol(writeRegistryPol(args.values, opts)) : parseReg(writeReg(args.values, opts)))
   },
   resolve(args) {
-    const input = { ...args }
-    if (args.device) {
-      input.device = Object.fromEntries(Object.entries(args.device).map(([k, v]) => [camel(k), v]))
-    }
-    const p = resolvePolicy(input)
-    return {
-      source: p.source,
-      mode: p.mode,
-      password_complexity: p.passwordComplexity,
-      password_length: p.passwordLength,
-      passphrase_length: p.passphraseLength,
-      password_age_days: p.passwordAgeDays,
-      backup_directory: p.backupDirectory,
-    }
+    return summary(resolvePolicy({ ...args, device: deviceOptions(args.device) }))
+  },
+  resolve_files(args) {
+    return summary(resolvePolicy({
+      gpo: (args.pol ?? []).map((h) => parseRegistryPol(Buffer.from(h, 'hex'))),
+      local: (args.reg ?? []).map((t) => parseReg(t)),
+      device: deviceOptions(args.device),
+    }))
   },
   parse_blob(args) {
     const info = parseBlob(Buffer.from(args.hex, 'hex'))

@@ -71,7 +71,20 @@ def _write(args: dict[str, Any]) -> Any:
 
 
 def _resolve(args: dict[str, Any]) -> Any:
-    p = winlaps.resolve_policy(**args)
+    return _summary(winlaps.resolve_policy(**args))
+
+
+def _resolve_files(args: dict[str, Any]) -> Any:
+    return _summary(
+        winlaps.resolve_policy(
+            gpo=[winlaps.parse_registry_pol(bytes.fromhex(h)) for h in args.get("pol", [])],
+            local=[winlaps.parse_reg(t) for t in args.get("reg", [])],
+            device=args.get("device"),
+        )
+    )
+
+
+def _summary(p: winlaps.EffectivePolicy) -> Any:
     return {
         "source": p.source,
         "mode": p.mode,
@@ -151,6 +164,7 @@ OPS: dict[str, Callable[[dict[str, Any]], Any]] = {
     "entropy": _entropy,
     "parse_registry_pol": _parse_registry_pol,
     "write": _write,
+    "resolve_files": _resolve_files,
     "resolve": _resolve,
     "parse_blob": _parse_blob,
     "inspect": _inspect,
