@@ -118,10 +118,10 @@ struct Inputs {
     refused: Vec<String>,
 }
 
-/// Builds the snapshot from every input; returns it with the ignored keys and refused commands.
 /// A policy file format's parser.
 type Parser = fn(&[u8]) -> Result<ParsedPolicy, laps_policy::Error>;
 
+/// Builds the snapshot from every input; returns it with the ignored keys and refused commands.
 /// Each file is input for the root its format serves (`--reg` the local configuration, `--gpo`
 /// a GPO, `--csp` the CSP), after the values snapshots give that root; the core loads the roots
 /// lowest precedence first ([`Snapshot::from_inputs`]), as both bindings do.
@@ -162,8 +162,7 @@ fn snapshot(args: &PolicyArgs) -> CliResult<(Snapshot, Inputs)> {
 
 /// The SyncML commands of `file` the device's LAPS CSP refuses, one line each.
 fn refused<'a>(path: &'a Path, file: &'a ParsedPolicy) -> impl Iterator<Item = String> + 'a {
-    let refused = (file.commands.iter()).filter(|c| c.status.as_ref().is_some_and(|s| !s.is_ok()));
-    refused.map(move |c| {
+    file.rejected().map(move |c| {
         let status = c
             .status
             .as_ref()

@@ -415,3 +415,32 @@ fn policy_device_build_takes_the_update_revision() {
         "{text}"
     );
 }
+
+#[test]
+fn resolve_notes_each_syncml_command_the_csp_refuses_with_its_line_and_status() {
+    let syncml = "<SyncML><SyncBody>\n\
+        <Add><CmdID>1</CmdID><Item><Target><LocURI>./Device/Vendor/MSFT/LAPS/Policies/BackupDirectory</LocURI></Target>\
+        <Meta><Format xmlns=\"syncml:metinf\">int</Format></Meta><Data>2</Data></Item></Add>\n\
+        <Add><CmdID>2</CmdID><Item><Target><LocURI>./Device/Vendor/MSFT/LAPS/Policies/PasswordLength</LocURI></Target>\
+        <Meta><Format xmlns=\"syncml:metinf\">int</Format></Meta><Data>-3</Data></Item></Add>\n\
+        <Final/></SyncBody></SyncML>\n";
+    let file = temp_file("refused.xml", syncml.as_bytes());
+    let out = winlaps(&[
+        "policy",
+        "resolve",
+        "--json",
+        "--csp",
+        &file.to_string_lossy(),
+    ]);
+    assert!(out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let notes: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("note: refused"))
+        .collect();
+    assert_eq!(notes.len(), 1, "{stderr}");
+    assert!(notes[0].ends_with(":3: Add ./Device/Vendor/MSFT/LAPS/Policies/PasswordLength: 400 Bad Request: Data \"-3\" is not an unsigned 32-bit decimal"), "{stderr}");
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(json["values"]["backup_directory"], 2);
+    assert_eq!(json["values"]["password_length"], 14);
+}

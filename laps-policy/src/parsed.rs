@@ -80,6 +80,12 @@ impl ParsedPolicy {
     pub fn apply_to(&self, snapshot: &mut Snapshot) {
         snapshot.apply_all(&self.operations);
     }
+
+    /// SyncML: the commands the device's LAPS CSP refuses (any status but 200), in document
+    /// order; none for the other formats.
+    pub fn rejected(&self) -> impl Iterator<Item = &SyncMlCommand> {
+        crate::syncml::rejected(&self.commands)
+    }
 }
 
 /// What a caller gives one root when a policy is resolved: the root's values, or parsed files.

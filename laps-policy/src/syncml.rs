@@ -723,9 +723,7 @@ impl SyncMl {
 
     /// The LAPS commands the device refuses (any status but 200), in document order.
     pub fn rejected(&self) -> impl Iterator<Item = &SyncMlCommand> {
-        self.commands
-            .iter()
-            .filter(|c| c.status.as_ref().is_some_and(|s| !s.is_ok()))
+        rejected(&self.commands)
     }
 
     fn push(&mut self, verb: SyncMlVerb, target: String, value: Option<RegValue>) -> &mut Self {
@@ -938,6 +936,11 @@ fn escape(s: &str) -> String {
         }
     }
     out
+}
+
+/// The commands the device's LAPS CSP refuses (any status but 200), in order.
+pub(crate) fn rejected(commands: &[SyncMlCommand]) -> impl Iterator<Item = &SyncMlCommand> {
+    (commands.iter()).filter(|c| c.status.as_ref().is_some_and(|s| !s.is_ok()))
 }
 
 #[cfg(test)]

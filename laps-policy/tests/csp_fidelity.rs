@@ -255,6 +255,12 @@ fn one_unparsable_int_is_a_400_for_that_command_only() {
     let again = SyncMl::parse_str(&m.to_xml()).unwrap();
     assert_eq!(again.ops(), m.ops());
     assert_eq!(again.rejected().count(), 2);
+    // The parsed-file form lists the same refused commands.
+    let parsed = laps_policy::ParsedPolicy::from_syncml(m.to_xml().as_bytes()).unwrap();
+    let targets = |it: &mut dyn Iterator<Item = &laps_policy::SyncMlCommand>| {
+        it.map(|c| c.target.clone()).collect::<Vec<_>>()
+    };
+    assert_eq!(targets(&mut parsed.rejected()), targets(&mut m.rejected()));
 }
 
 #[test]
