@@ -182,7 +182,10 @@ fn answer_to(message: &[u8], query: &Message) -> Option<Message> {
     matches.then_some(answer)
 }
 
-fn io_error(step: Step, server: SocketAddr, e: &std::io::Error, timeout: Duration) -> Error {
+/// A socket error of a DNS exchange with `server`: a timeout after `timeout`, or the OS's
+/// reason.
+fn io_error(server: SocketAddr, e: std::io::Error, timeout: Duration) -> Error {
+    let step = Step::Dns;
     match e.kind() {
         std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut => Error::Timeout {
             step,
@@ -209,25 +212,19 @@ fn over_udp(
         SocketAddr::V4(_) => Ipv4Addr::UNSPECIFIED.into(),
         SocketAddr::V6(_) => Ipv6Addr::UNSPECIFIED.into(),
     };
-    let io = |step, e: std::io::Error| io_error(step, server, &e, timeout);
-    let socket = UdpSocket::bind((local, 0)).map_err(|e| io(Step::Dns, e))?;
-    socket
-        .set_write_timeout(Some(timeout))
-        .map_err(|e| io(Step::Dns, e))?;
-    socket
-        .send_to(bytes, server)
-        .map_err(|e| io(Step::Dns, e))?;
+    let io = |e| io_error(server, e, timeout);
+    let socket = UdpSocket::bind((local, 0)).map_err(io)?;
+    socket.set_write_timeout(Some(timeout)).map_err(io)?;
+    socket.send_to(bytes, server).map_err(io)?;
     let deadline = Instant::now() + timeout;
     let mut buf = vec![0u8; MAX_MESSAGE];
     loop {
         let left = deadline.saturating_duration_since(Instant::now());
         if left.is_zero() {
-            return Err(io(Step::Dns, std::io::ErrorKind::TimedOut.into()));
+            return Err(io(std::io::ErrorKind::TimedOut.into()));
         }
-        socket
-            .set_read_timeout(Some(left))
-            .map_err(|e| io(Step::Dns, e))?;
-        let (n, from) = socket.recv_from(&mut buf).map_err(|e| io(Step::Dns, e))?;
+        socket.set_read_timeout(Some(left)).map_err(io)?;
+        let (n, from) = socket.recv_from(&mut buf).map_err(io)?;
         if from == server {
             if let Some(answer) = answer_to(&buf[..n], query) {
                 return Ok(answer);
@@ -243,7 +240,7 @@ fn over_tcp(
     query: &Message,
     timeout: Duration,
 ) -> Result<Message> {
-    let io = |e: std::io::Error| io_error(Step::Dns, server, &e, timeout);
+    let io = |e| io_error(server, e, timeout);
     let mut stream = TcpStream::connect_timeout(&server, timeout).map_err(io)?;
     stream.set_read_timeout(Some(timeout)).map_err(io)?;
     stream.set_write_timeout(Some(timeout)).map_err(io)?;
